@@ -1,0 +1,95 @@
+/**
+ * Structured logger: human-readable text by default (`<time> <level> <msg> k=v`),
+ * or one JSON object per line. Child loggers carry bindings such as a
+ * connection id. Never pass secrets as fields; wrap them in {@link Secret}.
+ */
+
+/** Log levels, lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Output formats. */
+export type LogFormat = 'text' | 'json';
+/** Structured fields attached to a line. */
+export type LogFields = Record<string, unknown>;
+
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** A value that must never be printed: it renders as `[redacted]`. */
+export class Secret<T = string> {
+  readonly #value: T;
+  constructor(value: T) { this.#value = value; }
+  /** The wrapped value; call only where the secret is used. */
+  reveal(): T { return this.#value; }
+  toString(): string { return '[redacted]'; }
+  toJSON(): string { return '[redacted]'; }
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return '[redacted]'; }
+}
+
+/** Where log lines go; defaults to stderr. */
+export type LogSink = (line: string) => void;
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  level?: LogLevel;
+  format?: LogFormat;
+  sink?: LogSink;
+  now?: () => Date;
+}
+
+/** A structured logger. */
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger whose lines all carry `bindings`. */
+  child(bindings: LogFields): Logger;
+  /** Whether debug lines are written. */
+  readonly debugEnabled: boolean;
+}
+
+function renderValue(v: unknown): string {
+  if (v instanceof Error) return JSON.stringify(v.message);
+  if (typeof v === 'string') return /^[\w.:/@+-]+$/.test(v) ? v : JSON.stringify(v);
+  if (v instanceof Secret) return '[redacted]';
+  return JSON.stringify(v) ?? String(v);
+}
+
+function jsonValue(v: unknown): unknown {
+  if (v instanceof Error) return v.message;
+  return v;
+}
+
+/** Formats one line; pure, exported for tests. */
+export function formatLine(format: LogFormat, time: Date, level: LogLevel, msg: string, fields: LogFields): string {
+  if (format === 'json') {
+    const obj: Record<string, unknown> = { time: time.toISOString(), level, msg };
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) obj[k] = jsonValue(v);
+    return JSON.stringify(obj);
+  }
+  const parts = [time.toISOString(), level, msg];
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) parts.push(`${k}=${renderValue(v)}`);
+  return parts.join(' ');
+}
+
+/** Creates a logger. */
+export function createLogger(opts: LoggerOptions = {}, bindings: LogFields = {}): Logger {
+  const level = opts.level ?? 'info';
+  const format = opts.format ?? 'text';
+  const sink = opts.sink ?? ((line: string) => process.stderr.write(line + '\n'));
+  const now = opts.now ?? (() => new Date());
+  const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
+    if (order[lvl] < order[level]) return;
+    sink(formatLine(format, now(), lvl, msg, { ...bindings, ...fields }));
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (b) => createLogger(opts, { ...bindings, ...b }),
+    debugEnabled: order.debug >= order[level],
+  };
+}
+
+/** A logger that drops everything (tests). */
+export const silentLogger: Logger = createLogger({ sink: () => undefined });
