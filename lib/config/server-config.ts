@@ -1,0 +1,97 @@
+import { ConfigError } from '../errors.js';
+import { Secret, type LogFormat } from '../log.js';
+import { parseListenAddress, type ListenAddress } from './bind-address.js';
+import { parseDuration } from './duration.js';
+import { parseMysqlDsn, type MysqlConn } from './mysql-dsn.js';
+
+/** Where the data lives. */
+export type DbConfig = { driver: 'sqlite3'; path: string } | { driver: 'mysql'; conn: MysqlConn };
+
+/** The validated, frozen configuration of `sshportal server`. */
+export interface ServerConfig {
+  readonly listen: ListenAddress;
+  readonly db: DbConfig;
+  readonly debug: boolean;
+  readonly aesKey: Secret | null;
+  readonly logsLocation: string;
+  readonly idleTimeoutMs: number;
+  readonly aclCheckCmd: string | null;
+  readonly configUser: string;
+  readonly healthcheckUser: string;
+  readonly defaultAdminInviteToken: Secret | null;
+  readonly inviteTtlMs: number;
+  readonly logFormat: LogFormat;
+  /** This node's name in a cluster (sessions show it). */
+  readonly nodeName: string;
+}
+
+/** Raw flag values as commander gives them (undefined when not given). */
+export interface ServerFlags {
+  bindAddress?: string;
+  dbDriver?: string;
+  dbConn?: string;
+  debug?: boolean;
+  aesKey?: string;
+  logsLocation?: string;
+  idleTimeout?: string;
+  aclCheckCmd?: string;
+  configUser?: string;
+  healthcheckUser?: string;
+  inviteTtl?: string;
+  logFormat?: string;
+  nodeName?: string;
+}
+
+/** Environment variables the server reads. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+const loginName = (v: string, flag: string): string => {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(v)) throw new ConfigError(`invalid ${flag} '${v}': use letters, digits, '.', '_' or '-'`);
+  return v;
+};
+
+/**
+ * Merges flags (first), SSHPORTAL_* env vars (second) and sshportal's defaults,
+ * validates everything and returns a frozen config. Pure: no I/O.
+ */
+export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'portal'): ServerConfig {
+  const driver = flags.dbDriver ?? env.SSHPORTAL_DB_DRIVER ?? 'sqlite3';
+  const conn = flags.dbConn ?? env.SSHPORTAL_DATABASE_URL ?? (driver === 'sqlite3' ? './sshportal.db' : '');
+  let db: DbConfig;
+  if (driver === 'sqlite3') {
+    if (conn === '') throw new ConfigError('invalid --db-conn: empty SQLite path');
+    db = { driver, path: conn };
+  } else if (driver === 'mysql') {
+    if (conn === '') throw new ConfigError('--db-conn is required with --db-driver=mysql');
+    db = { driver, conn: parseMysqlDsn(conn) };
+  } else {
+    throw new ConfigError(`invalid --db-driver '${driver}': expected sqlite3 or mysql`);
+  }
+  const aes = flags.aesKey ?? env.SSHPORTAL_AES_KEY;
+  if (aes !== undefined && aes !== '' && ![16, 24, 32].includes(Buffer.byteLength(aes))) {
+    throw new ConfigError('invalid --aes-key: must be 16, 24 or 32 characters long');
+  }
+  const token = env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN;
+  const logFormat = flags.logFormat ?? env.SSHPORTAL_LOG_FORMAT ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`invalid --log-format '${logFormat}': expected text or json`);
+  const aclCmd = flags.aclCheckCmd ?? env.SSHPORTAL_ACL_CHECK_CMD;
+  const config: ServerConfig = {
+    listen: parseListenAddress(flags.bindAddress ?? env.SSHPORTAL_BIND ?? ':2222', '--bind-address'),
+    db,
+    debug: flags.debug === true || truthy(env.SSHPORTAL_DEBUG),
+    aesKey: aes ? new Secret(aes) : null,
+    logsLocation: flags.logsLocation ?? env.SSHPORTAL_LOGS_LOCATION ?? './log',
+    idleTimeoutMs: parseDuration(flags.idleTimeout ?? env.SSHPORTAL_IDLE_TIMEOUT ?? '0', '--idle-timeout'),
+    aclCheckCmd: aclCmd ? aclCmd : null,
+    configUser: loginName(flags.configUser ?? env.SSHPORTAL_CONFIG_USER ?? 'admin', '--config-user'),
+    healthcheckUser: loginName(flags.healthcheckUser ?? env.SSHPORTAL_HEALTHCHECK_USER ?? 'healthcheck', '--healthcheck-user'),
+    defaultAdminInviteToken: token ? new Secret(token) : null,
+    inviteTtlMs: parseDuration(flags.inviteTtl ?? env.SSHPORTAL_INVITE_TTL ?? '168h', '--invite-ttl'),
+    logFormat,
+    nodeName: flags.nodeName ?? env.SSHPORTAL_NODE_NAME ?? hostname,
+  };
+  if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
+  return Object.freeze(config);
+}

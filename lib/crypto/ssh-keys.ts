@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import ssh2 from 'ssh2';
+import { InvalidArgumentError } from '../errors.js';
+
+const { utils } = ssh2;
+
+/** Key algorithms the portal can generate. */
+export type KeyType = 'ed25519' | 'rsa' | 'ecdsa';
+
+/** A generated or imported key pair. */
+export interface KeyPair {
+  type: KeyType;
+  length: number;
+  /** OpenSSH private key text. */
+  privateKey: string;
+  /** authorized_keys line (`type base64 comment`). */
+  publicKey: string;
+  fingerprint: string;
+}
+
+/** A parsed public key. */
+export interface PublicKeyInfo {
+  /** SSH algorithm name, e.g. `ssh-ed25519`. */
+  algo: string;
+  /** base64 of the SSH wire-format key. */
+  blob: string;
+  fingerprint: string;
+  comment: string;
+}
+
+/** `SHA256:…` fingerprint of a wire-format key (as OpenSSH prints it). */
+export function fingerprintOf(blob: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+}
+
+const validLengths: Record<KeyType, readonly number[]> = { ed25519: [256], rsa: [2048, 3072, 4096, 8192], ecdsa: [256, 384, 521] };
+const defaultLength: Record<KeyType, number> = { ed25519: 256, rsa: 2048, ecdsa: 256 };
+
+/** Checks a `key create` type/length pair; returns the effective length. */
+export function checkKeySpec(type: string, length: number | undefined): { type: KeyType; length: number } {
+  if (type !== 'ed25519' && type !== 'rsa' && type !== 'ecdsa') throw new InvalidArgumentError(`invalid key type '${type}': expected ed25519, rsa or ecdsa`);
+  const len = length === undefined || length === 0 ? defaultLength[type] : length;
+  if (!validLengths[type].includes(len)) {
+    throw new InvalidArgumentError(`invalid key length ${len} for ${type}: expected one of ${validLengths[type].join(', ')}`);
+  }
+  return { type, length: len };
+}
+
+/** Generates a key pair with OpenSSH formats. */
+export function generateKeyPair(type: KeyType, length: number, comment = ''): KeyPair {
+  const pair = type === 'ed25519'
+    ? utils.generateKeyPairSync('ed25519', { comment })
+    : type === 'rsa'
+      ? utils.generateKeyPairSync('rsa', { bits: length, comment })
+      : utils.generateKeyPairSync('ecdsa', { bits: length as 256 | 384 | 521, comment });
+  const pub = parsePublicKey(pair.public);
+  return { type, length, privateKey: pair.private, publicKey: pair.public.trim(), fingerprint: pub.fingerprint };
+}
+
+/** Parses an authorized_keys line (or a bare `type base64`). */
+export function parsePublicKey(line: string): PublicKeyInfo {
+  const parsed = utils.parseKey(line.trim());
+  if (parsed instanceof Error || Array.isArray(parsed)) throw new InvalidArgumentError('invalid public key: expected an authorized_keys line such as "ssh-ed25519 AAAA… comment"');
+  if (parsed.isPrivateKey()) throw new InvalidArgumentError('expected a public key, got a private key');
+  const blob = parsed.getPublicSSH();
+  return { algo: parsed.type, blob: blob.toString('base64'), fingerprint: fingerprintOf(blob), comment: parsed.comment ?? '' };
+}
+
+/** Parses a private key (OpenSSH or PEM) and derives its public half. */
+export function parsePrivateKey(text: string, comment = ''): KeyPair {
+  const parsed = utils.parseKey(text);
+  if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey()) {
+    throw new InvalidArgumentError('invalid private key: expected an unencrypted OpenSSH or PEM private key');
+  }
+  const blob = parsed.getPublicSSH();
+  const algo = parsed.type;
+  const type: KeyType = algo === 'ssh-ed25519' ? 'ed25519' : algo === 'ssh-rsa' ? 'rsa' : algo.startsWith('ecdsa-') ? 'ecdsa' : 'ed25519';
+  const length = type === 'ed25519' ? 256 : type === 'ecdsa' ? Number(algo.replace(/^ecdsa-sha2-nistp/, '')) : rsaBits(blob);
+  const c = comment || parsed.comment || '';
+  return {
+    type, length, privateKey: text.endsWith('\n') ? text : text + '\n',
+    publicKey: `${algo} ${blob.toString('base64')}${c ? ' ' + c : ''}`, fingerprint: fingerprintOf(blob),
+  };
+}
+
+/** Modulus size of an ssh-rsa wire-format key. */
+function rsaBits(blob: Buffer): number {
+  let off = 0;
+  const next = (): Buffer => { const len = blob.readUInt32BE(off); const b = blob.subarray(off + 4, off + 4 + len); off += 4 + len; return b; };
+  next(); next();
+  const n = next();
+  const lead = n[0] === 0 ? n.subarray(1) : n;
+  return lead.length * 8;
+}
+
+/** Formats a wire-format key (base64) as `algo base64`. */
+export function authorizedKeyOf(blobBase64: string): string {
+  const blob = Buffer.from(blobBase64, 'base64');
+  const algo = blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1');
+  return `${algo} ${blobBase64}`;
+}

@@ -1,0 +1,65 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { DbConfig } from '../config/server-config.js';
+import { createFieldCipher, type FieldCipher } from '../crypto/field-cipher.js';
+import { DatabaseUnavailableError } from '../errors.js';
+import { createDataSource, withClusterLock } from './data-source.js';
+
+/** The portal's handle on its database: the data source, the secrets cipher and transactions. */
+export interface Database {
+  readonly driver: DbConfig['driver'];
+  readonly ds: DataSource;
+  readonly cipher: FieldCipher;
+  /** Runs `fn` in one transaction: all of it is written, or none. */
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T>;
+  /** The manager for reads outside a transaction. */
+  readonly manager: EntityManager;
+  close(): Promise<void>;
+}
+
+/** Errors a driver raises when the server cannot be reached. */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ENOTFOUND|EHOSTUNREACH)$/.test(code);
+}
+
+/**
+ * Connects, runs pending migrations under a cluster-wide lock and returns the handle.
+ * `aesKey` null stores secrets in clear.
+ */
+export async function openDatabase(config: DbConfig, aesKey: string | null): Promise<Database> {
+  const ds = createDataSource(config);
+  try {
+    await ds.initialize();
+  } catch (err) {
+    if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
+    throw err;
+  }
+  try {
+    await withClusterLock(ds, 'sshportal_migrations', () => ds.runMigrations({ transaction: 'each' }));
+  } catch (err) {
+    await ds.destroy();
+    throw err;
+  }
+  return wrapDataSource(ds, config.driver, aesKey);
+}
+
+/** Wraps an initialized data source (tests use it directly). */
+export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null): Database {
+  return {
+    driver,
+    ds,
+    cipher: createFieldCipher(aesKey),
+    manager: ds.manager,
+    async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+      try {
+        return await ds.transaction(fn);
+      } catch (err) {
+        if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
+        throw err;
+      }
+    },
+    async close() {
+      if (ds.isInitialized) await ds.destroy();
+    },
+  };
+}

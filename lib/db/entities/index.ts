@@ -1,0 +1,17 @@
+/** Every entity of the data model, in one list for the data source. */
+import { Acl } from './acl.js';
+import { Event } from './event.js';
+import { Host } from './host.js';
+import { HostGroup } from './host-group.js';
+import { Session } from './session.js';
+import { Setting } from './setting.js';
+import { SshKey } from './ssh-key.js';
+import { User } from './user.js';
+import { UserGroup } from './user-group.js';
+import { UserKey } from './user-key.js';
+import { UserRole } from './user-role.js';
+
+export { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole };
+
+/** All entity classes. */
+export const entities = [Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole];
