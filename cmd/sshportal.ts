@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { AppError, userMessage } from '../lib/errors.js';
+import { readVersion } from '../lib/version.js';
+import { parseAddr, probe } from './healthcheck.js';
+import { runServer } from './server.js';
+
+const version = readVersion();
+
+/** Exit code for bad flags and configuration (as getopt-style tools use). */
+const usageExit = 2;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(code);
+}
+
+function buildProgram(): Command {
+  const program = new Command('sshportal')
+    .description('SSH bastion with a built-in admin shell')
+    .version(version, '-v, --version')
+    .exitOverride()
+    .showHelpAfterError(false);
+
+  program.command('server')
+    .description('start the SSH server')
+    .option('-b, --bind-address <addr>', 'SSH listen address [$SSHPORTAL_BIND] (default ":2222")')
+    .addOption(new Option('--db-driver <driver>', 'database driver: sqlite3 or mysql [$SSHPORTAL_DB_DRIVER] (default "sqlite3")'))
+    .option('--db-conn <conn>', 'SQLite path or MySQL DSN [$SSHPORTAL_DATABASE_URL] (default "./sshportal.db")')
+    .option('-D, --debug', 'debug logging [$SSHPORTAL_DEBUG]')
+    .option('--aes-key <key>', 'encrypt secrets in the database with this key (16, 24 or 32 chars) [$SSHPORTAL_AES_KEY]')
+    .option('--logs-location <dir>', 'where session recordings go [$SSHPORTAL_LOGS_LOCATION] (default "./log")')
+    .option('--idle-timeout <duration>', 'close connections idle for this long, e.g. 30m (default 0: never)')
+    .option('--acl-check-cmd <path>', 'external ACL check program [$SSHPORTAL_ACL_CHECK_CMD]')
+    .option('--config-user <name>', 'login name of the admin shell (default "admin")')
+    .option('--healthcheck-user <name>', 'login name that answers OK (default "healthcheck")')
+    .option('--invite-ttl <duration>', 'how long invite tokens stay valid [$SSHPORTAL_INVITE_TTL] (default "168h")')
+    .option('--log-format <format>', 'text or json [$SSHPORTAL_LOG_FORMAT] (default "text")')
+    .option('--node-name <name>', 'this node\'s name in a cluster [$SSHPORTAL_NODE_NAME] (default: hostname)')
+    .action(async (flags: Record<string, unknown>) => {
+      await runServer(flags, version);
+    });
+
+  program.command('healthcheck')
+    .description('exit 0 when the portal at --addr answers OK')
+    .option('-a, --addr <host:port>', 'portal address', 'localhost:2222')
+    .option('-w, --wait', 'retry every second until healthy')
+    .option('-q, --quiet', 'print nothing')
+    .option('--user <name>', 'healthcheck login name', 'healthcheck')
+    .action(async (flags: { addr: string; wait?: boolean; quiet?: boolean; user: string }) => {
+      const addr = parseAddr(flags.addr);
+      if (!addr) fail(`invalid --addr '${flags.addr}': expected host:port`, usageExit);
+      for (;;) {
+        const problem = await probe({ ...addr, user: flags.user, timeoutMs: 5_000 });
+        if (problem === null) {
+          if (!flags.quiet) process.stdout.write('OK\n');
+          return;
+        }
+        if (!flags.wait) {
+          if (!flags.quiet) process.stderr.write(`error: unhealthy: ${problem}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    });
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
+      process.exit(usageExit);
+    }
+    if (err instanceof AppError && err.code === 'config') fail(err.message, usageExit);
+    fail(userMessage(err) === 'internal error' ? `cannot start: ${err instanceof Error ? err.message : String(err)}` : userMessage(err), 1);
+  }
+}
+
+await main();

@@ -1,0 +1,52 @@
+import type { EntityManager } from 'typeorm';
+import { tokenMatches, hashToken } from '../crypto/tokens.js';
+import { AlreadyExistsError, NotFoundError } from '../errors.js';
+import type { PublicKeyInfo } from '../crypto/ssh-keys.js';
+import type { Database } from './database.js';
+import { User, UserKey } from './entities/index.js';
+import { recordEvent } from './events.js';
+
+/** Relations an authenticated user is loaded with. */
+const userRelations = { roles: true, groups: true } as const;
+
+/** The user a key fingerprint belongs to, with roles and groups, or null. */
+export async function findUserByKey(m: EntityManager, fingerprint: string): Promise<User | null> {
+  const key = await m.findOne(UserKey, { where: { fingerprint }, select: { id: true, userId: true } });
+  if (!key) return null;
+  return m.findOne(User, { where: { id: key.userId }, relations: userRelations });
+}
+
+/** Whether a key is already bound to some user. */
+export async function keyIsBound(m: EntityManager, fingerprint: string): Promise<boolean> {
+  return (await m.countBy(UserKey, { fingerprint })) > 0;
+}
+
+/** The user holding a valid (unexpired) invite token, or null. */
+export async function findInvitedUser(m: EntityManager, token: string, now: Date): Promise<User | null> {
+  if (token === '') return null;
+  const user = await m.findOneBy(User, { inviteToken: hashToken(token) });
+  if (!user || !tokenMatches(token, user.inviteToken)) return null;
+  if (user.inviteExpiresAt && user.inviteExpiresAt.getTime() <= now.getTime()) return null;
+  return user;
+}
+
+/**
+ * Binds `key` to the user invited with `token`, in one transaction: the token
+ * must still be valid and the key unbound; the token is consumed (single use).
+ */
+export async function redeemInvite(db: Database, token: string, key: PublicKeyInfo, authorizedKey: string, remoteAddr: string, now: Date): Promise<User> {
+  return db.transaction(async (m) => {
+    const user = await findInvitedUser(m, token, now);
+    if (!user) throw new NotFoundError('invalid or expired invite token');
+    if (await keyIsBound(m, key.fingerprint)) throw new AlreadyExistsError('this key is already associated with a user');
+    await m.save(m.create(UserKey, {
+      key: key.blob, fingerprint: key.fingerprint, authorizedKey, userId: user.id, comment: 'created by invite',
+    }));
+    await m.update(User, { id: user.id }, { inviteToken: '', inviteExpiresAt: null });
+    await recordEvent(m, {
+      authorId: user.id, domain: 'user', action: 'invite-redeemed', entity: user.name,
+      args: { fingerprint: key.fingerprint, remote_addr: remoteAddr },
+    });
+    return user;
+  });
+}

@@ -1,0 +1,23 @@
+/** What a login name asks for, before authentication. */
+export type LoginKind =
+  | { kind: 'healthcheck' }
+  | { kind: 'invite'; token: string }
+  | { kind: 'config' }
+  | { kind: 'host'; target: string };
+
+/** The login names that have a fixed meaning. */
+export interface LoginNames {
+  configUser: string;
+  healthcheckUser: string;
+}
+
+/**
+ * Classifies an SSH login name (sshportal's forms): the healthcheck user,
+ * `invite:TOKEN`, the config user, or else a host name or id. Pure.
+ */
+export function classifyLogin(username: string, names: LoginNames): LoginKind {
+  if (username === names.healthcheckUser) return { kind: 'healthcheck' };
+  if (username.startsWith('invite:')) return { kind: 'invite', token: username.slice('invite:'.length) };
+  if (username === names.configUser) return { kind: 'config' };
+  return { kind: 'host', target: username };
+}
