@@ -1,0 +1,154 @@
+/**
+ * Dials the hop chain with ssh2 clients: the first hop over TCP, every next
+ * hop through a `direct-tcpip` channel of the previous one. Each hop's host
+ * key is checked by the caller's `verifyHostKey`. Failures become
+ * AppErrors whose message is safe to show the user.
+ */
+import type { BaseAgent, Client, ConnectConfig } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { AppError, UpstreamError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { formatHostKey } from './host-key.js';
+import { SshClient } from './ssh2.js';
+import type { HopTarget } from './types.js';
+
+/** How long one hop may take to connect and authenticate. */
+export const HOP_READY_TIMEOUT_MS = 20_000;
+
+/** Ciphers offered upstream: AES-GCM first (fast with the native binding), chacha20 kept. */
+const UPSTREAM_CIPHERS = [
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'chacha20-poly1305@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'aes256-ctr',
+] as const;
+
+/** Options of {@link dialChain}. */
+export interface DialOptions {
+  log: Logger;
+  /** Agent bridge offered to the final target (for `ssh -A`). */
+  agent?: BaseAgent;
+  /** Aborts dialing (the downstream connection went away). */
+  signal?: AbortSignal;
+}
+
+/** A connected chain; `client` talks to the final target. */
+export interface DialedChain {
+  client: Client;
+  /** Every client, first hop first. */
+  clients: Client[];
+  /** Ends every client, last hop first. */
+  close(): void;
+}
+
+type SshError = Error & { level?: string; code?: string };
+
+function describe(hop: HopTarget, err: SshError): string {
+  const where = `'${hop.name}' (${hop.host}:${hop.port})`;
+  if (err.level === 'client-authentication') return `cannot log in to ${where} as '${hop.username}': authentication failed`;
+  if (err.level === 'client-timeout') return `cannot reach ${where}: timed out`;
+  switch (err.code) {
+    case 'ECONNREFUSED': return `cannot reach ${where}: connection refused`;
+    case 'ENOTFOUND': case 'EAI_AGAIN': return `cannot reach ${where}: unknown host`;
+    case 'EHOSTUNREACH': case 'ENETUNREACH': return `cannot reach ${where}: no route to host`;
+    case 'ETIMEDOUT': return `cannot reach ${where}: timed out`;
+    default: return `cannot connect to ${where}: ${err.message}`;
+  }
+}
+
+function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions, agent: BaseAgent | undefined): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new SshClient();
+    let refusal: unknown;
+    let settled = false;
+    const onAbort = (): void => fail(new UpstreamError('connection closed'));
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      client.end();
+      reject(err);
+    };
+    if (opts.signal?.aborted) { reject(new UpstreamError('connection closed')); return; }
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    client.on('error', (err: SshError) => {
+      if (settled) { opts.log.debug('upstream error', { hop: hop.name, err }); return; }
+      if (refusal !== undefined) fail(refusal);
+      else fail(new UpstreamError(describe(hop, err), { cause: err }));
+    });
+    client.once('close', () => fail(refusal ?? new UpstreamError(`connection to '${hop.name}' closed during login`)));
+    client.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve(client);
+    });
+    const methods: Array<'publickey' | 'password'> = [];
+    if (hop.privateKey !== undefined) methods.push('publickey');
+    if (hop.password !== undefined) methods.push('password');
+    const cfg: ConnectConfig = {
+      host: hop.host,
+      port: hop.port,
+      username: hop.username,
+      readyTimeout: HOP_READY_TIMEOUT_MS,
+      keepaliveInterval: 30_000,
+      keepaliveCountMax: 4,
+      authHandler: methods,
+      algorithms: { cipher: [...UPSTREAM_CIPHERS] },
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void): void => {
+        let formatted: string;
+        try { formatted = formatHostKey(key); } catch (err) { refusal = new UpstreamError(`'${hop.name}' sent an invalid host key`, { cause: err }); verify(false); return; }
+        hop.verifyHostKey(formatted).then(
+          () => verify(true),
+          (err: unknown) => {
+            refusal = err instanceof AppError ? err : new UpstreamError(`host key of '${hop.name}' could not be verified`, { cause: err });
+            verify(false);
+          },
+        );
+      },
+    };
+    if (sock) cfg.sock = sock;
+    if (hop.privateKey !== undefined) cfg.privateKey = hop.privateKey;
+    if (hop.passphrase !== undefined) cfg.passphrase = hop.passphrase;
+    if (hop.password !== undefined) cfg.password = hop.password;
+    if (agent) cfg.agent = agent;
+    try {
+      client.connect(cfg);
+    } catch (err) {
+      fail(new UpstreamError(`cannot connect to '${hop.name}': ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      return;
+    }
+    if (!sock) client.setNoDelay(true);
+  });
+}
+
+function tunnel(via: Client, viaHop: HopTarget, hop: HopTarget): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    via.forwardOut('127.0.0.1', 0, hop.host, hop.port, (err, stream) => {
+      if (err) reject(new UpstreamError(`hop '${viaHop.name}' cannot reach '${hop.name}' (${hop.host}:${hop.port}): ${err.message}`, { cause: err }));
+      else resolve(stream);
+    });
+  });
+}
+
+/** Connects through `chain` (first hop first); rejects with an AppError. */
+export async function dialChain(chain: readonly HopTarget[], opts: DialOptions): Promise<DialedChain> {
+  if (chain.length === 0) throw new UpstreamError('no target to connect to');
+  const clients: Client[] = [];
+  const close = (): void => { for (const c of [...clients].reverse()) c.end(); };
+  try {
+    let prev: { client: Client; hop: HopTarget } | undefined;
+    for (const [i, hop] of chain.entries()) {
+      const sock = prev ? await tunnel(prev.client, prev.hop, hop) : undefined;
+      const client = await connectHop(hop, sock, opts, i === chain.length - 1 ? opts.agent : undefined);
+      clients.push(client);
+      prev = { client, hop };
+    }
+  } catch (err) {
+    close();
+    throw err;
+  }
+  return { client: clients[clients.length - 1] as Client, clients, close };
+}

@@ -1,0 +1,54 @@
+/**
+ * Links two byte-stream channels (forwards, agent, X11) both ways with
+ * backpressure and proper half-close: EOF from one side becomes EOF on the
+ * other once everything before it was passed on; a close on either side
+ * closes the other after a flush.
+ */
+import type { Channel } from 'ssh2';
+import type { Writable } from 'node:stream';
+import { ended, flushed, pump } from './pump.js';
+
+/** Byte counts of a finished link. */
+export interface LinkResult {
+  /** Bytes from `down` to `up` (client → target). */
+  bytesUp: number;
+  /** Bytes from `up` to `down` (target → client). */
+  bytesDown: number;
+}
+
+function closedPromise(ch: Channel): Promise<void> {
+  return new Promise((resolve) => ch.once('close', () => resolve()));
+}
+
+/** Resolves when `w` is flushed or `closed` settles, whichever comes first. */
+export function flushedOrClosed(w: Writable, closed: Promise<void>): Promise<void> {
+  return Promise.race([flushed(w), closed]);
+}
+
+/**
+ * Links `down` (the client's side) with `up` (the target's side). `onBytes`
+ * is called for every chunk (direction, length). Resolves when both closed.
+ */
+export function linkChannels(
+  down: Channel,
+  up: Channel,
+  onBytes: (dir: 'up' | 'down', n: number) => void,
+): Promise<LinkResult> {
+  const result: LinkResult = { bytesUp: 0, bytesDown: 0 };
+  const downClosed = closedPromise(down);
+  const upClosed = closedPromise(up);
+  const ignore = (): void => undefined;
+  down.on('error', ignore);
+  up.on('error', ignore);
+  pump(down, up, (c) => { result.bytesUp += c.length; onBytes('up', c.length); });
+  pump(up, down, (c) => { result.bytesDown += c.length; onBytes('down', c.length); });
+  const halfClose = (from: Channel, to: Channel, toClosed: Promise<void>): Promise<void> =>
+    ended(from).then(() => flushedOrClosed(to, toClosed)).then(() => to.eof());
+  void Promise.all([halfClose(down, up, upClosed), halfClose(up, down, downClosed)]).then(() => {
+    down.close();
+    up.close();
+  });
+  void downClosed.then(() => flushedOrClosed(up, upClosed)).then(() => up.close());
+  void upClosed.then(() => flushedOrClosed(down, downClosed)).then(() => down.close());
+  return Promise.all([downClosed, upClosed]).then(() => result);
+}

@@ -1,0 +1,73 @@
+/**
+ * The recordings of one relayed connection: one `.cast` per PTY session and
+ * one tunnel log for its forwards, named after the plan's base name.
+ */
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
+import { CastRecorder } from '../recording/cast-recorder.js';
+import { TunnelLog, type TunnelRecord } from '../recording/tunnel-log.js';
+import type { RecordingPlan, RelayEvent } from './types.js';
+
+/** Owns and closes every recording file of a connection. */
+export class ConnectionRecordings {
+  #plan: RecordingPlan;
+  #log: Logger;
+  #emit: (e: RelayEvent) => void;
+  #casts: CastRecorder[] = [];
+  #tunnels: TunnelLog | undefined;
+  #closing: Promise<void>[] = [];
+  #finished = new Set<CastRecorder>();
+
+  constructor(plan: RecordingPlan, log: Logger, emit: (e: RelayEvent) => void) {
+    this.#plan = plan;
+    this.#log = log;
+    this.#emit = emit;
+  }
+
+  /** Starts a cast for a PTY session, or undefined when recording is disabled. */
+  startCast(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined {
+    const mode = this.#plan.mode;
+    if (mode === 'disabled') return undefined;
+    const n = this.#casts.length + 1;
+    const path = join(this.#plan.dir, `${this.#plan.baseName}${n > 1 ? `-${n}` : ''}.cast`);
+    const who = [this.#plan.user, this.#plan.host].filter(Boolean).join('@');
+    const rec = new CastRecorder({
+      path,
+      mode,
+      width: pty.cols,
+      height: pty.rows,
+      env: { TERM: pty.term },
+      title: who ? `${who}: ${title}` : title,
+      log: this.#log,
+    });
+    this.#casts.push(rec);
+    this.#emit({ type: 'recording-started', path });
+    return rec;
+  }
+
+  /** Closes one cast early (its session ended). */
+  finishCast(rec: CastRecorder): void {
+    if (this.#finished.has(rec)) return;
+    this.#finished.add(rec);
+    this.#closing.push(
+      rec.close().then((s) => this.#emit({ type: 'recording-finished', path: s.path, droppedBytes: s.droppedBytes, failed: s.failed })),
+    );
+  }
+
+  /** Appends a finished forward to the tunnel log (unless recording is disabled). */
+  tunnel(r: Omit<TunnelRecord, 'user' | 'host'>): void {
+    if (this.#plan.mode === 'disabled') return;
+    this.#tunnels ??= new TunnelLog({ path: join(this.#plan.dir, `${this.#plan.baseName}.tunnels.log`), log: this.#log });
+    this.#tunnels.append({ ...r, user: this.#plan.user, host: this.#plan.host });
+  }
+
+  /** Flushes and closes everything; returns the paths written. */
+  async close(): Promise<string[]> {
+    for (const rec of this.#casts) this.finishCast(rec);
+    await Promise.all(this.#closing);
+    await this.#tunnels?.close();
+    const paths = this.#casts.map((c) => c.path);
+    if (this.#tunnels) paths.push(this.#tunnels.path);
+    return paths;
+  }
+}

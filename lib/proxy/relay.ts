@@ -1,0 +1,235 @@
+/**
+ * The relay engine's entry point: attaches to an authenticated downstream
+ * ssh2 connection whose login named a host, and bridges every channel and
+ * request to that host through one upstream connection, dialed lazily on the
+ * first channel or forward request.
+ */
+import type { Channel, Client, Connection, Session } from 'ssh2';
+import { AppError, UpstreamError, userMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
+import { dialChain, type DialedChain } from './dial.js';
+import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, type ForwardContext } from './forwards.js';
+import { onGlobalRequest, relayGlobalRequest } from './global-requests.js';
+import { IdleTimer } from './idle.js';
+import { ConnectionRecordings } from './recordings.js';
+import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
+import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan } from './types.js';
+
+/** How long a refused or failed connection waits for its channels to close before it is cut. */
+const CLOSE_GRACE_MS = 1000;
+
+class Relay implements RelayHandle {
+  bytesUp = 0;
+  bytesDown = 0;
+  readonly closed: Promise<void>;
+  #conn: Connection;
+  #opts: RelayOptions;
+  #log: Logger;
+  #now: () => number;
+  #plan: RelayPlan | undefined;
+  #recordings: ConnectionRecordings | undefined;
+  #upstream: Promise<Client> | undefined;
+  #prepareError: unknown;
+  #chain: DialedChain | undefined;
+  #lost: string | undefined;
+  #error: string | undefined;
+  #sessions = new Set<SessionBridge>();
+  #ending = false;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #abort = new AbortController();
+  #idle: IdleTimer | undefined;
+  #resolveClosed!: () => void;
+  #forwardCtx: ForwardContext;
+
+  constructor(conn: Connection, opts: RelayOptions) {
+    this.#conn = conn;
+    this.#opts = opts;
+    this.#log = opts.log;
+    this.#now = opts.now ?? Date.now;
+    this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
+    this.#forwardCtx = this.#makeForwardCtx();
+    if (opts.idleTimeoutMs > 0) {
+      this.#idle = new IdleTimer(opts.idleTimeoutMs, this.#now, () => this.#onIdle());
+    }
+    conn.on('error', (err: Error) => this.#log.debug('downstream connection error', { err }));
+    conn.once('close', () => void this.#finalize());
+    conn.on('session', (accept: () => Session | undefined, reject: () => void) => this.#onSession(accept, reject));
+    conn.on('tcpip', (accept, reject, info) => {
+      this.#idle?.touch();
+      if (this.#ending) { reject(); return; }
+      void relayDirectTcpip(this.#forwardCtx, accept, reject, info);
+    });
+    conn.on('openssh.streamlocal', (accept, reject, info) => {
+      this.#idle?.touch();
+      if (this.#ending) { reject(); return; }
+      void relayDirectStreamLocal(this.#forwardCtx, accept, reject, info.socketPath);
+    });
+    onGlobalRequest(conn, (r, accept, reject) => {
+      this.#idle?.touch();
+      if (this.#ending) { reject?.(); return; }
+      void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
+    }, (name) => this.#log.debug('malformed global request refused', { name }));
+  }
+
+  close(reason?: string): void {
+    if (this.#ending) return;
+    this.#error ??= reason;
+    this.#endSoon(reason);
+  }
+
+  #emit = (e: RelayEvent): void => {
+    try {
+      this.#plan?.onEvent?.(e);
+    } catch (err) {
+      this.#log.warn('relay event handler failed', { event: e.type, err });
+    }
+  };
+
+  #onBytes = (dir: 'up' | 'down', n: number): void => {
+    if (dir === 'up') this.bytesUp += n;
+    else this.bytesDown += n;
+    this.#idle?.touch();
+  };
+
+  #report = (err: unknown): FailureReport => {
+    const message = err instanceof AppError ? err.message : userMessage(err);
+    return { message, exitCode: err === this.#prepareError ? 1 : 255 };
+  };
+
+  #fatal = (err: unknown): void => {
+    this.#error ??= this.#report(err).message;
+    this.#endSoon();
+  };
+
+  #makeForwardCtx(): ForwardContext {
+    return {
+      log: this.#log,
+      conn: this.#conn,
+      upstream: () => this.#getUpstream(),
+      fatal: this.#fatal,
+      onBytes: this.#onBytes,
+      emit: this.#emit,
+      tunnel: (r) => this.#recordings?.tunnel(r),
+      now: () => this.#now(),
+    };
+  }
+
+  #sessionCtx(): SessionContext {
+    return {
+      log: this.#log,
+      upstream: () => this.#getUpstream(),
+      report: this.#report,
+      fatal: this.#fatal,
+      upstreamLost: () => this.#lost,
+      startRecording: (pty, title) => this.#recordings?.startCast(pty, title),
+      onBytes: this.#onBytes,
+      emit: this.#emit,
+    };
+  }
+
+  #onSession(accept: () => Session | undefined, reject: () => void): void {
+    this.#idle?.touch();
+    if (this.#ending) { reject(); return; }
+    const session = accept();
+    if (!session) return;
+    const bridge = new SessionBridge(session, this.#sessionCtx());
+    this.#sessions.add(bridge);
+    void bridge.closed.then(() => {
+      this.#sessions.delete(bridge);
+      if (bridge.recorder) this.#recordings?.finishCast(bridge.recorder);
+    });
+  }
+
+  #getUpstream(): Promise<Client> {
+    this.#upstream ??= this.#dial();
+    return this.#upstream;
+  }
+
+  async #dial(): Promise<Client> {
+    let plan: RelayPlan;
+    try {
+      plan = await this.#opts.prepare();
+    } catch (err) {
+      this.#prepareError = err;
+      throw err;
+    }
+    this.#plan = plan;
+    this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
+    if (this.#ending) throw new UpstreamError('connection closed');
+    const agent = canOpenAgentChannels(this.#conn)
+      ? new DownstreamAgent(this.#conn, this.#log, (ch) => this.#onAgentChannel(ch))
+      : undefined;
+    const started = this.#now();
+    let chain: DialedChain;
+    try {
+      chain = await dialChain(plan.chain, { log: this.#log, agent, signal: this.#abort.signal });
+    } catch (err) {
+      this.#emit({ type: 'upstream-failed', error: this.#report(err).message, code: err instanceof AppError ? err.code : 'internal' });
+      throw err;
+    }
+    this.#chain = chain;
+    const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
+    chain.client.on('close', () => {
+      if (!this.#ending) this.#lost = `connection to '${target}' lost`;
+      this.#endSoon();
+    });
+    relayTargetChannels(this.#forwardCtx, chain.client);
+    this.#emit({ type: 'upstream-connected', hops: plan.chain.map((h) => h.name), durationMs: this.#now() - started });
+    return chain.client;
+  }
+
+  #onAgentChannel(ch: Channel): void {
+    let bytes = 0;
+    const start = this.#now();
+    ch.on('data', (c: Buffer) => { bytes += c.length; this.#onBytes('up', c.length); });
+    this.#emit({ type: 'forward-opened', kind: 'auth-agent', from: 'target', to: 'client agent' });
+    ch.once('close', () => {
+      const durationMs = this.#now() - start;
+      this.#emit({ type: 'forward-closed', kind: 'auth-agent', from: 'target', to: 'client agent', bytesUp: bytes, bytesDown: 0, durationMs });
+    });
+  }
+
+  #onIdle(): void {
+    const secs = Math.round(this.#opts.idleTimeoutMs / 1000);
+    this.#emit({ type: 'idle-timeout', idleMs: this.#opts.idleTimeoutMs });
+    this.close(`idle timeout: no traffic for ${secs} s, closing the connection`);
+  }
+
+  /** Ends every session (with `message`), then the connection once they closed or after a grace period. */
+  #endSoon(message?: string): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.#idle?.stop();
+    for (const s of this.#sessions) if (message !== undefined) s.terminate(message);
+    const sessionsClosed = Promise.all([...this.#sessions].map((s) => s.closed));
+    this.#graceTimer = setTimeout(() => this.#conn.end(), CLOSE_GRACE_MS);
+    void sessionsClosed.then(() => this.#conn.end());
+  }
+
+  async #finalize(): Promise<void> {
+    this.#ending = true;
+    this.#idle?.stop();
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#abort.abort();
+    this.#chain?.close();
+    await this.#upstream?.catch(() => undefined);
+    this.#chain?.close();
+    const recordings = (await this.#recordings?.close()) ?? [];
+    const plan = this.#plan;
+    if (plan) {
+      try {
+        await plan.onClose({ error: this.#error ?? this.#lost, recordings, bytesUp: this.bytesUp, bytesDown: this.bytesDown });
+      } catch (err) {
+        this.#log.warn('relay close handler failed', { err });
+      }
+    }
+    this.#resolveClosed();
+  }
+}
+
+/** Attaches the relay to an authenticated downstream connection (see {@link RelayOptions}). */
+export function attachRelay(conn: Connection, opts: RelayOptions): RelayHandle {
+  return new Relay(conn, opts);
+}
+

@@ -1,0 +1,85 @@
+/**
+ * Opens the upstream counterpart of a downstream session channel: exec, shell
+ * or subsystem, carrying the pty, env, X11 and agent requests collected
+ * before the session started.
+ */
+import type { Client, ClientChannel, ExecOptions, PseudoTtyInfo, PseudoTtyOptions, ShellOptions, X11Info } from 'ssh2';
+
+/** What a session asks for before it starts. */
+export interface SessionSetup {
+  pty?: PseudoTtyInfo;
+  env: Record<string, string>;
+  x11?: X11Info;
+  agent: boolean;
+}
+
+/** The request that starts a session. */
+export type SessionStart =
+  | { kind: 'shell' }
+  | { kind: 'exec'; command: string }
+  | { kind: 'subsystem'; name: string };
+
+type WithAgent<T> = T & { agentForward?: boolean };
+
+function ptyOptions(p: PseudoTtyInfo): PseudoTtyOptions {
+  return { rows: p.rows, cols: p.cols, width: p.width, height: p.height, term: p.term, modes: p.modes };
+}
+
+function options(setup: SessionSetup): WithAgent<ShellOptions> {
+  const o: WithAgent<ShellOptions> = {};
+  if (Object.keys(setup.env).length > 0) o.env = { ...setup.env };
+  if (setup.x11) o.x11 = { single: setup.x11.single, screen: setup.x11.screen, protocol: setup.x11.protocol, cookie: setup.x11.cookie };
+  if (setup.agent) o.agentForward = true;
+  return o;
+}
+
+function openOnce(client: Client, start: SessionStart, setup: SessionSetup): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    const cb = (err: Error | undefined, ch: ClientChannel): void => (err ? reject(err) : resolve(ch));
+    try {
+      switch (start.kind) {
+        case 'shell':
+          client.shell(setup.pty ? ptyOptions(setup.pty) : false, options(setup), cb);
+          break;
+        case 'exec': {
+          const o: WithAgent<ExecOptions> = options(setup);
+          if (setup.pty) o.pty = ptyOptions(setup.pty);
+          client.exec(start.command, o, cb);
+          break;
+        }
+        case 'subsystem':
+          client.subsys(start.name, cb);
+          break;
+        default: {
+          const never: never = start;
+          reject(new Error(`unknown session start ${JSON.stringify(never)}`));
+        }
+      }
+    } catch (err) {
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}
+
+/** Result of {@link openUpstreamSession}. */
+export interface OpenedSession {
+  channel: ClientChannel;
+  /** Set when optional forwarding (X11, agent) had to be dropped because the target refused it. */
+  warning?: string;
+}
+
+/**
+ * Opens the upstream channel. ssh2 fails the whole channel when the target
+ * refuses X11 or agent forwarding; OpenSSH only warns, so we retry once
+ * without them and return a warning.
+ */
+export async function openUpstreamSession(client: Client, start: SessionStart, setup: SessionSetup): Promise<OpenedSession> {
+  try {
+    return { channel: await openOnce(client, start, setup) };
+  } catch (err) {
+    const optional = [setup.x11 ? 'X11' : undefined, setup.agent ? 'agent' : undefined].filter((x) => x !== undefined);
+    if (optional.length === 0 || start.kind === 'subsystem') throw err;
+    const channel = await openOnce(client, start, { ...setup, x11: undefined, agent: false });
+    return { channel, warning: `the target refused ${optional.join(' and ')} forwarding` };
+  }
+}

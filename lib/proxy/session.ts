@@ -1,0 +1,220 @@
+/**
+ * Bridges one downstream session channel to one upstream session channel.
+ *
+ * Order matters (see notes/ssh2-and-platform.md): exec/shell/subsystem are
+ * accepted synchronously and the upstream is dialed after; upstream output is
+ * piped without ending the downstream; once the upstream channel closed and
+ * its output was flushed downstream, the exit status (or signal) is sent, then
+ * `end()` sends EOF and CLOSE.
+ */
+import type { Client, ClientChannel, ServerChannel, Session, WindowChangeInfo } from 'ssh2';
+import type { Logger } from '../log.js';
+import type { CastRecorder } from '../recording/cast-recorder.js';
+import { flushedOrClosed } from './link.js';
+import { ended, pump } from './pump.js';
+import { openUpstreamSession, type SessionSetup, type SessionStart } from './session-open.js';
+import { onSessionRequest, type SessionRequest } from './session-requests.js';
+import type { RelayEvent } from './types.js';
+
+/** What a failure looks like to the user. */
+export interface FailureReport { message: string; exitCode: number }
+
+/** Services a session bridge needs from its connection. */
+export interface SessionContext {
+  log: Logger;
+  /** The shared upstream client (dialed on first use). */
+  upstream(): Promise<Client>;
+  /** Turns an error into the user's message and exit status. */
+  report(err: unknown): FailureReport;
+  /** The upstream connection is unusable: the relay closes the connection. */
+  fatal(err: unknown): void;
+  /** Message to show when the upstream connection was lost, if it was. */
+  upstreamLost(): string | undefined;
+  /** Starts a recording for a PTY session (undefined when disabled). */
+  startRecording(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined;
+  onBytes(dir: 'up' | 'down', n: number): void;
+  emit(e: RelayEvent): void;
+}
+
+interface ExitInfo { code: number | null; signal?: string; dump?: boolean; desc?: string }
+
+/** One relayed session channel. */
+export class SessionBridge {
+  #ctx: SessionContext;
+  #setup: SessionSetup = { env: {}, agent: false };
+  #size: WindowChangeInfo | undefined;
+  #down: ServerChannel | undefined;
+  #up: ClientChannel | undefined;
+  #recorder: CastRecorder | undefined;
+  #closed = false;
+  #downClosed: Promise<void>;
+  #eol = '\n';
+
+  constructor(session: Session, ctx: SessionContext) {
+    this.#ctx = ctx;
+    this.#downClosed = new Promise((resolve) => session.once('close', () => resolve()));
+    void this.#downClosed.then(() => this.#onDownClosed());
+    onSessionRequest(session, (r) => this.#handle(r));
+  }
+
+  /** Resolves when the downstream channel closed. */
+  get closed(): Promise<void> { return this.#downClosed; }
+
+  /** Ends the session with a message (idle timeout, shutdown). */
+  terminate(message: string): void {
+    const down = this.#down;
+    this.#up?.close();
+    if (!down || this.#closed) return;
+    void this.#finish(down, { code: 255 }, message);
+  }
+
+  #handle(r: SessionRequest): void {
+    switch (r.type) {
+      case 'pty-req':
+        this.#setup.pty = r.info;
+        this.#size = { cols: r.info.cols, rows: r.info.rows, width: r.info.width, height: r.info.height };
+        this.#eol = '\r\n';
+        r.accept?.();
+        return;
+      case 'env':
+        this.#setup.env[r.key] = r.value;
+        r.accept?.();
+        return;
+      case 'x11-req':
+        this.#setup.x11 = r.info;
+        r.accept?.();
+        return;
+      case 'auth-agent-req':
+        this.#setup.agent = true;
+        r.accept?.();
+        return;
+      case 'window-change':
+        this.#resize(r.info);
+        r.accept?.();
+        return;
+      case 'signal':
+        this.#signal(r.name);
+        r.accept?.();
+        return;
+      case 'shell':
+        this.#start({ kind: 'shell' }, r.accept);
+        return;
+      case 'exec':
+        this.#start({ kind: 'exec', command: r.command }, r.accept);
+        return;
+      case 'subsystem':
+        this.#start({ kind: 'subsystem', name: r.name }, r.accept);
+        return;
+      default: {
+        const never: never = r;
+        this.#ctx.log.warn('unhandled session request', { request: JSON.stringify(never) });
+      }
+    }
+  }
+
+  #resize(info: WindowChangeInfo): void {
+    this.#size = info;
+    this.#up?.setWindow(info.rows, info.cols, info.height, info.width);
+    this.#recorder?.resize(info.cols, info.rows);
+  }
+
+  #signal(name: string): void {
+    try {
+      this.#up?.signal(name);
+    } catch (err) {
+      this.#ctx.log.debug('signal not relayed', { signal: name, err });
+    }
+  }
+
+  #start(start: SessionStart, accept: () => ServerChannel | undefined): void {
+    const down = accept();
+    if (!down) return;
+    this.#down = down;
+    down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
+    const pty = this.#setup.pty !== undefined && start.kind !== 'subsystem';
+    this.#ctx.emit({ type: 'channel-started', kind: start.kind, command: start.kind === 'exec' ? start.command : undefined, pty });
+    void this.#connect(down, start, pty);
+  }
+
+  async #connect(down: ServerChannel, start: SessionStart, pty: boolean): Promise<void> {
+    let client: Client;
+    try {
+      client = await this.#ctx.upstream();
+    } catch (err) {
+      const r = this.#ctx.report(err);
+      await this.#finish(down, { code: r.exitCode }, r.message);
+      this.#ctx.fatal(err);
+      return;
+    }
+    if (this.#closed) return;
+    let up: ClientChannel;
+    try {
+      const opened = await openUpstreamSession(client, start, this.#setup);
+      up = opened.channel;
+      if (opened.warning) down.stderr.write(`warning: ${opened.warning}${this.#eol}`);
+    } catch (err) {
+      const lost = this.#ctx.upstreamLost();
+      const detail = err instanceof Error ? err.message : String(err);
+      await this.#finish(down, { code: 255 }, lost ?? `the target refused the ${start.kind} request: ${detail}`);
+      return;
+    }
+    this.#up = up;
+    if (this.#closed) { up.close(); return; }
+    const p = this.#setup.pty;
+    if (pty && p) {
+      const title = start.kind === 'exec' ? start.command : start.kind;
+      this.#recorder = this.#ctx.startRecording({ cols: p.cols, rows: p.rows, term: p.term }, title);
+    }
+    const size = this.#size;
+    if (p && size && (size.cols !== p.cols || size.rows !== p.rows)) this.#resize(size);
+    this.#bridge(down, up);
+  }
+
+  #bridge(down: ServerChannel, up: ClientChannel): void {
+    const ctx = this.#ctx;
+    const rec = this.#recorder;
+    let exit: ExitInfo | undefined;
+    up.on('error', (err: Error) => ctx.log.debug('upstream channel error', { err }));
+    up.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
+      exit = { code, signal, dump, desc };
+    });
+    const upClosed = new Promise<void>((resolve) => up.once('close', () => resolve()));
+    pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); });
+    pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); });
+    pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); });
+    void ended(down).then(() => { if (!this.#closed) up.end(); });
+    void Promise.all([upClosed, ended(up), ended(up.stderr)]).then(() => {
+      if (this.#closed) return;
+      const lost = exit ? undefined : ctx.upstreamLost();
+      return this.#finish(down, exit ?? (lost ? { code: 255 } : undefined), lost);
+    });
+  }
+
+  /** Flushes, writes an optional error line, sends the exit status, ends. */
+  async #finish(down: ServerChannel, exit: ExitInfo | undefined, message?: string): Promise<void> {
+    if (this.#closed) return;
+    if (message !== undefined) down.stderr.write(`error: ${message}${this.#eol}`);
+    await Promise.all([flushedOrClosed(down, this.#downClosed), flushedOrClosed(down.stderr, this.#downClosed)]);
+    if (this.#closed) return;
+    if (exit) sendExit(down, exit, this.#ctx.log);
+    down.end();
+  }
+
+  #onDownClosed(): void {
+    this.#closed = true;
+    this.#up?.close();
+  }
+
+  /** The recorder of this session, if any (closed by the relay). */
+  get recorder(): CastRecorder | undefined { return this.#recorder; }
+}
+
+function sendExit(down: ServerChannel, exit: ExitInfo, log: Logger): void {
+  if (exit.code !== null) { down.exit(exit.code); return; }
+  try {
+    down.exit(exit.signal ?? 'KILL', exit.dump === true, exit.desc ?? '');
+  } catch (err) {
+    log.debug('exit signal not relayed', { signal: exit.signal, err });
+    down.exit(255);
+  }
+}

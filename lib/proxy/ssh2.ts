@@ -1,0 +1,13 @@
+/**
+ * The one place lib/proxy imports ssh2's runtime values. ssh2 is CommonJS and
+ * its named exports are not statically detectable, so ESM code must go
+ * through the default export.
+ */
+import ssh2 from 'ssh2';
+
+/** ssh2's client class. */
+export const SshClient = ssh2.Client;
+/** ssh2's agent base class (for the downstream-agent bridge). */
+export const SshBaseAgent = ssh2.BaseAgent;
+/** ssh2's key parser. */
+export const parseSshKey = ssh2.utils.parseKey;

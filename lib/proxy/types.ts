@@ -1,0 +1,107 @@
+/**
+ * The boundary between the portal's server side and the relay engine. Plain
+ * data and callbacks only: lib/proxy knows nothing of the database.
+ */
+import type { Logger } from '../log.js';
+import type { TunnelKind } from '../recording/tunnel-log.js';
+
+/** One hop of the chain (the last one is the target). */
+export interface HopTarget {
+  /** Host name as the portal knows it (used in messages). */
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  /** OpenSSH or PEM private key text. */
+  privateKey?: string;
+  passphrase?: string;
+  password?: string;
+  /**
+   * Verifies the presented host key (OpenSSH `type base64` form). Resolve to
+   * accept (the caller pins it on first use); throw HostKeyMismatchError (or
+   * any AppError) to refuse.
+   */
+  verifyHostKey(key: string): Promise<void>;
+}
+
+/** Recording modes, as stored on a host. */
+export type RecordingMode = 'everything' | 'input' | 'disabled';
+
+/** Where and how a relayed connection is recorded. */
+export interface RecordingPlan {
+  mode: RecordingMode;
+  /** Directory of recordings (`--logs-location`). */
+  dir: string;
+  /** File name prefix, unique per relayed connection (e.g. `session-42`). */
+  baseName: string;
+  /** Who connected (written into tunnel logs and cast titles). */
+  user?: string;
+  /** The target's name (written into tunnel logs and cast titles). */
+  host?: string;
+}
+
+/** Events the caller may audit. */
+export type RelayEvent =
+  | { type: 'upstream-connected'; hops: string[]; durationMs: number }
+  | { type: 'upstream-failed'; error: string; code: string }
+  | { type: 'channel-started'; kind: 'shell' | 'exec' | 'subsystem'; command?: string; pty: boolean }
+  | { type: 'recording-started'; path: string }
+  | { type: 'recording-finished'; path: string; droppedBytes: number; failed: boolean }
+  | { type: 'forward-opened'; kind: TunnelKind; from: string; to: string }
+  | { type: 'forward-closed'; kind: TunnelKind; from: string; to: string; bytesUp: number; bytesDown: number; durationMs: number }
+  | { type: 'forward-refused'; kind: TunnelKind; to: string; error: string }
+  | { type: 'remote-forward'; action: 'bound' | 'cancelled' | 'refused'; address: string; port: number; error?: string }
+  | { type: 'idle-timeout'; idleMs: number };
+
+/** Summary given to {@link RelayPlan.onClose}. */
+export interface RelaySummary {
+  /** Why the connection ended abnormally (upstream failure, idle timeout…). */
+  error?: string;
+  /** Paths of the recording files written (casts and tunnel log). */
+  recordings: string[];
+  bytesUp: number;
+  bytesDown: number;
+}
+
+/** What {@link RelayOptions.prepare} returns once access is granted. */
+export interface RelayPlan {
+  /** First hop first, final target last (length ≥ 1). */
+  chain: HopTarget[];
+  recording: RecordingPlan;
+  onEvent?(e: RelayEvent): void;
+  /** Called exactly once, after every recording is flushed. */
+  onClose(summary: RelaySummary): void | Promise<void>;
+}
+
+/** Options of attachRelay. */
+export interface RelayOptions {
+  log: Logger;
+  /**
+   * Called once, lazily, on the first channel or forward request. Does ACL
+   * checks and opens the session row. Throw an AppError to refuse: the
+   * refusal reaches the client as `error: <msg>` (exit status 1) on session
+   * channels or as a channel-open failure, and the connection then closes.
+   * If it throws, no plan exists and `onClose` is not called.
+   */
+  prepare(): Promise<RelayPlan>;
+  /** Close when no traffic flowed in either direction for this long; 0 = off. */
+  idleTimeoutMs: number;
+  /** Milliseconds clock (tests). */
+  now?: () => number;
+}
+
+/** Byte counters of a relayed connection. */
+export interface RelayCounters {
+  /** Bytes client → target. */
+  readonly bytesUp: number;
+  /** Bytes target → client. */
+  readonly bytesDown: number;
+}
+
+/** A relayed connection, as seen by its owner. */
+export interface RelayHandle extends RelayCounters {
+  /** Ends the connection (shutdown, admin kill) with an optional message to open sessions. */
+  close(reason?: string): void;
+  /** Resolves once the connection closed and the plan's onClose returned. */
+  readonly closed: Promise<void>;
+}

@@ -1,0 +1,113 @@
+/**
+ * An append-only file writer that never blocks its caller: writes go into a
+ * bounded in-memory queue drained by one asynchronous loop. When the queue is
+ * full (the disk cannot keep up) the chunk is dropped and counted; when the
+ * file cannot be opened or written, everything after is dropped and counted.
+ */
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../log.js';
+
+/** Default bound of the queue. */
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+/** Options of {@link BoundedFileWriter}. */
+export interface BoundedFileWriterOptions {
+  path: string;
+  log: Logger;
+  maxQueuedBytes?: number;
+  /** File mode of a new file (default 0o600: recordings may hold secrets). */
+  mode?: number;
+}
+
+/** Non-blocking, bounded, append-only file writer. */
+export class BoundedFileWriter {
+  readonly path: string;
+  #log: Logger;
+  #max: number;
+  #mode: number;
+  #queue: Buffer[] = [];
+  #queued = 0;
+  #dropped = 0;
+  #failed = false;
+  #closing = false;
+  #loop: Promise<void> | undefined;
+  #fh: Promise<FileHandle | undefined> | undefined;
+
+  constructor(opts: BoundedFileWriterOptions) {
+    this.path = opts.path;
+    this.#log = opts.log;
+    this.#max = opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.#mode = opts.mode ?? 0o600;
+  }
+
+  /** Bytes dropped so far (queue full or file failure). */
+  get droppedBytes(): number { return this.#dropped; }
+
+  /** Whether the file could not be opened or written. */
+  get failed(): boolean { return this.#failed; }
+
+  /** Queues a chunk; returns false when it was dropped. Never blocks. */
+  write(chunk: string | Buffer): boolean {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (this.#failed || this.#closing || this.#queued + buf.length > this.#max) {
+      this.#dropped += buf.length;
+      return false;
+    }
+    this.#queue.push(buf);
+    this.#queued += buf.length;
+    this.#loop ??= this.#drain().finally(() => { this.#loop = undefined; });
+    return true;
+  }
+
+  /** Flushes what is queued, then closes the file. Never rejects. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    while (this.#loop) await this.#loop;
+    const fh = await this.#fh;
+    await fh?.close().catch((err: unknown) => this.#log.warn('recording close failed', { path: this.path, err }));
+  }
+
+  #handle(): Promise<FileHandle | undefined> {
+    this.#fh ??= (async () => {
+      try {
+        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+        return await open(this.path, 'a', this.#mode);
+      } catch (err) {
+        this.#fail(err);
+        return undefined;
+      }
+    })();
+    return this.#fh;
+  }
+
+  #fail(err: unknown): void {
+    if (!this.#failed) this.#log.warn('recording file failed; dropping its data', { path: this.path, err });
+    this.#failed = true;
+    this.#dropped += this.#queued;
+    this.#queue = [];
+    this.#queued = 0;
+  }
+
+  async #drain(): Promise<void> {
+    const fh = await this.#handle();
+    while (fh && this.#queue.length > 0 && !this.#failed) {
+      const batch: Buffer[] = [];
+      let size = 0;
+      while (this.#queue.length > 0 && size < MAX_BATCH_BYTES) {
+        const b = this.#queue.shift() as Buffer;
+        batch.push(b);
+        size += b.length;
+      }
+      try {
+        await fh.write(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size));
+        this.#queued -= size;
+      } catch (err) {
+        this.#queued -= size;
+        this.#dropped += size;
+        this.#fail(err);
+      }
+    }
+  }
+}

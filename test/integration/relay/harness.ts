@@ -1,0 +1,158 @@
+/**
+ * Harness of the relay integration tests: a tiny in-process ssh2 "front"
+ * server standing in for the portal's listener (accepts any public key and
+ * hands the connection to attachRelay), and helpers that run the real OpenSSH
+ * client tools against it.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { Connection } from 'ssh2';
+import { HostKeyMismatchError } from '../../../lib/errors.js';
+import { silentLogger } from '../../../lib/log.js';
+import { fingerprintOf } from '../../../lib/proxy/host-key.js';
+import { attachRelay } from '../../../lib/proxy/relay.js';
+import type { HopTarget, RelayEvent, RelayHandle, RelayOptions, RelayPlan, RelaySummary } from '../../../lib/proxy/types.js';
+import { generateKey, type TestKey } from '../../support/keys.js';
+import type { SshdTarget } from '../../support/sshd.js';
+
+/** A running front server. */
+export interface Front {
+  port: number;
+  /** Every relay attached so far. */
+  relays: RelayHandle[];
+  close(): Promise<void>;
+}
+
+/** Builds the relay options of one connection from its login name. */
+export type OptionsFactory = (username: string) => RelayOptions;
+
+/** Starts the front server on 127.0.0.1:0. */
+export function startFront(hostKey: TestKey, factory: OptionsFactory): Promise<Front> {
+  const conns = new Set<Connection>();
+  const relays: RelayHandle[] = [];
+  const server = new ssh2.Server({ hostKeys: [hostKey.privateKey] }, (conn) => {
+    conns.add(conn);
+    let username = '';
+    conn.on('error', () => undefined);
+    conn.on('close', () => conns.delete(conn));
+    conn.on('authentication', (ctx) => {
+      username = ctx.username;
+      if (ctx.method === 'publickey') ctx.accept();
+      else ctx.reject(['publickey']);
+    });
+    conn.on('ready', () => relays.push(attachRelay(conn, factory(username))));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      resolve({
+        port,
+        relays,
+        close: () => new Promise<void>((done) => {
+          for (const c of conns) c.end();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
+
+/** A hop pinned to the sshd's real host key (or `pinned`). */
+export function hopTo(target: SshdTarget, key: TestKey, name = 'target', pinned?: string): HopTarget {
+  const expected = pinned ?? target.hostKey;
+  return {
+    name,
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    privateKey: key.privateKey,
+    verifyHostKey: async (presented) => {
+      if (presented !== expected) throw new HostKeyMismatchError(name, fingerprintOf(expected), fingerprintOf(presented));
+    },
+  };
+}
+
+/** Records what the relay reported, for assertions. */
+export interface Observed {
+  events: RelayEvent[];
+  summaries: RelaySummary[];
+}
+
+/** Relay options for a plan; `observed` collects events and summaries. */
+export function relayOptions(plan: Omit<RelayPlan, 'onClose' | 'onEvent'>, observed?: Observed, idleTimeoutMs = 0): RelayOptions {
+  return {
+    log: silentLogger,
+    idleTimeoutMs,
+    prepare: async () => ({
+      ...plan,
+      onEvent: (e) => observed?.events.push(e),
+      onClose: (s) => { observed?.summaries.push(s); },
+    }),
+  };
+}
+
+/** Result of a client tool run. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs a command; kills it (by pid) after `timeoutMs`. */
+export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; stdinFile?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.stdinFile ?? 'pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => { err += s; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined);
+      if (opts.input !== undefined) child.stdin.end(opts.input);
+      else child.stdin.end();
+    }
+  });
+}
+
+/** Common OpenSSH client options (no config, no known hosts, batch). */
+export function clientOptions(front: Front, key: TestKey): string[] {
+  return [
+    '-F', '/dev/null',
+    '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'StrictHostKeyChecking=no',
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'LogLevel=ERROR',
+    '-i', key.path,
+    '-o', `Port=${front.port}`,
+  ];
+}
+
+/** `ssh` argument list for `login@front` running `command`. */
+export function sshArgs(front: Front, key: TestKey, login: string, ...rest: string[]): string[] {
+  return [...clientOptions(front, key), `${login}@127.0.0.1`, ...rest];
+}
+
+/** The shell command form of the client options (for GIT_SSH_COMMAND, rsync -e). */
+export function sshCommand(front: Front, key: TestKey): string {
+  return ['ssh', ...clientOptions(front, key)].join(' ');
+}
+
+/** Generates the keys a suite needs in `dir`. */
+export function suiteKeys(dir: string): { front: TestKey; user: TestKey; portal: TestKey } {
+  return {
+    front: generateKey(join(dir, 'front_host')),
+    user: generateKey(join(dir, 'user')),
+    portal: generateKey(join(dir, 'portal')),
+  };
+}

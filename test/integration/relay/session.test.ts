@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { openSync, closeSync } from 'node:fs';
+import { PermissionDeniedError } from '../../../lib/errors.js';
+import { silentLogger } from '../../../lib/log.js';
+import { tempDir, type TempDir } from '../../support/keys.js';
+import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { hopTo, relayOptions, run, sshArgs, startFront, suiteKeys, type Front, type Observed } from './harness.js';
+
+describe('relay: session channels (real ssh → relay → real sshd)', function () {
+  let tmp: TempDir;
+  let keys: ReturnType<typeof suiteKeys>;
+  let target: SshdTarget;
+  let front: Front;
+  let observed: Observed;
+
+  before(async function () {
+    requireSshd(this);
+    tmp = tempDir();
+    keys = suiteKeys(tmp.path);
+    target = await startSshd({ authorizedKeys: [keys.portal.publicKey] });
+    front = await startFront(keys.front, (login) => {
+      if (login === 'denied') {
+        return { log: silentLogger, idleTimeoutMs: 0, prepare: async () => { throw new PermissionDeniedError("access to host 'denied' is not allowed"); } };
+      }
+      if (login === 'badkey') {
+        return relayOptions({ chain: [hopTo(target, keys.portal, 'badkey', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl')], recording: { mode: 'disabled', dir: tmp.path, baseName: 'x' } }, observed);
+      }
+      if (login === 'down') {
+        const hop = hopTo(target, keys.portal, 'down');
+        return relayOptions({ chain: [{ ...hop, port: 1 }], recording: { mode: 'disabled', dir: tmp.path, baseName: 'x' } }, observed);
+      }
+      return relayOptions({ chain: [hopTo(target, keys.portal)], recording: { mode: 'disabled', dir: tmp.path, baseName: 'x' } }, observed);
+    });
+  });
+  beforeEach(() => { observed = { events: [], summaries: [] }; });
+  after(async () => {
+    await front?.close();
+    await target?.stop();
+    tmp?.remove();
+  });
+
+  it('runs a command and relays its exit status', async () => {
+    const r = await run('ssh', sshArgs(front, keys.user, 'web', 'echo hello; exit 3'));
+    expect(r.stdout.toString()).to.equal('hello\n');
+    expect(r.code).to.equal(3);
+  });
+
+  it('passes stdin through and keeps stderr apart', async () => {
+    const r = await run('ssh', sshArgs(front, keys.user, 'web', 'tr a-z A-Z; echo oops >&2'), { input: 'abc\n' });
+    expect(r.stdout.toString()).to.equal('ABC\n');
+    expect(r.stderr).to.equal('oops\n');
+    expect(r.code).to.equal(0);
+  });
+
+  it('never hangs on `ssh host cmd </dev/null`', async () => {
+    const fd = openSync('/dev/null', 'r');
+    try {
+      const r = await run('ssh', sshArgs(front, keys.user, 'web', 'cat; echo done'), { stdinFile: fd, timeoutMs: 10_000 });
+      expect(r.stdout.toString()).to.equal('done\n');
+      expect(r.code).to.equal(0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('relays SendEnv variables', async () => {
+    const r = await run('ssh', ['-o', 'SendEnv=SSHPORTAL_TEST', ...sshArgs(front, keys.user, 'web', 'echo "$SSHPORTAL_TEST"')], {
+      env: { ...process.env, SSHPORTAL_TEST: 'from-client' },
+    });
+    expect(r.stdout.toString()).to.equal('from-client\n');
+  });
+
+  it('relays exit signals', async () => {
+    const r = await run('ssh', ['-o', 'LogLevel=DEBUG1', ...sshArgs(front, keys.user, 'web', 'kill -TERM $$')]);
+    expect(r.code).to.equal(255);
+    expect(r.stderr).to.include('rtype exit-signal');
+  });
+
+  it('answers a refusal from prepare() with one error line and exit 1', async () => {
+    const r = await run('ssh', sshArgs(front, keys.user, 'denied', 'true'), { timeoutMs: 10_000 });
+    expect(r.stderr).to.equal("error: access to host 'denied' is not allowed\n");
+    expect(r.code).to.equal(1);
+  });
+
+  it('refuses a changed host key with a message naming both fingerprints', async () => {
+    const r = await run('ssh', sshArgs(front, keys.user, 'badkey', 'true'), { timeoutMs: 10_000 });
+    expect(r.stderr).to.match(/^error: host key mismatch for host 'badkey': expected SHA256:\S+, got SHA256:\S+/);
+    expect(r.code).to.equal(255);
+    expect(observed.events.some((e) => e.type === 'upstream-failed')).to.equal(true);
+  });
+
+  it('reports an unreachable target with exit 255', async () => {
+    const r = await run('ssh', sshArgs(front, keys.user, 'down', 'true'), { timeoutMs: 10_000 });
+    expect(r.stderr).to.match(/^error: cannot reach 'down' \(127\.0\.0\.1:1\): connection refused/);
+    expect(r.code).to.equal(255);
+  });
+
+  it('calls onClose exactly once with the byte counts', async () => {
+    const r = await run('ssh', sshArgs(front, keys.user, 'web', 'head -c 1000 /dev/zero'));
+    expect(r.stdout.length).to.equal(1000);
+    await front.relays[front.relays.length - 1]?.closed;
+    expect(observed.summaries).to.have.length(1);
+    expect(observed.summaries[0]?.bytesDown).to.equal(1000);
+  });
+});
