@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { classifyLogin, type LoginKind } from '../../../lib/routing/login.js';
+import { decidePublicKey, refusalMessage } from '../../../lib/server/auth-decision.js';
+
+const names = { configUser: 'admin', healthcheckUser: 'healthcheck' };
+
+describe('routing: classifyLogin', () => {
+  const cases: [string, LoginKind][] = [
+    ['healthcheck', { kind: 'healthcheck' }],
+    ['invite:abc', { kind: 'invite', token: 'abc' }],
+    ['invite:', { kind: 'invite', token: '' }],
+    ['admin', { kind: 'config' }],
+    ['web01', { kind: 'host', target: 'web01' }],
+    ['42', { kind: 'host', target: '42' }],
+    ['Admin', { kind: 'host', target: 'Admin' }],
+  ];
+  for (const [name, want] of cases) it(`'${name}' → ${want.kind}`, () => expect(classifyLogin(name, names)).to.deep.equal(want));
+  it('honours --config-user and --healthcheck-user', () => {
+    expect(classifyLogin('root', { configUser: 'root', healthcheckUser: 'hc' })).to.deep.equal({ kind: 'config' });
+    expect(classifyLogin('admin', { configUser: 'root', healthcheckUser: 'hc' })).to.deep.equal({ kind: 'host', target: 'admin' });
+    expect(classifyLogin('hc', { configUser: 'root', healthcheckUser: 'hc' })).to.deep.equal({ kind: 'healthcheck' });
+  });
+});
+
+describe('server: decidePublicKey', () => {
+  const fp = 'SHA256:x';
+  const cases: { login: LoginKind; bound: boolean; inviteValid: boolean; want: 'accept' | RegExp }[] = [
+    { login: { kind: 'config' }, bound: true, inviteValid: false, want: 'accept' },
+    { login: { kind: 'config' }, bound: false, inviteValid: false, want: /unknown key SHA256:x/ },
+    { login: { kind: 'host', target: 'web' }, bound: true, inviteValid: false, want: 'accept' },
+    { login: { kind: 'host', target: 'web' }, bound: false, inviteValid: false, want: /unknown key/ },
+    { login: { kind: 'invite', token: 't' }, bound: false, inviteValid: true, want: 'accept' },
+    { login: { kind: 'invite', token: 't' }, bound: true, inviteValid: true, want: /already associated/ },
+    { login: { kind: 'invite', token: 't' }, bound: false, inviteValid: false, want: /invalid or expired invite/ },
+    { login: { kind: 'healthcheck' }, bound: false, inviteValid: false, want: 'accept' },
+  ];
+  for (const c of cases) {
+    it(`${c.login.kind} bound=${c.bound} invite=${c.inviteValid}`, () => {
+      const d = decidePublicKey(c.login, { bound: c.bound, inviteValid: c.inviteValid }, fp);
+      if (c.want === 'accept') expect(d).to.deep.equal({ action: 'accept' });
+      else expect(d.action === 'reject' && d.reason).to.match(c.want);
+    });
+  }
+  it('refusalMessage is one line naming every distinct reason', () => {
+    expect(refusalMessage([])).to.match(/^error: .*no key was offered$/);
+    expect(refusalMessage(['a', 'b', 'a'])).to.equal('error: a; b');
+  });
+});
