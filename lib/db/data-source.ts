@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
+import type { MysqlConn } from '../config/mysql-dsn.js';
 import type { DbConfig } from '../config/server-config.js';
 import { migrations } from '../../migrations/index.js';
 import { entities } from './entities/index.js';
@@ -62,5 +64,17 @@ export async function withClusterLock<T>(ds: DataSource, name: string, fn: () =>
     }
   } finally {
     await qr.release();
+  }
+}
+
+/** Whether the MySQL-protocol server at `conn` is MariaDB (typeorm reads its catalog differently). */
+export async function isMariaDb(conn: MysqlConn): Promise<boolean> {
+  const c = await mysql.createConnection({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, connectTimeout: 5_000 });
+  try {
+    const [rows] = await c.query('SELECT VERSION() AS v');
+    const v = Array.isArray(rows) && rows.length > 0 ? String((rows[0] as Record<string, unknown>).v) : '';
+    return /mariadb/i.test(v);
+  } finally {
+    await c.end();
   }
 }

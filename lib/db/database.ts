@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { DbConfig } from '../config/server-config.js';
 import { createFieldCipher, type FieldCipher } from '../crypto/field-cipher.js';
 import { DatabaseUnavailableError } from '../errors.js';
-import { createDataSource, withClusterLock } from './data-source.js';
+import { createDataSource, isMariaDb, withClusterLock } from './data-source.js';
 
 /** The portal's handle on its database: the data source, the secrets cipher and transactions. */
 export interface Database {
@@ -27,8 +27,9 @@ function isConnectionError(err: unknown): boolean {
  * `aesKey` null stores secrets in clear.
  */
 export async function openDatabase(config: DbConfig, aesKey: string | null): Promise<Database> {
-  const ds = createDataSource(config);
+  let ds: DataSource;
   try {
+    ds = createDataSource(config, config.driver === 'mysql' ? await isMariaDb(config.conn) : false);
     await ds.initialize();
   } catch (err) {
     if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
