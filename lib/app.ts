@@ -4,6 +4,7 @@ import type { ServerConfig } from './config/server-config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Logger } from './log.js';
+import type { RelayHandle } from './proxy/types.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { SshListener } from './server/listener.js';
@@ -33,12 +34,14 @@ function nativeCryptoLoaded(): boolean {
 export class App {
   readonly db: Database;
   readonly #listener: SshListener;
+  readonly #relays: Set<RelayHandle>;
   readonly #log: Logger;
   #closing: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, log: Logger) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger) {
     this.db = db;
     this.#listener = listener;
+    this.#relays = relays;
     this.#log = log;
   }
 
@@ -54,12 +57,15 @@ export class App {
         log.info(`'admin' user created, use the user 'invite:${boot.adminInviteToken}' to associate a public key with this account`);
       }
       mkdirSync(config.logsLocation, { recursive: true });
+      const relays = new Set<RelayHandle>();
+      const bastionDeps = { db, config, now, relays };
       const listener = new SshListener(boot.hostPrivateKey, (conn, info) => handleConnection(conn, info, {
-        db, log, config, version: opts.version, now, bastion: startBastion,
+        db, log, config, version: opts.version, now,
+        bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), log);
       const addr = await listener.listen(config.listen);
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, log);
+      return new App(db, listener, relays, log);
     } catch (err) {
       await db.close();
       throw err;
@@ -74,7 +80,12 @@ export class App {
   /** Stops listening, ends every connection, closes the database. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#listener.close();
+      const relays = [...this.#relays];
+      for (const r of relays) r.close('the portal is shutting down');
+      const listening = this.#listener.close();
+      // Relays flush their recordings and close their session rows before the database goes.
+      await Promise.race([Promise.all(relays.map((r) => r.closed)), new Promise((r) => setTimeout(r, 3_000).unref())]);
+      await listening;
       await this.db.close();
       this.#log.info('sshportal stopped');
     })();

@@ -1,13 +1,128 @@
 import type { Connection } from 'ssh2';
+import { decideAccess } from '../acl/decide.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { fingerprintOf } from '../crypto/ssh-keys.js';
+import { closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey } from '../db/access.js';
+import type { Database } from '../db/database.js';
+import type { Host } from '../db/entities/host.js';
+import { recordEvent, type EventInput } from '../db/events.js';
+import { HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
+import { attachRelay } from '../proxy/relay.js';
+import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
+import { splitAddr } from '../routing/hosts.js';
 import type { Identity } from './auth.js';
 import type { ConnectionContext } from './connection.js';
-import { serveTerminalSessions } from './terminal-sessions.js';
 
-/** Hands a host login to the relay (wired in by the relay work). */
-export function startBastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): void {
+/** What the bastion path needs. */
+export interface BastionDeps {
+  db: Database;
+  config: ServerConfig;
+  now: () => Date;
+  /** Live relays, so shutdown can end them. */
+  relays: Set<RelayHandle>;
+}
+
+type UserIdentity = Extract<Identity, { kind: 'user' }>;
+
+const recordingModes: readonly RecordingMode[] = ['everything', 'input', 'disabled'];
+
+function audit(deps: BastionDeps, ctx: ConnectionContext, e: EventInput): void {
+  recordEvent(deps.db.manager, e).catch((err: unknown) => ctx.log.warn('cannot write event', { err, domain: e.domain, action: e.action }));
+}
+
+/** The verifier of one hop: pin on first use, refuse a change. */
+function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host) {
+  return async (key: string): Promise<void> => {
+    const blob = key.split(' ')[1] ?? key;
+    const pinned = host.hostKey ?? (await pinHostKey(deps.db.manager, host.id, blob));
+    if (host.hostKey === null) {
+      ctx.log.info('target host key pinned', { host: host.name, fingerprint: fingerprintOf(Buffer.from(blob, 'base64')) });
+    }
+    if (pinned === blob) return;
+    const expected = fingerprintOf(Buffer.from(pinned ?? '', 'base64'));
+    const actual = fingerprintOf(Buffer.from(blob, 'base64'));
+    audit(deps, ctx, { authorId: who.user.id, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected, actual } });
+    throw new HostKeyMismatchError(host.name, expected, actual);
+  };
+}
+
+async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host): Promise<HopTarget> {
+  const { host: addr, port } = splitAddr(host.addr);
+  const key = await hostClientKey(deps.db.manager, host);
+  const cipher = deps.db.cipher;
+  return {
+    name: host.name, host: addr, port, username: host.user || 'root',
+    privateKey: key ? cipher.decrypt(key.privKey) : undefined,
+    password: host.password ? cipher.decrypt(host.password) : undefined,
+    verifyHostKey: hostKeyVerifier(deps, ctx, who, host),
+  };
+}
+
+function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, sessionId: number, e: RelayEvent): void {
+  switch (e.type) {
+    case 'forward-closed':
+    case 'forward-refused':
+    case 'remote-forward':
+    case 'upstream-failed':
+    case 'idle-timeout':
+      audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: e.type, entity: host.name, args: { ...e, session_id: sessionId } });
+      return;
+    default:
+      ctx.log.debug('relay event', { ...e });
+  }
+}
+
+/** Access check, session row and relay plan for one host login; throws to refuse. */
+async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext): Promise<RelayPlan> {
+  const m = deps.db.manager;
+  const deny = (reason: string, host: string): void =>
+    audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
+  let host: Host;
+  try {
+    host = await findHost(m, target);
+  } catch (err) {
+    deny(userMessage(err), target);
+    throw err;
+  }
+  const groups = (who.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
+  const decision = await decideAccess({
+    user: { id: who.user.id, name: who.user.name, email: who.user.email, groups },
+    host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
+    acls: await loadAcls(m, groups.map((g) => g.id)),
+    now: deps.now(),
+  }, deps.config.aclCheckCmd);
+  if (decision.action !== 'allow') {
+    ctx.log.info('access denied', { user: who.user.name, host: host.name, reason: decision.reason });
+    deny(decision.reason, host.name);
+    throw new PermissionDeniedError(`access to host '${host.name}' denied`);
+  }
+  const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
+  const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
+  ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
+  audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
+  const mode = recordingModes.find((x) => x === host.logging) ?? 'everything';
+  return {
+    chain,
+    recording: { mode, dir: deps.config.logsLocation, baseName: `session-${session.id}`, user: who.user.name, host: host.name },
+    onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, e),
+    async onClose(summary) {
+      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
+        .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
+      audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
+        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
+      ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
+    },
+  };
+}
+
+/** Hands an authenticated host login to the relay engine. */
+export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): void {
   ctx.log.info('host login', { user: who.user.name, host: target });
-  serveTerminalSessions(conn, async (s) => {
-    s.channel.stderr.write(`error: cannot relay to '${target}' yet\n`);
-    return 1;
-  }, ctx.log);
+  const relay = attachRelay(conn, {
+    log: ctx.log,
+    idleTimeoutMs: deps.config.idleTimeoutMs,
+    prepare: () => prepare(deps, who, target, ctx),
+  });
+  deps.relays.add(relay);
+  void relay.closed.then(() => deps.relays.delete(relay));
 }

@@ -1,0 +1,36 @@
+/**
+ * The one entry point of access decisions: the ACLs (pure evaluation), then
+ * the optional external hook, which may replace the action.
+ */
+import { evaluateAcl, type AclAction, type AclInput } from './evaluate.js';
+import { runAclHook } from './hook.js';
+
+/** Who asks for which host, as plain data. */
+export interface AccessRequest {
+  user: { id: number; name: string; email: string; groups: { id: number; name: string }[] };
+  host: { id: number; name: string; addr: string; user: string; groups: { id: number; name: string }[] };
+  acls: AclInput[];
+  now: Date;
+}
+
+/** The decision and how it was reached (for logs and events). */
+export interface AccessDecision {
+  action: AclAction;
+  reason: string;
+}
+
+/** Decides access; `hookCommand` is `--acl-check-cmd` (null when unset). Never rejects. */
+export async function decideAccess(req: AccessRequest, hookCommand: string | null): Promise<AccessDecision> {
+  const byAcl = evaluateAcl({
+    acls: req.acls, userGroupIds: req.user.groups.map((g) => g.id), hostGroupIds: req.host.groups.map((g) => g.id),
+    hostName: req.host.name, now: req.now,
+  });
+  if (!hookCommand) return byAcl;
+  const hook = await runAclHook({
+    command: hookCommand, action: byAcl.action,
+    user: { ID: req.user.id, Name: req.user.name, Email: req.user.email, Groups: req.user.groups.map((g) => ({ ID: g.id, Name: g.name })) },
+    host: { ID: req.host.id, Name: req.host.name, Addr: req.host.addr, User: req.host.user, Groups: req.host.groups.map((g) => ({ ID: g.id, Name: g.name })) },
+  });
+  if (hook.source === 'hook') return { action: hook.action, reason: `${byAcl.reason}; acl-check-cmd says ${hook.action}` };
+  return { action: byAcl.action, reason: `${byAcl.reason}; ${hook.detail ?? 'acl-check-cmd gave no answer'}` };
+}
