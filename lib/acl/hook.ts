@@ -5,7 +5,7 @@
  * stdout `allow` or `deny` replaces the action; any other output, a non-zero
  * exit, a timeout or a spawn error keeps the prior action (and says why).
  */
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { AclAction } from './evaluate.js';
 
 /** Default timeout of the hook, as in sshportal. */
@@ -39,25 +39,54 @@ export function parseHookOutput(stdout: string): AclAction | undefined {
   return t === 'allow' || t === 'deny' ? t : undefined;
 }
 
-/** Runs the hook; never rejects. */
+/** Most output the hook may print; more is a failure. */
+const MAX_OUTPUT = 64 * 1024;
+
+/**
+ * Runs the hook; never rejects. The hook runs in its own process group so a
+ * timeout kills it and anything it started, and the answer never waits for
+ * a straggler holding its stdout open.
+ */
 export function runAclHook(input: AclHookInput): Promise<AclHookResult> {
   const args = [input.action, JSON.stringify(input.user), JSON.stringify(input.host)];
   const timeout = input.timeoutMs ?? ACL_HOOK_TIMEOUT_MS;
   return new Promise((resolve) => {
-    const prior = (detail: string): void => resolve({ action: input.action, source: 'prior', detail });
+    let done = false;
+    let stdout = '';
+    const finish = (r: AclHookResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const prior = (detail: string): void => finish({ action: input.action, source: 'prior', detail });
+    let child: ChildProcess;
     try {
-      execFile(input.command, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, windowsHide: true }, (err, stdout) => {
-        if (err) {
-          const killed = (err as NodeJS.ErrnoException & { killed?: boolean }).killed === true;
-          prior(killed ? `acl hook timed out after ${timeout} ms` : `acl hook failed: ${err.message}`);
-          return;
-        }
-        const answer = parseHookOutput(String(stdout));
-        if (answer === undefined) prior(`acl hook printed an unexpected answer: ${JSON.stringify(String(stdout).trim().slice(0, 80))}`);
-        else resolve({ action: answer, source: 'hook' });
-      });
+      child = spawn(input.command, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true, windowsHide: true });
     } catch (err) {
       prior(`acl hook failed: ${err instanceof Error ? err.message : String(err)}`);
+      return;
     }
+    const killGroup = (): void => {
+      try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    };
+    const timer = setTimeout(() => { killGroup(); prior(`acl hook timed out after ${timeout} ms`); }, timeout);
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (s: string) => {
+      stdout += s;
+      if (stdout.length > MAX_OUTPUT) { killGroup(); prior('acl hook printed too much'); }
+    });
+    child.once('error', (err) => prior(`acl hook failed: ${err.message}`));
+    child.once('exit', (code, signal) => {
+      if (code !== 0) { prior(`acl hook failed: exit ${code ?? signal}`); return; }
+      // stdout may still hold buffered data: wait for it to end, bounded by the timer.
+      const decide = (): void => {
+        const answer = parseHookOutput(stdout);
+        if (answer === undefined) prior(`acl hook printed an unexpected answer: ${JSON.stringify(stdout.trim().slice(0, 80))}`);
+        else finish({ action: answer, source: 'hook' });
+      };
+      if (!child.stdout || child.stdout.readableEnded) decide();
+      else child.stdout.once('end', decide);
+    });
   });
 }

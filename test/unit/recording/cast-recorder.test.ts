@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { silentLogger } from '../../../lib/log.js';
+import { BoundedFileWriter } from '../../../lib/recording/bounded-file.js';
+import { CastRecorder } from '../../../lib/recording/cast-recorder.js';
+import { tempDir, type TempDir } from '../../support/keys.js';
+
+describe('recording/CastRecorder', () => {
+  let tmp: TempDir;
+  beforeEach(() => { tmp = tempDir(); });
+  afterEach(() => tmp.remove());
+
+  function clock(start: number): { now: () => number; advance: (ms: number) => void } {
+    let t = start;
+    return { now: () => t, advance: (ms) => { t += ms; } };
+  }
+
+  it('writes header, output, input and resize events in `everything` mode', async () => {
+    const c = clock(1_700_000_000_000);
+    const path = join(tmp.path, 'sub', 's.cast');
+    const rec = new CastRecorder({ path, mode: 'everything', width: 80, height: 24, env: { TERM: 'xterm' }, log: silentLogger, now: c.now });
+    c.advance(500);
+    rec.output(Buffer.from('$ '));
+    c.advance(500);
+    rec.input(Buffer.from('ls\r'));
+    rec.resize(100, 30);
+    const summary = await rec.close();
+    expect(summary).to.deep.equal({ path, droppedBytes: 0, failed: false });
+    expect(readFileSync(path, 'utf8')).to.equal(
+      '{"version":2,"width":80,"height":24,"timestamp":1700000000,"env":{"TERM":"xterm"}}\n' +
+        '[0.5,"o","$ "]\n[1,"i","ls\\r"]\n[1,"r","100x30"]\n',
+    );
+    expect(statSync(path).mode & 0o777).to.equal(0o600);
+  });
+
+  it('keeps only input in `input` mode', async () => {
+    const c = clock(0);
+    const path = join(tmp.path, 'i.cast');
+    const rec = new CastRecorder({ path, mode: 'input', width: 80, height: 24, log: silentLogger, now: c.now });
+    rec.output(Buffer.from('secret output'));
+    rec.input(Buffer.from('whoami\r'));
+    await rec.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines).to.have.length(2);
+    expect(lines[1]).to.equal('[0,"i","whoami\\r"]');
+  });
+
+  it('does not split multi-byte characters across chunks', async () => {
+    const path = join(tmp.path, 'u.cast');
+    const rec = new CastRecorder({ path, mode: 'everything', width: 80, height: 24, log: silentLogger, now: () => 0 });
+    const check = Buffer.from('✓');
+    rec.output(check.subarray(0, 1));
+    rec.output(check.subarray(1));
+    await rec.close();
+    expect(readFileSync(path, 'utf8').trim().split('\n').slice(1)).to.deep.equal(['[0,"o","✓"]']);
+  });
+
+  it('drops (never blocks) when the queue is full, and marks the loss', async () => {
+    const path = join(tmp.path, 'd.cast');
+    const rec = new CastRecorder({ path, mode: 'everything', width: 80, height: 24, log: silentLogger, now: () => 0, maxQueuedBytes: 200 });
+    for (let i = 0; i < 20; i++) rec.output(Buffer.from('x'.repeat(50)));
+    const summary = await rec.close();
+    expect(summary.droppedBytes).to.be.greaterThan(0);
+    const text = readFileSync(path, 'utf8');
+    expect(text.startsWith('{"version":2')).to.equal(true);
+  });
+
+  it('reports a file that cannot be created and keeps accepting writes', async () => {
+    const blocker = join(tmp.path, 'a-file');
+    writeFileSync(blocker, '');
+    const w = new BoundedFileWriter({ path: join(blocker, 'sub', 'here.cast'), log: silentLogger });
+    expect(w.write('abc')).to.equal(true);
+    await w.close();
+    expect(w.failed).to.equal(true);
+    expect(w.droppedBytes).to.equal(3);
+    expect(w.write('more')).to.equal(false);
+  });
+});
