@@ -66,7 +66,7 @@ export interface RelaySummary {
 /** What {@link RelayOptions.prepare} returns once access is granted. */
 export interface RelayPlan {
   /** First hop first, final target last (length ≥ 1). */
-  chain: HopTarget[];
+  chain: readonly HopTarget[];
   recording: RecordingPlan;
   onEvent?(e: RelayEvent): void;
   /** Called exactly once, after every recording is flushed. */

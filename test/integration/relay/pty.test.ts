@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { spawn as ptySpawn, type IPty } from 'node-pty';
+import { tempDir, type TempDir } from '../../support/keys.js';
+import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { hopTo, relayOptions, run, sshArgs, startFront, suiteKeys, type Front, type Observed } from './harness.js';
+
+/** Runs ssh in a real terminal and lets the test talk to it. */
+class Terminal {
+  output = '';
+  exitCode: Promise<number>;
+  #pty: IPty;
+  constructor(args: string[], cols: number, rows: number) {
+    this.#pty = ptySpawn('ssh', args, { cols, rows, name: 'xterm', env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
+    this.#pty.onData((d) => { this.output += d; });
+    this.exitCode = new Promise((resolve) => this.#pty.onExit((e) => resolve(e.exitCode)));
+  }
+  async waitFor(re: RegExp, timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!re.test(this.output)) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${re}; got ${JSON.stringify(this.output)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  write(s: string): void { this.#pty.write(s); }
+  resize(cols: number, rows: number): void { this.#pty.resize(cols, rows); }
+  kill(): void { try { this.#pty.kill(); } catch { /* gone */ } }
+}
+
+describe('relay: PTY sessions, recording, idle timeout', function () {
+  let tmp: TempDir;
+  let keys: ReturnType<typeof suiteKeys>;
+  let target: SshdTarget;
+  let front: Front;
+  let observed: Observed;
+
+  before(async function () {
+    requireSshd(this);
+    tmp = tempDir();
+    keys = suiteKeys(tmp.path);
+    target = await startSshd({ authorizedKeys: [keys.portal.publicKey] });
+    let n = 0;
+    front = await startFront(keys.front, (login) => {
+      const mode = login === 'input-only' ? 'input' : login === 'norec' ? 'disabled' : 'everything';
+      const plan = { chain: [hopTo(target, keys.portal)], recording: { mode, dir: `${tmp.path}/rec`, baseName: `session-${++n}`, user: 'bob', host: 'web' } } as const;
+      return relayOptions(plan, observed, login === 'idle' ? 700 : 0);
+    });
+  });
+  beforeEach(() => { observed = { events: [], summaries: [] }; });
+  after(async () => {
+    await front?.close();
+    await target?.stop();
+    tmp?.remove();
+  });
+
+  async function lastSummary(): Promise<NonNullable<Observed['summaries'][number]>> {
+    await front.relays[front.relays.length - 1]?.closed;
+    const s = observed.summaries[0];
+    if (!s) throw new Error('no summary');
+    return s;
+  }
+
+  it('allocates a PTY of the client terminal size, follows live resizes and records the session', async () => {
+    const term = new Terminal(sshArgs(front, keys.user, 'web'), 100, 30);
+    try {
+      await term.waitFor(/\$ $/);
+      term.write('stty size\r');
+      await term.waitFor(/30 100/);
+      term.resize(120, 40);
+      await new Promise((r) => setTimeout(r, 200));
+      term.write('stty size; echo recorded-$((6*7))\r');
+      await term.waitFor(/40 120/);
+      await term.waitFor(/recorded-42/);
+      term.write('exit 7\r');
+      expect(await term.exitCode).to.equal(7);
+    } finally {
+      term.kill();
+    }
+    const summary = await lastSummary();
+    const cast = summary.recordings.find((p) => p.endsWith('.cast'));
+    expect(cast).to.be.a('string');
+    const lines = readFileSync(cast as string, 'utf8').trim().split('\n');
+    const header = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    expect(header).to.include({ version: 2, width: 100, height: 30 });
+    const events = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
+    const out = events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    const input = events.filter((e) => e[1] === 'i').map((e) => e[2]).join('');
+    expect(out).to.include('recorded-42');
+    expect(input).to.include('stty size');
+    expect(events.some((e) => e[1] === 'r' && e[2] === '120x40')).to.equal(true);
+    expect(observed.events.some((e) => e.type === 'recording-started')).to.equal(true);
+  });
+
+  it('records only input in `input` mode', async () => {
+    const r = await run('ssh', ['-tt', ...sshArgs(front, keys.user, 'input-only', 'echo only-output')], { input: 'typed\n' });
+    expect(r.stdout.toString()).to.include('only-output');
+    const summary = await lastSummary();
+    const cast = summary.recordings.find((p) => p.endsWith('.cast')) as string;
+    const events = readFileSync(cast, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l) as unknown[]);
+    expect(events.length).to.be.greaterThan(0);
+    expect(events.every((e) => e[1] === 'i')).to.equal(true);
+    expect(events.map((e) => e[2]).join('')).to.include('typed');
+  });
+
+  it('writes no recording when disabled', async () => {
+    const r = await run('ssh', ['-tt', ...sshArgs(front, keys.user, 'norec', 'echo x')]);
+    expect(r.code).to.equal(0);
+    const summary = await lastSummary();
+    expect(summary.recordings).to.deep.equal([]);
+  });
+
+  it('closes an idle connection with a message', async () => {
+    const started = Date.now();
+    const r = await run('ssh', sshArgs(front, keys.user, 'idle', 'sleep 10'), { timeoutMs: 8000 });
+    expect(Date.now() - started).to.be.below(5000);
+    expect(r.stderr).to.match(/error: idle timeout/);
+    expect(r.code).to.equal(255);
+    const summary = await lastSummary();
+    expect(summary.error).to.match(/idle timeout/);
+    expect(observed.events.some((e) => e.type === 'idle-timeout')).to.equal(true);
+  });
+});
