@@ -110,6 +110,7 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       },
     };
     if (sock) cfg.sock = sock;
+    if (opts.log.debugEnabled) cfg.debug = (msg: string) => opts.log.debug(msg, { hop: hop.name });
     if (hop.privateKey !== undefined) cfg.privateKey = hop.privateKey;
     if (hop.passphrase !== undefined) cfg.passphrase = hop.passphrase;
     if (hop.password !== undefined) cfg.password = hop.password;

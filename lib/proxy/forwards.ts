@@ -21,17 +21,19 @@ export interface ForwardContext {
   emit(e: RelayEvent): void;
   tunnel(r: Omit<TunnelRecord, 'user' | 'host'>): void;
   now(): number;
+  /** Registers a forward until it finished (the relay waits for it before closing its logs). */
+  track(done: Promise<void>): void;
 }
 
 /** Links a pair of channels and reports the forward's life. */
 export function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string, to: string, down: Channel, up: Channel): void {
   const start = ctx.now();
   ctx.emit({ type: 'forward-opened', kind, from, to });
-  void linkChannels(down, up, (dir, n) => ctx.onBytes(dir, n)).then((r) => {
+  ctx.track(linkChannels(down, up, (dir, n) => ctx.onBytes(dir, n)).then((r) => {
     const durationMs = ctx.now() - start;
     ctx.emit({ type: 'forward-closed', kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, durationMs });
     ctx.tunnel({ kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, startedAt: new Date(start), durationMs });
-  });
+  }));
 }
 
 function refused(ctx: ForwardContext, kind: TunnelKind, to: string, err: unknown): void {

@@ -17,6 +17,7 @@ export class ConnectionRecordings {
   #tunnels: TunnelLog | undefined;
   #closing: Promise<void>[] = [];
   #finished = new Set<CastRecorder>();
+  #closed = false;
 
   constructor(plan: RecordingPlan, log: Logger, emit: (e: RelayEvent) => void) {
     this.#plan = plan;
@@ -27,7 +28,7 @@ export class ConnectionRecordings {
   /** Starts a cast for a PTY session, or undefined when recording is disabled. */
   startCast(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined {
     const mode = this.#plan.mode;
-    if (mode === 'disabled') return undefined;
+    if (mode === 'disabled' || this.#closed) return undefined;
     const n = this.#casts.length + 1;
     const path = join(this.#plan.dir, `${this.#plan.baseName}${n > 1 ? `-${n}` : ''}.cast`);
     const who = [this.#plan.user, this.#plan.host].filter(Boolean).join('@');
@@ -56,13 +57,14 @@ export class ConnectionRecordings {
 
   /** Appends a finished forward to the tunnel log (unless recording is disabled). */
   tunnel(r: Omit<TunnelRecord, 'user' | 'host'>): void {
-    if (this.#plan.mode === 'disabled') return;
+    if (this.#plan.mode === 'disabled' || this.#closed) return;
     this.#tunnels ??= new TunnelLog({ path: join(this.#plan.dir, `${this.#plan.baseName}.tunnels.log`), log: this.#log });
     this.#tunnels.append({ ...r, user: this.#plan.user, host: this.#plan.host });
   }
 
   /** Flushes and closes everything; returns the paths written. */
   async close(): Promise<string[]> {
+    this.#closed = true;
     for (const rec of this.#casts) this.finishCast(rec);
     await Promise.all(this.#closing);
     await this.#tunnels?.close();

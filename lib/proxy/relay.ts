@@ -35,7 +35,9 @@ class Relay implements RelayHandle {
   #lost: string | undefined;
   #error: string | undefined;
   #sessions = new Set<SessionBridge>();
+  #forwards = new Set<Promise<void>>();
   #ending = false;
+  #finalizing = false;
   #graceTimer: NodeJS.Timeout | undefined;
   #abort = new AbortController();
   #idle: IdleTimer | undefined;
@@ -112,6 +114,10 @@ class Relay implements RelayHandle {
       emit: this.#emit,
       tunnel: (r) => this.#recordings?.tunnel(r),
       now: () => this.#now(),
+      track: (done) => {
+        this.#forwards.add(done);
+        void done.finally(() => this.#forwards.delete(done));
+      },
     };
   }
 
@@ -142,6 +148,7 @@ class Relay implements RelayHandle {
   }
 
   #getUpstream(): Promise<Client> {
+    if (this.#finalizing && !this.#upstream) return Promise.reject(new UpstreamError('connection closed'));
     this.#upstream ??= this.#dial();
     return this.#upstream;
   }
@@ -207,7 +214,17 @@ class Relay implements RelayHandle {
     void sessionsClosed.then(() => this.#conn.end());
   }
 
+  /** Waits (bounded) for forwards to report their totals; their channels close with the connection. */
+  async #settleForwards(): Promise<void> {
+    if (this.#forwards.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
+    await Promise.race([Promise.all(this.#forwards), bound]);
+    clearTimeout(timer);
+  }
+
   async #finalize(): Promise<void> {
+    this.#finalizing = true;
     this.#ending = true;
     this.#idle?.stop();
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
@@ -215,6 +232,7 @@ class Relay implements RelayHandle {
     this.#chain?.close();
     await this.#upstream?.catch(() => undefined);
     this.#chain?.close();
+    await this.#settleForwards();
     const recordings = (await this.#recordings?.close()) ?? [];
     const plan = this.#plan;
     if (plan) {

@@ -33,9 +33,28 @@ function options(setup: SessionSetup): WithAgent<ShellOptions> {
   return o;
 }
 
-function openOnce(client: Client, start: SessionStart, setup: SessionSetup): Promise<ClientChannel> {
+/** How the upstream command ended. */
+export interface ExitInfo { code: number | null; signal?: string; dump?: boolean; desc?: string }
+
+/** An opened upstream channel and its exit, recorded from the first moment. */
+export interface UpstreamSession {
+  channel: ClientChannel;
+  /** The exit status or signal, once the target sent it. */
+  exit(): ExitInfo | undefined;
+}
+
+function openOnce(client: Client, start: SessionStart, setup: SessionSetup): Promise<UpstreamSession> {
   return new Promise((resolve, reject) => {
-    const cb = (err: Error | undefined, ch: ClientChannel): void => (err ? reject(err) : resolve(ch));
+    const cb = (err: Error | undefined, channel: ClientChannel): void => {
+      if (err) { reject(err); return; }
+      // Listen now: ssh2 may parse exit-status in the same tick as the
+      // request's success, before any promise continuation runs.
+      let exit: ExitInfo | undefined;
+      channel.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
+        exit = { code, signal, dump, desc };
+      });
+      resolve({ channel, exit: () => exit });
+    };
     try {
       switch (start.kind) {
         case 'shell':
@@ -62,8 +81,7 @@ function openOnce(client: Client, start: SessionStart, setup: SessionSetup): Pro
 }
 
 /** Result of {@link openUpstreamSession}. */
-export interface OpenedSession {
-  channel: ClientChannel;
+export interface OpenedSession extends UpstreamSession {
   /** Set when optional forwarding (X11, agent) had to be dropped because the target refused it. */
   warning?: string;
 }
@@ -75,11 +93,11 @@ export interface OpenedSession {
  */
 export async function openUpstreamSession(client: Client, start: SessionStart, setup: SessionSetup): Promise<OpenedSession> {
   try {
-    return { channel: await openOnce(client, start, setup) };
+    return await openOnce(client, start, setup);
   } catch (err) {
     const optional = [setup.x11 ? 'X11' : undefined, setup.agent ? 'agent' : undefined].filter((x) => x !== undefined);
     if (optional.length === 0 || start.kind === 'subsystem') throw err;
-    const channel = await openOnce(client, start, { ...setup, x11: undefined, agent: false });
-    return { channel, warning: `the target refused ${optional.join(' and ')} forwarding` };
+    const opened = await openOnce(client, start, { ...setup, x11: undefined, agent: false });
+    return { ...opened, warning: `the target refused ${optional.join(' and ')} forwarding` };
   }
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import { flushedOrClosed } from './link.js';
 import { ended, pump } from './pump.js';
-import { openUpstreamSession, type SessionSetup, type SessionStart } from './session-open.js';
+import { openUpstreamSession, type ExitInfo, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
 import { onSessionRequest, type SessionRequest } from './session-requests.js';
 import type { RelayEvent } from './types.js';
 
@@ -36,7 +36,6 @@ export interface SessionContext {
   emit(e: RelayEvent): void;
 }
 
-interface ExitInfo { code: number | null; signal?: string; dump?: boolean; desc?: string }
 
 /** One relayed session channel. */
 export class SessionBridge {
@@ -147,10 +146,9 @@ export class SessionBridge {
       return;
     }
     if (this.#closed) return;
-    let up: ClientChannel;
+    let opened: OpenedSession;
     try {
-      const opened = await openUpstreamSession(client, start, this.#setup);
-      up = opened.channel;
+      opened = await openUpstreamSession(client, start, this.#setup);
       if (opened.warning) down.stderr.write(`warning: ${opened.warning}${this.#eol}`);
     } catch (err) {
       const lost = this.#ctx.upstreamLost();
@@ -158,6 +156,7 @@ export class SessionBridge {
       await this.#finish(down, { code: 255 }, lost ?? `the target refused the ${start.kind} request: ${detail}`);
       return;
     }
+    const up = opened.channel;
     this.#up = up;
     if (this.#closed) { up.close(); return; }
     const p = this.#setup.pty;
@@ -167,17 +166,14 @@ export class SessionBridge {
     }
     const size = this.#size;
     if (p && size && (size.cols !== p.cols || size.rows !== p.rows)) this.#resize(size);
-    this.#bridge(down, up);
+    this.#bridge(down, opened);
   }
 
-  #bridge(down: ServerChannel, up: ClientChannel): void {
+  #bridge(down: ServerChannel, opened: UpstreamSession): void {
     const ctx = this.#ctx;
     const rec = this.#recorder;
-    let exit: ExitInfo | undefined;
+    const up = opened.channel;
     up.on('error', (err: Error) => ctx.log.debug('upstream channel error', { err }));
-    up.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
-      exit = { code, signal, dump, desc };
-    });
     const upClosed = new Promise<void>((resolve) => up.once('close', () => resolve()));
     pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); });
     pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); });
@@ -185,6 +181,7 @@ export class SessionBridge {
     void ended(down).then(() => { if (!this.#closed) up.end(); });
     void Promise.all([upClosed, ended(up), ended(up.stderr)]).then(() => {
       if (this.#closed) return;
+      const exit = opened.exit();
       const lost = exit ? undefined : ctx.upstreamLost();
       return this.#finish(down, exit ?? (lost ? { code: 255 } : undefined), lost);
     });

@@ -5,11 +5,12 @@
  * client tools against it.
  */
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import { HostKeyMismatchError } from '../../../lib/errors.js';
-import { silentLogger } from '../../../lib/log.js';
+import { createLogger, silentLogger } from '../../../lib/log.js';
 import { fingerprintOf } from '../../../lib/proxy/host-key.js';
 import { attachRelay } from '../../../lib/proxy/relay.js';
 import type { HopTarget, RelayEvent, RelayHandle, RelayOptions, RelayPlan, RelaySummary } from '../../../lib/proxy/types.js';
@@ -83,7 +84,7 @@ export interface Observed {
 /** Relay options for a plan; `observed` collects events and summaries. */
 export function relayOptions(plan: Omit<RelayPlan, 'onClose' | 'onEvent'>, observed?: Observed, idleTimeoutMs = 0): RelayOptions {
   return {
-    log: silentLogger,
+    log: process.env.RELAY_DEBUG ? createLogger({ level: 'debug', sink: (l) => appendFileSync(process.env.RELAY_DEBUG as string, l + '\n') }) : silentLogger,
     idleTimeoutMs,
     prepare: async () => ({
       ...plan,
