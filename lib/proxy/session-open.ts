@@ -25,10 +25,21 @@ function ptyOptions(p: PseudoTtyInfo): PseudoTtyOptions {
   return { rows: p.rows, cols: p.cols, width: p.width, height: p.height, term: p.term, modes: p.modes };
 }
 
+/**
+ * The X11 cookie exactly as the client sent it. ssh2's server hands it over
+ * as a Buffer of the hex text (its typings say string); passing that Buffer
+ * on would hex-encode it a second time.
+ */
+export function x11Cookie(cookie: unknown): string | undefined {
+  if (typeof cookie === 'string') return cookie;
+  if (Buffer.isBuffer(cookie)) return cookie.toString('latin1');
+  return undefined;
+}
+
 function options(setup: SessionSetup): WithAgent<ShellOptions> {
   const o: WithAgent<ShellOptions> = {};
   if (Object.keys(setup.env).length > 0) o.env = { ...setup.env };
-  if (setup.x11) o.x11 = { single: setup.x11.single, screen: setup.x11.screen, protocol: setup.x11.protocol, cookie: setup.x11.cookie };
+  if (setup.x11) o.x11 = { single: setup.x11.single, screen: setup.x11.screen, protocol: setup.x11.protocol, cookie: x11Cookie(setup.x11.cookie) };
   if (setup.agent) o.agentForward = true;
   return o;
 }

@@ -82,6 +82,12 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
     expect(r.code).to.equal(1);
   });
 
+  it('answers a refused -W (direct-tcpip) with a channel-open failure and closes', async () => {
+    const r = await run('ssh', ['-W', '127.0.0.1:9', ...sshArgs(front, keys.user, 'denied')], { timeoutMs: 10_000 });
+    expect(r.stderr).to.match(/forwarding failed|open failed/);
+    expect(r.code).to.equal(255);
+  });
+
   it('refuses a changed host key with a message naming both fingerprints', async () => {
     const r = await run('ssh', sshArgs(front, keys.user, 'badkey', 'true'), { timeoutMs: 10_000 });
     expect(r.stderr).to.match(/^error: host key mismatch for host 'badkey': expected SHA256:\S+, got SHA256:\S+/);

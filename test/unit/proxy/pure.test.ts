@@ -6,6 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { parseGlobalRequest } from '../../../lib/proxy/global-requests.js';
 import { fingerprintOf, formatHostKey, keyTypeOfBlob } from '../../../lib/proxy/host-key.js';
 import { IdleTimer } from '../../../lib/proxy/idle.js';
+import { x11Cookie } from '../../../lib/proxy/session-open.js';
 import { flushed, pump } from '../../../lib/proxy/pump.js';
 import { generateKey, tempDir, type TempDir } from '../../support/keys.js';
 
@@ -95,4 +96,13 @@ describe('proxy/IdleTimer', () => {
     await new Promise((r) => setTimeout(r, 80));
     expect(fired).to.equal(0);
   });
+});
+
+describe('proxy/session-open x11Cookie', () => {
+  const cases: Array<[string, unknown, string | undefined]> = [
+    ['hex string stays as is', 'a1b2', 'a1b2'],
+    ['Buffer of hex text becomes that text (not re-encoded)', Buffer.from('a1b2'), 'a1b2'],
+    ['anything else → undefined (ssh2 then makes a random cookie)', 42, undefined],
+  ];
+  for (const [name, input, expected] of cases) it(name, () => expect(x11Cookie(input)).to.equal(expected));
 });
