@@ -1,0 +1,39 @@
+/**
+ * Idle-session memory: opens N connections through the relay, each with one
+ * idle session (`sleep`), using ssh2 clients in the orchestrator (cheap: no N
+ * OpenSSH processes); the relay runs in its own process and reports its RSS.
+ */
+import ssh2 from 'ssh2';
+import type { Client } from 'ssh2';
+import type { TestKey } from '../test/support/keys.js';
+import { sleep } from './measure.js';
+
+function openIdle(port: number, key: TestKey): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const c = new ssh2.Client();
+    c.once('error', reject);
+    c.once('ready', () => {
+      c.exec('sleep 600', (err, ch) => {
+        if (err) { reject(err); return; }
+        ch.on('data', () => undefined);
+        ch.stderr.on('data', () => undefined);
+        resolve(c);
+      });
+    });
+    c.connect({ host: '127.0.0.1', port, username: 'web', privateKey: key.privateKey, readyTimeout: 120_000 });
+  });
+}
+
+/** Opens `n` idle relayed sessions; returns a function closing them all. */
+export async function openIdleSessions(port: number, key: TestKey, n: number, concurrency = 10): Promise<() => Promise<void>> {
+  const clients: Client[] = [];
+  for (let i = 0; i < n; i += concurrency) {
+    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, () => openIdle(port, key)));
+    clients.push(...batch);
+  }
+  return async () => {
+    const closed = clients.map((c) => new Promise<void>((r) => c.once('close', () => r())));
+    for (const c of clients) c.end();
+    await Promise.race([Promise.all(closed), sleep(5000)]);
+  };
+}
