@@ -1,0 +1,82 @@
+import type { EntityManager } from 'typeorm';
+import type { FieldCipher } from '../../crypto/field-cipher.js';
+import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
+import { groupPairs, joinPairs } from '../queries/common.js';
+import {
+  aclJson, eventJson, hostGroupJson, hostJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
+} from './go-json.js';
+import type { GoConfig } from './types.js';
+
+/** Options of `config backup`. */
+export interface ExportOptions {
+  cipher: FieldCipher;
+  /** `--decrypt`: secrets in clear; otherwise as stored (encrypted when the portal has an AES key). */
+  decrypt: boolean;
+  /** `--ignore-events`: no audit trail (written as null, like sshportal). */
+  ignoreEvents: boolean;
+  now: Date;
+}
+
+const byId = { order: { id: 'ASC' } } as const;
+
+function lookup<T extends { id: number }>(rows: readonly T[]): (ids: number[] | undefined) => T[] {
+  const map = new Map(rows.map((r) => [r.id, r]));
+  return (ids) => (ids ?? []).map((id) => map.get(id)).filter((r): r is T => r !== undefined);
+}
+
+function invert(pairs: readonly [number, number][]): [number, number][] {
+  return pairs.map(([l, r]) => [r, l]);
+}
+
+/** Reads every table once (no per-row queries) and attaches the relations sshportal's backup nests. */
+async function loadGraph(m: EntityManager, ignoreEvents: boolean) {
+  const [keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings, sessions] = [
+    await m.find(SshKey, byId), await m.find(Host, byId), await m.find(HostGroup, byId), await m.find(UserGroup, byId),
+    await m.find(UserRole, byId), await m.find(User, byId), await m.find(UserKey, byId), await m.find(Acl, byId),
+    await m.find(Setting, byId), await m.find(Session, byId),
+  ];
+  const events = ignoreEvents ? null : await m.find(Event, byId);
+  const hhg = await joinPairs(m, 'host_host_groups', 'host_id', 'host_group_id');
+  const uur = await joinPairs(m, 'user_user_roles', 'user_id', 'user_role_id');
+  const uug = await joinPairs(m, 'user_user_groups', 'user_id', 'user_group_id');
+  const uga = await joinPairs(m, 'user_group_acls', 'user_group_id', 'acl_id');
+  const hga = await joinPairs(m, 'host_group_acls', 'host_group_id', 'acl_id');
+  const [keyOf, hostOf, hgOf, ugOf, roleOf, userOf, aclOf] = [lookup(keys), lookup(hosts), lookup(hostGroups), lookup(userGroups), lookup(roles), lookup(users), lookup(acls)];
+  const one = <T>(list: T[]): T | null => list[0] ?? null;
+  for (const k of keys) Object.assign(k, { hosts: hosts.filter((h) => h.sshKeyId === k.id) });
+  const groupsOfHost = groupPairs(hhg);
+  for (const h of hosts) Object.assign(h, { groups: hgOf(groupsOfHost.get(h.id)), sshKey: h.sshKeyId === null ? null : one(keyOf([h.sshKeyId])) });
+  for (const k of userKeys) k.user = one(userOf([k.userId])) ?? undefined;
+  const [rolesOf, ugsOfUser] = [groupPairs(uur), groupPairs(uug)];
+  for (const u of users) Object.assign(u, { roles: roleOf(rolesOf.get(u.id)), groups: ugOf(ugsOfUser.get(u.id)), keys: userKeys.filter((k) => k.userId === u.id) });
+  const [usersOf, aclsOfUg, hostsOf, aclsOfHg] = [groupPairs(invert(uug)), groupPairs(uga), groupPairs(invert(hhg)), groupPairs(hga)];
+  for (const g of userGroups) Object.assign(g, { users: userOf(usersOf.get(g.id)), acls: aclOf(aclsOfUg.get(g.id)) });
+  for (const g of hostGroups) Object.assign(g, { hosts: hostOf(hostsOf.get(g.id)), acls: aclOf(aclsOfHg.get(g.id)) });
+  const [ugsOfAcl, hgsOfAcl] = [groupPairs(invert(uga)), groupPairs(invert(hga))];
+  for (const a of acls) Object.assign(a, { userGroups: ugOf(ugsOfAcl.get(a.id)), hostGroups: hgOf(hgsOfAcl.get(a.id)) });
+  for (const s of sessions) Object.assign(s, { user: s.userId === null ? null : one(userOf([s.userId])), host: s.hostId === null ? null : one(hostOf([s.hostId])) });
+  for (const e of events ?? []) e.author = e.authorId === null ? null : one(userOf([e.authorId]));
+  return { keys, hosts, hostGroups, userGroups, users, userKeys, acls, settings, sessions, events };
+}
+
+/**
+ * The whole configuration as sshportal's backup document (`config backup`):
+ * top-level collections with Go's field names and one level of nested relations.
+ */
+export async function exportBackup(m: EntityManager, o: ExportOptions): Promise<GoConfig> {
+  const g = await loadGraph(m, o.ignoreEvents);
+  const j: JsonOptions = { secrets: o.decrypt ? 'decrypt' : 'stored', cipher: o.cipher };
+  return {
+    keys: g.keys.map((k) => sshKeyJson(k, j)),
+    hosts: g.hosts.map((h) => hostJson(h, j)),
+    user_keys: g.userKeys.map((k) => userKeyJson(k, j)),
+    users: g.users.map((u) => userJson(u, j)),
+    user_groups: g.userGroups.map((x) => userGroupJson(x, j)),
+    host_groups: g.hostGroups.map((x) => hostGroupJson(x, j)),
+    acls: g.acls.map((a) => aclJson(a, j)),
+    settings: g.settings.map(settingJson),
+    events: g.events === null ? null : g.events.map((e) => eventJson(e, j)),
+    sessions: g.sessions.map((s) => sessionJson(s, j)),
+    date: o.now.toISOString(),
+  };
+}

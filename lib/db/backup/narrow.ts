@@ -1,0 +1,80 @@
+import { InvalidArgumentError } from '../../errors.js';
+
+/** A JSON object being read, with where it sits in the document for error messages. */
+export interface Reader {
+  path: string;
+  value: Record<string, unknown>;
+}
+
+/** The error of a backup that does not have the expected shape. */
+export function invalid(path: string, what: string): InvalidArgumentError {
+  return new InvalidArgumentError(`invalid backup: ${path}: ${what}`);
+}
+
+/** Narrows a value to a JSON object. */
+export function object(value: unknown, path: string): Reader {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(path, 'expected an object');
+  return { path, value: value as Record<string, unknown> };
+}
+
+/** An array field; null or absent is empty (Go writes nil slices as null). */
+export function array(r: Reader, key: string): { path: string; items: unknown[] } {
+  const v = r.value[key];
+  const path = `${r.path}.${key}`;
+  if (v === undefined || v === null) return { path, items: [] };
+  if (!Array.isArray(v)) throw invalid(path, 'expected an array');
+  return { path, items: v };
+}
+
+/** The objects of an array field. */
+export function objects(r: Reader, key: string): Reader[] {
+  const a = array(r, key);
+  return a.items.map((v, i) => object(v, `${a.path}[${i}]`));
+}
+
+/** A string field; absent or null is `fallback`. */
+export function string(r: Reader, key: string, fallback = ''): string {
+  const v = r.value[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string') throw invalid(`${r.path}.${key}`, 'expected a string');
+  return v;
+}
+
+/** A whole number field (>= 0); absent or null is 0. */
+export function count(r: Reader, key: string): number {
+  const v = r.value[key];
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalid(`${r.path}.${key}`, 'expected a whole number');
+  return v;
+}
+
+/** The ID of a row: a positive whole number. */
+export function id(r: Reader): number {
+  const v = count(r, 'ID');
+  if (v === 0) throw invalid(`${r.path}.ID`, 'expected a positive id');
+  return v;
+}
+
+/** A date field (RFC 3339, as Go writes it); absent or null is null. */
+export function date(r: Reader, key: string): Date | null {
+  const v = r.value[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw invalid(`${r.path}.${key}`, 'expected a date');
+  if (v.startsWith('0001-01-01T00:00:00')) return null;
+  const d = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw invalid(`${r.path}.${key}`, `invalid date '${v}'`);
+  return d;
+}
+
+/** The IDs of a nested relation (`Groups: [{ID: 1, …}]`). */
+export function ids(r: Reader, key: string): number[] {
+  return objects(r, key).map(id);
+}
+
+/** A base64 field (Go `[]byte`); absent, null or empty is null. */
+export function base64(r: Reader, key: string): string | null {
+  const v = string(r, key);
+  if (v === '') return null;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || v.length % 4 !== 0) throw invalid(`${r.path}.${key}`, 'expected base64');
+  return v;
+}

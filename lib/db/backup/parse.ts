@@ -1,0 +1,152 @@
+import { array, base64, count, date, id, ids, invalid, object, objects, string, type Reader } from './narrow.js';
+import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
+import { resolveLinks, type RawLinks } from './links.js';
+
+const statuses = new Set(['active', 'closed', 'unknown']);
+
+function stamped(r: Reader, now: Date): Stamped {
+  const createdAt = date(r, 'CreatedAt') ?? now;
+  return { id: id(r), createdAt, updatedAt: date(r, 'UpdatedAt') ?? createdAt };
+}
+
+/** Reads a collection, skipping rows gorm had soft-deleted (DeletedAt set): they are not live data. */
+function rows<T>(doc: Reader, key: string, warnings: string[], read: (r: Reader) => T): T[] {
+  const out: T[] = [];
+  for (const r of objects(doc, key)) {
+    if (date(r, 'DeletedAt') !== null) warnings.push(`skipped deleted entry ${r.path} (ID ${String(r.value.ID)})`);
+    else out.push(read(r));
+  }
+  return out;
+}
+
+function named(r: Reader, what: string): string {
+  const name = string(r, 'Name');
+  if (name === '' || name.length > 255 || /[\u0000-\u001f]/.test(name)) throw invalid(`${r.path}.Name`, `invalid ${what} name '${name}'`);
+  return name;
+}
+
+function readKey(r: Reader, now: Date): KeyRow {
+  return {
+    ...stamped(r, now), name: named(r, 'key'), type: string(r, 'Type'), length: count(r, 'Length'), fingerprint: string(r, 'Fingerprint'),
+    privKey: string(r, 'PrivKey'), pubKey: string(r, 'PubKey'), comment: string(r, 'Comment'),
+  };
+}
+
+/** The pinned target key: base64 of the wire format (Go's []byte), or the `type base64` form. */
+function hostKeyOf(r: Reader): string | null {
+  const v = string(r, 'HostKey');
+  if (/^[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,2}$/.test(v)) return v;
+  return base64(r, 'HostKey');
+}
+
+function readHost(r: Reader, now: Date): HostRow {
+  const logging = string(r, 'Logging') || 'everything';
+  if (!['everything', 'input', 'disabled'].includes(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode '${logging}'`);
+  const sshKeyId = count(r, 'SSHKeyID');
+  const hopId = count(r, 'HopID');
+  return {
+    ...stamped(r, now), name: named(r, 'host'), addr: string(r, 'Addr'), user: string(r, 'User'), password: string(r, 'Password') || null,
+    url: string(r, 'URL'), sshKeyId: sshKeyId || null, hostKey: hostKeyOf(r), comment: string(r, 'Comment'), logging, hopId: hopId || null,
+  };
+}
+
+function readGroup(r: Reader, now: Date, what: string): GroupRow {
+  return { ...stamped(r, now), name: named(r, what), comment: string(r, 'Comment') };
+}
+
+function readUser(r: Reader, now: Date): UserRow {
+  return {
+    ...stamped(r, now), email: string(r, 'Email'), name: named(r, 'user'), comment: string(r, 'Comment'),
+    inviteToken: string(r, 'InviteToken'), inviteExpiresAt: date(r, 'InviteExpiresAt'),
+  };
+}
+
+function readUserKey(r: Reader, now: Date): UserKeyRow {
+  const authorizedKey = string(r, 'AuthorizedKey').trim();
+  const key = base64(r, 'Key') ?? '';
+  if (authorizedKey === '' && key === '') throw invalid(r.path, 'a user key needs Key or AuthorizedKey');
+  return { ...stamped(r, now), key, fingerprint: '', authorizedKey, userId: count(r, 'UserID'), comment: string(r, 'Comment') };
+}
+
+function readAcl(r: Reader, now: Date): AclRow {
+  const action = string(r, 'Action');
+  if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action '${action}'`);
+  return {
+    ...stamped(r, now), hostPattern: string(r, 'HostPattern'), action, weight: count(r, 'Weight'), comment: string(r, 'Comment'),
+    inception: date(r, 'Inception'), expiration: date(r, 'Expiration'),
+  };
+}
+
+function readSession(r: Reader, now: Date): SessionRow {
+  const status = string(r, 'Status') || 'unknown';
+  if (!statuses.has(status)) throw invalid(`${r.path}.Status`, `invalid status '${status}'`);
+  const recordings = array(r, 'Recordings').items.filter((x): x is string => typeof x === 'string');
+  return {
+    ...stamped(r, now), stoppedAt: date(r, 'StoppedAt'), status, userId: count(r, 'UserID') || null, hostId: count(r, 'HostID') || null,
+    errMsg: string(r, 'ErrMsg') || null, comment: string(r, 'Comment'), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
+    recordings: recordings.length > 0 ? JSON.stringify(recordings) : null,
+  };
+}
+
+function readEvent(r: Reader, now: Date): EventRow {
+  const domain = string(r, 'Domain');
+  const action = string(r, 'Action');
+  if (domain === '' || action === '') throw invalid(r.path, 'an event needs Domain and Action');
+  const raw = r.value.Args;
+  const args = raw === undefined || raw === null ? null : typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return { ...stamped(r, now), authorId: count(r, 'AuthorID') || null, domain, action, entity: string(r, 'Entity'), args };
+}
+
+/** Roles only exist nested in users in sshportal's backups; collect them once each. */
+function readRoles(users: Reader[], now: Date): RoleRow[] {
+  const byId = new Map<number, RoleRow>();
+  for (const u of users) {
+    for (const r of objects(u, 'Roles')) {
+      const role = { ...stamped(r, now), name: named(r, 'role') };
+      const seen = byId.get(role.id);
+      if (seen && seen.name !== role.name) throw invalid(r.path, `role ${role.id} has two names`);
+      byId.set(role.id, seen ?? role);
+    }
+  }
+  return [...byId.values()];
+}
+
+function rawLinks(doc: Reader): RawLinks {
+  const pairs = (key: string, rel: string, flip = false): [number, number][] =>
+    objects(doc, key).flatMap((r) => ids(r, rel).map((other): [number, number] => (flip ? [other, id(r)] : [id(r), other])));
+  return {
+    hostGroups: [...pairs('hosts', 'Groups'), ...pairs('host_groups', 'Hosts', true)],
+    userRoles: pairs('users', 'Roles'),
+    userGroups: [...pairs('users', 'Groups'), ...pairs('user_groups', 'Users', true)],
+    userGroupAcls: [...pairs('user_groups', 'ACLs'), ...pairs('acls', 'UserGroups', true)],
+    hostGroupAcls: [...pairs('host_groups', 'ACLs'), ...pairs('acls', 'HostGroups', true)],
+  };
+}
+
+/**
+ * Validates a backup document (ours or the Go sshportal's) without touching
+ * anything: shapes, values, unique names and ids, references. Pure; `now`
+ * stands in for missing dates. Throws InvalidArgumentError saying where.
+ */
+export function parseBackup(input: unknown, now: Date): BackupPlan {
+  const doc = object(input, 'backup');
+  const warnings: string[] = [];
+  const usersRaw = objects(doc, 'users');
+  const plan: BackupPlan = {
+    date: date(doc, 'date'),
+    keys: rows(doc, 'keys', warnings, (r) => readKey(r, now)),
+    hosts: rows(doc, 'hosts', warnings, (r) => readHost(r, now)),
+    hostGroups: rows(doc, 'host_groups', warnings, (r) => readGroup(r, now, 'host group')),
+    userGroups: rows(doc, 'user_groups', warnings, (r) => readGroup(r, now, 'user group')),
+    roles: readRoles(usersRaw, now),
+    users: rows(doc, 'users', warnings, (r) => readUser(r, now)),
+    userKeys: rows(doc, 'user_keys', warnings, (r) => readUserKey(r, now)),
+    acls: rows(doc, 'acls', warnings, (r) => readAcl(r, now)),
+    settings: rows(doc, 'settings', warnings, (r): SettingRow => ({ ...stamped(r, now), name: named(r, 'setting'), value: string(r, 'Value') })),
+    sessions: rows(doc, 'sessions', warnings, (r) => readSession(r, now)),
+    events: doc.value.events === null || doc.value.events === undefined ? null : rows(doc, 'events', warnings, (r) => readEvent(r, now)),
+    links: { hostGroups: [], userRoles: [], userGroups: [], userGroupAcls: [], hostGroupAcls: [] },
+    warnings,
+  };
+  return resolveLinks(plan, rawLinks(doc));
+}

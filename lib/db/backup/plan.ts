@@ -1,0 +1,63 @@
+/** Rows of a validated backup, in our schema's terms, ready to be written (ids kept). */
+
+/** Dates every row keeps across a restore. */
+export interface Stamped {
+  id: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An ssh key. */
+export interface KeyRow extends Stamped { name: string; type: string; length: number; fingerprint: string; privKey: string; pubKey: string; comment: string }
+/** A host; `password` as given (clear or encrypted), normalized when prepared. */
+export interface HostRow extends Stamped {
+  name: string; addr: string; user: string; password: string | null; url: string; sshKeyId: number | null;
+  hostKey: string | null; comment: string; logging: string; hopId: number | null;
+}
+/** A host group or user group. */
+export interface GroupRow extends Stamped { name: string; comment: string }
+/** A role. */
+export interface RoleRow extends Stamped { name: string }
+/** A user; `inviteToken` is a hash once prepared. */
+export interface UserRow extends Stamped { email: string; name: string; comment: string; inviteToken: string; inviteExpiresAt: Date | null }
+/** A user key; `fingerprint` is computed when prepared. */
+export interface UserKeyRow extends Stamped { key: string; fingerprint: string; authorizedKey: string; userId: number; comment: string }
+/** An ACL. */
+export interface AclRow extends Stamped { hostPattern: string; action: string; weight: number; comment: string; inception: Date | null; expiration: Date | null }
+/** A setting. */
+export interface SettingRow extends Stamped { name: string; value: string }
+/** A session. */
+export interface SessionRow extends Stamped {
+  stoppedAt: Date | null; status: string; userId: number | null; hostId: number | null; errMsg: string | null;
+  comment: string; node: string; remoteAddr: string; recordings: string | null;
+}
+/** An event. */
+export interface EventRow extends Stamped { authorId: number | null; domain: string; action: string; entity: string; args: string | null }
+
+/** Many-to-many links as [left id, right id] pairs. */
+export interface Links {
+  hostGroups: [number, number][];
+  userRoles: [number, number][];
+  userGroups: [number, number][];
+  userGroupAcls: [number, number][];
+  hostGroupAcls: [number, number][];
+}
+
+/** A whole backup, validated. */
+export interface BackupPlan {
+  date: Date | null;
+  keys: KeyRow[];
+  hosts: HostRow[];
+  hostGroups: GroupRow[];
+  userGroups: GroupRow[];
+  roles: RoleRow[];
+  users: UserRow[];
+  userKeys: UserKeyRow[];
+  acls: AclRow[];
+  settings: SettingRow[];
+  sessions: SessionRow[];
+  events: EventRow[] | null;
+  links: Links;
+  /** What was dropped or repaired, one line each. */
+  warnings: string[];
+}

@@ -1,0 +1,107 @@
+import { isEncrypted, type FieldCipher } from '../../crypto/field-cipher.js';
+import { authorizedKeyOf, fingerprintOf, parsePrivateKey, parsePublicKey } from '../../crypto/ssh-keys.js';
+import { hashToken, isTokenHash } from '../../crypto/tokens.js';
+import { AppError } from '../../errors.js';
+import { parseHostUrl } from '../../shell/parse/host-url.js';
+import { invalid } from './narrow.js';
+import type { BackupPlan, HostRow, KeyRow, UserKeyRow, UserRow } from './plan.js';
+
+/** How secrets of a restored backup are stored. */
+export interface PrepareOptions {
+  cipher: FieldCipher;
+  /** `restore --decrypt`: store secrets in clear even with an AES key. */
+  storeClear: boolean;
+  now: Date;
+  inviteTtlMs: number;
+}
+
+/** The clear text of a secret from a backup; encrypted values must be ours and readable. */
+function reveal(stored: string, o: PrepareOptions, where: string): string {
+  if (!isEncrypted(stored)) return stored;
+  try {
+    return o.cipher.decrypt(stored);
+  } catch {
+    throw invalid(where, "cannot decrypt this secret with the portal's --aes-key");
+  }
+}
+
+/** What to store: an already encrypted value is kept as is (a restore round-trips), clear text is encrypted. */
+function protect(stored: string, clear: string, o: PrepareOptions): string {
+  if (o.storeClear) return clear;
+  return isEncrypted(stored) ? stored : o.cipher.encrypt(clear);
+}
+
+function prepareKey(k: KeyRow, o: PrepareOptions): void {
+  const where = `keys '${k.name}'`;
+  const clear = reveal(k.privKey, o, where);
+  let pair;
+  try {
+    pair = parsePrivateKey(clear);
+  } catch {
+    throw invalid(where, 'invalid private key (a backup of a portal running with --aes-key must be made with --decrypt)');
+  }
+  k.privKey = protect(k.privKey, clear, o);
+  if (k.pubKey === '') k.pubKey = pair.publicKey;
+  if (k.fingerprint === '') k.fingerprint = pair.fingerprint;
+  if (k.type === '') k.type = pair.type;
+  if (k.length === 0) k.length = pair.length;
+}
+
+function prepareHost(h: HostRow, o: PrepareOptions): void {
+  const where = `hosts '${h.name}'`;
+  if (h.addr === '') {
+    if (h.url === '') throw invalid(where, 'a host needs Addr or URL');
+    let target;
+    try {
+      target = parseHostUrl(h.url);
+    } catch (err) {
+      throw invalid(where, err instanceof AppError ? err.message : 'invalid URL');
+    }
+    Object.assign(h, { addr: target.addr, user: target.user, url: target.url });
+    if (h.password === null && target.password !== null) h.password = target.password;
+  }
+  if (h.user === '') h.user = 'root';
+  if (h.url === '') h.url = `ssh://${encodeURIComponent(h.user)}@${h.addr}`;
+  if (h.password !== null) h.password = protect(h.password, reveal(h.password, o, where), o);
+}
+
+function prepareUser(u: UserRow, o: PrepareOptions): void {
+  if (u.inviteToken === '' || isTokenHash(u.inviteToken)) return;
+  // sshportal stored invite tokens in clear: keep them usable, but only as their hash.
+  u.inviteToken = hashToken(u.inviteToken);
+  if (u.inviteExpiresAt === null && o.inviteTtlMs > 0) u.inviteExpiresAt = new Date(o.now.getTime() + o.inviteTtlMs);
+}
+
+function prepareUserKey(k: UserKeyRow): void {
+  const where = `user_keys ${k.id}`;
+  try {
+    const info = parsePublicKey(k.key !== '' ? authorizedKeyOf(k.key) : k.authorizedKey);
+    k.key = info.blob;
+    k.fingerprint = fingerprintOf(Buffer.from(info.blob, 'base64'));
+    if (k.authorizedKey === '') k.authorizedKey = `${info.algo} ${info.blob}`;
+  } catch {
+    throw invalid(where, 'invalid public key');
+  }
+}
+
+/**
+ * Second validation pass, the one that needs the portal's secrets: private keys
+ * must parse (decrypting ours), passwords are (re)encrypted, clear invite tokens
+ * hashed, user-key fingerprints computed (duplicates dropped with a warning).
+ */
+export function prepareBackup(p: BackupPlan, o: PrepareOptions): BackupPlan {
+  for (const k of p.keys) prepareKey(k, o);
+  for (const h of p.hosts) prepareHost(h, o);
+  for (const u of p.users) prepareUser(u, o);
+  const seen = new Set<string>();
+  p.userKeys = p.userKeys.filter((k) => {
+    prepareUserKey(k);
+    if (seen.has(k.fingerprint)) {
+      p.warnings.push(`skipped user key ${k.id}: the same key is already bound`);
+      return false;
+    }
+    seen.add(k.fingerprint);
+    return true;
+  });
+  return p;
+}

@@ -1,0 +1,96 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { hostKeyName } from '../bootstrap.js';
+import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
+import type { BackupPlan, HostRow } from './plan.js';
+
+/** Rows per INSERT: well under SQLite's bound-parameter limit. */
+const chunkSize = 200;
+
+async function insert<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T> | string, rows: readonly ObjectLiteral[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += chunkSize) {
+    await m.createQueryBuilder().insert().into(target).values(rows.slice(i, i + chunkSize) as QueryDeepPartialEntity<T>[]).updateEntity(false).execute();
+  }
+}
+
+async function insertPairs(m: EntityManager, table: string, left: string, right: string, pairs: readonly [number, number][]): Promise<void> {
+  await insert(m, table, pairs.map(([l, r]) => ({ [left]: l, [right]: r })));
+}
+
+/** Hosts ordered so that every hop is written before the hosts going through it. Pure. */
+export function hopOrder(hosts: readonly HostRow[]): HostRow[] {
+  const byId = new Map(hosts.map((h) => [h.id, h]));
+  const done = new Set<number>();
+  const out: HostRow[] = [];
+  const visit = (h: HostRow): void => {
+    if (done.has(h.id)) return;
+    done.add(h.id);
+    const hop = h.hopId === null ? undefined : byId.get(h.hopId);
+    if (hop) visit(hop);
+    out.push(h);
+  };
+  for (const h of [...hosts].sort((a, b) => a.id - b.id)) visit(h);
+  return out;
+}
+
+/** Deletes every row the backup replaces, children first; events stay when the backup carries none. */
+async function clear(m: EntityManager, keepEvents: boolean): Promise<void> {
+  for (const table of ['host_host_groups', 'user_user_roles', 'user_user_groups', 'user_group_acls', 'host_group_acls']) {
+    await m.createQueryBuilder().delete().from(table).execute();
+  }
+  if (!keepEvents) await m.createQueryBuilder().delete().from(Event).execute();
+  await m.createQueryBuilder().delete().from(Session).execute();
+  await m.createQueryBuilder().delete().from(UserKey).execute();
+  await m.createQueryBuilder().delete().from(Acl).execute();
+  // A self-referencing RESTRICT key: unlink the hops before deleting (MySQL checks row by row).
+  await m.createQueryBuilder().update(Host).set({ hopId: null }).execute();
+  for (const entity of [Host, SshKey, HostGroup, UserGroup, User, UserRole, Setting]) await m.createQueryBuilder().delete().from(entity).execute();
+}
+
+/**
+ * The portal's own host key, kept when the backup has none (an sshportal backup):
+ * without it, the next start would make a new one and every client would see a changed host key.
+ */
+async function keptHostKey(m: EntityManager, plan: BackupPlan): Promise<SshKey | null> {
+  if (plan.keys.some((k) => k.name === hostKeyName)) return null;
+  const current = await m.findOneBy(SshKey, { name: hostKeyName });
+  if (!current) return null;
+  current.id = plan.keys.reduce((max, k) => Math.max(max, k.id), 0) + 1;
+  return current;
+}
+
+async function ensureRoles(m: EntityManager, plan: BackupPlan): Promise<void> {
+  for (const name of ['admin', 'listhosts']) {
+    if (!plan.roles.some((r) => r.name === name)) await m.save(m.create(UserRole, { name }));
+  }
+}
+
+/**
+ * Replaces the whole configuration with `plan` inside the caller's transaction:
+ * a failure anywhere leaves the database as it was. Ids and dates are kept.
+ * Returns whether the portal's host key changed (the listener serves the old one until restarted).
+ */
+export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{ hostKeyChanged: boolean }> {
+  const before = await m.findOneBy(SshKey, { name: hostKeyName });
+  const kept = await keptHostKey(m, plan);
+  await clear(m, plan.events === null);
+  await insert(m, SshKey, kept ? [...plan.keys, kept] : plan.keys);
+  await insert(m, Host, hopOrder(plan.hosts));
+  await insert(m, HostGroup, plan.hostGroups);
+  await insert(m, UserGroup, plan.userGroups);
+  await insert(m, UserRole, plan.roles);
+  await insert(m, User, plan.users);
+  await insert(m, UserKey, plan.userKeys);
+  await insert(m, Acl, plan.acls);
+  await insertPairs(m, 'host_host_groups', 'host_id', 'host_group_id', plan.links.hostGroups);
+  await insertPairs(m, 'user_user_roles', 'user_id', 'user_role_id', plan.links.userRoles);
+  await insertPairs(m, 'user_user_groups', 'user_id', 'user_group_id', plan.links.userGroups);
+  await insertPairs(m, 'user_group_acls', 'user_group_id', 'acl_id', plan.links.userGroupAcls);
+  await insertPairs(m, 'host_group_acls', 'host_group_id', 'acl_id', plan.links.hostGroupAcls);
+  await insert(m, Setting, plan.settings);
+  await insert(m, Session, plan.sessions);
+  if (plan.events) await insert(m, Event, plan.events);
+  await ensureRoles(m, plan);
+  const after = await m.findOneBy(SshKey, { name: hostKeyName });
+  return { hostKeyChanged: (before?.fingerprint ?? null) !== (after?.fingerprint ?? null) };
+}

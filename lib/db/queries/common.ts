@@ -1,0 +1,122 @@
+import { In, type EntityManager, type EntityTarget, type FindOptionsRelations, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+
+/** Identifiers split into numeric ids and names (sshportal: all digits means an id). Pure. */
+export function splitIdentifiers(identifiers: readonly string[]): { ids: number[]; names: string[] } {
+  const ids: number[] = [];
+  const names: string[] = [];
+  for (const raw of identifiers) {
+    if (/^\d+$/.test(raw) && Number(raw) <= Number.MAX_SAFE_INTEGER) ids.push(Number(raw));
+    else names.push(raw);
+  }
+  return { ids, names };
+}
+
+/** Parses identifiers that can only be ids (ACLs, user keys, sessions, events). Pure. */
+export function parseIds(identifiers: readonly string[], what: string): number[] {
+  return identifiers.map((raw) => {
+    if (!/^\d+$/.test(raw) || Number(raw) > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`invalid ${what} id '${raw}': expected a number`);
+    return Number(raw);
+  });
+}
+
+/** `unknown host 'a'` / `unknown hosts 'a', 'b'`. Pure. */
+export function unknownMessage(what: string, missing: readonly string[]): string {
+  const list = missing.map((m) => `'${m}'`).join(', ');
+  return missing.length === 1 ? `unknown ${what} ${list}` : `unknown ${what}s ${list}`;
+}
+
+/** Whether a driver error is a unique-key violation (SQLite or MySQL/MariaDB). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown; driverError?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'ER_DUP_ENTRY' || e.errno === 1062) return true;
+  return e.driverError !== undefined && e.driverError !== err && isUniqueViolation(e.driverError);
+}
+
+/** Rows matching `match` for each identifier, in the order given, without duplicates; unknown ones throw NotFoundError. */
+export function orderByIdentifiers<T extends { id: number }>(
+  rows: readonly T[], identifiers: readonly string[], what: string, match: (row: T, ident: string) => boolean,
+): T[] {
+  const out: T[] = [];
+  const missing: string[] = [];
+  for (const ident of identifiers) {
+    const row = rows.find((r) => match(r, ident));
+    if (!row) missing.push(ident);
+    else if (!out.includes(row)) out.push(row);
+  }
+  if (missing.length > 0) throw new NotFoundError(unknownMessage(what, missing));
+  return out;
+}
+
+/** Anything with an id and a unique name. */
+export interface Named extends ObjectLiteral { id: number; name: string }
+
+/**
+ * Finds named rows by id or name (sshportal's GenericNameOrID), in the order
+ * given; any unknown identifier throws NotFoundError naming it.
+ */
+export async function findNamed<T extends Named>(
+  m: EntityManager, entity: EntityTarget<T>, identifiers: readonly string[], what: string, relations?: FindOptionsRelations<T>,
+): Promise<T[]> {
+  if (identifiers.length === 0) return [];
+  const { ids, names } = splitIdentifiers(identifiers);
+  const where: FindOptionsWhere<T>[] = [];
+  if (ids.length > 0) where.push({ id: In(ids) } as FindOptionsWhere<T>);
+  if (names.length > 0) where.push({ name: In(names) } as FindOptionsWhere<T>);
+  const rows = await m.find(entity, { where, relations });
+  return orderByIdentifiers(rows, identifiers, what, (r, ident) => String(r.id) === ident || r.name === ident);
+}
+
+/** Finds rows by numeric ids, in the order given; unknown ids throw NotFoundError. */
+export async function findByIds<T extends ObjectLiteral & { id: number }>(
+  m: EntityManager, entity: EntityTarget<T>, identifiers: readonly string[], what: string, relations?: FindOptionsRelations<T>,
+): Promise<T[]> {
+  const ids = parseIds(identifiers, what);
+  if (ids.length === 0) return [];
+  const rows = await m.find(entity, { where: { id: In(ids) } as FindOptionsWhere<T>, relations });
+  return orderByIdentifiers(rows, identifiers, what, (r, ident) => String(r.id) === ident);
+}
+
+/** Throws AlreadyExistsError-style conflicts early: whether another row already has `name`. */
+export async function nameTaken<T extends Named>(m: EntityManager, entity: EntityTarget<T>, name: string, exceptId?: number): Promise<boolean> {
+  const row = await m.findOne(entity, { where: { name } as FindOptionsWhere<T>, select: { id: true } as never });
+  return row !== null && row.id !== exceptId;
+}
+
+/** Pairs of a many-to-many join table, read in one query. */
+export async function joinPairs(m: EntityManager, table: string, left: string, right: string, leftIds?: readonly number[]): Promise<[number, number][]> {
+  const qb = m.createQueryBuilder().select(`j.${left}`, 'l').addSelect(`j.${right}`, 'r').from(table, 'j');
+  if (leftIds) {
+    if (leftIds.length === 0) return [];
+    qb.where(`j.${left} IN (:...ids)`, { ids: [...leftIds] });
+  }
+  const raw: { l: unknown; r: unknown }[] = await qb.getRawMany();
+  return raw.map((p) => [Number(p.l), Number(p.r)]);
+}
+
+/** Groups pairs by their left id. Pure. */
+export function groupPairs(pairs: readonly [number, number][]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const [l, r] of pairs) {
+    const list = out.get(l);
+    if (list) list.push(r);
+    else out.set(l, [r]);
+  }
+  return out;
+}
+
+/**
+ * Changes the many-to-many links of one row: links `add`, unlinks `remove` (ids),
+ * skipping links that already exist or are absent (sshportal's assign/unassign flags).
+ */
+export async function relink<T extends ObjectLiteral>(
+  m: EntityManager, entity: EntityTarget<T>, relation: string, id: number, add: readonly number[], remove: readonly number[],
+): Promise<void> {
+  if (add.length === 0 && remove.length === 0) return;
+  const rel = () => m.createQueryBuilder().relation(entity, relation).of(id);
+  const current = new Set((await rel().loadMany<{ id: number }>()).map((x) => x.id));
+  const toAdd = [...new Set(add)].filter((x) => !current.has(x));
+  const toRemove = [...new Set(remove)].filter((x) => current.has(x) && !toAdd.includes(x));
+  await rel().addAndRemove(toAdd, toRemove);
+}

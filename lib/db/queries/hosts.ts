@@ -1,0 +1,72 @@
+import { In, type EntityManager } from 'typeorm';
+import { AlreadyExistsError, ConflictError, InvalidArgumentError } from '../../errors.js';
+import { Host, HostGroup, SshKey } from '../entities/index.js';
+import { findNamed, groupPairs, joinPairs, nameTaken } from './common.js';
+
+/** A host as `host ls` shows it: names of its key, hop and groups resolved. */
+export interface HostListRow {
+  host: Host;
+  keyName: string;
+  hopName: string;
+  groupNames: string[];
+}
+
+/**
+ * Hosts for `host ls`, newest first (only the newest with `latest`), in four
+ * queries whatever their number: hosts, key names, group names, memberships.
+ */
+export async function listHosts(m: EntityManager, latest: boolean): Promise<HostListRow[]> {
+  const hosts = await m.find(Host, {
+    select: { id: true, name: true, addr: true, user: true, url: true, sshKeyId: true, hopId: true, comment: true, logging: true, createdAt: true, updatedAt: true },
+    order: { createdAt: 'DESC', id: 'DESC' },
+    take: latest ? 1 : undefined,
+  });
+  const keys = new Map((await m.find(SshKey, { select: { id: true, name: true } })).map((k) => [k.id, k.name]));
+  const groups = new Map((await m.find(HostGroup, { select: { id: true, name: true } })).map((g) => [g.id, g.name]));
+  const memberships = groupPairs(await joinPairs(m, 'host_host_groups', 'host_id', 'host_group_id', latest ? hosts.map((h) => h.id) : undefined));
+  const hopNames = new Map(hosts.map((h) => [h.id, h.name]));
+  const missingHops = [...new Set(hosts.map((h) => h.hopId).filter((id): id is number => id !== null && !hopNames.has(id)))];
+  if (missingHops.length > 0) for (const h of await m.find(Host, { select: { id: true, name: true }, where: { id: In(missingHops) } })) hopNames.set(h.id, h.name);
+  return hosts.map((host) => ({
+    host,
+    keyName: host.sshKeyId === null ? '' : keys.get(host.sshKeyId) ?? '',
+    hopName: host.hopId === null ? '' : hopNames.get(host.hopId) ?? '',
+    groupNames: (memberships.get(host.id) ?? []).map((g) => groups.get(g) ?? '').filter((n) => n !== ''),
+  }));
+}
+
+/** Finds hosts by name or id; `full` loads groups, key and hop for `inspect`. */
+export function findHosts(m: EntityManager, identifiers: readonly string[], full = false): Promise<Host[]> {
+  return findNamed(m, Host, identifiers, 'host', full ? { groups: true, sshKey: true, hop: true } : undefined);
+}
+
+/** Throws AlreadyExistsError when another host already has `name`. */
+export async function assertHostNameFree(m: EntityManager, name: string, exceptId?: number): Promise<void> {
+  if (await nameTaken(m, Host, name, exceptId)) throw new AlreadyExistsError(`host '${name}' already exists`);
+}
+
+/** Throws when making `hopId` the hop of `hostId` would loop (a host reaching itself through its hops). */
+export async function assertNoHopLoop(m: EntityManager, hostId: number, hopId: number): Promise<void> {
+  const seen = new Set<number>();
+  for (let id: number | null = hopId; id !== null; ) {
+    if (id === hostId) throw new InvalidArgumentError('invalid hop: the hop chain would lead back to the host itself');
+    if (seen.has(id)) return;
+    seen.add(id);
+    const row: Host | null = await m.findOne(Host, { select: { id: true, hopId: true }, where: { id } });
+    id = row?.hopId ?? null;
+  }
+}
+
+/** Deletes hosts, refusing those still used as the hop of a host that stays. */
+export async function removeHosts(m: EntityManager, hosts: readonly Host[]): Promise<void> {
+  if (hosts.length === 0) return;
+  const ids = hosts.map((h) => h.id);
+  const users = await m.find(Host, { select: { id: true, name: true, hopId: true }, where: { hopId: In(ids) } });
+  const blocking = users.filter((u) => !ids.includes(u.id));
+  if (blocking.length > 0) {
+    const hop = hosts.find((h) => h.id === blocking[0]?.hopId)?.name ?? '';
+    throw new ConflictError(`host '${hop}' is the hop of ${blocking.map((b) => `'${b.name}'`).join(', ')}; change their hop first`);
+  }
+  await m.update(Host, { id: In(ids) }, { hopId: null });
+  await m.delete(Host, ids);
+}

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import type { EntityManager } from 'typeorm';
+import { recordEvent } from '../../db/events.js';
+import { collect, act, type Invocation } from '../action.js';
+import type { ShellContext } from '../context.js';
+import type { Access } from '../guard.js';
+import { renderJson } from '../render/json.js';
+import { renderTable } from '../render/table.js';
+
+export { act, collect };
+
+/** Adds `--latest, -l` and `--quiet, -q`, the flags of every `ls`. */
+export function lsFlags(cmd: Command, noun: string): Command {
+  return cmd.option('-l, --latest', `show the latest ${noun} only`).option('-q, --quiet', 'only display IDs');
+}
+
+/** How one `ls` shows its rows. */
+export interface ListSpec<T extends { id: number }> {
+  columns: readonly string[];
+  noun: string;
+  row(item: T, now: Date): string[];
+}
+
+/** Prints `ls` output: ids only with `--quiet`, else the table and its total line. */
+export function printList<T extends { id: number }>(ctx: ShellContext, inv: Invocation, items: readonly T[], spec: ListSpec<T>): void {
+  if (inv.opts.flag('quiet')) {
+    ctx.out(items.map((i) => `${i.id}\n`).join(''));
+    return;
+  }
+  const now = ctx.now();
+  ctx.out(renderTable({ columns: spec.columns, noun: spec.noun, rows: items.map((i) => spec.row(i, now)) }));
+}
+
+/** Prints `inspect` output: a JSON array. */
+export function printJson(ctx: ShellContext, value: unknown): void {
+  ctx.out(renderJson(value));
+}
+
+/** What an audit event of a changing command says. */
+export interface AuditInput {
+  domain: string;
+  action: string;
+  entity: string;
+  args?: Record<string, unknown>;
+}
+
+/** Writes the audit event of a changing command, in its transaction. */
+export async function audit(m: EntityManager, ctx: ShellContext, e: AuditInput): Promise<void> {
+  await recordEvent(m, { authorId: ctx.who.user.id, domain: e.domain, action: e.action, entity: e.entity, args: e.args });
+}
+
+/** Runs a changing command: one transaction, its audit event inside. */
+export function change<T>(ctx: ShellContext, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  return ctx.deps.db.transaction(fn);
+}
+
+/** A subcommand taking identifiers: `rm HOST...` and the like. */
+export function withIds(parent: Command, name: string, argName: string, description: string): Command {
+  return parent.command(name).description(description).argument(`<${argName}...>`);
+}
+
+/** Defines `ls` of a resource. */
+export function defineLs<T extends { id: number }>(
+  parent: Command, ctx: ShellContext, access: Access, spec: ListSpec<T> & { fetch(m: EntityManager, latest: boolean): Promise<T[]> },
+): Command {
+  const cmd = lsFlags(parent.command('ls').description(`lists ${spec.noun}`), spec.noun.replace(/s$/, ''));
+  return act(cmd, ctx, access, async (inv) => {
+    const items = await spec.fetch(ctx.deps.db.manager, inv.opts.flag('latest'));
+    printList(ctx, inv, items, spec);
+  });
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { exportBackup } from '../../db/backup/export.js';
+import { applyRestore, planRestore, restoreSummary } from '../../db/backup/restore.js';
+import { User } from '../../db/entities/index.js';
+import { recordEvent } from '../../db/events.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { ShellContext } from '../context.js';
+import { renderJson } from '../render/json.js';
+import { act, change } from './common.js';
+
+function defineBackup(parent: Command, ctx: ShellContext): void {
+  const cmd = parent.command('backup').description('writes a backup (JSON) to standard output: ssh admin@portal config backup > sshportal.bkp')
+    .option('--indent', 'uses indented JSON')
+    .option('--decrypt', 'writes secrets in clear')
+    .option('--ignore-events', 'leaves the audit trail out');
+  act(cmd, ctx, ['admin'], async ({ opts }) => {
+    const doc = await ctx.deps.db.transaction((m) => exportBackup(m, {
+      cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), ignoreEvents: opts.flag('ignoreEvents'), now: ctx.now(),
+    }));
+    ctx.out(renderJson(doc, !opts.flag('indent')));
+  });
+}
+
+function defineRestore(parent: Command, ctx: ShellContext): void {
+  const cmd = parent.command('restore').description('replaces everything with a backup read from standard input: ssh admin@portal config restore --confirm < sshportal.bkp')
+    .option('--confirm', 'yes, replace everything with this backup')
+    .option('--decrypt', 'stores secrets in clear even with an AES key');
+  act(cmd, ctx, ['admin'], async ({ opts }) => {
+    const text = await ctx.input.readBlock('Paste the backup and end with a blank line> ');
+    const plan = planRestore(text, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now: ctx.now(), inviteTtlMs: ctx.deps.config.inviteTtlMs });
+    ctx.out(restoreSummary(plan));
+    for (const w of plan.warnings) ctx.err(`warning: ${w}\n`);
+    if (!opts.flag('confirm')) {
+      throw new InvalidArgumentError("restore erases and replaces everything in the database; the backup is valid: add --confirm to restore it");
+    }
+    const result = await change(ctx, async (m) => {
+      const r = await applyRestore(m, plan);
+      // The restored data may not contain the user running the restore.
+      const authorId = (await m.existsBy(User, { id: ctx.who.user.id })) ? ctx.who.user.id : null;
+      await recordEvent(m, {
+        authorId, domain: 'config', action: 'restore', entity: '',
+        args: { hosts: plan.hosts.length, users: plan.users.length, date: plan.date?.toISOString() },
+      });
+      return r;
+    });
+    ctx.out('Import done.\n');
+    if (result.hostKeyChanged) ctx.err("warning: the portal's host key changed; restart the portal to serve it\n");
+  });
+}
+
+/** Registers `config`: backup and restore of the whole configuration. */
+export function registerConfig(root: Command, ctx: ShellContext): void {
+  const parent = root.command('config').description('manages the global configuration');
+  defineBackup(parent, ctx);
+  defineRestore(parent, ctx);
+}

@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import type { EntityManager } from 'typeorm';
+import { hostGroupJson, userGroupJson, type JsonOptions } from '../../db/backup/go-json.js';
+import type { HostGroup, UserGroup } from '../../db/entities/index.js';
+import {
+  assertGroupNameFree, createGroup, findGroups, listGroups, removeGroups, type GroupKind, type GroupWithCounts,
+} from '../../db/queries/groups.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { ShellContext } from '../context.js';
+import { randomName } from '../names.js';
+import { checkComment, checkName } from '../parse/values.js';
+import { humanizeTime } from '../render/humanize.js';
+import { act, audit, change, defineLs, printJson, withIds } from './common.js';
+
+/** What differs between `hostgroup` and `usergroup`. */
+export interface GroupCommandSpec<T extends HostGroup | UserGroup> {
+  command: string;
+  kind: GroupKind<T>;
+  description: string;
+  argName: string;
+  membersColumn: string;
+  toJson(g: T, o: JsonOptions): unknown;
+  /** Called after a group is created (a new user group gets its creator as member). */
+  afterCreate?(m: EntityManager, ctx: ShellContext, group: T): Promise<void>;
+}
+
+function defineCreate<T extends HostGroup | UserGroup>(parent: Command, ctx: ShellContext, spec: GroupCommandSpec<T>): void {
+  const cmd = parent.command('create').description(`creates a new ${spec.kind.what}`)
+    .option('-n, --name <name>', `name of the ${spec.kind.what} (random when not given)`)
+    .option('-c, --comment <comment>', 'adds a comment');
+  act(cmd, ctx, ['admin'], async ({ opts }) => {
+    const name = checkName(opts.string('name') ?? randomName(), spec.kind.what);
+    const comment = checkComment(opts.string('comment') ?? '');
+    const group = await change(ctx, async (m) => {
+      const g = await createGroup(m, spec.kind, { name, comment });
+      await spec.afterCreate?.(m, ctx, g);
+      await audit(m, ctx, { domain: spec.command, action: 'create', entity: name, args: { name, comment } });
+      return g;
+    });
+    ctx.out(`${group.id}\n`);
+  });
+}
+
+function defineUpdate<T extends HostGroup | UserGroup>(parent: Command, ctx: ShellContext, spec: GroupCommandSpec<T>): void {
+  const cmd = withIds(parent, 'update', spec.argName, `updates ${spec.kind.what}s`)
+    .option('-n, --name <name>', `renames the ${spec.kind.what}`)
+    .option('-c, --comment <comment>', 'sets the comment');
+  act(cmd, ctx, ['admin'], async ({ args, opts }) => {
+    const name = opts.string('name');
+    const comment = opts.string('comment');
+    if (name !== undefined) checkName(name, spec.kind.what);
+    if (comment !== undefined) checkComment(comment);
+    await change(ctx, async (m) => {
+      const groups = await findGroups(m, spec.kind, args);
+      if (name !== undefined && groups.length > 1) throw new InvalidArgumentError(`cannot set --name when updating several ${spec.kind.what}s at once`);
+      for (const g of groups) {
+        if (name !== undefined) {
+          await assertGroupNameFree(m, spec.kind, name, g.id);
+          g.name = name;
+        }
+        if (comment !== undefined) g.comment = comment;
+        await m.save(g);
+      }
+      await audit(m, ctx, { domain: spec.command, action: 'update', entity: groups.map((g) => g.name).join(', '), args: { name, comment } });
+    });
+  });
+}
+
+/** Registers `hostgroup`/`usergroup` with create, inspect, ls, rm and update. */
+export function registerGroupCommand<T extends HostGroup | UserGroup>(root: Command, ctx: ShellContext, spec: GroupCommandSpec<T>): void {
+  const parent = root.command(spec.command).description(spec.description);
+  defineCreate(parent, ctx, spec);
+  act(withIds(parent, 'inspect', spec.argName, `shows detailed information on ${spec.kind.what}s`), ctx, ['admin'], async ({ args }) => {
+    const groups = await findGroups(ctx.deps.db.manager, spec.kind, args, true);
+    printJson(ctx, groups.map((g) => spec.toJson(g, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
+  });
+  defineLs<GroupWithCounts<T>>(parent, ctx, ['admin'], {
+    columns: ['ID', 'Name', spec.membersColumn, 'ACLs', 'Updated', 'Created', 'Comment'],
+    noun: `${spec.kind.what}s`,
+    fetch: (m, latest) => listGroups(m, spec.kind, latest),
+    row: (g, now) => [String(g.id), g.name, String(g.memberCount), String(g.aclCount), humanizeTime(g.updatedAt, now), humanizeTime(g.createdAt, now), g.comment],
+  });
+  act(withIds(parent, 'rm', spec.argName, `removes ${spec.kind.what}s`), ctx, ['admin'], async ({ args }) => {
+    await change(ctx, async (m) => {
+      const groups = await findGroups(m, spec.kind, args);
+      await removeGroups(m, spec.kind, groups);
+      await audit(m, ctx, { domain: spec.command, action: 'rm', entity: groups.map((g) => g.name).join(', ') });
+    });
+  });
+  defineUpdate(parent, ctx, spec);
+}
+
+/** JSON of a host group for `inspect`. */
+export const hostGroupInspect = (g: HostGroup, o: JsonOptions): unknown => hostGroupJson(g, o);
+/** JSON of a user group for `inspect`. */
+export const userGroupInspect = (g: UserGroup, o: JsonOptions): unknown => userGroupJson(g, o);

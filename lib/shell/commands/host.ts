@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import type { EntityManager } from 'typeorm';
+import { hostJson } from '../../db/backup/go-json.js';
+import { defaultKeyName } from '../../db/bootstrap.js';
+import { Host } from '../../db/entities/index.js';
+import { findGroups, hostGroupKind } from '../../db/queries/groups.js';
+import { assertHostNameFree, findHosts, listHosts, removeHosts, type HostListRow } from '../../db/queries/hosts.js';
+import { findClientKey } from '../../db/queries/ssh-keys.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { ShellContext } from '../context.js';
+import { defaultHostName, parseHostUrl } from '../parse/host-url.js';
+import { checkComment, checkName, parseLogging } from '../parse/values.js';
+import { humanizeTime } from '../render/humanize.js';
+import { act, audit, change, collect, defineLs, printJson, withIds } from './common.js';
+import { defineHostUpdate } from './host-update.js';
+
+interface CreateInput {
+  url: string;
+  name: string | undefined;
+  password: string | undefined;
+  comment: string;
+  key: string | undefined;
+  hop: string | undefined;
+  logging: string;
+  groups: string[];
+}
+
+async function createHost(ctx: ShellContext, m: EntityManager, input: CreateInput): Promise<Host> {
+  const target = parseHostUrl(input.url);
+  if (input.password !== undefined && target.password !== null) throw new InvalidArgumentError('password given twice: in the URL and with --password');
+  const password = input.password ?? target.password;
+  const name = checkName(input.name ?? defaultHostName(target.host), 'host');
+  await assertHostNameFree(m, name);
+  const keyName = input.key ?? (password === null ? defaultKeyName : undefined);
+  const key = keyName === undefined ? null : await findClientKey(m, keyName);
+  const [hop] = input.hop === undefined ? [] : await findHosts(m, [input.hop]);
+  const groups = await findGroups(m, hostGroupKind, input.groups.length > 0 ? input.groups : ['default']);
+  return m.save(m.create(Host, {
+    name, addr: target.addr, user: target.user, url: target.url,
+    password: password === null ? null : ctx.deps.db.cipher.encrypt(password),
+    sshKeyId: key?.id ?? null, hostKey: null, comment: input.comment,
+    logging: parseLogging(input.logging), hopId: hop?.id ?? null, groups,
+  }));
+}
+
+function defineCreate(parent: Command, ctx: ShellContext): void {
+  const cmd = parent.command('create').description('creates a new host').argument('<URL>', '[ssh://]<user>[:<password>]@<host>[:<port>]')
+    .option('-n, --name <name>', 'name of the host (default: the first label of its address)')
+    .option('-p, --password <password>', 'password for password authentication on the host')
+    .option('-c, --comment <comment>', 'adds a comment')
+    .option('-k, --key <KEY>', `key used to authenticate on the host (default: '${defaultKeyName}' when no password)`)
+    .option('-o, --hop <HOST>', 'host to hop through to reach this one')
+    .option('-l, --logging <mode>', 'session recording: everything, input or disabled', 'everything')
+    .option('-g, --group <HOSTGROUP>', "host groups of the host, repeatable (default: 'default')", collect);
+  act(cmd, ctx, ['admin'], async ({ args, opts }) => {
+    const input: CreateInput = {
+      url: args[0] ?? '', name: opts.string('name'), password: opts.string('password'), comment: checkComment(opts.string('comment') ?? ''),
+      key: opts.string('key'), hop: opts.string('hop'), logging: opts.string('logging') ?? 'everything', groups: opts.list('group'),
+    };
+    const host = await change(ctx, async (m) => {
+      const h = await createHost(ctx, m, input);
+      const { password, ...args } = input;
+      await audit(m, ctx, { domain: 'host', action: 'create', entity: h.name, args: { ...args, url: h.url, password: password ?? '' } });
+      return h;
+    });
+    ctx.out(`${host.id}\n`);
+  });
+}
+
+function hostRow(r: HostListRow, now: Date): string[] {
+  const h = r.host;
+  return [
+    String(h.id), h.name, h.url || `ssh://${h.user}@${h.addr}`, r.keyName, r.groupNames.join(', '),
+    humanizeTime(h.updatedAt, now), humanizeTime(h.createdAt, now), h.comment, r.hopName, h.logging,
+  ];
+}
+
+/** Registers `host`: manages hosts (targets). */
+export function registerHost(root: Command, ctx: ShellContext): void {
+  const parent = root.command('host').description('manages hosts');
+  defineCreate(parent, ctx);
+  const inspect = withIds(parent, 'inspect', 'HOST', 'shows detailed information on hosts').option('--decrypt', 'shows passwords in clear');
+  act(inspect, ctx, ['admin'], async ({ args, opts }) => {
+    const hosts = await findHosts(ctx.deps.db.manager, args, true);
+    const o = { secrets: opts.flag('decrypt') ? 'decrypt' : 'redact', cipher: ctx.deps.db.cipher } as const;
+    printJson(ctx, hosts.map((h) => hostJson(h, o)));
+  });
+  defineLs<HostListRow & { id: number }>(parent, ctx, ['admin', 'listhosts'], {
+    columns: ['ID', 'Name', 'URL', 'Key', 'Groups', 'Updated', 'Created', 'Comment', 'Hop', 'Logging'],
+    noun: 'hosts',
+    fetch: async (m, latest) => (await listHosts(m, latest)).map((r) => ({ ...r, id: r.host.id })),
+    row: hostRow,
+  });
+  act(withIds(parent, 'rm', 'HOST', 'removes hosts'), ctx, ['admin'], async ({ args }) => {
+    await change(ctx, async (m) => {
+      const hosts = await findHosts(m, args);
+      await removeHosts(m, hosts);
+      await audit(m, ctx, { domain: 'host', action: 'rm', entity: hosts.map((h) => h.name).join(', ') });
+    });
+  });
+  defineHostUpdate(parent, ctx);
+}

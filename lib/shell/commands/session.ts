@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { sessionJson } from '../../db/backup/go-json.js';
+import { findSessions, listSessions, type SessionListRow } from '../../db/queries/history.js';
+import type { ShellContext } from '../context.js';
+import { ellipsize, humanizeDuration, humanizeTime } from '../render/humanize.js';
+import { act, lsFlags, printJson, printList, withIds } from './common.js';
+
+function sessionRow(s: SessionListRow, now: Date): string[] {
+  const end = s.stoppedAt ?? now;
+  const span = humanizeDuration(end.getTime() - s.createdAt.getTime());
+  return [
+    String(s.id), s.userName, s.hostName, s.status, humanizeTime(s.createdAt, now),
+    span === 'now' ? '1 second' : span, ellipsize(s.errMsg ?? '', 30), s.comment,
+  ];
+}
+
+/** Registers `session`: lists and inspects bastion sessions. */
+export function registerSession(root: Command, ctx: ShellContext): void {
+  const parent = root.command('session').description('lists and inspects sessions');
+  act(withIds(parent, 'inspect', 'SESSION', 'shows detailed information on sessions'), ctx, ['admin'], async ({ args }) => {
+    const sessions = await findSessions(ctx.deps.db.manager, args);
+    printJson(ctx, sessions.map((s) => sessionJson(s, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
+  });
+  const ls = lsFlags(parent.command('ls').description('lists sessions'), 'session').option('-a, --active', 'only active sessions');
+  act(ls, ctx, ['admin'], async (inv) => {
+    const rows = await listSessions(ctx.deps.db.manager, inv.opts.flag('latest'), inv.opts.flag('active'));
+    printList(ctx, inv, rows, {
+      columns: ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment'], noun: 'sessions', row: sessionRow,
+    });
+  });
+}

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { userGroupKind } from '../../db/queries/groups.js';
+import type { ShellContext } from '../context.js';
+import { registerGroupCommand, userGroupInspect } from './groups.js';
+
+/** Registers `usergroup`: manages user groups; the creator joins a group they create (as in sshportal). */
+export function registerUserGroup(root: Command, ctx: ShellContext): void {
+  registerGroupCommand(root, ctx, {
+    command: 'usergroup', kind: userGroupKind, description: 'manages user groups', argName: 'USERGROUP',
+    membersColumn: 'Users', toJson: userGroupInspect,
+    afterCreate: async (m, c, group) => {
+      await m.createQueryBuilder().insert().into('user_user_groups', ['user_id', 'user_group_id'])
+        .values({ user_id: c.who.user.id, user_group_id: group.id }).execute();
+    },
+  });
+}

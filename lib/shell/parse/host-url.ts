@@ -1,0 +1,93 @@
+import { InvalidArgumentError } from '../../errors.js';
+
+/** A target address as `host create`/`host update --url` accept it. */
+export interface HostUrl {
+  /** Login on the target; sshportal's default is `root`. */
+  user: string;
+  password: string | null;
+  /** Host name or IP address (IPv6 without brackets). */
+  host: string;
+  port: number;
+  /** `host:port` (`[v6]:port` for IPv6), what the relay dials. */
+  addr: string;
+  /** `ssh://user@addr`, never containing the password. */
+  url: string;
+}
+
+const hostnamePattern = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
+const ipv4Pattern = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const ipv6Pattern = /^[0-9A-Fa-f:.]+$/;
+
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new InvalidArgumentError(`invalid URL: bad percent-encoding in the ${what}`);
+  }
+}
+
+/** Parses the port of a URL; pure. */
+export function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new InvalidArgumentError(`invalid port '${text}': expected a number from 1 to 65535`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw new InvalidArgumentError(`invalid port '${text}': expected a number from 1 to 65535`);
+  return port;
+}
+
+function splitHostPort(hostport: string): { host: string; port: number; v6: boolean } {
+  if (hostport.startsWith('[')) {
+    const close = hostport.indexOf(']');
+    const host = close > 0 ? hostport.slice(1, close) : '';
+    const rest = close > 0 ? hostport.slice(close + 1) : '';
+    if (host === '' || !ipv6Pattern.test(host) || (rest !== '' && !rest.startsWith(':'))) throw new InvalidArgumentError(`invalid URL: bad IPv6 address '${hostport}'`);
+    return { host, port: rest === '' ? 22 : parsePort(rest.slice(1)), v6: true };
+  }
+  const colon = hostport.lastIndexOf(':');
+  const host = colon === -1 ? hostport : hostport.slice(0, colon);
+  const port = colon === -1 ? 22 : parsePort(hostport.slice(colon + 1));
+  if (host === '') throw new InvalidArgumentError('invalid URL: missing host name');
+  if (!ipv4Pattern.test(host) && !hostnamePattern.test(host)) throw new InvalidArgumentError(`invalid URL: bad host name '${host}'`);
+  return { host, port, v6: false };
+}
+
+function splitUserInfo(info: string | null): { user: string; password: string | null } {
+  if (info === null) return { user: 'root', password: null };
+  const colon = info.indexOf(':');
+  const user = decode(colon === -1 ? info : info.slice(0, colon), 'user');
+  const password = colon === -1 ? null : decode(info.slice(colon + 1), 'password');
+  if (user === '' || /[\s@:/]/.test(user)) throw new InvalidArgumentError(`invalid URL: bad user name '${user}'`);
+  if (password === '') throw new InvalidArgumentError('invalid URL: empty password');
+  return { user, password };
+}
+
+/**
+ * Parses `[ssh://]<user>[:<password>]@<host>[:<port>]` (user optional, `root`
+ * by default; port 22 by default; IPv6 in brackets). Only the ssh scheme is
+ * supported. Pure; throws InvalidArgumentError with what is wrong.
+ */
+export function parseHostUrl(input: string): HostUrl {
+  let rest = input.trim();
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);
+  if (scheme) {
+    if (scheme[1]?.toLowerCase() !== 'ssh') throw new InvalidArgumentError(`unsupported URL scheme '${scheme[1]}': only ssh is supported`);
+    rest = rest.slice(scheme[0].length);
+  }
+  if (rest === '') throw new InvalidArgumentError('invalid URL: empty address');
+  if (/[\s/?#]/.test(rest.replace(/\/$/, ''))) throw new InvalidArgumentError(`invalid URL '${input}': expected [ssh://]user[:password]@host[:port]`);
+  rest = rest.replace(/\/$/, '');
+  const at = rest.lastIndexOf('@');
+  const { user, password } = splitUserInfo(at === -1 ? null : rest.slice(0, at));
+  const { host, port, v6 } = splitHostPort(at === -1 ? rest : rest.slice(at + 1));
+  const addr = `${v6 ? `[${host}]` : host}:${port}`;
+  return { user, password, host, port, addr, url: `ssh://${encodeURIComponent(user)}@${addr}` };
+}
+
+/**
+ * The name `host create` gives a host without `--name` (sshportal's rule):
+ * an IPv4 address as is, otherwise the first label of the host name.
+ */
+export function defaultHostName(host: string): string {
+  if (ipv4Pattern.test(host)) return host;
+  if (host.includes(':')) return host.replace(/:/g, '-');
+  return host.split('.')[0] ?? host;
+}
