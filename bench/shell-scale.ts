@@ -1,0 +1,89 @@
+/**
+ * Admin shell at scale (`npx tsx bench/shell-scale.ts`): seeds a SQLite
+ * portal database with 10,000 hosts (in 50 host groups, with hops) and 1,000
+ * users, then times `host ls`, `host ls --quiet`, `user ls` and
+ * `config backup` through runShell, as an SSH session would run them.
+ * The goal: `host ls` answers in under a second.
+ *
+ * Env: BENCH_HOSTS (default 10000), BENCH_USERS (default 1000), BENCH_RUNS (default 3).
+ */
+import { join } from 'node:path';
+import type { EntityTarget, ObjectLiteral } from 'typeorm';
+import { Writable, PassThrough } from 'node:stream';
+import { resolveServerConfig } from '../lib/config/server-config.js';
+import { bootstrap } from '../lib/db/bootstrap.js';
+import { openDatabase, type Database } from '../lib/db/database.js';
+import { Host, HostGroup, User, UserGroup } from '../lib/db/entities/index.js';
+import { silentLogger } from '../lib/log.js';
+import { runShell, type ShellDeps } from '../lib/shell/index.js';
+import { tempDir } from '../test/support/keys.js';
+
+const HOSTS = Number(process.env.BENCH_HOSTS ?? 10_000);
+const USERS = Number(process.env.BENCH_USERS ?? 1_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CHUNK = 500;
+
+async function insertAll(db: Database, target: EntityTarget<ObjectLiteral>, rows: Record<string, unknown>[]): Promise<void> {
+  await db.transaction(async (m) => {
+    for (let i = 0; i < rows.length; i += CHUNK) await m.createQueryBuilder().insert().into(target).values(rows.slice(i, i + CHUNK)).updateEntity(false).execute();
+  });
+}
+
+async function seed(db: Database): Promise<void> {
+  const groups = Array.from({ length: 50 }, (_, i) => ({ name: `hg${i}`, comment: '' }));
+  await insertAll(db, HostGroup, groups);
+  await insertAll(db, UserGroup, Array.from({ length: 20 }, (_, i) => ({ name: `ug${i}`, comment: '' })));
+  const groupIds = (await db.manager.find(HostGroup)).map((g) => g.id);
+  const hosts = Array.from({ length: HOSTS }, (_, i) => ({
+    name: `host${i}`, addr: `host${i}.example.org:22`, user: 'root', url: `ssh://root@host${i}.example.org:22`,
+    sshKeyId: 2, comment: i % 10 === 0 ? 'tenth' : '', logging: 'everything', hopId: null,
+  }));
+  await insertAll(db, Host, hosts);
+  const hostIds = (await db.manager.find(Host, { select: { id: true } })).map((h) => h.id);
+  await insertAll(db, 'host_host_groups', hostIds.flatMap((id, i) => [{ host_id: id, host_group_id: groupIds[i % groupIds.length] }, { host_id: id, host_group_id: groupIds[0] }].filter((p, j) => j === 0 || i % groupIds.length !== 0)));
+  await db.manager.createQueryBuilder().update(Host).set({ hopId: hostIds[0] }).where('id % 100 = 1 AND id <> :first', { first: hostIds[0] }).execute();
+  await insertAll(db, User, Array.from({ length: USERS }, (_, i) => ({ name: `user${i}`, email: `user${i}@example.org`, comment: '', inviteToken: '' })));
+  const userIds = (await db.manager.find(User, { select: { id: true, name: true } })).filter((u) => u.name !== 'admin').map((u) => u.id);
+  await insertAll(db, 'user_user_groups', userIds.map((id) => ({ user_id: id, user_group_id: 1 })));
+}
+
+class Sink extends Writable {
+  bytes = 0;
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void { this.bytes += chunk.length; cb(); }
+}
+
+async function time(deps: ShellDeps, db: Database, command: string): Promise<{ ms: number; bytes: number; code: number }> {
+  const user = await db.manager.findOneOrFail(User, { where: { name: 'admin' }, relations: { roles: true, groups: true } });
+  const out = new Sink();
+  const input = new PassThrough();
+  input.end();
+  const start = performance.now();
+  const code = await runShell(deps, { user, remoteAddr: 'bench' }, { input, output: out, errorOutput: new Sink(), pty: null, onResize: () => undefined }, command);
+  return { ms: performance.now() - start, bytes: out.bytes, code };
+}
+
+async function main(): Promise<void> {
+  const dir = tempDir('sshportal-bench-');
+  const path = join(dir.path, 'bench.db');
+  const db = await openDatabase({ driver: 'sqlite3', path }, '0123456789abcdef');
+  try {
+    await bootstrap(db, { adminInviteToken: null });
+    const t0 = performance.now();
+    await seed(db);
+    console.log(`seeded ${HOSTS} hosts and ${USERS} users in ${(performance.now() - t0).toFixed(0)} ms`);
+    const deps: ShellDeps = { db, log: silentLogger, config: resolveServerConfig({ dbConn: path }, {}), version: 'bench' };
+    for (const command of ['host ls', 'host ls --quiet', 'host ls --latest', 'user ls', 'config backup']) {
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await time(deps, db, command));
+      const best = Math.min(...runs.map((r) => r.ms));
+      const worst = Math.max(...runs.map((r) => r.ms));
+      const verdict = command === 'host ls' ? (worst < 1000 ? '  OK (< 1 s)' : '  TOO SLOW (goal: < 1 s)') : '';
+      console.log(`${command.padEnd(18)} best ${best.toFixed(0).padStart(5)} ms  worst ${worst.toFixed(0).padStart(5)} ms  ${runs[0]?.bytes ?? 0} bytes  exit ${runs[0]?.code}${verdict}`);
+    }
+  } finally {
+    await db.close();
+    dir.remove();
+  }
+}
+
+await main();

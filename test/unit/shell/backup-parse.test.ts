@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { createFieldCipher } from '../../../lib/crypto/field-cipher.js';
+import { hashToken } from '../../../lib/crypto/tokens.js';
+import { parseBackup } from '../../../lib/db/backup/parse.js';
+import { prepareBackup } from '../../../lib/db/backup/prepare.js';
+import type { HostRow } from '../../../lib/db/backup/plan.js';
+import { hopOrder } from '../../../lib/db/backup/write.js';
+import { goBackup } from './go-backup.fixture.js';
+
+const now = new Date('2024-01-01T00:00:00Z');
+const cipher = createFieldCipher('0123456789abcdef');
+const prep = { cipher, storeClear: false, now, inviteTtlMs: 3600_000 };
+
+describe('backup: parsing a Go sshportal backup', () => {
+  it('reads every collection and rebuilds the links from both sides', () => {
+    const p = parseBackup(goBackup().doc, now);
+    expect(p.keys.map((k) => k.name)).to.deep.equal(['default', 'legacy']);
+    expect(p.hosts.map((h) => h.name)).to.deep.equal(['example', 'test42', 'testtest', 'hostwithgroups', 'legacy']);
+    expect(p.roles.map((r) => r.name)).to.deep.equal(['admin']);
+    expect(p.links.hostGroups).to.deep.equal([[1, 1], [2, 1], [3, 1], [4, 2], [4, 3]]);
+    expect(p.links.userRoles).to.deep.equal([[1, 1]]);
+    expect(p.links.userGroups).to.deep.equal([[1, 1], [2, 2]]);
+    expect(p.links.userGroupAcls).to.deep.equal([[1, 1], [2, 2], [3, 2]]);
+    expect(p.links.hostGroupAcls).to.deep.equal([[1, 1], [2, 2], [3, 2]]);
+    expect(p.events).to.equal(null);
+    expect(p.hosts[0]?.createdAt.toISOString()).to.equal('2018-03-02T09:11:12.123Z');
+    expect(p.date?.toISOString()).to.equal('2018-03-02T11:00:00.000Z');
+  });
+
+  it('prepares it: URL-only hosts get an address, URL passwords move out and are encrypted, tokens are hashed', () => {
+    const p = prepareBackup(parseBackup(goBackup().doc, now), prep);
+    const byName = new Map(p.hosts.map((h) => [h.name, h]));
+    expect(byName.get('example')).to.include({ addr: 'example.org:1234', user: 'bob', url: 'ssh://bob@example.org:1234' });
+    expect(byName.get('test42')).to.include({ addr: 'test42:22', user: 'root' });
+    const legacy = byName.get('legacy') as HostRow;
+    expect(legacy).to.include({ addr: 'legacy.example.org:2222', user: 'root', url: 'ssh://root@legacy.example.org:2222' });
+    expect(cipher.decrypt(legacy.password ?? '')).to.equal('s3cret');
+    expect(cipher.decrypt(byName.get('testtest')?.password ?? '')).to.equal('test');
+    expect(p.users[1]?.inviteToken).to.equal(hashToken('integrationtoken42'));
+    expect(p.users[1]?.inviteExpiresAt?.toISOString()).to.equal('2024-01-01T01:00:00.000Z');
+    expect(p.keys[1]).to.include({ type: 'rsa', length: 2048 });
+    expect(p.keys[1]?.pubKey).to.match(/^ssh-rsa AAAA/);
+    expect(cipher.decrypt(p.keys[1]?.privKey ?? '')).to.match(/BEGIN RSA PRIVATE KEY/);
+    expect(p.userKeys[0]?.fingerprint).to.match(/^SHA256:/);
+  });
+
+  it('keeps hosts, hop first, in an order that can be inserted', () => {
+    const rows = [{ id: 1, hopId: 3 }, { id: 2, hopId: null }, { id: 3, hopId: 2 }] as HostRow[];
+    expect(hopOrder(rows).map((h) => h.id)).to.deep.equal([2, 3, 1]);
+  });
+
+  const broken: { name: string; edit: (d: Record<string, unknown>) => void; message: RegExp }[] = [
+    { name: 'not an object', edit: (d) => { for (const k of Object.keys(d)) delete d[k]; Object.assign(d, { hosts: 'x' }); }, message: /backup.hosts: expected an array/ },
+    { name: 'an id that is not a number', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.ID = 'x'; }, message: /backup.hosts\[0\].ID: expected a whole number/ },
+    { name: 'a bad date', edit: (d) => { (d.keys as Record<string, unknown>[])[0]!.CreatedAt = 'yesterday'; }, message: /backup.keys\[0\].CreatedAt: invalid date/ },
+    { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1]!.Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
+    { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1]!.ID = 1; }, message: /host_groups: duplicate ID 1/ },
+    { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0]!.Action = 'maybe'; }, message: /invalid action 'maybe'/ },
+    { name: 'a bad logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.Logging = 'all'; }, message: /invalid logging mode 'all'/ },
+    { name: 'a hop loop', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.HopID = 4; (d.hosts as Record<string, unknown>[])[3]!.HopID = 1; }, message: /reaches itself through its hops/ },
+    { name: 'an empty name', edit: (d) => { (d.users as Record<string, unknown>[])[0]!.Name = ''; }, message: /invalid user name ''/ },
+    { name: 'a role with two names', edit: (d) => { ((d.users as Record<string, unknown>[])[1]!.Roles as unknown[]).push({ ID: 1, Name: 'other' }); }, message: /role 1 has two names/ },
+  ];
+  for (const c of broken) {
+    it(`refuses ${c.name}`, () => {
+      const { doc } = goBackup();
+      c.edit(doc);
+      expect(() => parseBackup(doc, now)).to.throw(c.message);
+    });
+  }
+
+  it('refuses a private key it cannot read, and secrets encrypted with another key', () => {
+    const { doc } = goBackup();
+    (doc.keys as Record<string, unknown>[])[0]!.PrivKey = 'AAAA-go-encrypted';
+    expect(() => prepareBackup(parseBackup(doc, now), prep)).to.throw(/keys 'default': invalid private key/);
+    const other = goBackup().doc;
+    (other.hosts as Record<string, unknown>[])[2]!.Password = createFieldCipher('fedcba9876543210').encrypt('x');
+    expect(() => prepareBackup(parseBackup(other, now), prep)).to.throw(/hosts 'testtest': cannot decrypt/);
+  });
+
+  it('repairs dangling references with warnings instead of failing', () => {
+    const { doc } = goBackup();
+    (doc.hosts as Record<string, unknown>[])[0]!.SSHKeyID = 99;
+    (doc.user_keys as Record<string, unknown>[])[0]!.UserID = 99;
+    ((doc.hosts as Record<string, unknown>[])[1]!.Groups as unknown[]).push({ ID: 77, Name: 'gone' });
+    (doc.hosts as Record<string, unknown>[]).push({ ID: 9, Name: 'old', URL: 'ssh://x@y', DeletedAt: '2018-01-01T00:00:00Z' });
+    const p = parseBackup(doc, now);
+    expect(p.hosts[0]?.sshKeyId).to.equal(null);
+    expect(p.userKeys).to.have.length(0);
+    expect(p.hosts.map((h) => h.name)).not.to.include('old');
+    expect(p.warnings.join('\n')).to.match(/key 99 is not in the backup/).and.match(/user key\(s\) of users not in the backup/)
+      .and.match(/1 host-group link/).and.match(/skipped deleted entry/);
+  });
+});
