@@ -26,8 +26,12 @@ type UserIdentity = Extract<Identity, { kind: 'user' }>;
 
 const recordingModes: readonly RecordingMode[] = ['everything', 'input', 'disabled'];
 
-function audit(deps: BastionDeps, ctx: ConnectionContext, e: EventInput): void {
-  recordEvent(deps.db.manager, e).catch((err: unknown) => ctx.log.warn('cannot write event', { err, domain: e.domain, action: e.action }));
+/** Writes an audit event; a failure is logged, never thrown at the client. Await it where the event must precede the answer. */
+function audit(deps: BastionDeps, ctx: ConnectionContext, e: EventInput): Promise<void> {
+  return recordEvent(deps.db.manager, e).then(
+    () => undefined,
+    (err: unknown) => ctx.log.warn('cannot write event', { err, domain: e.domain, action: e.action }),
+  );
 }
 
 /** The verifier of one hop: pin on first use, refuse a change. */
@@ -41,7 +45,7 @@ function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
     if (pinned === blob) return;
     const expected = fingerprintOf(Buffer.from(pinned ?? '', 'base64'));
     const actual = fingerprintOf(Buffer.from(blob, 'base64'));
-    audit(deps, ctx, { authorId: who.user.id, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected, actual } });
+    await audit(deps, ctx, { authorId: who.user.id, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected, actual } });
     throw new HostKeyMismatchError(host.name, expected, actual);
   };
 }
@@ -65,7 +69,7 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
     case 'remote-forward':
     case 'upstream-failed':
     case 'idle-timeout':
-      audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: e.type, entity: host.name, args: { ...e, session_id: sessionId } });
+      void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: e.type, entity: host.name, args: { ...e, session_id: sessionId } });
       return;
     default:
       ctx.log.debug('relay event', { ...e });
@@ -75,13 +79,13 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
 /** Access check, session row and relay plan for one host login; throws to refuse. */
 async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext): Promise<RelayPlan> {
   const m = deps.db.manager;
-  const deny = (reason: string, host: string): void =>
+  const deny = (reason: string, host: string): Promise<void> =>
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
   let host: Host;
   try {
     host = await findHost(m, target);
   } catch (err) {
-    deny(userMessage(err), target);
+    await deny(userMessage(err), target);
     throw err;
   }
   const groups = (who.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
@@ -93,13 +97,13 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   }, deps.config.aclCheckCmd);
   if (decision.action !== 'allow') {
     ctx.log.info('access denied', { user: who.user.name, host: host.name, reason: decision.reason });
-    deny(decision.reason, host.name);
+    await deny(decision.reason, host.name);
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
   const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
-  audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
+  void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
   const mode = recordingModes.find((x) => x === host.logging) ?? 'everything';
   return {
     chain,
@@ -108,7 +112,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     async onClose(summary) {
       await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
-      audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
+      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
         args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
       ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
     },
