@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import { drivers } from '../../support/databases.js';
+import { runCases, type ShellCase } from './cases.js';
+import { openShell, type ShellFixture } from './harness.js';
+
+function groupCases(kind: 'hostgroup' | 'usergroup', members: 'HOSTS' | 'USERS'): ShellCase[] {
+  const label = kind === 'hostgroup' ? 'host group' : 'user group';
+  return [
+    { cmd: `${kind} create`, out: /^\d+\n$/ },
+    { cmd: `${kind} create --name=g1`, out: /^\d+\n$/ },
+    { cmd: `${kind} create --name=g2 --comment=test`, out: /^\d+\n$/ },
+    { cmd: `${kind} create -n g3 -c "two words"`, out: /^\d+\n$/ },
+    { cmd: `${kind} inspect g1 g2`, out: [/"Name": "g1"/, /"Name": "g2"/, /"Comment": "test"/, /"ID": \d+/, /"CreatedAt": "\d{4}-\d\d-\d\dT/] },
+    { cmd: `${kind} inspect default`, out: /"ACLs": \[\s*\{/ },
+    { cmd: `${kind} ls`, out: [new RegExp(`^ID +NAME +${members} +ACLS +UPDATED +CREATED +COMMENT\n`), /g3 +\d+ +0 +now +now +two words/, new RegExp(`Total: 5 ${label}s\\.\\n$`)] },
+    { cmd: `${kind} ls -q`, out: /^(\d+\n){5}$/ },
+    { cmd: `${kind} ls --latest`, out: [/g3/, /Total: 1 /] },
+    { cmd: `${kind} update --comment=changed g1 g2` },
+    { cmd: `${kind} inspect g1`, out: /"Comment": "changed"/ },
+    { cmd: `${kind} update --name=g1b g1` },
+    { cmd: `${kind} create --name=g1b`, code: 1, err: new RegExp(`${label} 'g1b' already exists`) },
+    { cmd: `${kind} update --name=g2 g1b`, code: 1, err: new RegExp(`${label} 'g2' already exists`) },
+    { cmd: `${kind} update --name=x g1b g2`, code: 1, err: /cannot set --name when updating several/ },
+    { cmd: `${kind} create --name="bad name"`, code: 1, err: new RegExp(`invalid ${label} name 'bad name'`) },
+    { cmd: `${kind} create --name=123`, code: 1, err: /not only digits/ },
+    { cmd: `${kind} inspect nope`, code: 1, err: new RegExp(`unknown ${label} 'nope'`) },
+    { cmd: `${kind} rm nope1 g2 nope2`, code: 1, err: new RegExp(`unknown ${label}s 'nope1', 'nope2'`) },
+    { cmd: `${kind} inspect`, code: 1, err: /missing required argument/ },
+    { cmd: `${kind} ls extra`, code: 1, err: /too many arguments/ },
+    { cmd: `${kind} create --bogus`, code: 1, err: /unknown option '--bogus'/ },
+    { cmd: `${kind} frob`, code: 1, err: /unknown command 'frob'/ },
+    { cmd: `${kind} rm g1b g3` },
+    { cmd: `${kind} ls -q`, out: /^(\d+\n){3}$/ },
+    { cmd: 'event ls', out: [new RegExp(`${kind} +rm +g1b, g3`), new RegExp(`${kind} +update +g1b`), new RegExp(`${kind} +create +g1 `)] },
+  ];
+}
+
+for (const driver of drivers) {
+  for (const [kind, members] of [['hostgroup', 'HOSTS'], ['usergroup', 'USERS']] as const) {
+    describe(`shell ${kind} on ${driver}`, function () {
+      let f: ShellFixture;
+      before(async function () { f = await openShell(this, driver); });
+      after(async () => { await f?.close(); });
+      runCases(() => f, groupCases(kind, members));
+      if (kind === 'usergroup') {
+        it('makes the creator a member of a new user group (as sshportal)', async () => {
+          const r = await f.run('usergroup inspect g2');
+          expect(r.stdout).to.match(/"Users": \[\s*\{[^\]]*"Name": "admin"/);
+        });
+      }
+      it('accepts ids as identifiers', async () => {
+        const id = (await f.run(`${kind} ls -q -l`)).stdout.trim();
+        const r = await f.run(`${kind} inspect ${id}`);
+        expect(r.code).to.equal(0);
+        expect(JSON.parse(r.stdout)[0].ID).to.equal(Number(id));
+      });
+    });
+  }
+}
