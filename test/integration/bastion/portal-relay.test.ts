@@ -47,8 +47,9 @@ for (const driver of drivers) {
       const s = await m.findOneByOrFail(Session, { id: sessions[0].id });
       expect(s.node).to.equal('test-node');
       expect(s.stoppedAt).to.be.instanceOf(Date);
-      const actions = (await m.find(Event, { where: { domain: 'session', entity: 'web01' } })).map((e) => e.action);
-      expect(actions).to.include.members(['connect', 'close']);
+      const actions = async (): Promise<string[]> => (await m.find(Event, { where: { domain: 'session', entity: 'web01' } })).map((e) => e.action);
+      await waitFor(async () => (await actions()).includes('close'));
+      expect(await actions()).to.include.members(['connect', 'close']);
     });
 
     it('refuses a changed target host key, naming the host and both fingerprints', async () => {
