@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { isTokenHash } from '../../../lib/crypto/tokens.js';
+import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
+import { Host, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
+import { drivers } from '../../support/databases.js';
+import { goBackup } from '../../unit/shell/go-backup.fixture.js';
+import { expectCleanError, snapshot } from './cases.js';
+import { openShell, type ShellFixture } from './harness.js';
+
+const withoutDates = (s: string): string => s.split('\n').filter((l) => !/"date":|tedAt":/.test(l)).join('\n');
+
+for (const driver of drivers) {
+  describe(`shell config backup and restore on ${driver}`, function () {
+    let f: ShellFixture;
+    before(async function () { f = await openShell(this, driver); });
+    after(async () => { await f?.close(); });
+
+    it('writes sshportal\'s document: top-level collections, Go field names, secrets as stored', async () => {
+      await f.run('host create --password=hunter2 bob@example.org');
+      const r = await f.run('config backup');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout.trim().split('\n')).to.have.length(1);
+      const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(Object.keys(doc)).to.deep.equal(['keys', 'hosts', 'user_keys', 'users', 'user_groups', 'host_groups', 'acls', 'settings', 'events', 'sessions', 'date']);
+      const host = (doc.hosts as Record<string, unknown>[])[0] as Record<string, unknown>;
+      expect(Object.keys(host)).to.deep.equal(['ID', 'CreatedAt', 'UpdatedAt', 'DeletedAt', 'Name', 'Addr', 'User', 'Password', 'URL', 'SSHKey', 'SSHKeyID', 'HostKey', 'Groups', 'Comment', 'Logging', 'Hop', 'HopID']);
+      expect(host.Password).to.match(/^enc:v1:/);
+      expect(JSON.stringify(doc.keys)).not.to.match(/PRIVATE KEY/);
+      expect(doc.events).to.be.an('array').that.is.not.empty;
+    });
+
+    it('--decrypt writes secrets in clear, --ignore-events writes events as null, --indent indents', async () => {
+      const r = await f.run('config backup --decrypt --ignore-events --indent');
+      const doc = JSON.parse(r.stdout) as { hosts: { Password: string }[]; keys: { PrivKey: string }[]; events: unknown };
+      expect(doc.hosts[0]?.Password).to.equal('hunter2');
+      expect(doc.keys[0]?.PrivKey).to.match(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+      expect(doc.events).to.equal(null);
+      expect(r.stdout).to.match(/^\{\n  "keys": \[/);
+    });
+
+    it('refuses to restore without --confirm, after validating, and changes nothing', async () => {
+      const before = await snapshot(f);
+      const r = await f.run('config restore', { input: JSON.stringify(goBackup().doc) });
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.match(/^Loaded backup file \(date=2018-03-02T11:00:00\.000Z\)\n\* 2 ACLs\n\* 3 HostGroups\n\* 5 Hosts\n\* 2 Keys\n/);
+      expectCleanError(r.stderr, /add --confirm/);
+      expect(await snapshot(f)).to.equal(before);
+    });
+
+    const bad: { name: string; input: () => string; err: RegExp }[] = [
+      { name: 'not JSON', input: () => '{"hosts": [', err: /invalid backup: not a JSON document/ },
+      { name: 'empty input', input: () => '', err: /not a JSON document/ },
+      { name: 'an array', input: () => '[]', err: /invalid backup: backup: expected an object/ },
+      { name: 'a host without address', input: () => JSON.stringify({ hosts: [{ ID: 1, Name: 'x' }] }), err: /hosts 'x': a host needs Addr or URL/ },
+      { name: 'a hop loop', input: () => { const { doc } = goBackup(); (doc.hosts as Record<string, unknown>[])[0]!.HopID = 4; (doc.hosts as Record<string, unknown>[])[3]!.HopID = 1; return JSON.stringify(doc); }, err: /reaches itself/ },
+      { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1]!.PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
+    ];
+    for (const c of bad) {
+      it(`rejects ${c.name} and changes nothing`, async () => {
+        const before = await snapshot(f);
+        const r = await f.run('config restore --confirm', { input: c.input() });
+        expect(r.code).to.equal(1);
+        expectCleanError(r.stderr, c.err);
+        expect(await snapshot(f)).to.equal(before);
+      });
+    }
+
+    it("restores a Go sshportal backup: hosts from URLs, groups, ACLs, hashed invite, bound keys, the portal's host key kept", async () => {
+      const hostKey = await f.db.manager.findOneByOrFail(SshKey, { name: 'host' });
+      const { doc, userKeyLine, inviteToken } = goBackup();
+      const r = await f.run('config restore --confirm', { input: JSON.stringify(doc) });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/Import done\.\n$/);
+      expect(r.stderr).to.equal('');
+      const hosts = await f.db.manager.find(Host, { order: { id: 'ASC' }, relations: { groups: true } });
+      expect(hosts.map((h) => [h.id, h.name, h.addr, h.user])).to.deep.equal([
+        [1, 'example', 'example.org:1234', 'bob'], [2, 'test42', 'test42:22', 'root'], [3, 'testtest', 'test.test:22', 'test'],
+        [4, 'hostwithgroups', 'hostwithgroups.org:22', 'root'], [5, 'legacy', 'legacy.example.org:2222', 'root'],
+      ]);
+      expect(hosts[3]?.groups?.map((g) => g.name).sort()).to.deep.equal(['hg1', 'hg2']);
+      expect(hosts[3]).to.include({ hopId: 1, logging: 'input' });
+      expect(f.db.cipher.decrypt(hosts[4]?.password ?? '')).to.equal('s3cret');
+      const kept = await f.db.manager.findOneByOrFail(SshKey, { name: 'host' });
+      expect(kept.fingerprint).to.equal(hostKey.fingerprint);
+      expect(kept.id).to.equal(3);
+      expect((await f.db.manager.find(UserRole)).map((x) => x.name).sort()).to.deep.equal(['admin', 'listhosts']);
+      const bob = await findInvitedUser(f.db.manager, inviteToken, new Date());
+      expect(bob?.name).to.equal('bob');
+      expect(isTokenHash(bob?.inviteToken ?? '')).to.equal(true);
+      expect((await findUserByKey(f.db.manager, parsePublicKey(userKeyLine).fingerprint))?.name).to.equal('admin');
+      expect((await f.run('acl ls')).stdout).to.match(/2 +42 +ug1, ug2 +hg1, hg2 +allow/);
+      expect((await f.run('session ls')).stdout).to.match(/1 +admin +example +closed/);
+      expect((await f.run('event ls -l')).stdout).to.match(/config +restore/);
+    });
+
+    it('round-trips its own backup exactly, events included', async () => {
+      const b1 = await f.run('config backup --indent');
+      const r = await f.run('config restore --confirm', { input: b1.stdout });
+      expect(r.code, r.stderr).to.equal(0);
+      const b2 = await f.run('config backup --indent');
+      const events = (s: string): number => (JSON.parse(s) as { events: unknown[] }).events.length;
+      expect(events(b2.stdout)).to.equal(events(b1.stdout) + 1);
+      const strip = (s: string): string => JSON.stringify({ ...(JSON.parse(s) as object), events: null, date: null }, null, 2);
+      expect(strip(b2.stdout)).to.equal(strip(b1.stdout));
+    });
+
+    it('round-trips with --ignore-events: identical but for dates (sshportal\'s check)', async () => {
+      const b1 = await f.run('config backup --indent --ignore-events');
+      await f.run('config restore --confirm', { input: b1.stdout });
+      const b2 = await f.run('config backup --indent --ignore-events');
+      expect(withoutDates(b2.stdout)).to.equal(withoutDates(b1.stdout));
+    });
+  });
+
+  describe(`shell config restore without an AES key, then with one, on ${driver}`, function () {
+    let clear: ShellFixture;
+    let keyed: ShellFixture;
+    before(async function () {
+      clear = await openShell(this, driver, null);
+      keyed = await openShell(this, driver);
+    });
+    after(async () => { await clear?.close(); await keyed?.close(); });
+
+    it('encrypts clear secrets from the backup, or keeps them clear with restore --decrypt', async () => {
+      await clear.run('host create -p pw1 a@b.example');
+      const backup = (await clear.run('config backup')).stdout;
+      expect(backup).to.match(/"Password":"pw1"/);
+      expect((await keyed.run('config restore --confirm', { input: backup })).code).to.equal(0);
+      const h = await keyed.db.manager.findOneByOrFail(Host, { name: 'b' });
+      expect(h.password).to.match(/^enc:v1:/);
+      expect((await keyed.run('config restore --confirm --decrypt', { input: backup })).code).to.equal(0);
+      expect((await keyed.db.manager.findOneByOrFail(Host, { name: 'b' })).password).to.equal('pw1');
+      const encrypted = (await keyed.run('config restore --confirm', { input: backup }), (await keyed.run('config backup')).stdout);
+      const r = await clear.run('config restore --confirm', { input: encrypted });
+      expectCleanError(r.stderr, /cannot decrypt this secret/);
+    });
+  });
+}
