@@ -54,6 +54,8 @@ class Relay implements RelayHandle {
     if (opts.idleTimeoutMs > 0) {
       this.#idle = new IdleTimer(opts.idleTimeoutMs, this.#now, () => this.#onIdle());
     }
+    // ssh2 leaves Nagle on; its typings lack setNoDelay on server connections.
+    (conn as Connection & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
     conn.on('error', (err: Error) => this.#log.debug('downstream connection error', { err }));
     conn.once('close', () => void this.#finalize());
     conn.on('session', (accept: () => Session | undefined, reject: () => void) => this.#onSession(accept, reject));

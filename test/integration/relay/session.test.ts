@@ -1,10 +1,31 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { PermissionDeniedError } from '../../../lib/errors.js';
 import { silentLogger } from '../../../lib/log.js';
 import { tempDir, type TempDir } from '../../support/keys.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { hopTo, relayOptions, run, sshArgs, startFront, suiteKeys, type Front, type Observed } from './harness.js';
+
+/** A TCP relay to `port` whose connections the test can cut (a network failure). */
+async function tcpProxy(port: number): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
+  const socks = new Set<Socket>();
+  const track = (s: Socket): void => { socks.add(s); s.on('close', () => socks.delete(s)); s.on('error', () => undefined); };
+  const server = createServer((down) => {
+    const up = connect(port, '127.0.0.1');
+    track(down);
+    track(up);
+    down.pipe(up).pipe(down);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.address();
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : 0,
+    cut: () => { for (const s of socks) s.destroy(); },
+    close: () => new Promise<void>((resolve) => { for (const s of socks) s.destroy(); server.close(() => resolve()); }),
+  };
+}
 
 describe('relay: session channels (real ssh → relay → real sshd)', function () {
   let tmp: TempDir;
@@ -12,6 +33,7 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
   let target: SshdTarget;
   let front: Front;
   let observed: Observed;
+  let cutter: { port: number; cut(): void; close(): Promise<void> } | undefined;
 
   before(async function () {
     requireSshd(this);
@@ -24,6 +46,10 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
       }
       if (login === 'badkey') {
         return relayOptions({ chain: [hopTo(target, keys.portal, 'badkey', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl')], recording: { mode: 'disabled', dir: tmp.path, baseName: 'x' } }, observed);
+      }
+      if (login === 'fragile' && cutter) {
+        const hop = { ...hopTo(target, keys.portal, 'fragile'), port: cutter.port };
+        return relayOptions({ chain: [hop], recording: { mode: 'disabled', dir: tmp.path, baseName: 'x' } }, observed);
       }
       if (login === 'down') {
         const hop = hopTo(target, keys.portal, 'down');
@@ -99,6 +125,27 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
     const r = await run('ssh', sshArgs(front, keys.user, 'down', 'true'), { timeoutMs: 10_000 });
     expect(r.stderr).to.match(/^error: cannot reach 'down' \(127\.0\.0\.1:1\): connection refused/);
     expect(r.code).to.equal(255);
+  });
+
+  it('tells the user when the target connection is lost mid-session', async () => {
+    cutter = await tcpProxy(target.port);
+    const child = spawn('ssh', sshArgs(front, keys.user, 'fragile', 'echo started; exec sleep 30'), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const code = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      while (!out.includes('started')) await new Promise((r) => setTimeout(r, 20));
+      cutter.cut();
+      expect(await code).to.equal(255);
+      expect(err).to.equal("error: connection to 'fragile' lost\n");
+    } finally {
+      clearTimeout(timer);
+      await cutter.close();
+      cutter = undefined;
+    }
   });
 
   it('calls onClose exactly once with the byte counts', async () => {

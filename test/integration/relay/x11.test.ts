@@ -63,8 +63,9 @@ describe('relay: X11 forwarding (-Y)', function () {
       s.on('error', () => undefined);
     });
     try {
-      // The remote side prints its DISPLAY and cookie, then sends one setup packet (read from stdin) to its display.
-      const script = 'echo "$DISPLAY"; xauth list "$DISPLAY" | head -n 1; p=$((6000 + $(echo "$DISPLAY" | sed "s/.*:\\([0-9]*\\).*/\\1/"))); head -c 48 | socat - TCP:127.0.0.1:$p';
+      // The remote side prints its DISPLAY and cookie, then sends one setup packet (read from stdin) to its display
+      // and keeps its side open a moment: OpenSSH closes an X11 channel as soon as it sees EOF from the X client.
+      const script = 'echo "$DISPLAY"; xauth list "$DISPLAY" | head -n 1; p=$((6000 + $(echo "$DISPLAY" | sed "s/.*:\\([0-9]*\\).*/\\1/"))); (head -c 48; sleep 1) | socat -t 5 - TCP:127.0.0.1:$p';
       const child = spawn('ssh', ['-Y', ...sshArgs(front, keys.user, 'web', script)], {
         env: { ...process.env, DISPLAY: `127.0.0.1:${x.display}`, XAUTHORITY: `${tmp.path}/xauth` },
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -90,7 +91,7 @@ describe('relay: X11 forwarding (-Y)', function () {
       clearTimeout(timer);
       expect(code, `${out}\n${err}`).to.equal(0);
       expect(out.split('\n')[0]).to.match(/^localhost:\d+\.0$/);
-      expect(out).to.include('X11-REPLY');
+      expect(out, `stderr=${err} received=${received.length}`).to.include('X11-REPLY');
       expect(received.length).to.equal(48);
       expect(received.subarray(12, 30).toString()).to.equal('MIT-MAGIC-COOKIE-1');
       await front.relays[front.relays.length - 1]?.closed;
