@@ -82,9 +82,16 @@ class Relay implements RelayHandle {
     this.#endSoon(reason);
   }
 
+  /** Events that happened before prepare() returned the plan (e.g. the first channel's start). */
+  #early: RelayEvent[] = [];
+
   #emit = (e: RelayEvent): void => {
+    if (!this.#plan) {
+      if (this.#early.length < 16) this.#early.push(e);
+      return;
+    }
     try {
-      this.#plan?.onEvent?.(e);
+      this.#plan.onEvent?.(e);
     } catch (err) {
       this.#log.warn('relay event handler failed', { event: e.type, err });
     }
@@ -164,6 +171,7 @@ class Relay implements RelayHandle {
       throw err;
     }
     this.#plan = plan;
+    for (const e of this.#early.splice(0)) this.#emit(e);
     this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
     if (this.#ending) throw new UpstreamError('connection closed');
     const agent = canOpenAgentChannels(this.#conn)

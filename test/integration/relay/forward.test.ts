@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, type TempDir } from '../../support/keys.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
@@ -186,6 +187,64 @@ describe('relay: forwards (-W, -L, -D, -R), agent (-A) and hop chains', function
     } finally {
       await ssh.stop();
     }
+  });
+
+  it('-R forward cancelled through a control master (cancel-tcpip-forward)', async () => {
+    const rport = await freePort();
+    const ctl = join(tmp.path, 'ctl.sock');
+    const master = new LongSsh(['-M', '-S', ctl, '-N', '-o', 'ExitOnForwardFailure=yes', '-R', `127.0.0.1:${rport}:127.0.0.1:${echoPort}`, ...sshArgs(front, keys.user, 'web')]);
+    try {
+      const sock = await connectRetry(rport);
+      expect(await roundTrip(sock, 'before cancel')).to.equal('before cancel');
+      const r = await run('ssh', ['-S', ctl, '-O', 'cancel', '-R', `127.0.0.1:${rport}:127.0.0.1:${echoPort}`, ...sshArgs(front, keys.user, 'web')]);
+      expect(r.code, r.stderr).to.equal(0);
+      await new Promise((res) => setTimeout(res, 200));
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = connect(rport, '127.0.0.1', () => { s.destroy(); resolve(false); });
+        s.once('error', () => resolve(true));
+      });
+      expect(refused).to.equal(true);
+    } finally {
+      await run('ssh', ['-S', ctl, '-O', 'exit', ...sshArgs(front, keys.user, 'web')]);
+      await master.stop();
+    }
+    expect(observed.events.some((e) => e.type === 'remote-forward' && e.action === 'cancelled')).to.equal(true);
+  });
+
+  it('reuses one upstream connection for every channel of a connection (multiplexed sessions)', async () => {
+    const ctl = join(tmp.path, 'mux.sock');
+    const master = new LongSsh(['-M', '-S', ctl, '-N', ...sshArgs(front, keys.user, 'web')]);
+    try {
+      for (let i = 0; i < 50; i++) {
+        if ((await run('ssh', ['-S', ctl, '-O', 'check', ...sshArgs(front, keys.user, 'web')])).code === 0) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      const outs = await Promise.all(['one', 'two', 'three'].map((w) => run('ssh', ['-S', ctl, ...sshArgs(front, keys.user, 'web', `echo ${w}`)])));
+      expect(outs.map((o) => o.stdout.toString())).to.deep.equal(['one\n', 'two\n', 'three\n']);
+    } finally {
+      await run('ssh', ['-S', ctl, '-O', 'exit', ...sshArgs(front, keys.user, 'web')]);
+      await master.stop();
+    }
+    expect(observed.events.filter((e) => e.type === 'upstream-connected')).to.have.length(1);
+    expect(observed.events.filter((e) => e.type === 'channel-started')).to.have.length(3);
+  });
+
+  it('-L to a unix socket on the target (direct-streamlocal)', async () => {
+    const remote = join(tmp.path, 'remote.sock');
+    const server = createServer((s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.pipe(s); });
+    await new Promise<void>((resolve) => server.listen(remote, () => resolve()));
+    chmodSync(tmp.path, 0o755);
+    chmodSync(remote, 0o777);
+    const lport = await freePort();
+    const ssh = new LongSsh(['-N', '-L', `127.0.0.1:${lport}:${remote}`, ...sshArgs(front, keys.user, 'web')]);
+    try {
+      const sock = await connectRetry(lport);
+      expect(await roundTrip(sock, 'via unix socket')).to.equal('via unix socket');
+    } finally {
+      await ssh.stop();
+      await new Promise((r) => server.close(r));
+    }
+    expect(observed.events.some((e) => e.type === 'forward-opened' && e.kind === 'direct-streamlocal')).to.equal(true);
   });
 
   it('-A agent forwarding, several agent channels in flight', async () => {
