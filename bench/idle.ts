@@ -1,6 +1,6 @@
 /**
  * Idle-session memory: opens N connections through the relay, each with one
- * idle session (`sleep`), using ssh2 clients in the orchestrator (cheap: no N
+ * idle session (`cat` on a silent stdin), using ssh2 clients in the orchestrator (cheap: no N
  * OpenSSH processes); the relay runs in its own process and reports its RSS.
  */
 import ssh2 from 'ssh2';
@@ -13,7 +13,8 @@ function openIdle(port: number, key: TestKey): Promise<Client> {
     const c = new ssh2.Client();
     c.once('error', reject);
     c.once('ready', () => {
-      c.exec('sleep 600', (err, ch) => {
+      // `cat` waits on an open, silent stdin and ends with the connection (no leftovers on the target).
+      c.exec('exec cat', (err, ch) => {
         if (err) { reject(err); return; }
         ch.on('data', () => undefined);
         ch.stderr.on('data', () => undefined);

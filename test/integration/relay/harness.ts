@@ -103,7 +103,7 @@ export interface RunResult {
 }
 
 /** Runs a command; kills it (by pid) after `timeoutMs`. */
-export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; stdinFile?: number } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; stdinFile?: number; holdStdin?: boolean } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.stdinFile ?? 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -115,12 +115,13 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
     child.once('error', (e) => { clearTimeout(timer); reject(e); });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      child.stdin?.destroy();
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
     });
     if (child.stdin) {
       child.stdin.on('error', () => undefined);
       if (opts.input !== undefined) child.stdin.end(opts.input);
-      else child.stdin.end();
+      else if (!opts.holdStdin) child.stdin.end();
     }
   });
 }

@@ -111,7 +111,8 @@ describe('relay: PTY sessions, recording, idle timeout', function () {
 
   it('closes an idle connection with a message', async () => {
     const started = Date.now();
-    const r = await run('ssh', sshArgs(front, keys.user, 'idle', 'sleep 10'), { timeoutMs: 8000 });
+    // `cat` with a silent, open stdin: idle both ways, and it ends with the connection.
+    const r = await run('ssh', sshArgs(front, keys.user, 'idle', 'exec cat'), { timeoutMs: 8000, holdStdin: true });
     expect(Date.now() - started).to.be.below(5000);
     expect(r.stderr).to.match(/error: idle timeout/);
     expect(r.code).to.equal(255);

@@ -129,7 +129,8 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
 
   it('tells the user when the target connection is lost mid-session', async () => {
     cutter = await tcpProxy(target.port);
-    const child = spawn('ssh', sshArgs(front, keys.user, 'fragile', 'echo started; exec sleep 30'), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `cat` with an open stdin ends on the target when its connection goes away.
+    const child = spawn('ssh', sshArgs(front, keys.user, 'fragile', 'echo started; exec cat'), { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
@@ -140,6 +141,7 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
       while (!out.includes('started')) await new Promise((r) => setTimeout(r, 20));
       cutter.cut();
       expect(await code).to.equal(255);
+      child.stdin.destroy();
       expect(err).to.equal("error: connection to 'fragile' lost\n");
     } finally {
       clearTimeout(timer);
