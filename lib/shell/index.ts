@@ -76,7 +76,8 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
   });
   rl.on('SIGINT', () => { term.write('^C\n'); rl.write(null, { ctrl: true, name: 'u' }); rl.prompt(); });
   const lines = new LineQueue(rl, true);
-  const ctx = makeContext(deps, who, lines, term, io.errorOutput, pty);
+  // On a terminal, errors go through the same stream as the rest so they show in order with the prompt.
+  const ctx = makeContext(deps, who, lines, term, term, pty);
   tree = completionTree(buildProgram(ctx));
   try {
     return await loop(ctx, lines, 'config> ');

@@ -84,9 +84,10 @@ export async function nameTaken<T extends Named>(m: EntityManager, entity: Entit
   return row !== null && row.id !== exceptId;
 }
 
-/** Pairs of a many-to-many join table, read in one query. */
+/** Pairs of a many-to-many join table, read in one query, ordered by both ids. */
 export async function joinPairs(m: EntityManager, table: string, left: string, right: string, leftIds?: readonly number[]): Promise<[number, number][]> {
-  const qb = m.createQueryBuilder().select(`j.${left}`, 'l').addSelect(`j.${right}`, 'r').from(table, 'j');
+  // Ordered, so that listings and backups do not depend on insertion order.
+  const qb = m.createQueryBuilder().select(`j.${left}`, 'l').addSelect(`j.${right}`, 'r').from(table, 'j').orderBy(`j.${left}`).addOrderBy(`j.${right}`);
   if (leftIds) {
     if (leftIds.length === 0) return [];
     qb.where(`j.${left} IN (:...ids)`, { ids: [...leftIds] });
@@ -107,8 +108,8 @@ export function groupPairs(pairs: readonly [number, number][]): Map<number, numb
 }
 
 /**
- * Changes the many-to-many links of one row: links `add`, unlinks `remove` (ids),
- * skipping links that already exist or are absent (sshportal's assign/unassign flags).
+ * Changes the many-to-many links of one row as sshportal does (assign, then
+ * unassign: an id in both lists ends unlinked), skipping no-op links.
  */
 export async function relink<T extends ObjectLiteral>(
   m: EntityManager, entity: EntityTarget<T>, relation: string, id: number, add: readonly number[], remove: readonly number[],
@@ -116,7 +117,7 @@ export async function relink<T extends ObjectLiteral>(
   if (add.length === 0 && remove.length === 0) return;
   const rel = () => m.createQueryBuilder().relation(entity, relation).of(id);
   const current = new Set((await rel().loadMany<{ id: number }>()).map((x) => x.id));
-  const toAdd = [...new Set(add)].filter((x) => !current.has(x));
-  const toRemove = [...new Set(remove)].filter((x) => current.has(x) && !toAdd.includes(x));
+  const toAdd = [...new Set(add)].filter((x) => !current.has(x) && !remove.includes(x));
+  const toRemove = [...new Set(remove)].filter((x) => current.has(x));
   await rel().addAndRemove(toAdd, toRemove);
 }

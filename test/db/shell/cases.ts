@@ -22,7 +22,7 @@ export interface ShellCase {
   /** A non-zero status that is not an error line (`exit 3`, help shown for a bare group): checked by `check`. */
   raw?: boolean;
   /** More checks on the result. */
-  check?: (r: RunResult, f: ShellFixture) => Promise<void> | void;
+  check?: (r: RunResult, f: ShellFixture) => unknown;
 }
 
 /** Asserts stderr is exactly one user-facing error line. */
