@@ -83,7 +83,8 @@ async function main(): Promise<void> {
     await stop();
     await sleep(500);
     const rss1 = await front.rss();
-    stop = background(`head -c 1024M /dev/zero | ${relay} 'sleep 30; cat > /dev/null'`);
+    // The target never reads stdin; its 1 s ticks end (SIGPIPE) once the connection is gone.
+    stop = background(`head -c 1024M /dev/zero | ${relay} 'while echo .; do sleep 1; done' > /dev/null`);
     await sleep(4000);
     const stalledUp = (await front.rss()) - rss1;
     await stop();
