@@ -150,6 +150,20 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
     }
   });
 
+  it('close(reason) from the owner ends sessions with that message (shutdown)', async () => {
+    const count = front.relays.length;
+    const pending = run('ssh', sshArgs(front, keys.user, 'web', 'echo ready; exec cat'), { holdStdin: true, timeoutMs: 10_000 });
+    while (front.relays.length === count || observed.events.every((e) => e.type !== 'channel-started')) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    front.relays[front.relays.length - 1]?.close('the portal is shutting down');
+    const r = await pending;
+    expect(r.stdout.toString()).to.equal('ready\n');
+    expect(r.stderr).to.equal('error: the portal is shutting down\n');
+    expect(r.code).to.equal(255);
+    await front.relays[front.relays.length - 1]?.closed;
+    expect(observed.summaries[0]?.error).to.equal('the portal is shutting down');
+  });
+
   it('calls onClose exactly once with the byte counts', async () => {
     const r = await run('ssh', sshArgs(front, keys.user, 'web', 'head -c 1000 /dev/zero'));
     expect(r.stdout.length).to.equal(1000);
