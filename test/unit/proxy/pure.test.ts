@@ -7,6 +7,7 @@ import { parseGlobalRequest } from '../../../lib/proxy/global-requests.js';
 import { fingerprintOf, formatHostKey, keyTypeOfBlob } from '../../../lib/proxy/host-key.js';
 import { IdleTimer } from '../../../lib/proxy/idle.js';
 import { x11Cookie } from '../../../lib/proxy/session-open.js';
+import { nativeCryptoAvailable } from '../../../lib/proxy/crypto-check.js';
 import { flushed, pump } from '../../../lib/proxy/pump.js';
 import { generateKey, tempDir, type TempDir } from '../../support/keys.js';
 
@@ -105,4 +106,10 @@ describe('proxy/session-open x11Cookie', () => {
     ['anything else → undefined (ssh2 then makes a random cookie)', 42, undefined],
   ];
   for (const [name, input, expected] of cases) it(name, () => expect(x11Cookie(input)).to.equal(expected));
+});
+
+describe('proxy/crypto-check', () => {
+  it('reports the native ssh2 crypto binding (built on this machine)', () => {
+    expect(nativeCryptoAvailable()).to.equal(true);
+  });
 });
