@@ -93,22 +93,26 @@ function openOnce(client: Client, start: SessionStart, setup: SessionSetup): Pro
 
 /** Result of {@link openUpstreamSession}. */
 export interface OpenedSession extends UpstreamSession {
-  /** Set when optional forwarding (X11, agent) had to be dropped because the target refused it. */
+  /** Set when optional requests (PTY, X11, agent) had to be dropped because the target refused them. */
   warning?: string;
+  /** Whether the upstream channel has a PTY. */
+  pty: boolean;
 }
 
 /**
  * Opens the upstream channel. ssh2 fails the whole channel when the target
- * refuses X11 or agent forwarding; OpenSSH only warns, so we retry once
- * without them and return a warning.
+ * refuses a PTY, X11 or agent forwarding; OpenSSH only warns and goes on, so
+ * we retry once without them and return a warning.
  */
 export async function openUpstreamSession(client: Client, start: SessionStart, setup: SessionSetup): Promise<OpenedSession> {
+  const wantsPty = setup.pty !== undefined && start.kind !== 'subsystem';
   try {
-    return await openOnce(client, start, setup);
+    return { ...(await openOnce(client, start, setup)), pty: wantsPty };
   } catch (err) {
-    const optional = [setup.x11 ? 'X11' : undefined, setup.agent ? 'agent' : undefined].filter((x) => x !== undefined);
+    const optional = [wantsPty ? 'PTY allocation' : undefined, setup.x11 ? 'X11 forwarding' : undefined, setup.agent ? 'agent forwarding' : undefined]
+      .filter((x) => x !== undefined);
     if (optional.length === 0 || start.kind === 'subsystem') throw err;
-    const opened = await openOnce(client, start, { ...setup, x11: undefined, agent: false });
-    return { ...opened, warning: `the target refused ${optional.join(' and ')} forwarding` };
+    const opened = await openOnce(client, start, { env: setup.env, agent: false });
+    return { ...opened, pty: false, warning: `the target refused ${optional.join(' or ')}` };
   }
 }

@@ -160,7 +160,7 @@ export class SessionBridge {
     this.#up = up;
     if (this.#closed) { up.close(); return; }
     const p = this.#setup.pty;
-    if (pty && p) {
+    if (pty && opened.pty && p) {
       const title = start.kind === 'exec' ? start.command : start.kind;
       this.#recorder = this.#ctx.startRecording({ cols: p.cols, rows: p.rows, term: p.term }, title);
     }

@@ -90,7 +90,9 @@ function freePort(): Promise<number> {
 }
 
 function config(dir: string, port: number, user: string, extra: string[]): string {
+  // sshd keeps the first value of an option: extra lines go first so they win.
   return [
+    ...extra,
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${join(dir, 'host_ed25519')}`,
@@ -116,7 +118,6 @@ function config(dir: string, port: number, user: string, extra: string[]): strin
     'MaxSessions 100',
     'MaxStartups 300',
     'LogLevel INFO',
-    ...extra,
   ].join('\n') + '\n';
 }
 

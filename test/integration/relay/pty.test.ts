@@ -33,23 +33,27 @@ describe('relay: PTY sessions, recording, idle timeout', function () {
   let target: SshdTarget;
   let front: Front;
   let observed: Observed;
+  let noTty: SshdTarget;
 
   before(async function () {
     requireSshd(this);
     tmp = tempDir();
     keys = suiteKeys(tmp.path);
-    target = await startSshd({ authorizedKeys: [keys.portal.publicKey] });
+    [target, noTty] = await Promise.all([
+      startSshd({ authorizedKeys: [keys.portal.publicKey] }),
+      startSshd({ authorizedKeys: [keys.portal.publicKey], extraConfig: ['PermitTTY no'] }),
+    ]);
     let n = 0;
     front = await startFront(keys.front, (login) => {
       const mode = login === 'input-only' ? 'input' : login === 'norec' ? 'disabled' : 'everything';
-      const plan = { chain: [hopTo(target, keys.portal)], recording: { mode, dir: `${tmp.path}/rec`, baseName: `session-${++n}`, user: 'bob', host: 'web' } } as const;
+      const plan = { chain: [hopTo(login === 'notty' ? noTty : target, keys.portal)], recording: { mode, dir: `${tmp.path}/rec`, baseName: `session-${++n}`, user: 'bob', host: 'web' } } as const;
       return relayOptions(plan, observed, login === 'idle' ? 700 : 0);
     });
   });
   beforeEach(() => { observed = { events: [], summaries: [] }; });
   after(async () => {
     await front?.close();
-    await target?.stop();
+    await Promise.all([target?.stop(), noTty?.stop()]);
     tmp?.remove();
   });
 
@@ -89,6 +93,15 @@ describe('relay: PTY sessions, recording, idle timeout', function () {
     expect(input).to.include('stty size');
     expect(events.some((e) => e[1] === 'r' && e[2] === '120x40')).to.equal(true);
     expect(observed.events.some((e) => e.type === 'recording-started')).to.equal(true);
+  });
+
+  it('goes on without a PTY (with a warning) when the target refuses one, like OpenSSH', async () => {
+    const r = await run('ssh', ['-tt', ...sshArgs(front, keys.user, 'notty', 'echo no-tty-here; test -t 0 || echo not-a-tty')]);
+    expect(r.stdout.toString()).to.equal('no-tty-here\nnot-a-tty\n');
+    expect(r.stderr).to.include('warning: the target refused PTY allocation');
+    expect(r.code).to.equal(0);
+    const summary = await lastSummary();
+    expect(summary.recordings.filter((p) => p.endsWith('.cast'))).to.deep.equal([]);
   });
 
   it('records only input in `input` mode', async () => {
