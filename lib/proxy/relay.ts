@@ -5,6 +5,7 @@
  * first channel or forward request.
  */
 import type { Channel, Client, Connection, Session } from 'ssh2';
+import { onChannelOpen, type ChannelOpen } from './channel-opens.js';
 import { AppError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
@@ -20,8 +21,8 @@ import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan } from './types.j
 const CLOSE_GRACE_MS = 1000;
 
 class Relay implements RelayHandle {
-  bytesUp = 0;
-  bytesDown = 0;
+  #bytesUp = 0;
+  #bytesDown = 0;
   readonly closed: Promise<void>;
   #conn: Connection;
   #opts: RelayOptions;
@@ -58,23 +59,16 @@ class Relay implements RelayHandle {
     (conn as Connection & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
     conn.on('error', (err: Error) => this.#log.debug('downstream connection error', { err }));
     conn.once('close', () => void this.#finalize());
-    conn.on('session', (accept: () => Session | undefined, reject: () => void) => this.#onSession(accept, reject));
-    conn.on('tcpip', (accept, reject, info) => {
-      this.#idle?.touch();
-      if (this.#ending) { reject(); return; }
-      void relayDirectTcpip(this.#forwardCtx, accept, reject, info);
-    });
-    conn.on('openssh.streamlocal', (accept, reject, info) => {
-      this.#idle?.touch();
-      if (this.#ending) { reject(); return; }
-      void relayDirectStreamLocal(this.#forwardCtx, accept, reject, info.socketPath);
-    });
+    onChannelOpen(conn, (open) => this.#onChannelOpen(open));
     onGlobalRequest(conn, (r, accept, reject) => {
       this.#idle?.touch();
       if (this.#ending) { reject?.(); return; }
       void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
     }, (name) => this.#log.debug('malformed global request refused', { name }));
   }
+
+  get bytesUp(): number { return this.#bytesUp; }
+  get bytesDown(): number { return this.#bytesDown; }
 
   close(reason?: string): void {
     if (this.#ending) return;
@@ -98,8 +92,8 @@ class Relay implements RelayHandle {
   };
 
   #onBytes = (dir: 'up' | 'down', n: number): void => {
-    if (dir === 'up') this.bytesUp += n;
-    else this.bytesDown += n;
+    if (dir === 'up') this.#bytesUp += n;
+    else this.#bytesDown += n;
     this.#idle?.touch();
   };
 
@@ -143,9 +137,27 @@ class Relay implements RelayHandle {
     };
   }
 
-  #onSession(accept: () => Session | undefined, reject: () => void): void {
+  #onChannelOpen(open: ChannelOpen): void {
     this.#idle?.touch();
-    if (this.#ending) { reject(); return; }
+    if (this.#ending) { open.reject(); return; }
+    switch (open.type) {
+      case 'session':
+        this.#onSession(open.accept);
+        return;
+      case 'direct-tcpip':
+        void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
+        return;
+      case 'direct-streamlocal@openssh.com':
+        void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
+        return;
+      default: {
+        const never: never = open;
+        this.#log.warn('unhandled channel open', { open: JSON.stringify(never) });
+      }
+    }
+  }
+
+  #onSession(accept: () => Session | undefined): void {
     const session = accept();
     if (!session) return;
     const bridge = new SessionBridge(session, this.#sessionCtx());
