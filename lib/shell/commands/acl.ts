@@ -7,7 +7,7 @@ import type { ShellContext } from '../context.js';
 import { checkComment, parseAction, parseDateTime, parseWeight } from '../parse/values.js';
 import { checkAclShape, checkPattern, formatWindowDate } from '../parse/acl-rules.js';
 import { humanizeTime } from '../render/humanize.js';
-import { act, audit, change, collect, defineLs, printJson, withIds } from './common.js';
+import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';
 import { defineAclUpdate } from './acl-update.js';
 
 function defineCreate(parent: Command, ctx: ShellContext): void {
@@ -51,22 +51,16 @@ function aclRow(a: AclListRow, now: Date): string[] {
 export function registerAcl(root: Command, ctx: ShellContext): void {
   const parent = root.command('acl').description('manages ACLs');
   defineCreate(parent, ctx);
-  act(withIds(parent, 'inspect', 'ACL', 'shows detailed information on ACLs'), ctx, ['admin'], async ({ args }) => {
-    const acls = await findAcls(ctx.deps.db.manager, args, true);
-    printJson(ctx, acls.map((a) => aclJson(a, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
-  });
+  defineInspect(parent, ctx, { argName: 'ACL', noun: 'ACLs', find: (m, ids) => findAcls(m, ids, true), json: aclJson });
   defineLs<AclListRow>(parent, ctx, ['admin'], {
     columns: ['ID', 'Weight', 'User groups', 'Host groups', 'Host pattern', 'Action', 'Inception', 'Expiration', 'Updated', 'Created', 'Comment'],
     noun: 'ACLs',
     fetch: listAcls,
     row: aclRow,
   });
-  act(withIds(parent, 'rm', 'ACL', 'removes ACLs'), ctx, ['admin'], async ({ args }) => {
-    await change(ctx, async (m) => {
-      const acls = await findAcls(m, args);
-      if (acls.length > 0) await m.delete(Acl, acls.map((a) => a.id));
-      await audit(m, ctx, { domain: 'acl', action: 'rm', entity: acls.map((a) => String(a.id)).join(', ') });
-    });
+  defineRm(parent, ctx, {
+    argName: 'ACL', noun: 'ACLs', domain: 'acl', find: findAcls, label: (a) => String(a.id),
+    remove: async (m, acls) => { if (acls.length > 0) await m.delete(Acl, acls.map((a) => a.id)); },
   });
   defineAclUpdate(parent, ctx);
 }

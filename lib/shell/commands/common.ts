@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { EntityManager } from 'typeorm';
+import type { JsonOptions } from '../../db/backup/go-json.js';
 import { recordEvent } from '../../db/events.js';
 import { collect, act, type Invocation } from '../action.js';
 import type { ShellContext } from '../context.js';
@@ -67,5 +68,51 @@ export function defineLs<T extends { id: number }>(
   return act(cmd, ctx, access, async (inv) => {
     const items = await spec.fetch(ctx.deps.db.manager, inv.opts.flag('latest'));
     printList(ctx, inv, items, spec);
+  });
+}
+
+/** How `inspect` of a resource finds its rows and writes them. */
+export interface InspectSpec<T> {
+  argName: string;
+  noun: string;
+  /** Help of `--decrypt` when the resource has secrets; without it, secrets are always redacted. */
+  decrypt?: string;
+  find(m: EntityManager, identifiers: string[]): Promise<T[]>;
+  json(row: T, o: JsonOptions): unknown;
+}
+
+/** Defines `inspect ID...` of a resource: a JSON array, secrets redacted unless `--decrypt`. */
+export function defineInspect<T>(parent: Command, ctx: ShellContext, spec: InspectSpec<T>): Command {
+  const cmd = withIds(parent, 'inspect', spec.argName, `shows detailed information on ${spec.noun}`);
+  if (spec.decrypt) cmd.option('--decrypt', spec.decrypt);
+  return act(cmd, ctx, ['admin'], async ({ args, opts }) => {
+    const rows = await spec.find(ctx.deps.db.manager, args);
+    const o: JsonOptions = { secrets: spec.decrypt && opts.flag('decrypt') ? 'decrypt' : 'redact', cipher: ctx.deps.db.cipher };
+    printJson(ctx, rows.map((r) => spec.json(r, o)));
+  });
+}
+
+/** How `rm` of a resource finds, checks and deletes its rows. */
+export interface RmSpec<T> {
+  argName: string;
+  noun: string;
+  domain: string;
+  description?: string;
+  find(m: EntityManager, identifiers: string[]): Promise<T[]>;
+  /** Deletes the rows; throws (before anything is written) when one may not go. */
+  remove(m: EntityManager, rows: T[]): Promise<void>;
+  /** What the audit event names. */
+  label(row: T): string;
+}
+
+/** Defines `rm ID...` of a resource: one transaction, one audit event. */
+export function defineRm<T>(parent: Command, ctx: ShellContext, spec: RmSpec<T>): Command {
+  const cmd = withIds(parent, 'rm', spec.argName, spec.description ?? `removes ${spec.noun}`);
+  return act(cmd, ctx, ['admin'], async ({ args }) => {
+    await change(ctx, async (m) => {
+      const rows = await spec.find(m, args);
+      await spec.remove(m, rows);
+      await audit(m, ctx, { domain: spec.domain, action: 'rm', entity: rows.map(spec.label).join(', ') });
+    });
   });
 }

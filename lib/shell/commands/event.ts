@@ -3,15 +3,12 @@ import { eventJson } from '../../db/backup/go-json.js';
 import { findEvents, listEvents, type EventListRow } from '../../db/queries/history.js';
 import type { ShellContext } from '../context.js';
 import { ellipsize, humanizeTime } from '../render/humanize.js';
-import { act, defineLs, printJson, withIds } from './common.js';
+import { defineInspect, defineLs } from './common.js';
 
 /** Registers `event`: reads the audit trail. */
 export function registerEvent(root: Command, ctx: ShellContext): void {
   const parent = root.command('event').description('reads the audit trail');
-  act(withIds(parent, 'inspect', 'EVENT', 'shows detailed information on events'), ctx, ['admin'], async ({ args }) => {
-    const events = await findEvents(ctx.deps.db.manager, args);
-    printJson(ctx, events.map((e) => eventJson(e, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
-  });
+  defineInspect(parent, ctx, { argName: 'EVENT', noun: 'events', find: findEvents, json: eventJson });
   defineLs<EventListRow>(parent, ctx, ['admin'], {
     columns: ['ID', 'Author', 'Domain', 'Action', 'Entity', 'Args', 'Date'],
     noun: 'events',

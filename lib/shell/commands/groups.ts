@@ -10,7 +10,7 @@ import type { ShellContext } from '../context.js';
 import { randomName } from '../names.js';
 import { checkComment, checkName } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
-import { act, audit, change, defineLs, printJson, withIds } from './common.js';
+import { act, audit, change, defineInspect, defineLs, defineRm, withIds } from './common.js';
 
 /** What differs between `hostgroup` and `usergroup`. */
 export interface GroupCommandSpec<T extends HostGroup | UserGroup> {
@@ -70,22 +70,16 @@ function defineUpdate<T extends HostGroup | UserGroup>(parent: Command, ctx: She
 export function registerGroupCommand<T extends HostGroup | UserGroup>(root: Command, ctx: ShellContext, spec: GroupCommandSpec<T>): void {
   const parent = root.command(spec.command).description(spec.description);
   defineCreate(parent, ctx, spec);
-  act(withIds(parent, 'inspect', spec.argName, `shows detailed information on ${spec.kind.what}s`), ctx, ['admin'], async ({ args }) => {
-    const groups = await findGroups(ctx.deps.db.manager, spec.kind, args, true);
-    printJson(ctx, groups.map((g) => spec.toJson(g, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
-  });
+  defineInspect<T>(parent, ctx, { argName: spec.argName, noun: `${spec.kind.what}s`, find: (m, ids) => findGroups(m, spec.kind, ids, true), json: spec.toJson });
   defineLs<GroupWithCounts<T>>(parent, ctx, ['admin'], {
     columns: ['ID', 'Name', spec.membersColumn, 'ACLs', 'Updated', 'Created', 'Comment'],
     noun: `${spec.kind.what}s`,
     fetch: (m, latest) => listGroups(m, spec.kind, latest),
     row: (g, now) => [String(g.id), g.name, String(g.memberCount), String(g.aclCount), humanizeTime(g.updatedAt, now), humanizeTime(g.createdAt, now), g.comment],
   });
-  act(withIds(parent, 'rm', spec.argName, `removes ${spec.kind.what}s`), ctx, ['admin'], async ({ args }) => {
-    await change(ctx, async (m) => {
-      const groups = await findGroups(m, spec.kind, args);
-      await removeGroups(m, spec.kind, groups);
-      await audit(m, ctx, { domain: spec.command, action: 'rm', entity: groups.map((g) => g.name).join(', ') });
-    });
+  defineRm<T>(parent, ctx, {
+    argName: spec.argName, noun: `${spec.kind.what}s`, domain: spec.command, label: (g) => g.name,
+    find: (m, ids) => findGroups(m, spec.kind, ids), remove: (m, groups) => removeGroups(m, spec.kind, groups),
   });
   defineUpdate(parent, ctx, spec);
 }

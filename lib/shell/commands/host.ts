@@ -11,7 +11,7 @@ import type { ShellContext } from '../context.js';
 import { defaultHostName, parseHostUrl } from '../parse/host-url.js';
 import { checkComment, checkName, parseLogging } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
-import { act, audit, change, collect, defineLs, printJson, withIds } from './common.js';
+import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';
 import { defineHostUpdate } from './host-update.js';
 
 interface CreateInput {
@@ -79,11 +79,8 @@ function hostRow(r: HostListRow, now: Date): string[] {
 export function registerHost(root: Command, ctx: ShellContext): void {
   const parent = root.command('host').description('manages hosts');
   defineCreate(parent, ctx);
-  const inspect = withIds(parent, 'inspect', 'HOST', 'shows detailed information on hosts').option('--decrypt', 'shows passwords in clear');
-  act(inspect, ctx, ['admin'], async ({ args, opts }) => {
-    const hosts = await findHosts(ctx.deps.db.manager, args, true);
-    const o = { secrets: opts.flag('decrypt') ? 'decrypt' : 'redact', cipher: ctx.deps.db.cipher } as const;
-    printJson(ctx, hosts.map((h) => hostJson(h, o)));
+  defineInspect(parent, ctx, {
+    argName: 'HOST', noun: 'hosts', decrypt: 'shows passwords in clear', find: (m, ids) => findHosts(m, ids, true), json: hostJson,
   });
   defineLs<HostListRow & { id: number }>(parent, ctx, ['admin', 'listhosts'], {
     columns: ['ID', 'Name', 'URL', 'Key', 'Groups', 'Updated', 'Created', 'Comment', 'Hop', 'Logging'],
@@ -91,12 +88,6 @@ export function registerHost(root: Command, ctx: ShellContext): void {
     fetch: async (m, latest) => (await listHosts(m, latest)).map((r) => ({ ...r, id: r.host.id })),
     row: hostRow,
   });
-  act(withIds(parent, 'rm', 'HOST', 'removes hosts'), ctx, ['admin'], async ({ args }) => {
-    await change(ctx, async (m) => {
-      const hosts = await findHosts(m, args);
-      await removeHosts(m, hosts);
-      await audit(m, ctx, { domain: 'host', action: 'rm', entity: hosts.map((h) => h.name).join(', ') });
-    });
-  });
+  defineRm(parent, ctx, { argName: 'HOST', noun: 'hosts', domain: 'host', find: (m, ids) => findHosts(m, ids), remove: removeHosts, label: (h) => h.name });
   defineHostUpdate(parent, ctx);
 }

@@ -8,7 +8,7 @@ import type { ShellContext } from '../context.js';
 import { randomName } from '../names.js';
 import { checkComment, checkName } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
-import { act, audit, change, defineLs, printJson, withIds } from './common.js';
+import { act, audit, change, defineInspect, defineLs, defineRm } from './common.js';
 
 function parseLength(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -94,11 +94,8 @@ export function registerKey(root: Command, ctx: ShellContext): void {
   const parent = root.command('key').description('manages keys');
   defineCreate(parent, ctx);
   defineImport(parent, ctx);
-  const inspect = withIds(parent, 'inspect', 'KEY', 'shows detailed information on keys').option('--decrypt', 'shows the private keys');
-  act(inspect, ctx, ['admin'], async ({ args, opts }) => {
-    const keys = await findSshKeys(ctx.deps.db.manager, args, true);
-    const o = { secrets: opts.flag('decrypt') ? 'decrypt' : 'redact', cipher: ctx.deps.db.cipher } as const;
-    printJson(ctx, keys.map((k) => sshKeyJson(k, o)));
+  defineInspect(parent, ctx, {
+    argName: 'KEY', noun: 'keys', decrypt: 'shows the private keys', find: (m, ids) => findSshKeys(m, ids, true), json: sshKeyJson,
   });
   defineLs<SshKeyWithCount>(parent, ctx, ['admin'], {
     columns: ['ID', 'Name', 'Type', 'Length', 'Hosts', 'Updated', 'Created', 'Comment'],
@@ -106,12 +103,6 @@ export function registerKey(root: Command, ctx: ShellContext): void {
     fetch: listSshKeys,
     row: (k, now) => [String(k.id), k.name, k.type, String(k.length), String(k.hostCount), humanizeTime(k.updatedAt, now), humanizeTime(k.createdAt, now), k.comment],
   });
-  act(withIds(parent, 'rm', 'KEY', 'removes keys'), ctx, ['admin'], async ({ args }) => {
-    await change(ctx, async (m) => {
-      const keys = await findSshKeys(m, args);
-      await removeSshKeys(m, keys);
-      await audit(m, ctx, { domain: 'key', action: 'rm', entity: keys.map((k) => k.name).join(', ') });
-    });
-  });
+  defineRm(parent, ctx, { argName: 'KEY', noun: 'keys', domain: 'key', find: (m, ids) => findSshKeys(m, ids), remove: removeSshKeys, label: (k) => k.name });
   defineShowAndSetup(parent, ctx);
 }

@@ -3,7 +3,7 @@ import { sessionJson } from '../../db/backup/go-json.js';
 import { findSessions, listSessions, type SessionListRow } from '../../db/queries/history.js';
 import type { ShellContext } from '../context.js';
 import { ellipsize, humanizeDuration, humanizeTime } from '../render/humanize.js';
-import { act, lsFlags, printJson, printList, withIds } from './common.js';
+import { act, defineInspect, lsFlags, printList } from './common.js';
 
 function sessionRow(s: SessionListRow, now: Date): string[] {
   const end = s.stoppedAt ?? now;
@@ -17,10 +17,7 @@ function sessionRow(s: SessionListRow, now: Date): string[] {
 /** Registers `session`: lists and inspects bastion sessions. */
 export function registerSession(root: Command, ctx: ShellContext): void {
   const parent = root.command('session').description('lists and inspects sessions');
-  act(withIds(parent, 'inspect', 'SESSION', 'shows detailed information on sessions'), ctx, ['admin'], async ({ args }) => {
-    const sessions = await findSessions(ctx.deps.db.manager, args);
-    printJson(ctx, sessions.map((s) => sessionJson(s, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
-  });
+  defineInspect(parent, ctx, { argName: 'SESSION', noun: 'sessions', find: findSessions, json: sessionJson });
   const ls = lsFlags(parent.command('ls').description('lists sessions'), 'session').option('-a, --active', 'only active sessions');
   act(ls, ctx, ['admin'], async (inv) => {
     const rows = await listSessions(ctx.deps.db.manager, inv.opts.flag('latest'), inv.opts.flag('active'));

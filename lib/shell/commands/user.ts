@@ -7,7 +7,7 @@ import { hashToken, randomToken } from '../../crypto/tokens.js';
 import type { ShellContext } from '../context.js';
 import { checkComment, checkEmail, checkName } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
-import { act, audit, change, collect, defineLs, printJson, withIds } from './common.js';
+import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';
 import { defineUserUpdate, inviteExpiry } from './user-update.js';
 
 /** The lines `user invite` prints: the login to use, shown once. */
@@ -54,9 +54,8 @@ function userRow(u: UserListRow, now: Date): string[] {
 /** Registers `user`: manages users. */
 export function registerUser(root: Command, ctx: ShellContext): void {
   const parent = root.command('user').description('manages users');
-  act(withIds(parent, 'inspect', 'USER', 'shows detailed information on users'), ctx, ['admin'], async ({ args }) => {
-    const users = await findUsers(ctx.deps.db.manager, args, { roles: true, groups: true, keys: true });
-    printJson(ctx, users.map((u) => userJson(u, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
+  defineInspect(parent, ctx, {
+    argName: 'USER', noun: 'users', find: (m, ids) => findUsers(m, ids, { roles: true, groups: true, keys: true }), json: userJson,
   });
   defineInvite(parent, ctx);
   defineLs<UserListRow>(parent, ctx, ['admin'], {
@@ -65,13 +64,12 @@ export function registerUser(root: Command, ctx: ShellContext): void {
     fetch: listUsers,
     row: userRow,
   });
-  act(withIds(parent, 'rm', 'USER', 'removes users'), ctx, ['admin'], async ({ args }) => {
-    await change(ctx, async (m) => {
-      const users = await findUsers(m, args);
+  defineRm(parent, ctx, {
+    argName: 'USER', noun: 'users', domain: 'user', find: (m, ids) => findUsers(m, ids), label: (u) => u.name,
+    remove: async (m, users) => {
       await m.delete(User, users.map((u) => u.id));
       await assertAdminRemains(m);
-      await audit(m, ctx, { domain: 'user', action: 'rm', entity: users.map((u) => u.name).join(', ') });
-    });
+    },
   });
   defineUserUpdate(parent, ctx);
 }

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { checkComment } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
-import { act, audit, change, defineLs, printJson, withIds } from './common.js';
+import { act, audit, change, defineInspect, defineLs, defineRm } from './common.js';
 
 async function readPublicKey(ctx: ShellContext): Promise<string> {
   for (;;) {
@@ -40,21 +40,16 @@ function defineCreate(parent: Command, ctx: ShellContext): void {
 export function registerUserKey(root: Command, ctx: ShellContext): void {
   const parent = root.command('userkey').description('manages user keys');
   defineCreate(parent, ctx);
-  act(withIds(parent, 'inspect', 'USERKEY', 'shows detailed information on user keys'), ctx, ['admin'], async ({ args }) => {
-    const keys = await findUserKeys(ctx.deps.db.manager, args, true);
-    printJson(ctx, keys.map((k) => userKeyJson(k, { secrets: 'redact', cipher: ctx.deps.db.cipher })));
-  });
+  defineInspect(parent, ctx, { argName: 'USERKEY', noun: 'user keys', find: (m, ids) => findUserKeys(m, ids, true), json: userKeyJson });
   defineLs<UserKey>(parent, ctx, ['admin'], {
     columns: ['ID', 'User', 'Updated', 'Created', 'Comment'],
     noun: 'userkeys',
     fetch: listUserKeys,
     row: (k, now) => [String(k.id), k.user?.email ?? 'n/a', humanizeTime(k.updatedAt, now), humanizeTime(k.createdAt, now), k.comment],
   });
-  act(withIds(parent, 'rm', 'USERKEY', 'removes user keys (by id, or all keys of a user by name or email)'), ctx, ['admin'], async ({ args }) => {
-    await change(ctx, async (m) => {
-      const keys = await findUserKeysOrUsersKeys(m, args);
-      if (keys.length > 0) await m.delete(UserKey, keys.map((k) => k.id));
-      await audit(m, ctx, { domain: 'userkey', action: 'rm', entity: keys.map((k) => String(k.id)).join(', '), args: { fingerprints: keys.map((k) => k.fingerprint) } });
-    });
+  defineRm(parent, ctx, {
+    argName: 'USERKEY', noun: 'user keys', domain: 'userkey', description: 'removes user keys (by id, or all keys of a user by name or email)',
+    find: findUserKeysOrUsersKeys, label: (k) => `${k.id} (${k.fingerprint})`,
+    remove: async (m, keys) => { if (keys.length > 0) await m.delete(UserKey, keys.map((k) => k.id)); },
   });
 }

@@ -28,7 +28,7 @@ const cases: ShellCase[] = [
   { cmd: 'acl inspect 3', out: [/"Inception": "2024-01-01T10:00:00.000Z"/, /"HostPattern": "web-\*"/] },
   { cmd: 'acl ls', out: [
     /^ID +WEIGHT +USER GROUPS +HOST GROUPS +HOST PATTERN +ACTION +INCEPTION +EXPIRATION +UPDATED +CREATED +COMMENT\n/,
-    /3 +5 +ug1 +web-\* +deny +2024-01-01 10:00 UTC +2030-01-01 00:00 UTC +now +now/,
+    /3 +5 +ug1 +web-\* +deny +2024-01-01 10:00 UTC +2030-01-01 00:00 UTC +(?:now|\d+ seconds? ago) +(?:now|\d+ seconds? ago)/,
     /2 +42 +ug1, ug2 +hg1, hg2 +allow/, /Total: 3 ACLs\./,
   ] },
   { cmd: 'acl ls -q', out: /^3\n2\n1\n$/ },

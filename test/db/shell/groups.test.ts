@@ -12,7 +12,7 @@ function groupCases(kind: 'hostgroup' | 'usergroup', members: 'HOSTS' | 'USERS')
     { cmd: `${kind} create -n g3 -c "two words"`, out: /^\d+\n$/ },
     { cmd: `${kind} inspect g1 g2`, out: [/"Name": "g1"/, /"Name": "g2"/, /"Comment": "test"/, /"ID": \d+/, /"CreatedAt": "\d{4}-\d\d-\d\dT/] },
     { cmd: `${kind} inspect default`, out: /"ACLs": \[\s*\{/ },
-    { cmd: `${kind} ls`, out: [new RegExp(`^ID +NAME +${members} +ACLS +UPDATED +CREATED +COMMENT\n`), /g3 +\d+ +0 +now +now +two words/, new RegExp(`Total: 5 ${label}s\\.\\n$`)] },
+    { cmd: `${kind} ls`, out: [new RegExp(`^ID +NAME +${members} +ACLS +UPDATED +CREATED +COMMENT\n`), /g3 +\d+ +0 +(?:now|\d+ seconds? ago) +(?:now|\d+ seconds? ago) +two words/, new RegExp(`Total: 5 ${label}s\\.\\n$`)] },
     { cmd: `${kind} ls -q`, out: /^(\d+\n){5}$/ },
     { cmd: `${kind} ls --latest`, out: [/g3/, /Total: 1 /] },
     { cmd: `${kind} update --comment=changed g1 g2` },

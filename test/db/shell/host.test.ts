@@ -32,7 +32,7 @@ const cases: ShellCase[] = [
   { cmd: 'host inspect example test42 testtest hostwithgroups', out: [/"Name": "example"/, /"Name": "hostwithgroups"/, /"Password": "\[redacted\]"/, /"PrivKey": "\[redacted\]"/] },
   { cmd: 'host inspect --decrypt testtest', out: /"Password": "test"/ },
   { cmd: 'host inspect web1', out: [/"Hop": \{[^}]*"Name": "example"/, /"HopID": \d+/, /"SSHKey": \{[^}]*"Name": "k2"/] },
-  { cmd: 'host ls', out: [/^ID +NAME +URL +KEY +GROUPS +UPDATED +CREATED +COMMENT +HOP +LOGGING\n/, /web1 +ssh:\/\/deploy@10\.0\.0\.5:2200 +k2 +hg1, hg2 +now +now +example +input/, /Total: 6 hosts\.\n$/] },
+  { cmd: 'host ls', out: [/^ID +NAME +URL +KEY +GROUPS +UPDATED +CREATED +COMMENT +HOP +LOGGING\n/, /web1 +ssh:\/\/deploy@10\.0\.0\.5:2200 +k2 +hg1, hg2 +(?:now|\d+ seconds? ago) +(?:now|\d+ seconds? ago) +example +input/, /Total: 6 hosts\.\n$/] },
   { cmd: 'host ls -q', out: /^(\d+\n){6}$/ },
   { cmd: 'host ls -l', out: [/10\.1\.2\.3/, /Total: 1 hosts\./] },
   { cmd: 'host update --comment=updated --logging=disabled --assign-group=hg1 --unassign-group=default example test42' },

@@ -31,7 +31,7 @@ const cases: ShellCase[] = [
   } },
   { cmd: 'key inspect --decrypt ed', out: /"PrivKey": "-----BEGIN OPENSSH PRIVATE KEY-----/ },
   { cmd: 'key inspect default', out: /"Hosts": \[\]/ },
-  { cmd: 'key ls', out: [/^ID +NAME +TYPE +LENGTH +HOSTS +UPDATED +CREATED +COMMENT\n/, /ec +ecdsa +384 +0 +now +now +my ec/, /Total: 8 keys\.\n$/] },
+  { cmd: 'key ls', out: [/^ID +NAME +TYPE +LENGTH +HOSTS +UPDATED +CREATED +COMMENT\n/, /ec +ecdsa +384 +0 +(?:now|\d+ seconds? ago) +(?:now|\d+ seconds? ago) +my ec/, /Total: 8 keys\.\n$/] },
   { cmd: 'key ls -q', out: /^(\d+\n){8}$/ },
   { cmd: 'key show ed', out: /^ssh-ed25519 AAAA[A-Za-z0-9+/=]+ ed\n$/ },
   { cmd: 'key setup ed', out: /^umask 077; mkdir -p \.ssh; echo 'ssh-ed25519 AAAA[A-Za-z0-9+/=]+ sshportal' >> \.ssh\/authorized_keys\n$/ },

@@ -41,12 +41,12 @@ async function addSessions(f: ShellFixture): Promise<void> {
 }
 
 const history: ShellCase[] = [
-  { cmd: 'session ls', out: [/^ID +USER +HOST +STATUS +START +DURATION +ERROR +COMMENT\n/, /2 +admin +web1 +active +now +1 second +live/, /1 +admin +web1 +closed +now +1 second +connection refused by the t\.\.\./, /Total: 2 sessions\./] },
+  { cmd: 'session ls', out: [/^ID +USER +HOST +STATUS +START +DURATION +ERROR +COMMENT\n/, /2 +admin +web1 +active +(?:now|\d+ seconds? ago) +\d+ seconds? +live/, /1 +admin +web1 +closed +(?:now|\d+ seconds? ago) +\d+ seconds? +connection refused by the t\.\.\./, /Total: 2 sessions\./] },
   { cmd: 'session ls --active', out: [/2 +admin +web1 +active/, /Total: 1 sessions\./] },
   { cmd: 'session ls -q', out: /^2\n1\n$/ },
   { cmd: 'session ls -l', out: /Total: 1 sessions\./ },
   { cmd: 'session inspect 2', out: [/"Status": "active"/, /"User": \{[^}]*"Name": "admin"/, /"Host": \{[^}]*"Name": "web1"/, /"Recordings": \[\s*"2024\/a\.cast"\s*\]/, /"RemoteAddr": "10\.0\.0\.9:4444"/] },
-  { cmd: 'event ls', out: [/^ID +AUTHOR +DOMAIN +ACTION +ENTITY +ARGS +DATE\n/, /1 +admin +host +create +web1 +\{"url":"ssh:\/\/web@web1\.exam\.\.\. +now/] },
+  { cmd: 'event ls', out: [/^ID +AUTHOR +DOMAIN +ACTION +ENTITY +ARGS +DATE\n/, /1 +admin +host +create +web1 +\{"url":"ssh:\/\/web@web1\.exam\.\.\. +(?:now|\d+ seconds? ago)/] },
   { cmd: 'event inspect 1', out: [/"Domain": "host"/, /"Action": "create"/, /"Author": \{[^}]*"Name": "admin"/, /"Args": \{\s*"url": "ssh:\/\/web@web1\.example\.org:22"/] },
 ];
 

@@ -38,7 +38,7 @@ const cases: ShellCase[] = [
     expect(k.fingerprint).to.match(/^SHA256:/);
   } },
   { cmd: 'userkey create --comment=desk alice@example.com', input: `\n${aliceKey2}\n` },
-  { cmd: 'userkey ls', out: [/^ID +USER +UPDATED +CREATED +COMMENT\n/, /alice@example\.com +now +now +desk/, /Total: 2 userkeys\./] },
+  { cmd: 'userkey ls', out: [/^ID +USER +UPDATED +CREATED +COMMENT\n/, /alice@example\.com +(?:now|\d+ seconds? ago) +(?:now|\d+ seconds? ago) +desk/, /Total: 2 userkeys\./] },
   { cmd: 'userkey inspect 1', out: [/"AuthorizedKey": "ssh-ed25519 /, /"User": \{[^}]*"Name": "alice"/] },
   { cmd: 'user ls', out: [/^ID +NAME +EMAIL +ROLES +KEYS +GROUPS +UPDATED +CREATED +COMMENT\n/, /alice +alice@example\.com +2 +default/, /admin +admin@localhost +admin +0 +default/, /Total: 3 users\./] },
   { cmd: 'user ls -q -l', out: /^\d+\n$/ },
