@@ -1,5 +1,4 @@
-import { In } from 'typeorm';
-import { UserRole } from '../db/entities/user-role.js';
+import { userRoleNames } from '../db/queries/users.js';
 import { PermissionDeniedError } from '../errors.js';
 import type { ShellContext } from './context.js';
 
@@ -21,12 +20,6 @@ export function allowed(roles: readonly string[], access: Access): boolean {
  */
 export async function requireAccess(ctx: ShellContext, access: Access): Promise<void> {
   if (access === 'anyone') return;
-  const rows = await ctx.deps.db.manager
-    .createQueryBuilder(UserRole, 'r')
-    .innerJoin('user_user_roles', 'ur', 'ur.user_role_id = r.id')
-    .where('ur.user_id = :id', { id: ctx.who.user.id })
-    .andWhere({ name: In(['admin', ...access]) })
-    .select(['r.name'])
-    .getMany();
-  if (!allowed(rows.map((r) => r.name), access)) throw new PermissionDeniedError();
+  const roles = await userRoleNames(ctx.deps.db.manager, ctx.who.user.id, ['admin', ...access]);
+  if (!allowed(roles, access)) throw new PermissionDeniedError();
 }

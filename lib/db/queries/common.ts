@@ -1,4 +1,4 @@
-import { In, type EntityManager, type EntityTarget, type FindOptionsRelations, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import { In, type DeepPartial, type EntityManager, type EntityTarget, type FindOptionsRelations, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 
 /** Identifiers split into numeric ids and names (sshportal: all digits means an id). Pure. */
@@ -120,4 +120,19 @@ export async function relink<T extends ObjectLiteral>(
   const toAdd = [...new Set(add)].filter((x) => !current.has(x) && !remove.includes(x));
   const toRemove = [...new Set(remove)].filter((x) => current.has(x));
   await rel().addAndRemove(toAdd, toRemove);
+}
+
+/** Inserts one row (relations given as objects are linked too) and returns it with its id. */
+export function insertRow<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, values: DeepPartial<T>): Promise<T> {
+  return m.save(m.create(entity, values));
+}
+
+/** Writes the changed columns of a loaded row. */
+export function saveRow<T extends ObjectLiteral>(m: EntityManager, row: T): Promise<T> {
+  return m.save(row);
+}
+
+/** Deletes rows by id (nothing when `ids` is empty). */
+export async function deleteRows<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, ids: readonly number[]): Promise<void> {
+  if (ids.length > 0) await m.delete(entity, [...ids]);
 }

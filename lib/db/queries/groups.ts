@@ -69,3 +69,8 @@ export async function createGroup<T extends HostGroup | UserGroup>(m: EntityMana
 export async function removeGroups<T extends HostGroup | UserGroup>(m: EntityManager, kind: GroupKind<T>, groups: readonly T[]): Promise<void> {
   if (groups.length > 0) await m.getRepository(kind.entity).delete(groups.map((g) => g.id));
 }
+
+/** Adds a user to a user group. */
+export async function addUserToGroup(m: EntityManager, userId: number, groupId: number): Promise<void> {
+  await m.createQueryBuilder().insert().into('user_user_groups', ['user_id', 'user_group_id']).values({ user_id: userId, user_group_id: groupId }).execute();
+}

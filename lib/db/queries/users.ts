@@ -49,3 +49,19 @@ export async function assertAdminRemains(m: EntityManager): Promise<void> {
     .where('r.name = :admin', { admin: 'admin' }).getCount();
   if (admins === 0) throw new ConflictError('this would leave the portal without any admin');
 }
+
+/** Which of `among` the user holds (read fresh: a role taken away applies at once). */
+export async function userRoleNames(m: EntityManager, userId: number, among: readonly string[]): Promise<string[]> {
+  const rows = await m.createQueryBuilder(UserRole, 'r')
+    .innerJoin('user_user_roles', 'ur', 'ur.user_role_id = r.id')
+    .where('ur.user_id = :id', { id: userId })
+    .andWhere({ name: In([...among]) })
+    .select(['r.name'])
+    .getMany();
+  return rows.map((r) => r.name);
+}
+
+/** Whether a user with this id exists. */
+export function userExists(m: EntityManager, id: number): Promise<boolean> {
+  return m.existsBy(User, { id });
+}

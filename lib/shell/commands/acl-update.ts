@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { EntityManager } from 'typeorm';
 import { Acl } from '../../db/entities/index.js';
 import { findAcls } from '../../db/queries/acls.js';
-import { relink } from '../../db/queries/common.js';
+import { relink, saveRow } from '../../db/queries/common.js';
 import { findGroups, hostGroupKind, userGroupKind } from '../../db/queries/groups.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Options } from '../action.js';
@@ -47,7 +47,7 @@ function readChanges(opts: Options): AclChanges {
 
 async function applyChanges(m: EntityManager, acl: Acl, c: AclChanges): Promise<void> {
   Object.assign(acl, c.fields);
-  await m.save(acl);
+  await saveRow(m, acl);
   const ugAdd = await findGroups(m, userGroupKind, c.userGroups.add);
   const ugRemove = await findGroups(m, userGroupKind, c.userGroups.remove);
   await relink(m, Acl, 'userGroups', acl.id, ugAdd.map((g) => g.id), ugRemove.map((g) => g.id));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { aclJson } from '../../db/backup/go-json.js';
 import { Acl } from '../../db/entities/index.js';
 import { findAcls, listAcls, type AclListRow } from '../../db/queries/acls.js';
+import { deleteRows, insertRow } from '../../db/queries/common.js';
 import { findGroups, hostGroupKind, userGroupKind } from '../../db/queries/groups.js';
 import type { ShellContext } from '../context.js';
 import { checkComment, parseAction, parseDateTime, parseWeight } from '../parse/values.js';
@@ -32,7 +33,7 @@ function defineCreate(parent: Command, ctx: ShellContext): void {
       const userGroups = await findGroups(m, userGroupKind, opts.list('usergroup'));
       const hostGroups = await findGroups(m, hostGroupKind, opts.list('hostgroup'));
       checkAclShape({ ...values, userGroups: userGroups.length, hostGroups: hostGroups.length });
-      const a = await m.save(m.create(Acl, { ...values, userGroups, hostGroups }));
+      const a = await insertRow(m, Acl, { ...values, userGroups, hostGroups });
       await audit(m, ctx, { domain: 'acl', action: 'create', entity: String(a.id), args: { ...values, usergroups: userGroups.map((g) => g.name), hostgroups: hostGroups.map((g) => g.name) } });
       return a;
     });
@@ -60,7 +61,7 @@ export function registerAcl(root: Command, ctx: ShellContext): void {
   });
   defineRm(parent, ctx, {
     argName: 'ACL', noun: 'ACLs', domain: 'acl', find: findAcls, label: (a) => String(a.id),
-    remove: async (m, acls) => { if (acls.length > 0) await m.delete(Acl, acls.map((a) => a.id)); },
+    remove: (m, acls) => deleteRows(m, Acl, acls.map((a) => a.id)),
   });
   defineAclUpdate(parent, ctx);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { exportBackup } from '../../db/backup/export.js';
 import { applyRestore, planRestore, restoreSummary } from '../../db/backup/restore.js';
-import { User } from '../../db/entities/index.js';
+import { userExists } from '../../db/queries/users.js';
 import { recordEvent } from '../../db/events.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
@@ -36,7 +36,7 @@ function defineRestore(parent: Command, ctx: ShellContext): void {
     const result = await change(ctx, async (m) => {
       const r = await applyRestore(m, plan);
       // The restored data may not contain the user running the restore.
-      const authorId = (await m.existsBy(User, { id: ctx.who.user.id })) ? ctx.who.user.id : null;
+      const authorId = (await userExists(m, ctx.who.user.id)) ? ctx.who.user.id : null;
       await recordEvent(m, {
         authorId, domain: 'config', action: 'restore', entity: '',
         args: { hosts: plan.hosts.length, users: plan.users.length, date: plan.date?.toISOString() },

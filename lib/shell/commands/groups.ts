@@ -5,6 +5,7 @@ import type { HostGroup, UserGroup } from '../../db/entities/index.js';
 import {
   assertGroupNameFree, createGroup, findGroups, listGroups, removeGroups, type GroupKind, type GroupWithCounts,
 } from '../../db/queries/groups.js';
+import { saveRow } from '../../db/queries/common.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { randomName } from '../names.js';
@@ -59,7 +60,7 @@ function defineUpdate<T extends HostGroup | UserGroup>(parent: Command, ctx: She
           g.name = name;
         }
         if (comment !== undefined) g.comment = comment;
-        await m.save(g);
+        await saveRow(m, g);
       }
       await audit(m, ctx, { domain: spec.command, action: 'update', entity: groups.map((g) => g.name).join(', '), args: { name, comment } });
     });

@@ -4,7 +4,7 @@ import { Host } from '../../db/entities/index.js';
 import { findGroups, hostGroupKind } from '../../db/queries/groups.js';
 import { assertHostNameFree, assertNoHopLoop, findHosts } from '../../db/queries/hosts.js';
 import { findClientKey } from '../../db/queries/ssh-keys.js';
-import { relink } from '../../db/queries/common.js';
+import { relink, saveRow } from '../../db/queries/common.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Options } from '../action.js';
 import type { ShellContext } from '../context.js';
@@ -101,7 +101,7 @@ export function defineHostUpdate(parent: Command, ctx: ShellContext): void {
       if (c.name !== undefined && hosts.length > 1) throw new InvalidArgumentError('cannot set --name when updating several hosts at once');
       for (const host of hosts) {
         await applyFields(ctx, m, host, c);
-        await m.save(host);
+        await saveRow(m, host);
         await applyGroups(m, host, c);
       }
       const { password, url, ...rest } = c;

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { hostJson } from '../../db/backup/go-json.js';
 import { defaultKeyName } from '../../db/bootstrap.js';
 import { Host } from '../../db/entities/index.js';
+import { insertRow } from '../../db/queries/common.js';
 import { findGroups, hostGroupKind } from '../../db/queries/groups.js';
 import { assertHostNameFree, findHosts, listHosts, removeHosts, type HostListRow } from '../../db/queries/hosts.js';
 import { findClientKey } from '../../db/queries/ssh-keys.js';
@@ -35,12 +36,12 @@ async function createHost(ctx: ShellContext, m: EntityManager, input: CreateInpu
   const key = keyName === undefined ? null : await findClientKey(m, keyName);
   const [hop] = input.hop === undefined ? [] : await findHosts(m, [input.hop]);
   const groups = await findGroups(m, hostGroupKind, input.groups.length > 0 ? input.groups : ['default']);
-  return m.save(m.create(Host, {
+  return insertRow(m, Host, {
     name, addr: target.addr, user: target.user, url: target.url,
     password: password === null ? null : ctx.deps.db.cipher.encrypt(password),
     sshKeyId: key?.id ?? null, hostKey: null, comment: input.comment,
     logging: parseLogging(input.logging), hopId: hop?.id ?? null, groups,
-  }));
+  });
 }
 
 function defineCreate(parent: Command, ctx: ShellContext): void {

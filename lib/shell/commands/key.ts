@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { sshKeyJson } from '../../db/backup/go-json.js';
 import { SshKey } from '../../db/entities/index.js';
+import { insertRow } from '../../db/queries/common.js';
 import { assertKeyNameFree, findSshKeys, listSshKeys, removeSshKeys, type SshKeyWithCount } from '../../db/queries/ssh-keys.js';
 import { checkKeySpec, generateKeyPair, parsePrivateKey, parsePublicKey, type KeyPair } from '../../crypto/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -33,10 +34,10 @@ function generateChecked(type: KeyPair['type'], length: number, comment: string)
 async function saveKey(ctx: ShellContext, pair: KeyPair, name: string, comment: string, action: string): Promise<SshKey> {
   return change(ctx, async (m) => {
     await assertKeyNameFree(m, name);
-    const key = await m.save(m.create(SshKey, {
+    const key = await insertRow(m, SshKey, {
       name, type: pair.type, length: pair.length, fingerprint: pair.fingerprint,
       privKey: ctx.deps.db.cipher.encrypt(pair.privateKey), pubKey: pair.publicKey, comment,
-    }));
+    });
     await audit(m, ctx, { domain: 'key', action, entity: name, args: { name, type: pair.type, length: pair.length, fingerprint: pair.fingerprint, comment } });
     return key;
   });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { In } from 'typeorm';
-import { UserRole } from '../../db/entities/user-role.js';
+import { userRoleNames } from '../../db/queries/users.js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { act } from './common.js';
@@ -10,15 +9,8 @@ function formatBind(ctx: ShellContext): string {
   return `${host === undefined ? '' : host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-async function roleNames(ctx: ShellContext): Promise<string[]> {
-  const rows = await ctx.deps.db.manager.createQueryBuilder(UserRole, 'r')
-    .innerJoin('user_user_roles', 'ur', 'ur.user_role_id = r.id').where('ur.user_id = :id', { id: ctx.who.user.id })
-    .andWhere({ name: In(['admin', 'listhosts']) }).getMany();
-  return rows.map((r) => r.name);
-}
-
 async function info(ctx: ShellContext): Promise<void> {
-  const roles = await roleNames(ctx);
+  const roles = await userRoleNames(ctx.deps.db.manager, ctx.who.user.id, ['admin', 'listhosts']);
   const u = ctx.who.user;
   const lines = [
     `Debug mode (server): ${ctx.deps.config.debug}`,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { EntityManager } from 'typeorm';
 import { User } from '../../db/entities/index.js';
-import { relink } from '../../db/queries/common.js';
+import { relink, saveRow } from '../../db/queries/common.js';
 import { findGroups, userGroupKind } from '../../db/queries/groups.js';
 import { assertAdminRemains, assertUserNameFree, findRoles, findUsers } from '../../db/queries/users.js';
 import { hashToken } from '../../crypto/tokens.js';
@@ -52,7 +52,7 @@ async function applyChanges(ctx: ShellContext, m: EntityManager, user: User, c: 
   if (c.comment !== undefined) user.comment = c.comment;
   if (c.inviteToken === null) Object.assign(user, { inviteToken: '', inviteExpiresAt: null });
   else if (c.inviteToken !== undefined) Object.assign(user, { inviteToken: hashToken(c.inviteToken), inviteExpiresAt: inviteExpiry(ctx) });
-  await m.save(user);
+  await saveRow(m, user);
   const roleAdd = await findRoles(m, c.roles.add);
   const roleRemove = await findRoles(m, c.roles.remove);
   await relink(m, User, 'roles', user.id, roleAdd.map((r) => r.id), roleRemove.map((r) => r.id));

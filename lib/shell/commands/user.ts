@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { userJson } from '../../db/backup/go-json.js';
 import { User } from '../../db/entities/index.js';
+import { deleteRows, insertRow } from '../../db/queries/common.js';
 import { findGroups, userGroupKind } from '../../db/queries/groups.js';
 import { assertAdminRemains, assertUserNameFree, findUsers, listUsers, type UserListRow } from '../../db/queries/users.js';
 import { hashToken, randomToken } from '../../crypto/tokens.js';
@@ -36,7 +37,7 @@ function defineInvite(parent: Command, ctx: ShellContext): void {
       await assertUserNameFree(m, name);
       const groupNames = opts.list('group');
       const groups = await findGroups(m, userGroupKind, groupNames.length > 0 ? groupNames : ['default']);
-      const u = await m.save(m.create(User, { name, email, comment, inviteToken: hashToken(token), inviteExpiresAt: expires, groups, roles: [] }));
+      const u = await insertRow(m, User, { name, email, comment, inviteToken: hashToken(token), inviteExpiresAt: expires, groups, roles: [] });
       await audit(m, ctx, { domain: 'user', action: 'invite', entity: name, args: { email, name, comment, groups: groups.map((g) => g.name) } });
       return u;
     });
@@ -67,7 +68,7 @@ export function registerUser(root: Command, ctx: ShellContext): void {
   defineRm(parent, ctx, {
     argName: 'USER', noun: 'users', domain: 'user', find: (m, ids) => findUsers(m, ids), label: (u) => u.name,
     remove: async (m, users) => {
-      await m.delete(User, users.map((u) => u.id));
+      await deleteRows(m, User, users.map((u) => u.id));
       await assertAdminRemains(m);
     },
   });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { userGroupKind } from '../../db/queries/groups.js';
+import { addUserToGroup, userGroupKind } from '../../db/queries/groups.js';
 import type { ShellContext } from '../context.js';
 import { registerGroupCommand, userGroupInspect } from './groups.js';
 
@@ -8,9 +8,6 @@ export function registerUserGroup(root: Command, ctx: ShellContext): void {
   registerGroupCommand(root, ctx, {
     command: 'usergroup', kind: userGroupKind, description: 'manages user groups', argName: 'USERGROUP',
     membersColumn: 'Users', toJson: userGroupInspect,
-    afterCreate: async (m, c, group) => {
-      await m.createQueryBuilder().insert().into('user_user_groups', ['user_id', 'user_group_id'])
-        .values({ user_id: c.who.user.id, user_group_id: group.id }).execute();
-    },
+    afterCreate: (m, c, group) => addUserToGroup(m, c.who.user.id, group.id),
   });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { userKeyJson } from '../../db/backup/go-json.js';
 import { UserKey } from '../../db/entities/index.js';
+import { deleteRows, insertRow } from '../../db/queries/common.js';
 import { assertKeyUnbound, findUserKeys, findUserKeysOrUsersKeys, listUserKeys } from '../../db/queries/user-keys.js';
 import { findUsers } from '../../db/queries/users.js';
 import { parsePublicKey } from '../../crypto/ssh-keys.js';
@@ -28,7 +29,7 @@ function defineCreate(parent: Command, ctx: ShellContext): void {
     const comment = checkComment(opts.string('comment') ?? info.comment);
     const key = await change(ctx, async (m) => {
       await assertKeyUnbound(m, info.fingerprint);
-      const k = await m.save(m.create(UserKey, { key: info.blob, fingerprint: info.fingerprint, authorizedKey: `${info.algo} ${info.blob}`, userId: user.id, comment }));
+      const k = await insertRow(m, UserKey, { key: info.blob, fingerprint: info.fingerprint, authorizedKey: `${info.algo} ${info.blob}`, userId: user.id, comment });
       await audit(m, ctx, { domain: 'userkey', action: 'create', entity: user.name, args: { fingerprint: info.fingerprint, comment } });
       return k;
     });
@@ -50,6 +51,6 @@ export function registerUserKey(root: Command, ctx: ShellContext): void {
   defineRm(parent, ctx, {
     argName: 'USERKEY', noun: 'user keys', domain: 'userkey', description: 'removes user keys (by id, or all keys of a user by name or email)',
     find: findUserKeysOrUsersKeys, label: (k) => `${k.id} (${k.fingerprint})`,
-    remove: async (m, keys) => { if (keys.length > 0) await m.delete(UserKey, keys.map((k) => k.id)); },
+    remove: (m, keys) => deleteRows(m, UserKey, keys.map((k) => k.id)),
   });
 }
