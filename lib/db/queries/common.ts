@@ -1,4 +1,4 @@
-import { In, type DeepPartial, type EntityManager, type EntityTarget, type FindOptionsRelations, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import { In, type DeepPartial, type EntityManager, type EntityTarget, type FindOptionsRelations, type FindOptionsSelect, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 
 /** Identifiers split into numeric ids and names (sshportal: all digits means an id). Pure. */
@@ -80,7 +80,7 @@ export async function findByIds<T extends ObjectLiteral & { id: number }>(
 
 /** Throws AlreadyExistsError-style conflicts early: whether another row already has `name`. */
 export async function nameTaken<T extends Named>(m: EntityManager, entity: EntityTarget<T>, name: string, exceptId?: number): Promise<boolean> {
-  const row = await m.findOne(entity, { where: { name } as FindOptionsWhere<T>, select: { id: true } as never });
+  const row = await m.findOne(entity, { where: { name } as FindOptionsWhere<T>, select: { id: true } as FindOptionsSelect<T> });
   return row !== null && row.id !== exceptId;
 }
 

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, FindOptionsOrder, FindOptionsRelations } from 'typeorm';
 import { AlreadyExistsError } from '../../errors.js';
 import { HostGroup, UserGroup } from '../entities/index.js';
 import { findNamed, nameTaken } from './common.js';
@@ -12,6 +12,8 @@ export interface GroupKind<T extends HostGroup | UserGroup> {
   members: { table: string; group: string };
   /** Join table with the ACLs and its group column. */
   acls: { table: string; group: string };
+  /** What `inspect` loads: members and ACLs. */
+  relations: FindOptionsRelations<T>;
 }
 
 /** The host group kind. */
@@ -19,6 +21,7 @@ export const hostGroupKind: GroupKind<HostGroup> = {
   entity: HostGroup, what: 'host group',
   members: { table: 'host_host_groups', group: 'host_group_id' },
   acls: { table: 'host_group_acls', group: 'host_group_id' },
+  relations: { hosts: true, acls: true },
 };
 
 /** The user group kind. */
@@ -26,6 +29,7 @@ export const userGroupKind: GroupKind<UserGroup> = {
   entity: UserGroup, what: 'user group',
   members: { table: 'user_user_groups', group: 'user_group_id' },
   acls: { table: 'user_group_acls', group: 'user_group_id' },
+  relations: { users: true, acls: true },
 };
 
 /** A group with the sizes `ls` shows. */
@@ -39,7 +43,7 @@ async function counts(m: EntityManager, table: string, column: string): Promise<
 
 /** Groups, newest first (only the newest with `latest`), with member and ACL counts; three queries. */
 export async function listGroups<T extends HostGroup | UserGroup>(m: EntityManager, kind: GroupKind<T>, latest: boolean): Promise<GroupWithCounts<T>[]> {
-  const rows = await m.getRepository(kind.entity).find({ order: { createdAt: 'DESC', id: 'DESC' } as never, take: latest ? 1 : undefined });
+  const rows = await m.getRepository(kind.entity).find({ order: { createdAt: 'DESC', id: 'DESC' } as FindOptionsOrder<T>, take: latest ? 1 : undefined });
   const members = await counts(m, kind.members.table, kind.members.group);
   const acls = await counts(m, kind.acls.table, kind.acls.group);
   return rows.map((g) => Object.assign(g, { memberCount: members.get(g.id) ?? 0, aclCount: acls.get(g.id) ?? 0 }));
@@ -47,8 +51,7 @@ export async function listGroups<T extends HostGroup | UserGroup>(m: EntityManag
 
 /** Finds groups by name or id; unknown ones throw NotFoundError. */
 export function findGroups<T extends HostGroup | UserGroup>(m: EntityManager, kind: GroupKind<T>, identifiers: readonly string[], withRelations = false): Promise<T[]> {
-  const relations = withRelations ? ({ acls: true, ...(kind.entity === HostGroup ? { hosts: true } : { users: true }) } as never) : undefined;
-  return findNamed(m, kind.entity, identifiers, kind.what, relations);
+  return findNamed(m, kind.entity, identifiers, kind.what, withRelations ? kind.relations : undefined);
 }
 
 /** Throws AlreadyExistsError when `name` is taken by another group of the kind. */
