@@ -78,6 +78,13 @@ describe('backup: parsing a Go sshportal backup', () => {
     expect(() => prepareBackup(parseBackup(other, now), prep)).to.throw(/hosts 'testtest': cannot decrypt/);
   });
 
+  it('reads event arguments as an object, as base64 of JSON, or as text', () => {
+    const { doc } = goBackup();
+    const event = (id: number, Args: unknown): Record<string, unknown> => ({ ID: id, Domain: 'host', Action: 'create', Entity: 'x', Args });
+    doc.events = [event(1, { a: 1 }), event(2, Buffer.from('{"b":2}').toString('base64')), event(3, 'plain words'), event(4, null)];
+    expect(parseBackup(doc, now).events?.map((e) => e.args)).to.deep.equal(['{"a":1}', '{"b":2}', 'plain words', null]);
+  });
+
   it('repairs dangling references with warnings instead of failing', () => {
     const { doc } = goBackup();
     (doc.hosts as Record<string, unknown>[])[0]!.SSHKeyID = 99;
