@@ -13,7 +13,7 @@ import { defineUserUpdate, inviteExpiry } from './user-update.js';
 
 /** The lines `user invite` prints: the login to use, shown once. */
 export function inviteMessage(id: number, token: string, expires: Date | null, port: number): string {
-  const portFlag = port === 22 ? '' : `-p ${port} `;
+  const portFlag = port === 22 || port === 0 ? '' : `-p ${port} `;
   return [
     `User ${id} created.`,
     `To associate this account with a key, use the following SSH user: 'invite:${token}'.`,
