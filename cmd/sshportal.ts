@@ -29,6 +29,7 @@ function buildProgram(): Command {
     .option('--db-conn <conn>', 'SQLite path or MySQL DSN [$SSHPORTAL_DATABASE_URL] (default "./sshportal.db")')
     .option('-D, --debug', 'debug logging [$SSHPORTAL_DEBUG]')
     .option('--aes-key <key>', 'encrypt secrets in the database with this key (16, 24 or 32 chars) [$SSHPORTAL_AES_KEY]')
+    .option('--aes-key-previous <key>', 'the key being replaced: re-encrypt every secret with --aes-key at start-up [$SSHPORTAL_AES_KEY_PREVIOUS]')
     .option('--logs-location <dir>', 'where session recordings go [$SSHPORTAL_LOGS_LOCATION] (default "./log")')
     .option('--idle-timeout <duration>', 'close connections idle for this long, e.g. 30m (default 0: never)')
     .option('--acl-check-cmd <path>', 'external ACL check program [$SSHPORTAL_ACL_CHECK_CMD]')
@@ -37,6 +38,11 @@ function buildProgram(): Command {
     .option('--invite-ttl <duration>', 'how long invite tokens stay valid [$SSHPORTAL_INVITE_TTL] (default "168h")')
     .option('--log-format <format>', 'text or json [$SSHPORTAL_LOG_FORMAT] (default "text")')
     .option('--node-name <name>', 'this node\'s name in a cluster [$SSHPORTAL_NODE_NAME] (default: hostname)')
+    .option('--login-grace-time <duration>', 'drop connections not authenticated within this time [$SSHPORTAL_LOGIN_GRACE_TIME] (default "2m")')
+    .option('--max-startups <n>', 'most concurrent unauthenticated connections; the oldest is dropped past it [$SSHPORTAL_MAX_STARTUPS] (default 256)')
+    .option('--max-auth-tries <n>', 'authentication attempts per connection [$SSHPORTAL_MAX_AUTH_TRIES] (default 10)')
+    .option('--max-auth-failures <n>', 'failed logins per address and minute before a cool-down [$SSHPORTAL_MAX_AUTH_FAILURES] (default 20)')
+    .option('--auth-cooldown <duration>', 'how long an address stays refused after too many failures [$SSHPORTAL_AUTH_COOLDOWN] (default "5m")')
     .action(async (flags: Record<string, unknown>) => {
       await runServer(flags, version);
     });

@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { ServerConfig } from './config/server-config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
+import { prepareSecrets } from './db/secrets.js';
 import type { Logger } from './log.js';
+import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
+import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
 /** What {@link App.start} needs. */
@@ -17,15 +19,6 @@ export interface AppOptions {
   now?: () => Date;
 }
 
-/** Whether ssh2's native crypto binding is loaded (without it AES-GCM is ~4× slower). */
-function nativeCryptoLoaded(): boolean {
-  try {
-    const mod: unknown = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js');
-    return typeof mod === 'object' && mod !== null && 'bindingAvailable' in mod && mod.bindingAvailable === true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The composition root: builds every service, starts them, and closes them in
@@ -36,9 +29,11 @@ export class App {
   readonly #listener: SshListener;
   readonly #relays: Set<RelayHandle>;
   readonly #log: Logger;
+  readonly #stopTimers: () => void;
   #closing: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void) {
+    this.#stopTimers = stopTimers;
     this.db = db;
     this.#listener = listener;
     this.#relays = relays;
@@ -49,9 +44,12 @@ export class App {
   static async start(opts: AppOptions): Promise<App> {
     const { config, log } = opts;
     const now = opts.now ?? (() => new Date());
-    if (!nativeCryptoLoaded()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
+    if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
     const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null);
     try {
+      const secrets = await prepareSecrets(db, config.aesKeyPrevious?.reveal() ?? null);
+      if (secrets.rotated) log.info('secrets re-encrypted with the new --aes-key', { fields: secrets.converted });
+      else if (secrets.converted > 0) log.info('secrets encrypted with --aes-key', { fields: secrets.converted });
       const boot = await bootstrap(db, { adminInviteToken: config.defaultAdminInviteToken?.reveal() ?? null });
       if (boot.adminInviteToken) {
         log.info(`'admin' user created, use the user 'invite:${boot.adminInviteToken}' to associate a public key with this account`);
@@ -59,13 +57,16 @@ export class App {
       mkdirSync(config.logsLocation, { recursive: true });
       const relays = new Set<RelayHandle>();
       const bastionDeps = { db, config, now, relays };
-      const listener = new SshListener(boot.hostPrivateKey, (conn, info) => handleConnection(conn, info, {
-        db, log, config, version: opts.version, now,
+      const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
+      const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
+      sweeper.unref();
+      const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
+        db, log, config, version: opts.version, now, throttle,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
-      }), log);
+      }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, throttle, now: () => now().getTime() }, log);
       const addr = await listener.listen(config.listen);
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, relays, log);
+      return new App(db, listener, relays, log, () => clearInterval(sweeper));
     } catch (err) {
       await db.close();
       throw err;
@@ -80,6 +81,7 @@ export class App {
   /** Stops listening, ends every connection, closes the database. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#stopTimers();
       const relays = [...this.#relays];
       for (const r of relays) r.close('the portal is shutting down');
       const listening = this.#listener.close();

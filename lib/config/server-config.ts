@@ -13,6 +13,8 @@ export interface ServerConfig {
   readonly db: DbConfig;
   readonly debug: boolean;
   readonly aesKey: Secret | null;
+  /** The key being replaced, during a key rotation. */
+  readonly aesKeyPrevious: Secret | null;
   readonly logsLocation: string;
   readonly idleTimeoutMs: number;
   readonly aclCheckCmd: string | null;
@@ -23,6 +25,16 @@ export interface ServerConfig {
   readonly logFormat: LogFormat;
   /** This node's name in a cluster (sessions show it). */
   readonly nodeName: string;
+  /** sshd's LoginGraceTime: unauthenticated connections are dropped after this long. */
+  readonly loginGraceMs: number;
+  /** Most concurrent unauthenticated connections; the oldest is dropped past it. */
+  readonly maxStartups: number;
+  /** Authentication attempts allowed per connection. */
+  readonly maxAuthTries: number;
+  /** Failed logins per address and minute before the address is refused. */
+  readonly maxAuthFailures: number;
+  /** How long a refused address stays refused. */
+  readonly authCooldownMs: number;
 }
 
 /** Raw flag values as commander gives them (undefined when not given). */
@@ -32,6 +44,7 @@ export interface ServerFlags {
   dbConn?: string;
   debug?: boolean;
   aesKey?: string;
+  aesKeyPrevious?: string;
   logsLocation?: string;
   idleTimeout?: string;
   aclCheckCmd?: string;
@@ -40,12 +53,22 @@ export interface ServerFlags {
   inviteTtl?: string;
   logFormat?: string;
   nodeName?: string;
+  loginGraceTime?: string;
+  maxStartups?: string;
+  maxAuthTries?: string;
+  maxAuthFailures?: string;
+  authCooldown?: string;
 }
 
 /** Environment variables the server reads. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+const count = (v: string, flag: string, min: number): number => {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new ConfigError(`invalid ${flag} '${v}': expected a whole number of at least ${min}`);
+  return Number(v);
+};
 
 const loginName = (v: string, flag: string): string => {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(v)) throw new ConfigError(`invalid ${flag} '${v}': use letters, digits, '.', '_' or '-'`);
@@ -73,6 +96,9 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
   if (aes !== undefined && aes !== '' && ![16, 24, 32].includes(Buffer.byteLength(aes))) {
     throw new ConfigError('invalid --aes-key: must be 16, 24 or 32 characters long');
   }
+  const previous = flags.aesKeyPrevious ?? env.SSHPORTAL_AES_KEY_PREVIOUS;
+  if (previous && ![16, 24, 32].includes(Buffer.byteLength(previous))) throw new ConfigError('invalid --aes-key-previous: must be 16, 24 or 32 characters long');
+  if (previous && !aes) throw new ConfigError('--aes-key-previous needs the new --aes-key');
   const token = env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN;
   const logFormat = flags.logFormat ?? env.SSHPORTAL_LOG_FORMAT ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`invalid --log-format '${logFormat}': expected text or json`);
@@ -82,6 +108,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     db,
     debug: flags.debug === true || truthy(env.SSHPORTAL_DEBUG),
     aesKey: aes ? new Secret(aes) : null,
+    aesKeyPrevious: previous ? new Secret(previous) : null,
     logsLocation: flags.logsLocation ?? env.SSHPORTAL_LOGS_LOCATION ?? './log',
     idleTimeoutMs: parseDuration(flags.idleTimeout ?? env.SSHPORTAL_IDLE_TIMEOUT ?? '0', '--idle-timeout'),
     aclCheckCmd: aclCmd ? aclCmd : null,
@@ -91,6 +118,11 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     inviteTtlMs: parseDuration(flags.inviteTtl ?? env.SSHPORTAL_INVITE_TTL ?? '168h', '--invite-ttl'),
     logFormat,
     nodeName: flags.nodeName ?? env.SSHPORTAL_NODE_NAME ?? hostname,
+    loginGraceMs: parseDuration(flags.loginGraceTime ?? env.SSHPORTAL_LOGIN_GRACE_TIME ?? '2m', '--login-grace-time'),
+    maxStartups: count(flags.maxStartups ?? env.SSHPORTAL_MAX_STARTUPS ?? '256', '--max-startups', 1),
+    maxAuthTries: count(flags.maxAuthTries ?? env.SSHPORTAL_MAX_AUTH_TRIES ?? '10', '--max-auth-tries', 1),
+    maxAuthFailures: count(flags.maxAuthFailures ?? env.SSHPORTAL_MAX_AUTH_FAILURES ?? '20', '--max-auth-failures', 1),
+    authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
   };
   if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
   return Object.freeze(config);

@@ -21,7 +21,11 @@ export function createDataSource(db: DbConfig, mariadb = true): DataSource {
       migrationsRun: false,
       logging: false,
       timeout: 10_000,
-      prepareDatabase: (conn: { pragma(s: string): unknown }) => { conn.pragma('journal_mode = WAL'); },
+      prepareDatabase: (conn: { pragma(s: string): unknown }) => {
+        conn.pragma('journal_mode = WAL');
+        // Deleted and overwritten content is zeroed: no clear secret lingers in free pages.
+        conn.pragma('secure_delete = ON');
+      },
     });
   }
   return new DataSource({

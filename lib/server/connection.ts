@@ -8,6 +8,8 @@ import type { Logger } from '../log.js';
 import { classifyLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
+import type { AuthThrottle } from './guard.js';
+import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
 import { serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
 
@@ -18,6 +20,8 @@ export interface ConnectionDeps {
   config: ServerConfig;
   version: string;
   now: () => Date;
+  /** Per-address failure throttle shared by every connection of this node. */
+  throttle: AuthThrottle;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): void;
 }
@@ -28,9 +32,6 @@ export interface ConnectionContext {
   remoteAddr: string;
   log: Logger;
 }
-
-/** How long an unauthenticated connection may stay (sshd's LoginGraceTime). */
-const loginGraceMs = 120_000;
 
 async function inviteSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'invite' }>, ctx: ConnectionContext, s: TerminalSession): Promise<number> {
   const user = await redeemInvite(deps.db, who.token, who.key, who.authorizedKey, ctx.remoteAddr, deps.now());
@@ -77,44 +78,57 @@ function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: 
 }
 
 /**
- * Owns one client connection from TCP accept to close: authentication,
- * login classification and the hand-off to the right service.
+ * Owns one client connection from TCP accept to close: pre-auth limits,
+ * authentication, login classification and the hand-off to the right service.
  * Returns a function that closes the connection.
  */
-export function handleConnection(conn: Connection, info: ClientInfo, deps: ConnectionDeps): () => void {
+export function handleConnection(conn: Connection, info: ClientInfo, control: SocketControl, deps: ConnectionDeps): void {
   const remoteAddr = `${info.ip}:${info.port}`;
   const id = randomBytes(4).toString('hex');
   const ctx: ConnectionContext = { id, remoteAddr, log: deps.log.child({ conn: id, remote: remoteAddr }) };
+  const { throttle } = deps;
   let state: AuthState | null = null;
-  const grace = setTimeout(() => { ctx.log.info('login grace time exceeded'); conn.end(); }, loginGraceMs);
-  grace.unref();
-  const authDeps = {
-    db: deps.db, log: ctx.log, now: deps.now,
-    onFailure: (reason: string, fingerprint: string | null) => {
-      ctx.log.info('authentication refused', { user: username, reason, fingerprint });
-      void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
-        args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
-    },
-  };
+  let attempts = 0;
   let rawUser: string | null = null;
   /** The login name as logs show it: an invite token is a secret. */
   let username = '';
+  const failed = (reason: string, fingerprint: string | null): void => {
+    ctx.log.info('authentication refused', { user: username, reason, fingerprint });
+    if (throttle.fail(info.ip, deps.now().getTime())) {
+      ctx.log.warn('address in authentication cool-down', { address: info.ip, cooldownMs: deps.config.authCooldownMs });
+    }
+    void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
+      args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
+  };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, onFailure: failed };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;
       state = { login: classifyLogin(rawUser, deps.config), identity: null, refusals: [] };
       username = state.login.kind === 'invite' ? 'invite:[redacted]' : rawUser;
     }
-    authenticate(authCtx, state, authDeps).catch((err: unknown) => {
-      ctx.log.error('authentication failed', { err });
-      authCtx.reject();
-    });
+    if (authCtx.method !== 'none' && ++attempts > deps.config.maxAuthTries) {
+      ctx.log.info('too many authentication attempts', { user: username, max: deps.config.maxAuthTries });
+      return void control.drop();
+    }
+    const current = state;
+    const run = (): void => {
+      authenticate(authCtx, current, authDeps).catch((err: unknown) => {
+        ctx.log.error('authentication failed', { err });
+        authCtx.reject();
+      });
+    };
+    const v = throttle.verdict(info.ip, deps.now().getTime());
+    if (v.kind === 'throttle' && authCtx.method !== 'none') setTimeout(run, v.delayMs).unref();
+    else run();
   });
   conn.on('ready', () => {
-    clearTimeout(grace);
+    control.authenticated();
     if (state) onReady(conn, state, deps, ctx);
   });
   conn.on('error', (err) => ctx.log.debug('connection error', { err }));
-  conn.on('close', () => clearTimeout(grace));
-  return () => conn.end();
+  conn.on('close', () => {
+    // A connection that tried and never got in is one failed login for its address.
+    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck') failed(state.refusals.at(-1) ?? 'no accepted key', null);
+  });
 }

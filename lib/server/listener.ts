@@ -1,21 +1,53 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
+import { PendingConnections, type AuthThrottle } from './guard.js';
 
-/** Called for each new client connection; returns the function that closes it. */
-export type ConnectionHandler = (conn: Connection, info: ssh2.ClientInfo) => () => void;
+/** What the listener tells a connection handler about its socket. */
+export interface SocketControl {
+  /** The connection authenticated: it leaves the pre-auth limits. */
+  authenticated(): void;
+  /** Ends the connection for sure: DISCONNECT, then the socket is destroyed after a short linger. */
+  drop(): void;
+}
 
-/** The SSH listener: owns the ssh2 server and every live client connection. */
+/** Called for each client that sent its SSH identification. */
+export type ConnectionHandler = (conn: Connection, info: ssh2.ClientInfo, control: SocketControl) => void;
+
+/** Pre-auth limits enforced on raw sockets, before SSH even starts. */
+export interface ListenerLimits {
+  loginGraceMs: number;
+  maxStartups: number;
+  throttle: AuthThrottle;
+  now: () => number;
+}
+
+/** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
+const lingerMs = 1_000;
+
+interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection }
+
+/**
+ * The SSH listener: owns the TCP server, every client socket and the ssh2
+ * server they are handed to. Sockets are accepted here (not by ssh2) so that
+ * the login grace time and the cap on unauthenticated connections also apply
+ * to peers that never send a byte.
+ */
 export class SshListener {
-  readonly #server: ssh2.Server;
-  readonly #closers = new Set<() => void>();
+  readonly #ssh: ssh2.Server;
+  readonly #tcp: Server;
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #pending: PendingConnections<string>;
   readonly #log: Logger;
+  readonly #limits: ListenerLimits;
 
-  constructor(hostKey: string, handler: ConnectionHandler, log: Logger, ident = 'sshportal') {
+  constructor(hostKey: string, handler: ConnectionHandler, limits: ListenerLimits, log: Logger, ident = 'sshportal') {
     this.#log = log;
-    this.#server = new ssh2.Server({
+    this.#limits = limits;
+    this.#pending = new PendingConnections(limits.maxStartups);
+    this.#ssh = new ssh2.Server({
       hostKeys: [hostKey],
       ident,
       // aes-gcm first is faster with the native binding; chacha20 stays available.
@@ -23,38 +55,84 @@ export class SshListener {
         cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
       },
     }, (conn, info) => {
-      const close = handler(conn, info);
-      this.#closers.add(close);
-      conn.on('close', () => this.#closers.delete(close));
+      const key = `${info.ip}:${info.port}`;
+      const t = this.#tracked.get(key);
+      if (!t) return void conn.end();
+      t.conn = conn;
       // Garbage on the port must never take the server down.
       conn.on('error', () => undefined);
+      handler(conn, info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
     });
-    this.#server.on('error', (err: Error) => this.#log.warn('listener error', { err }));
+    this.#ssh.on('error', (err: Error) => this.#log.debug('ssh error', { err }));
+    this.#tcp = createServer((socket) => this.#accept(socket));
+    this.#tcp.on('error', (err: Error) => this.#log.warn('listener error', { err }));
+  }
+
+  #accept(socket: Socket): void {
+    const ip = socket.remoteAddress ?? '';
+    const key = `${ip}:${socket.remotePort ?? 0}`;
+    socket.on('error', () => undefined);
+    const verdict = this.#limits.throttle.verdict(ip, this.#limits.now());
+    if (verdict.kind === 'refuse') {
+      this.#log.info('connection refused: address in authentication cool-down', { remote: key });
+      return void socket.destroy();
+    }
+    socket.setNoDelay(true);
+    const grace = setTimeout(() => {
+      this.#log.info('login grace time exceeded', { remote: key });
+      this.#drop(key);
+    }, this.#limits.loginGraceMs);
+    grace.unref();
+    this.#tracked.set(key, { socket, grace });
+    socket.once('close', () => {
+      clearTimeout(grace);
+      this.#tracked.delete(key);
+      this.#pending.remove(key);
+    });
+    for (const old of this.#pending.add(key)) {
+      this.#log.info('dropping the oldest unauthenticated connection', { remote: old, max: this.#limits.maxStartups });
+      this.#drop(old);
+    }
+    this.#ssh.injectSocket(socket);
+  }
+
+  #authenticated(key: string): void {
+    const t = this.#tracked.get(key);
+    if (t) clearTimeout(t.grace);
+    this.#pending.remove(key);
+  }
+
+  #drop(key: string): void {
+    const t = this.#tracked.get(key);
+    if (!t) return;
+    this.#pending.remove(key);
+    if (t.conn) t.conn.end();
+    else t.socket.end();
+    setTimeout(() => t.socket.destroy(), lingerMs).unref();
   }
 
   /** Starts listening; resolves with the bound address. */
   listen(addr: ListenAddress): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
-      this.#server.once('error', onError);
-      this.#server.listen(addr.port, addr.host, () => {
-        this.#server.off('error', onError);
-        resolve(this.#server.address() as AddressInfo);
+      this.#tcp.once('error', onError);
+      this.#tcp.listen(addr.port, addr.host, () => {
+        this.#tcp.off('error', onError);
+        resolve(this.#tcp.address() as AddressInfo);
       });
     });
   }
 
   /** The bound address. */
   address(): AddressInfo {
-    return this.#server.address() as AddressInfo;
+    return this.#tcp.address() as AddressInfo;
   }
 
   /** Stops listening and ends every client connection. */
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      for (const close of this.#closers) close();
-      this.#closers.clear();
+      this.#tcp.close(() => resolve());
+      for (const key of [...this.#tracked.keys()]) this.#drop(key);
     });
   }
 }

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { connect, type Socket } from 'node:net';
+import { drivers, startPortal, type Portal } from '../../support/portal.js';
+import { Event } from '../../../lib/db/entities/index.js';
+
+function openIdle(port: number, n: number): Promise<Socket[]> {
+  return Promise.all(Array.from({ length: n }, () => new Promise<Socket>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  })));
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = Date.now();
+  const r = await fn();
+  return [r, Date.now() - t];
+}
+
+for (const driver of drivers) {
+  describe(`security on ${driver}: pre-auth limits and brute force`, function () {
+    let portal: Portal;
+    before(async function () {
+      portal = await startPortal(this, { driver, flags: { maxAuthFailures: '3', authCooldown: '10m', loginGraceTime: '3s', maxStartups: '200' } });
+    });
+    after(async () => { await portal?.close(); });
+
+    it('150 idle half-open connections do not delay a real login by more than a second', async () => {
+      const [, baseline] = await timed(() => portal.ssh(['version']));
+      const idle = await openIdle(portal.port, 150);
+      try {
+        const [r, loaded] = await timed(() => portal.ssh(['version']));
+        expect(r.code).to.equal(0);
+        expect(loaded - baseline).to.be.below(1000);
+      } finally {
+        for (const s of idle) s.destroy();
+      }
+    });
+
+    it('drops connections that do not authenticate within the login grace time', async () => {
+      const [s] = await openIdle(portal.port, 1);
+      const closedAfter = await new Promise<number>((resolve) => {
+        const t = Date.now();
+        s.on('close', () => resolve(Date.now() - t));
+        s.resume();
+      });
+      expect(closedAfter).to.be.within(2_000, 6_000);
+    });
+
+    it('records failed logins and refuses an address after too many, without locking out others', async () => {
+      const stranger = portal.newKey('brute');
+      for (let i = 0; i < 3; i++) {
+        const r = await portal.ssh(['version'], { key: stranger, extra: ['-o', 'BindAddress=127.0.0.2'] });
+        expect(r.code).to.equal(255);
+      }
+      const failures = await waitFor(async () => {
+        const rows = await portal.app.db.manager.find(Event, { where: { domain: 'auth', action: 'failure' } });
+        return rows.length >= 3 ? rows : null;
+      });
+      expect(failures[0].args).to.include('127.0.0.2').and.include('SHA256:');
+      // The admin's valid key from the banned address is refused now …
+      const banned = await portal.ssh(['version'], { extra: ['-o', 'BindAddress=127.0.0.2'] });
+      expect(banned.code).to.equal(255);
+      expect(portal.logs.some((l) => l.includes('address in authentication cool-down'))).to.equal(true);
+      // … while another address still gets in.
+      const other = await portal.ssh(['version'], { extra: ['-o', 'BindAddress=127.0.0.3'] });
+      expect([other.code, other.stdout]).to.deep.equal([0, 'test\n']);
+    });
+  });
+}
+
+async function waitFor<T>(get: () => Promise<T | null>, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (v !== null) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
