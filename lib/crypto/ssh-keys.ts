@@ -46,8 +46,7 @@ export function checkKeySpec(type: string, length: number | undefined): { type: 
   return { type, length: len };
 }
 
-/** Generates a key pair with OpenSSH formats. */
-export function generateKeyPair(type: KeyType, length: number, comment = ''): KeyPair {
+function generateOnce(type: KeyType, length: number, comment: string): KeyPair {
   const pair = type === 'ed25519'
     ? utils.generateKeyPairSync('ed25519', { comment })
     : type === 'rsa'
@@ -55,6 +54,21 @@ export function generateKeyPair(type: KeyType, length: number, comment = ''): Ke
       : utils.generateKeyPairSync('ecdsa', { bits: length as 256 | 384 | 521, comment });
   const pub = parsePublicKey(pair.public);
   return { type, length, privateKey: pair.private, publicKey: pair.public.trim(), fingerprint: pub.fingerprint };
+}
+
+/**
+ * Generates a key pair with OpenSSH formats. ssh2's ed25519 generation drops a
+ * leading zero byte about once in 200 keys, leaving a key that does not parse:
+ * such a pair is thrown away and generated again.
+ */
+export function generateKeyPair(type: KeyType, length: number, comment = ''): KeyPair {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return generateOnce(type, length, comment);
+    } catch (err) {
+      if (attempt >= 8) throw err;
+    }
+  }
 }
 
 /** Parses an authorized_keys line (or a bare `type base64`). */

@@ -2,7 +2,7 @@ import { isEncrypted, type FieldCipher } from '../../crypto/field-cipher.js';
 import { authorizedKeyOf, fingerprintOf, parsePrivateKey, parsePublicKey } from '../../crypto/ssh-keys.js';
 import { hashToken, isTokenHash } from '../../crypto/tokens.js';
 import { AppError } from '../../errors.js';
-import { parseHostUrl } from '../../shell/parse/host-url.js';
+import { parseHostUrl } from '../../routing/host-url.js';
 import { invalid } from './narrow.js';
 import type { BackupPlan, HostRow, KeyRow, UserKeyRow, UserRow } from './plan.js';
 

@@ -8,7 +8,7 @@ import { relink, saveRow } from '../../db/queries/common.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Options } from '../action.js';
 import type { ShellContext } from '../context.js';
-import { parseHostUrl } from '../parse/host-url.js';
+import { parseHostUrl } from '../../routing/host-url.js';
 import { checkComment, checkName, parseLogging } from '../parse/values.js';
 import { act, audit, change, collect, withIds } from './common.js';
 

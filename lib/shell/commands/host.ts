@@ -9,7 +9,7 @@ import { assertHostNameFree, findHosts, listHosts, removeHosts, type HostListRow
 import { findClientKey } from '../../db/queries/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
-import { defaultHostName, parseHostUrl } from '../parse/host-url.js';
+import { defaultHostName, parseHostUrl } from '../../routing/host-url.js';
 import { checkComment, checkName, parseLogging } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
 import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';

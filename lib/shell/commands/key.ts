@@ -17,20 +17,6 @@ function parseLength(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-/**
- * Generates a key pair, retrying when the generated public key does not parse:
- * ssh2's ed25519 generation sometimes (about 1 in 200) drops a leading zero byte.
- */
-function generateChecked(type: KeyPair['type'], length: number, comment: string): KeyPair {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return generateKeyPair(type, length, comment);
-    } catch (err) {
-      if (attempt >= 8) throw err;
-    }
-  }
-}
-
 async function saveKey(ctx: ShellContext, pair: KeyPair, name: string, comment: string, action: string): Promise<SshKey> {
   return change(ctx, async (m) => {
     await assertKeyNameFree(m, name);
@@ -53,7 +39,7 @@ function defineCreate(parent: Command, ctx: ShellContext): void {
     const name = checkName(opts.string('name') ?? randomName(), 'key');
     const comment = checkComment(opts.string('comment') ?? '');
     const spec = checkKeySpec(opts.string('type') ?? 'ed25519', parseLength(opts.string('length')));
-    const pair = generateChecked(spec.type, spec.length, comment || name);
+    const pair = generateKeyPair(spec.type, spec.length, comment || name);
     ctx.out(`${(await saveKey(ctx, pair, name, comment, 'create')).id}\n`);
   });
 }

@@ -11,6 +11,8 @@ function sessionRow(s: SessionListRow, now: Date): string[] {
   return [
     String(s.id), s.userName, s.hostName, s.status, humanizeTime(s.createdAt, now),
     span === 'now' ? '1 second' : span, ellipsize(s.errMsg ?? '', 30), s.comment,
+    // Which cluster node holds (or held) the session.
+    s.node,
   ];
 }
 
@@ -22,7 +24,7 @@ export function registerSession(root: Command, ctx: ShellContext): void {
   act(ls, ctx, ['admin'], async (inv) => {
     const rows = await listSessions(ctx.deps.db.manager, inv.opts.flag('latest'), inv.opts.flag('active'));
     printList(ctx, inv, rows, {
-      columns: ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment'], noun: 'sessions', row: sessionRow,
+      columns: ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment', 'Node'], noun: 'sessions', row: sessionRow,
     });
   });
 }

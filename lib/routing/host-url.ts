@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** A target address as `host create`/`host update --url` accept it. */
 export interface HostUrl {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { defaultHostName, parseHostUrl, parsePort } from '../../../lib/shell/parse/host-url.js';
+import { defaultHostName, parseHostUrl, parsePort } from '../../../lib/routing/host-url.js';
 
 describe('shell: parseHostUrl', () => {
   const cases: { input: string; user: string; password: string | null; host: string; port: number; addr: string; url: string }[] = [
