@@ -45,8 +45,7 @@ export async function openShell(ctx: Mocha.Context, driver: (typeof drivers)[num
   const flags = { dbDriver: testDb.flags.driver, dbConn: testDb.flags.conn };
   const config: ServerConfig = resolveServerConfig(flags, {});
   const db = await openDatabase(testDb.config, aesKey);
-  // lib/crypto's ed25519 generation fails about once in 200 keys (reported); bootstrap is atomic, so retry.
-  const boot = await bootstrap(db, { adminInviteToken: null }).catch(() => bootstrap(db, { adminInviteToken: null })).catch(() => bootstrap(db, { adminInviteToken: null }));
+  const boot = await bootstrap(db, { adminInviteToken: null });
   const deps: ShellDeps = { db, log: silentLogger, config, version: '1.2.3-test' };
   const identity = async (name: string): Promise<ShellIdentity> => {
     const user = await db.manager.findOneOrFail(User, { where: { name }, relations: { roles: true, groups: true } });
