@@ -41,7 +41,7 @@ async function addSessions(f: ShellFixture): Promise<void> {
 }
 
 const history: ShellCase[] = [
-  { cmd: 'session ls', out: [/^ID +USER +HOST +STATUS +START +DURATION +ERROR +COMMENT\n/, /2 +admin +web1 +active +(?:now|\d+ seconds? ago) +\d+ seconds? +live/, /1 +admin +web1 +closed +(?:now|\d+ seconds? ago) +\d+ seconds? +connection refused by the t\.\.\./, /Total: 2 sessions\./] },
+  { cmd: 'session ls', out: [/^ID +USER +HOST +STATUS +START +DURATION +ERROR +COMMENT +NODE\n/, /2 +admin +web1 +active +(?:now|\d+ seconds? ago) +\d+ seconds? +live +n1\n/, /1 +admin +web1 +closed +(?:now|\d+ seconds? ago) +\d+ seconds? +connection refused by the t\.\.\./, /Total: 2 sessions\./] },
   { cmd: 'session ls --active', out: [/2 +admin +web1 +active/, /Total: 1 sessions\./] },
   { cmd: 'session ls -q', out: /^2\n1\n$/ },
   { cmd: 'session ls -l', out: /Total: 1 sessions\./ },
