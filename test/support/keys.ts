@@ -3,9 +3,7 @@
  * (private key chmod 600), in OpenSSH format that both OpenSSH and ssh2 read.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, readFileSync } from 'node:fs';
 
 /** A generated key pair. */
 export interface TestKey {
@@ -24,17 +22,7 @@ export function generateKey(path: string, comment = 'sshportal-test'): TestKey {
   return { path, privateKey: readFileSync(path, 'utf8'), publicKey: readFileSync(`${path}.pub`, 'utf8').trim() };
 }
 
-/** A temp directory with a cleanup function. */
-export interface TempDir {
-  path: string;
-  remove(): void;
-}
-
-/** Creates a private temp directory. */
-export function tempDir(prefix = 'sshportal-test-'): TempDir {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
+export { tempDir, type TempDir } from './tmp.js';
 
 /** The `type base64` part of a public key line. */
 export function keyTypeAndData(publicKey: string): string {

@@ -1,18 +1,7 @@
 import { expect } from 'chai';
+import { prng } from '../../support/prng.js';
 import { drivers } from '../../support/databases.js';
 import { openShell, type ShellFixture } from './harness.js';
-
-/** mulberry32: a seeded PRNG so a failing line can be replayed with FUZZ_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const words = ['acl', 'config', 'event', 'host', 'hostgroup', 'key', 'session', 'user', 'usergroup', 'userkey', 'info', 'version', 'help',
   'create', 'inspect', 'ls', 'rm', 'update', 'backup', 'restore', 'invite', 'setup', 'show', 'import',

@@ -1,18 +1,7 @@
 import { expect } from 'chai';
+import { prng } from '../../support/prng.js';
 import { connect } from 'node:net';
 import { startPortal, type Portal } from '../../support/portal.js';
-
-/** A small seeded PRNG (mulberry32) so every failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
