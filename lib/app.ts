@@ -4,6 +4,7 @@ import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
 import type { Logger } from './log.js';
+import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
 import { startBastion } from './server/bastion.js';
@@ -30,9 +31,11 @@ export class App {
   readonly #relays: Set<RelayHandle>;
   readonly #log: Logger;
   readonly #stopTimers: () => void;
+  readonly #metricsServer: MetricsServer | null;
   #closing: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null) {
+    this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
     this.db = db;
     this.#listener = listener;
@@ -46,6 +49,7 @@ export class App {
     const now = opts.now ?? (() => new Date());
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
     const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null);
+    let metricsServer: MetricsServer | null = null;
     try {
       const secrets = await prepareSecrets(db, config.aesKeyPrevious?.reveal() ?? null);
       if (secrets.rotated) log.info('secrets re-encrypted with the new --aes-key', { fields: secrets.converted });
@@ -56,21 +60,35 @@ export class App {
       }
       mkdirSync(config.logsLocation, { recursive: true });
       const relays = new Set<RelayHandle>();
-      const bastionDeps = { db, config, now, relays };
+      let metrics: Metrics = noopMetrics;
+      if (config.metricsListen) {
+        const prom = createPromMetrics({ node: config.nodeName });
+        metrics = prom.metrics;
+        metricsServer = new MetricsServer(prom.registry, log);
+        const m = await metricsServer.listen(config.metricsListen);
+        log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
+      }
+      const bastionDeps = { db, config, now, relays, metrics };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle,
+        db, log, config, version: opts.version, now, throttle, metrics,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, throttle, now: () => now().getTime() }, log);
       const addr = await listener.listen(config.listen);
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, relays, log, () => clearInterval(sweeper));
+      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer);
     } catch (err) {
+      await metricsServer?.close();
       await db.close();
       throw err;
     }
+  }
+
+  /** The bound port of the `/metrics` endpoint, or null without `--metrics-address`. */
+  get metricsPort(): number | null {
+    return this.#metricsServer?.address().port ?? null;
   }
 
   /** The bound TCP port. */
@@ -88,6 +106,7 @@ export class App {
       // Relays flush their recordings and close their session rows before the database goes.
       await Promise.race([Promise.all(relays.map((r) => r.closed)), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await listening;
+      await this.#metricsServer?.close();
       await this.db.close();
       this.#log.info('sshportal stopped');
     })();

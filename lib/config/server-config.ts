@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly maxAuthFailures: number;
   /** How long a refused address stays refused. */
   readonly authCooldownMs: number;
+  /** Where the Prometheus `/metrics` endpoint listens; null = no endpoint. */
+  readonly metricsListen: ListenAddress | null;
 }
 
 /** Raw flag values as commander gives them (undefined when not given). */
@@ -58,6 +60,7 @@ export interface ServerFlags {
   maxAuthTries?: string;
   maxAuthFailures?: string;
   authCooldown?: string;
+  metricsAddress?: string;
 }
 
 /** Environment variables the server reads. */
@@ -103,6 +106,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
   const logFormat = flags.logFormat ?? env.SSHPORTAL_LOG_FORMAT ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`invalid --log-format '${logFormat}': expected text or json`);
   const aclCmd = flags.aclCheckCmd ?? env.SSHPORTAL_ACL_CHECK_CMD;
+  const metricsAddr = flags.metricsAddress ?? env.SSHPORTAL_METRICS_ADDRESS;
   const config: ServerConfig = {
     listen: parseListenAddress(flags.bindAddress ?? env.SSHPORTAL_BIND ?? ':2222', '--bind-address'),
     db,
@@ -123,6 +127,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     maxAuthTries: count(flags.maxAuthTries ?? env.SSHPORTAL_MAX_AUTH_TRIES ?? '10', '--max-auth-tries', 1),
     maxAuthFailures: count(flags.maxAuthFailures ?? env.SSHPORTAL_MAX_AUTH_FAILURES ?? '20', '--max-auth-failures', 1),
     authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
+    metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
   };
   if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
   return Object.freeze(config);

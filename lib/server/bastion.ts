@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
 import { HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
+import type { Metrics } from '../metrics/index.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
 import { splitAddr } from '../routing/hosts.js';
@@ -20,6 +21,8 @@ export interface BastionDeps {
   now: () => Date;
   /** Live relays, so shutdown can end them. */
   relays: Set<RelayHandle>;
+  /** Sessions, ACL denials, bytes and dial latency. */
+  metrics: Metrics;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
@@ -63,6 +66,7 @@ async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
 }
 
 function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, sessionId: number, e: RelayEvent): void {
+  if (e.type === 'upstream-connected') deps.metrics.upstreamDial(e.durationMs);
   switch (e.type) {
     case 'forward-closed':
     case 'forward-refused':
@@ -97,12 +101,14 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   }, deps.config.aclCheckCmd);
   if (decision.action !== 'allow') {
     ctx.log.info('access denied', { user: who.user.name, host: host.name, reason: decision.reason });
+    deps.metrics.aclDenied();
     await deny(decision.reason, host.name);
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
   const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
+  deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
   const mode = recordingModes.find((x) => x === host.logging) ?? 'everything';
   return {
@@ -110,6 +116,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     recording: { mode, dir: deps.config.logsLocation, baseName: `session-${session.id}`, user: who.user.name, host: host.name },
     onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, e),
     async onClose(summary) {
+      deps.metrics.sessionClosed();
       await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
       await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
@@ -128,5 +135,9 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
     prepare: () => prepare(deps, who, target, ctx),
   });
   deps.relays.add(relay);
-  void relay.closed.then(() => deps.relays.delete(relay));
+  deps.metrics.relayStarted(relay);
+  void relay.closed.then(() => {
+    deps.relays.delete(relay);
+    deps.metrics.relayEnded(relay);
+  });
 }

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { redeemInvite } from '../db/identity.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/index.js';
 import { classifyLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
@@ -22,6 +23,8 @@ export interface ConnectionDeps {
   now: () => Date;
   /** Per-address failure throttle shared by every connection of this node. */
   throttle: AuthThrottle;
+  /** Counters of connections and refused logins. */
+  metrics: Metrics;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): void;
 }
@@ -94,6 +97,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   let username = '';
   const failed = (reason: string, fingerprint: string | null): void => {
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
+    deps.metrics.authFailure();
     if (throttle.fail(info.ip, deps.now().getTime())) {
       ctx.log.warn('address in authentication cool-down', { address: info.ip, cooldownMs: deps.config.authCooldownMs });
     }
@@ -104,7 +108,10 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;
-      state = { login: classifyLogin(rawUser, deps.config), identity: null, refusals: [] };
+      const login = classifyLogin(rawUser, deps.config);
+      // Counted once, by the first login name the client offers.
+      if (!state) deps.metrics.connection(login.kind);
+      state = { login, identity: null, refusals: [] };
       username = state.login.kind === 'invite' ? 'invite:[redacted]' : rawUser;
     }
     if (authCtx.method !== 'none' && ++attempts > deps.config.maxAuthTries) {
@@ -128,6 +135,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   });
   conn.on('error', (err) => ctx.log.debug('connection error', { err }));
   conn.on('close', () => {
+    if (!state) deps.metrics.connection('none');
     // A connection that tried and never got in is one failed login for its address.
     if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck') failed(state.refusals.at(-1) ?? 'no accepted key', null);
   });
