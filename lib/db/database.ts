@@ -16,10 +16,22 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Errors a driver raises when the server cannot be reached. */
-function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ENOTFOUND|EHOSTUNREACH)$/.test(code);
+/**
+ * Errors a driver raises when the server cannot be reached or went away
+ * (typeorm's QueryFailedError copies the driver's `code` and `fatal`).
+ */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; fatal?: unknown } | null;
+  if (e?.fatal === true) return true;
+  const code = e?.code;
+  return typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/.test(code);
+}
+
+/** Turns a "database unreachable" driver error into {@link DatabaseUnavailableError}; other values pass through. */
+export function asDatabaseError(err: unknown): unknown {
+  if (err instanceof DatabaseUnavailableError || !isConnectionError(err)) return err;
+  return new DatabaseUnavailableError({ cause: err });
 }
 
 /**

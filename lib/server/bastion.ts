@@ -3,7 +3,7 @@ import { decideAccess } from '../acl/decide.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
 import { closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey } from '../db/access.js';
-import type { Database } from '../db/database.js';
+import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
 import { HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
@@ -132,7 +132,7 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   const relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
-    prepare: () => prepare(deps, who, target, ctx),
+    prepare: () => prepare(deps, who, target, ctx).catch((err: unknown) => { throw asDatabaseError(err); }),
   });
   deps.relays.add(relay);
   deps.metrics.relayStarted(relay);

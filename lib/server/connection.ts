@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, ClientInfo } from 'ssh2';
 import type { ServerConfig } from '../config/server-config.js';
-import type { Database } from '../db/database.js';
+import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { redeemInvite } from '../db/identity.js';
+import { DatabaseUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
 import { classifyLogin } from '../routing/login.js';
@@ -95,6 +96,8 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   let rawUser: string | null = null;
   /** The login name as logs show it: an invite token is a secret. */
   let username = '';
+  /** Set when authentication could not reach the database: not the client's fault. */
+  let dbUnavailable = false;
   const failed = (reason: string, fingerprint: string | null): void => {
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
     deps.metrics.authFailure();
@@ -120,7 +123,16 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     }
     const current = state;
     const run = (): void => {
-      authenticate(authCtx, current, authDeps).catch((err: unknown) => {
+      authenticate(authCtx, current, authDeps).catch((raw: unknown) => {
+        const err = asDatabaseError(raw);
+        if (err instanceof DatabaseUnavailableError) {
+          // Shown to the client through keyboard-interactive, like any refusal.
+          current.refusals.push(err.message);
+          dbUnavailable = true;
+          ctx.log.warn('authentication impossible: database unavailable', { err: raw });
+          // Keep keyboard-interactive open: it is how the client gets to read the reason.
+          return authCtx.reject(['publickey', 'keyboard-interactive']);
+        }
         ctx.log.error('authentication failed', { err });
         authCtx.reject();
       });
@@ -137,6 +149,6 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   conn.on('close', () => {
     if (!state) deps.metrics.connection('none');
     // A connection that tried and never got in is one failed login for its address.
-    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck') failed(state.refusals.at(-1) ?? 'no accepted key', null);
+    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !dbUnavailable) failed(state.refusals.at(-1) ?? 'no accepted key', null);
   });
 }

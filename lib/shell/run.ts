@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { AlreadyExistsError, AppError, userMessage } from '../errors.js';
+import { asDatabaseError } from '../db/database.js';
 import { isUniqueViolation } from '../db/queries/common.js';
 import type { ShellContext } from './context.js';
 import { buildProgram } from './program.js';
@@ -8,7 +9,8 @@ import { splitCommandLine } from './split.js';
 /** Normalizes an unexpected error: a unique-key violation that slipped through is still "already exists". */
 function asUserError(err: unknown): unknown {
   if (!(err instanceof AppError) && isUniqueViolation(err)) return new AlreadyExistsError('an entry with this name already exists');
-  return err;
+  // The database went away: say so, rather than "internal error".
+  return asDatabaseError(err);
 }
 
 /**
