@@ -5,6 +5,7 @@
  * `{ rss: true }` with its RSS (after a GC), stops on `{ stop: true }`.
  */
 import { startFront, hopTo, relayOptions } from '../test/integration/relay/harness.js';
+import { serveBenchIpc } from './child.js';
 import type { TestKey } from '../test/support/keys.js';
 import type { SshdTarget } from '../test/support/sshd.js';
 
@@ -15,25 +16,10 @@ interface FrontConfig {
   recordingDir: string;
 }
 
-type Message = { rss: true } | { stop: true };
-
-function isMessage(m: unknown): m is Message {
-  return typeof m === 'object' && m !== null && ('rss' in m || 'stop' in m);
-}
-
 const cfg = JSON.parse(process.argv[2] ?? '{}') as FrontConfig;
 const target = { ...cfg.target, home: '', dir: '', logs: () => '', stop: async () => undefined };
 let n = 0;
 const front = await startFront(cfg.hostKey, () =>
   relayOptions({ chain: [hopTo(target, cfg.portalKey)], recording: { mode: 'everything', dir: cfg.recordingDir, baseName: `bench-${++n}` } }),
 );
-process.send?.({ port: front.port });
-process.on('message', (m: unknown) => {
-  if (!isMessage(m)) return;
-  if ('rss' in m) {
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ rss: process.memoryUsage().rss });
-  } else {
-    void front.close().then(() => process.disconnect());
-  }
-});
+serveBenchIpc(front.port, () => front.close());

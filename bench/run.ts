@@ -7,9 +7,9 @@
  * Env: BENCH_MB (stream size, default 1024), BENCH_RUNS (default 3),
  * BENCH_LATENCY_RUNS (default 10), BENCH_IDLE (sessions, default 200).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startBenchProcess, type BenchProcess } from './child.js';
 import { generateKey, tempDir } from '../test/support/keys.js';
 import { requireSshdForBench } from './sshd-check.js';
 import { startSshd } from '../test/support/sshd.js';
@@ -21,23 +21,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LAT_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 10);
 const IDLE = Number(process.env.BENCH_IDLE ?? 200);
 
-interface Front { child: ChildProcess; port: number; rss(): Promise<number>; stop(): Promise<void> }
-
-function startFrontProcess(cfg: unknown): Promise<Front> {
-  const script = join(fileURLToPath(new URL('.', import.meta.url)), 'front.ts');
-  const child = fork(script, [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = <T>(key: string): Promise<T> => new Promise((resolve) => {
-    const on = (m: unknown): void => {
-      if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key] as T); }
-    };
-    child.on('message', on);
-  });
-  return next<number>('port').then((port) => ({
-    child,
-    port,
-    rss: () => { const p = next<number>('rss'); child.send({ rss: true }); return p.then((b) => b / (1024 * 1024)); },
-    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send({ stop: true }); }),
-  }));
+function startFrontProcess(cfg: unknown): Promise<BenchProcess> {
+  return startBenchProcess('front.ts', cfg);
 }
 
 /** Starts a pipeline in its own process group; returns a stop function (kills the group by its id). */

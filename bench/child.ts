@@ -1,0 +1,44 @@
+/**
+ * A server under benchmark in its own process (as in production), driven over
+ * IPC: it sends `{ port }` when listening, answers `{ rss: true }` with its RSS
+ * (after a GC) and stops on `{ stop: true }`. Used by run.ts (relay front) and
+ * scale.ts (the real portal).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A running benchmark server process. */
+export interface BenchProcess { child: ChildProcess; port: number; rss(): Promise<number>; stop(): Promise<void> }
+
+/** Forks `bench/<script>` with `cfg` as a JSON argument; resolves once it reports its port. RSS is in MiB. */
+export function startBenchProcess(script: string, cfg: unknown): Promise<BenchProcess> {
+  const path = join(fileURLToPath(new URL('.', import.meta.url)), script);
+  const child = fork(path, [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T>(key: string): Promise<T> => new Promise((resolve) => {
+    const on = (m: unknown): void => {
+      if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key] as T); }
+    };
+    child.on('message', on);
+  });
+  return next<number>('port').then((port) => ({
+    child,
+    port,
+    rss: () => { const p = next<number>('rss'); child.send({ rss: true }); return p.then((b) => b / (1024 * 1024)); },
+    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send({ stop: true }); }),
+  }));
+}
+
+/** The child side: reports `port`, answers RSS requests, runs `stop` then disconnects. */
+export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
+  process.send?.({ port });
+  process.on('message', (m: unknown) => {
+    if (typeof m !== 'object' || m === null) return;
+    if ('rss' in m) {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send?.({ rss: process.memoryUsage().rss });
+    } else if ('stop' in m) {
+      void stop().then(() => process.disconnect());
+    }
+  });
+}
