@@ -2,7 +2,7 @@
  * Mocha's spec reporter plus one plain closing line, `N passed, N failed, N skipped`,
  * that CI systems read whatever the test runner.
  */
-import Mocha from 'mocha';
+import Mocha = require('mocha');
 
 class SpecWithSummary extends Mocha.reporters.Spec {
   constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
