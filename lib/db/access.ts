@@ -61,6 +61,15 @@ export async function openSession(m: EntityManager, s: { userId: number; hostId:
   return m.save(m.create(Session, { ...s, status: 'active', stoppedAt: null, errMsg: null, recordings: null }));
 }
 
+/** Adds a recording file to a live session's row. */
+export async function addRecording(m: EntityManager, id: number, path: string): Promise<void> {
+  const row = await m.findOne(Session, { where: { id }, select: { id: true, recordings: true } });
+  if (!row) return;
+  const list: unknown = row.recordings ? JSON.parse(row.recordings) : [];
+  const paths = Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
+  if (!paths.includes(path)) await m.update(Session, { id }, { recordings: JSON.stringify([...paths, path]) });
+}
+
 /** Closes a session row. */
 export async function closeSession(m: EntityManager, id: number, end: { at: Date; error?: string; recordings: string[] }): Promise<void> {
   await m.update(Session, { id }, {

@@ -2,7 +2,7 @@ import type { Connection } from 'ssh2';
 import { decideAccess } from '../acl/decide.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
-import { closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey } from '../db/access.js';
+import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey } from '../db/access.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
@@ -74,6 +74,10 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
     case 'upstream-failed':
     case 'idle-timeout':
       void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: e.type, entity: host.name, args: { ...e, session_id: sessionId } });
+      return;
+    case 'recording-started':
+      // The row names the recording while the session is live, not only once it closed.
+      void addRecording(deps.db.manager, sessionId, e.path).catch((err: unknown) => ctx.log.warn('cannot record the recording path', { err }));
       return;
     default:
       ctx.log.debug('relay event', { ...e });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { Acl, Event, Host, HostGroup, Session, SshKey, UserGroup } from '../../../lib/db/entities/index.js';
 import { drivers, startPortal, type Portal } from '../../support/portal.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
@@ -50,6 +50,21 @@ for (const driver of drivers) {
       const actions = async (): Promise<string[]> => (await m.find(Event, { where: { domain: 'session', entity: 'web01' } })).map((e) => e.action);
       await waitFor(async () => (await actions()).includes('close'));
       expect(await actions()).to.include.members(['connect', 'close']);
+    });
+
+    it('records a PTY session as asciicast and `session inspect` names the file', async () => {
+      const r = await portal.ssh(['echo', 'hello-cast'], { login: 'web01', extra: ['-tt'] });
+      expect(r.code).to.equal(0);
+      const m = portal.app.db.manager;
+      const last = await m.findOneOrFail(Session, { where: {}, order: { id: 'DESC' } });
+      await waitFor(async () => (await m.findOneByOrFail(Session, { id: last.id })).status === 'closed');
+      const inspect = await portal.ssh(['session', 'inspect', String(last.id)]);
+      const [json] = JSON.parse(inspect.stdout) as { Recordings: string[] }[];
+      const cast = json.Recordings.find((p) => p.endsWith('.cast'));
+      expect(cast, inspect.stdout).to.be.a('string');
+      const text = readFileSync(isAbsolute(cast ?? '') ? cast ?? '' : join(portal.dir, 'log', cast ?? ''), 'utf8');
+      expect(JSON.parse(text.split('\n')[0]) as { version: number }).to.include({ version: 2 });
+      expect(text).to.include('hello-cast');
     });
 
     it('refuses a changed target host key, naming the host and both fingerprints', async () => {
