@@ -38,6 +38,7 @@ function buildProgram(): Command {
     .option('--invite-ttl <duration>', 'how long invite tokens stay valid [$SSHPORTAL_INVITE_TTL] (default "168h")')
     .option('--log-format <format>', 'text or json [$SSHPORTAL_LOG_FORMAT] (default "text")')
     .option('--node-name <name>', 'this node\'s name in a cluster [$SSHPORTAL_NODE_NAME] (default: hostname)')
+    .option('--ciphers <list>', 'ciphers offered to clients, comma-separated [$SSHPORTAL_CIPHERS] (default: AES-GCM, then AES-CTR; chacha20-poly1305@openssh.com may be added)')
     .option('--login-grace-time <duration>', 'drop connections not authenticated within this time [$SSHPORTAL_LOGIN_GRACE_TIME] (default "2m")')
     .option('--max-startups <n>', 'most concurrent unauthenticated connections; the oldest is dropped past it [$SSHPORTAL_MAX_STARTUPS] (default 256)')
     .option('--max-auth-tries <n>', 'authentication attempts per connection [$SSHPORTAL_MAX_AUTH_TRIES] (default 10)')

@@ -20,6 +20,8 @@ export type ConnectionHandler = (conn: Connection, info: ssh2.ClientInfo, contro
 export interface ListenerLimits {
   loginGraceMs: number;
   maxStartups: number;
+  /** Ciphers offered to clients. */
+  ciphers: readonly string[];
   throttle: AuthThrottle;
   now: () => number;
 }
@@ -50,10 +52,7 @@ export class SshListener {
     this.#ssh = new ssh2.Server({
       hostKeys: [hostKey],
       ident,
-      // aes-gcm first is faster with the native binding; chacha20 stays available.
-      algorithms: {
-        cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
-      },
+      algorithms: { cipher: [...limits.ciphers] as ssh2.CipherAlgorithm[] },
     }, (conn, info) => {
       const key = `${info.ip}:${info.port}`;
       const t = this.#tracked.get(key);

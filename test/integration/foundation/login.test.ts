@@ -44,6 +44,11 @@ for (const driver of drivers) {
       expect(i.stdout).to.include('admin');
     });
 
+    it('offers AES-GCM and AES-CTR by default, not chacha20 (see --ciphers)', async () => {
+      expect((await portal.ssh(['version'], { extra: ['-c', 'aes128-ctr'] })).code).to.equal(0);
+      expect((await portal.ssh(['version'], { extra: ['-c', 'chacha20-poly1305@openssh.com'] })).code).to.equal(255);
+    });
+
     it('refuses an unknown key with one clear line', async () => {
       const key = portal.newKey('stranger');
       const r = await portal.ssh(['info'], { key, extra: ['-o', 'BatchMode=no', '-o', 'LogLevel=INFO'] });

@@ -27,6 +27,10 @@ describe('config: resolveServerConfig', () => {
     { name: 'idle timeout', flags: { idleTimeout: '1h30m' }, env: {}, check: (c) => expect(c.idleTimeoutMs).to.equal(5_400_000) },
     { name: 'admin invite token', flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: 'abc' },
       check: (c) => expect(c.defaultAdminInviteToken?.reveal()).to.equal('abc') },
+    { name: 'ciphers', flags: { ciphers: 'chacha20-poly1305@openssh.com, aes256-gcm@openssh.com' }, env: {},
+      check: (c) => expect(c.ciphers).to.deep.equal(['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com']) },
+    { name: 'default ciphers: AES-GCM first, no chacha20', flags: {}, env: {},
+      check: (c) => { expect(c.ciphers[0]).to.equal('aes128-gcm@openssh.com'); expect(c.ciphers).to.not.include('chacha20-poly1305@openssh.com'); } },
     { name: 'custom users', flags: { configUser: 'root', healthcheckUser: 'hc' }, env: {},
       check: (c) => expect([c.configUser, c.healthcheckUser]).to.deep.equal(['root', 'hc']) },
   ];
@@ -43,6 +47,8 @@ describe('config: resolveServerConfig', () => {
     { flags: { configUser: 'a b' }, message: /invalid --config-user/ },
     { flags: { configUser: 'x', healthcheckUser: 'x' }, message: /must differ/ },
     { flags: { logFormat: 'xml' }, message: /invalid --log-format/ },
+    { flags: { ciphers: 'aes128-cbc' }, message: /invalid --ciphers 'aes128-cbc'/ },
+    { flags: { ciphers: ',' }, message: /invalid --ciphers/ },
   ];
   for (const t of bad) {
     it(`rejects ${JSON.stringify(t.flags)}`, () => {
