@@ -1,4 +1,6 @@
 import ssh2 from 'ssh2';
+import { parseListenAddress } from '../lib/config/bind-address.js';
+import { ConfigError } from '../lib/errors.js';
 
 /** Options of `sshportal healthcheck`. */
 export interface HealthcheckOptions {
@@ -8,13 +10,11 @@ export interface HealthcheckOptions {
   timeoutMs: number;
 }
 
-/** Parses `--addr host:port` (sshportal's default `localhost:2222`). */
-export function parseAddr(addr: string): { host: string; port: number } | null {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(addr) ?? /^([^:]*):(\d+)$/.exec(addr);
-  if (!m) return null;
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) return null;
-  return { host: m[1] || 'localhost', port };
+/** Parses `--addr host:port` (sshportal's default `localhost:2222`; an empty host is localhost). */
+export function parseAddr(addr: string): { host: string; port: number } {
+  const a = parseListenAddress(addr, '--addr');
+  if (a.port === 0) throw new ConfigError(`invalid --addr '${addr}': port must be 1-65535`);
+  return { host: a.host ?? 'localhost', port: a.port };
 }
 
 /**

@@ -57,7 +57,6 @@ function buildProgram(): Command {
     .option('--user <name>', 'healthcheck login name', 'healthcheck')
     .action(async (flags: { addr: string; wait?: boolean; quiet?: boolean; user: string }) => {
       const addr = parseAddr(flags.addr);
-      if (!addr) fail(`invalid --addr '${flags.addr}': expected host:port`, usageExit);
       for (;;) {
         const problem = await probe({ ...addr, user: flags.user, timeoutMs: 5_000 });
         if (problem === null) {

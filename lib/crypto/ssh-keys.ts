@@ -28,9 +28,26 @@ export interface PublicKeyInfo {
   comment: string;
 }
 
+/** A wire-format key given as bytes, as base64, or as an authorized_keys-style `type base64` line. */
+export type KeyBlob = Buffer | string;
+
+function blobOf(key: KeyBlob): Buffer {
+  if (Buffer.isBuffer(key)) return key;
+  const parts = key.trim().split(/\s+/);
+  return Buffer.from(parts.length > 1 ? (parts[1] as string) : (parts[0] as string), 'base64');
+}
+
 /** `SHA256:…` fingerprint of a wire-format key (as OpenSSH prints it). */
-export function fingerprintOf(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+export function fingerprintOf(key: KeyBlob): string {
+  return 'SHA256:' + createHash('sha256').update(blobOf(key)).digest('base64').replace(/=+$/, '');
+}
+
+/** The key type named at the start of a wire-format key. */
+export function keyTypeOfBlob(blob: Buffer): string {
+  if (blob.length < 4) throw new InvalidArgumentError('invalid public key blob');
+  const len = blob.readUInt32BE(0);
+  if (len === 0 || len > 64 || 4 + len > blob.length) throw new InvalidArgumentError('invalid public key blob');
+  return blob.subarray(4, 4 + len).toString('latin1');
 }
 
 const validLengths: Record<KeyType, readonly number[]> = { ed25519: [256], rsa: [2048, 3072, 4096, 8192], ecdsa: [256, 384, 521] };
@@ -107,9 +124,8 @@ function rsaBits(blob: Buffer): number {
   return lead.length * 8;
 }
 
-/** Formats a wire-format key (base64) as `algo base64`. */
-export function authorizedKeyOf(blobBase64: string): string {
-  const blob = Buffer.from(blobBase64, 'base64');
-  const algo = blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1');
-  return `${algo} ${blobBase64}`;
+/** Formats a wire-format key (bytes or base64) as `type base64` (authorized_keys / known_hosts form). */
+export function authorizedKeyOf(key: Buffer | string): string {
+  const blob = blobOf(key);
+  return `${keyTypeOfBlob(blob)} ${blob.toString('base64')}`;
 }

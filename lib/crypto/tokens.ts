@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -27,11 +27,4 @@ export function hashToken(token: string): string {
 /** Whether a stored value is already a token hash (as opposed to a clear token from an old backup). */
 export function isTokenHash(stored: string): boolean {
   return /^sha256:[0-9a-f]{64}$/.test(stored);
-}
-
-/** Constant-time comparison of a presented token with a stored hash. */
-export function tokenMatches(token: string, storedHash: string): boolean {
-  const a = Buffer.from(hashToken(token));
-  const b = Buffer.from(storedHash);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

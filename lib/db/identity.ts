@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { tokenMatches, hashToken } from '../crypto/tokens.js';
+import { hashToken } from '../crypto/tokens.js';
 import { AlreadyExistsError, NotFoundError } from '../errors.js';
 import type { PublicKeyInfo } from '../crypto/ssh-keys.js';
 import type { Database } from './database.js';
@@ -24,8 +24,9 @@ export async function keyIsBound(m: EntityManager, fingerprint: string): Promise
 /** The user holding a valid (unexpired) invite token, or null. */
 export async function findInvitedUser(m: EntityManager, token: string, now: Date): Promise<User | null> {
   if (token === '') return null;
+  // Looked up by its hash: the row found holds exactly this token's hash.
   const user = await m.findOneBy(User, { inviteToken: hashToken(token) });
-  if (!user || !tokenMatches(token, user.inviteToken)) return null;
+  if (!user) return null;
   if (user.inviteExpiresAt && user.inviteExpiresAt.getTime() <= now.getTime()) return null;
   return user;
 }

@@ -8,7 +8,7 @@ import type { BaseAgent, Client, ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { formatHostKey } from './host-key.js';
+import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { SshClient } from './ssh2.js';
 import type { HopTarget } from './types.js';
 
@@ -99,7 +99,7 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       algorithms: { cipher: [...UPSTREAM_CIPHERS] },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void): void => {
         let formatted: string;
-        try { formatted = formatHostKey(key); } catch (err) { refusal = new UpstreamError(`'${hop.name}' sent an invalid host key`, { cause: err }); verify(false); return; }
+        try { formatted = authorizedKeyOf(key); } catch (err) { refusal = new UpstreamError(`'${hop.name}' sent an invalid host key`, { cause: err }); verify(false); return; }
         hop.verifyHostKey(formatted).then(
           () => verify(true),
           (err: unknown) => {

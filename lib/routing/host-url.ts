@@ -34,7 +34,8 @@ export function parsePort(text: string): number {
   return port;
 }
 
-function splitHostPort(hostport: string): { host: string; port: number; v6: boolean } {
+/** Splits `host[:port]` or `[v6][:port]` (a URL's authority, or a host's stored `addr`); port 22 by default. */
+export function splitHostPort(hostport: string): { host: string; port: number; v6: boolean } {
   if (hostport.startsWith('[')) {
     const close = hostport.indexOf(']');
     const host = close > 0 ? hostport.slice(1, close) : '';

@@ -28,12 +28,3 @@ export function resolveChain<T extends HostRef>(target: T, byId: (id: number) =>
   }
   return chain;
 }
-
-/** Splits a host's `addr` (`host:port`, `[v6]:port`, `host`) into its parts. */
-export function splitAddr(addr: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(addr) ?? /^([^:]+)(?::(\d+))?$/.exec(addr);
-  if (!m) throw new InvalidArgumentError(`invalid host address '${addr}'`);
-  const port = m[2] === undefined ? 22 : Number(m[2]);
-  if (port < 1 || port > 65535) throw new InvalidArgumentError(`invalid port in host address '${addr}'`);
-  return { host: m[1], port };
-}

@@ -10,7 +10,7 @@ import { HostKeyMismatchError, PermissionDeniedError, userMessage } from '../err
 import type { Metrics } from '../metrics/index.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
-import { splitAddr } from '../routing/hosts.js';
+import { splitHostPort } from '../routing/host-url.js';
 import type { Identity } from './auth.js';
 import type { ConnectionContext } from './connection.js';
 
@@ -42,19 +42,19 @@ function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
   return async (key: string): Promise<void> => {
     const blob = key.split(' ')[1] ?? key;
     const pinned = host.hostKey ?? (await pinHostKey(deps.db.manager, host.id, blob));
-    if (host.hostKey === null) {
-      ctx.log.info('target host key pinned', { host: host.name, fingerprint: fingerprintOf(Buffer.from(blob, 'base64')) });
+    if (host.hostKey === null && pinned === blob) {
+      ctx.log.info('target host key pinned', { host: host.name, fingerprint: fingerprintOf(blob) });
     }
     if (pinned === blob) return;
-    const expected = fingerprintOf(Buffer.from(pinned ?? '', 'base64'));
-    const actual = fingerprintOf(Buffer.from(blob, 'base64'));
+    const expected = fingerprintOf(pinned ?? '');
+    const actual = fingerprintOf(blob);
     await audit(deps, ctx, { authorId: who.user.id, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected, actual } });
     throw new HostKeyMismatchError(host.name, expected, actual);
   };
 }
 
 async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host): Promise<HopTarget> {
-  const { host: addr, port } = splitAddr(host.addr);
+  const { host: addr, port } = splitHostPort(host.addr);
   const key = await hostClientKey(deps.db.manager, host);
   const cipher = deps.db.cipher;
   return {

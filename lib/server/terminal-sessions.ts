@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { flushed } from '../proxy/pump.js';
 import type { PtySize } from '../shell/index.js';
 
 /** What the client asked a session channel to run. */
@@ -21,8 +22,8 @@ export type TerminalHandler = (session: TerminalSession) => Promise<number>;
 /** Writes a final error line, sends the exit status, then EOF and CLOSE (in that order). */
 export function finishChannel(channel: ServerChannel, code: number, errorLine?: string): void {
   if (errorLine) channel.stderr.write(errorLine.endsWith('\n') ? errorLine : errorLine + '\n');
-  // A zero-length write is a flush barrier: the exit status goes after every byte already written.
-  channel.write(Buffer.alloc(0), () => {
+  // The exit status goes after every byte already written.
+  void flushed(channel).then(() => {
     try {
       channel.exit(code);
       channel.end();

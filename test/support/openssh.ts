@@ -1,10 +1,13 @@
 import type { RunOptions, RunResult } from './process.js';
 import { runProcess } from './process.js';
 
-/** Options that make the OpenSSH client deterministic in tests (no config, no known_hosts, no prompts). */
+/**
+ * Options that make the OpenSSH clients deterministic in tests (no config, no known_hosts, no prompts).
+ * The port is an `-o` option so the same list serves ssh, scp and sftp.
+ */
 export function sshOptions(port: number, keyPath: string | null): string[] {
   const opts = ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=10', '-p', String(port)];
+    '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=10', '-o', `Port=${port}`];
   return keyPath ? [...opts, '-o', 'IdentitiesOnly=yes', '-i', keyPath] : [...opts, '-o', 'PubkeyAuthentication=no'];
 }
 

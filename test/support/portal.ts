@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { App } from '../../lib/app.js';
 import { resolveServerConfig, type ServerFlags } from '../../lib/config/server-config.js';
@@ -7,6 +6,7 @@ import { createLogger } from '../../lib/log.js';
 import { drivers, freshDb, type TestDb } from './databases.js';
 import { ssh } from './openssh.js';
 import type { RunOptions, RunResult } from './process.js';
+import { generateKey } from './keys.js';
 import { tempDir } from './tmp.js';
 
 /** A running portal for one suite, with an enrolled admin key. */
@@ -36,23 +36,40 @@ export interface PortalOptions {
   env?: Record<string, string>;
 }
 
+/** Options of {@link startApp}. */
+export interface AppOptions {
+  logsLocation: string;
+  flags?: ServerFlags;
+  env?: Record<string, string>;
+  /** Receives every log line. */
+  logs?: string[];
+  /** Prefix of the lines echoed when PORTAL_LOGS is set. */
+  label?: string;
+}
+
+/** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
+export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
+  const config = resolveServerConfig({
+    bindAddress: '127.0.0.1:0', dbDriver: db.flags.driver, dbConn: db.flags.conn, logsLocation: opts.logsLocation, ...opts.flags,
+  }, { ...opts.env }, 'test-node');
+  const prefix = opts.label ? `[${opts.label}] ` : '';
+  const log = createLogger({ level: 'debug', format: config.logFormat, sink: (l) => {
+    opts.logs?.push(l);
+    if (process.env.PORTAL_LOGS) console.error(prefix + l);
+  } });
+  return App.start({ config, log, version: 'test' });
+}
+
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
 export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Promise<Portal> {
   const db = await freshDb(ctx, opts.driver);
   const dir = tempDir('sshportal-portal-');
   const logs: string[] = [];
   const token = randomBytes(12).toString('hex');
-  const config = resolveServerConfig({
-    bindAddress: '127.0.0.1:0', dbDriver: db.flags.driver, dbConn: db.flags.conn,
-    logsLocation: join(dir.path, 'log'), ...opts.flags,
-  }, { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, 'test-node');
-  const log = createLogger({ level: 'debug', format: config.logFormat, sink: (l) => { logs.push(l); if (process.env.PORTAL_LOGS) console.error(l); } });
-  const app = await App.start({ config, log, version: 'test' });
-  const newKey = (name: string): string => {
-    const path = join(dir.path, name);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path], { stdio: 'ignore' });
-    return path;
-  };
+  const app = await startApp(db, {
+    logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
+  });
+  const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');
   const portal: Portal = {
     app, port: app.port, db, logs, dir: dir.path, adminKey, newKey,

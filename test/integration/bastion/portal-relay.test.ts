@@ -4,6 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { Acl, Event, Host, HostGroup, Session, SshKey, UserGroup } from '../../../lib/db/entities/index.js';
 import { drivers, startPortal, type Portal } from '../../support/portal.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { waitFor } from '../../support/wait.js';
 
 /** Adds a host row pointing at an sshd target, in the `default` host group (or `groups`). */
 async function addHost(p: Portal, name: string, t: SshdTarget, groups = ['default'], extra: Partial<Host> = {}): Promise<Host> {
@@ -43,12 +44,12 @@ for (const driver of drivers) {
       expect(host.hostKey).to.equal(target.hostKey.split(' ')[1]);
       const sessions = await m.find(Session, { where: { hostId: host.id }, order: { id: 'ASC' } });
       expect(sessions.length).to.be.greaterThan(0);
-      await waitFor(async () => (await m.findOneByOrFail(Session, { id: sessions[0].id })).status === 'closed');
+      await waitFor(async () => (await m.findOneByOrFail(Session, { id: sessions[0].id })).status === 'closed', 5_000, 'the session row to close');
       const s = await m.findOneByOrFail(Session, { id: sessions[0].id });
       expect(s.node).to.equal('test-node');
       expect(s.stoppedAt).to.be.instanceOf(Date);
       const actions = async (): Promise<string[]> => (await m.find(Event, { where: { domain: 'session', entity: 'web01' } })).map((e) => e.action);
-      await waitFor(async () => (await actions()).includes('close'));
+      await waitFor(async () => (await actions()).includes('close'), 5_000, 'the close event');
       expect(await actions()).to.include.members(['connect', 'close']);
     });
 
@@ -57,7 +58,7 @@ for (const driver of drivers) {
       expect(r.code).to.equal(0);
       const m = portal.app.db.manager;
       const last = await m.findOneOrFail(Session, { where: {}, order: { id: 'DESC' } });
-      await waitFor(async () => (await m.findOneByOrFail(Session, { id: last.id })).status === 'closed');
+      await waitFor(async () => (await m.findOneByOrFail(Session, { id: last.id })).status === 'closed', 5_000, 'the session row to close');
       const inspect = await portal.ssh(['session', 'inspect', String(last.id)]);
       const [json] = JSON.parse(inspect.stdout) as { Recordings: string[] }[];
       const cast = json.Recordings.find((p) => p.endsWith('.cast'));
@@ -133,12 +134,3 @@ describe('bastion: --acl-check-cmd through the real server', function () {
     expect([r.code, r.stderr]).to.deep.equal([1, "error: access to host 'blocked' denied\n"]);
   });
 });
-
-async function waitFor(cond: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}

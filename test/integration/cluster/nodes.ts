@@ -4,11 +4,11 @@
  * log buffer; the admin key is shared (it lives in the database).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { App } from '../../../lib/app.js';
-import { resolveServerConfig, type ServerFlags } from '../../../lib/config/server-config.js';
-import { createLogger } from '../../../lib/log.js';
+import type { ServerFlags } from '../../../lib/config/server-config.js';
+import { generateKey } from '../../support/keys.js';
+import { startApp } from '../../support/portal.js';
 import { ssh, sshOptions } from '../../support/openssh.js';
 import type { RunOptions, RunResult } from '../../support/process.js';
 import type { TestDb } from '../../support/databases.js';
@@ -48,22 +48,18 @@ export interface NodeOptions {
   flags?: ServerFlags;
 }
 
-/** Generates an ed25519 key file. */
+/** Generates an ed25519 key file; returns its path. */
 export function newKey(dir: string, name: string): string {
-  const path = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path], { stdio: 'ignore' });
-  return path;
+  return generateKey(join(dir, name), name).path;
 }
 
 /** Starts one App node on `opts.db`. */
 export async function startNode(opts: NodeOptions): Promise<Node> {
   const logs: string[] = [];
-  const config = resolveServerConfig({
-    bindAddress: '127.0.0.1:0', dbDriver: opts.db.flags.driver, dbConn: opts.db.flags.conn,
-    logsLocation: join(opts.dir, opts.name, 'log'), nodeName: opts.name, ...opts.flags,
-  }, { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: opts.token }, 'unused-hostname');
-  const log = createLogger({ level: 'debug', format: config.logFormat, sink: (l) => { logs.push(l); if (process.env.PORTAL_LOGS) console.error(`[${opts.name}] ${l}`); } });
-  const app = await App.start({ config, log, version: 'test' });
+  const app = await startApp(opts.db, {
+    logsLocation: join(opts.dir, opts.name, 'log'), flags: { nodeName: opts.name, ...opts.flags },
+    env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: opts.token }, logs, label: opts.name,
+  });
   const port = app.port;
   return {
     name: opts.name, app, port, logs,
@@ -81,12 +77,4 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   };
 }
 
-/** Polls `check` every 100 ms until it returns true (fails after `ms`). */
-export async function waitFor(check: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor } from '../../support/wait.js';

@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { App } from '../../../lib/app.js';
-import { resolveServerConfig } from '../../../lib/config/server-config.js';
 import { SshKey, User, Acl } from '../../../lib/db/entities/index.js';
-import { createLogger } from '../../../lib/log.js';
 import { drivers, freshDb, type TestDb } from '../../support/databases.js';
 import { runProcess } from '../../support/process.js';
+import { startApp } from '../../support/portal.js';
 import { tempDir } from '../../support/tmp.js';
 
 /** The host key a portal presents, as OpenSSH's ssh-keyscan sees it. */
@@ -18,10 +17,12 @@ async function scanHostKey(port: number): Promise<string> {
   return line.split(' ').slice(1, 3).join(' ');
 }
 
+/** Where every node of this file writes recordings; removed once the file's suites are done. */
+const scratch = tempDir();
+after(() => scratch.remove());
+
 function startNode(db: TestDb, logs: string[], name: string): Promise<App> {
-  const config = resolveServerConfig({ bindAddress: '127.0.0.1:0', dbDriver: db.flags.driver, dbConn: db.flags.conn,
-    logsLocation: join(tempDir().path, 'log'), nodeName: name }, {});
-  return App.start({ config, log: createLogger({ sink: (l) => logs.push(l) }), version: 'test' });
+  return startApp(db, { logsLocation: join(scratch.path, name, 'log'), flags: { nodeName: name }, logs });
 }
 
 for (const driver of drivers) {

@@ -4,14 +4,14 @@
  * hands the connection to attachRelay), and helpers that run the real OpenSSH
  * client tools against it.
  */
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import { HostKeyMismatchError } from '../../../lib/errors.js';
 import { createLogger, silentLogger } from '../../../lib/log.js';
-import { fingerprintOf } from '../../../lib/proxy/host-key.js';
+import { fingerprintOf } from '../../../lib/crypto/ssh-keys.js';
+import { sshOptions } from '../../support/openssh.js';
 import { attachRelay } from '../../../lib/proxy/relay.js';
 import type { HopTarget, RelayEvent, RelayHandle, RelayOptions, RelayPlan, RelaySummary } from '../../../lib/proxy/types.js';
 import { generateKey, type TestKey } from '../../support/keys.js';
@@ -94,50 +94,11 @@ export function relayOptions(plan: Omit<RelayPlan, 'onClose' | 'onEvent'>, obser
   };
 }
 
-/** Result of a client tool run. */
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
-}
+export { runProcessRaw as run, type RawRunResult as RunResult } from '../../support/process.js';
 
-/** Runs a command; kills it (by pid) after `timeoutMs`. */
-export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; stdinFile?: number; holdStdin?: boolean } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.stdinFile ?? 'pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout?.on('data', (c: Buffer) => out.push(c));
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (s: string) => { err += s; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.once('error', (e) => { clearTimeout(timer); reject(e); });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      child.stdin?.destroy();
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
-    });
-    if (child.stdin) {
-      child.stdin.on('error', () => undefined);
-      if (opts.input !== undefined) child.stdin.end(opts.input);
-      else if (!opts.holdStdin) child.stdin.end();
-    }
-  });
-}
-
-/** Common OpenSSH client options (no config, no known hosts, batch). */
+/** Common OpenSSH client options (no config, no known hosts, batch), for ssh, scp and sftp. */
 export function clientOptions(front: Front, key: TestKey): string[] {
-  return [
-    '-F', '/dev/null',
-    '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'LogLevel=ERROR',
-    '-i', key.path,
-    '-o', `Port=${front.port}`,
-  ];
+  return sshOptions(front.port, key.path);
 }
 
 /** `ssh` argument list for `login@front` running `command`. */

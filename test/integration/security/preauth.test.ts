@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { connect, type Socket } from 'node:net';
 import { drivers, startPortal, type Portal } from '../../support/portal.js';
 import { Event } from '../../../lib/db/entities/index.js';
+import { waitFor } from '../../support/wait.js';
 
 function openIdle(port: number, n: number): Promise<Socket[]> {
   return Promise.all(Array.from({ length: n }, () => new Promise<Socket>((resolve, reject) => {
@@ -52,10 +53,11 @@ for (const driver of drivers) {
         const r = await portal.ssh(['version'], { key: stranger, extra: ['-o', 'BindAddress=127.0.0.2'] });
         expect(r.code).to.equal(255);
       }
-      const failures = await waitFor(async () => {
-        const rows = await portal.app.db.manager.find(Event, { where: { domain: 'auth', action: 'failure' } });
-        return rows.length >= 3 ? rows : null;
-      });
+      let failures: Event[] = [];
+      await waitFor(async () => {
+        failures = await portal.app.db.manager.find(Event, { where: { domain: 'auth', action: 'failure' } });
+        return failures.length >= 3;
+      }, 5_000, 'three failure events');
       expect(failures[0].args).to.include('127.0.0.2').and.include('SHA256:');
       // The admin's valid key from the banned address is refused now …
       const banned = await portal.ssh(['version'], { extra: ['-o', 'BindAddress=127.0.0.2'] });
@@ -66,14 +68,4 @@ for (const driver of drivers) {
       expect([other.code, other.stdout]).to.deep.equal([0, 'test\n']);
     });
   });
-}
-
-async function waitFor<T>(get: () => Promise<T | null>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -2,20 +2,22 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from '../../../lib/app.js';
-import { resolveServerConfig, type ServerFlags } from '../../../lib/config/server-config.js';
+import type { ServerFlags } from '../../../lib/config/server-config.js';
 import { isEncrypted } from '../../../lib/crypto/field-cipher.js';
 import { Host, SshKey } from '../../../lib/db/entities/index.js';
-import { createLogger } from '../../../lib/log.js';
 import { drivers, freshDb, type TestDb } from '../../support/databases.js';
+import { startApp } from '../../support/portal.js';
 import { tempDir } from '../../support/tmp.js';
 
 const keyA = 'a'.repeat(32);
 const keyB = 'b'.repeat(24);
 
+/** Where every portal of this file writes recordings; removed once the file's suites are done. */
+const scratch = tempDir();
+after(() => scratch.remove());
+
 function start(db: TestDb, flags: ServerFlags, logs: string[] = []): Promise<App> {
-  const config = resolveServerConfig({ bindAddress: '127.0.0.1:0', dbDriver: db.flags.driver, dbConn: db.flags.conn,
-    logsLocation: join(tempDir().path, 'log'), ...flags }, {});
-  return App.start({ config, log: createLogger({ sink: (l) => logs.push(l) }), version: 'test' });
+  return startApp(db, { logsLocation: join(scratch.path, 'log'), flags, logs });
 }
 
 async function startFails(db: TestDb, flags: ServerFlags): Promise<string> {

@@ -4,14 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { parseGlobalRequest } from '../../../lib/proxy/global-requests.js';
-import { fingerprintOf, formatHostKey, keyTypeOfBlob } from '../../../lib/proxy/host-key.js';
+import { authorizedKeyOf, fingerprintOf, keyTypeOfBlob } from '../../../lib/crypto/ssh-keys.js';
 import { IdleTimer } from '../../../lib/proxy/idle.js';
 import { x11Cookie } from '../../../lib/proxy/session-open.js';
 import { nativeCryptoAvailable } from '../../../lib/proxy/crypto-check.js';
 import { flushed, pump } from '../../../lib/proxy/pump.js';
 import { generateKey, tempDir, type TempDir } from '../../support/keys.js';
 
-describe('proxy/host-key', () => {
+describe('crypto: host key blobs', () => {
   let tmp: TempDir;
   before(() => { tmp = tempDir(); });
   after(() => tmp.remove());
@@ -21,7 +21,8 @@ describe('proxy/host-key', () => {
     const [type, b64] = key.publicKey.split(' ') as [string, string];
     const blob = Buffer.from(b64, 'base64');
     expect(keyTypeOfBlob(blob)).to.equal('ssh-ed25519');
-    expect(formatHostKey(blob)).to.equal(`${type} ${b64}`);
+    expect(authorizedKeyOf(blob)).to.equal(`${type} ${b64}`);
+    expect(authorizedKeyOf(b64)).to.equal(`${type} ${b64}`);
     const expected = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key.path}.pub`], { encoding: 'utf8' }).split(' ')[1];
     expect(fingerprintOf(`${type} ${b64}`)).to.equal(expected);
     expect(fingerprintOf(blob)).to.equal(expected);
