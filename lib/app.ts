@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -9,7 +10,6 @@ import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
-import { cidrContains } from './config/cidr.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
