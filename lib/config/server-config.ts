@@ -1,3 +1,4 @@
+import { inviteTokenRule, isStrongInviteToken } from './invite-token.js';
 import { ConfigError } from '../errors.js';
 import { Secret, type LogFormat } from '../log.js';
 import { parseListenAddress, type ListenAddress } from './bind-address.js';
@@ -39,6 +40,8 @@ export interface ServerConfig {
   readonly metricsListen: ListenAddress | null;
   /** Ciphers offered to clients (the client picks among them). */
   readonly ciphers: readonly Cipher[];
+  /** The longest one database query (or wait for a connection) may take before "database unavailable". */
+  readonly dbTimeoutMs: number;
 }
 
 /** Raw flag values as commander gives them (undefined when not given). */
@@ -64,6 +67,7 @@ export interface ServerFlags {
   maxAuthFailures?: string;
   authCooldown?: string;
   metricsAddress?: string;
+  dbTimeout?: string;
 }
 
 /** Environment variables the server reads. */
@@ -104,6 +108,20 @@ const loginName = (v: string, flag: string): string => {
   return v;
 };
 
+/** SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: as strong as `user update --invite_token` demands, or no start. */
+function adminInviteToken(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!isStrongInviteToken(v)) throw new ConfigError(`invalid SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: ${inviteTokenRule}`);
+  return v;
+}
+
+/** `--db-timeout`: positive, and short enough that a login still answers (at most 10 minutes). */
+function dbTimeout(v: string): number {
+  const ms = parseDuration(v, '--db-timeout');
+  if (ms < 100 || ms > 600_000) throw new ConfigError(`invalid --db-timeout '${v}': expected a duration from 100ms to 10m`);
+  return ms;
+}
+
 /**
  * Merges flags (first), SSHPORTAL_* env vars (second) and sshportal's defaults,
  * validates everything and returns a frozen config. Pure: no I/O.
@@ -128,7 +146,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
   const previous = flags.aesKeyPrevious ?? env.SSHPORTAL_AES_KEY_PREVIOUS;
   if (previous && ![16, 24, 32].includes(Buffer.byteLength(previous))) throw new ConfigError('invalid --aes-key-previous: must be 16, 24 or 32 characters long');
   if (previous && !aes) throw new ConfigError('--aes-key-previous needs the new --aes-key');
-  const token = env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN;
+  const token = adminInviteToken(env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN);
   const logFormat = flags.logFormat ?? env.SSHPORTAL_LOG_FORMAT ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`invalid --log-format '${logFormat}': expected text or json`);
   const aclCmd = flags.aclCheckCmd ?? env.SSHPORTAL_ACL_CHECK_CMD;
@@ -155,6 +173,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
     metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
+    dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),
   };
   if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
   return Object.freeze(config);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import { asDatabaseError } from '../db/database.js';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { flushed } from '../proxy/pump.js';
@@ -47,7 +48,7 @@ function serveSession(session: Session, handler: TerminalHandler, log: Logger): 
       .then((code) => finishChannel(channel, code))
       .catch((err: unknown) => {
         log.error('session failed', { err });
-        finishChannel(channel, 1, `error: ${userMessage(err)}`);
+        finishChannel(channel, 1, `error: ${userMessage(asDatabaseError(err))}`);
       });
   };
   session.on('pty', (accept, _reject, info: PseudoTtyInfo) => { pty = sizeOf(info); accept?.(); });
