@@ -28,7 +28,7 @@ function buildProgram(): Command {
     .addOption(new Option('--db-driver <driver>', 'database driver: sqlite3 or mysql [$SSHPORTAL_DB_DRIVER] (default "sqlite3")'))
     .option('--db-conn <conn>', 'SQLite path or MySQL DSN [$SSHPORTAL_DATABASE_URL] (default "./sshportal.db")')
     .option('-D, --debug', 'debug logging [$SSHPORTAL_DEBUG]')
-    .option('--aes-key <key>', 'encrypt secrets in the database with this key (16, 24 or 32 chars) [$SSHPORTAL_AES_KEY]')
+    .option('--aes-key <key>', 'encrypt secrets in the database with this key (16, 24 or 32 chars) [$SSHPORTAL_AES_KEY] (prefer the env var: ps shows flags)')
     .option('--aes-key-previous <key>', 'the key being replaced: re-encrypt every secret with --aes-key at start-up [$SSHPORTAL_AES_KEY_PREVIOUS]')
     .option('--logs-location <dir>', 'where session recordings go [$SSHPORTAL_LOGS_LOCATION] (default "./log")')
     .option('--idle-timeout <duration>', 'close connections idle for this long, e.g. 30m (default 0: never)')

@@ -68,11 +68,11 @@ export async function openDatabase(config: DbConfig, aesKey: string | null, opts
     throw err;
   }
   if (config.driver === 'mysql') installMysqlDeadlines(ds, timeoutMs);
-  return wrapDataSource(ds, config.driver, aesKey);
+  return wrapDataSource(ds, config.driver, aesKey, timeoutMs);
 }
 
-/** Wraps an initialized data source (tests use it directly). */
-export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null): Database {
+/** Wraps an initialized data source (tests use it directly); `close()` waits `closeTimeoutMs` at most. */
+export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null, closeTimeoutMs = defaultDbTimeoutMs): Database {
   return {
     driver,
     ds,
@@ -87,7 +87,11 @@ export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKe
       }
     },
     async close() {
-      if (ds.isInitialized) await ds.destroy();
+      if (!ds.isInitialized) return;
+      // Ending pooled connections waits for the server's goodbye: a hung server must not hold shutdown.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((r) => { timer = setTimeout(r, closeTimeoutMs); timer.unref(); });
+      await Promise.race([ds.destroy(), gaveUp]).finally(() => clearTimeout(timer));
     },
   };
 }
