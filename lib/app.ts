@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -81,7 +82,10 @@ export class App {
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
         db, log, config, version: opts.version, now, throttle, metrics,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
-      }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime() }, log);
+      }), {
+        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
+      }, log);
       const addr = await listener.listen(config.listen);
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
       return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer);

@@ -2,6 +2,7 @@ import { inviteTokenRule, isStrongInviteToken } from './invite-token.js';
 import { ConfigError } from '../errors.js';
 import { Secret, type LogFormat } from '../log.js';
 import { parseListenAddress, type ListenAddress } from './bind-address.js';
+import { parseCidr, type Cidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseMysqlDsn, type MysqlConn } from './mysql-dsn.js';
 
@@ -42,6 +43,11 @@ export interface ServerConfig {
   readonly ciphers: readonly Cipher[];
   /** The longest one database query (or wait for a connection) may take before "database unavailable". */
   readonly dbTimeoutMs: number;
+  /**
+   * Load balancers allowed (and required) to send a PROXY protocol header naming
+   * the real client; empty = the feature is off and any header is refused.
+   */
+  readonly trustedProxies: readonly Cidr[];
 }
 
 /** Raw flag values as commander gives them (undefined when not given). */
@@ -68,6 +74,7 @@ export interface ServerFlags {
   authCooldown?: string;
   metricsAddress?: string;
   dbTimeout?: string;
+  trustedProxies?: string;
 }
 
 /** Environment variables the server reads. */
@@ -94,6 +101,20 @@ function parseCiphers(text: string): Cipher[] {
     throw new ConfigError(`invalid --ciphers '${text}': expected a comma-separated list of ${supportedCiphers.join(', ')}`);
   }
   return list.filter(known);
+}
+
+/** At most this many ranges: the list is checked on every accepted connection. */
+const maxTrustedProxies = 64;
+
+function parseTrustedProxies(text: string): Cidr[] {
+  const items = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const ranges = items.map(parseCidr);
+  const bad = items.find((_, i) => ranges[i] === null);
+  if (bad !== undefined || items.length > maxTrustedProxies) {
+    const what = bad !== undefined ? `'${bad}'` : `more than ${maxTrustedProxies} ranges`;
+    throw new ConfigError(`invalid --trusted-proxies ${what}: expected comma-separated addresses or CIDR ranges, e.g. 10.0.0.0/8,fd00::/8`);
+  }
+  return ranges.filter((r): r is Cidr => r !== null);
 }
 
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
@@ -174,6 +195,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
     dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),
+    trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),
   };
   if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
   return Object.freeze(config);
