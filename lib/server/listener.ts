@@ -3,6 +3,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
+import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
 
 /** What the listener tells a connection handler about its socket. */
@@ -20,6 +21,10 @@ export type ConnectionHandler = (conn: Connection, info: ssh2.ClientInfo, contro
 export interface ListenerLimits {
   loginGraceMs: number;
   maxStartups: number;
+  /** Most concurrent connections of any kind (`--max-connections`). */
+  maxConnections: number;
+  /** Backpressure on each socket's unsent output. */
+  output: OutputLimits;
   /** Ciphers offered to clients. */
   ciphers: readonly string[];
   throttle: AuthThrottle;
@@ -28,8 +33,10 @@ export interface ListenerLimits {
 
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
 const lingerMs = 1_000;
+/** While connections are refused at --max-connections, one log line per this period. */
+const fullLogEveryMs = 10_000;
 
-interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection }
+interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; dropping: boolean }
 
 /**
  * The SSH listener: owns the TCP server, every client socket and the ssh2
@@ -44,6 +51,10 @@ export class SshListener {
   readonly #pending: PendingConnections<string>;
   readonly #log: Logger;
   readonly #limits: ListenerLimits;
+  /** Tracked sockets not being dropped: what --max-connections counts. */
+  #live = 0;
+  #refused = 0;
+  #lastFullLog = -Infinity;
 
   constructor(hostKey: string, handler: ConnectionHandler, limits: ListenerLimits, log: Logger, ident = 'sshportal') {
     this.#log = log;
@@ -76,15 +87,19 @@ export class SshListener {
       this.#log.info('connection refused: address in authentication cool-down', { remote: key });
       return void socket.destroy();
     }
+    if (!this.#makeRoom()) return void this.#refuse(socket, key);
     socket.setNoDelay(true);
     const grace = setTimeout(() => {
       this.#log.info('login grace time exceeded', { remote: key });
       this.#drop(key);
     }, this.#limits.loginGraceMs);
     grace.unref();
-    this.#tracked.set(key, { socket, grace });
+    const tracked: Tracked = { socket, grace, dropping: false };
+    this.#tracked.set(key, tracked);
+    this.#live++;
     socket.once('close', () => {
       clearTimeout(grace);
+      if (!tracked.dropping) this.#live--;
       this.#tracked.delete(key);
       this.#pending.remove(key);
     });
@@ -93,6 +108,39 @@ export class SshListener {
       this.#drop(old);
     }
     this.#ssh.injectSocket(socket);
+    guardOutput(socket, this.#limits.output, {
+      paused: (pending) => this.#log.info('client is not reading: input paused', { remote: key, pending }),
+      stuck: (pending) => {
+        this.#log.warn('dropping a client that stopped reading', { remote: key, pending, afterMs: this.#limits.output.stuckMs });
+        this.#drop(key);
+      },
+    });
+  }
+
+  /**
+   * Whether one more connection fits under --max-connections. When full, the
+   * oldest unauthenticated connection makes room (as with --max-startups, a
+   * flood without keys cannot keep a real user out); only authenticated ones
+   * fill the portal for good.
+   */
+  #makeRoom(): boolean {
+    if (this.#live < this.#limits.maxConnections) return true;
+    const oldest = this.#pending.oldest();
+    if (oldest === undefined) return false;
+    this.#log.info('dropping the oldest unauthenticated connection', { remote: oldest, maxConnections: this.#limits.maxConnections });
+    this.#drop(oldest);
+    return true;
+  }
+
+  #refuse(socket: Socket, key: string): void {
+    this.#refused++;
+    const now = this.#limits.now();
+    if (now - this.#lastFullLog >= fullLogEveryMs) {
+      this.#lastFullLog = now;
+      this.#log.warn('connection refused: --max-connections reached', { remote: key, max: this.#limits.maxConnections, refused: this.#refused });
+      this.#refused = 0;
+    }
+    socket.destroy();
   }
 
   #authenticated(key: string): void {
@@ -103,7 +151,9 @@ export class SshListener {
 
   #drop(key: string): void {
     const t = this.#tracked.get(key);
-    if (!t) return;
+    if (!t || t.dropping) return;
+    t.dropping = true;
+    this.#live--;
     this.#pending.remove(key);
     if (t.conn) t.conn.end();
     else t.socket.end();
@@ -120,6 +170,11 @@ export class SshListener {
         resolve(this.#tcp.address() as AddressInfo);
       });
     });
+  }
+
+  /** Connections open now (any kind, dropped ones lingering excluded). */
+  get connections(): number {
+    return this.#live;
   }
 
   /** The bound address. */
