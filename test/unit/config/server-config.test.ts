@@ -31,6 +31,12 @@ describe('config: resolveServerConfig', () => {
       check: (c) => expect(c.ciphers).to.deep.equal(['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com']) },
     { name: 'default ciphers: AES-GCM first, no chacha20', flags: {}, env: {},
       check: (c) => { expect(c.ciphers[0]).to.equal('aes128-gcm@openssh.com'); expect(c.ciphers).to.not.include('chacha20-poly1305@openssh.com'); } },
+    { name: 'max connections: sized at start by default', flags: {}, env: {}, check: (c) => expect(c.maxConnections).to.equal(null) },
+    { name: 'max connections from the flag', flags: { maxConnections: '500' }, env: {}, check: (c) => expect(c.maxConnections).to.equal(500) },
+    { name: 'max connections from env', flags: {}, env: { SSHPORTAL_MAX_CONNECTIONS: '64' }, check: (c) => expect(c.maxConnections).to.equal(64) },
+    { name: 'drain timeout: off by default', flags: {}, env: {}, check: (c) => expect(c.drainTimeoutMs).to.equal(0) },
+    { name: 'drain timeout', flags: { drainTimeout: '45s' }, env: {}, check: (c) => expect(c.drainTimeoutMs).to.equal(45_000) },
+    { name: 'drain timeout from env', flags: {}, env: { SSHPORTAL_DRAIN_TIMEOUT: '2m' }, check: (c) => expect(c.drainTimeoutMs).to.equal(120_000) },
     { name: 'custom users', flags: { configUser: 'root', healthcheckUser: 'hc' }, env: {},
       check: (c) => expect([c.configUser, c.healthcheckUser]).to.deep.equal(['root', 'hc']) },
   ];
@@ -49,6 +55,9 @@ describe('config: resolveServerConfig', () => {
     { flags: { logFormat: 'xml' }, message: /invalid --log-format/ },
     { flags: { ciphers: 'aes128-cbc' }, message: /invalid --ciphers 'aes128-cbc'/ },
     { flags: { ciphers: ',' }, message: /invalid --ciphers/ },
+    { flags: { maxConnections: '1' }, message: /invalid --max-connections '1'/ },
+    { flags: { maxConnections: 'lots' }, message: /invalid --max-connections 'lots'/ },
+    { flags: { drainTimeout: 'later' }, message: /invalid --drain-timeout 'later'/ },
   ];
   for (const t of bad) {
     it(`rejects ${JSON.stringify(t.flags)}`, () => {
