@@ -12,6 +12,7 @@ import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
+import { cidrContains } from './config/cidr.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
@@ -86,6 +87,7 @@ export class App {
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
         ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });

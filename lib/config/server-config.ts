@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { Secret, type LogFormat } from '../log.js';
 import { parseListenAddress, type ListenAddress } from './bind-address.js';
+import { parseCidr, type Cidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseMysqlDsn, type MysqlConn } from './mysql-dsn.js';
 
@@ -43,6 +44,11 @@ export interface ServerConfig {
   readonly maxConnections: number | null;
   /** How long SIGTERM waits for live sessions to end before exiting; 0 = exit at once. */
   readonly drainTimeoutMs: number;
+  /**
+   * Load balancers allowed (and required) to send a PROXY protocol header naming
+   * the real client; empty = the feature is off and any header is refused.
+   */
+  readonly trustedProxies: readonly Cidr[];
 }
 
 /** Raw flag values as commander gives them (undefined when not given). */
@@ -70,6 +76,7 @@ export interface ServerFlags {
   metricsAddress?: string;
   maxConnections?: string;
   drainTimeout?: string;
+  trustedProxies?: string;
 }
 
 /** Environment variables the server reads. */
@@ -96,6 +103,20 @@ function parseCiphers(text: string): Cipher[] {
     throw new ConfigError(`invalid --ciphers '${text}': expected a comma-separated list of ${supportedCiphers.join(', ')}`);
   }
   return list.filter(known);
+}
+
+/** At most this many ranges: the list is checked on every accepted connection. */
+const maxTrustedProxies = 64;
+
+function parseTrustedProxies(text: string): Cidr[] {
+  const items = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const ranges = items.map(parseCidr);
+  const bad = items.find((_, i) => ranges[i] === null);
+  if (bad !== undefined || items.length > maxTrustedProxies) {
+    const what = bad !== undefined ? `'${bad}'` : `more than ${maxTrustedProxies} ranges`;
+    throw new ConfigError(`invalid --trusted-proxies ${what}: expected comma-separated addresses or CIDR ranges, e.g. 10.0.0.0/8,fd00::/8`);
+  }
+  return ranges.filter((r): r is Cidr => r !== null);
 }
 
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
@@ -164,6 +185,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
     maxConnections: maxConns === undefined || maxConns === '' ? null : count(maxConns, '--max-connections', 2),
     drainTimeoutMs: parseDuration(flags.drainTimeout ?? env.SSHPORTAL_DRAIN_TIMEOUT ?? '0', '--drain-timeout'),
+    trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),
   };
   if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
   return Object.freeze(config);

@@ -5,6 +5,7 @@ import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
 import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
+import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
 
 /** What the listener tells a connection handler about its socket. */
 export interface SocketControl {
@@ -29,6 +30,11 @@ export interface ListenerLimits {
   ciphers: readonly string[];
   throttle: AuthThrottle;
   now: () => number;
+  /**
+   * Peers that are load balancers speaking the PROXY protocol (`--trusted-proxies`):
+   * they must open with a header naming the real client, and nobody else may send one.
+   */
+  trustedProxy?: (ip: string) => boolean;
 }
 
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
@@ -36,7 +42,10 @@ const lingerMs = 1_000;
 /** While connections are refused at --max-connections, one log line per this period. */
 const fullLogEveryMs = 10_000;
 
-interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; dropping: boolean }
+/** The real client behind a trusted balancer, as its PROXY header names it. */
+type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
+
+interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; client?: ClientAddress; dropping: boolean }
 
 /**
  * The SSH listener: owns the TCP server, every client socket and the ssh2
@@ -71,7 +80,8 @@ export class SshListener {
       t.conn = conn;
       // Garbage on the port must never take the server down.
       conn.on('error', () => undefined);
-      handler(conn, info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
+      // Behind a trusted balancer the socket's peer is the balancer: every later use sees the client.
+      handler(conn, t.client ? { ...info, ...t.client } : info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
     });
     this.#ssh.on('error', (err: Error) => this.#log.debug('ssh error', { err }));
     this.#tcp = createServer((socket) => this.#accept(socket));
@@ -82,15 +92,11 @@ export class SshListener {
     const ip = socket.remoteAddress ?? '';
     const key = `${ip}:${socket.remotePort ?? 0}`;
     socket.on('error', () => undefined);
-    const verdict = this.#limits.throttle.verdict(ip, this.#limits.now());
-    if (verdict.kind === 'refuse') {
-      this.#log.info('connection refused: address in authentication cool-down', { remote: key });
-      return void socket.destroy();
-    }
+    if (this.#cooledDown(ip, key)) return void socket.destroy();
     if (!this.#makeRoom()) return void this.#refuse(socket, key);
     socket.setNoDelay(true);
     const grace = setTimeout(() => {
-      this.#log.info('login grace time exceeded', { remote: key });
+      this.#log.info('login grace time exceeded', { remote: this.#remote(key) });
       this.#drop(key);
     }, this.#limits.loginGraceMs);
     grace.unref();
@@ -107,14 +113,58 @@ export class SshListener {
       this.#log.info('dropping the oldest unauthenticated connection', { remote: old, max: this.#limits.maxStartups });
       this.#drop(old);
     }
+    this.#start(socket, key, ip);
+  }
+
+  #cooledDown(ip: string, remote: string): boolean {
+    if (this.#limits.throttle.verdict(ip, this.#limits.now()).kind !== 'refuse') return false;
+    this.#log.info('connection refused: address in authentication cool-down', { remote });
+    return true;
+  }
+
+  /**
+   * Hands the socket to SSH. A trusted balancer's header is read first, under
+   * the login grace timer already running; from anyone else a header is refused.
+   */
+  #start(socket: Socket, key: string, ip: string): void {
+    const refuse = (reason: string, remote = key): void => {
+      this.#log.info('connection refused: bad PROXY protocol header', { remote, reason });
+      socket.destroy();
+    };
+    if (!this.#limits.trustedProxy?.(ip)) {
+      this.#inject(socket, key);
+      return watchForProxyHeader(socket, () => refuse('PROXY protocol header from an untrusted address'));
+    }
+    readProxyHeader(socket, (header) => {
+      const t = this.#tracked.get(key);
+      if (!t) return;
+      if (header.kind === 'invalid') return refuse(`${header.reason} (from a trusted proxy)`);
+      if (header.kind === 'proxied') {
+        const { address, port, family } = header.source;
+        t.client = { ip: address, port, family };
+        if (this.#cooledDown(address, `${address}:${port}`)) return void socket.destroy();
+      }
+      this.#inject(socket, key);
+    });
+  }
+
+  /** Hands the socket to SSH, with backpressure on its output. */
+  #inject(socket: Socket, key: string): void {
     this.#ssh.injectSocket(socket);
+    // After injection: ssh2 paused the socket, so this listener does not start the flow early.
     guardOutput(socket, this.#limits.output, {
-      paused: (pending) => this.#log.info('client is not reading: input paused', { remote: key, pending }),
+      paused: (pending) => this.#log.info('client is not reading: input paused', { remote: this.#remote(key), pending }),
       stuck: (pending) => {
-        this.#log.warn('dropping a client that stopped reading', { remote: key, pending, afterMs: this.#limits.output.stuckMs });
+        this.#log.warn('dropping a client that stopped reading', { remote: this.#remote(key), pending, afterMs: this.#limits.output.stuckMs });
         this.#drop(key);
       },
     });
+  }
+
+  /** The client's address as logs show it (the PROXY header's, behind a balancer). */
+  #remote(key: string): string {
+    const client = this.#tracked.get(key)?.client;
+    return client ? `${client.ip}:${client.port}` : key;
   }
 
   /**
