@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -12,7 +13,6 @@ import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
-import { cidrContains } from './config/cidr.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 

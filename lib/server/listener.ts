@@ -127,8 +127,8 @@ export class SshListener {
    * the login grace timer already running; from anyone else a header is refused.
    */
   #start(socket: Socket, key: string, ip: string): void {
-    const refuse = (reason: string, remote = key): void => {
-      this.#log.info('connection refused: bad PROXY protocol header', { remote, reason });
+    const refuse = (reason: string): void => {
+      this.#log.info('connection refused: bad PROXY protocol header', { remote: key, reason });
       socket.destroy();
     };
     if (!this.#limits.trustedProxy?.(ip)) {
