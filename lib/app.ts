@@ -4,6 +4,7 @@ import type { ServerConfig } from './config/server-config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
+import { exposedSqliteFiles } from './db/sqlite-files.js';
 import type { Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
@@ -55,7 +56,12 @@ export class App {
     const { config, log } = opts;
     const now = opts.now ?? (() => new Date());
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
-    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null);
+    if (config.db.driver === 'sqlite3') {
+      for (const f of exposedSqliteFiles(config.db.path)) {
+        log.warn('database file readable by other local users: it holds the host key and, without --aes-key, every target key; run chmod 600 on it', f);
+      }
+    }
+    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null, { timeoutMs: config.dbTimeoutMs });
     let metricsServer: MetricsServer | null = null;
     try {
       const secrets = await prepareSecrets(db, config.aesKeyPrevious?.reveal() ?? null);

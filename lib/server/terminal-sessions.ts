@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import { asDatabaseError } from '../db/database.js';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { flushed } from '../proxy/pump.js';
@@ -66,7 +67,7 @@ function serveSession(session: Session, handler: TerminalHandler, log: Logger, r
       .then((code) => finishChannel(channel, code))
       .catch((err: unknown) => {
         log.error('session failed', { err });
-        return finishChannel(channel, 1, `error: ${userMessage(err)}`);
+        return finishChannel(channel, 1, `error: ${userMessage(asDatabaseError(err))}`);
       })
       .finally(() => {
         running.delete(entry);

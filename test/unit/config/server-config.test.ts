@@ -27,8 +27,13 @@ describe('config: resolveServerConfig', () => {
     { name: 'aes key of 32 chars', flags: { aesKey: 'x'.repeat(32) }, env: {},
       check: (c) => { expect(c.aesKey?.reveal()).to.equal('x'.repeat(32)); expect(String(c.aesKey)).to.equal('[redacted]'); } },
     { name: 'idle timeout', flags: { idleTimeout: '1h30m' }, env: {}, check: (c) => expect(c.idleTimeoutMs).to.equal(5_400_000) },
-    { name: 'admin invite token', flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: 'abc' },
-      check: (c) => expect(c.defaultAdminInviteToken?.reveal()).to.equal('abc') },
+    { name: 'admin invite token', flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: 'abc-DEF_123' },
+      check: (c) => expect(c.defaultAdminInviteToken?.reveal()).to.equal('abc-DEF_123') },
+    { name: 'an empty admin invite token as unset', flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: '' },
+      check: (c) => expect(c.defaultAdminInviteToken).to.equal(null) },
+    { name: 'db timeout default 5 s', flags: {}, env: {}, check: (c) => expect(c.dbTimeoutMs).to.equal(5_000) },
+    { name: 'db timeout flag', flags: { dbTimeout: '1500ms' }, env: { SSHPORTAL_DB_TIMEOUT: '9s' }, check: (c) => expect(c.dbTimeoutMs).to.equal(1_500) },
+    { name: 'db timeout env', flags: {}, env: { SSHPORTAL_DB_TIMEOUT: '2s' }, check: (c) => expect(c.dbTimeoutMs).to.equal(2_000) },
     { name: 'ciphers', flags: { ciphers: 'chacha20-poly1305@openssh.com, aes256-gcm@openssh.com' }, env: {},
       check: (c) => expect(c.ciphers).to.deep.equal(['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com']) },
     { name: 'default ciphers: AES-GCM first, no chacha20', flags: {}, env: {},
@@ -68,13 +73,20 @@ describe('config: resolveServerConfig', () => {
     { flags: { maxConnections: '1' }, message: /invalid --max-connections '1'/ },
     { flags: { maxConnections: 'lots' }, message: /invalid --max-connections 'lots'/ },
     { flags: { drainTimeout: 'later' }, message: /invalid --drain-timeout 'later'/ },
+    { flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: 'x' }, message: /^invalid SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: 10 to 128 letters/ },
+    { flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: '123456789' }, message: /SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN/ },
+    { flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: 'has space in it' }, message: /SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN/ },
+    { flags: {}, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: 'a'.repeat(129) }, message: /SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN/ },
+    { flags: { dbTimeout: 'soon' }, message: /invalid --db-timeout 'soon'/ },
+    { flags: { dbTimeout: '0' }, message: /invalid --db-timeout '0': expected a duration from 100ms to 10m/ },
+    { flags: {}, env: { SSHPORTAL_DB_TIMEOUT: '1h' }, message: /invalid --db-timeout '1h'/ },
     { flags: { trustedProxies: '10.0.0.0/33' }, message: /invalid --trusted-proxies '10.0.0.0\/33'/ },
     { flags: { trustedProxies: '10.0.0.0/8,haproxy' }, message: /invalid --trusted-proxies 'haproxy'/ },
     { flags: {}, env: { SSHPORTAL_TRUSTED_PROXIES: '010.0.0.1' }, message: /invalid --trusted-proxies '010.0.0.1'/ },
     { flags: { trustedProxies: Array.from({ length: 65 }, (_, i) => `10.0.0.${i}`).join(',') }, message: /more than 64 ranges/ },
   ];
   for (const t of bad) {
-    it(`rejects ${JSON.stringify(t.flags)}`, () => {
+    it(`rejects ${JSON.stringify(t.flags)} ${JSON.stringify(t.env ?? {})}`, () => {
       expect(() => resolveServerConfig(t.flags, t.env ?? {})).to.throw(t.message);
     });
   }
