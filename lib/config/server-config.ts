@@ -41,6 +41,10 @@ export interface ServerConfig {
   readonly metricsListen: ListenAddress | null;
   /** Ciphers offered to clients (the client picks among them). */
   readonly ciphers: readonly Cipher[];
+  /** Most concurrent client connections of any kind; null = sized from the open-files limit at start. */
+  readonly maxConnections: number | null;
+  /** How long SIGTERM waits for live sessions to end before exiting; 0 = exit at once. */
+  readonly drainTimeoutMs: number;
   /** The longest one database query (or wait for a connection) may take before "database unavailable". */
   readonly dbTimeoutMs: number;
   /**
@@ -73,6 +77,8 @@ export interface ServerFlags {
   maxAuthFailures?: string;
   authCooldown?: string;
   metricsAddress?: string;
+  maxConnections?: string;
+  drainTimeout?: string;
   dbTimeout?: string;
   trustedProxies?: string;
 }
@@ -172,6 +178,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
   if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`invalid --log-format '${logFormat}': expected text or json`);
   const aclCmd = flags.aclCheckCmd ?? env.SSHPORTAL_ACL_CHECK_CMD;
   const metricsAddr = flags.metricsAddress ?? env.SSHPORTAL_METRICS_ADDRESS;
+  const maxConns = flags.maxConnections ?? env.SSHPORTAL_MAX_CONNECTIONS;
   const config: ServerConfig = {
     listen: parseListenAddress(flags.bindAddress ?? env.SSHPORTAL_BIND ?? ':2222', '--bind-address'),
     db,
@@ -194,6 +201,8 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
     metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
+    maxConnections: maxConns === undefined || maxConns === '' ? null : count(maxConns, '--max-connections', 2),
+    drainTimeoutMs: parseDuration(flags.drainTimeout ?? env.SSHPORTAL_DRAIN_TIMEOUT ?? '0', '--drain-timeout'),
     dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),
     trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),
   };
