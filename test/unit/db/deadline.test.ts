@@ -27,7 +27,7 @@ function fakeDataSource(obtain: () => Promise<FakeConnection>): { ds: DataSource
 }
 
 const query = (conn: FakeConnection, sql: string): Promise<unknown> =>
-  new Promise((resolve, reject) => conn.query(sql, [], (err, rows) => (err ? reject(err) : resolve(rows))));
+  new Promise((resolve, reject) => conn.query(sql, [], (err: unknown, rows?: unknown) => (err ? reject(err) : resolve(rows))));
 
 describe('db: MySQL deadlines', () => {
   it('passes a query that answers in time', async () => {
