@@ -9,6 +9,7 @@ import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
+import { Revocation } from './server/revocation.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
@@ -68,17 +69,19 @@ export class App {
         const m = await metricsServer.listen(config.metricsListen);
         log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
       }
-      const bastionDeps = { db, config, now, relays, metrics };
+      const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName });
+      const bastionDeps = { db, config, now, relays, metrics, revocation };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics,
+        db, log, config, version: opts.version, now, throttle, metrics, revocation,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime() }, log);
       const addr = await listener.listen(config.listen);
+      revocation.start();
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer);
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer);
     } catch (err) {
       await metricsServer?.close();
       await db.close();

@@ -13,6 +13,7 @@ import { authenticate, type AuthState, type Identity } from './auth.js';
 import type { AuthThrottle } from './guard.js';
 import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
+import type { LiveTicket, Revocation } from './revocation.js';
 import { serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
 
 /** What a connection needs from the portal. */
@@ -26,6 +27,8 @@ export interface ConnectionDeps {
   throttle: AuthThrottle;
   /** Counters of connections and refused logins. */
   metrics: Metrics;
+  /** Re-checks access of live connections (ends revoked ones). */
+  revocation: Revocation;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): void;
 }
@@ -45,7 +48,31 @@ async function inviteSession(deps: ConnectionDeps, who: Extract<Identity, { kind
   return 0;
 }
 
-function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession): Promise<number> {
+/**
+ * Tracks an admin shell connection for revocation: removing the user, the key
+ * or a role it held ends the connection, with a line on every open channel.
+ */
+function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext): ShellTracking {
+  const open = new Set<TerminalSession['channel']>();
+  const ticket = deps.revocation.track({
+    subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
+    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
+    end: (message) => {
+      for (const ch of open) ch.stderr.write(`error: ${message}\n`);
+      conn.end();
+    },
+  });
+  conn.once('close', () => ticket.release());
+  return { ticket, open };
+}
+
+interface ShellTracking { ticket: LiveTicket; open: Set<TerminalSession['channel']> }
+
+async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession, live: ShellTracking): Promise<number> {
+  // Every channel after the login re-checks: a ControlMaster connection outlives revocations.
+  await live.ticket.check();
+  live.open.add(s.channel);
+  s.channel.once('close', () => live.open.delete(s.channel));
   const io = {
     input: s.channel,
     output: s.pty ? crlfWriter(s.channel) : s.channel,
@@ -69,7 +96,8 @@ function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: 
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
       if (login.kind === 'config' || (login.kind === 'host' && login.target === who.user.name)) {
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s), ctx.log);
+        const live = trackShell(conn, deps, who, ctx);
+        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log);
       }
       if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
       return void conn.end();
