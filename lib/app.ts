@@ -19,6 +19,8 @@ export interface AppOptions {
   log: Logger;
   version: string;
   now?: () => Date;
+  /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
+  revocationIntervalMs?: number;
 }
 
 
@@ -69,7 +71,7 @@ export class App {
         const m = await metricsServer.listen(config.metricsListen);
         log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
       }
-      const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName });
+      const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
       const bastionDeps = { db, config, now, relays, metrics, revocation };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Connection, ClientInfo } from 'ssh2';
+import type { Connection, ClientInfo, ServerChannel } from 'ssh2';
 import type { ServerConfig } from '../config/server-config.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
@@ -15,6 +15,7 @@ import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
 import type { LiveTicket, Revocation } from './revocation.js';
 import { serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
+import { flushed } from '../proxy/pump.js';
 
 /** What a connection needs from the portal. */
 export interface ConnectionDeps {
@@ -48,31 +49,47 @@ async function inviteSession(deps: ConnectionDeps, who: Extract<Identity, { kind
   return 0;
 }
 
+/** An admin shell connection as revocation sees it. */
+interface ShellTracking {
+  ticket: LiveTicket;
+  /** Its open session channels, with their line ending (a terminal needs CR LF). */
+  open: Map<ServerChannel, string>;
+  /** Channels that already show why they were refused. */
+  told: WeakSet<ServerChannel>;
+}
+
 /**
  * Tracks an admin shell connection for revocation: removing the user, the key
- * or a role it held ends the connection, with a line on every open channel.
+ * or a role it held ends the connection, after a line on every open channel.
  */
 function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext): ShellTracking {
-  const open = new Set<TerminalSession['channel']>();
+  const open = new Map<ServerChannel, string>();
+  const told = new WeakSet<ServerChannel>();
   const ticket = deps.revocation.track({
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
     userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
     end: (message) => {
-      for (const ch of open) ch.stderr.write(`error: ${message}\n`);
-      conn.end();
+      for (const [ch, eol] of open) if (!told.has(ch)) ch.stderr.write(`error: ${message}${eol}`);
+      // The lines go out before the connection does (bounded: a client that stopped reading is cut anyway).
+      const written = Promise.all([...open.keys()].map((ch) => flushed(ch.stderr)));
+      void Promise.race([written, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
     },
   });
   conn.once('close', () => ticket.release());
-  return { ticket, open };
+  return { ticket, open, told };
 }
 
-interface ShellTracking { ticket: LiveTicket; open: Set<TerminalSession['channel']> }
-
 async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession, live: ShellTracking): Promise<number> {
-  // Every channel after the login re-checks: a ControlMaster connection outlives revocations.
-  await live.ticket.check();
-  live.open.add(s.channel);
+  live.open.set(s.channel, s.pty ? '\r\n' : '\n');
   s.channel.once('close', () => live.open.delete(s.channel));
+  // Every channel re-checks access: a multiplexed (ControlMaster) connection outlives revocations.
+  try {
+    await live.ticket.check();
+  } catch (err) {
+    // Its error line is written by the caller; the revocation's own line would repeat it.
+    live.told.add(s.channel);
+    throw err;
+  }
   const io = {
     input: s.channel,
     output: s.pty ? crlfWriter(s.channel) : s.channel,
