@@ -10,6 +10,7 @@ import type { RelayHandle } from './proxy/types.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { Revocation } from './server/revocation.js';
+import { cidrContains } from './config/cidr.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
@@ -79,7 +80,10 @@ export class App {
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
         db, log, config, version: opts.version, now, throttle, metrics, revocation,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
-      }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime() }, log);
+      }), {
+        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
+      }, log);
       const addr = await listener.listen(config.listen);
       revocation.start();
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
