@@ -14,8 +14,7 @@ import type { AuthThrottle } from './guard.js';
 import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
 import type { LiveTicket, Revocation } from './revocation.js';
-import { serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
-import { flushed } from '../proxy/pump.js';
+import { finishChannel, serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
 
 /** What a connection needs from the portal. */
 export interface ConnectionDeps {
@@ -69,10 +68,10 @@ function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identit
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
     userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
     end: (message) => {
-      for (const [ch, eol] of open) if (!told.has(ch)) ch.stderr.write(`error: ${message}${eol}`);
-      // The lines go out before the connection does (bounded: a client that stopped reading is cut anyway).
-      const written = Promise.all([...open.keys()].map((ch) => flushed(ch.stderr)));
-      void Promise.race([written, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
+      for (const [ch, eol] of open) if (!told.has(ch)) finishChannel(ch, 255, `error: ${message}${eol}`);
+      // Channels close (their last line shown) before the connection does; bounded, a client that stopped reading is cut anyway.
+      const closed = Promise.all([...open.keys()].map((ch) => new Promise((r) => ch.once('close', r))));
+      void Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
     },
   });
   conn.once('close', () => ticket.release());

@@ -14,7 +14,7 @@ import { mariaAddr } from '../../support/mariadb.js';
 import { openTunnel, startMaster } from '../../support/mux.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { tempDir } from '../../support/tmp.js';
-import { addWebHost, enroll, revokeEvents, type AdminRun } from '../security/revocation-kit.js';
+import { addWebHost, enroll, waitForRevokeEvents, type AdminRun } from '../security/revocation-kit.js';
 import { newKey, startNode, waitFor, type Node } from './nodes.js';
 
 /** A TCP proxy to MariaDB that can refuse every connection (cut) and let them through again. */
@@ -113,7 +113,7 @@ describe('cluster revocation: the re-check fails open while the database is unre
       expect(held.stderr()).to.match(/^error: access revoked: user removed/m);
       await tunnel.closed;
       expect(b.logs.some((l) => l.includes('access re-check resumed'))).to.equal(true);
-      expect((await revokeEvents(m, 'outage')).map((e) => e.node)).to.deep.equal(['node-b']);
+      expect((await waitForRevokeEvents(m, 'outage', 1)).map((e) => e.node)).to.deep.equal(['node-b']);
     } finally {
       await master.exit();
     }

@@ -10,7 +10,7 @@ import { freshDb, type TestDb } from '../../support/databases.js';
 import { openTunnel, startMaster } from '../../support/mux.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { tempDir } from '../../support/tmp.js';
-import { addWebHost, adminAnswersQuickly, enroll, revocations, revoke, revokeEvents, type AdminRun } from '../security/revocation-kit.js';
+import { addWebHost, adminAnswersQuickly, enroll, revocations, revoke, revokeEvents, waitForRevokeEvents, type AdminRun } from '../security/revocation-kit.js';
 import { newKey, startNode, waitFor, type Node } from './nodes.js';
 
 /** Revocation must reach a live connection within this time. */
@@ -74,7 +74,7 @@ describe('cluster revocation: revoked through node A, live connections on node B
         expect(await held.exited).to.not.equal(0);
         expect(held.stderr()).to.match(/^error: access revoked: /m);
         await tunnel.closed;
-        const events = await revokeEvents(m, name);
+        const events = await waitForRevokeEvents(m, name, 1);
         expect(events.map((e) => [e.login, e.node])).to.deep.equal([['host', 'node-b']]);
       } finally {
         await master.exit();
@@ -102,7 +102,7 @@ describe('cluster revocation: revoked through node A, live connections on node B
         measured.push(`shell, ${c.what} ${Date.now() - start} ms`);
         await shell.exited;
         expect(shell.stderr()).to.match(c.reason);
-        expect((await revokeEvents(m, name)).map((e) => [e.login, e.node])).to.deep.equal([['shell', 'node-b']]);
+        expect((await waitForRevokeEvents(m, name, 1)).map((e) => [e.login, e.node])).to.deep.equal([['shell', 'node-b']]);
       } finally {
         await master.exit();
       }

@@ -99,6 +99,12 @@ export async function revokeEvents(m: EntityManager, user: string): Promise<{ re
   return rows.map((e) => JSON.parse(e.args ?? '{}') as { user: string; reason: string; node: string; login: string }).filter((a) => a.user === user);
 }
 
+/** Waits for `n` `session revoke` events naming `user` (they are written as the connection ends); returns them. */
+export async function waitForRevokeEvents(m: EntityManager, user: string, n: number): Promise<{ reason: string; node: string; login: string }[]> {
+  await waitFor(async () => (await revokeEvents(m, user)).length >= n, 5_000, `${n} revoke event(s) for ${user}`);
+  return revokeEvents(m, user);
+}
+
 /** Times one admin command of another user; it must be answered within 2 s. */
 export async function adminAnswersQuickly(admin: AdminRun): Promise<number> {
   const start = Date.now();

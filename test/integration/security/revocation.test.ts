@@ -10,7 +10,7 @@ import { openTunnel, startMaster } from '../../support/mux.js';
 import { drivers, startPortal, type Portal } from '../../support/portal.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait.js';
-import { addWebHost, adminAnswersQuickly, enroll, revocations, revoke, revokeEvents, type AdminRun } from './revocation-kit.js';
+import { addWebHost, adminAnswersQuickly, enroll, revocations, revoke, waitForRevokeEvents, type AdminRun } from './revocation-kit.js';
 
 for (const driver of drivers) {
   describe(`revocation on ${driver}: every new channel of a ControlMaster connection re-checks access`, function () {
@@ -58,7 +58,7 @@ for (const driver of drivers) {
           expect(second.received(), 'nothing through a -L opened after the revocation').to.equal('');
 
           await waitFor(async () => !(await ses.alive()) && !(await fwd.alive()), 5_000, 'both connections to end');
-          const events = await revokeEvents(m, name);
+          const events = await waitForRevokeEvents(m, name, 2);
           expect(events.map((e) => e.login)).to.deep.equal(['host', 'host']);
           await adminAnswersQuickly(admin);
         } finally {
@@ -87,7 +87,7 @@ for (const driver of drivers) {
           expect(after.code).to.not.equal(0);
           expect(after.stderr).to.match(c.reason);
           await waitFor(async () => !(await master.alive()), 5_000, 'the admin shell connection to end');
-          expect((await revokeEvents(m, name)).map((e) => e.login)).to.deep.equal(['shell']);
+          expect((await waitForRevokeEvents(m, name, 1)).map((e) => e.login)).to.deep.equal(['shell']);
           await adminAnswersQuickly(admin);
         } finally {
           await master.exit();
