@@ -1,16 +1,20 @@
 import { mkdirSync } from 'node:fs';
+import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
+import { exposedSqliteFiles } from './db/sqlite-files.js';
 import type { Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
+import { defaultOutputLimits } from './server/backpressure.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { Revocation } from './server/revocation.js';
-import { cidrContains } from './config/cidr.js';
+import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
+import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
@@ -36,9 +40,12 @@ export class App {
   readonly #log: Logger;
   readonly #stopTimers: () => void;
   readonly #metricsServer: MetricsServer | null;
+  readonly #live: LiveConnections;
   #closing: Promise<void> | null = null;
+  #draining: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections) {
+    this.#live = live;
     this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
     this.db = db;
@@ -52,7 +59,12 @@ export class App {
     const { config, log } = opts;
     const now = opts.now ?? (() => new Date());
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
-    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null);
+    if (config.db.driver === 'sqlite3') {
+      for (const f of exposedSqliteFiles(config.db.path)) {
+        log.warn('database file readable by other local users: it holds the host key and, without --aes-key, every target key; run chmod 600 on it', f);
+      }
+    }
+    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null, { timeoutMs: config.dbTimeoutMs });
     let metricsServer: MetricsServer | null = null;
     try {
       const secrets = await prepareSecrets(db, config.aesKeyPrevious?.reveal() ?? null);
@@ -77,17 +89,20 @@ export class App {
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
+      const live = new LiveConnections();
+      const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, revocation,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), {
-        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
+        ciphers: config.ciphers, throttle, now: () => now().getTime(),
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);
       revocation.start();
-      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer);
+      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live);
     } catch (err) {
       await metricsServer?.close();
       await db.close();
@@ -103,6 +118,31 @@ export class App {
   /** The bound TCP port. */
   get port(): number {
     return this.#listener.address().port;
+  }
+
+  /** Connections open on the SSH port now, of any kind. */
+  get connections(): number {
+    return this.#listener.connections;
+  }
+
+  /**
+   * Drains, then closes: new logins are refused and healthchecks answer a
+   * failure (so load balancers move away), live users are told once that the
+   * portal restarts, and the app closes when the last of them ended or
+   * `timeoutMs` passed. Idempotent.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.#draining ??= (async () => {
+      this.#log.info('draining', { timeoutMs, live: this.#live.size });
+      this.#live.startDraining(drainNotice(timeoutMs));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      const outcome = await Promise.race([this.#live.whenEmpty().then(() => 'empty' as const), timeout]);
+      clearTimeout(timer);
+      this.#log.info(outcome === 'empty' ? 'drained: the last session ended' : 'drain timeout passed', { live: this.#live.size });
+      await this.close();
+    })();
+    return this.#draining;
   }
 
   /** Stops listening, ends every connection, closes the database. Idempotent. */

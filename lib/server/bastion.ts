@@ -150,8 +150,8 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   };
 }
 
-/** Hands an authenticated host login to the relay engine. */
-export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): void {
+/** Hands an authenticated host login to the relay engine; returns the relay. */
+export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): RelayHandle {
   ctx.log.info('host login', { user: who.user.name, host: target });
   // Tracked from the start: a revoked user's connection ends even before its first channel.
   let relay: RelayHandle | undefined;
@@ -173,4 +173,5 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
     deps.relays.delete(handle);
     deps.metrics.relayEnded(handle);
   });
+  return relay;
 }

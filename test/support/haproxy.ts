@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { requireOrSkip } from './env.js';
 import { freePort } from './sshd.js';
@@ -23,6 +23,8 @@ export type SendProxy = 'send-proxy-v2' | 'send-proxy';
 export interface Haproxy {
   /** The frontend port of each PROXY protocol flavour. */
   port: Record<SendProxy, number>;
+  /** A port on [::1] of the `send-proxy-v2` frontend (IPv6 clients), or null when ::1 is not available here. */
+  ipv6Port: number | null;
   /** Everything HAProxy wrote so far (its log goes to stderr). */
   logs(): string;
   /** The `status` column of `show stat` for each backend server, e.g. `{ 'send-proxy-v2': 'UP' }`. */
@@ -37,11 +39,12 @@ export function requireHaproxy(ctx: Mocha.Context): void {
 
 const flavours: SendProxy[] = ['send-proxy-v2', 'send-proxy'];
 
-function config(ports: Record<SendProxy, number>, portalPort: number, statsSocket: string): string {
+function config(ports: Record<SendProxy, number>, ipv6Port: number | null, portalPort: number, statsSocket: string): string {
   const blocks = flavours.map((f) => {
     const name = f.replace(/-/g, '_');
+    const v6 = ipv6Port !== null && f === 'send-proxy-v2' ? [`    bind ipv6@::1:${ipv6Port}`] : [];
     return [
-      `frontend fe_${name}`, `    bind 127.0.0.1:${ports[f]}`, `    default_backend be_${name}`,
+      `frontend fe_${name}`, `    bind 127.0.0.1:${ports[f]}`, ...v6, `    default_backend be_${name}`,
       `backend be_${name}`,
       // The same health check as examples/mysql; `send-proxy` makes it carry a header too (v2: LOCAL).
       '    option tcp-check', '    tcp-check connect send-proxy', '    tcp-check expect rstring ^SSH-2\\.0-',
@@ -68,9 +71,21 @@ function statsCommand(socketPath: string, command: string): Promise<string> {
   });
 }
 
-function listening(port: number): Promise<boolean> {
+/** A free port on [::1], or null when this machine has no IPv6 loopback. */
+function freeIpv6Port(): Promise<number | null> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+    const srv = createServer();
+    srv.once('error', () => resolve(null));
+    srv.listen(0, '::1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : null));
+    });
+  });
+}
+
+function listening(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, host, () => { s.destroy(); resolve(true); });
     s.on('error', () => resolve(false));
   });
 }
@@ -87,9 +102,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 export async function startHaproxy(portalPort: number): Promise<Haproxy> {
   const dir = tempDir('sshportal-haproxy-');
   const ports = { 'send-proxy-v2': await freePort(), 'send-proxy': await freePort() };
+  const ipv6Port = await freeIpv6Port();
   const stats = join(dir.path, 'stats.sock');
   const cfg = join(dir.path, 'haproxy.cfg');
-  writeFileSync(cfg, config(ports, portalPort, stats));
+  writeFileSync(cfg, config(ports, ipv6Port, portalPort, stats));
   // -db: foreground, no daemon; -W is not needed for one process.
   const child = spawn(HAPROXY_PATH, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
@@ -102,7 +118,8 @@ export async function startHaproxy(portalPort: number): Promise<Haproxy> {
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`haproxy exited: ${logs}`);
-      return (await listening(ports['send-proxy-v2'])) && (await listening(ports['send-proxy']));
+      return (await listening(ports['send-proxy-v2'])) && (await listening(ports['send-proxy']))
+        && (ipv6Port === null || await listening(ipv6Port, '::1'));
     }, 10_000, 'haproxy to listen');
   } catch (err) {
     await stop();
@@ -110,6 +127,7 @@ export async function startHaproxy(portalPort: number): Promise<Haproxy> {
   }
   return {
     port: ports,
+    ipv6Port,
     logs: () => logs,
     async status() {
       const csv = await statsCommand(stats, 'show stat');

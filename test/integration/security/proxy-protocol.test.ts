@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { Event, Session, SshKey } from '../../../lib/db/entities/index.js';
 import type { SendProxy } from '../../support/haproxy.js';
 import { requireHaproxy } from '../../support/haproxy.js';
+import { sshOptions } from '../../support/openssh.js';
+import { runProcess, type RunResult } from '../../support/process.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait.js';
 import { rawClient, startBalanced, type Balanced } from './balancer.js';
@@ -80,6 +82,17 @@ describe('security: PROXY protocol behind a real HAProxy', function () {
       expect([ok.code, ok.stdout], ok.stderr).to.deep.equal([0, 'test\n']);
     });
   }
+
+  it("send-proxy-v2: an IPv6 client's address reaches its session row (TCP6 header)", async function () {
+    const port = b.haproxy.ipv6Port;
+    if (port === null) return this.skip(); // no IPv6 loopback on this machine: the unit tests cover TCP6 headers
+    const viaV6 = (key: string, login: string, args: string[]): Promise<RunResult> =>
+      runProcess('ssh', [...sshOptions(port, key), '-o', 'BindAddress=::1', `${login}@::1`, ...args]);
+    const r = await viaV6(b.portal.adminKey, 'web01', ['echo', 'over-ipv6']);
+    expect([r.code, r.stdout], r.stderr).to.deep.equal([0, 'over-ipv6\n']);
+    const [session] = await b.portal.app.db.manager.find(Session, { order: { id: 'DESC' }, take: 1 });
+    expect(session?.remoteAddr).to.match(/^::1:\d+$/);
+  });
 
   it('refuses a connection from the trusted balancer address that sends no header', async () => {
     const from = b.portal.logs.length;
