@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { Cluster, defaultTiming, type ClusterTiming } from './cluster/index.js';
+import { nodeAddress } from './cluster/liveness.js';
 import type { ServerConfig } from './config/server-config.js';
+import { parsePrivateKey } from './crypto/ssh-keys.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
-import type { Logger } from './log.js';
+import { Secret, type Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
@@ -18,6 +21,8 @@ export interface AppOptions {
   log: Logger;
   version: string;
   now?: () => Date;
+  /** Heartbeat interval and dead-after delay (tests shorten them); default 10 s / 30 s. */
+  clusterTiming?: ClusterTiming;
 }
 
 
@@ -32,9 +37,11 @@ export class App {
   readonly #log: Logger;
   readonly #stopTimers: () => void;
   readonly #metricsServer: MetricsServer | null;
+  readonly #cluster: Cluster;
   #closing: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, cluster: Cluster) {
+    this.#cluster = cluster;
     this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
     this.db = db;
@@ -50,6 +57,7 @@ export class App {
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
     const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null);
     let metricsServer: MetricsServer | null = null;
+    let started: { listener: SshListener; cluster: Cluster } | null = null;
     try {
       const secrets = await prepareSecrets(db, config.aesKeyPrevious?.reveal() ?? null);
       if (secrets.rotated) log.info('secrets re-encrypted with the new --aes-key', { fields: secrets.converted });
@@ -68,18 +76,28 @@ export class App {
         const m = await metricsServer.listen(config.metricsListen);
         log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
       }
-      const bastionDeps = { db, config, now, relays, metrics };
+      const clusterKey = parsePrivateKey(boot.clusterPrivateKey);
+      const cluster = new Cluster({
+        db, log, now, name: config.nodeName, version: opts.version, timing: opts.clusterTiming ?? defaultTiming,
+        clusterKey: new Secret(boot.clusterPrivateKey), fingerprint: clusterKey.fingerprint,
+        hostKeyBlob: Buffer.from(parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ')[1] ?? '', 'base64'),
+      });
+      const bastionDeps = { db, config, now, relays, metrics, live: cluster.live };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics,
+        db, log, config, version: opts.version, now, throttle, metrics, cluster,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime() }, log);
       const addr = await listener.listen(config.listen);
+      started = { listener, cluster };
+      await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer);
+      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer, cluster);
     } catch (err) {
+      await started?.cluster.stop();
+      await started?.listener.close();
       await metricsServer?.close();
       await db.close();
       throw err;
@@ -100,6 +118,7 @@ export class App {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stopTimers();
+      await this.#cluster.stop();
       const relays = [...this.#relays];
       for (const r of relays) r.close('the portal is shutting down');
       const listening = this.#listener.close();
@@ -107,6 +126,7 @@ export class App {
       await Promise.race([Promise.all(relays.map((r) => r.closed)), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await listening;
       await this.#metricsServer?.close();
+      await this.#cluster.leave();
       await this.db.close();
       this.#log.info('sshportal stopped');
     })();

@@ -1,5 +1,6 @@
 import type { Connection } from 'ssh2';
 import { decideAccess } from '../acl/decide.js';
+import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
 import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey } from '../db/access.js';
@@ -23,6 +24,8 @@ export interface BastionDeps {
   relays: Set<RelayHandle>;
   /** Sessions, ACL denials, bytes and dial latency. */
   metrics: Metrics;
+  /** Live sessions by row id: the node link reads their counters, the reaper skips them. */
+  live: LiveSessions;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
@@ -85,7 +88,7 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
 }
 
 /** Access check, session row and relay plan for one host login; throws to refuse. */
-async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext): Promise<RelayPlan> {
+async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext, relay: () => RelayHandle): Promise<RelayPlan> {
   const m = deps.db.manager;
   const deny = (reason: string, host: string): Promise<void> =>
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
@@ -111,6 +114,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   }
   const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
+  deps.live.add(session.id, relay());
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
   deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
@@ -123,6 +127,8 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
       deps.metrics.sessionClosed();
       await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
+      // Only once the row says closed: until then the reaper must see a live relay behind it.
+      deps.live.delete(session.id);
       await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
         args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
       ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
@@ -136,7 +142,7 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   const relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
-    prepare: () => prepare(deps, who, target, ctx).catch((err: unknown) => { throw asDatabaseError(err); }),
+    prepare: () => prepare(deps, who, target, ctx, () => relay).catch((err: unknown) => { throw asDatabaseError(err); }),
   });
   deps.relays.add(relay);
   deps.metrics.relayStarted(relay);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, ClientInfo } from 'ssh2';
+import type { ClusterService } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
@@ -26,6 +27,8 @@ export interface ConnectionDeps {
   throttle: AuthThrottle;
   /** Counters of connections and refused logins. */
   metrics: Metrics;
+  /** The node link's serving side, node liveness for the shell, the cluster key's fingerprint. */
+  cluster: ClusterService;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): void;
 }
@@ -65,6 +68,10 @@ function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: 
       return serveTerminalSessions(conn, async (s) => { s.channel.write('OK\n'); return 0; }, ctx.log);
     case 'invite':
       return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log);
+    case 'peer':
+      // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) return void conn.end();
+      return deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
@@ -107,7 +114,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
       args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
   };
-  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, onFailure: failed };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;

@@ -20,7 +20,7 @@ describe('config: resolveServerConfig', () => {
       check: (c) => { expect(c.listen).to.deep.equal({ host: '127.0.0.1', port: 2022 }); expect(c.debug).to.equal(true); expect(c.logsLocation).to.equal('/var/log/x'); } },
     { name: 'flags win over env', flags: { bindAddress: ':2000' }, env: { SSHPORTAL_BIND: ':3000' },
       check: (c) => expect(c.listen.port).to.equal(2000) },
-    { name: 'mysql Go DSN from env', flags: { dbDriver: 'mysql' }, env: { SSHPORTAL_DATABASE_URL: 'root@tcp(127.0.0.1:3306)/sshportal?parseTime=true' },
+    { name: 'mysql Go DSN from env', flags: { dbDriver: 'mysql', nodeAddress: '10.0.0.5:2222' }, env: { SSHPORTAL_DATABASE_URL: 'root@tcp(127.0.0.1:3306)/sshportal?parseTime=true' },
       check: (c) => expect(c.db).to.deep.equal({ driver: 'mysql', conn: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'sshportal' } }) },
     { name: 'aes key of 32 chars', flags: { aesKey: 'x'.repeat(32) }, env: {},
       check: (c) => { expect(c.aesKey?.reveal()).to.equal('x'.repeat(32)); expect(String(c.aesKey)).to.equal('[redacted]'); } },
@@ -31,6 +31,13 @@ describe('config: resolveServerConfig', () => {
       check: (c) => expect(c.ciphers).to.deep.equal(['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com']) },
     { name: 'default ciphers: AES-GCM first, no chacha20', flags: {}, env: {},
       check: (c) => { expect(c.ciphers[0]).to.equal('aes128-gcm@openssh.com'); expect(c.ciphers).to.not.include('chacha20-poly1305@openssh.com'); } },
+    { name: 'no --node-address: derived later from the bound address', flags: {}, env: {}, check: (c) => expect(c.nodeAddress).to.equal(null) },
+    { name: 'node address from env', flags: {}, env: { SSHPORTAL_NODE_ADDRESS: '[fd00::5]:2222' },
+      check: (c) => expect(c.nodeAddress).to.deep.equal({ host: 'fd00::5', port: 2222 }) },
+    { name: 'mysql on one interface without --node-address', flags: { dbDriver: 'mysql', dbConn: 'root@tcp(db:3306)/x', bindAddress: '10.0.0.5:2222' }, env: {},
+      check: (c) => expect(c.nodeAddress).to.equal(null) },
+    { name: 'mysql on every interface with --node-address', flags: { dbDriver: 'mysql', dbConn: 'root@tcp(db:3306)/x', nodeAddress: 'portal1:2222' }, env: {},
+      check: (c) => expect(c.nodeAddress).to.deep.equal({ host: 'portal1', port: 2222 }) },
     { name: 'custom users', flags: { configUser: 'root', healthcheckUser: 'hc' }, env: {},
       check: (c) => expect([c.configUser, c.healthcheckUser]).to.deep.equal(['root', 'hc']) },
   ];
@@ -49,6 +56,13 @@ describe('config: resolveServerConfig', () => {
     { flags: { logFormat: 'xml' }, message: /invalid --log-format/ },
     { flags: { ciphers: 'aes128-cbc' }, message: /invalid --ciphers 'aes128-cbc'/ },
     { flags: { ciphers: ',' }, message: /invalid --ciphers/ },
+    { flags: { dbDriver: 'mysql', dbConn: 'root@tcp(db:3306)/x' }, message: /every interface: give --node-address/ },
+    { flags: { dbDriver: 'mysql', dbConn: 'root@tcp(db:3306)/x', bindAddress: '0.0.0.0:2222' }, message: /give --node-address/ },
+    { flags: { dbDriver: 'mysql', dbConn: 'root@tcp(db:3306)/x', bindAddress: '[::]:2222' }, message: /give --node-address/ },
+    { flags: { nodeAddress: ':2222' }, message: /invalid --node-address/ },
+    { flags: { nodeAddress: '10.0.0.5:0' }, message: /invalid --node-address/ },
+    { flags: { nodeAddress: 'nonsense' }, message: /invalid --node-address/ },
+    { flags: { nodeName: 'a:b' }, message: /invalid --node-name/ },
   ];
   for (const t of bad) {
     it(`rejects ${JSON.stringify(t.flags)}`, () => {
