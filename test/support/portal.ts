@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { App } from '../../lib/app.js';
+import type { ClusterTiming } from '../../lib/cluster/index.js';
 import { resolveServerConfig, type ServerFlags } from '../../lib/config/server-config.js';
 import { createLogger } from '../../lib/log.js';
 import { drivers, freshDb, type TestDb } from './databases.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   logs?: string[];
   /** Prefix of the lines echoed when PORTAL_LOGS is set. */
   label?: string;
+  /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
+  clusterTiming?: ClusterTiming;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -57,7 +60,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test' });
+  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
