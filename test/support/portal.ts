@@ -35,6 +35,8 @@ export interface PortalOptions {
   /** Bind the admin invite to a key right away (default true). */
   enrollAdmin?: boolean;
   env?: Record<string, string>;
+  /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
+  clusterTiming?: ClusterTiming;
 }
 
 /** Options of {@link startApp}. */
@@ -71,6 +73,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const token = randomBytes(12).toString('hex');
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
+    clusterTiming: opts.clusterTiming,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');
