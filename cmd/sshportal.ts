@@ -46,6 +46,7 @@ function buildProgram(): Command {
     .option('--max-auth-failures <n>', 'failed logins per address and minute before a cool-down [$SSHPORTAL_MAX_AUTH_FAILURES] (default 20)')
     .option('--auth-cooldown <duration>', 'how long an address stays refused after too many failures [$SSHPORTAL_AUTH_COOLDOWN] (default "5m")')
     .option('--metrics-address <addr>', 'serve Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9100 [$SSHPORTAL_METRICS_ADDRESS] (default: off)')
+    .option('--trusted-proxies <cidrs>', 'load balancers (CIDRs, comma-separated) whose connections must open with a PROXY protocol v1/v2 header naming the client [$SSHPORTAL_TRUSTED_PROXIES] (default: off)')
     .action(async (flags: Record<string, unknown>) => {
       await runServer(flags, version);
     });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Cluster, defaultTiming, type ClusterTiming } from './cluster/index.js';
 import { nodeAddress } from './cluster/liveness.js';
+import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
 import { parsePrivateKey } from './crypto/ssh-keys.js';
 import { bootstrap } from './db/bootstrap.js';
@@ -89,7 +90,10 @@ export class App {
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
         db, log, config, version: opts.version, now, throttle, metrics, cluster,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
-      }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime() }, log);
+      }), {
+        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
+      }, log);
       const addr = await listener.listen(config.listen);
       started = { listener, cluster };
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { Secret, type LogFormat } from '../log.js';
 import { parseListenAddress, type ListenAddress } from './bind-address.js';
+import { parseCidr, type Cidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseMysqlDsn, type MysqlConn } from './mysql-dsn.js';
 
@@ -41,6 +42,11 @@ export interface ServerConfig {
   readonly metricsListen: ListenAddress | null;
   /** Ciphers offered to clients (the client picks among them). */
   readonly ciphers: readonly Cipher[];
+  /**
+   * Load balancers allowed (and required) to send a PROXY protocol header naming
+   * the real client; empty = the feature is off and any header is refused.
+   */
+  readonly trustedProxies: readonly Cidr[];
 }
 
 /** Raw flag values as commander gives them (undefined when not given). */
@@ -67,6 +73,7 @@ export interface ServerFlags {
   maxAuthFailures?: string;
   authCooldown?: string;
   metricsAddress?: string;
+  trustedProxies?: string;
 }
 
 /** Environment variables the server reads. */
@@ -93,6 +100,20 @@ function parseCiphers(text: string): Cipher[] {
     throw new ConfigError(`invalid --ciphers '${text}': expected a comma-separated list of ${supportedCiphers.join(', ')}`);
   }
   return list.filter(known);
+}
+
+/** At most this many ranges: the list is checked on every accepted connection. */
+const maxTrustedProxies = 64;
+
+function parseTrustedProxies(text: string): Cidr[] {
+  const items = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const ranges = items.map(parseCidr);
+  const bad = items.find((_, i) => ranges[i] === null);
+  if (bad !== undefined || items.length > maxTrustedProxies) {
+    const what = bad !== undefined ? `'${bad}'` : `more than ${maxTrustedProxies} ranges`;
+    throw new ConfigError(`invalid --trusted-proxies ${what}: expected comma-separated addresses or CIDR ranges, e.g. 10.0.0.0/8,fd00::/8`);
+  }
+  return ranges.filter((r): r is Cidr => r !== null);
 }
 
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
@@ -171,6 +192,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
     metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
+    trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),
   };
   if (db.driver === 'mysql' && config.nodeAddress === null && isWildcard(config.listen)) {
     throw new ConfigError('--bind-address listens on every interface: give --node-address, the address other nodes reach this one at');

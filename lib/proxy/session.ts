@@ -131,7 +131,10 @@ export class SessionBridge {
     this.#down = down;
     down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
     const pty = this.#setup.pty !== undefined && start.kind !== 'subsystem';
-    this.#ctx.emit({ type: 'channel-started', kind: start.kind, command: start.kind === 'exec' ? start.command : undefined, pty });
+    this.#ctx.emit({
+      type: 'channel-started', kind: start.kind, pty,
+      command: start.kind === 'exec' ? start.command : undefined, subsystem: start.kind === 'subsystem' ? start.name : undefined,
+    });
     void this.#connect(down, start, pty);
   }
 

@@ -3,7 +3,7 @@ import { decideAccess } from '../acl/decide.js';
 import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
-import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey } from '../db/access.js';
+import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey, setSessionCommands } from '../db/access.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
@@ -14,6 +14,7 @@ import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } fro
 import { splitHostPort } from '../routing/host-url.js';
 import type { Identity } from './auth.js';
 import type { ConnectionContext } from './connection.js';
+import { CommandLog } from './session-commands.js';
 
 /** What the bastion path needs. */
 export interface BastionDeps {
@@ -68,9 +69,21 @@ async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
   };
 }
 
-function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, sessionId: number, e: RelayEvent): void {
+/** Records each exec command, subsystem and shell of a session: its events and the row's list. */
+function commandLog(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, sessionId: number): CommandLog {
+  return new CommandLog({
+    saveRow: (json) => setSessionCommands(deps.db.manager, sessionId, json),
+    event: (action, args) => void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action, entity: host.name, args: { ...args, session_id: sessionId } }),
+    failed: (err) => ctx.log.warn('cannot record the session command', { err, session: sessionId }),
+  });
+}
+
+function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, sessionId: number, commands: CommandLog, e: RelayEvent): void {
   if (e.type === 'upstream-connected') deps.metrics.upstreamDial(e.durationMs);
   switch (e.type) {
+    case 'channel-started':
+      commands.add(e);
+      return;
     case 'forward-closed':
     case 'forward-refused':
     case 'remote-forward':
@@ -119,12 +132,14 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
   const mode = recordingModes.find((x) => x === host.logging) ?? 'everything';
+  const commands = commandLog(deps, ctx, who, host, session.id);
   return {
     chain,
     recording: { mode, dir: deps.config.logsLocation, baseName: `session-${session.id}`, user: who.user.name, host: host.name },
-    onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, e),
+    onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, commands, e),
     async onClose(summary) {
       deps.metrics.sessionClosed();
+      await commands.settled();
       await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
       // Only once the row says closed: until then the reaper must see a live relay behind it.

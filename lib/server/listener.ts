@@ -4,6 +4,7 @@ import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
+import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
 
 /** What the listener tells a connection handler about its socket. */
 export interface SocketControl {
@@ -24,12 +25,20 @@ export interface ListenerLimits {
   ciphers: readonly string[];
   throttle: AuthThrottle;
   now: () => number;
+  /**
+   * Peers that are load balancers speaking the PROXY protocol (`--trusted-proxies`):
+   * they must open with a header naming the real client, and nobody else may send one.
+   */
+  trustedProxy?: (ip: string) => boolean;
 }
 
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
 const lingerMs = 1_000;
 
-interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection }
+/** The real client behind a trusted balancer, as its PROXY header names it. */
+type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
+
+interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; client?: ClientAddress }
 
 /**
  * The SSH listener: owns the TCP server, every client socket and the ssh2
@@ -60,7 +69,8 @@ export class SshListener {
       t.conn = conn;
       // Garbage on the port must never take the server down.
       conn.on('error', () => undefined);
-      handler(conn, info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
+      // Behind a trusted balancer the socket's peer is the balancer: every later use sees the client.
+      handler(conn, t.client ? { ...info, ...t.client } : info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
     });
     this.#ssh.on('error', (err: Error) => this.#log.debug('ssh error', { err }));
     this.#tcp = createServer((socket) => this.#accept(socket));
@@ -71,14 +81,11 @@ export class SshListener {
     const ip = socket.remoteAddress ?? '';
     const key = `${ip}:${socket.remotePort ?? 0}`;
     socket.on('error', () => undefined);
-    const verdict = this.#limits.throttle.verdict(ip, this.#limits.now());
-    if (verdict.kind === 'refuse') {
-      this.#log.info('connection refused: address in authentication cool-down', { remote: key });
-      return void socket.destroy();
-    }
+    if (this.#cooledDown(ip, key)) return void socket.destroy();
     socket.setNoDelay(true);
     const grace = setTimeout(() => {
-      this.#log.info('login grace time exceeded', { remote: key });
+      const client = this.#tracked.get(key)?.client;
+      this.#log.info('login grace time exceeded', { remote: client ? `${client.ip}:${client.port}` : key });
       this.#drop(key);
     }, this.#limits.loginGraceMs);
     grace.unref();
@@ -92,7 +99,39 @@ export class SshListener {
       this.#log.info('dropping the oldest unauthenticated connection', { remote: old, max: this.#limits.maxStartups });
       this.#drop(old);
     }
-    this.#ssh.injectSocket(socket);
+    this.#start(socket, key, ip);
+  }
+
+  #cooledDown(ip: string, remote: string): boolean {
+    if (this.#limits.throttle.verdict(ip, this.#limits.now()).kind !== 'refuse') return false;
+    this.#log.info('connection refused: address in authentication cool-down', { remote });
+    return true;
+  }
+
+  /**
+   * Hands the socket to SSH. A trusted balancer's header is read first, under
+   * the login grace timer already running; from anyone else a header is refused.
+   */
+  #start(socket: Socket, key: string, ip: string): void {
+    const refuse = (reason: string): void => {
+      this.#log.info('connection refused: bad PROXY protocol header', { remote: key, reason });
+      socket.destroy();
+    };
+    if (!this.#limits.trustedProxy?.(ip)) {
+      this.#ssh.injectSocket(socket);
+      return watchForProxyHeader(socket, () => refuse('PROXY protocol header from an untrusted address'));
+    }
+    readProxyHeader(socket, (header) => {
+      const t = this.#tracked.get(key);
+      if (!t) return;
+      if (header.kind === 'invalid') return refuse(`${header.reason} (from a trusted proxy)`);
+      if (header.kind === 'proxied') {
+        const { address, port, family } = header.source;
+        t.client = { ip: address, port, family };
+        if (this.#cooledDown(address, `${address}:${port}`)) return void socket.destroy();
+      }
+      this.#ssh.injectSocket(socket);
+    });
   }
 
   #authenticated(key: string): void {

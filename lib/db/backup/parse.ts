@@ -1,6 +1,7 @@
 import { array, base64, count, date, id, ids, invalid, object, objects, string, type Reader } from './narrow.js';
 import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
+import { commandsText } from '../session-commands.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
 
@@ -81,10 +82,12 @@ function readSession(r: Reader, now: Date): SessionRow {
   const status = string(r, 'Status') || 'unknown';
   if (!statuses.has(status)) throw invalid(`${r.path}.Status`, `invalid status '${status}'`);
   const recordings = array(r, 'Recordings').items.filter((x): x is string => typeof x === 'string');
+  const commands = array(r, 'Commands').items.filter((x): x is string => typeof x === 'string');
   return {
     ...stamped(r, now), stoppedAt: date(r, 'StoppedAt'), status, userId: count(r, 'UserID') || null, hostId: count(r, 'HostID') || null,
     errMsg: string(r, 'ErrMsg') || null, comment: string(r, 'Comment'), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
     recordings: recordings.length > 0 ? JSON.stringify(recordings) : null,
+    commands: commandsText(commands),
   };
 }
 

@@ -29,7 +29,7 @@ export interface SettingRow extends Stamped { name: string; value: string }
 /** A session. */
 export interface SessionRow extends Stamped {
   stoppedAt: Date | null; status: string; userId: number | null; hostId: number | null; errMsg: string | null;
-  comment: string; node: string; remoteAddr: string; recordings: string | null;
+  comment: string; node: string; remoteAddr: string; recordings: string | null; commands: string | null;
 }
 /** An event. */
 export interface EventRow extends Stamped { authorId: number | null; domain: string; action: string; entity: string; args: string | null }

@@ -3,6 +3,7 @@ import { resolveServerConfig, type ServerFlags, type Env } from '../../../lib/co
 import { parseMysqlDsn, redactDsn } from '../../../lib/config/mysql-dsn.js';
 import { parseDuration } from '../../../lib/config/duration.js';
 import { parseListenAddress } from '../../../lib/config/bind-address.js';
+import { formatCidr } from '../../../lib/config/cidr.js';
 
 describe('config: resolveServerConfig', () => {
   it('uses sshportal defaults', () => {
@@ -12,6 +13,7 @@ describe('config: resolveServerConfig', () => {
     expect(c).to.include({ debug: false, logsLocation: './log', idleTimeoutMs: 0, aclCheckCmd: null, configUser: 'admin',
       healthcheckUser: 'healthcheck', logFormat: 'text', nodeName: 'node1', inviteTtlMs: 7 * 24 * 3600 * 1000 });
     expect(c.aesKey).to.equal(null);
+    expect(c.trustedProxies).to.deep.equal([]);
     expect(Object.isFrozen(c)).to.equal(true);
   });
 
@@ -40,6 +42,14 @@ describe('config: resolveServerConfig', () => {
       check: (c) => expect(c.nodeAddress).to.deep.equal({ host: 'portal1', port: 2222 }) },
     { name: 'custom users', flags: { configUser: 'root', healthcheckUser: 'hc' }, env: {},
       check: (c) => expect([c.configUser, c.healthcheckUser]).to.deep.equal(['root', 'hc']) },
+    { name: 'trusted proxies from the flag', flags: { trustedProxies: '10.0.0.0/8, 192.168.1.7,fd00::/8' }, env: {},
+      check: (c) => expect(c.trustedProxies.map(formatCidr)).to.deep.equal(['10.0.0.0/8', '192.168.1.7/32', 'fd00::/8']) },
+    { name: 'trusted proxies from SSHPORTAL_TRUSTED_PROXIES', flags: {}, env: { SSHPORTAL_TRUSTED_PROXIES: '172.16.0.0/12' },
+      check: (c) => expect(c.trustedProxies.map(formatCidr)).to.deep.equal(['172.16.0.0/12']) },
+    { name: 'trusted proxies: the flag wins over env', flags: { trustedProxies: '::1' }, env: { SSHPORTAL_TRUSTED_PROXIES: '10.0.0.0/8' },
+      check: (c) => expect(c.trustedProxies.map(formatCidr)).to.deep.equal(['::1/128']) },
+    { name: 'trusted proxies: an empty list is off', flags: {}, env: { SSHPORTAL_TRUSTED_PROXIES: '' },
+      check: (c) => expect(c.trustedProxies).to.deep.equal([]) },
   ];
   for (const t of ok) it(`accepts ${t.name}`, () => t.check(resolveServerConfig(t.flags, t.env)));
 
@@ -63,6 +73,10 @@ describe('config: resolveServerConfig', () => {
     { flags: { nodeAddress: '10.0.0.5:0' }, message: /invalid --node-address/ },
     { flags: { nodeAddress: 'nonsense' }, message: /invalid --node-address/ },
     { flags: { nodeName: 'a:b' }, message: /invalid --node-name/ },
+    { flags: { trustedProxies: '10.0.0.0/33' }, message: /invalid --trusted-proxies '10.0.0.0\/33'/ },
+    { flags: { trustedProxies: '10.0.0.0/8,haproxy' }, message: /invalid --trusted-proxies 'haproxy'/ },
+    { flags: {}, env: { SSHPORTAL_TRUSTED_PROXIES: '010.0.0.1' }, message: /invalid --trusted-proxies '010.0.0.1'/ },
+    { flags: { trustedProxies: Array.from({ length: 65 }, (_, i) => `10.0.0.${i}`).join(',') }, message: /more than 64 ranges/ },
   ];
   for (const t of bad) {
     it(`rejects ${JSON.stringify(t.flags)}`, () => {
