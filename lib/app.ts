@@ -7,12 +7,16 @@ import { parsePrivateKey } from './crypto/ssh-keys.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
+import { exposedSqliteFiles } from './db/sqlite-files.js';
 import { Secret, type Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
+import { defaultOutputLimits } from './server/backpressure.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
+import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
+import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
@@ -39,10 +43,13 @@ export class App {
   readonly #stopTimers: () => void;
   readonly #metricsServer: MetricsServer | null;
   readonly #cluster: Cluster;
+  readonly #live: LiveConnections;
   #closing: Promise<void> | null = null;
+  #draining: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, cluster: Cluster) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections, cluster: Cluster) {
     this.#cluster = cluster;
+    this.#live = live;
     this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
     this.db = db;
@@ -56,7 +63,12 @@ export class App {
     const { config, log } = opts;
     const now = opts.now ?? (() => new Date());
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
-    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null);
+    if (config.db.driver === 'sqlite3') {
+      for (const f of exposedSqliteFiles(config.db.path)) {
+        log.warn('database file readable by other local users: it holds the host key and, without --aes-key, every target key; run chmod 600 on it', f);
+      }
+    }
+    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null, { timeoutMs: config.dbTimeoutMs });
     let metricsServer: MetricsServer | null = null;
     let started: { listener: SshListener; cluster: Cluster } | null = null;
     try {
@@ -87,18 +99,21 @@ export class App {
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
+      const live = new LiveConnections();
+      const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, cluster,
+        db, log, config, version: opts.version, now, throttle, metrics, live, cluster,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), {
-        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
+        ciphers: config.ciphers, throttle, now: () => now().getTime(),
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);
       started = { listener, cluster };
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
-      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer, cluster);
+      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
+      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer, live, cluster);
     } catch (err) {
       await started?.cluster.stop();
       await started?.listener.close();
@@ -116,6 +131,31 @@ export class App {
   /** The bound TCP port. */
   get port(): number {
     return this.#listener.address().port;
+  }
+
+  /** Connections open on the SSH port now, of any kind. */
+  get connections(): number {
+    return this.#listener.connections;
+  }
+
+  /**
+   * Drains, then closes: new logins are refused and healthchecks answer a
+   * failure (so load balancers move away), live users are told once that the
+   * portal restarts, and the app closes when the last of them ended or
+   * `timeoutMs` passed. Idempotent.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.#draining ??= (async () => {
+      this.#log.info('draining', { timeoutMs, live: this.#live.size });
+      this.#live.startDraining(drainNotice(timeoutMs));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      const outcome = await Promise.race([this.#live.whenEmpty().then(() => 'empty' as const), timeout]);
+      clearTimeout(timer);
+      this.#log.info(outcome === 'empty' ? 'drained: the last session ended' : 'drain timeout passed', { live: this.#live.size });
+      await this.close();
+    })();
+    return this.#draining;
   }
 
   /** Stops listening, ends every connection, closes the database. Idempotent. */

@@ -1,3 +1,4 @@
+import { inviteTokenRule, isStrongInviteToken } from './invite-token.js';
 import { ConfigError } from '../errors.js';
 import { Secret, type LogFormat } from '../log.js';
 import { parseListenAddress, type ListenAddress } from './bind-address.js';
@@ -42,6 +43,12 @@ export interface ServerConfig {
   readonly metricsListen: ListenAddress | null;
   /** Ciphers offered to clients (the client picks among them). */
   readonly ciphers: readonly Cipher[];
+  /** Most concurrent client connections of any kind; null = sized from the open-files limit at start. */
+  readonly maxConnections: number | null;
+  /** How long SIGTERM waits for live sessions to end before exiting; 0 = exit at once. */
+  readonly drainTimeoutMs: number;
+  /** The longest one database query (or wait for a connection) may take before "database unavailable". */
+  readonly dbTimeoutMs: number;
   /**
    * Load balancers allowed (and required) to send a PROXY protocol header naming
    * the real client; empty = the feature is off and any header is refused.
@@ -73,6 +80,9 @@ export interface ServerFlags {
   maxAuthFailures?: string;
   authCooldown?: string;
   metricsAddress?: string;
+  maxConnections?: string;
+  drainTimeout?: string;
+  dbTimeout?: string;
   trustedProxies?: string;
 }
 
@@ -140,6 +150,20 @@ function parseNodeAddress(text: string | undefined): ListenAddress | null {
   return addr;
 }
 
+/** SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: as strong as `user update --invite_token` demands, or no start. */
+function adminInviteToken(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!isStrongInviteToken(v)) throw new ConfigError(`invalid SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: ${inviteTokenRule}`);
+  return v;
+}
+
+/** `--db-timeout`: positive, and short enough that a login still answers (at most 10 minutes). */
+function dbTimeout(v: string): number {
+  const ms = parseDuration(v, '--db-timeout');
+  if (ms < 100 || ms > 600_000) throw new ConfigError(`invalid --db-timeout '${v}': expected a duration from 100ms to 10m`);
+  return ms;
+}
+
 /**
  * Merges flags (first), SSHPORTAL_* env vars (second) and sshportal's defaults,
  * validates everything and returns a frozen config. Pure: no I/O.
@@ -164,11 +188,12 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
   const previous = flags.aesKeyPrevious ?? env.SSHPORTAL_AES_KEY_PREVIOUS;
   if (previous && ![16, 24, 32].includes(Buffer.byteLength(previous))) throw new ConfigError('invalid --aes-key-previous: must be 16, 24 or 32 characters long');
   if (previous && !aes) throw new ConfigError('--aes-key-previous needs the new --aes-key');
-  const token = env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN;
+  const token = adminInviteToken(env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN);
   const logFormat = flags.logFormat ?? env.SSHPORTAL_LOG_FORMAT ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`invalid --log-format '${logFormat}': expected text or json`);
   const aclCmd = flags.aclCheckCmd ?? env.SSHPORTAL_ACL_CHECK_CMD;
   const metricsAddr = flags.metricsAddress ?? env.SSHPORTAL_METRICS_ADDRESS;
+  const maxConns = flags.maxConnections ?? env.SSHPORTAL_MAX_CONNECTIONS;
   const config: ServerConfig = {
     listen: parseListenAddress(flags.bindAddress ?? env.SSHPORTAL_BIND ?? ':2222', '--bind-address'),
     db,
@@ -192,6 +217,9 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
     metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
+    maxConnections: maxConns === undefined || maxConns === '' ? null : count(maxConns, '--max-connections', 2),
+    drainTimeoutMs: parseDuration(flags.drainTimeout ?? env.SSHPORTAL_DRAIN_TIMEOUT ?? '0', '--drain-timeout'),
+    dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),
     trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),
   };
   if (db.driver === 'mysql' && config.nodeAddress === null && isWildcard(config.listen)) {

@@ -76,6 +76,10 @@ class Relay implements RelayHandle {
     this.#endSoon(reason);
   }
 
+  notify(line: string): void {
+    for (const s of this.#sessions) s.notify(line);
+  }
+
   /** Events that happened before prepare() returned the plan (e.g. the first channel's start). */
   #early: RelayEvent[] = [];
 

@@ -67,6 +67,16 @@ export class SessionBridge {
     void this.#finish(down, { code: 255 }, message);
   }
 
+  /** Writes one line to the session's stderr, if it started and is still open. */
+  notify(line: string): void {
+    if (!this.#down || this.#closed) return;
+    try {
+      this.#down.stderr.write(line + this.#eol);
+    } catch {
+      // the channel is closing
+    }
+  }
+
   #handle(r: SessionRequest): void {
     switch (r.type) {
       case 'pty-req':

@@ -102,6 +102,8 @@ export interface RelayCounters {
 export interface RelayHandle extends RelayCounters {
   /** Ends the connection (shutdown, admin kill) with an optional message to open sessions. */
   close(reason?: string): void;
+  /** Writes one line to the stderr of every open session, without ending anything (shutdown notices). */
+  notify(line: string): void;
   /** Resolves once the connection closed and the plan's onClose returned. */
   readonly closed: Promise<void>;
 }

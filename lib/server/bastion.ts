@@ -151,8 +151,8 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   };
 }
 
-/** Hands an authenticated host login to the relay engine. */
-export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): void {
+/** Hands an authenticated host login to the relay engine; returns the relay. */
+export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): RelayHandle {
   ctx.log.info('host login', { user: who.user.name, host: target });
   const relay = attachRelay(conn, {
     log: ctx.log,
@@ -165,4 +165,5 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
     deps.relays.delete(relay);
     deps.metrics.relayEnded(relay);
   });
+  return relay;
 }

@@ -11,7 +11,9 @@ import type { Metrics } from '../metrics/index.js';
 import { classifyLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
+import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
 import type { AuthThrottle } from './guard.js';
+import { serveHealthcheck } from './healthcheck.js';
 import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
 import { serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
@@ -29,8 +31,10 @@ export interface ConnectionDeps {
   metrics: Metrics;
   /** The node link's serving side, node liveness for the shell, the cluster key's fingerprint. */
   cluster: ClusterService;
+  /** Live user connections and the draining state of this node. */
+  live: LiveConnections;
   /** Hands an authenticated host login to the relay. */
-  bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): void;
+  bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): LiveConnection;
 }
 
 /** Facts about one client connection. */
@@ -60,18 +64,17 @@ function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user
   return runShell(deps, { user: who.user, remoteAddr: ctx.remoteAddr }, io, command);
 }
 
-function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: ConnectionContext): void {
-  const who = state.identity;
-  if (!who) return void conn.end();
+/** Starts serving an authenticated user or invite login; returns what a drain tells, or null when nothing is served. */
+function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext): LiveConnection | null {
   switch (who.kind) {
-    case 'healthcheck':
-      return serveTerminalSessions(conn, async (s) => { s.channel.write('OK\n'); return 0; }, ctx.log);
     case 'invite':
       return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log);
     case 'peer':
       // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) return void conn.end();
-      return deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) conn.end();
+      else deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
+      // A node link is no user connection: a drain does not wait for it.
+      return null;
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
@@ -79,12 +82,26 @@ function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: 
         return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s), ctx.log);
       }
       if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
-      return void conn.end();
+      conn.end();
+      return null;
     }
     default: {
       const never: never = who;
       return never;
     }
+  }
+}
+
+function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: ConnectionContext, control: SocketControl): void {
+  const who = state.identity;
+  if (!who) return void conn.end();
+  // A healthcheck stays under the pre-auth limits until it is closed, shortly after its answer.
+  if (who.kind === 'healthcheck') return serveHealthcheck(conn, { log: ctx.log, draining: () => deps.live.draining, drop: () => control.drop() });
+  control.authenticated();
+  const live = serveUser(conn, state, who, deps, ctx);
+  if (live) {
+    const remove = deps.live.add(live);
+    conn.once('close', remove);
   }
 }
 
@@ -103,8 +120,8 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   let rawUser: string | null = null;
   /** The login name as logs show it: an invite token is a secret. */
   let username = '';
-  /** Set when authentication could not reach the database: not the client's fault. */
-  let dbUnavailable = false;
+  /** Set when authentication could not reach the database or the node drains: not the client's fault. */
+  let notClientsFault = false;
   const failed = (reason: string, fingerprint: string | null): void => {
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
     deps.metrics.authFailure();
@@ -129,13 +146,19 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
       return void control.drop();
     }
     const current = state;
+    if (deps.live.draining && current.login.kind !== 'healthcheck' && authCtx.method !== 'keyboard-interactive') {
+      // Shown through keyboard-interactive, like any refusal; not counted as a failed login.
+      current.refusals.push(drainingRefusal);
+      notClientsFault = true;
+      return authCtx.reject(['publickey', 'keyboard-interactive']);
+    }
     const run = (): void => {
       authenticate(authCtx, current, authDeps).catch((raw: unknown) => {
         const err = asDatabaseError(raw);
         if (err instanceof DatabaseUnavailableError) {
           // Shown to the client through keyboard-interactive, like any refusal.
           current.refusals.push(err.message);
-          dbUnavailable = true;
+          notClientsFault = true;
           ctx.log.warn('authentication impossible: database unavailable', { err: raw });
           // Keep keyboard-interactive open: it is how the client gets to read the reason.
           return authCtx.reject(['publickey', 'keyboard-interactive']);
@@ -149,13 +172,13 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     else run();
   });
   conn.on('ready', () => {
-    control.authenticated();
-    if (state) onReady(conn, state, deps, ctx);
+    if (!state) return void conn.end();
+    onReady(conn, state, deps, ctx, control);
   });
   conn.on('error', (err) => ctx.log.debug('connection error', { err }));
   conn.on('close', () => {
     if (!state) deps.metrics.connection('none');
     // A connection that tried and never got in is one failed login for its address.
-    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !dbUnavailable) failed(state.refusals.at(-1) ?? 'no accepted key', null);
+    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !notClientsFault) failed(state.refusals.at(-1) ?? 'no accepted key', null);
   });
 }

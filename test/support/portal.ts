@@ -37,6 +37,8 @@ export interface PortalOptions {
   env?: Record<string, string>;
   /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
   clusterTiming?: ClusterTiming;
+  /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
+  db?: TestDb;
 }
 
 /** Options of {@link startApp}. */
@@ -67,7 +69,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
 export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Promise<Portal> {
-  const db = await freshDb(ctx, opts.driver);
+  const db = opts.db ?? await freshDb(ctx, opts.driver);
   const dir = tempDir('sshportal-portal-');
   const logs: string[] = [];
   const token = randomBytes(12).toString('hex');
