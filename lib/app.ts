@@ -15,6 +15,7 @@ import type { RelayHandle } from './proxy/types.js';
 import { defaultOutputLimits } from './server/backpressure.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
+import { Revocation } from './server/revocation.js';
 import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Heartbeat interval and dead-after delay (tests shorten them); default 10 s / 30 s. */
   clusterTiming?: ClusterTiming;
+  /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
+  revocationIntervalMs?: number;
 }
 
 
@@ -95,14 +98,15 @@ export class App {
         clusterKey: new Secret(boot.clusterPrivateKey), fingerprint: clusterKey.fingerprint,
         hostKeyBlob: Buffer.from(parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ')[1] ?? '', 'base64'),
       });
-      const bastionDeps = { db, config, now, relays, metrics, live: cluster.live };
+      const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
+      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const live = new LiveConnections();
       const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, live, cluster,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
@@ -112,8 +116,9 @@ export class App {
       const addr = await listener.listen(config.listen);
       started = { listener, cluster };
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
+      revocation.start();
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
-      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer, live, cluster);
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster);
     } catch (err) {
       await started?.cluster.stop();
       await started?.listener.close();

@@ -37,6 +37,8 @@ export interface PortalOptions {
   env?: Record<string, string>;
   /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
   clusterTiming?: ClusterTiming;
+  /** Mean interval of the live-access re-check (App option, not a flag). */
+  revocationIntervalMs?: number;
   /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
   db?: TestDb;
 }
@@ -52,6 +54,8 @@ export interface AppOptions {
   label?: string;
   /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
   clusterTiming?: ClusterTiming;
+  /** Mean interval of the live-access re-check (App option, not a flag). */
+  revocationIntervalMs?: number;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -64,7 +68,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming });
+  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
@@ -76,6 +80,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
     clusterTiming: opts.clusterTiming,
+    revocationIntervalMs: opts.revocationIntervalMs,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');
