@@ -12,6 +12,7 @@ import type { RelayHandle } from './proxy/types.js';
 import { defaultOutputLimits } from './server/backpressure.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
+import { Revocation } from './server/revocation.js';
 import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
@@ -23,6 +24,8 @@ export interface AppOptions {
   log: Logger;
   version: string;
   now?: () => Date;
+  /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
+  revocationIntervalMs?: number;
 }
 
 
@@ -81,14 +84,15 @@ export class App {
         const m = await metricsServer.listen(config.metricsListen);
         log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
       }
-      const bastionDeps = { db, config, now, relays, metrics };
+      const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
+      const bastionDeps = { db, config, now, relays, metrics, revocation };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const live = new LiveConnections();
       const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, live,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
@@ -96,8 +100,9 @@ export class App {
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);
+      revocation.start();
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
-      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer, live);
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live);
     } catch (err) {
       await metricsServer?.close();
       await db.close();

@@ -46,6 +46,8 @@ export class SessionBridge {
   #up: ClientChannel | undefined;
   #recorder: CastRecorder | undefined;
   #closed = false;
+  /** Set by the first #finish: a channel gets one final line and one exit status. */
+  #finishing = false;
   #downClosed: Promise<void>;
   #eol = '\n';
 
@@ -202,7 +204,8 @@ export class SessionBridge {
 
   /** Flushes, writes an optional error line, sends the exit status, ends. */
   async #finish(down: ServerChannel, exit: ExitInfo | undefined, message?: string): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#finishing) return;
+    this.#finishing = true;
     if (message !== undefined) down.stderr.write(`error: ${message}${this.#eol}`);
     await Promise.all([flushedOrClosed(down, this.#downClosed), flushedOrClosed(down.stderr, this.#downClosed)]);
     if (this.#closed) return;

@@ -84,6 +84,12 @@ export interface RelayOptions {
    * If it throws, no plan exists and `onClose` is not called.
    */
   prepare(): Promise<RelayPlan>;
+  /**
+   * Called before every channel or global request after the first (which
+   * `prepare` checks): access may have been revoked since. Reject with an
+   * AppError to refuse it; the connection then closes.
+   */
+  authorize?(): Promise<void>;
   /** Close when no traffic flowed in either direction for this long; 0 = off. */
   idleTimeoutMs: number;
   /** Milliseconds clock (tests). */

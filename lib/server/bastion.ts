@@ -1,5 +1,5 @@
 import type { Connection } from 'ssh2';
-import { decideAccess } from '../acl/decide.js';
+import { decideAccess, type AccessRequest } from '../acl/decide.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
 import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey, setSessionCommands } from '../db/access.js';
@@ -13,6 +13,7 @@ import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } fro
 import { splitHostPort } from '../routing/host-url.js';
 import type { Identity } from './auth.js';
 import type { ConnectionContext } from './connection.js';
+import type { LiveTicket, Revocation } from './revocation.js';
 import { CommandLog } from './session-commands.js';
 
 /** What the bastion path needs. */
@@ -24,6 +25,8 @@ export interface BastionDeps {
   relays: Set<RelayHandle>;
   /** Sessions, ACL denials, bytes and dial latency. */
   metrics: Metrics;
+  /** Re-checks access of live connections. */
+  revocation: Revocation;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
@@ -98,7 +101,7 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
 }
 
 /** Access check, session row and relay plan for one host login; throws to refuse. */
-async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext): Promise<RelayPlan> {
+async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext, ticket: LiveTicket): Promise<RelayPlan> {
   const m = deps.db.manager;
   const deny = (reason: string, host: string): Promise<void> =>
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
@@ -110,12 +113,13 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     throw err;
   }
   const groups = (who.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
-  const decision = await decideAccess({
+  const request: AccessRequest = {
     user: { id: who.user.id, name: who.user.name, email: who.user.email, groups },
     host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
     acls: await loadAcls(m, groups.map((g) => g.id)),
     now: deps.now(),
-  }, deps.config.aclCheckCmd);
+  };
+  const decision = await decideAccess(request, deps.config.aclCheckCmd);
   if (decision.action !== 'allow') {
     ctx.log.info('access denied', { user: who.user.name, host: host.name, reason: decision.reason });
     deps.metrics.aclDenied();
@@ -124,6 +128,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   }
   const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
+  ticket.grantHost(host, session.id, request, decision);
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
   deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
@@ -148,16 +153,25 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
 /** Hands an authenticated host login to the relay engine; returns the relay. */
 export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): RelayHandle {
   ctx.log.info('host login', { user: who.user.name, host: target });
-  const relay = attachRelay(conn, {
+  // Tracked from the start: a revoked user's connection ends even before its first channel.
+  let relay: RelayHandle | undefined;
+  const ticket = deps.revocation.track({
+    subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'host', hostId: null } },
+    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log, end: (message) => relay?.close(message),
+  });
+  relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
-    prepare: () => prepare(deps, who, target, ctx).catch((err: unknown) => { throw asDatabaseError(err); }),
+    prepare: () => prepare(deps, who, target, ctx, ticket).catch((err: unknown) => { throw asDatabaseError(err); }),
+    authorize: () => ticket.check(),
   });
   deps.relays.add(relay);
   deps.metrics.relayStarted(relay);
+  const handle = relay;
   void relay.closed.then(() => {
-    deps.relays.delete(relay);
-    deps.metrics.relayEnded(relay);
+    ticket.release();
+    deps.relays.delete(handle);
+    deps.metrics.relayEnded(handle);
   });
   return relay;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Connection, ClientInfo } from 'ssh2';
+import type { Connection, ClientInfo, ServerChannel } from 'ssh2';
 import type { ServerConfig } from '../config/server-config.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
@@ -15,7 +15,8 @@ import type { AuthThrottle } from './guard.js';
 import { serveHealthcheck } from './healthcheck.js';
 import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
-import { serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
+import type { LiveTicket, Revocation } from './revocation.js';
+import { finishChannel, serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
 
 /** What a connection needs from the portal. */
 export interface ConnectionDeps {
@@ -30,6 +31,8 @@ export interface ConnectionDeps {
   metrics: Metrics;
   /** Live user connections and the draining state of this node. */
   live: LiveConnections;
+  /** Re-checks access of live connections (ends revoked ones). */
+  revocation: Revocation;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): LiveConnection;
 }
@@ -49,7 +52,47 @@ async function inviteSession(deps: ConnectionDeps, who: Extract<Identity, { kind
   return 0;
 }
 
-function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession): Promise<number> {
+/** An admin shell connection as revocation sees it. */
+interface ShellTracking {
+  ticket: LiveTicket;
+  /** Its open session channels, with their line ending (a terminal needs CR LF). */
+  open: Map<ServerChannel, string>;
+  /** Channels that already show why they were refused. */
+  told: WeakSet<ServerChannel>;
+}
+
+/**
+ * Tracks an admin shell connection for revocation: removing the user, the key
+ * or a role it held ends the connection, after a line on every open channel.
+ */
+function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext): ShellTracking {
+  const open = new Map<ServerChannel, string>();
+  const told = new WeakSet<ServerChannel>();
+  const ticket = deps.revocation.track({
+    subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
+    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
+    end: (message) => {
+      for (const [ch, eol] of open) if (!told.has(ch)) finishChannel(ch, 255, `error: ${message}${eol}`);
+      // Channels close (their last line shown) before the connection does; bounded, a client that stopped reading is cut anyway.
+      const closed = Promise.all([...open.keys()].map((ch) => new Promise((r) => ch.once('close', r))));
+      void Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
+    },
+  });
+  conn.once('close', () => ticket.release());
+  return { ticket, open, told };
+}
+
+async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession, live: ShellTracking): Promise<number> {
+  live.open.set(s.channel, s.pty ? '\r\n' : '\n');
+  s.channel.once('close', () => live.open.delete(s.channel));
+  // Every channel re-checks access: a multiplexed (ControlMaster) connection outlives revocations.
+  try {
+    await live.ticket.check();
+  } catch (err) {
+    // Its error line is written by the caller; the revocation's own line would repeat it.
+    live.told.add(s.channel);
+    throw err;
+  }
   const io = {
     input: s.channel,
     output: s.pty ? crlfWriter(s.channel) : s.channel,
@@ -70,7 +113,8 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
       if (login.kind === 'config' || (login.kind === 'host' && login.target === who.user.name)) {
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s), ctx.log);
+        const live = trackShell(conn, deps, who, ctx);
+        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log);
       }
       if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
       conn.end();

@@ -34,6 +34,8 @@ export interface PortalOptions {
   /** Bind the admin invite to a key right away (default true). */
   enrollAdmin?: boolean;
   env?: Record<string, string>;
+  /** Mean interval of the live-access re-check (App option, not a flag). */
+  revocationIntervalMs?: number;
   /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
   db?: TestDb;
 }
@@ -47,6 +49,8 @@ export interface AppOptions {
   logs?: string[];
   /** Prefix of the lines echoed when PORTAL_LOGS is set. */
   label?: string;
+  /** Mean interval of the live-access re-check (App option, not a flag). */
+  revocationIntervalMs?: number;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -59,7 +63,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test' });
+  return App.start({ config, log, version: 'test', revocationIntervalMs: opts.revocationIntervalMs });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
@@ -70,6 +74,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const token = randomBytes(12).toString('hex');
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
+    revocationIntervalMs: opts.revocationIntervalMs,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');
