@@ -152,6 +152,7 @@ export class App {
   drain(timeoutMs: number): Promise<void> {
     this.#draining ??= (async () => {
       this.#log.info('draining', { timeoutMs, live: this.#live.size });
+      this.#listener.startDraining();
       this.#live.startDraining(drainNotice(timeoutMs));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });

@@ -5,6 +5,8 @@
  * nodes in test/integration/cluster/revocation.test.ts.
  */
 import { expect } from 'chai';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SshKey } from '../../../lib/db/entities/index.js';
 import { openTunnel, startMaster } from '../../support/mux.js';
 import { drivers, startPortal, type Portal } from '../../support/portal.js';
@@ -100,3 +102,55 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe('revocation with --acl-check-cmd: the hook is asked again only when its input changed', function () {
+  this.timeout(120_000);
+  const hookDir = join(process.cwd(), '.tmp', `revocation-hook-${process.pid}`);
+  const verdict = join(hookDir, 'verdict');
+  const calls = join(hookDir, 'calls');
+  let portal: Portal;
+  let target: SshdTarget;
+  const admin: AdminRun = (args) => portal.ssh(args);
+
+  before(async function () {
+    requireSshd(this);
+    mkdirSync(hookDir, { recursive: true });
+    const hook = join(hookDir, 'hook.sh');
+    // Counts its runs; answers what the verdict file says.
+    writeFileSync(hook, `#!/bin/sh\necho x >> '${calls}'\ncat '${verdict}'\n`);
+    chmodSync(hook, 0o755);
+    writeFileSync(verdict, 'allow\n');
+    writeFileSync(calls, '');
+    portal = await startPortal(this, { driver: 'sqlite3', flags: { aclCheckCmd: join(hookDir, 'hook.sh') } });
+    const portalKey = await portal.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
+    target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
+    await addWebHost(admin, target);
+  });
+  after(async () => {
+    await portal?.close();
+    await target?.stop();
+    rmSync(hookDir, { recursive: true, force: true });
+  });
+
+  it('keeps a connection the hook allowed against the ACLs, and ends it once the hook denies a changed input', async () => {
+    const m = portal.app.db.manager;
+    const u = await enroll(admin, m, portal.port, portal.dir, 'hooked');
+    expect((await admin(['acl', 'rm', String(u.aclId)])).code).to.equal(0);
+    writeFileSync(calls, '');
+    const master = await startMaster(portal.port, u.key, 'web01', portal.dir, 'hooked');
+    try {
+      expect((await master.run(['echo', 'one'])).stdout).to.equal('one\n');
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect((await master.run(['echo', 'two'])).stdout, 'the hook still allows: no ACL decides alone').to.equal('two\n');
+      expect(readFileSync(calls, 'utf8'), 'asked once, at the first channel').to.equal('x\n');
+
+      writeFileSync(verdict, 'deny\n');
+      expect((await admin(['user', 'update', '--unassign-group', u.group, u.name])).code).to.equal(0);
+      await waitFor(async () => !(await master.alive()), 5_000, 'the connection to end');
+      const [event] = await waitForRevokeEvents(m, u.name, 1);
+      expect(event?.reason).to.match(/acl-check-cmd says deny/);
+    } finally {
+      await master.exit();
+    }
+  });
+});
