@@ -55,6 +55,10 @@ interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; cl
  */
 export class SshListener {
   readonly #ssh: ssh2.Server;
+  /** Serves new connections while the node drains: the same, with ` draining` in the identification line. */
+  #drainingSsh: ssh2.Server | null = null;
+  readonly #makeSsh: (ident: string) => ssh2.Server;
+  readonly #ident: string;
   readonly #tcp: Server;
   readonly #tracked = new Map<string, Tracked>();
   readonly #pending: PendingConnections<string>;
@@ -69,9 +73,10 @@ export class SshListener {
     this.#log = log;
     this.#limits = limits;
     this.#pending = new PendingConnections(limits.maxStartups);
-    this.#ssh = new ssh2.Server({
+    this.#ident = ident;
+    this.#makeSsh = (id) => new ssh2.Server({
       hostKeys: [hostKey],
-      ident,
+      ident: id,
       algorithms: { cipher: [...limits.ciphers] as ssh2.CipherAlgorithm[] },
     }, (conn, info) => {
       const key = `${info.ip}:${info.port}`;
@@ -82,8 +87,8 @@ export class SshListener {
       conn.on('error', () => undefined);
       // Behind a trusted balancer the socket's peer is the balancer: every later use sees the client.
       handler(conn, t.client ? { ...info, ...t.client } : info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
-    });
-    this.#ssh.on('error', (err: Error) => this.#log.debug('ssh error', { err }));
+    }).on('error', (err: Error) => this.#log.debug('ssh error', { err }));
+    this.#ssh = this.#makeSsh(ident);
     this.#tcp = createServer((socket) => this.#accept(socket));
     this.#tcp.on('error', (err: Error) => this.#log.warn('listener error', { err }));
   }
@@ -150,7 +155,7 @@ export class SshListener {
 
   /** Hands the socket to SSH, with backpressure on its output. */
   #inject(socket: Socket, key: string): void {
-    this.#ssh.injectSocket(socket);
+    (this.#drainingSsh ?? this.#ssh).injectSocket(socket);
     // After injection: ssh2 paused the socket, so this listener does not start the flow early.
     guardOutput(socket, this.#limits.output, {
       paused: (pending) => this.#log.info('client is not reading: input paused', { remote: this.#remote(key), pending }),
@@ -220,6 +225,15 @@ export class SshListener {
         resolve(this.#tcp.address() as AddressInfo);
       });
     });
+  }
+
+  /**
+   * From now on, new connections greet with `SSH-2.0-<ident> draining` (an
+   * SSH comment, RFC 4253 4.2): a balancer that checks only the identification
+   * line sees the drain without logging in (examples/mysql/haproxy.cfg).
+   */
+  startDraining(): void {
+    this.#drainingSsh ??= this.#makeSsh(`${this.#ident} draining`);
   }
 
   /** Connections open now (any kind, dropped ones lingering excluded). */

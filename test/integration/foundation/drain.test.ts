@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
+import { requireHaproxy } from '../../support/haproxy.js';
 import { generateKey } from '../../support/keys.js';
 import { sshOptions } from '../../support/openssh.js';
 import { startPortal, type Portal } from '../../support/portal.js';
@@ -10,6 +12,7 @@ import { runProcess } from '../../support/process.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { tempDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
+import { startBalanced, type Balanced } from '../security/balancer.js';
 
 /** A live OpenSSH session whose stdin stays open until `end()`. */
 interface Held {
@@ -20,8 +23,9 @@ interface Held {
   end(): void;
 }
 
-function hold(port: number, key: string, login: string, args: string[] = []): Held {
-  const child = spawn('ssh', [...sshOptions(port, key), '-T', `${login}@127.0.0.1`, ...args]);
+function hold(port: number, key: string, login: string, extra: string[] = []): Held {
+  // For OpenSSH the first value given wins: `extra` options come first.
+  const child = spawn('ssh', [...extra, ...sshOptions(port, key), '-T', `${login}@127.0.0.1`]);
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -33,6 +37,20 @@ function hold(port: number, key: string, login: string, args: string[] = []): He
 
 const cli = (args: string[]): ReturnType<typeof runProcess> =>
   runProcess(process.execPath, ['--import', 'tsx', 'cmd/sshportal.ts', ...args]);
+
+/** The identification line a new connection gets. */
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const s = connect(port, '127.0.0.1');
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      const end = got.indexOf('\r\n');
+      if (end >= 0) { s.destroy(); resolve(got.slice(0, end)); }
+    });
+    s.on('error', reject);
+  });
+}
 
 const occurrences = (text: string, what: string): number => text.split(what).length - 1;
 
@@ -66,6 +84,8 @@ describe('foundation: draining (--drain-timeout)', function () {
     try {
       const notice = 'portal restarting in 20 s';
       await waitFor(() => shell.err().includes(notice) && relayed.err().includes(notice), 5_000, 'the notice');
+      // A balancer checking only the identification line sees the drain too.
+      expect(await greeting(portal.port)).to.equal('SSH-2.0-sshportal draining');
       const hc = await portal.ssh([], { login: 'healthcheck', key: null });
       expect([hc.code, hc.stdout, hc.stderr]).to.deep.equal([1, '', 'error: portal draining\n']);
       const probe = await cli(['healthcheck', '--addr', `127.0.0.1:${portal.port}`]);
@@ -128,6 +148,33 @@ describe('foundation: SIGTERM with --drain-timeout', function () {
       held?.child.kill();
       child.kill('SIGKILL');
       dir.remove();
+    }
+  });
+});
+
+describe('foundation: a draining node behind a real HAProxy', function () {
+  let b: Balanced;
+  before(async function () {
+    requireHaproxy(this);
+    b = await startBalanced(this, {});
+  });
+  after(async () => { await b?.close(); });
+
+  it('fails the balancer\'s identification-line check, so new clients go elsewhere, while live sessions go on', async () => {
+    const held = hold(b.haproxy.port['send-proxy-v2'], b.portal.adminKey, 'admin', ['-o', 'BindAddress=127.0.0.2', '-o', `Port=${b.haproxy.port['send-proxy-v2']}`]);
+    try {
+      held.child.stdin.write('version\n');
+      await waitFor(() => held.out().includes('test'), 10_000, 'a live session through HAProxy');
+      await waitFor(async () => Object.values(await b.haproxy.status()).every((s) => s === 'UP'), 10_000, 'the node UP');
+      const drained = b.portal.app.drain(30_000);
+      await waitFor(async () => Object.values(await b.haproxy.status()).every((s) => s.startsWith('DOWN')), 10_000, 'the node DOWN');
+      held.child.stdin.write('version\n');
+      await waitFor(() => occurrences(held.out(), 'test') === 2, 5_000, 'the live session still served');
+      held.end();
+      await drained;
+      expect(await held.exited).to.equal(0);
+    } finally {
+      held.child.kill();
     }
   });
 });
