@@ -1,5 +1,6 @@
 import type { Connection } from 'ssh2';
 import { decideAccess, type AccessRequest } from '../acl/decide.js';
+import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
 import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey, setSessionCommands } from '../db/access.js';
@@ -26,6 +27,8 @@ export interface BastionDeps {
   relays: Set<RelayHandle>;
   /** Sessions, ACL denials, bytes and dial latency. */
   metrics: Metrics;
+  /** Live sessions by row id: the node link reads their counters, the reaper skips them. */
+  live: LiveSessions;
   /** Re-checks access of live connections. */
   revocation: Revocation;
 }
@@ -109,7 +112,7 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
 }
 
 /** Access check, session row and relay plan for one host login; throws to refuse. */
-async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext, ticket: LiveTicket): Promise<RelayPlan> {
+async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext, ticket: LiveTicket, relay: () => RelayHandle | undefined): Promise<RelayPlan> {
   const m = deps.db.manager;
   const deny = (reason: string, host: string): Promise<void> =>
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
@@ -138,6 +141,8 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
   ticket.grantHost(host, session.id, request, decision);
+  const handle = relay();
+  if (handle) deps.live.add(session.id, handle);
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
   deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
@@ -151,6 +156,8 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
       await commands.settled();
       await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
+      // Only once the row says closed: until then the reaper must see a live relay behind it.
+      deps.live.delete(session.id);
       await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
         args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
       ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
@@ -170,7 +177,7 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
-    prepare: () => prepare(deps, who, target, ctx, ticket).catch((err: unknown) => { throw asDatabaseError(err); }),
+    prepare: () => prepare(deps, who, target, ctx, ticket, () => relay).catch((err: unknown) => { throw asDatabaseError(err); }),
     authorize: () => ticket.check(),
   });
   deps.relays.add(relay);
