@@ -7,10 +7,11 @@ import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChai
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
-import { HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
+import { ConflictError, HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
 import { attachRelay } from '../proxy/relay.js';
-import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
+import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
+import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
 import { splitHostPort } from '../routing/host-url.js';
 import type { Identity } from './auth.js';
 import type { ConnectionContext } from './connection.js';
@@ -34,14 +35,21 @@ export interface BastionDeps {
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
 
-const recordingModes: readonly RecordingMode[] = ['everything', 'input', 'disabled'];
-
 /** Writes an audit event; a failure is logged, never thrown at the client. Await it where the event must precede the answer. */
 function audit(deps: BastionDeps, ctx: ConnectionContext, e: EventInput): Promise<void> {
   return recordEvent(deps.db.manager, e).then(
     () => undefined,
     (err: unknown) => ctx.log.warn('cannot write event', { err, domain: e.domain, action: e.action }),
   );
+}
+
+/** The host's recording mode; a value written outside the portal that names no mode refuses the session (never a silent default). */
+function recordingModeOf(host: Host): RecordingMode {
+  try {
+    return parseRecordingMode(host.logging);
+  } catch {
+    throw new ConflictError(`host '${host.name}' has an invalid logging mode; an admin can set it with 'host update --logging everything ${host.name}'`);
+  }
 }
 
 /** The verifier of one hop: pin on first use, refuse a change. */
@@ -129,6 +137,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     await deny(decision.reason, host.name);
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
+  const mode = recordingModeOf(host);
   const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
   ticket.grantHost(host, session.id, request, decision);
@@ -137,7 +146,6 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
   deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
-  const mode = recordingModes.find((x) => x === host.logging) ?? 'everything';
   const commands = commandLog(deps, ctx, who, host, session.id);
   return {
     chain,
