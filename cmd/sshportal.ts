@@ -38,6 +38,7 @@ function buildProgram(): Command {
     .option('--invite-ttl <duration>', 'how long invite tokens stay valid [$SSHPORTAL_INVITE_TTL] (default "168h")')
     .option('--log-format <format>', 'text or json [$SSHPORTAL_LOG_FORMAT] (default "text")')
     .option('--node-name <name>', 'this node\'s name in a cluster [$SSHPORTAL_NODE_NAME] (default: hostname)')
+    .option('--node-address <host:port>', 'where the other nodes of a cluster reach this one [$SSHPORTAL_NODE_ADDRESS] (default: the --bind-address host with the bound port; required on MySQL when it is a wildcard)')
     .option('--ciphers <list>', 'ciphers offered to clients, comma-separated [$SSHPORTAL_CIPHERS] (default: AES-GCM, then AES-CTR; chacha20-poly1305@openssh.com may be added)')
     .option('--login-grace-time <duration>', 'drop connections not authenticated within this time [$SSHPORTAL_LOGIN_GRACE_TIME] (default "2m")')
     .option('--max-startups <n>', 'most concurrent unauthenticated connections; the oldest is dropped past it [$SSHPORTAL_MAX_STARTUPS] (default 256)')

@@ -1,11 +1,14 @@
 import { mkdirSync } from 'node:fs';
+import { Cluster, defaultTiming, type ClusterTiming } from './cluster/index.js';
+import { nodeAddress } from './cluster/liveness.js';
 import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
+import { parsePrivateKey } from './crypto/ssh-keys.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
 import { exposedSqliteFiles } from './db/sqlite-files.js';
-import type { Logger } from './log.js';
+import { Secret, type Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
@@ -24,6 +27,8 @@ export interface AppOptions {
   log: Logger;
   version: string;
   now?: () => Date;
+  /** Heartbeat interval and dead-after delay (tests shorten them); default 10 s / 30 s. */
+  clusterTiming?: ClusterTiming;
   /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
   revocationIntervalMs?: number;
 }
@@ -40,11 +45,13 @@ export class App {
   readonly #log: Logger;
   readonly #stopTimers: () => void;
   readonly #metricsServer: MetricsServer | null;
+  readonly #cluster: Cluster;
   readonly #live: LiveConnections;
   #closing: Promise<void> | null = null;
   #draining: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections, cluster: Cluster) {
+    this.#cluster = cluster;
     this.#live = live;
     this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
@@ -66,6 +73,7 @@ export class App {
     }
     const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null, { timeoutMs: config.dbTimeoutMs });
     let metricsServer: MetricsServer | null = null;
+    let started: { listener: SshListener; cluster: Cluster } | null = null;
     try {
       const secrets = await prepareSecrets(db, config.aesKeyPrevious?.reveal() ?? null);
       if (secrets.rotated) log.info('secrets re-encrypted with the new --aes-key', { fields: secrets.converted });
@@ -84,15 +92,21 @@ export class App {
         const m = await metricsServer.listen(config.metricsListen);
         log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
       }
+      const clusterKey = parsePrivateKey(boot.clusterPrivateKey);
+      const cluster = new Cluster({
+        db, log, now, name: config.nodeName, version: opts.version, timing: opts.clusterTiming ?? defaultTiming,
+        clusterKey: new Secret(boot.clusterPrivateKey), fingerprint: clusterKey.fingerprint,
+        hostKeyBlob: Buffer.from(parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ')[1] ?? '', 'base64'),
+      });
       const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
-      const bastionDeps = { db, config, now, relays, metrics, revocation };
+      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const live = new LiveConnections();
       const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, live, revocation,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
@@ -100,10 +114,14 @@ export class App {
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);
+      started = { listener, cluster };
+      await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       revocation.start();
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
-      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live);
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster);
     } catch (err) {
+      await started?.cluster.stop();
+      await started?.listener.close();
       await metricsServer?.close();
       await db.close();
       throw err;
@@ -150,6 +168,7 @@ export class App {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stopTimers();
+      await this.#cluster.stop();
       const relays = [...this.#relays];
       for (const r of relays) r.close('the portal is shutting down');
       const listening = this.#listener.close();
@@ -157,6 +176,7 @@ export class App {
       await Promise.race([Promise.all(relays.map((r) => r.closed)), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await listening;
       await this.#metricsServer?.close();
+      await this.#cluster.leave();
       await this.db.close();
       this.#log.info('sshportal stopped');
     })();

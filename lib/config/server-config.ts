@@ -27,6 +27,8 @@ export interface ServerConfig {
   readonly logFormat: LogFormat;
   /** This node's name in a cluster (sessions show it). */
   readonly nodeName: string;
+  /** `--node-address`: where other nodes reach this one; null = derived from the bound listen address. */
+  readonly nodeAddress: ListenAddress | null;
   /** sshd's LoginGraceTime: unauthenticated connections are dropped after this long. */
   readonly loginGraceMs: number;
   /** Most concurrent unauthenticated connections; the oldest is dropped past it. */
@@ -71,6 +73,7 @@ export interface ServerFlags {
   logFormat?: string;
   ciphers?: string;
   nodeName?: string;
+  nodeAddress?: string;
   loginGraceTime?: string;
   maxStartups?: string;
   maxAuthTries?: string;
@@ -135,6 +138,18 @@ const loginName = (v: string, flag: string): string => {
   return v;
 };
 
+/** Whether a listen address names no single interface (`:2222`, `0.0.0.0:2222`, `[::]:2222`). */
+export function isWildcard(addr: ListenAddress): boolean {
+  return addr.host === undefined || addr.host === '0.0.0.0' || addr.host === '::';
+}
+
+function parseNodeAddress(text: string | undefined): ListenAddress | null {
+  if (text === undefined || text === '') return null;
+  const addr = parseListenAddress(text, '--node-address');
+  if (isWildcard(addr) || addr.port === 0) throw new ConfigError(`invalid --node-address '${text}': expected the host:port other nodes dial, e.g. 10.0.0.5:2222`);
+  return addr;
+}
+
 /** SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: as strong as `user update --invite_token` demands, or no start. */
 function adminInviteToken(v: string | undefined): string | undefined {
   if (v === undefined || v === '') return undefined;
@@ -193,7 +208,8 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     defaultAdminInviteToken: token ? new Secret(token) : null,
     inviteTtlMs: parseDuration(flags.inviteTtl ?? env.SSHPORTAL_INVITE_TTL ?? '168h', '--invite-ttl'),
     logFormat,
-    nodeName: flags.nodeName ?? env.SSHPORTAL_NODE_NAME ?? hostname,
+    nodeName: loginName(flags.nodeName ?? env.SSHPORTAL_NODE_NAME ?? hostname, '--node-name'),
+    nodeAddress: parseNodeAddress(flags.nodeAddress ?? env.SSHPORTAL_NODE_ADDRESS),
     loginGraceMs: parseDuration(flags.loginGraceTime ?? env.SSHPORTAL_LOGIN_GRACE_TIME ?? '2m', '--login-grace-time'),
     maxStartups: count(flags.maxStartups ?? env.SSHPORTAL_MAX_STARTUPS ?? '256', '--max-startups', 1),
     maxAuthTries: count(flags.maxAuthTries ?? env.SSHPORTAL_MAX_AUTH_TRIES ?? '10', '--max-auth-tries', 1),
@@ -206,6 +222,9 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),
     trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),
   };
+  if (db.driver === 'mysql' && config.nodeAddress === null && isWildcard(config.listen)) {
+    throw new ConfigError('--bind-address listens on every interface: give --node-address, the address other nodes reach this one at');
+  }
   if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
   return Object.freeze(config);
 }

@@ -3,6 +3,7 @@
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
 import type { Logger } from '../log.js';
+import type { RecordingMode } from '../recording-mode.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
 
 /** One hop of the chain (the last one is the target). */
@@ -24,8 +25,6 @@ export interface HopTarget {
   verifyHostKey(key: string): Promise<void>;
 }
 
-/** Recording modes, as stored on a host. */
-export type RecordingMode = 'everything' | 'input' | 'disabled';
 
 /** Where and how a relayed connection is recorded. */
 export interface RecordingPlan {

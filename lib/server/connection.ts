@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, ClientInfo, ServerChannel } from 'ssh2';
+import type { ClusterService } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
@@ -29,6 +30,8 @@ export interface ConnectionDeps {
   throttle: AuthThrottle;
   /** Counters of connections and refused logins. */
   metrics: Metrics;
+  /** The node link's serving side, node liveness for the shell, the cluster key's fingerprint. */
+  cluster: ClusterService;
   /** Live user connections and the draining state of this node. */
   live: LiveConnections;
   /** Re-checks access of live connections (ends revoked ones). */
@@ -109,6 +112,12 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
   switch (who.kind) {
     case 'invite':
       return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log);
+    case 'peer':
+      // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) conn.end();
+      else deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
+      // A node link is no user connection: a drain does not wait for it.
+      return null;
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
@@ -166,7 +175,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
       args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
   };
-  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, onFailure: failed };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { App } from '../../lib/app.js';
+import type { ClusterTiming } from '../../lib/cluster/index.js';
 import { resolveServerConfig, type ServerFlags } from '../../lib/config/server-config.js';
 import { createLogger } from '../../lib/log.js';
 import { drivers, freshDb, type TestDb } from './databases.js';
@@ -34,6 +35,8 @@ export interface PortalOptions {
   /** Bind the admin invite to a key right away (default true). */
   enrollAdmin?: boolean;
   env?: Record<string, string>;
+  /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
+  clusterTiming?: ClusterTiming;
   /** Mean interval of the live-access re-check (App option, not a flag). */
   revocationIntervalMs?: number;
   /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
@@ -49,6 +52,8 @@ export interface AppOptions {
   logs?: string[];
   /** Prefix of the lines echoed when PORTAL_LOGS is set. */
   label?: string;
+  /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
+  clusterTiming?: ClusterTiming;
   /** Mean interval of the live-access re-check (App option, not a flag). */
   revocationIntervalMs?: number;
 }
@@ -63,7 +68,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test', revocationIntervalMs: opts.revocationIntervalMs });
+  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
@@ -74,6 +79,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const token = randomBytes(12).toString('hex');
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
+    clusterTiming: opts.clusterTiming,
     revocationIntervalMs: opts.revocationIntervalMs,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
