@@ -56,12 +56,27 @@ function kill(conn: RawConnection): void {
   }
 }
 
-/** Wraps `conn.query` once: each callback-style query gets a timer. */
+/**
+ * InnoDB's row-lock wait, in whole seconds, kept under the deadline: a query
+ * queued behind another transaction's lock then fails with a retryable
+ * ER_LOCK_WAIT_TIMEOUT (and its transaction runs again) instead of having its
+ * connection killed as if the server were gone.
+ */
+export function lockWaitSeconds(timeoutMs: number): number {
+  return Math.max(1, Math.floor(timeoutMs / 2_000));
+}
+
+/**
+ * Wraps `conn.query` once: each callback-style query gets a timer. A new
+ * connection first gets its lock wait; commands run in order on a connection,
+ * so nothing needs to wait for it.
+ */
 function guardConnection(conn: RawConnection, timeoutMs: number): RawConnection {
   const tagged = conn as RawConnection & { [guarded]?: true };
   if (tagged[guarded]) return conn;
   tagged[guarded] = true;
   const original = conn.query.bind(conn);
+  original(`SET SESSION innodb_lock_wait_timeout = ${lockWaitSeconds(timeoutMs)}`, () => undefined);
   conn.query = (...args: unknown[]): unknown => {
     const cbIndex = args.findIndex((a) => typeof a === 'function');
     if (cbIndex < 0 || exempt(args[0])) return original(...args);
