@@ -95,4 +95,17 @@ export class PolicyGate {
     }
     return v;
   }
+
+  /** Checks a forwarding channel; refused: answered "administratively prohibited" with the reason, and false. */
+  gateChannel(conn: Connection, open: ForwardOpen): boolean {
+    const v = this.check(forwardAsk(open));
+    if (!v.allowed) prohibitChannel(conn, open.reject, v.reason);
+    return v.allowed;
+  }
+
+  /** Runs `relay` when the global request is allowed (`ask` undefined: not governed), else replies failure. */
+  gateGlobal(ask: PolicyRequest | undefined, relay: () => void, reject: (() => void) | undefined): void {
+    if (ask && !this.check(ask).allowed) reject?.();
+    else relay();
+  }
 }

@@ -6,14 +6,14 @@
  */
 import type { Client, Connection, Session } from 'ssh2';
 import { onChannelOpen, type ChannelOpen } from './channel-opens.js';
-import { AppError, UpstreamError, userMessage } from '../errors.js';
+import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
 import { dialChain, type DialedChain } from './dial.js';
 import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
 import { onGlobalRequest, relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
-import { forwardAsk, globalAsk, PolicyGate, prohibitChannel, type ForwardOpen } from './policy-gate.js';
+import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
 import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan } from './types.js';
@@ -31,6 +31,7 @@ class Relay implements RelayHandle {
   #now: () => number;
   #plan: RelayPlan | undefined;
   #planned: Promise<RelayPlan> | undefined;
+  #granted = false;
   #gate: PolicyGate;
   #recordings: ConnectionRecordings | undefined;
   #upstream: Promise<Client> | undefined;
@@ -67,11 +68,8 @@ class Relay implements RelayHandle {
     onGlobalRequest(conn, (r, accept, reject) => {
       this.#idle?.touch();
       if (this.#ending) { reject?.(); return; }
-      void this.#afterPlan(() => {
-        const ask = globalAsk(r);
-        if (ask && !this.#gate.check(ask).allowed) reject?.();
-        else void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
-      }, () => reject?.());
+      const relay = (): void => void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
+      void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, reject), () => reject?.());
     }, (name) => this.#log.debug('malformed global request refused', { name }));
   }
 
@@ -82,6 +80,10 @@ class Relay implements RelayHandle {
     if (this.#ending) return;
     this.#error ??= reason;
     this.#endSoon(reason);
+  }
+
+  notify(line: string): void {
+    for (const s of this.#sessions) s.notify(line);
   }
 
   /** Events that happened before prepare() returned the plan (e.g. the first channel's start). */
@@ -107,7 +109,8 @@ class Relay implements RelayHandle {
 
   #report = (err: unknown): FailureReport => {
     const message = err instanceof AppError ? err.message : userMessage(err);
-    return { message, exitCode: err === this.#prepareError ? 1 : 255 };
+    const refused = err === this.#prepareError || err instanceof PermissionDeniedError;
+    return { message, exitCode: refused ? 1 : 255 };
   };
 
   #fatal = (err: unknown): void => {
@@ -119,7 +122,7 @@ class Relay implements RelayHandle {
     return {
       log: this.#log,
       conn: this.#conn,
-      upstream: () => this.#getUpstream(),
+      upstream: () => this.#authorizedUpstream(),
       fatal: this.#fatal,
       onBytes: this.#onBytes,
       emit: this.#emit,
@@ -135,7 +138,7 @@ class Relay implements RelayHandle {
   #sessionCtx(): SessionContext {
     return {
       log: this.#log,
-      upstream: () => this.#getUpstream(),
+      upstream: () => this.#authorizedUpstream(),
       report: this.#report,
       fatal: this.#fatal,
       upstreamLost: () => this.#lost,
@@ -146,7 +149,7 @@ class Relay implements RelayHandle {
     };
   }
 
-  /** Runs `fn` once the plan (and policy) is known or refused (`fn` reports that), `skip` if ending by then. */
+  /** Runs `fn` once the plan and its policy are settled (a channel's requests follow its confirmation), `skip` if ending. */
   #afterPlan(fn: () => void, skip: () => void): Promise<void> {
     const settled = this.#getPlan().then(() => undefined, () => undefined);
     return settled.then(() => (this.#ending ? skip() : fn()));
@@ -157,7 +160,6 @@ class Relay implements RelayHandle {
     if (this.#ending) { open.reject(); return; }
     switch (open.type) {
       case 'session':
-        // Requests on a channel follow its confirmation: once the plan is known, each one meets the policy.
         void this.#afterPlan(() => this.#onSession(open.accept), open.reject);
         return;
       case 'direct-tcpip':
@@ -172,9 +174,8 @@ class Relay implements RelayHandle {
   }
 
   #onForward(open: ForwardOpen): void {
-    const v = this.#gate.check(forwardAsk(open));
-    if (!v.allowed) prohibitChannel(this.#conn, open.reject, v.reason);
-    else if (open.type === 'direct-tcpip') void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
+    if (!this.#gate.gateChannel(this.#conn, open)) return;
+    if (open.type === 'direct-tcpip') void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
     else void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
   }
 
@@ -187,6 +188,13 @@ class Relay implements RelayHandle {
       this.#sessions.delete(bridge);
       if (bridge.recorder) this.#recordings?.finishCast(bridge.recorder);
     });
+  }
+
+  /** The upstream for one new channel or request: re-checked after the first (which prepare() checked). */
+  async #authorizedUpstream(): Promise<Client> {
+    if (this.#granted && this.#opts.authorize) await this.#opts.authorize();
+    this.#granted = true;
+    return this.#getUpstream();
   }
 
   #getUpstream(): Promise<Client> {
@@ -203,17 +211,13 @@ class Relay implements RelayHandle {
       for (const e of this.#early.splice(0)) this.#emit(e);
       this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
       return plan;
-    }, (err: unknown) => {
-      this.#prepareError = err;
-      throw err;
-    });
+    }, (err: unknown) => { this.#prepareError = err; throw err; });
     return this.#planned;
   }
 
   async #dial(): Promise<Client> {
     const plan = await this.#getPlan();
     if (this.#ending) throw new UpstreamError('connection closed');
-    // The target may open agent channels only when the policy allows agent forwarding.
     const agent = canOpenAgentChannels(this.#conn) && this.#gate.peek({ kind: 'agent-forward' }).allowed
       ? new DownstreamAgent(this.#conn, this.#log, (ch) => trackAgentChannel(this.#forwardCtx, ch))
       : undefined;

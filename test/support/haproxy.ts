@@ -47,8 +47,8 @@ function config(ports: Record<SendProxy, number>, ipv6Port: number | null, porta
       `frontend fe_${name}`, `    bind 127.0.0.1:${ports[f]}`, ...v6, `    default_backend be_${name}`,
       `backend be_${name}`,
       // The same health check as examples/mysql; `send-proxy` makes it carry a header too (v2: LOCAL).
-      '    option tcp-check', '    tcp-check connect send-proxy', '    tcp-check expect rstring ^SSH-2\\.0-',
-      `    server portal 127.0.0.1:${portalPort} source 127.0.0.1 ${f} check inter 500ms`,
+      '    option tcp-check', '    tcp-check connect send-proxy', '    tcp-check expect rstring ^SSH-2\\.0-[^\\ \\r]*\\r',
+      `    server portal 127.0.0.1:${portalPort} source 127.0.0.1 ${f} check inter 500ms`, '    timeout check 1s',
     ].join('\n');
   });
   return [

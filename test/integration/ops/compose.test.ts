@@ -121,6 +121,8 @@ describe('ops: examples/mysql compose file, cross-checked with the Dockerfile, c
     for (const l of serverLines) expect(l, l).to.match(/\ssend-proxy-v2(\s|$)/);
     // Health checks need a header too, or the nodes refuse them.
     expect(cfg).to.match(/^\s*tcp-check connect send-proxy$/m);
+    // A draining node greets with "SSH-2.0-sshportal draining": the check must fail on that comment.
+    expect(cfg).to.include('tcp-check expect rstring ^SSH-2\\.0-[^\\ \\r]*\\r\n');
     const haproxy = dict(services.haproxy, 'haproxy');
     const address = String(dict(dict(haproxy.networks, 'haproxy.networks').default, 'haproxy network').ipv4_address);
     const ipam = dict(dict(dict(compose.networks, 'networks').default, 'default network').ipam, 'ipam');
