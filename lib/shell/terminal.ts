@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { PtySize, ShellIo } from './index.js';
+import type { PtySize, ShellIo } from './context.js';
 
 /**
  * The output of an interactive session as readline wants it: a writable with

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { eventJson } from '../../db/backup/go-json.js';
+import { eventJson } from '../../db/json/go-json.js';
 import { findEvents, listEvents, type EventListRow } from '../../db/queries/history.js';
 import type { ShellContext } from '../context.js';
 import { ellipsize, humanizeTime } from '../render/humanize.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { LiveView } from '../../cluster/index.js';
-import { sessionJson } from '../../db/backup/go-json.js';
+import { sessionJson } from '../../db/json/go-json.js';
 import type { Session } from '../../db/entities/session.js';
 import { findSessions, listSessions, type SessionListRow } from '../../db/queries/history.js';
 import type { ShellContext } from '../context.js';
