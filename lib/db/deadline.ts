@@ -22,6 +22,9 @@ export class DbTimeoutError extends Error {
 
 type Callback = (err: unknown, ...rest: unknown[]) => void;
 
+/** Told each time a deadline fires (the operator's log line). */
+export type TimeoutListener = (what: 'query' | 'connection') => void;
+
 /** The part of a mysql2 pool connection (callback API) the deadline needs. */
 interface RawConnection {
   query(...args: unknown[]): unknown;
@@ -56,12 +59,27 @@ function kill(conn: RawConnection): void {
   }
 }
 
-/** Wraps `conn.query` once: each callback-style query gets a timer. */
-function guardConnection(conn: RawConnection, timeoutMs: number): RawConnection {
+/**
+ * InnoDB's row-lock wait, in whole seconds, kept under the deadline: a query
+ * queued behind another transaction's lock then fails with a retryable
+ * ER_LOCK_WAIT_TIMEOUT (and its transaction runs again) instead of having its
+ * connection killed as if the server were gone.
+ */
+export function lockWaitSeconds(timeoutMs: number): number {
+  return Math.max(1, Math.floor(timeoutMs / 2_000));
+}
+
+/**
+ * Wraps `conn.query` once: each callback-style query gets a timer. A new
+ * connection first gets its lock wait; commands run in order on a connection,
+ * so nothing needs to wait for it.
+ */
+function guardConnection(conn: RawConnection, timeoutMs: number, onTimeout: TimeoutListener): RawConnection {
   const tagged = conn as RawConnection & { [guarded]?: true };
   if (tagged[guarded]) return conn;
   tagged[guarded] = true;
   const original = conn.query.bind(conn);
+  original(`SET SESSION innodb_lock_wait_timeout = ${lockWaitSeconds(timeoutMs)}`, () => undefined);
   conn.query = (...args: unknown[]): unknown => {
     const cbIndex = args.findIndex((a) => typeof a === 'function');
     if (cbIndex < 0 || exempt(args[0])) return original(...args);
@@ -72,6 +90,7 @@ function guardConnection(conn: RawConnection, timeoutMs: number): RawConnection 
       settled = true;
       // The server may still be working on it: this connection can never be trusted again.
       kill(conn);
+      onTimeout('query');
       cb(new DbTimeoutError('query', timeoutMs));
     }, timeoutMs);
     const wrapped: Callback = (err, ...rest) => {
@@ -88,10 +107,14 @@ function guardConnection(conn: RawConnection, timeoutMs: number): RawConnection 
 }
 
 /** Acquires a pool connection within `timeoutMs`; one that arrives too late goes straight back. */
-function acquireWithin(obtain: () => Promise<RawConnection>, timeoutMs: number): Promise<RawConnection> {
+function acquireWithin(obtain: () => Promise<RawConnection>, timeoutMs: number, onTimeout: TimeoutListener): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     let late = false;
-    const timer = setTimeout(() => { late = true; reject(new DbTimeoutError('connection', timeoutMs)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      late = true;
+      onTimeout('connection');
+      reject(new DbTimeoutError('connection', timeoutMs));
+    }, timeoutMs);
     obtain().then((conn) => {
       if (late) return conn.release();
       clearTimeout(timer);
@@ -109,8 +132,8 @@ function acquireWithin(obtain: () => Promise<RawConnection>, timeoutMs: number):
  * deadline of `timeoutMs`. Call after start-up work (migrations may run long
  * DDL); SQLite needs none (its calls are synchronous; its busy timeout bounds lock waits).
  */
-export function installMysqlDeadlines(ds: DataSource, timeoutMs: number): void {
+export function installMysqlDeadlines(ds: DataSource, timeoutMs: number, onTimeout: TimeoutListener = () => undefined): void {
   const driver = ds.driver as unknown as MysqlDriverLike;
   const obtain = driver.obtainMasterConnection.bind(driver);
-  driver.obtainMasterConnection = async () => guardConnection(await acquireWithin(obtain, timeoutMs), timeoutMs);
+  driver.obtainMasterConnection = async () => guardConnection(await acquireWithin(obtain, timeoutMs, onTimeout), timeoutMs, onTimeout);
 }

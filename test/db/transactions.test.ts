@@ -8,14 +8,17 @@ import { openDatabase, type Database } from '../../lib/db/database.js';
 import { HostGroup } from '../../lib/db/entities/index.js';
 import { freshDb, type TestDb } from '../support/databases.js';
 
-describe('db: a deadlocked transaction is retried (mysql)', function () {
+/** The deadline of these tests: row-lock waits give up after 1 s (lockWaitSeconds). */
+const timeoutMs = 2_000;
+
+describe('db: transactions aborted by lock contention are retried (mysql)', function () {
   this.timeout(60_000);
   let testDb: TestDb;
   let db: Database;
 
   before(async function () {
     testDb = await freshDb(this, 'mysql');
-    db = await openDatabase(testDb.config, null);
+    db = await openDatabase(testDb.config, null, { timeoutMs });
     await db.manager.save([db.manager.create(HostGroup, { name: 'a' }), db.manager.create(HostGroup, { name: 'b' })]);
   });
   after(async () => {
@@ -43,5 +46,28 @@ describe('db: a deadlocked transaction is retried (mysql)', function () {
     const comments = new Set(rows.map((r) => r.comment));
     // Each transaction was all-or-nothing: both rows carry the last committer's mark.
     expect(comments.size).to.equal(1);
+  });
+
+  it('a write queued behind a lock held longer than --db-timeout retries and commits, its connection intact', async () => {
+    let locked: () => void = () => undefined;
+    const holding = new Promise<void>((r) => { locked = r; });
+    let attempts = 0;
+    // Holds a's row lock for 1.5 × the deadline with no query in flight (an admin transaction doing other work).
+    const holder = db.transaction(async (m) => {
+      await m.update(HostGroup, { name: 'a' }, { comment: 'holder' });
+      locked();
+      await new Promise((r) => setTimeout(r, timeoutMs * 1.5));
+    });
+    await holding;
+    const started = Date.now();
+    await db.transaction(async (m) => {
+      attempts++;
+      await m.update(HostGroup, { name: 'a' }, { comment: 'waiter' });
+    });
+    await holder;
+    // Each wait ended with ER_LOCK_WAIT_TIMEOUT after 1 s (not the deadline killing the connection), then ran again.
+    expect(attempts).to.be.at.least(2);
+    expect(Date.now() - started).to.be.below(timeoutMs * 6);
+    expect((await db.manager.findOneByOrFail(HostGroup, { name: 'a' })).comment).to.equal('waiter');
   });
 });
