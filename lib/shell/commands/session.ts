@@ -3,7 +3,7 @@ import { sessionJson } from '../../db/backup/go-json.js';
 import { findSessions, listSessions, type SessionListRow } from '../../db/queries/history.js';
 import type { ShellContext } from '../context.js';
 import { ellipsize, humanizeDuration, humanizeTime } from '../render/humanize.js';
-import { act, defineInspect, lsFlags, printList } from './common.js';
+import { act, defineInspect, lsFlags, pageFlags, printList, readPage } from './common.js';
 
 function sessionRow(s: SessionListRow, now: Date): string[] {
   const end = s.stoppedAt ?? now;
@@ -20,9 +20,10 @@ function sessionRow(s: SessionListRow, now: Date): string[] {
 export function registerSession(root: Command, ctx: ShellContext): void {
   const parent = root.command('session').description('lists and inspects sessions');
   defineInspect(parent, ctx, { argName: 'SESSION', noun: 'sessions', find: findSessions, json: sessionJson });
-  const ls = lsFlags(parent.command('ls').description('lists sessions'), 'session').option('-a, --active', 'only active sessions');
+  const ls = pageFlags(lsFlags(parent.command('ls').description('lists sessions, newest first'), 'session'), 'session')
+    .option('-a, --active', 'only active sessions');
   act(ls, ctx, ['admin'], async (inv) => {
-    const rows = await listSessions(ctx.deps.db.manager, inv.opts.flag('latest'), inv.opts.flag('active'));
+    const rows = await listSessions(ctx.deps.db.manager, readPage(inv), inv.opts.flag('active'));
     printList(ctx, inv, rows, {
       columns: ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment', 'Node'], noun: 'sessions', row: sessionRow,
     });
