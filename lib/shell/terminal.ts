@@ -7,9 +7,9 @@ import { KeyDecoder, type Key } from './keys.js';
 import { displayWidth } from './render/width.js';
 
 /**
- * The output of an interactive session as readline wants it: a writable with
- * `columns`/`rows` that emits `resize`. Writes go straight (in order) to the
- * session's output, whatever their origin (readline's echo or a command).
+ * The output of an interactive session: a writable with `columns`/`rows` that
+ * emits `resize`. Writes go straight (in order) to the session's output,
+ * whatever their origin (the line editor's echo or a command).
  */
 export class TerminalOutput extends Writable {
   columns: number;
