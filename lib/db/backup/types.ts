@@ -121,6 +121,8 @@ export interface GoSession extends GoModel {
   RemoteAddr: string;
   /** ours: recording files */
   Recordings: string[] | null;
+  /** ours: what the connection ran (`exec: CMD`, `subsystem: NAME`, `shell`); absent from Go backups */
+  Commands: string[] | null;
 }
 
 /** An audit event (`events`). */

@@ -45,4 +45,8 @@ export class Session extends BaseRow {
   /** Recording files (JSON array of paths relative to the logs location). */
   @Column({ type: 'text', nullable: true })
   recordings: string | null;
+
+  /** What the connection ran: JSON array of `exec: CMD`, `subsystem: NAME`, `shell` (lib/db/session-commands.ts bounds it). */
+  @Column({ type: 'text', nullable: true })
+  commands: string | null;
 }
