@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 export interface OutputLimits {
   /** Once this many bytes wait in the socket to be sent, the portal stops reading from the peer. */
   highWaterBytes: number;
-  /** A peer whose output stays above the bound this long is dropped. */
+  /** A peer that reads nothing for this long while reading from it is paused is dropped. */
   stuckMs: number;
 }
 
@@ -15,7 +15,7 @@ export const defaultOutputLimits: OutputLimits = { highWaterBytes: 1024 * 1024, 
 export interface OutputGuardEvents {
   /** Reading stopped: the peer's unsent output passed the bound. */
   paused(pendingBytes: number): void;
-  /** The output stayed above the bound for `stuckMs`: the owner should drop the peer. */
+  /** The peer read nothing for `stuckMs` while paused: the owner should drop it. */
   stuck(pendingBytes: number): void;
 }
 
@@ -27,7 +27,8 @@ export interface OutputGuardEvents {
  * bound. When the socket's unsent output passes the bound, the socket stops
  * being read (the peer's own TCP window then stops it); reading resumes once
  * the output drained. Checked once per burst of incoming data, after the SSH
- * layer handled it.
+ * layer handled it. A slow reader is never dropped; one that reads nothing at
+ * all for `stuckMs` is reported stuck.
  */
 export function guardOutput(socket: Socket, limits: OutputLimits, events: OutputGuardEvents): void {
   let paused = false;
@@ -38,6 +39,15 @@ export function guardOutput(socket: Socket, limits: OutputLimits, events: Output
     clearTimeout(stuckTimer);
     if (!socket.destroyed) socket.resume();
   };
+  /** Reports the peer stuck when its unsent output did not shrink at all over `stuckMs`. */
+  const watch = (last: number): void => {
+    stuckTimer = setTimeout(() => {
+      const now = socket.writableLength;
+      if (now < last) return watch(now);
+      events.stuck(now);
+    }, limits.stuckMs);
+    stuckTimer.unref();
+  };
   const check = (): void => {
     scheduled = false;
     const pending = socket.writableLength;
@@ -45,8 +55,7 @@ export function guardOutput(socket: Socket, limits: OutputLimits, events: Output
     paused = true;
     socket.pause();
     events.paused(pending);
-    stuckTimer = setTimeout(() => events.stuck(socket.writableLength), limits.stuckMs);
-    stuckTimer.unref();
+    watch(pending);
     // The bound is far above the socket's high-water mark, so the last write asked for 'drain'.
     socket.once('drain', onDrain);
   };

@@ -190,7 +190,9 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
       return void control.drop();
     }
     const current = state;
-    if (deps.live.draining && current.login.kind !== 'healthcheck' && authCtx.method !== 'keyboard-interactive') {
+    // A draining node refuses new users; healthchecks answer a failure, and node links stay (its live sessions are still managed).
+    const refusedWhileDraining = current.login.kind !== 'healthcheck' && current.login.kind !== 'peer';
+    if (deps.live.draining && refusedWhileDraining && authCtx.method !== 'keyboard-interactive') {
       // Shown through keyboard-interactive, like any refusal; not counted as a failed login.
       current.refusals.push(drainingRefusal);
       notClientsFault = true;

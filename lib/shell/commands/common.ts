@@ -5,6 +5,8 @@ import { recordEvent } from '../../db/events.js';
 import { collect, act, type Invocation } from '../action.js';
 import type { ShellContext } from '../context.js';
 import type { Access } from '../guard.js';
+import { defaultLimit, maxLimit, parsePage } from '../parse/page.js';
+import type { Page } from '../../db/queries/history.js';
 import { renderJson } from '../render/json.js';
 import { renderTable } from '../render/table.js';
 
@@ -13,6 +15,20 @@ export { act, collect };
 /** Adds `--latest, -l` and `--quiet, -q`, the flags of every `ls`. */
 export function lsFlags(cmd: Command, noun: string): Command {
   return cmd.option('-l, --latest', `show the latest ${noun} only`).option('-q, --quiet', 'only display IDs');
+}
+
+/** Adds `--limit`, `--offset` and `--before` to the `ls` of a history (events, sessions). */
+export function pageFlags(cmd: Command, noun: string): Command {
+  return cmd
+    .option('--limit <N>', `show at most N ${noun}s, newest first (default ${defaultLimit}, at most ${maxLimit})`)
+    .option('--offset <N>', `skip the N newest ${noun}s`)
+    .option('--before <ID>', `start below ${noun} ID (the last one of the previous page)`);
+}
+
+/** The page an `ls` with {@link pageFlags} asks for. */
+export function readPage(inv: Invocation): Page {
+  const o = inv.opts;
+  return parsePage({ limit: o.string('limit'), offset: o.string('offset'), before: o.string('before'), latest: o.flag('latest') });
 }
 
 /** How one `ls` shows its rows. */

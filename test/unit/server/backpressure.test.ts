@@ -13,7 +13,8 @@ async function pair(onServer: (s: Socket) => void): Promise<{ server: Server; pe
   let side: Socket | undefined;
   const server = createServer((s) => {
     side = s;
-    s.on('data', (d: Buffer) => s.write(Buffer.alloc(d.length * 16)));
+    // Small writes, like SSH packets: the unsent output shrinks as soon as the peer reads a little.
+    s.on('data', (d: Buffer) => { for (let i = 0; i < 16; i++) s.write(Buffer.alloc(d.length)); });
     s.on('error', () => undefined);
     onServer(s);
   });
@@ -68,6 +69,32 @@ describe('server: guardOutput (backpressure on raw sockets)', function () {
       peer.resume();
       await waitFor(() => !side.isPaused(), 5_000, 'reading resumed');
     } finally {
+      peer.destroy();
+      side.destroy();
+      server.close();
+    }
+  });
+
+  it('never reports a slow reader stuck', async () => {
+    const events: string[] = [];
+    const { server, peer, side } = await pair((s) => guardOutput(s, { highWaterBytes: 256 * 1024, stuckMs: 1_500 }, {
+      paused: () => events.push('paused'),
+      stuck: () => events.push('stuck'),
+    }));
+    // Reads 256 KiB every 200 ms: far slower than the server writes, yet never nothing for long.
+    let read = 0;
+    const reader = setInterval(() => {
+      const chunk = peer.read(256 * 1024) as Buffer | null;
+      if (chunk) read += chunk.length;
+    }, 200);
+    try {
+      await push(peer, 32 * 1024 * 1024);
+      expect(events[0]).to.equal('paused');
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect(read).to.be.above(0);
+      expect(events).to.not.include('stuck');
+    } finally {
+      clearInterval(reader);
       peer.destroy();
       side.destroy();
       server.close();
