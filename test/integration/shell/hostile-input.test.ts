@@ -48,6 +48,7 @@ async function underAttack<T>(probe: () => Promise<number>, attack: () => Promis
     attacking = false;
     await probing;
     const figures = { result, rssGrowthMb: (peak - base) / 2 ** 20, maxLagMs: lag.max / 1e6, probes };
+    // SHOW_FIGURES=1 prints what was measured (for the README and issue notes).
     if (process.env.SHOW_FIGURES) console.log(JSON.stringify(figures));
     return figures;
   } finally {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { PassThrough, Writable } from 'node:stream';
 import { LineQueue, maxLineBytes, readLines, StreamInput, tooLong, type LineItem } from '../../../lib/shell/input.js';
 import { TerminalEditor, TerminalOutput } from '../../../lib/shell/terminal.js';
+import { Screen } from './screen.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -131,5 +132,48 @@ describe('shell: terminal line editor', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(t.input.isPaused()).to.equal(true);
     t.editor.close();
+  });
+});
+
+describe('shell: terminal line editor drawing (on a 20-column screen)', () => {
+  function session() {
+    const screen = new Screen(20);
+    const input = new PassThrough();
+    const out = new Writable({ write(c: Buffer, _e, cb) { screen.write(c.toString('utf8')); cb(); } });
+    const queue = new LineQueue();
+    const editor = new TerminalEditor(input, new TerminalOutput(out, { cols: 20, rows: 10 }), queue, () => [[], '']);
+    const type = async (s: string): Promise<void> => { input.write(s); await new Promise((r) => setTimeout(r, 40)); };
+    return { screen, queue, editor, type };
+  }
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+  const cases: { name: string; keys: string[]; rows: string[]; at: [number, number] }[] = [
+    { name: 'typing wraps', keys: [alphabet.slice(0, 30)], rows: ['> abcdefghijklmnopqr', 'stuvwxyz0123'], at: [1, 12] },
+    { name: 'typing to the exact end of a row', keys: [alphabet.slice(0, 18)], rows: ['> abcdefghijklmnopqr', ''], at: [1, 0] },
+    { name: 'typing in two chunks across a row end', keys: [alphabet.slice(0, 10), alphabet.slice(10, 40)], rows: ['> abcdefghijklmnopqr', 'stuvwxyz0123456789AB', 'CD'], at: [2, 2] },
+    { name: 'insert in the middle of a wrapped line', keys: [alphabet.slice(0, 30), '\u001b[D'.repeat(15), 'XY'], rows: ['> abcdefghijklmnoXYp', 'qrstuvwxyz0123'], at: [0, 19] },
+    { name: 'delete back to the first row', keys: [alphabet.slice(0, 25), '\u007f'.repeat(10)], rows: ['> abcdefghijklmno'], at: [0, 17] },
+    { name: 'home on a three-row line', keys: [alphabet.slice(0, 45), '\u0001'], rows: ['> abcdefghijklmnopqr', 'stuvwxyz0123456789AB', 'CDEFGHI'], at: [0, 2] },
+    { name: 'end after home', keys: [alphabet.slice(0, 45), '\u0001', '\u0005'], rows: ['> abcdefghijklmnopqr', 'stuvwxyz0123456789AB', 'CDEFGHI'], at: [2, 7] },
+    { name: 'kill to the start from the third row', keys: [alphabet.slice(0, 45), '\u0015'], rows: ['>'], at: [0, 2] },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const s = session();
+      s.editor.prompt('> ');
+      for (const k of c.keys) await s.type(k);
+      expect(s.screen.text()).to.deep.equal(c.rows);
+      expect([s.screen.row, s.screen.col]).to.deep.equal(c.at);
+      s.editor.close();
+    });
+  }
+
+  it('Enter leaves the whole line above, wherever the cursor was', async () => {
+    const s = session();
+    s.editor.prompt('> ');
+    await s.type(`${alphabet.slice(0, 45)}\u0001\r`);
+    expect(await s.queue.readLine('> ')).to.equal(alphabet.slice(0, 45));
+    expect(s.screen.text()).to.deep.equal(['> abcdefghijklmnopqr', 'stuvwxyz0123456789AB', 'CDEFGHI', '>']);
+    s.editor.close();
   });
 });
