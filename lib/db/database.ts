@@ -6,6 +6,13 @@ import { createDataSource, defaultDbTimeoutMs, isMariaDb, withClusterLock } from
 import { installMysqlDeadlines, type TimeoutListener } from './deadline.js';
 import { withDbRetry } from './retry.js';
 
+/**
+ * A transaction, or the manager for reads outside one: what the queries of
+ * `lib/db` take. Code outside `lib/db` only passes it on; naming it here keeps
+ * typeorm out of its imports.
+ */
+export type Tx = EntityManager;
+
 /** The portal's handle on its database: the data source, the secrets cipher and transactions. */
 export interface Database {
   readonly driver: DbConfig['driver'];
