@@ -45,4 +45,8 @@ export class Session extends BaseRow {
   /** Recording files (JSON array of paths relative to the logs location). */
   @Column({ type: 'text', nullable: true })
   recordings: string | null;
+
+  /** Seals of the recording files once closed (JSON array of `{ path, length, sha256 }`). */
+  @Column({ type: 'text', nullable: true })
+  seals: string | null;
 }
