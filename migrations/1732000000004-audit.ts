@@ -24,6 +24,8 @@ export class Audit1732000000004 implements MigrationInterface {
       name: 'audit_head',
       columns: [{ name: 'id', type: 'integer', isPrimary: true }, int('seq', false), { ...hash('hash'), isNullable: false }],
     }));
+    // The head exists from the start: concurrent first appends lock it instead of racing to create it.
+    await q.query(`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${'0'.repeat(64)}')`);
     await q.createTable(new Table({
       name: 'audit_checkpoints',
       columns: [

@@ -8,8 +8,14 @@ import type { DbConfig } from '../config/server-config.js';
 import { migrations } from '../../migrations/index.js';
 import { entities } from './entities/index.js';
 
-/** Builds (does not connect) a typeorm data source for SQLite or MySQL/MariaDB. */
-export function createDataSource(db: DbConfig, mariadb = true): DataSource {
+/**
+ * Builds (does not connect) a typeorm data source for SQLite or MySQL/MariaDB.
+ * `readOnly` (the verifier) opens SQLite read-only and creates nothing.
+ */
+export function createDataSource(db: DbConfig, mariadb = true, readOnly = false): DataSource {
+  if (db.driver === 'sqlite3' && readOnly) {
+    return new DataSource({ type: 'better-sqlite3', database: db.path, readonly: true, fileMustExist: true, entities, synchronize: false, logging: false });
+  }
   if (db.driver === 'sqlite3') {
     if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
     return new DataSource({
@@ -44,7 +50,7 @@ export function createDataSource(db: DbConfig, mariadb = true): DataSource {
     migrationsRun: false,
     logging: false,
     connectTimeout: 5_000,
-    poolSize: 10,
+    poolSize: readOnly ? 1 : 10,
     extra: { enableKeepAlive: true },
   });
 }

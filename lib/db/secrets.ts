@@ -3,7 +3,7 @@ import { createFieldCipher, isEncrypted, type FieldCipher } from '../crypto/fiel
 import { ConfigError } from '../errors.js';
 import type { Database } from './database.js';
 import { withClusterLock } from './data-source.js';
-import { Host, Setting, SshKey } from './entities/index.js';
+import { AuditKey, Host, Setting, SshKey } from './entities/index.js';
 
 /** Settings row holding a value encrypted with the current AES key, to recognise a wrong key at start-up. */
 export const verifierName = 'aes_key_verifier';
@@ -16,7 +16,7 @@ export interface SecretsReport {
   rotated: boolean;
 }
 
-/** Applies `convert` to every secret field (private keys, host passwords). */
+/** Applies `convert` to every secret field (private keys, host passwords, audit signing keys). */
 async function convertAll(m: EntityManager, convert: (stored: string) => string | null): Promise<number> {
   let n = 0;
   for (const k of await m.find(SshKey, { select: { id: true, privKey: true } })) {
@@ -26,6 +26,10 @@ async function convertAll(m: EntityManager, convert: (stored: string) => string 
   for (const h of await m.find(Host, { where: { password: Not(IsNull()) }, select: { id: true, password: true } })) {
     const v = h.password ? convert(h.password) : null;
     if (v !== null) { await m.update(Host, { id: h.id }, { password: v }); n++; }
+  }
+  for (const k of await m.find(AuditKey, { where: { privateKey: Not(IsNull()) }, select: { id: true, privateKey: true } })) {
+    const v = k.privateKey ? convert(k.privateKey) : null;
+    if (v !== null) { await m.update(AuditKey, { id: k.id }, { privateKey: v }); n++; }
   }
   return n;
 }
@@ -48,7 +52,8 @@ function opens(cipher: FieldCipher, stored: string): boolean {
 async function anyEncrypted(m: EntityManager): Promise<boolean> {
   const keys = await m.find(SshKey, { select: { privKey: true } });
   const hosts = await m.find(Host, { where: { password: Not(IsNull()) }, select: { password: true } });
-  return [...keys.map((k) => k.privKey), ...hosts.map((h) => h.password ?? '')].some(isEncrypted);
+  const audit = await m.find(AuditKey, { where: { privateKey: Not(IsNull()) }, select: { privateKey: true } });
+  return [...keys.map((k) => k.privKey), ...hosts.map((h) => h.password ?? ''), ...audit.map((k) => k.privateKey ?? '')].some(isEncrypted);
 }
 
 /**

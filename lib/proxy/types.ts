@@ -3,6 +3,7 @@
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
 import type { Logger } from '../log.js';
+import type { RecordingSeal } from '../recording/seal.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
 
 /** One hop of the chain (the last one is the target). */
@@ -59,6 +60,8 @@ export interface RelaySummary {
   error?: string;
   /** Paths of the recording files written (casts and tunnel log). */
   recordings: string[];
+  /** Their final lengths and hashes (the session row and its close event keep them). */
+  seals: RecordingSeal[];
   bytesUp: number;
   bytesDown: number;
 }
