@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { appendEvent } from './chain/append.js';
-import type { Event } from './entities/event.js';
 
 /** Argument names whose values are never written to the audit trail. */
 const secretArgs = /pass|secret|token|priv|key_data|private/i;
@@ -24,7 +23,7 @@ export function redactArgs(args: Record<string, unknown>): Record<string, unknow
 }
 
 /** Writes one audit event at the end of the hash chain (inside the caller's transaction when given its manager). */
-export function recordEvent(m: EntityManager, e: EventInput): Promise<Event> {
+export function recordEvent(m: EntityManager, e: EventInput): Promise<void> {
   return appendEvent(m, {
     authorId: e.authorId,
     domain: e.domain,

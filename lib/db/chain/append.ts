@@ -2,14 +2,14 @@
  * Appends events to the hash chain. One chain for the whole database: every
  * append reads and advances the one-row head inside the transaction that inserts
  * the event, so concurrent writers (several nodes on MySQL) serialize on the
- * head's row lock (SELECT … FOR UPDATE) and never fork. SQLite has one writer
- * lock (taken before the head is read); inside this process a mutex keeps two
- * appends on the one shared connection from interleaving at an await.
+ * head's row lock (SELECT … FOR UPDATE) and never fork. SQLite appends are one
+ * synchronous transaction (see sqlite-append.ts).
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditCheckpoint, AuditHead, Event } from '../entities/index.js';
 import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
 import type { ChainSigner } from './signer.js';
+import { appendSqlite } from './sqlite-append.js';
 
 /** The event columns a caller chooses. */
 export interface EventValues {
@@ -28,7 +28,6 @@ interface ChainSettings {
 }
 
 const settings = new WeakMap<DataSource, ChainSettings>();
-const locks = new WeakMap<DataSource, Promise<unknown>>();
 
 /** Registers the signer of a data source (the app does it at start). */
 export function setChainSigner(ds: DataSource, signer: ChainSigner | undefined): void {
@@ -46,18 +45,10 @@ function isDeadlock(err: unknown): boolean {
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
-/**
- * Reads the head under a write lock: FOR UPDATE on MySQL; on SQLite a no-op
- * write first, which takes the database's write lock (waiting out another
- * process) before the read, so the read cannot be stale.
- */
+/** Reads the head under its row lock (held until the transaction ends). */
 async function lockHead(m: EntityManager): Promise<{ seq: number; hash: string }> {
-  const qb = m.createQueryBuilder(AuditHead, 'h').where('h.id = 1');
-  if (m.connection.options.type === 'better-sqlite3') {
-    await m.query('UPDATE audit_head SET seq = seq WHERE id = 1');
-    return (await qb.getOne()) ?? { seq: 0, hash: genesisHash };
-  }
-  return (await qb.setLock('pessimistic_write').getOne()) ?? { seq: 0, hash: genesisHash };
+  const head = await m.createQueryBuilder(AuditHead, 'h').where('h.id = 1').setLock('pessimistic_write').getOne();
+  return head ?? { seq: 0, hash: genesisHash };
 }
 
 /** Signs the head `{seq, hash}` in `m`'s transaction. */
@@ -67,7 +58,7 @@ async function writeCheckpoint(m: EntityManager, signer: ChainSigner, seq: numbe
   await m.insert(AuditCheckpoint, { seq, hash, node: signer.node, createdAt, publicKey: signer.publicKey, signature });
 }
 
-async function appendLocked(m: EntityManager, v: EventValues, s: ChainSettings, checkpoint: boolean): Promise<Event> {
+async function appendLocked(m: EntityManager, v: EventValues, s: ChainSettings, checkpoint: boolean): Promise<void> {
   const head = await lockHead(m);
   const createdAt = new Date();
   const fields = { seq: head.seq + 1, prevHash: head.hash, createdAt, chainAuthorId: v.authorId, domain: v.domain,
@@ -77,34 +68,28 @@ async function appendLocked(m: EntityManager, v: EventValues, s: ChainSettings, 
   await m.insert(Event, row);
   await m.upsert(AuditHead, { id: 1, seq: fields.seq, hash }, ['id']);
   if (s.signer && (checkpoint || fields.seq % s.signer.every === 0)) await writeCheckpoint(m, s.signer, fields.seq, hash);
-  return row;
-}
-
-/** Runs `fn` after the previous append of this data source finished (SQLite only; MySQL locks rows). */
-async function serialized<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
-  if (ds.options.type !== 'better-sqlite3') return fn();
-  const prev = locks.get(ds) ?? Promise.resolve();
-  const run = prev.then(fn, fn);
-  locks.set(ds, run.catch(() => undefined));
-  return run;
 }
 
 /**
  * Inserts one event at the end of the chain, inside `m`'s transaction when it has
- * one (its lock on the head then lasts until that transaction ends), else in its own.
+ * one (on MySQL its lock on the head then lasts until that transaction ends), else in its own.
  * `checkpoint` signs the new head whatever the interval (session close does).
  */
-export async function appendEvent(m: EntityManager, v: EventValues, checkpoint = false): Promise<Event> {
+export async function appendEvent(m: EntityManager, v: EventValues, checkpoint = false): Promise<void> {
   const ds = m.connection;
   const s = settings.get(ds) ?? {};
   if (s.disabled) {
-    const row = m.create(Event, { ...v, seq: null, prevHash: null, hash: null, chainAuthorId: v.authorId });
-    return m.save(row);
+    await m.insert(Event, { ...v, seq: null, prevHash: null, hash: null, chainAuthorId: v.authorId });
+    return;
   }
-  if (m.queryRunner?.isTransactionActive) return serialized(ds, () => appendLocked(m, v, s, checkpoint));
+  if (ds.options.type === 'better-sqlite3') {
+    appendSqlite(ds, v, s.signer, checkpoint);
+    return;
+  }
+  if (m.queryRunner?.isTransactionActive) return appendLocked(m, v, s, checkpoint);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await serialized(ds, () => m.transaction((tx) => appendLocked(tx, v, s, checkpoint)));
+      return await m.transaction((tx) => appendLocked(tx, v, s, checkpoint));
     } catch (err) {
       // A deadlock victim (an append waiting on the head while a shell transaction holds a row it needs) retries.
       if (!isDeadlock(err) || attempt >= 5) throw err;
