@@ -1,4 +1,5 @@
 import type { FieldCipher } from '../../crypto/field-cipher.js';
+import { parseSessionSeals } from '../../recording/seal.js';
 import type { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import type {
   GoAcl, GoEvent, GoHost, GoHostGroup, GoModel, GoSession, GoSetting, GoSshKey, GoUser, GoUserGroup, GoUserKey, GoUserRole,
@@ -115,7 +116,7 @@ export function sessionJson(s: Session, o: JsonOptions, nested = false): GoSessi
   return {
     ...model(s), StoppedAt: iso(s.stoppedAt), Status: s.status, User: one(s.user, nested, userJson, o), Host: one(s.host, nested, hostJson, o),
     UserID: s.userId ?? 0, HostID: s.hostId ?? 0, ErrMsg: s.errMsg ?? '', Comment: s.comment,
-    Node: s.node, RemoteAddr: s.remoteAddr, Recordings: parseJsonList(s.recordings),
+    Node: s.node, RemoteAddr: s.remoteAddr, Recordings: parseJsonList(s.recordings), Seals: parseSessionSeals(s.seals),
   };
 }
 
@@ -134,5 +135,6 @@ export function eventJson(e: Event, o: JsonOptions, nested = false): GoEvent {
   return {
     ...model(e), Author: one(e.author, nested, userJson, o), AuthorID: e.authorId ?? 0,
     Domain: e.domain, Action: e.action, Entity: e.entity, Args: eventArgs(e.args),
+    Seq: e.seq, PrevHash: e.prevHash, Hash: e.hash, ChainAuthorID: e.chainAuthorId,
   };
 }
