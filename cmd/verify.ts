@@ -38,7 +38,7 @@ async function trustedKeys(path: string | undefined): Promise<string[] | null> {
 /** Runs the verifier; returns the process exit code (0 verified, 1 broken). */
 export async function runVerify(flags: VerifyFlags, env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
   const { db } = resolveServerConfig({ dbDriver: flags.dbDriver, dbConn: flags.dbConn }, env);
-  const logsDir = flags.logsLocation ?? env.SSHPORTAL_LOGS_LOCATION ?? null;
+  const logsDir = flags.logsLocation || env.SSHPORTAL_LOGS_LOCATION || null;
   const keys = await trustedKeys(flags.publicKey);
   const report = await withReadOnlyDatabase(db, async (m) => {
     await assertAuditSchema(m);
