@@ -2,8 +2,8 @@ import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableInd
 
 /**
  * Tamper-evident audit (#15): the event hash chain (sequence, previous hash, own
- * hash, the author as written), its head row, signed checkpoints, the signing
- * keys and the recording seals of sessions. Driver-neutral; frozen once released.
+ * hash, the author as written; the unique sequence number keeps it one chain),
+ * signed checkpoints, the signing keys and the recording seals of sessions. Driver-neutral; frozen once released.
  */
 
 const hash = (name: string): TableColumnOptions => ({ name, type: 'varchar', length: '64', isNullable: true });
@@ -20,12 +20,6 @@ export class Audit1732000000004 implements MigrationInterface {
       new TableColumn(int('chain_author_id', true))]);
     await q.createIndex('events', new TableIndex({ name: 'uq_events_seq', columnNames: ['seq'], isUnique: true }));
     await q.addColumn('sessions', new TableColumn({ name: 'seals', type: 'text', isNullable: true }));
-    await q.createTable(new Table({
-      name: 'audit_head',
-      columns: [{ name: 'id', type: 'integer', isPrimary: true }, int('seq', false), { ...hash('hash'), isNullable: false }],
-    }));
-    // The head exists from the start: concurrent first appends lock it instead of racing to create it.
-    await q.query(`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${'0'.repeat(64)}')`);
     await q.createTable(new Table({
       name: 'audit_checkpoints',
       columns: [
@@ -47,7 +41,6 @@ export class Audit1732000000004 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.dropTable('audit_keys');
     await q.dropTable('audit_checkpoints');
-    await q.dropTable('audit_head');
     await q.dropColumn('sessions', 'seals');
     await q.dropIndex('events', 'uq_events_seq');
     for (const c of ['chain_author_id', 'hash', 'prev_hash', 'seq']) await q.dropColumn('events', c);

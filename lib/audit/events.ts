@@ -97,26 +97,23 @@ export class ChainWalker {
     this.#prev = r;
   }
 
-  /** Ends the walk: `head` is the stored head's sequence number, `outsideId` a legacy event newer than the chain. */
-  finish(head: number, outsideId: number | undefined): Problem | null {
+  /**
+   * Ends the walk: `outsideId` is a legacy event newer than the chain. (Newest
+   * events deleted show only as checkpoints signing missing events.)
+   */
+  finish(outsideId: number | undefined): Problem | null {
     if (this.#problem) return this.#problem;
     if (outsideId !== undefined) return { subject: 'event', id: outsideId, kind: 'inserted', detail: 'it is newer than the chain but not part of it' };
-    const last = this.#prev?.seq ?? 0;
-    if (head > last) {
-      const many = head - last > 1;
-      return { subject: 'event', id: this.#prev?.id ?? 0, kind: 'deleted',
-        detail: `the newest event${many ? 's' : ''} after it (#${last + 1}${many ? `–#${head}` : ''}) ${many ? 'are' : 'is'} missing` };
-    }
     return null;
   }
 }
 
 /** Checks a whole chain held in memory (tests and small trails); returns the first problem or null. */
-export function checkChain(events: readonly EventRowData[], head: number): Problem | null {
+export function checkChain(events: readonly EventRowData[]): Problem | null {
   const w = new ChainWalker(new Set());
   for (const e of events.filter(isChained).sort((a, b) => a.seq - b.seq)) w.push(e);
   const first = w.firstId;
-  return w.finish(head, first === undefined ? undefined : events.find((e) => !isChained(e) && e.id > first)?.id);
+  return w.finish(first === undefined ? undefined : events.find((e) => !isChained(e) && e.id > first)?.id);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import {
-  allCheckpoints, chainedEventsAfter, countUnchained, headSeq, sessionSeals, storedPublicKeys, unchainedEventAfter,
+  allCheckpoints, chainedEventsAfter, countUnchained, sessionSeals, storedPublicKeys, unchainedEventAfter,
 } from '../db/chain/read.js';
 import type { RecordingSeal } from '../recording/seal.js';
 import { ChainWalker, checkCheckpoints, unsignedTail } from './events.js';
@@ -54,12 +54,11 @@ export async function verifyAudit(m: EntityManager, o: VerifyOptions): Promise<V
   const checkpoints = await allCheckpoints(m);
   const keys = await storedPublicKeys(m);
   const sessions = await sessionSeals(m);
-  const head = await headSeq(m);
   const walker = new ChainWalker(new Set(checkpoints.map((c) => c.seq)));
   const seals = new Map<number, RecordingSeal[]>();
   await walkEvents(m, walker, seals);
   const problems: Problem[] = [];
-  const chain = walker.finish(head, walker.firstId === undefined ? undefined : await unchainedEventAfter(m, walker.firstId));
+  const chain = walker.finish(walker.firstId === undefined ? undefined : await unchainedEventAfter(m, walker.firstId));
   if (chain) problems.push(chain);
   const trusted = new Set(o.trustedKeys ?? keys);
   const signed = checkCheckpoints(checkpoints, walker.signed, trusted);

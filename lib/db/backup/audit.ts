@@ -5,8 +5,7 @@
  * restores them outside the chain, which restarts after an `audit imported` marker.
  */
 import type { EntityManager } from 'typeorm';
-import { genesisHash } from '../chain/encoding.js';
-import { AuditCheckpoint, AuditHead, AuditKey } from '../entities/index.js';
+import { AuditCheckpoint, AuditKey } from '../entities/index.js';
 import { recordEvent } from '../events.js';
 import { count, date, invalid, objects, string, type Reader } from './narrow.js';
 import type { BackupPlan, CheckpointRow, EventRow } from './plan.js';
@@ -76,8 +75,8 @@ export async function exportAudit(m: EntityManager, ignoreEvents: boolean): Prom
 }
 
 /**
- * Writes the chain part of a restore, after the events: checkpoints and head
- * follow the backup's chain; a backup without one gets the `imported` marker.
+ * Writes the chain part of a restore, after the events: the checkpoints of
+ * the backup's chain; a backup without one gets the `imported` marker.
  * Public keys are added (never removed: older checkpoints may need them).
  */
 export async function writeAudit(m: EntityManager, plan: BackupPlan): Promise<void> {
@@ -86,10 +85,7 @@ export async function writeAudit(m: EntityManager, plan: BackupPlan): Promise<vo
   }
   if (plan.events === null) return;
   await m.createQueryBuilder().delete().from(AuditCheckpoint).execute();
-  const chained = plan.events.filter((e) => e.seq !== null).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-  const last = chained.at(-1);
-  await m.upsert(AuditHead, { id: 1, seq: last?.seq ?? 0, hash: last?.hash ?? genesisHash }, ['id']);
-  if (chained.length > 0) {
+  if (plan.events.some((e) => e.seq !== null)) {
     for (const c of plan.checkpoints) await m.insert(AuditCheckpoint, { ...c, id: c.id || undefined });
     return;
   }

@@ -1,12 +1,12 @@
 /**
- * Appends events to the hash chain. One chain for the whole database: every
- * append reads and advances the one-row head inside the transaction that inserts
- * the event, so concurrent writers (several nodes on MySQL) serialize on the
- * head's row lock (SELECT … FOR UPDATE) and never fork. SQLite appends are one
- * synchronous transaction (see sqlite-append.ts).
+ * Appends events to the hash chain. One chain for the whole database, even
+ * with several nodes on MySQL: every event takes the next sequence number,
+ * which is unique, so two appends can never chain on the same predecessor (no
+ * fork); the loser of a race retries on the newest event. SQLite appends are
+ * one synchronous transaction (see sqlite-append.ts).
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditCheckpoint, AuditHead, Event } from '../entities/index.js';
+import { AuditCheckpoint, Event } from '../entities/index.js';
 import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
 import type { ChainSigner } from './signer.js';
 import { appendSqlite } from './sqlite-append.js';
@@ -45,54 +45,86 @@ function isDeadlock(err: unknown): boolean {
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
-/** Reads the head under its row lock (held until the transaction ends). */
-async function lockHead(m: EntityManager): Promise<{ seq: number; hash: string }> {
-  const head = await m.createQueryBuilder(AuditHead, 'h').where('h.id = 1').setLock('pessimistic_write').getOne();
-  return head ?? { seq: 0, hash: genesisHash };
+type Head = { seq: number; hash: string };
+
+/** Tries before an append gives up on a chain other nodes keep moving. */
+const maxAttempts = 50;
+
+/**
+ * The newest chained event. Inside a transaction by a locking read: it sees the
+ * latest committed row even in an older snapshot, and holds the end of the chain
+ * until that transaction ends. Outside one, a plain read is already the latest.
+ */
+async function lastEvent(m: EntityManager, inTransaction: boolean): Promise<Head> {
+  const qb = m.createQueryBuilder(Event, 'e').select(['e.id', 'e.seq', 'e.hash']).where('e.seq IS NOT NULL').orderBy('e.seq', 'DESC').limit(1);
+  const e = await (inTransaction ? qb.setLock('pessimistic_write') : qb).getOne();
+  return e && e.seq !== null && e.hash !== null ? { seq: e.seq, hash: e.hash } : { seq: 0, hash: genesisHash };
 }
 
-/** Signs the head `{seq, hash}` in `m`'s transaction. */
+function chained(head: Head, v: EventValues, createdAt: Date) {
+  const fields = { seq: head.seq + 1, prevHash: head.hash, createdAt, chainAuthorId: v.authorId, domain: v.domain,
+    action: v.action, entity: v.entity, args: v.args, deletedAt: null };
+  return { ...fields, authorId: v.authorId, hash: eventHash(fields) };
+}
+
+/** Whether an insert failed on the unique sequence number (another append took it first). */
+function isTakenSeq(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY';
+}
+
+/** Signs the head `{seq, hash}`. */
 async function writeCheckpoint(m: EntityManager, signer: ChainSigner, seq: number, hash: string): Promise<void> {
   const createdAt = new Date();
   const signature = signer.sign(checkpointMessage({ seq, hash, node: signer.node, createdAt }));
   await m.insert(AuditCheckpoint, { seq, hash, node: signer.node, createdAt, publicKey: signer.publicKey, signature });
 }
 
-async function appendLocked(m: EntityManager, v: EventValues, s: ChainSettings, checkpoint: boolean): Promise<void> {
-  const head = await lockHead(m);
+/**
+ * One MySQL append: read the newest event, insert its successor. The unique
+ * sequence number is the serialization point: when another append (another
+ * node, or a transaction still open) takes the same number first, this insert
+ * fails on the unique index (after waiting for that transaction) and the
+ * append retries on the new newest event. Two statements, no lock held between them.
+ */
+async function appendMysql(m: EntityManager, v: EventValues, s: ChainSettings, checkpoint: boolean): Promise<void> {
+  const inTransaction = m.queryRunner?.isTransactionActive === true;
   const createdAt = new Date();
-  const fields = { seq: head.seq + 1, prevHash: head.hash, createdAt, chainAuthorId: v.authorId, domain: v.domain,
-    action: v.action, entity: v.entity, args: v.args, deletedAt: null };
-  const hash = eventHash(fields);
-  const row = m.create(Event, { ...fields, authorId: v.authorId, hash });
-  await m.insert(Event, row);
-  await m.upsert(AuditHead, { id: 1, seq: fields.seq, hash }, ['id']);
-  if (s.signer && (checkpoint || fields.seq % s.signer.every === 0)) await writeCheckpoint(m, s.signer, fields.seq, hash);
+  for (let attempt = 1; ; attempt++) {
+    const row = chained(await lastEvent(m, inTransaction), v, createdAt);
+    try {
+      await m.createQueryBuilder().insert().into(Event).values(row).updateEntity(false).execute();
+    } catch (err) {
+      if (!isTakenSeq(err) || attempt >= maxAttempts) throw err;
+      continue;
+    }
+    if (s.signer && (checkpoint || row.seq % s.signer.every === 0)) await writeCheckpoint(m, s.signer, row.seq, row.hash);
+    return;
+  }
 }
 
 /**
- * Inserts one event at the end of the chain, inside `m`'s transaction when it has
- * one (on MySQL its lock on the head then lasts until that transaction ends), else in its own.
- * `checkpoint` signs the new head whatever the interval (session close does).
+ * Inserts one event at the end of the chain, inside `m`'s transaction when it
+ * has one. `checkpoint` signs the new head whatever the interval (session close does).
  */
 export async function appendEvent(m: EntityManager, v: EventValues, checkpoint = false): Promise<void> {
   const ds = m.connection;
   const s = settings.get(ds) ?? {};
   if (s.disabled) {
-    await m.insert(Event, { ...v, seq: null, prevHash: null, hash: null, chainAuthorId: v.authorId });
+    // Exactly the append before the chain existed, so the bench compares with it.
+    await m.save(m.create(Event, v));
     return;
   }
   if (ds.options.type === 'better-sqlite3') {
     appendSqlite(ds, v, s.signer, checkpoint);
     return;
   }
-  if (m.queryRunner?.isTransactionActive) return appendLocked(m, v, s, checkpoint);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await m.transaction((tx) => appendLocked(tx, v, s, checkpoint));
+      return await appendMysql(m, v, s, checkpoint);
     } catch (err) {
-      // A deadlock victim (an append waiting on the head while a shell transaction holds a row it needs) retries.
-      if (!isDeadlock(err) || attempt >= 5) throw err;
+      // A deadlock victim outside a caller's transaction retries; inside one, the caller's transaction is gone.
+      if (!isDeadlock(err) || m.queryRunner?.isTransactionActive || attempt >= 5) throw err;
     }
   }
 }

@@ -1,7 +1,7 @@
 /** Read-only queries of the audit trail, for the verifier (SELECTs only). */
 import { MoreThan, type EntityManager } from 'typeorm';
 import { migrations } from '../../../migrations/index.js';
-import { AuditCheckpoint, AuditHead, AuditKey, Event, Session } from '../entities/index.js';
+import { AuditCheckpoint, AuditKey, Event, Session } from '../entities/index.js';
 import { ConfigError } from '../../errors.js';
 
 const eventColumns = { id: true, seq: true, prevHash: true, hash: true, createdAt: true, authorId: true, chainAuthorId: true,
@@ -37,11 +37,6 @@ export async function storedPublicKeys(m: EntityManager): Promise<string[]> {
 export async function signingPublicKey(m: EntityManager): Promise<string | null> {
   const k = await m.createQueryBuilder(AuditKey, 'k').select(['k.id', 'k.publicKey']).where('k.private_key IS NOT NULL').orderBy('k.id', 'ASC').getOne();
   return k?.publicKey ?? null;
-}
-
-/** The sequence number of the stored chain head (0 when nothing was chained). */
-export async function headSeq(m: EntityManager): Promise<number> {
-  return (await m.findOneBy(AuditHead, { id: 1 }))?.seq ?? 0;
 }
 
 /** Status and seals of every session. */

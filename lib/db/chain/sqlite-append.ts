@@ -1,9 +1,9 @@
 /**
  * SQLite appends run as one synchronous better-sqlite3 transaction on the
- * portal's single connection: nothing else can run between reading the head
- * and advancing it (no await inside), BEGIN IMMEDIATE takes the write lock
- * before the read, and inside an open typeorm transaction it becomes a
- * savepoint of it. Not a typeorm transaction: two of those cannot overlap on
+ * portal's single connection: nothing else can run between reading the newest
+ * event and inserting its successor (no await inside), BEGIN IMMEDIATE takes
+ * the write lock before the read, and inside an open typeorm transaction it
+ * becomes a savepoint of it. Not a typeorm transaction: two of those cannot overlap on
  * one SQLite connection, and bastion events arrive while shell commands run.
  */
 import type { DataSource } from 'typeorm';
@@ -39,10 +39,9 @@ type Append = (v: SqliteEventValues, signer: ChainSigner | undefined, checkpoint
 const appenders = new WeakMap<DataSource, Append>();
 
 function build(db: SqliteHandle): Append {
-  const head = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1');
+  const head = db.prepare('SELECT seq, hash FROM events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1');
   const insert = db.prepare(`INSERT INTO events (created_at, updated_at, author_id, domain, action, entity, args, seq, prev_hash, hash, chain_author_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const advance = db.prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash');
   const sign = db.prepare('INSERT INTO audit_checkpoints (created_at, seq, hash, node, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)');
   const run = db.transaction((v: SqliteEventValues, signer: ChainSigner | undefined, checkpoint: boolean) => {
     const h = (head.get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: genesisHash };
@@ -52,7 +51,6 @@ function build(db: SqliteHandle): Append {
       entity: v.entity, args: v.args, deletedAt: null });
     const at = sqliteDate(createdAt);
     insert.run(at, at, v.authorId, v.domain, v.action, v.entity, v.args, seq, h.hash, hash, v.authorId);
-    advance.run(seq, hash);
     if (signer && (checkpoint || seq % signer.every === 0)) {
       const signature = signer.sign(checkpointMessage({ seq, hash, node: signer.node, createdAt }));
       sign.run(at, seq, hash, signer.node, signer.publicKey, signature);

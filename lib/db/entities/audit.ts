@@ -1,20 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-
-/**
- * The head of the event hash chain: one row (id 1). Appends lock it
- * (SELECT … FOR UPDATE on MySQL) so concurrent nodes extend one chain.
- */
-@Entity('audit_head')
-export class AuditHead {
-  @PrimaryColumn({ type: 'integer' })
-  id: number;
-
-  @Column({ type: 'integer' })
-  seq: number;
-
-  @Column({ type: 'varchar', length: 64 })
-  hash: string;
-}
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A signed statement "the chain had this hash at this sequence number". */
 @Entity('audit_checkpoints')

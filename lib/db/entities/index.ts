@@ -1,6 +1,6 @@
 /** Every entity of the data model, in one list for the data source. */
 import { Acl } from './acl.js';
-import { AuditCheckpoint, AuditHead, AuditKey } from './audit.js';
+import { AuditCheckpoint, AuditKey } from './audit.js';
 import { Event } from './event.js';
 import { Host } from './host.js';
 import { HostGroup } from './host-group.js';
@@ -12,7 +12,7 @@ import { UserGroup } from './user-group.js';
 import { UserKey } from './user-key.js';
 import { UserRole } from './user-role.js';
 
-export { Acl, AuditCheckpoint, AuditHead, AuditKey, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole };
+export { Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole };
 
 /** All entity classes. */
-export const entities = [Acl, AuditCheckpoint, AuditHead, AuditKey, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole];
+export const entities = [Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole];
