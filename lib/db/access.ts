@@ -58,7 +58,7 @@ export async function pinHostKey(m: EntityManager, hostId: number, blob: string)
 
 /** Opens a session row for a relayed connection. */
 export async function openSession(m: EntityManager, s: { userId: number; hostId: number; node: string; remoteAddr: string }): Promise<Session> {
-  return m.save(m.create(Session, { ...s, status: 'active', stoppedAt: null, errMsg: null, recordings: null }));
+  return m.save(m.create(Session, { ...s, status: 'active', stoppedAt: null, errMsg: null, recordings: null, commands: null }));
 }
 
 /** Adds a recording file to a live session's row. */
@@ -68,6 +68,11 @@ export async function addRecording(m: EntityManager, id: number, path: string): 
   const list: unknown = row.recordings ? JSON.parse(row.recordings) : [];
   const paths = Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
   if (!paths.includes(path)) await m.update(Session, { id }, { recordings: JSON.stringify([...paths, path]) });
+}
+
+/** Replaces a live session's command list (JSON text from lib/db/session-commands.ts). */
+export async function setSessionCommands(m: EntityManager, id: number, commands: string): Promise<void> {
+  await m.update(Session, { id }, { commands });
 }
 
 /** Closes a session row. */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { DbConfig } from '../config/server-config.js';
 import { ConfigError, DatabaseUnavailableError } from '../errors.js';
-import { createDataSource, isMariaDb } from './data-source.js';
+import { createDataSource, defaultDbTimeoutMs, isMariaDb } from './data-source.js';
 import { isConnectionError } from './database.js';
 
 /** Runs `fn` on a read-only view of the database at `config`, then closes it. */
@@ -15,7 +15,7 @@ export async function withReadOnlyDatabase<T>(config: DbConfig, fn: (m: EntityMa
   if (config.driver === 'sqlite3' && !existsSync(config.path)) throw new ConfigError('no SQLite database at the --db-conn path');
   let ds: DataSource;
   try {
-    ds = createDataSource(config, config.driver === 'mysql' ? await isMariaDb(config.conn) : false, true);
+    ds = createDataSource(config, config.driver === 'mysql' ? await isMariaDb(config.conn) : false, defaultDbTimeoutMs, true);
     await ds.initialize();
   } catch (err) {
     if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });

@@ -3,6 +3,7 @@
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
 import type { Logger } from '../log.js';
+import type { RecordingMode } from '../recording-mode.js';
 import type { RecordingSeal } from '../recording/seal.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
 
@@ -25,8 +26,6 @@ export interface HopTarget {
   verifyHostKey(key: string): Promise<void>;
 }
 
-/** Recording modes, as stored on a host. */
-export type RecordingMode = 'everything' | 'input' | 'disabled';
 
 /** Where and how a relayed connection is recorded. */
 export interface RecordingPlan {
@@ -45,7 +44,7 @@ export interface RecordingPlan {
 export type RelayEvent =
   | { type: 'upstream-connected'; hops: string[]; durationMs: number }
   | { type: 'upstream-failed'; error: string; code: string }
-  | { type: 'channel-started'; kind: 'shell' | 'exec' | 'subsystem'; command?: string; pty: boolean }
+  | { type: 'channel-started'; kind: 'shell' | 'exec' | 'subsystem'; command?: string; subsystem?: string; pty: boolean }
   | { type: 'recording-started'; path: string }
   | { type: 'recording-finished'; path: string; droppedBytes: number; failed: boolean }
   | { type: 'forward-opened'; kind: TunnelKind; from: string; to: string }
@@ -87,6 +86,12 @@ export interface RelayOptions {
    * If it throws, no plan exists and `onClose` is not called.
    */
   prepare(): Promise<RelayPlan>;
+  /**
+   * Called before every channel or global request after the first (which
+   * `prepare` checks): access may have been revoked since. Reject with an
+   * AppError to refuse it; the connection then closes.
+   */
+  authorize?(): Promise<void>;
   /** Close when no traffic flowed in either direction for this long; 0 = off. */
   idleTimeoutMs: number;
   /** Milliseconds clock (tests). */
@@ -105,6 +110,8 @@ export interface RelayCounters {
 export interface RelayHandle extends RelayCounters {
   /** Ends the connection (shutdown, admin kill) with an optional message to open sessions. */
   close(reason?: string): void;
+  /** Writes one line to the stderr of every open session, without ending anything (shutdown notices). */
+  notify(line: string): void;
   /** Resolves once the connection closed and the plan's onClose returned. */
   readonly closed: Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import type { ClusterView } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Database } from '../db/database.js';
 import type { User } from '../db/entities/user.js';
@@ -20,6 +21,8 @@ export interface ShellDeps {
   /** The portal's version string. */
   version: string;
   now?: () => Date;
+  /** Node liveness and live session counters; absent outside a running portal. */
+  cluster?: ClusterView;
 }
 
 /** Who is running the shell. `user.roles` and `user.groups` are loaded. */

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../lib/db/data-source.js';
+import { migrations } from '../../migrations/index.js';
 import { drivers, freshDb, type TestDb } from '../support/databases.js';
 
 const tables = ['ssh_keys', 'hosts', 'host_groups', 'user_groups', 'user_roles', 'users', 'user_keys', 'acls', 'sessions',
-  'events', 'settings', 'host_host_groups', 'user_user_groups', 'user_user_roles', 'user_group_acls', 'host_group_acls',
+  'events', 'settings', 'host_host_groups', 'user_user_groups', 'user_user_roles', 'user_group_acls', 'host_group_acls', 'nodes',
   'audit_checkpoints', 'audit_keys'];
 
 /** Which of the schema's tables exist. */
@@ -37,7 +38,7 @@ for (const driver of drivers) {
       try {
         await ds.runMigrations();
         expect(await existing(ds)).to.deep.equal(tables);
-        while (await hasApplied(ds)) await ds.undoLastMigration();
+        for (let i = 0; i < migrations.length; i++) await ds.undoLastMigration();
         expect(await existing(ds)).to.deep.equal([]);
         await ds.runMigrations();
         const pending = await ds.driver.createSchemaBuilder().log();

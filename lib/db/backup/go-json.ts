@@ -116,7 +116,8 @@ export function sessionJson(s: Session, o: JsonOptions, nested = false): GoSessi
   return {
     ...model(s), StoppedAt: iso(s.stoppedAt), Status: s.status, User: one(s.user, nested, userJson, o), Host: one(s.host, nested, hostJson, o),
     UserID: s.userId ?? 0, HostID: s.hostId ?? 0, ErrMsg: s.errMsg ?? '', Comment: s.comment,
-    Node: s.node, RemoteAddr: s.remoteAddr, Recordings: parseJsonList(s.recordings), Seals: parseSessionSeals(s.seals),
+    Node: s.node, RemoteAddr: s.remoteAddr, Recordings: parseJsonList(s.recordings),
+    Commands: parseJsonList(s.commands), Seals: parseSessionSeals(s.seals),
   };
 }
 

@@ -2,6 +2,8 @@ import { array, base64, count, date, id, ids, invalid, object, objects, string, 
 import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
 import { readAudit, readChainFields, readSeals } from './audit.js';
+import { commandsText } from '../session-commands.js';
+import { isRecordingMode } from '../../recording-mode.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
 
@@ -41,8 +43,9 @@ function hostKeyOf(r: Reader): string | null {
 }
 
 function readHost(r: Reader, now: Date): HostRow {
+  // Go's sshportal wrote an empty mode for hosts created before the field existed: that is its default.
   const logging = string(r, 'Logging') || 'everything';
-  if (!['everything', 'input', 'disabled'].includes(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode '${logging}'`);
+  if (!isRecordingMode(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode '${logging}'`);
   const sshKeyId = count(r, 'SSHKeyID');
   const hopId = count(r, 'HopID');
   return {
@@ -82,10 +85,12 @@ function readSession(r: Reader, now: Date): SessionRow {
   const status = string(r, 'Status') || 'unknown';
   if (!statuses.has(status)) throw invalid(`${r.path}.Status`, `invalid status '${status}'`);
   const recordings = array(r, 'Recordings').items.filter((x): x is string => typeof x === 'string');
+  const commands = array(r, 'Commands').items.filter((x): x is string => typeof x === 'string');
   return {
     ...stamped(r, now), stoppedAt: date(r, 'StoppedAt'), status, userId: count(r, 'UserID') || null, hostId: count(r, 'HostID') || null,
     errMsg: string(r, 'ErrMsg') || null, comment: string(r, 'Comment'), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
-    recordings: recordings.length > 0 ? JSON.stringify(recordings) : null, seals: readSeals(r),
+    recordings: recordings.length > 0 ? JSON.stringify(recordings) : null,
+    commands: commandsText(commands), seals: readSeals(r),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Rows of a validated backup, in our schema's terms, ready to be written (ids kept). */
+import type { RecordingMode } from '../../recording-mode.js';
 
 /** Dates every row keeps across a restore. */
 export interface Stamped {
@@ -12,7 +13,7 @@ export interface KeyRow extends Stamped { name: string; type: string; length: nu
 /** A host; `password` as given (clear or encrypted), normalized when prepared. */
 export interface HostRow extends Stamped {
   name: string; addr: string; user: string; password: string | null; url: string; sshKeyId: number | null;
-  hostKey: string | null; comment: string; logging: string; hopId: number | null;
+  hostKey: string | null; comment: string; logging: RecordingMode; hopId: number | null;
 }
 /** A host group or user group. */
 export interface GroupRow extends Stamped { name: string; comment: string }
@@ -29,7 +30,7 @@ export interface SettingRow extends Stamped { name: string; value: string }
 /** A session. */
 export interface SessionRow extends Stamped {
   stoppedAt: Date | null; status: string; userId: number | null; hostId: number | null; errMsg: string | null;
-  comment: string; node: string; remoteAddr: string; recordings: string | null; seals: string | null;
+  comment: string; node: string; remoteAddr: string; recordings: string | null; commands: string | null; seals: string | null;
 }
 /** An event. */
 export interface EventRow extends Stamped {

@@ -121,6 +121,8 @@ export interface GoSession extends GoModel {
   RemoteAddr: string;
   /** ours: recording files */
   Recordings: string[] | null;
+  /** ours: what the connection ran (`exec: CMD`, `subsystem: NAME`, `shell`); absent from Go backups */
+  Commands: string[] | null;
   /** ours: their lengths and hashes once closed */
   Seals?: { path: string; length: number; sha256: string }[] | null;
 }

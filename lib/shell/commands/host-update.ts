@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { Options } from '../action.js';
 import type { ShellContext } from '../context.js';
 import { parseHostUrl } from '../../routing/host-url.js';
-import { checkComment, checkName, parseLogging } from '../parse/values.js';
+import { checkComment, checkName } from '../parse/values.js';
+import { parseRecordingMode, type RecordingMode } from '../../recording-mode.js';
 import { act, audit, change, collect, withIds } from './common.js';
 
 /** The validated changes of one `host update`. */
@@ -20,7 +21,7 @@ interface HostChanges {
   comment?: string;
   key?: string;
   hop?: string | null;
-  logging?: string;
+  logging?: RecordingMode;
   unsetHostKey: boolean;
   assign: string[];
   unassign: string[];
@@ -45,7 +46,7 @@ function readChanges(opts: Options): HostChanges {
     comment: comment === undefined ? undefined : checkComment(comment),
     key: opts.string('key'),
     hop: opts.flag('unsetHop') ? null : hop,
-    logging: logging === undefined ? undefined : parseLogging(logging),
+    logging: logging === undefined ? undefined : parseRecordingMode(logging),
     unsetHostKey: opts.flag('unsetHostKey'),
     assign: opts.list('assignGroup'),
     unassign: opts.list('unassignGroup'),

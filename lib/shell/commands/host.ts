@@ -10,7 +10,8 @@ import { findClientKey } from '../../db/queries/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { defaultHostName, parseHostUrl } from '../../routing/host-url.js';
-import { checkComment, checkName, parseLogging } from '../parse/values.js';
+import { checkComment, checkName } from '../parse/values.js';
+import { parseRecordingMode } from '../../recording-mode.js';
 import { humanizeTime } from '../render/humanize.js';
 import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';
 import { defineHostUpdate } from './host-update.js';
@@ -40,7 +41,7 @@ async function createHost(ctx: ShellContext, m: EntityManager, input: CreateInpu
     name, addr: target.addr, user: target.user, url: target.url,
     password: password === null ? null : ctx.deps.db.cipher.encrypt(password),
     sshKeyId: key?.id ?? null, hostKey: null, comment: input.comment,
-    logging: parseLogging(input.logging), hopId: hop?.id ?? null, groups,
+    logging: parseRecordingMode(input.logging), hopId: hop?.id ?? null, groups,
   });
 }
 

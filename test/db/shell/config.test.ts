@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
-import { Host, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { Host, Session, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
 import { drivers } from '../../support/databases.js';
 import { goBackup } from '../../unit/shell/go-backup.fixture.js';
@@ -92,6 +92,17 @@ for (const driver of drivers) {
       expect((await f.run('acl ls')).stdout).to.match(/2 +42 +ug1, ug2 +hg1, hg2 +allow/);
       expect((await f.run('session ls')).stdout).to.match(/1 +admin +example +closed/);
       expect((await f.run('event ls -l')).stdout).to.match(/config +restore/);
+    });
+
+    it('keeps the commands of a session as an extra key (Go backups have none)', async () => {
+      const commands = ['exec: rsync --server -e.LsfxC . dir/', 'subsystem: sftp'];
+      await f.db.manager.update(Session, { id: 1 }, { commands: JSON.stringify(commands) });
+      const b = await f.run('config backup');
+      const doc = JSON.parse(b.stdout) as { sessions: { ID: number; Commands: unknown }[] };
+      expect(doc.sessions.find((s) => s.ID === 1)?.Commands).to.deep.equal(commands);
+      const r = await f.run('config restore --confirm', { input: b.stdout });
+      expect(r.code, r.stderr).to.equal(0);
+      expect((await f.db.manager.findOneByOrFail(Session, { id: 1 })).commands).to.equal(JSON.stringify(commands));
     });
 
     it('round-trips its own backup exactly, events included', async () => {

@@ -37,7 +37,7 @@ async function addSessions(f: ShellFixture): Promise<void> {
   await f.run('host create web@web1.example.org');
   const now = Date.now();
   await f.db.manager.save(f.db.manager.create(Session, { status: 'closed', userId: 1, hostId: 1, stoppedAt: new Date(now), errMsg: 'connection refused by the target host, try again', comment: '' }));
-  await f.db.manager.save(f.db.manager.create(Session, { status: 'active', userId: 1, hostId: 1, stoppedAt: null, errMsg: null, comment: 'live', node: 'n1', remoteAddr: '10.0.0.9:4444', recordings: '["2024/a.cast"]' }));
+  await f.db.manager.save(f.db.manager.create(Session, { status: 'active', userId: 1, hostId: 1, stoppedAt: null, errMsg: null, comment: 'live', node: 'n1', remoteAddr: '10.0.0.9:4444', recordings: '["2024/a.cast"]', commands: '["exec: uptime","subsystem: sftp"]' }));
 }
 
 const history: ShellCase[] = [
@@ -45,7 +45,7 @@ const history: ShellCase[] = [
   { cmd: 'session ls --active', out: [/2 +admin +web1 +active/, /Total: 1 sessions\./] },
   { cmd: 'session ls -q', out: /^2\n1\n$/ },
   { cmd: 'session ls -l', out: /Total: 1 sessions\./ },
-  { cmd: 'session inspect 2', out: [/"Status": "active"/, /"User": \{[^}]*"Name": "admin"/, /"Host": \{[^}]*"Name": "web1"/, /"Recordings": \[\s*"2024\/a\.cast"\s*\]/, /"RemoteAddr": "10\.0\.0\.9:4444"/] },
+  { cmd: 'session inspect 2', out: [/"Status": "active"/, /"User": \{[^}]*"Name": "admin"/, /"Host": \{[^}]*"Name": "web1"/, /"Recordings": \[\s*"2024\/a\.cast"\s*\]/, /"RemoteAddr": "10\.0\.0\.9:4444"/, /"Commands": \[\s*"exec: uptime",\s*"subsystem: sftp"\s*\]/] },
   { cmd: 'event ls', out: [/^ID +AUTHOR +DOMAIN +ACTION +ENTITY +ARGS +DATE\n/, /1 +admin +host +create +web1 +\{"url":"ssh:\/\/web@web1\.exam\.\.\. +(?:now|\d+ seconds? ago)/] },
   { cmd: 'event inspect 1', out: [/"Domain": "host"/, /"Action": "create"/, /"Author": \{[^}]*"Name": "admin"/, /"Args": \{\s*"url": "ssh:\/\/web@web1\.example\.org:22"/] },
 ];
