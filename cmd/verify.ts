@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { formatReport, verifyAudit } from '../lib/audit/verify.js';
-import { resolveServerConfig } from '../lib/config/server-config.js';
+import { resolveDbConfig } from '../lib/config/server-config.js';
 import { assertAuditSchema } from '../lib/db/chain/read.js';
 import { parsePublicKeys } from '../lib/db/chain/signer.js';
 import { withReadOnlyDatabase } from '../lib/db/read-only.js';
@@ -37,7 +37,7 @@ async function trustedKeys(path: string | undefined): Promise<string[] | null> {
 
 /** Runs the verifier; returns the process exit code (0 verified, 1 broken). */
 export async function runVerify(flags: VerifyFlags, env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
-  const { db } = resolveServerConfig({ dbDriver: flags.dbDriver, dbConn: flags.dbConn }, env);
+  const db = resolveDbConfig({ dbDriver: flags.dbDriver, dbConn: flags.dbConn }, env);
   const logsDir = flags.logsLocation || env.SSHPORTAL_LOGS_LOCATION || null;
   const keys = await trustedKeys(flags.publicKey);
   const report = await withReadOnlyDatabase(db, async (m) => {
