@@ -73,7 +73,10 @@ export class App {
         log.warn('database file readable by other local users: it holds the host key and, without --aes-key, every target key; run chmod 600 on it', f);
       }
     }
-    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null, { timeoutMs: config.dbTimeoutMs });
+    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null, {
+      timeoutMs: config.dbTimeoutMs,
+      onTimeout: (what) => log.warn(`database ${what} timed out: database unavailable`, { timeoutMs: config.dbTimeoutMs }),
+    });
     let metricsServer: MetricsServer | null = null;
     let started: { listener: SshListener; cluster: Cluster } | null = null;
     try {

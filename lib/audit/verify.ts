@@ -3,7 +3,7 @@
  * checks the event chain, the checkpoint signatures and every closed
  * session's recordings, and reports the first problem of each kind.
  */
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../db/database.js';
 import {
   allCheckpoints, chainedEventsAfter, countUnchained, sessionSeals, storedPublicKeys, unchainedEventAfter,
 } from '../db/chain/read.js';
@@ -31,7 +31,7 @@ export interface VerifyReport {
 /** Events read per query: the walk holds one page at a time. */
 const pageSize = 2_000;
 
-async function walkEvents(m: EntityManager, walker: ChainWalker, seals: Map<number, RecordingSeal[]>): Promise<void> {
+async function walkEvents(m: Tx, walker: ChainWalker, seals: Map<number, RecordingSeal[]>): Promise<void> {
   let after = 0;
   for (;;) {
     const page = await chainedEventsAfter(m, after, pageSize);
@@ -50,7 +50,7 @@ async function walkEvents(m: EntityManager, walker: ChainWalker, seals: Map<numb
  * Runs every check. Checkpoints are read before events and sessions before
  * events, so a portal writing meanwhile cannot make a consistent trail look broken.
  */
-export async function verifyAudit(m: EntityManager, o: VerifyOptions): Promise<VerifyReport> {
+export async function verifyAudit(m: Tx, o: VerifyOptions): Promise<VerifyReport> {
   const checkpoints = await allCheckpoints(m);
   const keys = await storedPublicKeys(m);
   const sessions = await sessionSeals(m);

@@ -55,17 +55,19 @@ export class NodeRegistry {
     this.#timer.unref();
   }
 
-  /** One heartbeat and reaper pass; a database outage is logged once, not thrown. */
+  /** One heartbeat, then a reaper pass; a database outage is logged once, not thrown. */
   async tick(): Promise<void> {
     try {
       await this.#beat();
-      await this.#reap();
-      if (this.#failing) this.#deps.log.info('node heartbeat restored', { node: this.#deps.name });
-      this.#failing = false;
     } catch (err) {
       if (!this.#failing) this.#deps.log.warn('node heartbeat failed', { node: this.#deps.name, err });
       this.#failing = true;
+      return;
     }
+    if (this.#failing) this.#deps.log.info('node heartbeat restored', { node: this.#deps.name });
+    this.#failing = false;
+    // Tried again at the next heartbeat: nothing is lost by a failed pass.
+    await this.#reap().catch((err: unknown) => this.#deps.log.warn('node reaper failed', { err }));
   }
 
   #beat(): Promise<void> {

@@ -3,8 +3,15 @@ import type { DbConfig } from '../config/server-config.js';
 import { createFieldCipher, type FieldCipher } from '../crypto/field-cipher.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import { createDataSource, defaultDbTimeoutMs, isMariaDb, withClusterLock } from './data-source.js';
-import { installMysqlDeadlines } from './deadline.js';
+import { installMysqlDeadlines, type TimeoutListener } from './deadline.js';
 import { withDbRetry } from './retry.js';
+
+/**
+ * A transaction, or the manager for reads outside one: what the queries of
+ * `lib/db` take. Code outside `lib/db` only passes it on; naming it here keeps
+ * typeorm out of its imports.
+ */
+export type Tx = EntityManager;
 
 /** The portal's handle on its database: the data source, the secrets cipher and transactions. */
 export interface Database {
@@ -44,6 +51,8 @@ export function asDatabaseError(err: unknown): unknown {
 export interface OpenOptions {
   /** `--db-timeout`: the longest a query or a connection acquisition may take (default 5 s). */
   timeoutMs?: number;
+  /** Told each time a query or a connection wait passes the deadline (for a log line). */
+  onTimeout?: TimeoutListener;
 }
 
 /**
@@ -67,7 +76,7 @@ export async function openDatabase(config: DbConfig, aesKey: string | null, opts
     await ds.destroy();
     throw err;
   }
-  if (config.driver === 'mysql') installMysqlDeadlines(ds, timeoutMs);
+  if (config.driver === 'mysql') installMysqlDeadlines(ds, timeoutMs, opts.onTimeout);
   return wrapDataSource(ds, config.driver, aesKey, timeoutMs);
 }
 

@@ -22,6 +22,9 @@ export class DbTimeoutError extends Error {
 
 type Callback = (err: unknown, ...rest: unknown[]) => void;
 
+/** Told each time a deadline fires (the operator's log line). */
+export type TimeoutListener = (what: 'query' | 'connection') => void;
+
 /** The part of a mysql2 pool connection (callback API) the deadline needs. */
 interface RawConnection {
   query(...args: unknown[]): unknown;
@@ -71,7 +74,7 @@ export function lockWaitSeconds(timeoutMs: number): number {
  * connection first gets its lock wait; commands run in order on a connection,
  * so nothing needs to wait for it.
  */
-function guardConnection(conn: RawConnection, timeoutMs: number): RawConnection {
+function guardConnection(conn: RawConnection, timeoutMs: number, onTimeout: TimeoutListener): RawConnection {
   const tagged = conn as RawConnection & { [guarded]?: true };
   if (tagged[guarded]) return conn;
   tagged[guarded] = true;
@@ -87,6 +90,7 @@ function guardConnection(conn: RawConnection, timeoutMs: number): RawConnection 
       settled = true;
       // The server may still be working on it: this connection can never be trusted again.
       kill(conn);
+      onTimeout('query');
       cb(new DbTimeoutError('query', timeoutMs));
     }, timeoutMs);
     const wrapped: Callback = (err, ...rest) => {
@@ -103,10 +107,14 @@ function guardConnection(conn: RawConnection, timeoutMs: number): RawConnection 
 }
 
 /** Acquires a pool connection within `timeoutMs`; one that arrives too late goes straight back. */
-function acquireWithin(obtain: () => Promise<RawConnection>, timeoutMs: number): Promise<RawConnection> {
+function acquireWithin(obtain: () => Promise<RawConnection>, timeoutMs: number, onTimeout: TimeoutListener): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     let late = false;
-    const timer = setTimeout(() => { late = true; reject(new DbTimeoutError('connection', timeoutMs)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      late = true;
+      onTimeout('connection');
+      reject(new DbTimeoutError('connection', timeoutMs));
+    }, timeoutMs);
     obtain().then((conn) => {
       if (late) return conn.release();
       clearTimeout(timer);
@@ -124,8 +132,8 @@ function acquireWithin(obtain: () => Promise<RawConnection>, timeoutMs: number):
  * deadline of `timeoutMs`. Call after start-up work (migrations may run long
  * DDL); SQLite needs none (its calls are synchronous; its busy timeout bounds lock waits).
  */
-export function installMysqlDeadlines(ds: DataSource, timeoutMs: number): void {
+export function installMysqlDeadlines(ds: DataSource, timeoutMs: number, onTimeout: TimeoutListener = () => undefined): void {
   const driver = ds.driver as unknown as MysqlDriverLike;
   const obtain = driver.obtainMasterConnection.bind(driver);
-  driver.obtainMasterConnection = async () => guardConnection(await acquireWithin(obtain, timeoutMs), timeoutMs);
+  driver.obtainMasterConnection = async () => guardConnection(await acquireWithin(obtain, timeoutMs, onTimeout), timeoutMs, onTimeout);
 }

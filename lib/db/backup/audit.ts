@@ -9,7 +9,7 @@ import { AuditCheckpoint, AuditKey } from '../entities/index.js';
 import { recordEvent } from '../events.js';
 import { count, date, invalid, objects, string, type Reader } from './narrow.js';
 import type { BackupPlan, CheckpointRow, EventRow } from './plan.js';
-import type { GoCheckpoint } from './types.js';
+import type { GoCheckpoint } from '../json/types.js';
 
 const hexHash = /^[0-9a-f]{64}$/;
 const base64 = /^[A-Za-z0-9+/]+={0,2}$/;

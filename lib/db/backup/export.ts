@@ -4,9 +4,9 @@ import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup,
 import { groupPairs, joinPairs } from '../queries/common.js';
 import {
   aclJson, eventJson, hostGroupJson, hostJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
-} from './go-json.js';
+} from '../json/go-json.js';
 import { exportAudit } from './audit.js';
-import type { GoConfig } from './types.js';
+import type { GoConfig } from '../json/types.js';
 
 /** Options of `config backup`. */
 export interface ExportOptions {

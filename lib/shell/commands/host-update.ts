@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/database.js';
 import { Host } from '../../db/entities/index.js';
 import { findGroups, hostGroupKind } from '../../db/queries/groups.js';
 import { assertHostNameFree, assertNoHopLoop, findHosts } from '../../db/queries/hosts.js';
@@ -53,7 +53,7 @@ function readChanges(opts: Options): HostChanges {
   };
 }
 
-async function applyFields(ctx: ShellContext, m: EntityManager, host: Host, c: HostChanges): Promise<void> {
+async function applyFields(ctx: ShellContext, m: Tx, host: Host, c: HostChanges): Promise<void> {
   if (c.name !== undefined) {
     await assertHostNameFree(m, c.name, host.id);
     host.name = c.name;
@@ -74,7 +74,7 @@ async function applyFields(ctx: ShellContext, m: EntityManager, host: Host, c: H
   }
 }
 
-async function applyGroups(m: EntityManager, host: Host, c: HostChanges): Promise<void> {
+async function applyGroups(m: Tx, host: Host, c: HostChanges): Promise<void> {
   const assign = await findGroups(m, hostGroupKind, c.assign);
   const unassign = await findGroups(m, hostGroupKind, c.unassign);
   await relink(m, Host, 'groups', host.id, assign.map((g) => g.id), unassign.map((g) => g.id));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
-import { hostJson } from '../../db/backup/go-json.js';
+import type { Tx } from '../../db/database.js';
+import { hostJson } from '../../db/json/go-json.js';
 import { defaultKeyName } from '../../db/bootstrap.js';
 import { Host } from '../../db/entities/index.js';
 import { insertRow } from '../../db/queries/common.js';
@@ -27,7 +27,7 @@ interface CreateInput {
   groups: string[];
 }
 
-async function createHost(ctx: ShellContext, m: EntityManager, input: CreateInput): Promise<Host> {
+async function createHost(ctx: ShellContext, m: Tx, input: CreateInput): Promise<Host> {
   const target = parseHostUrl(input.url);
   if (input.password !== undefined && target.password !== null) throw new InvalidArgumentError('password given twice: in the URL and with --password');
   const password = input.password ?? target.password;

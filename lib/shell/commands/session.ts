@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { LiveView } from '../../cluster/index.js';
-import { sessionJson } from '../../db/backup/go-json.js';
+import { sessionJson } from '../../db/json/go-json.js';
 import type { Session } from '../../db/entities/session.js';
 import { findSessions, listSessions, type SessionListRow } from '../../db/queries/history.js';
 import type { ShellContext } from '../context.js';
 import { ellipsize, humanizeDuration, humanizeTime } from '../render/humanize.js';
-import { act, lsFlags, printJson, printList, withIds } from './common.js';
+import { act, lsFlags, pageFlags, printJson, printList, readPage, withIds } from './common.js';
 
 /** The `Live` part of an active session's inspect view: byte counters, from whichever node holds it. */
 function liveJson(v: LiveView): Record<string, unknown> {
@@ -56,9 +56,10 @@ export function registerSession(root: Command, ctx: ShellContext): void {
     for (const s of rows) out.push(await inspectJson(ctx, s, failed));
     printJson(ctx, out);
   });
-  const ls = lsFlags(parent.command('ls').description('lists sessions'), 'session').option('-a, --active', 'only active sessions');
+  const ls = pageFlags(lsFlags(parent.command('ls').description('lists sessions, newest first'), 'session'), 'session')
+    .option('-a, --active', 'only active sessions');
   act(ls, ctx, ['admin'], async (inv) => {
-    const rows = await listSessions(ctx.deps.db.manager, inv.opts.flag('latest'), inv.opts.flag('active'));
+    const rows = await listSessions(ctx.deps.db.manager, readPage(inv), inv.opts.flag('active'));
     printList(ctx, inv, rows, {
       columns: ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment', 'Node'], noun: 'sessions', row: sessionRow,
     });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/database.js';
 import { User } from '../../db/entities/index.js';
 import { relink, saveRow } from '../../db/queries/common.js';
 import { findGroups, userGroupKind } from '../../db/queries/groups.js';
@@ -44,7 +44,7 @@ function readChanges(opts: Options): UserChanges {
   };
 }
 
-async function applyChanges(ctx: ShellContext, m: EntityManager, user: User, c: UserChanges): Promise<void> {
+async function applyChanges(ctx: ShellContext, m: Tx, user: User, c: UserChanges): Promise<void> {
   if (c.name !== undefined) {
     await assertUserNameFree(m, c.name, user.id);
     user.name = c.name;

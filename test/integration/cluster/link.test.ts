@@ -124,6 +124,38 @@ describe('cluster: three nodes on MariaDB know each other (node link)', function
     for (const n of Object.values(nodes)) expect(n.logs.join('\n')).to.not.include(clusterKey.split('\n')[1] as string);
   });
 
+  it('answers only typed, bounded requests on a link; anything else is refused or answered with an error', async () => {
+    const a = nodes['node-a'] as Node;
+    const setting = await a.app.db.manager.findOneByOrFail(Setting, { name: 'cluster_key' });
+    const c = new ssh2.Client();
+    await new Promise<void>((resolve, reject) => {
+      c.once('ready', () => resolve()).once('error', reject);
+      c.connect({ host: '127.0.0.1', port: a.port, username: 'peer:probe', privateKey: a.app.db.cipher.decrypt(setting.value), readyTimeout: 15_000 });
+    });
+    const exec = (command: string): Promise<string> => new Promise((resolve, reject) => {
+      c.exec(command, (err, stream) => {
+        if (err) return reject(err);
+        let out = '';
+        stream.on('data', (d: Buffer) => { out += d.toString(); }).on('close', () => resolve(out));
+        stream.stderr.resume();
+      });
+    });
+    try {
+      expect(JSON.parse(await exec('{"type":"ping"}'))).to.deep.equal({ ok: true, value: { node: 'node-a', version: 'test' } });
+      expect(JSON.parse(await exec('rm -rf /'))).to.deep.equal({ ok: false, error: 'malformed request: not JSON' });
+      expect(JSON.parse(await exec('{"type":"shell"}'))).to.deep.equal({ ok: false, error: 'unknown request type "shell"' });
+      expect(JSON.parse(await exec('{"type":"session-counters","sessionId":999999}'))).to.deep.equal({ ok: true, value: null });
+      const refused = (p: Promise<unknown>): Promise<boolean> => p.then(() => false, () => true);
+      expect(await refused(exec(`{"type":"ping","pad":"${'x'.repeat(9000)}"}`)), 'an oversized request').to.equal(true);
+      expect(await refused(new Promise((resolve, reject) => c.shell((err) => (err ? reject(err) : resolve(null))))), 'a shell').to.equal(true);
+      expect(await refused(new Promise((resolve, reject) => c.forwardOut('127.0.0.1', 1, '127.0.0.1', target.port, (err) => (err ? reject(err) : resolve(null))))), 'a forward').to.equal(true);
+      // Still serving after all that.
+      expect(JSON.parse(await exec('{"type":"ping"}'))).to.have.property('ok', true);
+    } finally {
+      c.end();
+    }
+  });
+
   it('link requests survive a restart of the peer: the link is dialed again', async () => {
     const b = nodes['node-b'] as Node;
     const c = nodes['node-c'] as Node;

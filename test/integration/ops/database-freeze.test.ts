@@ -98,6 +98,8 @@ describe('ops: a frozen database answers "unavailable" within --db-timeout, and 
     expect([healthy.code, healthy.stdout]).to.deep.equal([0, 'OK\n']);
     await r.send('still\n', (h) => h.out.endsWith('during\nstill\n'), 'the relay to keep flowing');
     expect(s.err).to.not.include('internal error');
+    // The operator reads why.
+    expect(p.logs.some((l) => / warn database (query|connection) timed out: database unavailable/.test(l)), p.logs.slice(-20).join('\n')).to.equal(true);
   });
 
   it('recovers by itself once the database answers again', async () => {

@@ -45,11 +45,13 @@ describe('db: MySQL deadlines', () => {
 
   it('fails a query that hangs with DbTimeoutError and destroys its connection', async () => {
     const { ds, driver } = fakeDataSource(async () => new FakeConnection(null));
-    installMysqlDeadlines(ds, 50);
+    const told: string[] = [];
+    installMysqlDeadlines(ds, 50, (what) => told.push(what));
     const conn = await driver.obtainMasterConnection();
     const err = await query(conn, 'SELECT 1').catch((e: unknown) => e);
     expect(err).to.be.instanceOf(DbTimeoutError);
     expect(conn.destroyed).to.equal(true);
+    expect(told).to.deep.equal(['query']);
     expect(asDatabaseError(err)).to.be.instanceOf(DatabaseUnavailableError);
   });
 
@@ -73,9 +75,11 @@ describe('db: MySQL deadlines', () => {
   it('fails a connection wait past the deadline and hands a late connection back to the pool', async () => {
     const late = new FakeConnection(1);
     const { ds, driver } = fakeDataSource(() => new Promise((r) => setTimeout(() => r(late), 100)));
-    installMysqlDeadlines(ds, 20);
+    const told: string[] = [];
+    installMysqlDeadlines(ds, 20, (what) => told.push(what));
     const err = await driver.obtainMasterConnection().catch((e: unknown) => e);
     expect(err).to.be.instanceOf(DbTimeoutError);
+    expect(told).to.deep.equal(['connection']);
     await new Promise((r) => setTimeout(r, 150));
     expect(late.released).to.equal(1);
   });

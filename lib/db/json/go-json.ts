@@ -1,5 +1,4 @@
 import type { FieldCipher } from '../../crypto/field-cipher.js';
-import { parseSessionSeals } from '../../recording/seal.js';
 import type { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import type {
   GoAcl, GoEvent, GoHost, GoHostGroup, GoModel, GoSession, GoSetting, GoSshKey, GoUser, GoUserGroup, GoUserKey, GoUserRole,
@@ -93,6 +92,8 @@ export function aclJson(a: Acl, o: JsonOptions, nested = false): GoAcl {
     ...model(a), HostGroups: list(a.hostGroups, nested, hostGroupJson, o), UserGroups: list(a.userGroups, nested, userGroupJson, o),
     HostPattern: a.hostPattern, Action: a.action, Weight: a.weight, Comment: a.comment,
     Inception: iso(a.inception), Expiration: iso(a.expiration),
+    Shell: a.shell, Exec: a.exec, FileCopy: a.fileCopy, LocalForward: a.localForward, RemoteForward: a.remoteForward,
+    AgentForward: a.agentForward, X11: a.x11,
   };
 }
 
@@ -111,13 +112,28 @@ function parseJsonList(text: string | null): string[] | null {
   }
 }
 
+type Seal = { path: string; length: number; sha256: string };
+
+/** The `seals` column (written by the portal itself) as objects; null when absent or not a list of seals. */
+function parseSeals(text: string | null): Seal[] | null {
+  if (!text) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    const ok = (x: unknown): x is Seal => typeof x === 'object' && x !== null && typeof (x as Seal).path === 'string' &&
+      typeof (x as Seal).length === 'number' && typeof (x as Seal).sha256 === 'string';
+    return Array.isArray(v) && v.every(ok) ? v.map((x) => ({ path: x.path, length: x.length, sha256: x.sha256 })) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A session in sshportal's JSON (relations: User, Host). */
 export function sessionJson(s: Session, o: JsonOptions, nested = false): GoSession {
   return {
     ...model(s), StoppedAt: iso(s.stoppedAt), Status: s.status, User: one(s.user, nested, userJson, o), Host: one(s.host, nested, hostJson, o),
     UserID: s.userId ?? 0, HostID: s.hostId ?? 0, ErrMsg: s.errMsg ?? '', Comment: s.comment,
     Node: s.node, RemoteAddr: s.remoteAddr, Recordings: parseJsonList(s.recordings),
-    Commands: parseJsonList(s.commands), Seals: parseSessionSeals(s.seals),
+    Commands: parseJsonList(s.commands), Seals: parseSeals(s.seals),
   };
 }
 
