@@ -4,7 +4,7 @@ import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
 import { Acl, Host, Session, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
 import { drivers } from '../../support/databases.js';
-import { goBackup } from '../../unit/shell/go-backup.fixture.js';
+import { goBackup } from '../../unit/db/backup/go-backup.fixture.js';
 import { expectCleanError, snapshot } from './cases.js';
 import { openShell, type ShellFixture } from './harness.js';
 
