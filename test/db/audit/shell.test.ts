@@ -7,7 +7,7 @@ import { setChainSigner } from '../../../lib/db/chain/append.js';
 import { loadSigner } from '../../../lib/db/chain/signer.js';
 import { drivers } from '../../support/databases.js';
 import { tempDir } from '../../support/tmp.js';
-import { goBackup } from '../../unit/shell/go-backup.fixture.js';
+import { goBackup } from '../../unit/db/backup/go-backup.fixture.js';
 import { openShell, type ShellFixture } from '../shell/harness.js';
 
 for (const driver of drivers) {
