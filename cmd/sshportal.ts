@@ -28,7 +28,7 @@ function buildProgram(): Command {
     .addOption(new Option('--db-driver <driver>', 'database driver: sqlite3 or mysql [$SSHPORTAL_DB_DRIVER] (default "sqlite3")'))
     .option('--db-conn <conn>', 'SQLite path or MySQL DSN [$SSHPORTAL_DATABASE_URL] (default "./sshportal.db")')
     .option('-D, --debug', 'debug logging [$SSHPORTAL_DEBUG]')
-    .option('--aes-key <key>', 'encrypt secrets in the database with this key (16, 24 or 32 chars) [$SSHPORTAL_AES_KEY]')
+    .option('--aes-key <key>', 'encrypt secrets in the database with this key (16, 24 or 32 chars) [$SSHPORTAL_AES_KEY] (prefer the env var: ps shows flags)')
     .option('--aes-key-previous <key>', 'the key being replaced: re-encrypt every secret with --aes-key at start-up [$SSHPORTAL_AES_KEY_PREVIOUS]')
     .option('--logs-location <dir>', 'where session recordings go [$SSHPORTAL_LOGS_LOCATION] (default "./log")')
     .option('--idle-timeout <duration>', 'close connections idle for this long, e.g. 30m (default 0: never)')
@@ -38,13 +38,18 @@ function buildProgram(): Command {
     .option('--invite-ttl <duration>', 'how long invite tokens stay valid [$SSHPORTAL_INVITE_TTL] (default "168h")')
     .option('--log-format <format>', 'text or json [$SSHPORTAL_LOG_FORMAT] (default "text")')
     .option('--node-name <name>', 'this node\'s name in a cluster [$SSHPORTAL_NODE_NAME] (default: hostname)')
+    .option('--node-address <host:port>', 'where the other nodes of a cluster reach this one [$SSHPORTAL_NODE_ADDRESS] (default: the --bind-address host with the bound port; required on MySQL when it is a wildcard)')
     .option('--ciphers <list>', 'ciphers offered to clients, comma-separated [$SSHPORTAL_CIPHERS] (default: AES-GCM, then AES-CTR; chacha20-poly1305@openssh.com may be added)')
     .option('--login-grace-time <duration>', 'drop connections not authenticated within this time [$SSHPORTAL_LOGIN_GRACE_TIME] (default "2m")')
     .option('--max-startups <n>', 'most concurrent unauthenticated connections; the oldest is dropped past it [$SSHPORTAL_MAX_STARTUPS] (default 256)')
+    .option('--max-connections <n>', 'most concurrent connections of any kind [$SSHPORTAL_MAX_CONNECTIONS] (default: (open-files limit - 64) / 3, at most 10000)')
+    .option('--drain-timeout <duration>', 'on SIGTERM, refuse new logins, fail healthchecks and wait this long for live sessions to end [$SSHPORTAL_DRAIN_TIMEOUT] (default 0: stop at once)')
     .option('--max-auth-tries <n>', 'authentication attempts per connection [$SSHPORTAL_MAX_AUTH_TRIES] (default 10)')
     .option('--max-auth-failures <n>', 'failed logins per address and minute before a cool-down [$SSHPORTAL_MAX_AUTH_FAILURES] (default 20)')
     .option('--auth-cooldown <duration>', 'how long an address stays refused after too many failures [$SSHPORTAL_AUTH_COOLDOWN] (default "5m")')
     .option('--metrics-address <addr>', 'serve Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9100 [$SSHPORTAL_METRICS_ADDRESS] (default: off)')
+    .option('--db-timeout <duration>', 'longest a database query may take before "database unavailable" [$SSHPORTAL_DB_TIMEOUT] (default "5s")')
+    .option('--trusted-proxies <cidrs>', 'load balancers (CIDRs, comma-separated) whose connections must open with a PROXY protocol v1/v2 header naming the client [$SSHPORTAL_TRUSTED_PROXIES] (default: off)')
     .action(async (flags: Record<string, unknown>) => {
       await runServer(flags, version);
     });

@@ -4,15 +4,16 @@
  * request to that host through one upstream connection, dialed lazily on the
  * first channel or forward request.
  */
-import type { Channel, Client, Connection, Session } from 'ssh2';
+import type { Client, Connection, Session } from 'ssh2';
 import { onChannelOpen, type ChannelOpen } from './channel-opens.js';
-import { AppError, UpstreamError, userMessage } from '../errors.js';
+import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
 import { dialChain, type DialedChain } from './dial.js';
-import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, type ForwardContext } from './forwards.js';
+import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
 import { onGlobalRequest, relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
+import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
 import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan } from './types.js';
@@ -29,6 +30,9 @@ class Relay implements RelayHandle {
   #log: Logger;
   #now: () => number;
   #plan: RelayPlan | undefined;
+  #planned: Promise<RelayPlan> | undefined;
+  #granted = false;
+  #gate: PolicyGate;
   #recordings: ConnectionRecordings | undefined;
   #upstream: Promise<Client> | undefined;
   #prepareError: unknown;
@@ -51,6 +55,7 @@ class Relay implements RelayHandle {
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
+    this.#gate = new PolicyGate(() => this.#plan, (e) => this.#emit(e), opts.log);
     this.#forwardCtx = this.#makeForwardCtx();
     if (opts.idleTimeoutMs > 0) {
       this.#idle = new IdleTimer(opts.idleTimeoutMs, this.#now, () => this.#onIdle());
@@ -63,7 +68,8 @@ class Relay implements RelayHandle {
     onGlobalRequest(conn, (r, accept, reject) => {
       this.#idle?.touch();
       if (this.#ending) { reject?.(); return; }
-      void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
+      const relay = (): void => void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
+      void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, reject), () => reject?.());
     }, (name) => this.#log.debug('malformed global request refused', { name }));
   }
 
@@ -74,6 +80,10 @@ class Relay implements RelayHandle {
     if (this.#ending) return;
     this.#error ??= reason;
     this.#endSoon(reason);
+  }
+
+  notify(line: string): void {
+    for (const s of this.#sessions) s.notify(line);
   }
 
   /** Events that happened before prepare() returned the plan (e.g. the first channel's start). */
@@ -99,7 +109,8 @@ class Relay implements RelayHandle {
 
   #report = (err: unknown): FailureReport => {
     const message = err instanceof AppError ? err.message : userMessage(err);
-    return { message, exitCode: err === this.#prepareError ? 1 : 255 };
+    const refused = err === this.#prepareError || err instanceof PermissionDeniedError;
+    return { message, exitCode: refused ? 1 : 255 };
   };
 
   #fatal = (err: unknown): void => {
@@ -111,7 +122,7 @@ class Relay implements RelayHandle {
     return {
       log: this.#log,
       conn: this.#conn,
-      upstream: () => this.#getUpstream(),
+      upstream: () => this.#authorizedUpstream(),
       fatal: this.#fatal,
       onBytes: this.#onBytes,
       emit: this.#emit,
@@ -127,14 +138,21 @@ class Relay implements RelayHandle {
   #sessionCtx(): SessionContext {
     return {
       log: this.#log,
-      upstream: () => this.#getUpstream(),
+      upstream: () => this.#authorizedUpstream(),
       report: this.#report,
       fatal: this.#fatal,
       upstreamLost: () => this.#lost,
       startRecording: (pty, title) => this.#recordings?.startCast(pty, title),
       onBytes: this.#onBytes,
       emit: this.#emit,
+      check: (r) => this.#gate.check(r),
     };
+  }
+
+  /** Runs `fn` once the plan and its policy are settled (a channel's requests follow its confirmation), `skip` if ending. */
+  #afterPlan(fn: () => void, skip: () => void): Promise<void> {
+    const settled = this.#getPlan().then(() => undefined, () => undefined);
+    return settled.then(() => (this.#ending ? skip() : fn()));
   }
 
   #onChannelOpen(open: ChannelOpen): void {
@@ -142,19 +160,23 @@ class Relay implements RelayHandle {
     if (this.#ending) { open.reject(); return; }
     switch (open.type) {
       case 'session':
-        this.#onSession(open.accept);
+        void this.#afterPlan(() => this.#onSession(open.accept), open.reject);
         return;
       case 'direct-tcpip':
-        void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
-        return;
       case 'direct-streamlocal@openssh.com':
-        void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
+        void this.#afterPlan(() => this.#onForward(open), open.reject);
         return;
       default: {
         const never: never = open;
         this.#log.warn('unhandled channel open', { open: JSON.stringify(never) });
       }
     }
+  }
+
+  #onForward(open: ForwardOpen): void {
+    if (!this.#gate.gateChannel(this.#conn, open)) return;
+    if (open.type === 'direct-tcpip') void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
+    else void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
   }
 
   #onSession(accept: () => Session | undefined): void {
@@ -168,26 +190,36 @@ class Relay implements RelayHandle {
     });
   }
 
+  /** The upstream for one new channel or request: re-checked after the first (which prepare() checked). */
+  async #authorizedUpstream(): Promise<Client> {
+    if (this.#granted && this.#opts.authorize) await this.#opts.authorize();
+    this.#granted = true;
+    return this.#getUpstream();
+  }
+
   #getUpstream(): Promise<Client> {
     if (this.#finalizing && !this.#upstream) return Promise.reject(new UpstreamError('connection closed'));
     this.#upstream ??= this.#dial();
     return this.#upstream;
   }
 
+  /** The plan, prepared once (access check and session row), before the first channel is confirmed. */
+  #getPlan(): Promise<RelayPlan> {
+    if (this.#finalizing && !this.#planned) return Promise.reject(new UpstreamError('connection closed'));
+    this.#planned ??= this.#opts.prepare().then((plan) => {
+      this.#plan = plan;
+      for (const e of this.#early.splice(0)) this.#emit(e);
+      this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
+      return plan;
+    }, (err: unknown) => { this.#prepareError = err; throw err; });
+    return this.#planned;
+  }
+
   async #dial(): Promise<Client> {
-    let plan: RelayPlan;
-    try {
-      plan = await this.#opts.prepare();
-    } catch (err) {
-      this.#prepareError = err;
-      throw err;
-    }
-    this.#plan = plan;
-    for (const e of this.#early.splice(0)) this.#emit(e);
-    this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
+    const plan = await this.#getPlan();
     if (this.#ending) throw new UpstreamError('connection closed');
-    const agent = canOpenAgentChannels(this.#conn)
-      ? new DownstreamAgent(this.#conn, this.#log, (ch) => this.#onAgentChannel(ch))
+    const agent = canOpenAgentChannels(this.#conn) && this.#gate.peek({ kind: 'agent-forward' }).allowed
+      ? new DownstreamAgent(this.#conn, this.#log, (ch) => trackAgentChannel(this.#forwardCtx, ch))
       : undefined;
     const started = this.#now();
     let chain: DialedChain;
@@ -206,17 +238,6 @@ class Relay implements RelayHandle {
     relayTargetChannels(this.#forwardCtx, chain.client);
     this.#emit({ type: 'upstream-connected', hops: plan.chain.map((h) => h.name), durationMs: this.#now() - started });
     return chain.client;
-  }
-
-  #onAgentChannel(ch: Channel): void {
-    let bytes = 0;
-    const start = this.#now();
-    ch.on('data', (c: Buffer) => { bytes += c.length; this.#onBytes('up', c.length); });
-    this.#emit({ type: 'forward-opened', kind: 'auth-agent', from: 'target', to: 'client agent' });
-    ch.once('close', () => {
-      const durationMs = this.#now() - start;
-      this.#emit({ type: 'forward-closed', kind: 'auth-agent', from: 'target', to: 'client agent', bytesUp: bytes, bytesDown: 0, durationMs });
-    });
   }
 
   #onIdle(): void {
@@ -252,6 +273,7 @@ class Relay implements RelayHandle {
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     this.#abort.abort();
     this.#chain?.close();
+    await this.#planned?.catch(() => undefined);
     await this.#upstream?.catch(() => undefined);
     this.#chain?.close();
     await this.#settleForwards();

@@ -8,6 +8,7 @@
  * `end()` sends EOF and CLOSE.
  */
 import type { Client, ClientChannel, ServerChannel, Session, WindowChangeInfo } from 'ssh2';
+import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import { flushedOrClosed } from './link.js';
@@ -34,6 +35,8 @@ export interface SessionContext {
   startRecording(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined;
   onBytes(dir: 'up' | 'down', n: number): void;
   emit(e: RelayEvent): void;
+  /** The session policy's verdict (a refusal is already reported). */
+  check(r: PolicyRequest): PolicyVerdict;
 }
 
 
@@ -46,6 +49,8 @@ export class SessionBridge {
   #up: ClientChannel | undefined;
   #recorder: CastRecorder | undefined;
   #closed = false;
+  /** Set by the first #finish: a channel gets one final line and one exit status. */
+  #finishing = false;
   #downClosed: Promise<void>;
   #eol = '\n';
 
@@ -67,6 +72,16 @@ export class SessionBridge {
     void this.#finish(down, { code: 255 }, message);
   }
 
+  /** Writes one line to the session's stderr, if it started and is still open. */
+  notify(line: string): void {
+    if (!this.#down || this.#closed) return;
+    try {
+      this.#down.stderr.write(line + this.#eol);
+    } catch {
+      // the channel is closing
+    }
+  }
+
   #handle(r: SessionRequest): void {
     switch (r.type) {
       case 'pty-req':
@@ -80,10 +95,13 @@ export class SessionBridge {
         r.accept?.();
         return;
       case 'x11-req':
+        // Refused: the client hears it (OpenSSH warns) and the target never gets the request, so no DISPLAY.
+        if (!this.#ctx.check({ kind: 'x11' }).allowed) { r.reject?.(); return; }
         this.#setup.x11 = r.info;
         r.accept?.();
         return;
       case 'auth-agent-req':
+        if (!this.#ctx.check({ kind: 'agent-forward' }).allowed) { r.reject?.(); return; }
         this.#setup.agent = true;
         r.accept?.();
         return;
@@ -130,6 +148,9 @@ export class SessionBridge {
     if (!down) return;
     this.#down = down;
     down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
+    // Accepted, then refused in words: OpenSSH users see `error: acl N forbids …` and exit status 1.
+    const verdict = this.#ctx.check(start.kind === 'shell' ? { kind: 'shell' } : start.kind === 'exec' ? { kind: 'exec', command: start.command } : { kind: 'subsystem', name: start.name });
+    if (!verdict.allowed) { void this.#finish(down, { code: 1 }, verdict.reason); return; }
     const pty = this.#setup.pty !== undefined && start.kind !== 'subsystem';
     this.#ctx.emit({
       type: 'channel-started', kind: start.kind, pty,
@@ -192,7 +213,8 @@ export class SessionBridge {
 
   /** Flushes, writes an optional error line, sends the exit status, ends. */
   async #finish(down: ServerChannel, exit: ExitInfo | undefined, message?: string): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#finishing) return;
+    this.#finishing = true;
     if (message !== undefined) down.stderr.write(`error: ${message}${this.#eol}`);
     await Promise.all([flushedOrClosed(down, this.#downClosed), flushedOrClosed(down.stderr, this.#downClosed)]);
     if (this.#closed) return;

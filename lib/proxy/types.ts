@@ -2,7 +2,9 @@
  * The boundary between the portal's server side and the relay engine. Plain
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
+import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
+import type { RecordingMode } from '../recording-mode.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
 
 /** One hop of the chain (the last one is the target). */
@@ -24,8 +26,6 @@ export interface HopTarget {
   verifyHostKey(key: string): Promise<void>;
 }
 
-/** Recording modes, as stored on a host. */
-export type RecordingMode = 'everything' | 'input' | 'disabled';
 
 /** Where and how a relayed connection is recorded. */
 export interface RecordingPlan {
@@ -51,7 +51,8 @@ export type RelayEvent =
   | { type: 'forward-closed'; kind: TunnelKind; from: string; to: string; bytesUp: number; bytesDown: number; durationMs: number }
   | { type: 'forward-refused'; kind: TunnelKind; to: string; error: string }
   | { type: 'remote-forward'; action: 'bound' | 'cancelled' | 'refused'; address: string; port: number; error?: string }
-  | { type: 'idle-timeout'; idleMs: number };
+  | { type: 'idle-timeout'; idleMs: number }
+  | { type: 'policy-refused'; what: string; reason: string };
 
 /** Summary given to {@link RelayPlan.onClose}. */
 export interface RelaySummary {
@@ -68,6 +69,12 @@ export interface RelayPlan {
   /** First hop first, final target last (length ≥ 1). */
   chain: readonly HopTarget[];
   recording: RecordingPlan;
+  /**
+   * The session policy (what the decisive ACL allows inside the session);
+   * absent = everything allowed. Asked for every shell, exec, subsystem,
+   * forward, agent and X11 request.
+   */
+  check?(r: PolicyRequest): PolicyVerdict;
   onEvent?(e: RelayEvent): void;
   /** Called exactly once, after every recording is flushed. */
   onClose(summary: RelaySummary): void | Promise<void>;
@@ -84,6 +91,12 @@ export interface RelayOptions {
    * If it throws, no plan exists and `onClose` is not called.
    */
   prepare(): Promise<RelayPlan>;
+  /**
+   * Called before every channel or global request after the first (which
+   * `prepare` checks): access may have been revoked since. Reject with an
+   * AppError to refuse it; the connection then closes.
+   */
+  authorize?(): Promise<void>;
   /** Close when no traffic flowed in either direction for this long; 0 = off. */
   idleTimeoutMs: number;
   /** Milliseconds clock (tests). */
@@ -102,6 +115,8 @@ export interface RelayCounters {
 export interface RelayHandle extends RelayCounters {
   /** Ends the connection (shutdown, admin kill) with an optional message to open sessions. */
   close(reason?: string): void;
+  /** Writes one line to the stderr of every open session, without ending anything (shutdown notices). */
+  notify(line: string): void;
   /** Resolves once the connection closed and the plan's onClose returned. */
   readonly closed: Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import { asDatabaseError } from '../db/database.js';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { flushed } from '../proxy/pump.js';
@@ -19,11 +20,11 @@ export interface TerminalSession {
 /** Runs one session; resolves with its exit status. */
 export type TerminalHandler = (session: TerminalSession) => Promise<number>;
 
-/** Writes a final error line, sends the exit status, then EOF and CLOSE (in that order). */
-export function finishChannel(channel: ServerChannel, code: number, errorLine?: string): void {
+/** Writes a final error line, sends the exit status, then EOF and CLOSE (in that order); resolves once sent. */
+export function finishChannel(channel: ServerChannel, code: number, errorLine?: string): Promise<void> {
   if (errorLine) channel.stderr.write(errorLine.endsWith('\n') ? errorLine : errorLine + '\n');
   // The exit status goes after every byte already written.
-  void flushed(channel).then(() => {
+  return flushed(channel).then(() => {
     try {
       channel.exit(code);
       channel.end();
@@ -37,17 +38,40 @@ function sizeOf(info: { cols: number; rows: number }): PtySize {
   return { cols: info.cols || 80, rows: info.rows || 24 };
 }
 
-function serveSession(session: Session, handler: TerminalHandler, log: Logger): void {
+/** Options of {@link serveTerminalSessions}. */
+export interface TerminalOptions {
+  /** Session channels allowed on the connection (default: no limit of its own). */
+  maxSessions?: number;
+  /** Called after a session's exit status and CLOSE were sent. */
+  onFinished?(): void;
+}
+
+/** The portal-served sessions of one connection, as its owner sees them. */
+export interface TerminalConnection {
+  /** Writes one line to the stderr of every running session (shutdown notices). */
+  notify(line: string): void;
+}
+
+interface Running { channel: ServerChannel; pty: boolean }
+
+function serveSession(session: Session, handler: TerminalHandler, log: Logger, running: Set<Running>, opts: TerminalOptions): void {
   let pty: PtySize | null = null;
   const resizes = new EventEmitter();
   let started = false;
   const run = (channel: ServerChannel, request: RunRequest): void => {
     started = true;
+    const entry: Running = { channel, pty: pty !== null };
+    running.add(entry);
+    channel.once('close', () => running.delete(entry));
     handler({ channel, request, pty, onResize: (l) => { resizes.on('resize', l); } })
       .then((code) => finishChannel(channel, code))
       .catch((err: unknown) => {
         log.error('session failed', { err });
-        finishChannel(channel, 1, `error: ${userMessage(err)}`);
+        return finishChannel(channel, 1, `error: ${userMessage(asDatabaseError(err))}`);
+      })
+      .finally(() => {
+        running.delete(entry);
+        opts.onFinished?.();
       });
   };
   session.on('pty', (accept, _reject, info: PseudoTtyInfo) => { pty = sizeOf(info); accept?.(); });
@@ -70,9 +94,26 @@ function serveSession(session: Session, handler: TerminalHandler, log: Logger): 
  * Serves session channels on `conn` with `handler`, refusing every other
  * channel type and global request (no forwarding of any kind).
  */
-export function serveTerminalSessions(conn: Connection, handler: TerminalHandler, log: Logger): void {
-  conn.on('session', (accept) => serveSession(accept(), handler, log));
+export function serveTerminalSessions(conn: Connection, handler: TerminalHandler, log: Logger, opts: TerminalOptions = {}): TerminalConnection {
+  const running = new Set<Running>();
+  let sessions = 0;
+  conn.on('session', (accept, reject) => {
+    if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return void reject();
+    sessions++;
+    serveSession(accept(), handler, log, running, opts);
+  });
   conn.on('tcpip', (_accept, reject) => reject());
   conn.on('request', (_accept, reject) => reject?.());
   conn.on('openssh.streamlocal', (_accept, reject) => reject());
+  return {
+    notify(line) {
+      for (const r of running) {
+        try {
+          r.channel.stderr.write(line + (r.pty ? '\r\n' : '\n'));
+        } catch {
+          // the channel is closing
+        }
+      }
+    },
+  };
 }
