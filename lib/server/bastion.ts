@@ -158,12 +158,13 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     async onClose(summary) {
       deps.metrics.sessionClosed();
       await commands.settled();
-      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
+      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings, seals: summary.seals })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
       // Only once the row says closed: until then the reaper must see a live relay behind it.
       deps.live.delete(session.id);
-      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
-        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
+      // The seals enter the hash chain with the close event, and a checkpoint signs it.
+      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name, checkpoint: true,
+        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error, seals: summary.seals } });
       ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
     },
   };
