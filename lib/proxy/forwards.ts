@@ -36,6 +36,18 @@ export function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string
   }));
 }
 
+/** Counts and reports an agent channel the target opened (relayed to the client's agent by agent.ts). */
+export function trackAgentChannel(ctx: ForwardContext, ch: Channel): void {
+  let bytes = 0;
+  const start = ctx.now();
+  ch.on('data', (c: Buffer) => { bytes += c.length; ctx.onBytes('up', c.length); });
+  ctx.emit({ type: 'forward-opened', kind: 'auth-agent', from: 'target', to: 'client agent' });
+  ch.once('close', () => {
+    const durationMs = ctx.now() - start;
+    ctx.emit({ type: 'forward-closed', kind: 'auth-agent', from: 'target', to: 'client agent', bytesUp: bytes, bytesDown: 0, durationMs });
+  });
+}
+
 function refused(ctx: ForwardContext, kind: TunnelKind, to: string, err: unknown): void {
   const error = err instanceof Error ? err.message : String(err);
   ctx.log.debug('forward refused', { kind, to, error });

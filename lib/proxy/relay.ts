@@ -4,17 +4,19 @@
  * request to that host through one upstream connection, dialed lazily on the
  * first channel or forward request.
  */
-import type { Channel, Client, Connection, Session } from 'ssh2';
+import type { Client, Connection, Session } from 'ssh2';
 import { onChannelOpen, type ChannelOpen } from './channel-opens.js';
 import { AppError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
 import { dialChain, type DialedChain } from './dial.js';
-import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, type ForwardContext } from './forwards.js';
+import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
 import { onGlobalRequest, relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
+import { ConnectionBudget, defaultLimits, type Slot } from './limits.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
+import { holdSession, holding } from './channel-slots.js';
 import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan } from './types.js';
 
 /** How long a refused or failed connection waits for its channels to close before it is cut. */
@@ -29,6 +31,8 @@ class Relay implements RelayHandle {
   #log: Logger;
   #now: () => number;
   #plan: RelayPlan | undefined;
+  #planned: Promise<RelayPlan> | undefined;
+  #budget: ConnectionBudget;
   #recordings: ConnectionRecordings | undefined;
   #upstream: Promise<Client> | undefined;
   #prepareError: unknown;
@@ -52,6 +56,7 @@ class Relay implements RelayHandle {
     this.#now = opts.now ?? Date.now;
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
     this.#forwardCtx = this.#makeForwardCtx();
+    this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.#log);
     if (opts.idleTimeoutMs > 0) {
       this.#idle = new IdleTimer(opts.idleTimeoutMs, this.#now, () => this.#onIdle());
     }
@@ -63,7 +68,10 @@ class Relay implements RelayHandle {
     onGlobalRequest(conn, (r, accept, reject) => {
       this.#idle?.touch();
       if (this.#ending) { reject?.(); return; }
-      void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
+      const slot = this.#budget.beginRequest();
+      if (!slot) { reject?.(); return; }
+      this.#decide();
+      void relayGlobalRequest(this.#forwardCtx, r, accept, reject).finally(() => slot.release());
     }, (name) => this.#log.debug('malformed global request refused', { name }));
   }
 
@@ -134,21 +142,27 @@ class Relay implements RelayHandle {
       startRecording: (pty, title) => this.#recordings?.startCast(pty, title),
       onBytes: this.#onBytes,
       emit: this.#emit,
+      env: this.#budget.envBudget(),
+      refusing: () => this.#ending,
     };
   }
 
   #onChannelOpen(open: ChannelOpen): void {
     this.#idle?.touch();
     if (this.#ending) { open.reject(); return; }
+    const slot = this.#budget.openChannel(open.type === 'session' ? 'session' : 'forward');
+    if (!slot) { open.reject(); return; }
+    this.#decide();
+    const reject = (): void => { slot.release(); open.reject(); };
     switch (open.type) {
       case 'session':
-        this.#onSession(open.accept);
+        this.#onSession(open.accept, slot);
         return;
       case 'direct-tcpip':
-        void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
+        void relayDirectTcpip(this.#forwardCtx, holding(open.accept, slot), reject, open.info);
         return;
       case 'direct-streamlocal@openssh.com':
-        void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
+        void relayDirectStreamLocal(this.#forwardCtx, holding(open.accept, slot), reject, open.socketPath);
         return;
       default: {
         const never: never = open;
@@ -157,9 +171,10 @@ class Relay implements RelayHandle {
     }
   }
 
-  #onSession(accept: () => Session | undefined): void {
+  #onSession(accept: () => Session | undefined, slot: Slot): void {
     const session = accept();
-    if (!session) return;
+    if (!session) { slot.release(); return; }
+    holdSession(this.#conn, session, slot);
     const bridge = new SessionBridge(session, this.#sessionCtx());
     this.#sessions.add(bridge);
     void bridge.closed.then(() => {
@@ -174,7 +189,19 @@ class Relay implements RelayHandle {
     return this.#upstream;
   }
 
-  async #dial(): Promise<Client> {
+  /**
+   * Starts the access check on the first channel or request, so a refused
+   * client is cut off before the portal holds anything for the host; a
+   * refusal reaches open sessions through their start request.
+   */
+  #decide(): void {
+    if (this.#planned) return;
+    this.#planned = this.#prepare();
+    // After the waiting opens and requests were answered (microtasks), so each gets its refusal first.
+    this.#planned.catch((err: unknown) => setImmediate(() => this.#fatal(err)));
+  }
+
+  async #prepare(): Promise<RelayPlan> {
     let plan: RelayPlan;
     try {
       plan = await this.#opts.prepare();
@@ -185,9 +212,15 @@ class Relay implements RelayHandle {
     this.#plan = plan;
     for (const e of this.#early.splice(0)) this.#emit(e);
     this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
+    return plan;
+  }
+
+  async #dial(): Promise<Client> {
+    this.#decide();
+    const plan = await (this.#planned as Promise<RelayPlan>);
     if (this.#ending) throw new UpstreamError('connection closed');
     const agent = canOpenAgentChannels(this.#conn)
-      ? new DownstreamAgent(this.#conn, this.#log, (ch) => this.#onAgentChannel(ch))
+      ? new DownstreamAgent(this.#conn, this.#log, (ch) => trackAgentChannel(this.#forwardCtx, ch))
       : undefined;
     const started = this.#now();
     let chain: DialedChain;
@@ -206,17 +239,6 @@ class Relay implements RelayHandle {
     relayTargetChannels(this.#forwardCtx, chain.client);
     this.#emit({ type: 'upstream-connected', hops: plan.chain.map((h) => h.name), durationMs: this.#now() - started });
     return chain.client;
-  }
-
-  #onAgentChannel(ch: Channel): void {
-    let bytes = 0;
-    const start = this.#now();
-    ch.on('data', (c: Buffer) => { bytes += c.length; this.#onBytes('up', c.length); });
-    this.#emit({ type: 'forward-opened', kind: 'auth-agent', from: 'target', to: 'client agent' });
-    ch.once('close', () => {
-      const durationMs = this.#now() - start;
-      this.#emit({ type: 'forward-closed', kind: 'auth-agent', from: 'target', to: 'client agent', bytesUp: bytes, bytesDown: 0, durationMs });
-    });
   }
 
   #onIdle(): void {

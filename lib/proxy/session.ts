@@ -10,6 +10,7 @@
 import type { Client, ClientChannel, ServerChannel, Session, WindowChangeInfo } from 'ssh2';
 import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
+import type { EnvBudget } from './limits.js';
 import { flushedOrClosed } from './link.js';
 import { ended, pump } from './pump.js';
 import { openUpstreamSession, type ExitInfo, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
@@ -34,6 +35,10 @@ export interface SessionContext {
   startRecording(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined;
   onBytes(dir: 'up' | 'down', n: number): void;
   emit(e: RelayEvent): void;
+  /** This channel's budget of buffered env requests. */
+  env: EnvBudget;
+  /** True once the connection is refused or ending: nothing more is kept for the host. */
+  refusing(): boolean;
 }
 
 
@@ -46,6 +51,7 @@ export class SessionBridge {
   #up: ClientChannel | undefined;
   #recorder: CastRecorder | undefined;
   #closed = false;
+  #started = false;
   #downClosed: Promise<void>;
   #eol = '\n';
 
@@ -76,6 +82,8 @@ export class SessionBridge {
         r.accept?.();
         return;
       case 'env':
+        // Kept until the start request; bounded, and nothing once access is refused.
+        if (this.#ctx.refusing() || this.#started || !this.#ctx.env.take(r.key, r.value)) { r.reject?.(); return; }
         this.#setup.env[r.key] = r.value;
         r.accept?.();
         return;
@@ -126,8 +134,11 @@ export class SessionBridge {
   }
 
   #start(start: SessionStart, accept: () => ServerChannel | undefined): void {
+    // One start per channel (ssh2 hands later ones to us too, and leaves them unanswered).
+    if (this.#started) return;
     const down = accept();
     if (!down) return;
+    this.#started = true;
     this.#down = down;
     down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
     const pty = this.#setup.pty !== undefined && start.kind !== 'subsystem';

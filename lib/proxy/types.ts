@@ -3,6 +3,7 @@
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
 import type { Logger } from '../log.js';
+import type { ConnectionLimits } from './limits.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
 
 /** One hop of the chain (the last one is the target). */
@@ -77,7 +78,8 @@ export interface RelayPlan {
 export interface RelayOptions {
   log: Logger;
   /**
-   * Called once, lazily, on the first channel or forward request. Does ACL
+   * Called once, on the first channel or forward request, before anything is
+   * relayed or buffered beyond the connection's limits. Does ACL
    * checks and opens the session row. Throw an AppError to refuse: the
    * refusal reaches the client as `error: <msg>` (exit status 1) on session
    * channels or as a channel-open failure, and the connection then closes.
@@ -86,6 +88,8 @@ export interface RelayOptions {
   prepare(): Promise<RelayPlan>;
   /** Close when no traffic flowed in either direction for this long; 0 = off. */
   idleTimeoutMs: number;
+  /** What the client may make the portal hold (default {@link defaultLimits}). */
+  limits?: ConnectionLimits;
   /** Milliseconds clock (tests). */
   now?: () => number;
 }

@@ -8,6 +8,7 @@ import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
 import { HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
+import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
 import { splitHostPort } from '../routing/host-url.js';
@@ -151,6 +152,7 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   const relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
+    limits: limitsFrom(deps.config),
     prepare: () => prepare(deps, who, target, ctx).catch((err: unknown) => { throw asDatabaseError(err); }),
   });
   deps.relays.add(relay);

@@ -7,6 +7,7 @@ import { redeemInvite } from '../db/identity.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
+import { limitsFrom } from '../proxy/limits.js';
 import { classifyLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
@@ -62,14 +63,14 @@ function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: 
   if (!who) return void conn.end();
   switch (who.kind) {
     case 'healthcheck':
-      return serveTerminalSessions(conn, async (s) => { s.channel.write('OK\n'); return 0; }, ctx.log);
+      return serveTerminalSessions(conn, async (s) => { s.channel.write('OK\n'); return 0; }, ctx.log, limitsFrom(deps.config));
     case 'invite':
-      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log);
+      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log, limitsFrom(deps.config));
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
       if (login.kind === 'config' || (login.kind === 'host' && login.target === who.user.name)) {
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s), ctx.log);
+        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s), ctx.log, limitsFrom(deps.config));
       }
       if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
       return void conn.end();

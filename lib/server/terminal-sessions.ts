@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { ConnectionBudget, type ConnectionLimits } from '../proxy/limits.js';
 import { flushed } from '../proxy/pump.js';
+import { holdSession } from '../proxy/channel-slots.js';
 import type { PtySize } from '../shell/index.js';
 
 /** What the client asked a session channel to run. */
@@ -67,11 +69,20 @@ function serveSession(session: Session, handler: TerminalHandler, log: Logger): 
 }
 
 /**
- * Serves session channels on `conn` with `handler`, refusing every other
- * channel type and global request (no forwarding of any kind).
+ * Serves session channels on `conn` with `handler`, at most
+ * `limits.maxSessions` at once (more are refused with a channel open
+ * failure), refusing every other channel type and global request (no
+ * forwarding of any kind).
  */
-export function serveTerminalSessions(conn: Connection, handler: TerminalHandler, log: Logger): void {
-  conn.on('session', (accept) => serveSession(accept(), handler, log));
+export function serveTerminalSessions(conn: Connection, handler: TerminalHandler, log: Logger, limits: ConnectionLimits): void {
+  const budget = new ConnectionBudget(limits, log);
+  conn.on('session', (accept, reject) => {
+    const slot = budget.openChannel('session');
+    if (!slot) return reject();
+    const session = accept();
+    holdSession(conn, session, slot);
+    serveSession(session, handler, log);
+  });
   conn.on('tcpip', (_accept, reject) => reject());
   conn.on('request', (_accept, reject) => reject?.());
   conn.on('openssh.streamlocal', (_accept, reject) => reject());

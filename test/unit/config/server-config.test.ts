@@ -31,6 +31,10 @@ describe('config: resolveServerConfig', () => {
       check: (c) => expect(c.ciphers).to.deep.equal(['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com']) },
     { name: 'default ciphers: AES-GCM first, no chacha20', flags: {}, env: {},
       check: (c) => { expect(c.ciphers[0]).to.equal('aes128-gcm@openssh.com'); expect(c.ciphers).to.not.include('chacha20-poly1305@openssh.com'); } },
+    { name: 'connection limits', flags: { maxChannels: '300' }, env: { SSHPORTAL_MAX_SESSIONS: '4' },
+      check: (c) => expect([c.maxChannels, c.maxSessions]).to.deep.equal([300, 4]) },
+    { name: 'default connection limits', flags: {}, env: {},
+      check: (c) => expect([c.maxChannels, c.maxSessions]).to.deep.equal([128, 10]) },
     { name: 'custom users', flags: { configUser: 'root', healthcheckUser: 'hc' }, env: {},
       check: (c) => expect([c.configUser, c.healthcheckUser]).to.deep.equal(['root', 'hc']) },
   ];
@@ -49,6 +53,8 @@ describe('config: resolveServerConfig', () => {
     { flags: { logFormat: 'xml' }, message: /invalid --log-format/ },
     { flags: { ciphers: 'aes128-cbc' }, message: /invalid --ciphers 'aes128-cbc'/ },
     { flags: { ciphers: ',' }, message: /invalid --ciphers/ },
+    { flags: { maxChannels: '0' }, message: /invalid --max-channels '0'/ },
+    { flags: { maxSessions: 'ten' }, message: /invalid --max-sessions 'ten'/ },
   ];
   for (const t of bad) {
     it(`rejects ${JSON.stringify(t.flags)}`, () => {
