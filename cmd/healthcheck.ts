@@ -25,6 +25,7 @@ export function probe(opts: HealthcheckOptions): Promise<string | null> {
   return new Promise((resolve) => {
     const client = new ssh2.Client();
     let out = '';
+    let errOut = '';
     let settled = false;
     const done = (problem: string | null): void => {
       if (settled) return;
@@ -38,8 +39,13 @@ export function probe(opts: HealthcheckOptions): Promise<string | null> {
       client.exec('healthcheck', (err, stream) => {
         if (err) return done(`cannot open a session: ${err.message}`);
         stream.on('data', (d: Buffer) => { out += d.toString('utf8'); });
-        stream.stderr.resume();
-        stream.on('close', () => done(out.trim() === 'OK' ? null : `unexpected answer '${out.trim().slice(0, 80)}'`));
+        stream.stderr.on('data', (d: Buffer) => { if (errOut.length < 200) errOut += d.toString('utf8'); });
+        stream.on('close', () => {
+          if (out.trim() === 'OK') return done(null);
+          // A draining node answers a failure on purpose, so load balancers move away.
+          if (/draining/.test(errOut)) return done('portal draining');
+          done(`unexpected answer '${out.trim().slice(0, 80)}'`);
+        });
       });
     });
     client.on('error', (err) => done(err.message));

@@ -8,25 +8,30 @@ const shutdownLimitMs = 5_000;
 
 /**
  * `sshportal server`: resolves the config (flags, then SSHPORTAL_* env),
- * starts the app and stops it cleanly on SIGTERM/SIGINT.
+ * starts the app and stops it cleanly on SIGTERM/SIGINT. With
+ * `--drain-timeout`, SIGTERM drains first (see App.drain); SIGINT, or a
+ * second signal, stops at once.
  */
 export async function runServer(flags: ServerFlags, version: string): Promise<void> {
   const config = resolveServerConfig(flags, process.env, hostname());
   const log = createLogger({ level: config.debug ? 'debug' : 'info', format: config.logFormat });
   const app = await App.start({ config, log, version });
+  let signals = 0;
   const stop = (signal: string): void => {
-    log.info('shutting down', { signal });
+    const first = signals++ === 0;
+    const drain = first && signal === 'SIGTERM' && config.drainTimeoutMs > 0;
+    log.info('shutting down', { signal, drainTimeoutMs: drain ? config.drainTimeoutMs : 0 });
     setTimeout(() => {
       log.error('shutdown took too long, exiting');
       process.exit(1);
-    }, shutdownLimitMs).unref();
-    app.close().then(() => {
+    }, (drain ? config.drainTimeoutMs : 0) + shutdownLimitMs).unref();
+    (drain ? app.drain(config.drainTimeoutMs) : app.close()).then(() => {
       process.exitCode = 0;
     }, (err: unknown) => {
       log.error('shutdown failed', { err });
       process.exitCode = 1;
     });
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }

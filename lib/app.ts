@@ -1,14 +1,23 @@
 import { mkdirSync } from 'node:fs';
+import { Cluster, defaultTiming, type ClusterTiming } from './cluster/index.js';
+import { nodeAddress } from './cluster/liveness.js';
+import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
+import { parsePrivateKey } from './crypto/ssh-keys.js';
 import { bootstrap } from './db/bootstrap.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
-import type { Logger } from './log.js';
+import { exposedSqliteFiles } from './db/sqlite-files.js';
+import { Secret, type Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
+import { defaultOutputLimits } from './server/backpressure.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
+import { Revocation } from './server/revocation.js';
+import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
+import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
 
@@ -18,6 +27,10 @@ export interface AppOptions {
   log: Logger;
   version: string;
   now?: () => Date;
+  /** Heartbeat interval and dead-after delay (tests shorten them); default 10 s / 30 s. */
+  clusterTiming?: ClusterTiming;
+  /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
+  revocationIntervalMs?: number;
 }
 
 
@@ -32,9 +45,14 @@ export class App {
   readonly #log: Logger;
   readonly #stopTimers: () => void;
   readonly #metricsServer: MetricsServer | null;
+  readonly #cluster: Cluster;
+  readonly #live: LiveConnections;
   #closing: Promise<void> | null = null;
+  #draining: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections, cluster: Cluster) {
+    this.#cluster = cluster;
+    this.#live = live;
     this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
     this.db = db;
@@ -48,8 +66,17 @@ export class App {
     const { config, log } = opts;
     const now = opts.now ?? (() => new Date());
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
-    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null);
+    if (config.db.driver === 'sqlite3') {
+      for (const f of exposedSqliteFiles(config.db.path)) {
+        log.warn('database file readable by other local users: it holds the host key and, without --aes-key, every target key; run chmod 600 on it', f);
+      }
+    }
+    const db = await openDatabase(config.db, config.aesKey?.reveal() ?? null, {
+      timeoutMs: config.dbTimeoutMs,
+      onTimeout: (what) => log.warn(`database ${what} timed out: database unavailable`, { timeoutMs: config.dbTimeoutMs }),
+    });
     let metricsServer: MetricsServer | null = null;
+    let started: { listener: SshListener; cluster: Cluster } | null = null;
     try {
       const secrets = await prepareSecrets(db, config.aesKeyPrevious?.reveal() ?? null);
       if (secrets.rotated) log.info('secrets re-encrypted with the new --aes-key', { fields: secrets.converted });
@@ -68,18 +95,36 @@ export class App {
         const m = await metricsServer.listen(config.metricsListen);
         log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
       }
-      const bastionDeps = { db, config, now, relays, metrics };
+      const clusterKey = parsePrivateKey(boot.clusterPrivateKey);
+      const cluster = new Cluster({
+        db, log, now, name: config.nodeName, version: opts.version, timing: opts.clusterTiming ?? defaultTiming,
+        clusterKey: new Secret(boot.clusterPrivateKey), fingerprint: clusterKey.fingerprint,
+        hostKeyBlob: Buffer.from(parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ')[1] ?? '', 'base64'),
+      });
+      const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
+      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
+      const live = new LiveConnections();
+      const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
-      }), { loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, ciphers: config.ciphers, throttle, now: () => now().getTime() }, log);
+      }), {
+        loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
+        ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
+      }, log);
       const addr = await listener.listen(config.listen);
-      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version });
-      return new App(db, listener, relays, log, () => clearInterval(sweeper), metricsServer);
+      started = { listener, cluster };
+      await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
+      revocation.start();
+      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster);
     } catch (err) {
+      await started?.cluster.stop();
+      await started?.listener.close();
       await metricsServer?.close();
       await db.close();
       throw err;
@@ -96,10 +141,37 @@ export class App {
     return this.#listener.address().port;
   }
 
+  /** Connections open on the SSH port now, of any kind. */
+  get connections(): number {
+    return this.#listener.connections;
+  }
+
+  /**
+   * Drains, then closes: new logins are refused and healthchecks answer a
+   * failure (so load balancers move away), live users are told once that the
+   * portal restarts, and the app closes when the last of them ended or
+   * `timeoutMs` passed. Idempotent.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.#draining ??= (async () => {
+      this.#log.info('draining', { timeoutMs, live: this.#live.size });
+      this.#listener.startDraining();
+      this.#live.startDraining(drainNotice(timeoutMs));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      const outcome = await Promise.race([this.#live.whenEmpty().then(() => 'empty' as const), timeout]);
+      clearTimeout(timer);
+      this.#log.info(outcome === 'empty' ? 'drained: the last session ended' : 'drain timeout passed', { live: this.#live.size });
+      await this.close();
+    })();
+    return this.#draining;
+  }
+
   /** Stops listening, ends every connection, closes the database. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stopTimers();
+      await this.#cluster.stop();
       const relays = [...this.#relays];
       for (const r of relays) r.close('the portal is shutting down');
       const listening = this.#listener.close();
@@ -107,6 +179,7 @@ export class App {
       await Promise.race([Promise.all(relays.map((r) => r.closed)), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await listening;
       await this.#metricsServer?.close();
+      await this.#cluster.leave();
       await this.db.close();
       this.#log.info('sshportal stopped');
     })();

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'host_key_mismatch'
   | 'database_unavailable'
   | 'unauthenticated'
+  | 'peer_link'
   | 'internal';
 
 /** Base class of every error whose message may be shown to a user. */
@@ -83,6 +84,11 @@ export class HostKeyMismatchError extends AppError {
 /** The database cannot be reached right now. */
 export class DatabaseUnavailableError extends AppError {
   constructor(options?: { cause?: unknown }) { super('database_unavailable', 'database unavailable, try again later', options); }
+}
+
+/** Another portal node could not be reached over the node link, or did not answer in time. */
+export class PeerLinkError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) { super('peer_link', message, options); }
 }
 
 /**

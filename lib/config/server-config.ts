@@ -1,6 +1,8 @@
+import { inviteTokenRule, isStrongInviteToken } from './invite-token.js';
 import { ConfigError } from '../errors.js';
 import { Secret, type LogFormat } from '../log.js';
 import { parseListenAddress, type ListenAddress } from './bind-address.js';
+import { parseCidr, type Cidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseMysqlDsn, type MysqlConn } from './mysql-dsn.js';
 
@@ -25,6 +27,8 @@ export interface ServerConfig {
   readonly logFormat: LogFormat;
   /** This node's name in a cluster (sessions show it). */
   readonly nodeName: string;
+  /** `--node-address`: where other nodes reach this one; null = derived from the bound listen address. */
+  readonly nodeAddress: ListenAddress | null;
   /** sshd's LoginGraceTime: unauthenticated connections are dropped after this long. */
   readonly loginGraceMs: number;
   /** Most concurrent unauthenticated connections; the oldest is dropped past it. */
@@ -43,6 +47,17 @@ export interface ServerConfig {
   readonly maxChannels: number;
   /** Session channels one connection may hold open at once (OpenSSH's MaxSessions). */
   readonly maxSessions: number;
+  /** Most concurrent client connections of any kind; null = sized from the open-files limit at start. */
+  readonly maxConnections: number | null;
+  /** How long SIGTERM waits for live sessions to end before exiting; 0 = exit at once. */
+  readonly drainTimeoutMs: number;
+  /** The longest one database query (or wait for a connection) may take before "database unavailable". */
+  readonly dbTimeoutMs: number;
+  /**
+   * Load balancers allowed (and required) to send a PROXY protocol header naming
+   * the real client; empty = the feature is off and any header is refused.
+   */
+  readonly trustedProxies: readonly Cidr[];
 }
 
 /** Raw flag values as commander gives them (undefined when not given). */
@@ -62,6 +77,7 @@ export interface ServerFlags {
   logFormat?: string;
   ciphers?: string;
   nodeName?: string;
+  nodeAddress?: string;
   loginGraceTime?: string;
   maxStartups?: string;
   maxAuthTries?: string;
@@ -70,6 +86,10 @@ export interface ServerFlags {
   metricsAddress?: string;
   maxChannels?: string;
   maxSessions?: string;
+  maxConnections?: string;
+  drainTimeout?: string;
+  dbTimeout?: string;
+  trustedProxies?: string;
 }
 
 /** Environment variables the server reads. */
@@ -98,6 +118,20 @@ function parseCiphers(text: string): Cipher[] {
   return list.filter(known);
 }
 
+/** At most this many ranges: the list is checked on every accepted connection. */
+const maxTrustedProxies = 64;
+
+function parseTrustedProxies(text: string): Cidr[] {
+  const items = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const ranges = items.map(parseCidr);
+  const bad = items.find((_, i) => ranges[i] === null);
+  if (bad !== undefined || items.length > maxTrustedProxies) {
+    const what = bad !== undefined ? `'${bad}'` : `more than ${maxTrustedProxies} ranges`;
+    throw new ConfigError(`invalid --trusted-proxies ${what}: expected comma-separated addresses or CIDR ranges, e.g. 10.0.0.0/8,fd00::/8`);
+  }
+  return ranges.filter((r): r is Cidr => r !== null);
+}
+
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
 const count = (v: string, flag: string, min: number): number => {
@@ -109,6 +143,32 @@ const loginName = (v: string, flag: string): string => {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(v)) throw new ConfigError(`invalid ${flag} '${v}': use letters, digits, '.', '_' or '-'`);
   return v;
 };
+
+/** Whether a listen address names no single interface (`:2222`, `0.0.0.0:2222`, `[::]:2222`). */
+export function isWildcard(addr: ListenAddress): boolean {
+  return addr.host === undefined || addr.host === '0.0.0.0' || addr.host === '::';
+}
+
+function parseNodeAddress(text: string | undefined): ListenAddress | null {
+  if (text === undefined || text === '') return null;
+  const addr = parseListenAddress(text, '--node-address');
+  if (isWildcard(addr) || addr.port === 0) throw new ConfigError(`invalid --node-address '${text}': expected the host:port other nodes dial, e.g. 10.0.0.5:2222`);
+  return addr;
+}
+
+/** SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: as strong as `user update --invite_token` demands, or no start. */
+function adminInviteToken(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!isStrongInviteToken(v)) throw new ConfigError(`invalid SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: ${inviteTokenRule}`);
+  return v;
+}
+
+/** `--db-timeout`: positive, and short enough that a login still answers (at most 10 minutes). */
+function dbTimeout(v: string): number {
+  const ms = parseDuration(v, '--db-timeout');
+  if (ms < 100 || ms > 600_000) throw new ConfigError(`invalid --db-timeout '${v}': expected a duration from 100ms to 10m`);
+  return ms;
+}
 
 /**
  * Merges flags (first), SSHPORTAL_* env vars (second) and sshportal's defaults,
@@ -134,11 +194,12 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
   const previous = flags.aesKeyPrevious ?? env.SSHPORTAL_AES_KEY_PREVIOUS;
   if (previous && ![16, 24, 32].includes(Buffer.byteLength(previous))) throw new ConfigError('invalid --aes-key-previous: must be 16, 24 or 32 characters long');
   if (previous && !aes) throw new ConfigError('--aes-key-previous needs the new --aes-key');
-  const token = env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN;
+  const token = adminInviteToken(env.SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN);
   const logFormat = flags.logFormat ?? env.SSHPORTAL_LOG_FORMAT ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`invalid --log-format '${logFormat}': expected text or json`);
   const aclCmd = flags.aclCheckCmd ?? env.SSHPORTAL_ACL_CHECK_CMD;
   const metricsAddr = flags.metricsAddress ?? env.SSHPORTAL_METRICS_ADDRESS;
+  const maxConns = flags.maxConnections ?? env.SSHPORTAL_MAX_CONNECTIONS;
   const config: ServerConfig = {
     listen: parseListenAddress(flags.bindAddress ?? env.SSHPORTAL_BIND ?? ':2222', '--bind-address'),
     db,
@@ -153,7 +214,8 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     defaultAdminInviteToken: token ? new Secret(token) : null,
     inviteTtlMs: parseDuration(flags.inviteTtl ?? env.SSHPORTAL_INVITE_TTL ?? '168h', '--invite-ttl'),
     logFormat,
-    nodeName: flags.nodeName ?? env.SSHPORTAL_NODE_NAME ?? hostname,
+    nodeName: loginName(flags.nodeName ?? env.SSHPORTAL_NODE_NAME ?? hostname, '--node-name'),
+    nodeAddress: parseNodeAddress(flags.nodeAddress ?? env.SSHPORTAL_NODE_ADDRESS),
     loginGraceMs: parseDuration(flags.loginGraceTime ?? env.SSHPORTAL_LOGIN_GRACE_TIME ?? '2m', '--login-grace-time'),
     maxStartups: count(flags.maxStartups ?? env.SSHPORTAL_MAX_STARTUPS ?? '256', '--max-startups', 1),
     maxAuthTries: count(flags.maxAuthTries ?? env.SSHPORTAL_MAX_AUTH_TRIES ?? '10', '--max-auth-tries', 1),
@@ -163,7 +225,14 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
     maxChannels: count(flags.maxChannels ?? env.SSHPORTAL_MAX_CHANNELS ?? '128', '--max-channels', 1),
     maxSessions: count(flags.maxSessions ?? env.SSHPORTAL_MAX_SESSIONS ?? '10', '--max-sessions', 1),
+    maxConnections: maxConns === undefined || maxConns === '' ? null : count(maxConns, '--max-connections', 2),
+    drainTimeoutMs: parseDuration(flags.drainTimeout ?? env.SSHPORTAL_DRAIN_TIMEOUT ?? '0', '--drain-timeout'),
+    dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),
+    trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),
   };
+  if (db.driver === 'mysql' && config.nodeAddress === null && isWildcard(config.listen)) {
+    throw new ConfigError('--bind-address listens on every interface: give --node-address, the address other nodes reach this one at');
+  }
   if (config.configUser === config.healthcheckUser) throw new ConfigError('--config-user and --healthcheck-user must differ');
   return Object.freeze(config);
 }

@@ -3,7 +3,8 @@ import { generateKeyPair } from '../crypto/ssh-keys.js';
 import { hashToken, randomToken } from '../crypto/tokens.js';
 import type { Database } from './database.js';
 import { withClusterLock } from './data-source.js';
-import { Acl, HostGroup, SshKey, User, UserGroup, UserRole } from './entities/index.js';
+import { Acl, HostGroup, Setting, SshKey, User, UserGroup, UserRole } from './entities/index.js';
+import { clusterKeySetting } from './secrets.js';
 
 /** Name of the ssh key that is the portal's own SSH host key. */
 export const hostKeyName = 'host';
@@ -14,6 +15,8 @@ export const defaultKeyName = 'default';
 export interface BootstrapResult {
   /** The portal's host key, decrypted (OpenSSH private key). */
   hostPrivateKey: string;
+  /** The cluster key, decrypted (OpenSSH private key): the node link's credential. */
+  clusterPrivateKey: string;
   /** Set when the admin user was created now: its invite token, shown once. */
   adminInviteToken: string | null;
 }
@@ -34,6 +37,15 @@ async function ensureKey(m: EntityManager, db: Database, name: string, comment: 
   }));
 }
 
+/** The cluster key: one ed25519 key shared by every node through the database, kept with the secrets. */
+async function ensureClusterKey(m: EntityManager, db: Database): Promise<string> {
+  const found = await m.findOneBy(Setting, { name: clusterKeySetting });
+  if (found) return db.cipher.decrypt(found.value);
+  const pair = generateKeyPair('ed25519', 256, 'sshportal cluster key');
+  await m.save(m.create(Setting, { name: clusterKeySetting, value: db.cipher.encrypt(pair.privateKey) }));
+  return pair.privateKey;
+}
+
 async function ensureNamed<T extends HostGroup | UserGroup | UserRole>(
   m: EntityManager, entity: new () => T, name: string, extra: Partial<T>,
 ): Promise<{ row: T; created: boolean }> {
@@ -46,13 +58,14 @@ async function ensureNamed<T extends HostGroup | UserGroup | UserRole>(
 /**
  * First-start setup, idempotent and safe when several nodes start at once on one
  * MySQL database (one transaction under a cluster-wide lock): host key, `default`
- * client key, `default` groups, roles, the default ACL (only when the groups are
+ * client key, the cluster key, `default` groups, roles, the default ACL (only when the groups are
  * created) and the `admin` user (only when there is no user at all).
  */
 export async function bootstrap(db: Database, opts: BootstrapOptions): Promise<BootstrapResult> {
   return withClusterLock(db.ds, 'sshportal_bootstrap', () => db.transaction(async (m) => {
     const hostKey = await ensureKey(m, db, hostKeyName, 'sshportal host key');
     await ensureKey(m, db, defaultKeyName, 'created by sshportal');
+    const clusterPrivateKey = await ensureClusterKey(m, db);
     const hg = await ensureNamed(m, HostGroup, 'default', { comment: 'created by sshportal' });
     const ug = await ensureNamed(m, UserGroup, 'default', { comment: 'created by sshportal' });
     const admin = await ensureNamed(m, UserRole, 'admin', {});
@@ -74,6 +87,6 @@ export async function bootstrap(db: Database, opts: BootstrapOptions): Promise<B
         roles: [admin.row], groups: [ug.row],
       }));
     }
-    return { hostPrivateKey: db.cipher.decrypt(hostKey.privKey), adminInviteToken };
+    return { hostPrivateKey: db.cipher.decrypt(hostKey.privKey), clusterPrivateKey, adminInviteToken };
   }));
 }

@@ -1,17 +1,23 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import type { MysqlConn } from '../config/mysql-dsn.js';
 import type { DbConfig } from '../config/server-config.js';
 import { migrations } from '../../migrations/index.js';
 import { entities } from './entities/index.js';
+import { createSqliteFile } from './sqlite-files.js';
 
-/** Builds (does not connect) a typeorm data source for SQLite or MySQL/MariaDB. */
-export function createDataSource(db: DbConfig, mariadb = true): DataSource {
+/** Default of `--db-timeout`. */
+export const defaultDbTimeoutMs = 5_000;
+
+/**
+ * Builds (does not connect) a typeorm data source for SQLite or MySQL/MariaDB.
+ * A new SQLite file is created 0600 in a 0700 directory. `timeoutMs` bounds
+ * SQLite's busy wait and MySQL's connection handshake.
+ */
+export function createDataSource(db: DbConfig, mariadb = true, timeoutMs = defaultDbTimeoutMs): DataSource {
   if (db.driver === 'sqlite3') {
-    if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
+    createSqliteFile(db.path);
     return new DataSource({
       type: 'better-sqlite3',
       database: db.path,
@@ -20,7 +26,8 @@ export function createDataSource(db: DbConfig, mariadb = true): DataSource {
       synchronize: false,
       migrationsRun: false,
       logging: false,
-      timeout: 10_000,
+      // better-sqlite3 waits for another process's write lock synchronously: keep it short.
+      timeout: timeoutMs,
       prepareDatabase: (conn: { pragma(s: string): unknown }) => {
         conn.pragma('journal_mode = WAL');
         // Deleted and overwritten content is zeroed: no clear secret lingers in free pages.
@@ -43,7 +50,8 @@ export function createDataSource(db: DbConfig, mariadb = true): DataSource {
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    connectTimeout: 5_000,
+    // A server that accepts TCP and never greets must not hold a pool slot for long.
+    connectTimeout: timeoutMs,
     poolSize: 10,
     extra: { enableKeepAlive: true },
   });
@@ -72,13 +80,14 @@ export async function withClusterLock<T>(ds: DataSource, name: string, fn: () =>
 }
 
 /** Whether the MySQL-protocol server at `conn` is MariaDB (typeorm reads its catalog differently). */
-export async function isMariaDb(conn: MysqlConn): Promise<boolean> {
-  const c = await mysql.createConnection({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, connectTimeout: 5_000 });
+export async function isMariaDb(conn: MysqlConn, timeoutMs = defaultDbTimeoutMs): Promise<boolean> {
+  const c = await mysql.createConnection({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, connectTimeout: timeoutMs });
   try {
-    const [rows] = await c.query('SELECT VERSION() AS v');
+    const [rows] = await c.query({ sql: 'SELECT VERSION() AS v', timeout: timeoutMs });
     const v = Array.isArray(rows) && rows.length > 0 ? String((rows[0] as Record<string, unknown>).v) : '';
     return /mariadb/i.test(v);
   } finally {
-    await c.end();
+    // A one-shot connection: no goodbye to a server that may not answer.
+    c.destroy();
   }
 }

@@ -2,14 +2,27 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { DbConfig } from '../config/server-config.js';
 import { createFieldCipher, type FieldCipher } from '../crypto/field-cipher.js';
 import { DatabaseUnavailableError } from '../errors.js';
-import { createDataSource, isMariaDb, withClusterLock } from './data-source.js';
+import { createDataSource, defaultDbTimeoutMs, isMariaDb, withClusterLock } from './data-source.js';
+import { installMysqlDeadlines, type TimeoutListener } from './deadline.js';
+import { withDbRetry } from './retry.js';
+
+/**
+ * A transaction, or the manager for reads outside one: what the queries of
+ * `lib/db` take. Code outside `lib/db` only passes it on; naming it here keeps
+ * typeorm out of its imports.
+ */
+export type Tx = EntityManager;
 
 /** The portal's handle on its database: the data source, the secrets cipher and transactions. */
 export interface Database {
   readonly driver: DbConfig['driver'];
   readonly ds: DataSource;
   readonly cipher: FieldCipher;
-  /** Runs `fn` in one transaction: all of it is written, or none. */
+  /**
+   * Runs `fn` in one transaction: all of it is written, or none. A transaction
+   * aborted by a deadlock, a lock wait timeout or SQLITE_BUSY runs again (so
+   * `fn` must not act outside the database before it returns).
+   */
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T>;
   /** The manager for reads outside a transaction. */
   readonly manager: EntityManager;
@@ -25,7 +38,7 @@ export function isConnectionError(err: unknown): boolean {
   if (e?.fatal === true) return true;
   const code = e?.code;
   return typeof code === 'string' &&
-    /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/.test(code);
+    /^(DB_TIMEOUT|ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/.test(code);
 }
 
 /** Turns a "database unreachable" driver error into {@link DatabaseUnavailableError}; other values pass through. */
@@ -34,14 +47,24 @@ export function asDatabaseError(err: unknown): unknown {
   return new DatabaseUnavailableError({ cause: err });
 }
 
+/** Options of {@link openDatabase}. */
+export interface OpenOptions {
+  /** `--db-timeout`: the longest a query or a connection acquisition may take (default 5 s). */
+  timeoutMs?: number;
+  /** Told each time a query or a connection wait passes the deadline (for a log line). */
+  onTimeout?: TimeoutListener;
+}
+
 /**
  * Connects, runs pending migrations under a cluster-wide lock and returns the handle.
- * `aesKey` null stores secrets in clear.
+ * `aesKey` null stores secrets in clear. Queries get their deadline only once
+ * migrations are done: a migration may legitimately run long.
  */
-export async function openDatabase(config: DbConfig, aesKey: string | null): Promise<Database> {
+export async function openDatabase(config: DbConfig, aesKey: string | null, opts: OpenOptions = {}): Promise<Database> {
+  const timeoutMs = opts.timeoutMs ?? defaultDbTimeoutMs;
   let ds: DataSource;
   try {
-    ds = createDataSource(config, config.driver === 'mysql' ? await isMariaDb(config.conn) : false);
+    ds = createDataSource(config, config.driver === 'mysql' ? await isMariaDb(config.conn, timeoutMs) : false, timeoutMs);
     await ds.initialize();
   } catch (err) {
     if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
@@ -53,11 +76,12 @@ export async function openDatabase(config: DbConfig, aesKey: string | null): Pro
     await ds.destroy();
     throw err;
   }
-  return wrapDataSource(ds, config.driver, aesKey);
+  if (config.driver === 'mysql') installMysqlDeadlines(ds, timeoutMs, opts.onTimeout);
+  return wrapDataSource(ds, config.driver, aesKey, timeoutMs);
 }
 
-/** Wraps an initialized data source (tests use it directly). */
-export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null): Database {
+/** Wraps an initialized data source (tests use it directly); `close()` waits `closeTimeoutMs` at most. */
+export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null, closeTimeoutMs = defaultDbTimeoutMs): Database {
   return {
     driver,
     ds,
@@ -65,14 +89,18 @@ export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKe
     manager: ds.manager,
     async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
       try {
-        return await ds.transaction(fn);
+        return await withDbRetry(() => ds.transaction(fn));
       } catch (err) {
         if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
         throw err;
       }
     },
     async close() {
-      if (ds.isInitialized) await ds.destroy();
+      if (!ds.isInitialized) return;
+      // Ending pooled connections waits for the server's goodbye: a hung server must not hold shutdown.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((r) => { timer = setTimeout(r, closeTimeoutMs); timer.unref(); });
+      await Promise.race([ds.destroy(), gaveUp]).finally(() => clearTimeout(timer));
     },
   };
 }

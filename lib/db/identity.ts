@@ -4,6 +4,7 @@ import { AlreadyExistsError, NotFoundError } from '../errors.js';
 import type { PublicKeyInfo } from '../crypto/ssh-keys.js';
 import type { Database } from './database.js';
 import { User, UserKey } from './entities/index.js';
+import { isUniqueViolation } from './queries/common.js';
 import { recordEvent } from './events.js';
 
 /** Relations an authenticated user is loaded with. */
@@ -34,16 +35,27 @@ export async function findInvitedUser(m: EntityManager, token: string, now: Date
 /**
  * Binds `key` to the user invited with `token`, in one transaction: the token
  * must still be valid and the key unbound; the token is consumed (single use).
+ *
+ * The token is consumed first, by an UPDATE that only matches while the row
+ * still holds this token's hash: of concurrent redemptions (several nodes, or
+ * one client racing itself) exactly one changes the row; the others wait on its
+ * row lock, then match nothing and are refused. Taking that exclusive lock
+ * before anything else (the key's foreign key only needs a shared one) also
+ * keeps InnoDB from picking a deadlock victim among them.
  */
 export async function redeemInvite(db: Database, token: string, key: PublicKeyInfo, authorizedKey: string, remoteAddr: string, now: Date): Promise<User> {
   return db.transaction(async (m) => {
     const user = await findInvitedUser(m, token, now);
     if (!user) throw new NotFoundError('invalid or expired invite token');
+    const consumed = await m.update(User, { id: user.id, inviteToken: hashToken(token) }, { inviteToken: '', inviteExpiresAt: null });
+    if (consumed.affected !== 1) throw new NotFoundError('invalid or expired invite token');
     if (await keyIsBound(m, key.fingerprint)) throw new AlreadyExistsError('this key is already associated with a user');
     await m.save(m.create(UserKey, {
       key: key.blob, fingerprint: key.fingerprint, authorizedKey, userId: user.id, comment: 'created by invite',
-    }));
-    await m.update(User, { id: user.id }, { inviteToken: '', inviteExpiresAt: null });
+    })).catch((err: unknown) => {
+      // The same key redeemed concurrently for another invite.
+      throw isUniqueViolation(err) ? new AlreadyExistsError('this key is already associated with a user') : err;
+    });
     await recordEvent(m, {
       authorId: user.id, domain: 'user', action: 'invite-redeemed', entity: user.name,
       args: { fingerprint: key.fingerprint, remote_addr: remoteAddr },

@@ -8,6 +8,8 @@ import { Host, Setting, SshKey } from './entities/index.js';
 /** Settings row holding a value encrypted with the current AES key, to recognise a wrong key at start-up. */
 export const verifierName = 'aes_key_verifier';
 const verifierClear = 'sshportal-aes-key-verifier-v1';
+/** Settings row holding the cluster key (the node link's private key), encrypted like every secret. */
+export const clusterKeySetting = 'cluster_key';
 
 /** What {@link prepareSecrets} did. */
 export interface SecretsReport {
@@ -16,7 +18,7 @@ export interface SecretsReport {
   rotated: boolean;
 }
 
-/** Applies `convert` to every secret field (private keys, host passwords). */
+/** Applies `convert` to every secret field (private keys, host passwords, the cluster key). */
 async function convertAll(m: EntityManager, convert: (stored: string) => string | null): Promise<number> {
   let n = 0;
   for (const k of await m.find(SshKey, { select: { id: true, privKey: true } })) {
@@ -26,6 +28,10 @@ async function convertAll(m: EntityManager, convert: (stored: string) => string 
   for (const h of await m.find(Host, { where: { password: Not(IsNull()) }, select: { id: true, password: true } })) {
     const v = h.password ? convert(h.password) : null;
     if (v !== null) { await m.update(Host, { id: h.id }, { password: v }); n++; }
+  }
+  for (const row of await m.find(Setting, { where: { name: clusterKeySetting } })) {
+    const v = convert(row.value);
+    if (v !== null) { await m.update(Setting, { id: row.id }, { value: v }); n++; }
   }
   return n;
 }
@@ -48,7 +54,8 @@ function opens(cipher: FieldCipher, stored: string): boolean {
 async function anyEncrypted(m: EntityManager): Promise<boolean> {
   const keys = await m.find(SshKey, { select: { privKey: true } });
   const hosts = await m.find(Host, { where: { password: Not(IsNull()) }, select: { password: true } });
-  return [...keys.map((k) => k.privKey), ...hosts.map((h) => h.password ?? '')].some(isEncrypted);
+  const settings = await m.find(Setting, { where: { name: clusterKeySetting }, select: { value: true } });
+  return [...keys.map((k) => k.privKey), ...hosts.map((h) => h.password ?? ''), ...settings.map((s) => s.value)].some(isEncrypted);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { Client, Connection, Session } from 'ssh2';
 import { onChannelOpen, type ChannelOpen } from './channel-opens.js';
-import { AppError, UpstreamError, userMessage } from '../errors.js';
+import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
 import { dialChain, type DialedChain } from './dial.js';
@@ -84,6 +84,10 @@ class Relay implements RelayHandle {
     this.#endSoon(reason);
   }
 
+  notify(line: string): void {
+    for (const s of this.#sessions) s.notify(line);
+  }
+
   /** Events that happened before prepare() returned the plan (e.g. the first channel's start). */
   #early: RelayEvent[] = [];
 
@@ -107,7 +111,8 @@ class Relay implements RelayHandle {
 
   #report = (err: unknown): FailureReport => {
     const message = err instanceof AppError ? err.message : userMessage(err);
-    return { message, exitCode: err === this.#prepareError ? 1 : 255 };
+    const refused = err === this.#prepareError || err instanceof PermissionDeniedError;
+    return { message, exitCode: refused ? 1 : 255 };
   };
 
   #fatal = (err: unknown): void => {
@@ -119,7 +124,7 @@ class Relay implements RelayHandle {
     return {
       log: this.#log,
       conn: this.#conn,
-      upstream: () => this.#getUpstream(),
+      upstream: () => this.#authorizedUpstream(),
       fatal: this.#fatal,
       onBytes: this.#onBytes,
       emit: this.#emit,
@@ -135,7 +140,7 @@ class Relay implements RelayHandle {
   #sessionCtx(): SessionContext {
     return {
       log: this.#log,
-      upstream: () => this.#getUpstream(),
+      upstream: () => this.#authorizedUpstream(),
       report: this.#report,
       fatal: this.#fatal,
       upstreamLost: () => this.#lost,
@@ -181,6 +186,12 @@ class Relay implements RelayHandle {
       this.#sessions.delete(bridge);
       if (bridge.recorder) this.#recordings?.finishCast(bridge.recorder);
     });
+  }
+
+  /** The upstream for one new channel or request: re-checked once the first one was granted. */
+  async #authorizedUpstream(): Promise<Client> {
+    if (this.#plan && this.#opts.authorize) await this.#opts.authorize();
+    return this.#getUpstream();
   }
 
   #getUpstream(): Promise<Client> {

@@ -52,6 +52,8 @@ export class SessionBridge {
   #recorder: CastRecorder | undefined;
   #closed = false;
   #started = false;
+  /** Set by the first #finish: a channel gets one final line and one exit status. */
+  #finishing = false;
   #downClosed: Promise<void>;
   #eol = '\n';
 
@@ -71,6 +73,16 @@ export class SessionBridge {
     this.#up?.close();
     if (!down || this.#closed) return;
     void this.#finish(down, { code: 255 }, message);
+  }
+
+  /** Writes one line to the session's stderr, if it started and is still open. */
+  notify(line: string): void {
+    if (!this.#down || this.#closed) return;
+    try {
+      this.#down.stderr.write(line + this.#eol);
+    } catch {
+      // the channel is closing
+    }
   }
 
   #handle(r: SessionRequest): void {
@@ -203,7 +215,8 @@ export class SessionBridge {
 
   /** Flushes, writes an optional error line, sends the exit status, ends. */
   async #finish(down: ServerChannel, exit: ExitInfo | undefined, message?: string): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#finishing) return;
+    this.#finishing = true;
     if (message !== undefined) down.stderr.write(`error: ${message}${this.#eol}`);
     await Promise.all([flushedOrClosed(down, this.#downClosed), flushedOrClosed(down.stderr, this.#downClosed)]);
     if (this.#closed) return;

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import type { ConnectionLimits } from './limits.js';
+import type { RecordingMode } from '../recording-mode.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
 
 /** One hop of the chain (the last one is the target). */
@@ -25,8 +26,6 @@ export interface HopTarget {
   verifyHostKey(key: string): Promise<void>;
 }
 
-/** Recording modes, as stored on a host. */
-export type RecordingMode = 'everything' | 'input' | 'disabled';
 
 /** Where and how a relayed connection is recorded. */
 export interface RecordingPlan {
@@ -86,6 +85,12 @@ export interface RelayOptions {
    * If it throws, no plan exists and `onClose` is not called.
    */
   prepare(): Promise<RelayPlan>;
+  /**
+   * Called before every channel or global request after the first (which
+   * `prepare` checks): access may have been revoked since. Reject with an
+   * AppError to refuse it; the connection then closes.
+   */
+  authorize?(): Promise<void>;
   /** Close when no traffic flowed in either direction for this long; 0 = off. */
   idleTimeoutMs: number;
   /** What the client may make the portal hold (default {@link defaultLimits}). */
@@ -106,6 +111,8 @@ export interface RelayCounters {
 export interface RelayHandle extends RelayCounters {
   /** Ends the connection (shutdown, admin kill) with an optional message to open sessions. */
   close(reason?: string): void;
+  /** Writes one line to the stderr of every open session, without ending anything (shutdown notices). */
+  notify(line: string): void;
   /** Resolves once the connection closed and the plan's onClose returned. */
   readonly closed: Promise<void>;
 }

@@ -6,11 +6,12 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../log.js';
+import type { RecordingMode } from '../recording-mode.js';
 import { elapsedSeconds, encodeCastEvent, encodeCastHeader, resizeData, type CastEventCode } from './asciicast.js';
 import { BoundedFileWriter } from './bounded-file.js';
 
 /** What a recording keeps: output and input, or input only. */
-export type CastMode = 'everything' | 'input';
+export type CastMode = Exclude<RecordingMode, 'disabled'>;
 
 /** Options of {@link CastRecorder}. */
 export interface CastRecorderOptions {

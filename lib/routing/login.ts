@@ -2,6 +2,8 @@
 export type LoginKind =
   | { kind: 'healthcheck' }
   | { kind: 'invite'; token: string }
+  /** Another portal node opening the node link; only the cluster key may log in so. */
+  | { kind: 'peer'; node: string }
   | { kind: 'config' }
   | { kind: 'host'; target: string };
 
@@ -13,11 +15,13 @@ export interface LoginNames {
 
 /**
  * Classifies an SSH login name (sshportal's forms): the healthcheck user,
- * `invite:TOKEN`, the config user, or else a host name or id. Pure.
+ * `invite:TOKEN`, `peer:NODE` (the node link), the config user, or else a host
+ * name or id. Pure.
  */
 export function classifyLogin(username: string, names: LoginNames): LoginKind {
   if (username === names.healthcheckUser) return { kind: 'healthcheck' };
   if (username.startsWith('invite:')) return { kind: 'invite', token: username.slice('invite:'.length) };
+  if (username.startsWith('peer:')) return { kind: 'peer', node: username.slice('peer:'.length) };
   if (username === names.configUser) return { kind: 'config' };
   return { kind: 'host', target: username };
 }

@@ -6,6 +6,8 @@ export interface KeyFacts {
   bound: boolean;
   /** For invite logins: the token is valid and unexpired. */
   inviteValid: boolean;
+  /** The key is the cluster key (only then may a `peer:` login pass). */
+  clusterKey: boolean;
 }
 
 /** The answer to one public-key attempt. */
@@ -25,6 +27,9 @@ export function decidePublicKey(login: LoginKind, facts: KeyFacts, fingerprint: 
     case 'invite':
       if (!facts.inviteValid) return { action: 'reject', reason: 'invalid or expired invite token' };
       if (facts.bound) return { action: 'reject', reason: `key ${fingerprint} is already associated with a user; use another key for this invite` };
+      return { action: 'accept' };
+    case 'peer':
+      if (!facts.clusterKey) return { action: 'reject', reason: `key ${fingerprint} is not the cluster key: 'peer:' logins are for portal nodes only` };
       return { action: 'accept' };
     case 'config':
     case 'host':

@@ -12,7 +12,9 @@ import { decidePublicKey, refusalMessage } from './auth-decision.js';
 export type Identity =
   | { kind: 'healthcheck' }
   | { kind: 'user'; user: User; key: PublicKeyInfo }
-  | { kind: 'invite'; token: string; key: PublicKeyInfo; authorizedKey: string };
+  | { kind: 'invite'; token: string; key: PublicKeyInfo; authorizedKey: string }
+  /** Another portal node, proven by the cluster key. */
+  | { kind: 'peer'; node: string };
 
 /** Per-connection authentication state; `identity` is set once auth succeeds. */
 export interface AuthState {
@@ -26,6 +28,8 @@ export interface AuthDeps {
   db: Database;
   log: Logger;
   now: () => Date;
+  /** Fingerprint of the cluster key: the only key a `peer:` login accepts. */
+  clusterFingerprint: string;
   /** Called for each refused signed attempt (audit, throttling). */
   onFailure(reason: string, fingerprint: string | null): void;
 }
@@ -47,10 +51,12 @@ function signatureValid(ctx: PublicKeyAuthContext): boolean {
 async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: AuthDeps): Promise<void> {
   const key = keyInfo(ctx);
   const m = deps.db.manager;
-  const user = state.login.kind === 'healthcheck' ? null : await findUserByKey(m, key.fingerprint);
+  const peer = state.login.kind === 'peer';
+  const user = state.login.kind === 'healthcheck' || peer ? null : await findUserByKey(m, key.fingerprint);
   const inviteValid = state.login.kind === 'invite' && (await findInvitedUser(m, state.login.token, deps.now())) !== null;
   const bound = user !== null || (state.login.kind === 'invite' && (await keyIsBound(m, key.fingerprint)));
-  const decision = decidePublicKey(state.login, { bound, inviteValid }, key.fingerprint);
+  const clusterKey = key.fingerprint === deps.clusterFingerprint;
+  const decision = decidePublicKey(state.login, { bound, inviteValid, clusterKey }, key.fingerprint);
   if (decision.action === 'reject') {
     if (ctx.signature) deps.onFailure(decision.reason, key.fingerprint);
     state.refusals.push(decision.reason);
@@ -63,7 +69,9 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
     state.refusals.push(`bad signature for key ${key.fingerprint}`);
     return ctx.reject(methodsLeft);
   }
-  if (state.login.kind === 'invite') {
+  if (state.login.kind === 'peer') {
+    state.identity = { kind: 'peer', node: state.login.node };
+  } else if (state.login.kind === 'invite') {
     state.identity = { kind: 'invite', token: state.login.token, key, authorizedKey: `${key.algo} ${key.blob}` };
   } else if (user) {
     state.identity = { kind: 'user', user, key };

@@ -1,19 +1,22 @@
 import type { Connection } from 'ssh2';
-import { decideAccess } from '../acl/decide.js';
+import { decideAccess, type AccessRequest } from '../acl/decide.js';
+import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
 import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey, setSessionCommands } from '../db/access.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
-import { HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
+import { ConflictError, HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
-import type { HopTarget, RecordingMode, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
+import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
+import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
 import { splitHostPort } from '../routing/host-url.js';
 import type { Identity } from './auth.js';
 import type { ConnectionContext } from './connection.js';
+import type { LiveTicket, Revocation } from './revocation.js';
 import { CommandLog } from './session-commands.js';
 
 /** What the bastion path needs. */
@@ -25,11 +28,13 @@ export interface BastionDeps {
   relays: Set<RelayHandle>;
   /** Sessions, ACL denials, bytes and dial latency. */
   metrics: Metrics;
+  /** Live sessions by row id: the node link reads their counters, the reaper skips them. */
+  live: LiveSessions;
+  /** Re-checks access of live connections. */
+  revocation: Revocation;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
-
-const recordingModes: readonly RecordingMode[] = ['everything', 'input', 'disabled'];
 
 /** Writes an audit event; a failure is logged, never thrown at the client. Await it where the event must precede the answer. */
 function audit(deps: BastionDeps, ctx: ConnectionContext, e: EventInput): Promise<void> {
@@ -37,6 +42,15 @@ function audit(deps: BastionDeps, ctx: ConnectionContext, e: EventInput): Promis
     () => undefined,
     (err: unknown) => ctx.log.warn('cannot write event', { err, domain: e.domain, action: e.action }),
   );
+}
+
+/** The host's recording mode; a value written outside the portal that names no mode refuses the session (never a silent default). */
+function recordingModeOf(host: Host): RecordingMode {
+  try {
+    return parseRecordingMode(host.logging);
+  } catch {
+    throw new ConflictError(`host '${host.name}' has an invalid logging mode; an admin can set it with 'host update --logging everything ${host.name}'`);
+  }
 }
 
 /** The verifier of one hop: pin on first use, refuse a change. */
@@ -99,7 +113,7 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
 }
 
 /** Access check, session row and relay plan for one host login; throws to refuse. */
-async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext): Promise<RelayPlan> {
+async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext, ticket: LiveTicket, relay: () => RelayHandle | undefined): Promise<RelayPlan> {
   const m = deps.db.manager;
   const deny = (reason: string, host: string): Promise<void> =>
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
@@ -111,24 +125,28 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     throw err;
   }
   const groups = (who.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
-  const decision = await decideAccess({
+  const request: AccessRequest = {
     user: { id: who.user.id, name: who.user.name, email: who.user.email, groups },
     host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
     acls: await loadAcls(m, groups.map((g) => g.id)),
     now: deps.now(),
-  }, deps.config.aclCheckCmd);
+  };
+  const decision = await decideAccess(request, deps.config.aclCheckCmd);
   if (decision.action !== 'allow') {
     ctx.log.info('access denied', { user: who.user.name, host: host.name, reason: decision.reason });
     deps.metrics.aclDenied();
     await deny(decision.reason, host.name);
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
+  const mode = recordingModeOf(host);
   const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
+  ticket.grantHost(host, session.id, request, decision);
+  const handle = relay();
+  if (handle) deps.live.add(session.id, handle);
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
   deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
-  const mode = recordingModes.find((x) => x === host.logging) ?? 'everything';
   const commands = commandLog(deps, ctx, who, host, session.id);
   return {
     chain,
@@ -139,6 +157,8 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
       await commands.settled();
       await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
+      // Only once the row says closed: until then the reaper must see a live relay behind it.
+      deps.live.delete(session.id);
       await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
         args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
       ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
@@ -146,19 +166,29 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   };
 }
 
-/** Hands an authenticated host login to the relay engine. */
-export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): void {
+/** Hands an authenticated host login to the relay engine; returns the relay. */
+export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): RelayHandle {
   ctx.log.info('host login', { user: who.user.name, host: target });
-  const relay = attachRelay(conn, {
+  // Tracked from the start: a revoked user's connection ends even before its first channel.
+  let relay: RelayHandle | undefined;
+  const ticket = deps.revocation.track({
+    subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'host', hostId: null } },
+    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log, end: (message) => relay?.close(message),
+  });
+  relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
     limits: limitsFrom(deps.config),
-    prepare: () => prepare(deps, who, target, ctx).catch((err: unknown) => { throw asDatabaseError(err); }),
+    prepare: () => prepare(deps, who, target, ctx, ticket, () => relay).catch((err: unknown) => { throw asDatabaseError(err); }),
+    authorize: () => ticket.check(),
   });
   deps.relays.add(relay);
   deps.metrics.relayStarted(relay);
+  const handle = relay;
   void relay.closed.then(() => {
-    deps.relays.delete(relay);
-    deps.metrics.relayEnded(relay);
+    ticket.release();
+    deps.relays.delete(handle);
+    deps.metrics.relayEnded(handle);
   });
+  return relay;
 }

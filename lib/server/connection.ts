@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Connection, ClientInfo } from 'ssh2';
+import type { Connection, ClientInfo, ServerChannel } from 'ssh2';
+import type { ClusterService } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
@@ -11,10 +12,13 @@ import { limitsFrom } from '../proxy/limits.js';
 import { classifyLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
+import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
 import type { AuthThrottle } from './guard.js';
+import { serveHealthcheck } from './healthcheck.js';
 import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
-import { serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
+import type { LiveTicket, Revocation } from './revocation.js';
+import { finishChannel, serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
 
 /** What a connection needs from the portal. */
 export interface ConnectionDeps {
@@ -27,8 +31,14 @@ export interface ConnectionDeps {
   throttle: AuthThrottle;
   /** Counters of connections and refused logins. */
   metrics: Metrics;
+  /** The node link's serving side, node liveness for the shell, the cluster key's fingerprint. */
+  cluster: ClusterService;
+  /** Live user connections and the draining state of this node. */
+  live: LiveConnections;
+  /** Re-checks access of live connections (ends revoked ones). */
+  revocation: Revocation;
   /** Hands an authenticated host login to the relay. */
-  bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): void;
+  bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): LiveConnection;
 }
 
 /** Facts about one client connection. */
@@ -46,7 +56,47 @@ async function inviteSession(deps: ConnectionDeps, who: Extract<Identity, { kind
   return 0;
 }
 
-function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession): Promise<number> {
+/** An admin shell connection as revocation sees it. */
+interface ShellTracking {
+  ticket: LiveTicket;
+  /** Its open session channels, with their line ending (a terminal needs CR LF). */
+  open: Map<ServerChannel, string>;
+  /** Channels that already show why they were refused. */
+  told: WeakSet<ServerChannel>;
+}
+
+/**
+ * Tracks an admin shell connection for revocation: removing the user, the key
+ * or a role it held ends the connection, after a line on every open channel.
+ */
+function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext): ShellTracking {
+  const open = new Map<ServerChannel, string>();
+  const told = new WeakSet<ServerChannel>();
+  const ticket = deps.revocation.track({
+    subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
+    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
+    end: (message) => {
+      for (const [ch, eol] of open) if (!told.has(ch)) finishChannel(ch, 255, `error: ${message}${eol}`);
+      // Channels close (their last line shown) before the connection does; bounded, a client that stopped reading is cut anyway.
+      const closed = Promise.all([...open.keys()].map((ch) => new Promise((r) => ch.once('close', r))));
+      void Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
+    },
+  });
+  conn.once('close', () => ticket.release());
+  return { ticket, open, told };
+}
+
+async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession, live: ShellTracking): Promise<number> {
+  live.open.set(s.channel, s.pty ? '\r\n' : '\n');
+  s.channel.once('close', () => live.open.delete(s.channel));
+  // Every channel re-checks access: a multiplexed (ControlMaster) connection outlives revocations.
+  try {
+    await live.ticket.check();
+  } catch (err) {
+    // Its error line is written by the caller; the revocation's own line would repeat it.
+    live.told.add(s.channel);
+    throw err;
+  }
   const io = {
     input: s.channel,
     output: s.pty ? crlfWriter(s.channel) : s.channel,
@@ -58,27 +108,45 @@ function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user
   return runShell(deps, { user: who.user, remoteAddr: ctx.remoteAddr }, io, command);
 }
 
-function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: ConnectionContext): void {
-  const who = state.identity;
-  if (!who) return void conn.end();
+/** Starts serving an authenticated user or invite login; returns what a drain tells, or null when nothing is served. */
+function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext): LiveConnection | null {
   switch (who.kind) {
-    case 'healthcheck':
-      return serveTerminalSessions(conn, async (s) => { s.channel.write('OK\n'); return 0; }, ctx.log, limitsFrom(deps.config));
     case 'invite':
-      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log, limitsFrom(deps.config));
+      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log, { limits: limitsFrom(deps.config) });
+    case 'peer':
+      // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) conn.end();
+      else deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
+      // A node link is no user connection: a drain does not wait for it.
+      return null;
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
       if (login.kind === 'config' || (login.kind === 'host' && login.target === who.user.name)) {
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s), ctx.log, limitsFrom(deps.config));
+        const live = trackShell(conn, deps, who, ctx);
+        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
       }
       if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
-      return void conn.end();
+      conn.end();
+      return null;
     }
     default: {
       const never: never = who;
       return never;
     }
+  }
+}
+
+function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: ConnectionContext, control: SocketControl): void {
+  const who = state.identity;
+  if (!who) return void conn.end();
+  // A healthcheck stays under the pre-auth limits until it is closed, shortly after its answer.
+  if (who.kind === 'healthcheck') return serveHealthcheck(conn, { log: ctx.log, draining: () => deps.live.draining, drop: () => control.drop() });
+  control.authenticated();
+  const live = serveUser(conn, state, who, deps, ctx);
+  if (live) {
+    const remove = deps.live.add(live);
+    conn.once('close', remove);
   }
 }
 
@@ -97,8 +165,8 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   let rawUser: string | null = null;
   /** The login name as logs show it: an invite token is a secret. */
   let username = '';
-  /** Set when authentication could not reach the database: not the client's fault. */
-  let dbUnavailable = false;
+  /** Set when authentication could not reach the database or the node drains: not the client's fault. */
+  let notClientsFault = false;
   const failed = (reason: string, fingerprint: string | null): void => {
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
     deps.metrics.authFailure();
@@ -108,7 +176,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
       args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
   };
-  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, onFailure: failed };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;
@@ -123,13 +191,21 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
       return void control.drop();
     }
     const current = state;
+    // A draining node refuses new users; healthchecks answer a failure, and node links stay (its live sessions are still managed).
+    const refusedWhileDraining = current.login.kind !== 'healthcheck' && current.login.kind !== 'peer';
+    if (deps.live.draining && refusedWhileDraining && authCtx.method !== 'keyboard-interactive') {
+      // Shown through keyboard-interactive, like any refusal; not counted as a failed login.
+      current.refusals.push(drainingRefusal);
+      notClientsFault = true;
+      return authCtx.reject(['publickey', 'keyboard-interactive']);
+    }
     const run = (): void => {
       authenticate(authCtx, current, authDeps).catch((raw: unknown) => {
         const err = asDatabaseError(raw);
         if (err instanceof DatabaseUnavailableError) {
           // Shown to the client through keyboard-interactive, like any refusal.
           current.refusals.push(err.message);
-          dbUnavailable = true;
+          notClientsFault = true;
           ctx.log.warn('authentication impossible: database unavailable', { err: raw });
           // Keep keyboard-interactive open: it is how the client gets to read the reason.
           return authCtx.reject(['publickey', 'keyboard-interactive']);
@@ -143,13 +219,13 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     else run();
   });
   conn.on('ready', () => {
-    control.authenticated();
-    if (state) onReady(conn, state, deps, ctx);
+    if (!state) return void conn.end();
+    onReady(conn, state, deps, ctx, control);
   });
   conn.on('error', (err) => ctx.log.debug('connection error', { err }));
   conn.on('close', () => {
     if (!state) deps.metrics.connection('none');
     // A connection that tried and never got in is one failed login for its address.
-    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !dbUnavailable) failed(state.refusals.at(-1) ?? 'no accepted key', null);
+    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !notClientsFault) failed(state.refusals.at(-1) ?? 'no accepted key', null);
   });
 }

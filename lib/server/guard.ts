@@ -103,6 +103,12 @@ export class PendingConnections<T> {
     return drop;
   }
 
+  /** The oldest connection, if any. */
+  oldest(): T | undefined {
+    for (const c of this.#pending) return c;
+    return undefined;
+  }
+
   /** The connection authenticated or closed. */
   remove(c: T): void {
     this.#pending.delete(c);

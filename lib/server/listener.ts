@@ -3,7 +3,9 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
+import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
+import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
 
 /** What the listener tells a connection handler about its socket. */
 export interface SocketControl {
@@ -20,16 +22,30 @@ export type ConnectionHandler = (conn: Connection, info: ssh2.ClientInfo, contro
 export interface ListenerLimits {
   loginGraceMs: number;
   maxStartups: number;
+  /** Most concurrent connections of any kind (`--max-connections`). */
+  maxConnections: number;
+  /** Backpressure on each socket's unsent output. */
+  output: OutputLimits;
   /** Ciphers offered to clients. */
   ciphers: readonly string[];
   throttle: AuthThrottle;
   now: () => number;
+  /**
+   * Peers that are load balancers speaking the PROXY protocol (`--trusted-proxies`):
+   * they must open with a header naming the real client, and nobody else may send one.
+   */
+  trustedProxy?: (ip: string) => boolean;
 }
 
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
 const lingerMs = 1_000;
+/** While connections are refused at --max-connections, one log line per this period. */
+const fullLogEveryMs = 10_000;
 
-interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection }
+/** The real client behind a trusted balancer, as its PROXY header names it. */
+type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
+
+interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; client?: ClientAddress; dropping: boolean }
 
 /**
  * The SSH listener: owns the TCP server, every client socket and the ssh2
@@ -39,19 +55,28 @@ interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection }
  */
 export class SshListener {
   readonly #ssh: ssh2.Server;
+  /** Serves new connections while the node drains: the same, with ` draining` in the identification line. */
+  #drainingSsh: ssh2.Server | null = null;
+  readonly #makeSsh: (ident: string) => ssh2.Server;
+  readonly #ident: string;
   readonly #tcp: Server;
   readonly #tracked = new Map<string, Tracked>();
   readonly #pending: PendingConnections<string>;
   readonly #log: Logger;
   readonly #limits: ListenerLimits;
+  /** Tracked sockets not being dropped: what --max-connections counts. */
+  #live = 0;
+  #refused = 0;
+  #lastFullLog = -Infinity;
 
   constructor(hostKey: string, handler: ConnectionHandler, limits: ListenerLimits, log: Logger, ident = 'sshportal') {
     this.#log = log;
     this.#limits = limits;
     this.#pending = new PendingConnections(limits.maxStartups);
-    this.#ssh = new ssh2.Server({
+    this.#ident = ident;
+    this.#makeSsh = (id) => new ssh2.Server({
       hostKeys: [hostKey],
-      ident,
+      ident: id,
       algorithms: { cipher: [...limits.ciphers] as ssh2.CipherAlgorithm[] },
     }, (conn, info) => {
       const key = `${info.ip}:${info.port}`;
@@ -60,9 +85,10 @@ export class SshListener {
       t.conn = conn;
       // Garbage on the port must never take the server down.
       conn.on('error', () => undefined);
-      handler(conn, info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
-    });
-    this.#ssh.on('error', (err: Error) => this.#log.debug('ssh error', { err }));
+      // Behind a trusted balancer the socket's peer is the balancer: every later use sees the client.
+      handler(conn, t.client ? { ...info, ...t.client } : info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
+    }).on('error', (err: Error) => this.#log.debug('ssh error', { err }));
+    this.#ssh = this.#makeSsh(ident);
     this.#tcp = createServer((socket) => this.#accept(socket));
     this.#tcp.on('error', (err: Error) => this.#log.warn('listener error', { err }));
   }
@@ -71,20 +97,20 @@ export class SshListener {
     const ip = socket.remoteAddress ?? '';
     const key = `${ip}:${socket.remotePort ?? 0}`;
     socket.on('error', () => undefined);
-    const verdict = this.#limits.throttle.verdict(ip, this.#limits.now());
-    if (verdict.kind === 'refuse') {
-      this.#log.info('connection refused: address in authentication cool-down', { remote: key });
-      return void socket.destroy();
-    }
+    if (this.#cooledDown(ip, key)) return void socket.destroy();
+    if (!this.#makeRoom()) return void this.#refuse(socket, key);
     socket.setNoDelay(true);
     const grace = setTimeout(() => {
-      this.#log.info('login grace time exceeded', { remote: key });
+      this.#log.info('login grace time exceeded', { remote: this.#remote(key) });
       this.#drop(key);
     }, this.#limits.loginGraceMs);
     grace.unref();
-    this.#tracked.set(key, { socket, grace });
+    const tracked: Tracked = { socket, grace, dropping: false };
+    this.#tracked.set(key, tracked);
+    this.#live++;
     socket.once('close', () => {
       clearTimeout(grace);
+      if (!tracked.dropping) this.#live--;
       this.#tracked.delete(key);
       this.#pending.remove(key);
     });
@@ -92,7 +118,84 @@ export class SshListener {
       this.#log.info('dropping the oldest unauthenticated connection', { remote: old, max: this.#limits.maxStartups });
       this.#drop(old);
     }
-    this.#ssh.injectSocket(socket);
+    this.#start(socket, key, ip);
+  }
+
+  #cooledDown(ip: string, remote: string): boolean {
+    if (this.#limits.throttle.verdict(ip, this.#limits.now()).kind !== 'refuse') return false;
+    this.#log.info('connection refused: address in authentication cool-down', { remote });
+    return true;
+  }
+
+  /**
+   * Hands the socket to SSH. A trusted balancer's header is read first, under
+   * the login grace timer already running; from anyone else a header is refused.
+   */
+  #start(socket: Socket, key: string, ip: string): void {
+    const refuse = (reason: string): void => {
+      this.#log.info('connection refused: bad PROXY protocol header', { remote: key, reason });
+      socket.destroy();
+    };
+    if (!this.#limits.trustedProxy?.(ip)) {
+      this.#inject(socket, key);
+      return watchForProxyHeader(socket, () => refuse('PROXY protocol header from an untrusted address'));
+    }
+    readProxyHeader(socket, (header) => {
+      const t = this.#tracked.get(key);
+      if (!t) return;
+      if (header.kind === 'invalid') return refuse(`${header.reason} (from a trusted proxy)`);
+      if (header.kind === 'proxied') {
+        const { address, port, family } = header.source;
+        t.client = { ip: address, port, family };
+        if (this.#cooledDown(address, `${address}:${port}`)) return void socket.destroy();
+      }
+      this.#inject(socket, key);
+    });
+  }
+
+  /** Hands the socket to SSH, with backpressure on its output. */
+  #inject(socket: Socket, key: string): void {
+    (this.#drainingSsh ?? this.#ssh).injectSocket(socket);
+    // After injection: ssh2 paused the socket, so this listener does not start the flow early.
+    guardOutput(socket, this.#limits.output, {
+      paused: (pending) => this.#log.info('client is not reading: input paused', { remote: this.#remote(key), pending }),
+      stuck: (pending) => {
+        this.#log.warn('dropping a client that stopped reading', { remote: this.#remote(key), pending, afterMs: this.#limits.output.stuckMs });
+        this.#drop(key);
+      },
+    });
+  }
+
+  /** The client's address as logs show it (the PROXY header's, behind a balancer). */
+  #remote(key: string): string {
+    const client = this.#tracked.get(key)?.client;
+    return client ? `${client.ip}:${client.port}` : key;
+  }
+
+  /**
+   * Whether one more connection fits under --max-connections. When full, the
+   * oldest unauthenticated connection makes room (as with --max-startups, a
+   * flood without keys cannot keep a real user out); only authenticated ones
+   * fill the portal for good.
+   */
+  #makeRoom(): boolean {
+    if (this.#live < this.#limits.maxConnections) return true;
+    const oldest = this.#pending.oldest();
+    if (oldest === undefined) return false;
+    this.#log.info('dropping the oldest unauthenticated connection', { remote: oldest, maxConnections: this.#limits.maxConnections });
+    this.#drop(oldest);
+    return true;
+  }
+
+  #refuse(socket: Socket, key: string): void {
+    this.#refused++;
+    const now = this.#limits.now();
+    if (now - this.#lastFullLog >= fullLogEveryMs) {
+      this.#lastFullLog = now;
+      this.#log.warn('connection refused: --max-connections reached', { remote: key, max: this.#limits.maxConnections, refused: this.#refused });
+      this.#refused = 0;
+    }
+    socket.destroy();
   }
 
   #authenticated(key: string): void {
@@ -103,7 +206,9 @@ export class SshListener {
 
   #drop(key: string): void {
     const t = this.#tracked.get(key);
-    if (!t) return;
+    if (!t || t.dropping) return;
+    t.dropping = true;
+    this.#live--;
     this.#pending.remove(key);
     if (t.conn) t.conn.end();
     else t.socket.end();
@@ -120,6 +225,20 @@ export class SshListener {
         resolve(this.#tcp.address() as AddressInfo);
       });
     });
+  }
+
+  /**
+   * From now on, new connections greet with `SSH-2.0-<ident> draining` (an
+   * SSH comment, RFC 4253 4.2): a balancer that checks only the identification
+   * line sees the drain without logging in (examples/mysql/haproxy.cfg).
+   */
+  startDraining(): void {
+    this.#drainingSsh ??= this.#makeSsh(`${this.#ident} draining`);
+  }
+
+  /** Connections open now (any kind, dropped ones lingering excluded). */
+  get connections(): number {
+    return this.#live;
   }
 
   /** The bound address. */

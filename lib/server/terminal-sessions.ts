@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import { asDatabaseError } from '../db/database.js';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { ConnectionBudget, type ConnectionLimits } from '../proxy/limits.js';
+import { ConnectionBudget, defaultLimits, type ConnectionLimits } from '../proxy/limits.js';
 import { flushed } from '../proxy/pump.js';
 import { holdSession } from '../proxy/channel-slots.js';
 import type { PtySize } from '../shell/index.js';
@@ -21,11 +22,11 @@ export interface TerminalSession {
 /** Runs one session; resolves with its exit status. */
 export type TerminalHandler = (session: TerminalSession) => Promise<number>;
 
-/** Writes a final error line, sends the exit status, then EOF and CLOSE (in that order). */
-export function finishChannel(channel: ServerChannel, code: number, errorLine?: string): void {
+/** Writes a final error line, sends the exit status, then EOF and CLOSE (in that order); resolves once sent. */
+export function finishChannel(channel: ServerChannel, code: number, errorLine?: string): Promise<void> {
   if (errorLine) channel.stderr.write(errorLine.endsWith('\n') ? errorLine : errorLine + '\n');
   // The exit status goes after every byte already written.
-  void flushed(channel).then(() => {
+  return flushed(channel).then(() => {
     try {
       channel.exit(code);
       channel.end();
@@ -39,17 +40,42 @@ function sizeOf(info: { cols: number; rows: number }): PtySize {
   return { cols: info.cols || 80, rows: info.rows || 24 };
 }
 
-function serveSession(session: Session, handler: TerminalHandler, log: Logger): void {
+/** Options of {@link serveTerminalSessions}. */
+export interface TerminalOptions {
+  /** Session channels allowed over the connection's life (default: no limit of its own). */
+  maxSessions?: number;
+  /** Channels and sessions held at once (default {@link defaultLimits}; `--max-sessions` for users). */
+  limits?: ConnectionLimits;
+  /** Called after a session's exit status and CLOSE were sent. */
+  onFinished?(): void;
+}
+
+/** The portal-served sessions of one connection, as its owner sees them. */
+export interface TerminalConnection {
+  /** Writes one line to the stderr of every running session (shutdown notices). */
+  notify(line: string): void;
+}
+
+interface Running { channel: ServerChannel; pty: boolean }
+
+function serveSession(session: Session, handler: TerminalHandler, log: Logger, running: Set<Running>, opts: TerminalOptions): void {
   let pty: PtySize | null = null;
   const resizes = new EventEmitter();
   let started = false;
   const run = (channel: ServerChannel, request: RunRequest): void => {
     started = true;
+    const entry: Running = { channel, pty: pty !== null };
+    running.add(entry);
+    channel.once('close', () => running.delete(entry));
     handler({ channel, request, pty, onResize: (l) => { resizes.on('resize', l); } })
       .then((code) => finishChannel(channel, code))
       .catch((err: unknown) => {
         log.error('session failed', { err });
-        finishChannel(channel, 1, `error: ${userMessage(err)}`);
+        return finishChannel(channel, 1, `error: ${userMessage(asDatabaseError(err))}`);
+      })
+      .finally(() => {
+        running.delete(entry);
+        opts.onFinished?.();
       });
   };
   session.on('pty', (accept, _reject, info: PseudoTtyInfo) => { pty = sizeOf(info); accept?.(); });
@@ -70,20 +96,35 @@ function serveSession(session: Session, handler: TerminalHandler, log: Logger): 
 
 /**
  * Serves session channels on `conn` with `handler`, at most
- * `limits.maxSessions` at once (more are refused with a channel open
+ * `opts.limits.maxSessions` at once (more are refused with a channel open
  * failure), refusing every other channel type and global request (no
  * forwarding of any kind).
  */
-export function serveTerminalSessions(conn: Connection, handler: TerminalHandler, log: Logger, limits: ConnectionLimits): void {
-  const budget = new ConnectionBudget(limits, log);
+export function serveTerminalSessions(conn: Connection, handler: TerminalHandler, log: Logger, opts: TerminalOptions = {}): TerminalConnection {
+  const running = new Set<Running>();
+  const budget = new ConnectionBudget(opts.limits ?? defaultLimits, log);
+  let sessions = 0;
   conn.on('session', (accept, reject) => {
+    if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return void reject();
     const slot = budget.openChannel('session');
-    if (!slot) return reject();
+    if (!slot) return void reject();
+    sessions++;
     const session = accept();
     holdSession(conn, session, slot);
-    serveSession(session, handler, log);
+    serveSession(session, handler, log, running, opts);
   });
   conn.on('tcpip', (_accept, reject) => reject());
   conn.on('request', (_accept, reject) => reject?.());
   conn.on('openssh.streamlocal', (_accept, reject) => reject());
+  return {
+    notify(line) {
+      for (const r of running) {
+        try {
+          r.channel.stderr.write(line + (r.pty ? '\r\n' : '\n'));
+        } catch {
+          // the channel is closing
+        }
+      }
+    },
+  };
 }

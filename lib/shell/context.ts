@@ -1,4 +1,41 @@
-import type { ShellDeps, ShellIdentity } from './index.js';
+import type { Readable, Writable } from 'node:stream';
+import type { ClusterView } from '../cluster/index.js';
+import type { ServerConfig } from '../config/server-config.js';
+import type { Database } from '../db/database.js';
+import type { User } from '../db/entities/user.js';
+import type { Logger } from '../log.js';
+
+/** What the admin shell needs from the rest of the portal. */
+export interface ShellDeps {
+  db: Database;
+  log: Logger;
+  config: ServerConfig;
+  /** The portal's version string. */
+  version: string;
+  now?: () => Date;
+  /** Node liveness and live session counters; absent outside a running portal. */
+  cluster?: ClusterView;
+}
+
+/** Who is running the shell. `user.roles` and `user.groups` are loaded. */
+export interface ShellIdentity {
+  user: User;
+  remoteAddr: string;
+}
+
+/** Terminal size of an interactive session. */
+export interface PtySize { cols: number; rows: number }
+
+/** The streams of one shell session (an SSH channel, seen without ssh2). */
+export interface ShellIo {
+  input: Readable;
+  output: Writable;
+  errorOutput: Writable;
+  /** Present when the client asked for a terminal. */
+  pty: PtySize | null;
+  /** Registers a listener for terminal resizes. */
+  onResize(listener: (size: PtySize) => void): void;
+}
 
 /** Where a command reads what the operator types or pipes (a key, a backup). */
 export interface LineInput {

@@ -1,46 +1,13 @@
-import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
-import type { ServerConfig } from '../config/server-config.js';
-import type { Database } from '../db/database.js';
-import type { User } from '../db/entities/user.js';
+import type { Writable } from 'node:stream';
 import { asError } from '../errors.js';
-import type { Logger } from '../log.js';
 import { complete, completionTree } from './complete.js';
-import type { LineInput, SessionState, ShellContext } from './context.js';
-import { LineQueue, StreamInput } from './input.js';
+import type { LineInput, PtySize, SessionState, ShellContext, ShellDeps, ShellIdentity, ShellIo } from './context.js';
+import { LineQueue, readLines, StreamInput, tooLong } from './input.js';
 import { buildProgram } from './program.js';
 import { runLine } from './run.js';
-import { banner, TerminalOutput } from './terminal.js';
+import { banner, TerminalEditor, TerminalOutput } from './terminal.js';
 
-/** What the admin shell needs from the rest of the portal. */
-export interface ShellDeps {
-  db: Database;
-  log: Logger;
-  config: ServerConfig;
-  /** The portal's version string. */
-  version: string;
-  now?: () => Date;
-}
-
-/** Who is running the shell. `user.roles` and `user.groups` are loaded. */
-export interface ShellIdentity {
-  user: User;
-  remoteAddr: string;
-}
-
-/** Terminal size of an interactive session. */
-export interface PtySize { cols: number; rows: number }
-
-/** The streams of one shell session (an SSH channel, seen without ssh2). */
-export interface ShellIo {
-  input: Readable;
-  output: Writable;
-  errorOutput: Writable;
-  /** Present when the client asked for a terminal. */
-  pty: PtySize | null;
-  /** Registers a listener for terminal resizes. */
-  onResize(listener: (size: PtySize) => void): void;
-}
+export type { PtySize, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 
 function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out: Writable, err: Writable, pty: PtySize | null): ShellContext {
   const session: SessionState = { lastStatus: 0, exitStatus: null };
@@ -57,8 +24,14 @@ function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out:
 /** Runs lines until `exit` or the end of input; the status is `exit`'s or the last command's. */
 async function loop(ctx: ShellContext, lines: LineQueue, prompt: string): Promise<number> {
   for (;;) {
-    const line = await lines.readLine(prompt);
+    const line = await lines.next(prompt);
     if (line === null) break;
+    if (line === tooLong) {
+      // Nothing of a cut line runs: it could be any command, truncated.
+      ctx.err('error: line too long\n');
+      ctx.session.lastStatus = 1;
+      continue;
+    }
     await runLine(ctx, line);
     if (ctx.session.exitStatus !== null) return ctx.session.exitStatus;
   }
@@ -70,30 +43,22 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
   term.follow(io);
   term.write(banner);
   let tree: ReturnType<typeof completionTree> | null = null;
-  const rl = createInterface({
-    input: io.input, output: term, terminal: true, historySize: 500, removeHistoryDuplicates: true, tabSize: 4,
-    completer: (line: string): [string[], string] => complete(tree ?? {}, line),
-  });
-  rl.on('SIGINT', () => { term.write('^C\n'); rl.write(null, { ctrl: true, name: 'u' }); rl.prompt(); });
-  const lines = new LineQueue(rl, true);
+  const lines = new LineQueue();
+  const editor = new TerminalEditor(io.input, term, lines, (before) => complete(tree ?? {}, before));
   // On a terminal, errors go through the same stream as the rest so they show in order with the prompt.
   const ctx = makeContext(deps, who, lines, term, term, pty);
   tree = completionTree(buildProgram(ctx));
   try {
     return await loop(ctx, lines, 'config> ');
   } finally {
-    rl.close();
+    editor.close();
   }
 }
 
 async function script(deps: ShellDeps, who: ShellIdentity, io: ShellIo): Promise<number> {
-  const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
-  const lines = new LineQueue(rl, false);
-  try {
-    return await loop(makeContext(deps, who, lines, io.output, io.errorOutput, null), lines, '');
-  } finally {
-    rl.close();
-  }
+  const lines = new LineQueue();
+  readLines(io.input, lines);
+  return loop(makeContext(deps, who, lines, io.output, io.errorOutput, null), lines, '');
 }
 
 /**

@@ -6,6 +6,7 @@ import { registerHost } from './commands/host.js';
 import { registerHostGroup } from './commands/hostgroup.js';
 import { registerKey } from './commands/key.js';
 import { registerMisc } from './commands/misc.js';
+import { registerNode } from './commands/node.js';
 import { registerSession } from './commands/session.js';
 import { registerUser } from './commands/user.js';
 import { registerUserGroup } from './commands/usergroup.js';
@@ -52,6 +53,7 @@ export function buildProgram(ctx: ShellContext): Command {
   registerHost(root, ctx);
   registerHostGroup(root, ctx);
   registerKey(root, ctx);
+  registerNode(root, ctx);
   registerSession(root, ctx);
   registerUser(root, ctx);
   registerUserGroup(root, ctx);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { App } from '../../lib/app.js';
+import type { ClusterTiming } from '../../lib/cluster/index.js';
 import { resolveServerConfig, type ServerFlags } from '../../lib/config/server-config.js';
 import { createLogger } from '../../lib/log.js';
 import { drivers, freshDb, type TestDb } from './databases.js';
@@ -34,6 +35,12 @@ export interface PortalOptions {
   /** Bind the admin invite to a key right away (default true). */
   enrollAdmin?: boolean;
   env?: Record<string, string>;
+  /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
+  clusterTiming?: ClusterTiming;
+  /** Mean interval of the live-access re-check (App option, not a flag). */
+  revocationIntervalMs?: number;
+  /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
+  db?: TestDb;
 }
 
 /** Options of {@link startApp}. */
@@ -45,6 +52,10 @@ export interface AppOptions {
   logs?: string[];
   /** Prefix of the lines echoed when PORTAL_LOGS is set. */
   label?: string;
+  /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
+  clusterTiming?: ClusterTiming;
+  /** Mean interval of the live-access re-check (App option, not a flag). */
+  revocationIntervalMs?: number;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -57,17 +68,19 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test' });
+  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
 export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Promise<Portal> {
-  const db = await freshDb(ctx, opts.driver);
+  const db = opts.db ?? await freshDb(ctx, opts.driver);
   const dir = tempDir('sshportal-portal-');
   const logs: string[] = [];
   const token = randomBytes(12).toString('hex');
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
+    clusterTiming: opts.clusterTiming,
+    revocationIntervalMs: opts.revocationIntervalMs,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');

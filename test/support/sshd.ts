@@ -77,7 +77,8 @@ export function ensureTargetUser(): { name: string; home: string } {
   return { name: TARGET_USER, home };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (for daemons that cannot listen on port 0). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -4,8 +4,8 @@ import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup,
 import { groupPairs, joinPairs } from '../queries/common.js';
 import {
   aclJson, eventJson, hostGroupJson, hostJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
-} from './go-json.js';
-import type { GoConfig } from './types.js';
+} from '../json/go-json.js';
+import type { GoConfig } from '../json/types.js';
 
 /** Options of `config backup`. */
 export interface ExportOptions {

@@ -2,6 +2,7 @@ import { array, base64, count, date, id, ids, invalid, object, objects, string, 
 import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
 import { commandsText } from '../session-commands.js';
+import { isRecordingMode } from '../../recording-mode.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
 
@@ -41,8 +42,9 @@ function hostKeyOf(r: Reader): string | null {
 }
 
 function readHost(r: Reader, now: Date): HostRow {
+  // Go's sshportal wrote an empty mode for hosts created before the field existed: that is its default.
   const logging = string(r, 'Logging') || 'everything';
-  if (!['everything', 'input', 'disabled'].includes(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode '${logging}'`);
+  if (!isRecordingMode(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode '${logging}'`);
   const sshKeyId = count(r, 'SSHKeyID');
   const hopId = count(r, 'HopID');
   return {

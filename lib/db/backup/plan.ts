@@ -1,4 +1,5 @@
 /** Rows of a validated backup, in our schema's terms, ready to be written (ids kept). */
+import type { RecordingMode } from '../../recording-mode.js';
 
 /** Dates every row keeps across a restore. */
 export interface Stamped {
@@ -12,7 +13,7 @@ export interface KeyRow extends Stamped { name: string; type: string; length: nu
 /** A host; `password` as given (clear or encrypted), normalized when prepared. */
 export interface HostRow extends Stamped {
   name: string; addr: string; user: string; password: string | null; url: string; sshKeyId: number | null;
-  hostKey: string | null; comment: string; logging: string; hopId: number | null;
+  hostKey: string | null; comment: string; logging: RecordingMode; hopId: number | null;
 }
 /** A host group or user group. */
 export interface GroupRow extends Stamped { name: string; comment: string }

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, JoinTable, ManyToMany, ManyToOne } from 'typeorm';
+import type { RecordingMode } from '../../recording-mode.js';
 import { BaseRow } from './base.js';
 import type { HostGroup } from './host-group.js';
 import type { SshKey } from './ssh-key.js';
@@ -38,9 +39,9 @@ export class Host extends BaseRow {
   @Column({ type: 'varchar', length: 1024, default: '' })
   comment: string;
 
-  /** `everything`, `input` or `disabled`. */
+  /** Recording mode. Typed, but a row edited outside the portal may hold anything: readers check it with `parseRecordingMode`. */
   @Column({ type: 'varchar', length: 16, default: 'everything' })
-  logging: string;
+  logging: RecordingMode;
 
   @Column({ type: 'integer', name: 'hop_id', nullable: true })
   hopId: number | null;

@@ -3,6 +3,7 @@ import { Acl } from './acl.js';
 import { Event } from './event.js';
 import { Host } from './host.js';
 import { HostGroup } from './host-group.js';
+import { NodeRow } from './node.js';
 import { Session } from './session.js';
 import { Setting } from './setting.js';
 import { SshKey } from './ssh-key.js';
@@ -11,7 +12,7 @@ import { UserGroup } from './user-group.js';
 import { UserKey } from './user-key.js';
 import { UserRole } from './user-role.js';
 
-export { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole };
+export { Acl, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole };
 
 /** All entity classes. */
-export const entities = [Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole];
+export const entities = [Acl, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole];

@@ -1,18 +1,46 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager, type EntityTarget, type FindOptionsWhere, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+import { NotFoundError } from '../../errors.js';
 import { Event, Host, Session, User } from '../entities/index.js';
-import { findByIds } from './common.js';
+import { findByIds, unknownMessage } from './common.js';
+
+/** One page of a history listing, newest first: `limit` rows after skipping `offset`, below the row `before` when given. */
+export interface Page {
+  limit: number;
+  offset: number;
+  /** Id of a row: the page starts just after it in the listing's order. */
+  before: number | null;
+}
 
 /** An event with its author's name resolved. */
 export type EventListRow = Event & { authorName: string };
 
-async function userNames(m: EntityManager): Promise<Map<number, string>> {
-  return new Map((await m.find(User, { select: { id: true, name: true } })).map((u) => [u.id, u.name]));
+/** Names of the rows `ids` of `entity` (only those: a listing never loads a whole table). */
+async function namesOf(m: EntityManager, entity: typeof User | typeof Host, ids: readonly (number | null)[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+  if (wanted.length === 0) return new Map();
+  const rows = await m.find<User | Host>(entity, { select: { id: true, name: true }, where: { id: In(wanted) } });
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-/** Events newest first (only the newest with `latest`); two queries. */
-export async function listEvents(m: EntityManager, latest: boolean): Promise<EventListRow[]> {
-  const events = await m.find(Event, { order: { createdAt: 'DESC', id: 'DESC' }, take: latest ? 1 : undefined });
-  const names = await userNames(m);
+/**
+ * Orders `qb` newest first (created_at, then id, as every listing does) and
+ * limits it to `page`: the database returns only the page's rows.
+ */
+async function paged<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, table: string, what: string, qb: SelectQueryBuilder<T>, page: Page): Promise<T[]> {
+  qb.orderBy('r.createdAt', 'DESC').addOrderBy('r.id', 'DESC').limit(page.limit).offset(page.offset);
+  if (page.before !== null) {
+    if (!(await m.existsBy(entity, { id: page.before } as unknown as FindOptionsWhere<T>))) throw new NotFoundError(unknownMessage(what, [String(page.before)]));
+    // The row's own date, read by the database: no date crosses the driver and back.
+    const at = `(SELECT b.created_at FROM ${table} b WHERE b.id = :before)`;
+    qb.andWhere(`(r.created_at < ${at} OR (r.created_at = ${at} AND r.id < :before))`, { before: page.before });
+  }
+  return qb.getMany();
+}
+
+/** One page of events, newest first; two or three short queries. */
+export async function listEvents(m: EntityManager, page: Page): Promise<EventListRow[]> {
+  const events = await paged(m, Event, 'events', 'event', m.createQueryBuilder(Event, 'r'), page);
+  const names = await namesOf(m, User, events.map((e) => e.authorId));
   return events.map((e) => Object.assign(e, { authorName: e.authorId === null ? '' : names.get(e.authorId) ?? '' }));
 }
 
@@ -24,13 +52,13 @@ export function findEvents(m: EntityManager, identifiers: readonly string[]): Pr
 /** A session with its user and host names resolved. */
 export type SessionListRow = Session & { userName: string; hostName: string };
 
-/** Sessions newest first (only active ones with `active`, only the newest with `latest`); three queries. */
-export async function listSessions(m: EntityManager, latest: boolean, active: boolean): Promise<SessionListRow[]> {
-  const sessions = await m.find(Session, {
-    where: active ? { status: 'active' } : undefined, order: { createdAt: 'DESC', id: 'DESC' }, take: latest ? 1 : undefined,
-  });
-  const users = await userNames(m);
-  const hosts = new Map((await m.find(Host, { select: { id: true, name: true } })).map((h) => [h.id, h.name]));
+/** One page of sessions, newest first (only active ones with `active`); a few short queries. */
+export async function listSessions(m: EntityManager, page: Page, active: boolean): Promise<SessionListRow[]> {
+  const qb = m.createQueryBuilder(Session, 'r');
+  if (active) qb.where('r.status = :status', { status: 'active' });
+  const sessions = await paged(m, Session, 'sessions', 'session', qb, page);
+  const users = await namesOf(m, User, sessions.map((s) => s.userId));
+  const hosts = await namesOf(m, Host, sessions.map((s) => s.hostId));
   return sessions.map((s) => Object.assign(s, {
     userName: s.userId === null ? 'n/a' : users.get(s.userId) ?? 'n/a',
     hostName: s.hostId === null ? 'n/a' : hosts.get(s.hostId) ?? 'n/a',

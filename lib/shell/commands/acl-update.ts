@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/database.js';
 import { Acl } from '../../db/entities/index.js';
 import { findAcls } from '../../db/queries/acls.js';
 import { relink, saveRow } from '../../db/queries/common.js';
@@ -45,7 +45,7 @@ function readChanges(opts: Options): AclChanges {
   };
 }
 
-async function applyChanges(m: EntityManager, acl: Acl, c: AclChanges): Promise<void> {
+async function applyChanges(m: Tx, acl: Acl, c: AclChanges): Promise<void> {
   Object.assign(acl, c.fields);
   await saveRow(m, acl);
   const ugAdd = await findGroups(m, userGroupKind, c.userGroups.add);

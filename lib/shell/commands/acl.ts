@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { aclJson } from '../../db/backup/go-json.js';
+import { aclJson } from '../../db/json/go-json.js';
 import { Acl } from '../../db/entities/index.js';
 import { findAcls, listAcls, type AclListRow } from '../../db/queries/acls.js';
 import { deleteRows, insertRow } from '../../db/queries/common.js';

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
-import type { JsonOptions } from '../../db/backup/go-json.js';
+import type { Tx } from '../../db/database.js';
+import type { JsonOptions } from '../../db/json/go-json.js';
 import { recordEvent } from '../../db/events.js';
 import { collect, act, type Invocation } from '../action.js';
 import type { ShellContext } from '../context.js';
 import type { Access } from '../guard.js';
+import { defaultLimit, maxLimit, parsePage } from '../parse/page.js';
+import type { Page } from '../../db/queries/history.js';
 import { renderJson } from '../render/json.js';
 import { renderTable } from '../render/table.js';
 
@@ -13,6 +15,20 @@ export { act, collect };
 /** Adds `--latest, -l` and `--quiet, -q`, the flags of every `ls`. */
 export function lsFlags(cmd: Command, noun: string): Command {
   return cmd.option('-l, --latest', `show the latest ${noun} only`).option('-q, --quiet', 'only display IDs');
+}
+
+/** Adds `--limit`, `--offset` and `--before` to the `ls` of a history (events, sessions). */
+export function pageFlags(cmd: Command, noun: string): Command {
+  return cmd
+    .option('--limit <N>', `show at most N ${noun}s, newest first (default ${defaultLimit}, at most ${maxLimit})`)
+    .option('--offset <N>', `skip the N newest ${noun}s`)
+    .option('--before <ID>', `start below ${noun} ID (the last one of the previous page)`);
+}
+
+/** The page an `ls` with {@link pageFlags} asks for. */
+export function readPage(inv: Invocation): Page {
+  const o = inv.opts;
+  return parsePage({ limit: o.string('limit'), offset: o.string('offset'), before: o.string('before'), latest: o.flag('latest') });
 }
 
 /** How one `ls` shows its rows. */
@@ -46,12 +62,12 @@ export interface AuditInput {
 }
 
 /** Writes the audit event of a changing command, in its transaction. */
-export async function audit(m: EntityManager, ctx: ShellContext, e: AuditInput): Promise<void> {
+export async function audit(m: Tx, ctx: ShellContext, e: AuditInput): Promise<void> {
   await recordEvent(m, { authorId: ctx.who.user.id, domain: e.domain, action: e.action, entity: e.entity, args: e.args });
 }
 
 /** Runs a changing command: one transaction, its audit event inside. */
-export function change<T>(ctx: ShellContext, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+export function change<T>(ctx: ShellContext, fn: (m: Tx) => Promise<T>): Promise<T> {
   return ctx.deps.db.transaction(fn);
 }
 
@@ -62,7 +78,7 @@ export function withIds(parent: Command, name: string, argName: string, descript
 
 /** Defines `ls` of a resource. */
 export function defineLs<T extends { id: number }>(
-  parent: Command, ctx: ShellContext, access: Access, spec: ListSpec<T> & { fetch(m: EntityManager, latest: boolean): Promise<T[]> },
+  parent: Command, ctx: ShellContext, access: Access, spec: ListSpec<T> & { fetch(m: Tx, latest: boolean): Promise<T[]> },
 ): Command {
   const cmd = lsFlags(parent.command('ls').description(`lists ${spec.noun}`), spec.noun.replace(/s$/, ''));
   return act(cmd, ctx, access, async (inv) => {
@@ -77,7 +93,7 @@ export interface InspectSpec<T> {
   noun: string;
   /** Help of `--decrypt` when the resource has secrets; without it, secrets are always redacted. */
   decrypt?: string;
-  find(m: EntityManager, identifiers: string[]): Promise<T[]>;
+  find(m: Tx, identifiers: string[]): Promise<T[]>;
   json(row: T, o: JsonOptions): unknown;
 }
 
@@ -98,9 +114,9 @@ export interface RmSpec<T> {
   noun: string;
   domain: string;
   description?: string;
-  find(m: EntityManager, identifiers: string[]): Promise<T[]>;
+  find(m: Tx, identifiers: string[]): Promise<T[]>;
   /** Deletes the rows; throws (before anything is written) when one may not go. */
-  remove(m: EntityManager, rows: T[]): Promise<void>;
+  remove(m: Tx, rows: T[]): Promise<void>;
   /** What the audit event names. */
   label(row: T): string;
 }

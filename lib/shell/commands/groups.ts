@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
-import { hostGroupJson, userGroupJson, type JsonOptions } from '../../db/backup/go-json.js';
+import type { Tx } from '../../db/database.js';
+import { hostGroupJson, userGroupJson, type JsonOptions } from '../../db/json/go-json.js';
 import type { HostGroup, UserGroup } from '../../db/entities/index.js';
 import {
   assertGroupNameFree, createGroup, findGroups, listGroups, removeGroups, type GroupKind, type GroupWithCounts,
@@ -22,7 +22,7 @@ export interface GroupCommandSpec<T extends HostGroup | UserGroup> {
   membersColumn: string;
   toJson(g: T, o: JsonOptions): unknown;
   /** Called after a group is created (a new user group gets its creator as member). */
-  afterCreate?(m: EntityManager, ctx: ShellContext, group: T): Promise<void>;
+  afterCreate?(m: Tx, ctx: ShellContext, group: T): Promise<void>;
 }
 
 function defineCreate<T extends HostGroup | UserGroup>(parent: Command, ctx: ShellContext, spec: GroupCommandSpec<T>): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/database.js';
 import { Host } from '../../db/entities/index.js';
 import { findGroups, hostGroupKind } from '../../db/queries/groups.js';
 import { assertHostNameFree, assertNoHopLoop, findHosts } from '../../db/queries/hosts.js';
@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { Options } from '../action.js';
 import type { ShellContext } from '../context.js';
 import { parseHostUrl } from '../../routing/host-url.js';
-import { checkComment, checkName, parseLogging } from '../parse/values.js';
+import { checkComment, checkName } from '../parse/values.js';
+import { parseRecordingMode, type RecordingMode } from '../../recording-mode.js';
 import { act, audit, change, collect, withIds } from './common.js';
 
 /** The validated changes of one `host update`. */
@@ -20,7 +21,7 @@ interface HostChanges {
   comment?: string;
   key?: string;
   hop?: string | null;
-  logging?: string;
+  logging?: RecordingMode;
   unsetHostKey: boolean;
   assign: string[];
   unassign: string[];
@@ -45,14 +46,14 @@ function readChanges(opts: Options): HostChanges {
     comment: comment === undefined ? undefined : checkComment(comment),
     key: opts.string('key'),
     hop: opts.flag('unsetHop') ? null : hop,
-    logging: logging === undefined ? undefined : parseLogging(logging),
+    logging: logging === undefined ? undefined : parseRecordingMode(logging),
     unsetHostKey: opts.flag('unsetHostKey'),
     assign: opts.list('assignGroup'),
     unassign: opts.list('unassignGroup'),
   };
 }
 
-async function applyFields(ctx: ShellContext, m: EntityManager, host: Host, c: HostChanges): Promise<void> {
+async function applyFields(ctx: ShellContext, m: Tx, host: Host, c: HostChanges): Promise<void> {
   if (c.name !== undefined) {
     await assertHostNameFree(m, c.name, host.id);
     host.name = c.name;
@@ -73,7 +74,7 @@ async function applyFields(ctx: ShellContext, m: EntityManager, host: Host, c: H
   }
 }
 
-async function applyGroups(m: EntityManager, host: Host, c: HostChanges): Promise<void> {
+async function applyGroups(m: Tx, host: Host, c: HostChanges): Promise<void> {
   const assign = await findGroups(m, hostGroupKind, c.assign);
   const unassign = await findGroups(m, hostGroupKind, c.unassign);
   await relink(m, Host, 'groups', host.id, assign.map((g) => g.id), unassign.map((g) => g.id));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
-import { hostJson } from '../../db/backup/go-json.js';
+import type { Tx } from '../../db/database.js';
+import { hostJson } from '../../db/json/go-json.js';
 import { defaultKeyName } from '../../db/bootstrap.js';
 import { Host } from '../../db/entities/index.js';
 import { insertRow } from '../../db/queries/common.js';
@@ -10,7 +10,8 @@ import { findClientKey } from '../../db/queries/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { defaultHostName, parseHostUrl } from '../../routing/host-url.js';
-import { checkComment, checkName, parseLogging } from '../parse/values.js';
+import { checkComment, checkName } from '../parse/values.js';
+import { parseRecordingMode } from '../../recording-mode.js';
 import { humanizeTime } from '../render/humanize.js';
 import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';
 import { defineHostUpdate } from './host-update.js';
@@ -26,7 +27,7 @@ interface CreateInput {
   groups: string[];
 }
 
-async function createHost(ctx: ShellContext, m: EntityManager, input: CreateInput): Promise<Host> {
+async function createHost(ctx: ShellContext, m: Tx, input: CreateInput): Promise<Host> {
   const target = parseHostUrl(input.url);
   if (input.password !== undefined && target.password !== null) throw new InvalidArgumentError('password given twice: in the URL and with --password');
   const password = input.password ?? target.password;
@@ -40,7 +41,7 @@ async function createHost(ctx: ShellContext, m: EntityManager, input: CreateInpu
     name, addr: target.addr, user: target.user, url: target.url,
     password: password === null ? null : ctx.deps.db.cipher.encrypt(password),
     sshKeyId: key?.id ?? null, hostKey: null, comment: input.comment,
-    logging: parseLogging(input.logging), hopId: hop?.id ?? null, groups,
+    logging: parseRecordingMode(input.logging), hopId: hop?.id ?? null, groups,
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { sshKeyJson } from '../../db/backup/go-json.js';
+import { sshKeyJson } from '../../db/json/go-json.js';
 import { SshKey } from '../../db/entities/index.js';
 import { insertRow } from '../../db/queries/common.js';
 import { assertKeyNameFree, findSshKeys, listSshKeys, removeSshKeys, type SshKeyWithCount } from '../../db/queries/ssh-keys.js';

@@ -1,9 +1,37 @@
 import type { Command } from 'commander';
-import { sessionJson } from '../../db/backup/go-json.js';
+import type { LiveView } from '../../cluster/index.js';
+import { sessionJson } from '../../db/json/go-json.js';
+import type { Session } from '../../db/entities/session.js';
 import { findSessions, listSessions, type SessionListRow } from '../../db/queries/history.js';
 import type { ShellContext } from '../context.js';
 import { ellipsize, humanizeDuration, humanizeTime } from '../render/humanize.js';
-import { act, defineInspect, lsFlags, printList } from './common.js';
+import { act, lsFlags, pageFlags, printJson, printList, readPage, withIds } from './common.js';
+
+/** The `Live` part of an active session's inspect view: byte counters, from whichever node holds it. */
+function liveJson(v: LiveView): Record<string, unknown> {
+  switch (v.state) {
+    case 'live':
+      return { Node: v.node, BytesUp: v.bytesUp, BytesDown: v.bytesDown };
+    case 'not-live':
+      return { Node: v.node, Error: `not live on node ${v.node}` };
+    case 'unreachable':
+      return { Node: v.node, Error: v.error };
+    default: {
+      const never: never = v;
+      return never;
+    }
+  }
+}
+
+/** `failed` remembers nodes that did not answer in this command: each is asked (and waited for) once. */
+async function inspectJson(ctx: ShellContext, s: Session, failed: Map<string, LiveView>): Promise<unknown> {
+  const base = sessionJson(s, { secrets: 'redact', cipher: ctx.deps.db.cipher });
+  const cluster = ctx.deps.cluster;
+  if (s.status !== 'active' || !cluster) return base;
+  const live = failed.get(s.node) ?? await cluster.liveCounters(s.node, s.id);
+  if (live.state === 'unreachable') failed.set(s.node, live);
+  return { ...base, Live: liveJson(live) };
+}
 
 function sessionRow(s: SessionListRow, now: Date): string[] {
   const end = s.stoppedAt ?? now;
@@ -19,10 +47,19 @@ function sessionRow(s: SessionListRow, now: Date): string[] {
 /** Registers `session`: lists and inspects bastion sessions. */
 export function registerSession(root: Command, ctx: ShellContext): void {
   const parent = root.command('session').description('lists and inspects sessions');
-  defineInspect(parent, ctx, { argName: 'SESSION', noun: 'sessions', find: findSessions, json: sessionJson });
-  const ls = lsFlags(parent.command('ls').description('lists sessions'), 'session').option('-a, --active', 'only active sessions');
+  const inspect = withIds(parent, 'inspect', 'SESSION', 'shows detailed information on sessions (live byte counters of active ones)');
+  act(inspect, ctx, ['admin'], async ({ args }) => {
+    const rows = await findSessions(ctx.deps.db.manager, args);
+    // One node at a time: a listing of many sessions must not open a burst of requests.
+    const out: unknown[] = [];
+    const failed = new Map<string, LiveView>();
+    for (const s of rows) out.push(await inspectJson(ctx, s, failed));
+    printJson(ctx, out);
+  });
+  const ls = pageFlags(lsFlags(parent.command('ls').description('lists sessions, newest first'), 'session'), 'session')
+    .option('-a, --active', 'only active sessions');
   act(ls, ctx, ['admin'], async (inv) => {
-    const rows = await listSessions(ctx.deps.db.manager, inv.opts.flag('latest'), inv.opts.flag('active'));
+    const rows = await listSessions(ctx.deps.db.manager, readPage(inv), inv.opts.flag('active'));
     printList(ctx, inv, rows, {
       columns: ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment', 'Node'], noun: 'sessions', row: sessionRow,
     });

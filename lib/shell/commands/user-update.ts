@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../db/database.js';
 import { User } from '../../db/entities/index.js';
 import { relink, saveRow } from '../../db/queries/common.js';
 import { findGroups, userGroupKind } from '../../db/queries/groups.js';
 import { assertAdminRemains, assertUserNameFree, findRoles, findUsers } from '../../db/queries/users.js';
+import { inviteTokenRule, isStrongInviteToken } from '../../config/invite-token.js';
 import { hashToken } from '../../crypto/tokens.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Options } from '../action.js';
@@ -32,7 +33,7 @@ function readChanges(opts: Options): UserChanges {
   const comment = opts.string('comment');
   const token = opts.string('invite_token');
   if (token !== undefined && opts.flag('remove_invite')) throw new InvalidArgumentError('cannot use --invite_token and --remove_invite together');
-  if (token !== undefined && !/^[A-Za-z0-9_-]{10,128}$/.test(token)) throw new InvalidArgumentError('invalid invite token: 10 to 128 letters, digits, - or _');
+  if (token !== undefined && !isStrongInviteToken(token)) throw new InvalidArgumentError(`invalid invite token: ${inviteTokenRule}`);
   return {
     name: name === undefined ? undefined : checkName(name, 'user'),
     email: email === undefined ? undefined : checkEmail(email),
@@ -43,7 +44,7 @@ function readChanges(opts: Options): UserChanges {
   };
 }
 
-async function applyChanges(ctx: ShellContext, m: EntityManager, user: User, c: UserChanges): Promise<void> {
+async function applyChanges(ctx: ShellContext, m: Tx, user: User, c: UserChanges): Promise<void> {
   if (c.name !== undefined) {
     await assertUserNameFree(m, c.name, user.id);
     user.name = c.name;

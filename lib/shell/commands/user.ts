@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { userJson } from '../../db/backup/go-json.js';
+import { userJson } from '../../db/json/go-json.js';
 import { User } from '../../db/entities/index.js';
 import { deleteRows, insertRow } from '../../db/queries/common.js';
 import { findGroups, userGroupKind } from '../../db/queries/groups.js';

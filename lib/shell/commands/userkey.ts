@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { userKeyJson } from '../../db/backup/go-json.js';
+import { userKeyJson } from '../../db/json/go-json.js';
 import { UserKey } from '../../db/entities/index.js';
 import { deleteRows, insertRow } from '../../db/queries/common.js';
 import { assertKeyUnbound, findUserKeys, findUserKeysOrUsersKeys, listUserKeys } from '../../db/queries/user-keys.js';

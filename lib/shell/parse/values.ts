@@ -1,21 +1,9 @@
 import { InvalidArgumentError } from '../../errors.js';
 
-/** Logging modes of a host. */
-export const loggingModes = ['everything', 'input', 'disabled'] as const;
-/** One logging mode. */
-export type LoggingMode = (typeof loggingModes)[number];
-
 /** ACL actions. */
 export const aclActions = ['allow', 'deny'] as const;
 /** One ACL action. */
 export type AclAction = (typeof aclActions)[number];
-
-/** Checks a `--logging` value. Pure. */
-export function parseLogging(text: string): LoggingMode {
-  const found = loggingModes.find((m) => m === text);
-  if (!found) throw new InvalidArgumentError(`invalid logging mode '${text}': expected everything, input or disabled`);
-  return found;
-}
 
 /** Checks an `--action` value. Pure. */
 export function parseAction(text: string): AclAction {

@@ -42,7 +42,7 @@ function collect(stream: PassThrough): () => string {
 /** Opens a fresh bootstrapped database of `driver` (with an AES key unless `aesKey` is null). */
 export async function openShell(ctx: Mocha.Context, driver: (typeof drivers)[number], aesKey: string | null = '0123456789abcdef'): Promise<ShellFixture> {
   const testDb = await freshDb(ctx, driver);
-  const flags = { dbDriver: testDb.flags.driver, dbConn: testDb.flags.conn };
+  const flags = { dbDriver: testDb.flags.driver, dbConn: testDb.flags.conn, nodeAddress: '127.0.0.1:2222' };
   const config: ServerConfig = resolveServerConfig(flags, {});
   const db = await openDatabase(testDb.config, aesKey);
   const boot = await bootstrap(db, { adminInviteToken: null });

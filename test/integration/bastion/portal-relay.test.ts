@@ -78,6 +78,17 @@ for (const driver of drivers) {
       expect(await m.countBy(Event, { domain: 'host', action: 'host-key-mismatch', entity: 'moved' })).to.equal(1);
     });
 
+    it('refuses a host whose stored logging mode names no mode, never recording it as everything', async () => {
+      await addHost(portal, 'oddmode', target);
+      const m = portal.app.db.manager;
+      // Written outside the portal (the shell and the restore both refuse it).
+      await m.query("UPDATE hosts SET logging = 'all' WHERE name = 'oddmode'");
+      const before = await m.countBy(Session, {});
+      const r = await portal.ssh(['true'], { login: 'oddmode', timeoutMs: 15_000 });
+      expect([r.code, r.stderr]).to.deep.equal([1, "error: host 'oddmode' has an invalid logging mode; an admin can set it with 'host update --logging everything oddmode'\n"]);
+      expect(await m.countBy(Session, {})).to.equal(before);
+    });
+
     it('answers an unknown host with one error line and an event, never a hang', async () => {
       const r = await portal.ssh(['true'], { login: 'nosuchhost', timeoutMs: 15_000 });
       expect(r.code).to.equal(1);

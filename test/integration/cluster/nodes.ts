@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { App } from '../../../lib/app.js';
+import type { ClusterTiming } from '../../../lib/cluster/index.js';
 import type { ServerFlags } from '../../../lib/config/server-config.js';
 import { generateKey } from '../../support/keys.js';
 import { startApp } from '../../support/portal.js';
@@ -20,7 +21,7 @@ export interface Node {
   port: number;
   logs: string[];
   /** Runs the real `ssh` against this node as `login` (default admin) with `key`. */
-  ssh(args: string[], opts?: RunOptions & { login?: string; key?: string }): Promise<RunResult>;
+  ssh(args: string[], opts?: RunOptions & { login?: string; key?: string; extra?: string[] }): Promise<RunResult>;
   /** Starts `ssh login@node cmd` with stdin held open (ends when `stop()` closes it). */
   hold(login: string, cmd: string, key?: string): Held;
   close(): Promise<void>;
@@ -46,6 +47,8 @@ export interface NodeOptions {
   /** Private key file the helpers use by default. */
   adminKey: string;
   flags?: ServerFlags;
+  /** Heartbeat interval and dead-after delay (default 10 s / 30 s). */
+  clusterTiming?: ClusterTiming;
 }
 
 /** Generates an ed25519 key file; returns its path. */
@@ -58,7 +61,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   const logs: string[] = [];
   const app = await startApp(opts.db, {
     logsLocation: join(opts.dir, opts.name, 'log'), flags: { nodeName: opts.name, ...opts.flags },
-    env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: opts.token }, logs, label: opts.name,
+    env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: opts.token }, logs, label: opts.name, clusterTiming: opts.clusterTiming,
   });
   const port = app.port;
   return {

@@ -5,10 +5,14 @@
  * and the README agree on.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { cidrContains, parseCidr } from '../../../lib/config/cidr.js';
 import { resolveServerConfig } from '../../../lib/config/server-config.js';
+import { HAPROXY_PATH, requireHaproxy } from '../../support/haproxy.js';
+import { runProcess } from '../../support/process.js';
+import { tempDir } from '../../support/tmp.js';
 
 const root = process.cwd();
 const dir = join(root, 'examples/mysql');
@@ -109,6 +113,42 @@ describe('ops: examples/mysql compose file, cross-checked with the Dockerfile, c
     expect(cfg).to.match(/^\s*bind :2222$/m);
     const servers = [...cfg.matchAll(/^\s*server (\S+) (\S+):(\d+)/gm)].map((m) => [m[1], m[2], m[3]]);
     expect(servers).to.deep.equal(portals.map((p) => [p, p, '2222']));
+  });
+
+  it('introduces every client with a PROXY v2 header that the nodes trust from HAProxy alone', () => {
+    const cfg = read(join(dir, 'haproxy.cfg'));
+    const serverLines = cfg.split('\n').filter((l) => /^\s*server /.test(l));
+    for (const l of serverLines) expect(l, l).to.match(/\ssend-proxy-v2(\s|$)/);
+    // Health checks need a header too, or the nodes refuse them.
+    expect(cfg).to.match(/^\s*tcp-check connect send-proxy$/m);
+    // A draining node greets with "SSH-2.0-sshportal draining": the check must fail on that comment.
+    expect(cfg).to.include('tcp-check expect rstring ^SSH-2\\.0-[^\\ \\r]*\\r\n');
+    const haproxy = dict(services.haproxy, 'haproxy');
+    const address = String(dict(dict(haproxy.networks, 'haproxy.networks').default, 'haproxy network').ipv4_address);
+    const ipam = dict(dict(dict(compose.networks, 'networks').default, 'default network').ipam, 'ipam');
+    const subnet = parseCidr(String(dict((ipam.config as unknown[])[0], 'ipam config').subnet));
+    expect(subnet && cidrContains(subnet, address), `${address} in the compose subnet`).to.equal(true);
+    for (const name of portals) {
+      const vars = Object.fromEntries(Object.entries(env(name)).map(([k, v]) => [k, interpolate(v, { SSHPORTAL_AES_KEY: aesKey })]));
+      const trusted = resolveServerConfig({}, vars, 'unused').trustedProxies;
+      expect(trusted.some((r) => cidrContains(r, address)), `${name} trusts HAProxy`).to.equal(true);
+      // Only HAProxy: a neighbour container must not be able to claim an address.
+      expect(trusted.some((r) => cidrContains(r, '172.30.0.11')), `${name} trusts only HAProxy`).to.equal(false);
+    }
+  });
+
+  it('has an haproxy.cfg the real HAProxy accepts', async function () {
+    requireHaproxy(this);
+    const tmp = tempDir('sshportal-haproxy-cfg-');
+    try {
+      // The node names only resolve inside compose: check the same file with loopback addresses.
+      const cfg = read(join(dir, 'haproxy.cfg')).replace(/\b(portal\d):2222/g, '127.0.0.1:2222');
+      writeFileSync(join(tmp.path, 'haproxy.cfg'), cfg);
+      const r = await runProcess(HAPROXY_PATH, ['-c', '-f', join(tmp.path, 'haproxy.cfg')]);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+    } finally {
+      tmp.remove();
+    }
   });
 
   it('is documented in the README with the env vars it uses', () => {

@@ -5,10 +5,10 @@
  * `npm test` runs it last, alone. The `after` hook brings MariaDB back no matter what.
  */
 import { expect } from 'chai';
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
 import { mariadbAvailable } from '../../support/mariadb.js';
-import { sshOptions } from '../../support/openssh.js';
+import { Held } from '../../support/held-ssh.js';
 import { startPortal, type Portal } from '../../support/portal.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { waitFor } from '../cluster/nodes.js';
@@ -27,28 +27,6 @@ async function ensureMariaDbUp(ms = 60_000): Promise<void> {
   if (await mariadbAvailable()) return;
   startMariaDb();
   await waitFor(() => mariadbAvailable(), ms, 'MariaDB to answer again');
-}
-
-/** An OpenSSH client with stdin held open, collecting stdout and stderr. */
-class Held {
-  readonly child: ChildProcessWithoutNullStreams;
-  out = '';
-  err = '';
-  readonly exited: Promise<number | null>;
-  constructor(port: number, key: string, login: string, cmd: string[]) {
-    this.child = spawn('ssh', [...sshOptions(port, key), `${login}@127.0.0.1`, ...cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.setEncoding('utf8').on('data', (s: string) => { this.out += s; });
-    this.child.stderr.setEncoding('utf8').on('data', (s: string) => { this.err += s; });
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-  }
-  async send(line: string, expect: (h: Held) => boolean, what: string): Promise<void> {
-    this.child.stdin.write(line);
-    await waitFor(() => expect(this), 15_000, what);
-  }
-  stop(): Promise<number | null> {
-    this.child.stdin.end();
-    return this.exited;
-  }
 }
 
 describe('ops: the portal survives a MariaDB outage (stops the real MariaDB: run alone)', function () {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { App } from '../../../lib/app.js';
 import type { ServerFlags } from '../../../lib/config/server-config.js';
 import { isEncrypted } from '../../../lib/crypto/field-cipher.js';
-import { Host, SshKey } from '../../../lib/db/entities/index.js';
+import { parsePrivateKey } from '../../../lib/crypto/ssh-keys.js';
+import { Host, Setting, SshKey } from '../../../lib/db/entities/index.js';
 import { drivers, freshDb, type TestDb } from '../../support/databases.js';
 import { startApp } from '../../support/portal.js';
 import { tempDir } from '../../support/tmp.js';
@@ -42,6 +43,8 @@ for (const driver of drivers) {
       const m0 = app.db.manager;
       await m0.save(m0.create(Host, { name: 'h', addr: 'h:22', password: 'hunter2' }));
       const hostKeyBefore = (await m0.findOneByOrFail(SshKey, { name: 'host' })).pubKey;
+      const clusterKey = async (a: App): Promise<string> => (await a.db.manager.findOneByOrFail(Setting, { name: 'cluster_key' })).value;
+      const clusterKeyBefore = parsePrivateKey(await clusterKey(app)).fingerprint;
       await app.close();
 
       // 2. Starting with a key encrypts every secret and writes a verifier.
@@ -50,6 +53,7 @@ for (const driver of drivers) {
       const m1 = app.db.manager;
       for (const k of await m1.find(SshKey)) expect(isEncrypted(k.privKey), k.name).to.equal(true);
       expect(isEncrypted((await m1.findOneByOrFail(Host, { name: 'h' })).password ?? '')).to.equal(true);
+      expect(isEncrypted(await clusterKey(app)), 'cluster key').to.equal(true);
       expect(app.db.cipher.decrypt((await m1.findOneByOrFail(Host, { name: 'h' })).password ?? '')).to.equal('hunter2');
       expect(logs.some((l) => l.includes('secrets encrypted with --aes-key'))).to.equal(true);
       expect(logs.join('\n')).to.not.include('hunter2');
@@ -68,6 +72,8 @@ for (const driver of drivers) {
       app = await start(db, { aesKey: keyB, aesKeyPrevious: keyA });
       expect(app.db.cipher.decrypt((await app.db.manager.findOneByOrFail(Host, { name: 'h' })).password ?? '')).to.equal('hunter2');
       expect((await app.db.manager.findOneByOrFail(SshKey, { name: 'host' })).pubKey).to.equal(hostKeyBefore);
+      // The cluster key is re-encrypted too, and stays the same key.
+      expect(parsePrivateKey(app.db.cipher.decrypt(await clusterKey(app))).fingerprint).to.equal(clusterKeyBefore);
       await app.close();
       expect(await startFails(db, { aesKey: keyA })).to.match(/^wrong --aes-key/);
       app = await start(db, { aesKey: keyB });

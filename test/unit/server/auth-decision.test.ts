@@ -13,6 +13,9 @@ describe('routing: classifyLogin', () => {
     ['web01', { kind: 'host', target: 'web01' }],
     ['42', { kind: 'host', target: '42' }],
     ['Admin', { kind: 'host', target: 'Admin' }],
+    ['peer:node-b', { kind: 'peer', node: 'node-b' }],
+    ['peer:', { kind: 'peer', node: '' }],
+    ['Peer:x', { kind: 'host', target: 'Peer:x' }],
   ];
   for (const [name, want] of cases) it(`'${name}' → ${want.kind}`, () => expect(classifyLogin(name, names)).to.deep.equal(want));
   it('honours --config-user and --healthcheck-user', () => {
@@ -24,7 +27,7 @@ describe('routing: classifyLogin', () => {
 
 describe('server: decidePublicKey', () => {
   const fp = 'SHA256:x';
-  const cases: { login: LoginKind; bound: boolean; inviteValid: boolean; want: 'accept' | RegExp }[] = [
+  const cases: { login: LoginKind; bound: boolean; inviteValid: boolean; cluster?: boolean; want: 'accept' | RegExp }[] = [
     { login: { kind: 'config' }, bound: true, inviteValid: false, want: 'accept' },
     { login: { kind: 'config' }, bound: false, inviteValid: false, want: /unknown key SHA256:x/ },
     { login: { kind: 'host', target: 'web' }, bound: true, inviteValid: false, want: 'accept' },
@@ -33,10 +36,16 @@ describe('server: decidePublicKey', () => {
     { login: { kind: 'invite', token: 't' }, bound: true, inviteValid: true, want: /already associated/ },
     { login: { kind: 'invite', token: 't' }, bound: false, inviteValid: false, want: /invalid or expired invite/ },
     { login: { kind: 'healthcheck' }, bound: false, inviteValid: false, want: 'accept' },
+    { login: { kind: 'peer', node: 'b' }, bound: false, inviteValid: false, cluster: true, want: 'accept' },
+    // A user's key, even the admin's, never opens a node link.
+    { login: { kind: 'peer', node: 'b' }, bound: true, inviteValid: false, want: /not the cluster key/ },
+    { login: { kind: 'peer', node: 'b' }, bound: false, inviteValid: false, want: /not the cluster key/ },
+    // The cluster key is no user key.
+    { login: { kind: 'config' }, bound: false, inviteValid: false, cluster: true, want: /unknown key/ },
   ];
   for (const c of cases) {
-    it(`${c.login.kind} bound=${c.bound} invite=${c.inviteValid}`, () => {
-      const d = decidePublicKey(c.login, { bound: c.bound, inviteValid: c.inviteValid }, fp);
+    it(`${c.login.kind} bound=${c.bound} invite=${c.inviteValid} cluster=${c.cluster === true}`, () => {
+      const d = decidePublicKey(c.login, { bound: c.bound, inviteValid: c.inviteValid, clusterKey: c.cluster === true }, fp);
       if (c.want === 'accept') expect(d).to.deep.equal({ action: 'accept' });
       else expect(d.action === 'reject' && d.reason).to.match(c.want);
     });

@@ -46,3 +46,15 @@ describe('server: PendingConnections', () => {
     expect(p.size).to.equal(2);
   });
 });
+
+describe('server: PendingConnections.oldest', () => {
+  it('names the oldest pending connection, or nothing', () => {
+    const p = new PendingConnections<string>(5);
+    expect(p.oldest()).to.equal(undefined);
+    p.add('a');
+    p.add('b');
+    expect(p.oldest()).to.equal('a');
+    p.remove('a');
+    expect(p.oldest()).to.equal('b');
+  });
+});

@@ -39,6 +39,24 @@ describe('shell: table renderer', () => {
     expect(trim(layoutsForTest.renderFast(head, rows))).to.equal(trim(layoutsForTest.renderWithCliTable(head, rows)));
   });
 
+  it('lays out non-ASCII tables (accents, wide, combining characters) as cli-table3 does', () => {
+    const head = ['ID', 'AUTHOR', 'ENTITY', 'DATE'];
+    const samples = ['é', 'Zoë', '日本語', 'e\u0301te\u0301', 'ｆｕｌｌ', '한국어', 'ascii', '', 'mixé日'];
+    const rows = Array.from({ length: 60 }, (_, i) => [String(i), samples[i % samples.length] ?? '', (samples[(i * 7) % samples.length] ?? '').repeat(i % 4), `${i} minutes ago`]);
+    const trim = (s: string): string => s.split('\n').map((l) => l.trimEnd()).join('\n');
+    expect(trim(layoutsForTest.renderFast(head, rows))).to.equal(trim(layoutsForTest.renderWithCliTable(head, rows)));
+  });
+
+  it('renders non-ASCII cells in linear time (12,000 rows, long accented and wide cells)', () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => [String(i), i === 5 ? 'é' : 'admin', 'auth', i % 100 === 0 ? 'é'.repeat(1000) : 'failure', '日本'.repeat(i % 50)]);
+    const start = performance.now();
+    const text = renderTable({ columns: ['ID', 'Author', 'Action', 'Entity', 'Args'], noun: 'events', rows });
+    expect(performance.now() - start).to.be.below(2000);
+    expect(text.split('\n')).to.have.length(12_003);
+    const widths = text.split('\n').slice(1, 3).map((l) => l.indexOf('auth'));
+    expect(widths[0]).to.equal(widths[1]);
+  });
+
   it('renders 10,000 rows quickly', () => {
     const rows = Array.from({ length: 10_000 }, (_, i) => [String(i), `host${i}`, `ssh://root@host${i}.example.org:22`, 'default']);
     const start = performance.now();

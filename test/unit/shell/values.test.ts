@@ -1,12 +1,9 @@
 import { expect } from 'chai';
 import { checkAclShape, checkPattern, formatWindowDate } from '../../../lib/shell/parse/acl-rules.js';
-import { checkComment, checkEmail, checkName, parseAction, parseDateTime, parseLogging, parseWeight } from '../../../lib/shell/parse/values.js';
+import { checkComment, checkEmail, checkName, parseAction, parseDateTime, parseWeight } from '../../../lib/shell/parse/values.js';
 
 describe('shell: value parsers', () => {
   const ok: { name: string; run: () => unknown; want: unknown }[] = [
-    { name: 'logging everything', run: () => parseLogging('everything'), want: 'everything' },
-    { name: 'logging input', run: () => parseLogging('input'), want: 'input' },
-    { name: 'logging disabled', run: () => parseLogging('disabled'), want: 'disabled' },
     { name: 'action allow', run: () => parseAction('allow'), want: 'allow' },
     { name: 'action deny', run: () => parseAction('deny'), want: 'deny' },
     { name: 'weight 0', run: () => parseWeight('0'), want: 0 },
@@ -28,7 +25,6 @@ describe('shell: value parsers', () => {
   for (const c of ok) it(`accepts ${c.name}`, () => expect(c.run()).to.deep.equal(c.want));
 
   const bad: { name: string; run: () => unknown; message: RegExp }[] = [
-    { name: 'logging', run: () => parseLogging('all'), message: /invalid logging mode 'all': expected everything, input or disabled/ },
     { name: 'action', run: () => parseAction('permit'), message: /invalid action 'permit': expected allow or deny/ },
     { name: 'negative weight', run: () => parseWeight('-1'), message: /invalid weight '-1'/ },
     { name: 'fractional weight', run: () => parseWeight('1.5'), message: /invalid weight/ },

@@ -1,5 +1,6 @@
 /**
- * An ssh2 client written as an attacker: it authenticates like a real client,
+ * An ssh2 client written as an attacker (channels and channel requests; see
+ * attack-client.ts for socket-level attacks): it authenticates like a real client,
  * then sends raw channel opens and channel requests the public API would
  * never send in that order (sessions never started, thousands of `env`
  * requests, open-close loops), pacing itself on its own socket so the
@@ -40,7 +41,7 @@ function raw(client: Client): ClientInternals {
 }
 
 /** Connects and authenticates (`privateKey` null: the `none` method, for the healthcheck login). */
-export function connectAttacker(port: number, username: string, privateKey: string | null): Promise<Attacker> {
+export function connectChannelAttacker(port: number, username: string, privateKey: string | null): Promise<Attacker> {
   const client = new ssh2.Client();
   let isClosed = false;
   const closed = new Promise<void>((resolve) => client.once('close', () => { isClosed = true; resolve(); }));

@@ -1,0 +1,61 @@
+/**
+ * Whether a live, already-authenticated connection may go on, given what the
+ * database says now (pure: plain data in, plain data out, `now` passed in).
+ * Revocation must reach open connections: a removed user, an unbound key, a
+ * removed role or an ACL that no longer allows the host ends them.
+ */
+import type { LiveFacts } from '../db/live-facts.js';
+import type { AccessRequest } from './decide.js';
+import { evaluateAcl, type AclDecision } from './evaluate.js';
+
+/** What a live connection was let in for. */
+export type LiveLogin =
+  /** The admin shell, with the role names the user held when it opened. */
+  | { kind: 'shell'; roles: readonly string[] }
+  /** A host login; `hostId` is null until its first channel passed the access check. */
+  | { kind: 'host'; hostId: number | null };
+
+/** Who a live connection belongs to, as fixed at login. */
+export interface LiveSubject {
+  userId: number;
+  /** Fingerprint of the key that authenticated the connection. */
+  fingerprint: string;
+  login: LiveLogin;
+}
+
+/** The outcome of one re-check. */
+export type Revalidation =
+  | { action: 'keep' }
+  | { action: 'end'; reason: string }
+  /** Identity still valid; the ACLs (and the optional hook) decide on `request`. */
+  | { action: 'access'; request: AccessRequest; byAcl: AclDecision };
+
+/** Re-checks one live connection against the current facts (pure). */
+export function revalidate(s: LiveSubject, facts: LiveFacts, now: Date): Revalidation {
+  const user = facts.users.get(s.userId);
+  if (!user) return { action: 'end', reason: 'user removed' };
+  if (facts.keyOwners.get(s.fingerprint) !== s.userId) return { action: 'end', reason: `key ${s.fingerprint} removed` };
+  const login = s.login;
+  switch (login.kind) {
+    case 'shell': {
+      const lost = login.roles.filter((r) => !user.roles.includes(r));
+      return lost.length === 0 ? { action: 'keep' } : { action: 'end', reason: `role ${lost.join(', ')} removed` };
+    }
+    case 'host': {
+      if (login.hostId === null) return { action: 'keep' };
+      const host = facts.hosts.get(login.hostId);
+      if (!host) return { action: 'end', reason: 'host removed' };
+      const request: AccessRequest = {
+        user: { id: user.id, name: user.name, email: user.email, groups: user.groups }, host, acls: [...facts.acls], now,
+      };
+      const byAcl = evaluateAcl({
+        acls: facts.acls, userGroupIds: user.groups.map((g) => g.id), hostGroupIds: host.groups.map((g) => g.id), hostName: host.name, now,
+      });
+      return { action: 'access', request, byAcl };
+    }
+    default: {
+      const never: never = login;
+      return never;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The cluster substrate: this node's registry (heartbeat and reaper), its live
+ * sessions, and the authenticated node link in both directions. Built once by
+ * lib/app.ts; the server hands it `peer:` connections, the shell reads it.
+ */
+import type { Connection } from 'ssh2';
+import type { Database } from '../db/database.js';
+import { activeSessionCounts, findNode, listNodes } from '../db/queries/nodes.js';
+import { PeerLinkError } from '../errors.js';
+import type { Logger, Secret } from '../log.js';
+import { PeerLinks } from './link-client.js';
+import { serveLink } from './link-server.js';
+import { LiveSessions } from './live.js';
+import { isAlive, splitAddress, type ClusterTiming } from './liveness.js';
+import type { PeerReply, PeerRequest } from './protocol.js';
+import { NodeRegistry } from './registry.js';
+
+export { LiveSessions } from './live.js';
+export { defaultTiming, type ClusterTiming } from './liveness.js';
+
+/** One line of `node ls`. */
+export interface NodeStatus {
+  id: number;
+  name: string;
+  address: string;
+  version: string;
+  startedAt: Date;
+  heartbeatAt: Date;
+  alive: boolean;
+  activeSessions: number;
+}
+
+/** Live counters of a session, wherever it runs. */
+export type LiveView =
+  | { state: 'live'; node: string; bytesUp: number; bytesDown: number }
+  /** The node answered: it relays no such session (it just ended, or the row is stale). */
+  | { state: 'not-live'; node: string }
+  /** The node could not be asked. */
+  | { state: 'unreachable'; node: string; error: string };
+
+/** What the admin shell sees of the cluster. */
+export interface ClusterView {
+  /** Every registered node with its liveness and active session count. */
+  nodes(): Promise<NodeStatus[]>;
+  /** The live byte counters of session `id` held by `node` (over the node link when it is another node). */
+  liveCounters(node: string, id: number): Promise<LiveView>;
+}
+
+/** What the SSH server uses: the view, plus the serving side of the node link. */
+export interface ClusterService extends ClusterView {
+  /** Fingerprint of the cluster key: the only key a `peer:` login accepts. */
+  readonly fingerprint: string;
+  serve(conn: Connection, from: string, log: Logger): void;
+}
+
+/** What the cluster needs. */
+export interface ClusterDeps {
+  db: Database;
+  log: Logger;
+  now: () => Date;
+  name: string;
+  version: string;
+  clusterKey: Secret;
+  /** Fingerprint of the cluster key. */
+  fingerprint: string;
+  hostKeyBlob: Buffer;
+  timing: ClusterTiming;
+}
+
+/** The cluster service of one node. */
+export class Cluster implements ClusterService {
+  readonly live = new LiveSessions();
+  readonly fingerprint: string;
+  readonly #deps: ClusterDeps;
+  readonly #links: PeerLinks;
+  #registry: NodeRegistry | null = null;
+
+  /** Builds the service; nothing runs before {@link start}, but incoming links can already be served. */
+  constructor(deps: ClusterDeps) {
+    this.#deps = deps;
+    this.fingerprint = deps.fingerprint;
+    this.#links = new PeerLinks({
+      self: deps.name, clusterKey: deps.clusterKey, hostKeyBlob: deps.hostKeyBlob, log: deps.log,
+      resolve: (node) => this.#resolve(node),
+    });
+  }
+
+  /** Registers this node at `address` (`host:port` other nodes dial), reaps what dead nodes left, starts the heartbeat. */
+  async start(address: string): Promise<void> {
+    this.#registry = new NodeRegistry({ ...this.#deps, address, live: this.live });
+    await this.#registry.start();
+  }
+
+  async #resolve(node: string): Promise<{ host: string; port: number } | string> {
+    const row = await findNode(this.#deps.db.manager, node);
+    if (!row) return `node ${node} is not registered`;
+    if (!isAlive(row.heartbeatAt, this.#deps.now(), this.#deps.timing.deadAfterMs)) return `node ${node} is not alive`;
+    return splitAddress(row.address) ?? `node ${node} has an invalid address`;
+  }
+
+  /** Sends a typed request to another node. */
+  request<R extends PeerRequest>(node: string, req: R): Promise<PeerReply<R>> {
+    return this.#links.request(node, req);
+  }
+
+  serve(conn: Connection, from: string, log: Logger): void {
+    serveLink(conn, from, { log, handle: (req) => this.#handle(req) });
+  }
+
+  #handle(req: PeerRequest): Promise<unknown> {
+    switch (req.type) {
+      case 'ping':
+        return Promise.resolve({ node: this.#deps.name, version: this.#deps.version });
+      case 'session-counters':
+        return Promise.resolve(this.live.counters(req.sessionId));
+      default: {
+        const never: never = req;
+        return never;
+      }
+    }
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const m = this.#deps.db.manager;
+    const [rows, counts] = await Promise.all([listNodes(m), activeSessionCounts(m)]);
+    const now = this.#deps.now();
+    return rows.map((r) => ({
+      id: r.id, name: r.name, address: r.address, version: r.version, startedAt: r.startedAt, heartbeatAt: r.heartbeatAt,
+      alive: isAlive(r.heartbeatAt, now, this.#deps.timing.deadAfterMs), activeSessions: counts.get(r.name) ?? 0,
+    }));
+  }
+
+  async liveCounters(node: string, id: number): Promise<LiveView> {
+    if (node === this.#deps.name) {
+      const c = this.live.counters(id);
+      return c ? { state: 'live', node, ...c } : { state: 'not-live', node };
+    }
+    try {
+      const c = await this.#links.request(node, { type: 'session-counters', sessionId: id });
+      return c ? { state: 'live', node, ...c } : { state: 'not-live', node };
+    } catch (err) {
+      if (!(err instanceof PeerLinkError)) throw err;
+      return { state: 'unreachable', node, error: err.message };
+    }
+  }
+
+  /** Stops the heartbeat and ends every outgoing link (first step of shutdown). */
+  async stop(): Promise<void> {
+    this.#links.close();
+    await this.#registry?.stop();
+  }
+
+  /** Removes this node's row (last step before the database closes). */
+  async leave(): Promise<void> {
+    await this.#registry?.leave();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The dialing side of the node link: one SSH connection per peer node, opened
+ * on first use as `peer:<self>` with the cluster key, reused by every request,
+ * re-dialed once when a request finds it broken (the peer restarted), and
+ * ended on close.
+ */
+import ssh2 from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
+import { PeerLinkError, userMessage } from '../errors.js';
+import type { Logger, Secret } from '../log.js';
+import { maxReplyBytes, parseReply, type PeerReply, type PeerRequest } from './protocol.js';
+
+/** What the dialing side needs. */
+export interface LinkClientDeps {
+  /** This node's name: the login is `peer:<self>`. */
+  self: string;
+  /** The cluster private key (OpenSSH text). */
+  clusterKey: Secret;
+  /** The portal's SSH host key (wire format): every node presents it, anything else is refused. */
+  hostKeyBlob: Buffer;
+  /** Where node `name` listens, or an error message when it cannot be dialed. */
+  resolve(name: string): Promise<{ host: string; port: number } | string>;
+  log: Logger;
+  /** Per request, dial included (default 5 s). */
+  timeoutMs?: number;
+}
+
+/** The link broke under a request: worth one re-dial. */
+class LinkBroken extends Error {}
+
+class Link {
+  #closed = false;
+  constructor(readonly client: Client) {
+    client.once('close', () => { this.#closed = true; });
+  }
+
+  get closed(): boolean { return this.#closed; }
+
+  exec(command: string, timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) return reject(new LinkBroken('link closed'));
+      let channel: ClientChannel | undefined;
+      const timer = setTimeout(() => { channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
+      const fail = (err: Error): void => { clearTimeout(timer); reject(err); };
+      try {
+        this.client.exec(command, (err, stream) => {
+          if (err) return fail(new LinkBroken(err.message));
+          channel = stream;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          stream.stderr.resume();
+          stream.on('data', (d: Buffer) => {
+            size += d.length;
+            if (size > maxReplyBytes) { stream.close(); return fail(new PeerLinkError('answer too large')); }
+            chunks.push(d);
+          });
+          stream.on('close', () => {
+            if (this.#closed && size === 0) return fail(new LinkBroken('link closed'));
+            clearTimeout(timer);
+            resolve(Buffer.concat(chunks).toString('utf8'));
+          });
+        });
+      } catch (err) {
+        // ssh2 throws synchronously when the connection is already gone.
+        fail(new LinkBroken(err instanceof Error ? err.message : String(err)));
+      }
+    });
+  }
+
+  end(): void {
+    this.client.end();
+  }
+}
+
+/** Every outgoing node link of this node. */
+export class PeerLinks {
+  readonly #deps: LinkClientDeps;
+  readonly #links = new Map<string, Promise<Link>>();
+  #closed = false;
+
+  constructor(deps: LinkClientDeps) {
+    this.#deps = deps;
+  }
+
+  get #timeoutMs(): number { return this.#deps.timeoutMs ?? 5_000; }
+
+  #dial(node: string): Promise<Link> {
+    return (async () => {
+      const where = await this.#deps.resolve(node);
+      if (typeof where === 'string') throw new PeerLinkError(where);
+      const client = new ssh2.Client();
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('error', (err: Error) => reject(new PeerLinkError(`node ${node} unreachable at ${where.host}:${where.port}: ${err.message}`)));
+        client.connect({
+          host: where.host, port: where.port, username: `peer:${this.#deps.self}`,
+          privateKey: this.#deps.clusterKey.reveal(),
+          hostVerifier: (key: Buffer) => key.equals(this.#deps.hostKeyBlob),
+          readyTimeout: this.#timeoutMs, keepaliveInterval: 15_000, keepaliveCountMax: 3,
+        });
+      });
+      client.on('error', (err: Error) => this.#deps.log.debug('node link error', { node, err }));
+      this.#deps.log.info('node link dialed', { node, address: `${where.host}:${where.port}` });
+      return new Link(client);
+    })();
+  }
+
+  #get(node: string): Promise<Link> {
+    if (this.#closed) return Promise.reject(new PeerLinkError('the portal is shutting down'));
+    let p = this.#links.get(node);
+    if (!p) {
+      p = this.#dial(node);
+      const mine = p;
+      this.#links.set(node, p);
+      mine.then((link) => link.client.once('close', () => this.#forget(node, mine)), () => this.#forget(node, mine));
+    }
+    return p;
+  }
+
+  #forget(node: string, p: Promise<Link>): void {
+    if (this.#links.get(node) === p) this.#links.delete(node);
+  }
+
+  /** Sends `req` to `node` and returns its typed answer; throws PeerLinkError when the node cannot answer. */
+  async request<R extends PeerRequest>(node: string, req: R): Promise<PeerReply<R>> {
+    for (let attempt = 1; ; attempt++) {
+      const p = this.#get(node);
+      const link = await p;
+      let text: string;
+      try {
+        text = await link.exec(JSON.stringify(req), this.#timeoutMs);
+      } catch (err) {
+        if (!(err instanceof LinkBroken)) throw err;
+        this.#forget(node, p);
+        link.end();
+        if (attempt >= 2) throw new PeerLinkError(`node link to ${node} broke: ${err.message}`);
+        continue;
+      }
+      try {
+        return parseReply(req, text);
+      } catch (err) {
+        throw new PeerLinkError(`node ${node}: ${userMessage(err)}`);
+      }
+    }
+  }
+
+  /** Ends every link; later requests fail. */
+  close(): void {
+    this.#closed = true;
+    for (const p of this.#links.values()) p.then((l) => l.end(), () => undefined);
+    this.#links.clear();
+  }
+}
