@@ -4,6 +4,7 @@
  */
 import { evaluateAcl, type AclAction, type AclInput } from './evaluate.js';
 import { runAclHook } from './hook.js';
+import { decisivePolicy, type DecisivePolicy } from './policy.js';
 
 /** Who asks for which host, as plain data. */
 export interface AccessRequest {
@@ -17,6 +18,13 @@ export interface AccessRequest {
 export interface AccessDecision {
   action: AclAction;
   reason: string;
+  /** The decisive ACL, if one decided (absent when none matched). */
+  aclId?: number;
+  /**
+   * The session policy: the decisive ACL's. When the hook overturns the ACLs'
+   * action, no ACL's action won: the defaults apply (today's behaviour).
+   */
+  policy: DecisivePolicy;
 }
 
 /** Decides access; `hookCommand` is `--acl-check-cmd` (null when unset). Never rejects. */
@@ -31,6 +39,10 @@ export async function decideAccess(req: AccessRequest, hookCommand: string | nul
     user: { ID: req.user.id, Name: req.user.name, Email: req.user.email, Groups: req.user.groups.map((g) => ({ ID: g.id, Name: g.name })) },
     host: { ID: req.host.id, Name: req.host.name, Addr: req.host.addr, User: req.host.user, Groups: req.host.groups.map((g) => ({ ID: g.id, Name: g.name })) },
   });
-  if (hook.source === 'hook') return { action: hook.action, reason: `${byAcl.reason}; acl-check-cmd says ${hook.action}` };
-  return { action: byAcl.action, reason: `${byAcl.reason}; ${hook.detail ?? 'acl-check-cmd gave no answer'}` };
+  if (hook.source === 'hook') {
+    const reason = `${byAcl.reason}; acl-check-cmd says ${hook.action}`;
+    if (hook.action === byAcl.action) return { ...byAcl, reason };
+    return { action: hook.action, reason, policy: decisivePolicy(null) };
+  }
+  return { ...byAcl, reason: `${byAcl.reason}; ${hook.detail ?? 'acl-check-cmd gave no answer'}` };
 }

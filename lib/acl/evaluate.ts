@@ -2,14 +2,17 @@
  * sshportal's ACL decision as a pure function: plain data in, plain data out,
  * no clock (the caller passes `now`).
  *
- * Rule (spec "ACL decision"): keep the ACLs linked both to one of the user's
- * groups and to one of the host's groups, inside their validity window
- * (`inception` ≤ now < `expiration`, each optional) and — our addition —
- * whose non-empty `hostPattern` glob matches the host name. None → deny.
- * Otherwise sort by weight ascending (ties: lower id first, so the result is
- * deterministic) and the first ACL's action wins.
+ * Rule: keep the ACLs linked to one of the user's groups, inside their
+ * validity window (`inception` ≤ now < `expiration`, each optional), that
+ * match the host: the host is in one of the ACL's host groups **or** the
+ * ACL's non-empty pattern list (ssh_config globs, case-insensitive, `!`
+ * negation) matches the host name — patterns grant, as sshportal intended.
+ * None → deny. Otherwise sort by weight ascending, then `deny` before
+ * `allow`, then lower id; the first ACL is decisive: its action wins and it
+ * supplies the session policy.
  */
-import { globMatch } from './glob.js';
+import { matchPatternList, parsePatternList } from './glob.js';
+import { decisivePolicy, type DecisivePolicy, type PolicyOptions } from './policy.js';
 
 /** An ACL action. */
 export type AclAction = 'allow' | 'deny';
@@ -21,8 +24,10 @@ export interface AclInput {
   weight: number;
   inception?: Date | null;
   expiration?: Date | null;
-  /** Glob on the host name; empty or absent = every host. */
+  /** Pattern list on the host name; empty or absent = no host by name. */
   hostPattern?: string | null;
+  /** What the ACL allows inside a session; absent = the defaults. */
+  policy?: PolicyOptions;
   userGroupIds: readonly number[];
   hostGroupIds: readonly number[];
 }
@@ -43,6 +48,8 @@ export interface AclDecision {
   aclId?: number;
   /** A short human-readable explanation (for logs and events, not secrets). */
   reason: string;
+  /** The decisive ACL's policy (the defaults when no ACL matched). */
+  policy: DecisivePolicy;
 }
 
 function intersects(a: readonly number[], b: readonly number[]): boolean {
@@ -57,21 +64,26 @@ function inWindow(acl: AclInput, now: Date): boolean {
   return true;
 }
 
-function patternMatches(acl: AclInput, hostName: string): boolean {
-  return !acl.hostPattern || globMatch(acl.hostPattern, hostName);
+function hostMatches(acl: AclInput, hostGroupIds: readonly number[], hostName: string): boolean {
+  if (intersects(acl.hostGroupIds, hostGroupIds)) return true;
+  return !!acl.hostPattern && matchPatternList(parsePatternList(acl.hostPattern), hostName);
+}
+
+/** The decisive order: weight ascending, then deny before allow, then lower id. */
+export function decisiveOrder(a: AclInput, b: AclInput): number {
+  const rank = (x: AclInput): number => (x.action === 'deny' ? 0 : 1);
+  return a.weight - b.weight || rank(a) - rank(b) || a.id - b.id;
 }
 
 /** Decides access of a user to a host from the ACLs (pure). */
 export function evaluateAcl(q: AclQuery): AclDecision {
   const candidates = q.acls.filter(
-    (acl) =>
-      intersects(acl.userGroupIds, q.userGroupIds) &&
-      intersects(acl.hostGroupIds, q.hostGroupIds) &&
-      inWindow(acl, q.now) &&
-      patternMatches(acl, q.hostName),
+    (acl) => intersects(acl.userGroupIds, q.userGroupIds) && inWindow(acl, q.now) && hostMatches(acl, q.hostGroupIds, q.hostName),
   );
-  if (candidates.length === 0) return { action: 'deny', reason: 'no matching ACL' };
-  const sorted = [...candidates].sort((a, b) => a.weight - b.weight || a.id - b.id);
-  const first = sorted[0] as AclInput;
-  return { action: first.action, aclId: first.id, reason: `ACL ${first.id} (weight ${first.weight}) says ${first.action}` };
+  if (candidates.length === 0) return { action: 'deny', reason: 'no matching ACL', policy: decisivePolicy(null) };
+  const first = [...candidates].sort(decisiveOrder)[0] as AclInput;
+  return {
+    action: first.action, aclId: first.id, reason: `ACL ${first.id} (weight ${first.weight}) says ${first.action}`,
+    policy: decisivePolicy(first.id, first.policy),
+  };
 }

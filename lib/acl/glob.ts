@@ -1,34 +1,58 @@
 /**
- * A small shell-style glob matcher for ACL host patterns: `*` matches any run
- * of characters, `?` one character, `[abc]`/`[a-z]`/`[!abc]` a class; every
- * other character matches itself. Pure; no I/O.
+ * ssh_config-style patterns (see ssh_config(5), PATTERNS), used by ACL host
+ * patterns and forwarding lists: `*` matches any run of characters, `?` one
+ * character, every other character itself, case-insensitively. A pattern
+ * list is comma-separated; an entry starting with `!` negates. Pure; no I/O.
  */
 
 function escapeRegExp(ch: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
 }
 
-/** Translates a glob into an anchored regular expression source. */
+/** Translates one glob into an anchored regular expression source. */
 export function globToRegExpSource(glob: string): string {
   let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i] as string;
+  for (const ch of glob) {
     if (ch === '*') out += '.*';
     else if (ch === '?') out += '.';
-    else if (ch === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close === -1) { out += '\\['; continue; }
-      let body = glob.slice(i + 1, close);
-      const negate = body.startsWith('!') || body.startsWith('^');
-      if (negate) body = body.slice(1);
-      out += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, (c) => `\\${c}`)}]`;
-      i = close;
-    } else out += escapeRegExp(ch);
+    else out += escapeRegExp(ch);
   }
   return `^${out}$`;
 }
 
-/** Whether `name` matches the glob `pattern` (whole string, case-sensitive). */
+/** Whether `name` matches the glob `pattern` (whole string, case-insensitive). */
 export function globMatch(pattern: string, name: string): boolean {
-  return new RegExp(globToRegExpSource(pattern), 's').test(name);
+  return new RegExp(globToRegExpSource(pattern), 'is').test(name);
+}
+
+/** One entry of a pattern list. */
+export interface PatternEntry {
+  negated: boolean;
+  glob: string;
+}
+
+/** Splits a comma-separated pattern list into entries (empty entries dropped). */
+export function parsePatternList(list: string): PatternEntry[] {
+  return list.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) =>
+    s.startsWith('!') ? { negated: true, glob: s.slice(1) } : { negated: false, glob: s });
+}
+
+/**
+ * Whether `name` matches a pattern list, as OpenSSH's match_pattern_list: a
+ * negated entry that matches rejects the name outright; otherwise the name
+ * matches when a positive entry matches. A list of negations only never matches.
+ */
+export function matchPatternList(entries: readonly PatternEntry[], name: string, match: (glob: string, name: string) => boolean = globMatch): boolean {
+  let positive = false;
+  for (const e of entries) {
+    if (!match(e.glob, name)) continue;
+    if (e.negated) return false;
+    positive = true;
+  }
+  return positive;
+}
+
+/** Whether a pattern list has at least one positive entry (a negation-only list can never match). */
+export function hasPositiveEntry(entries: readonly PatternEntry[]): boolean {
+  return entries.some((e) => !e.negated && e.glob !== '');
 }

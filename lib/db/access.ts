@@ -1,5 +1,6 @@
 import { In, IsNull, type EntityManager } from 'typeorm';
 import type { AclInput } from '../acl/evaluate.js';
+import type { PolicyOptions } from '../acl/policy.js';
 import { NotFoundError } from '../errors.js';
 import { resolveChain } from '../routing/hosts.js';
 import { Acl, Host, Session, SshKey } from './entities/index.js';
@@ -36,8 +37,16 @@ export async function loadAcls(m: EntityManager, userGroupIds: number[]): Promis
   const full = await m.find(Acl, { where: { id: In(acls.map((a) => a.id)) }, relations: { userGroups: true, hostGroups: true } });
   return full.map((a) => ({
     id: a.id, action: a.action === 'allow' ? 'allow' : 'deny', weight: a.weight, inception: a.inception, expiration: a.expiration,
-    hostPattern: a.hostPattern, userGroupIds: (a.userGroups ?? []).map((g) => g.id), hostGroupIds: (a.hostGroups ?? []).map((g) => g.id),
+    hostPattern: a.hostPattern, policy: aclPolicyOptions(a), userGroupIds: (a.userGroups ?? []).map((g) => g.id), hostGroupIds: (a.hostGroups ?? []).map((g) => g.id),
   }));
+}
+
+/** An ACL's stored session policy. */
+export function aclPolicyOptions(a: Acl): PolicyOptions {
+  return {
+    shell: a.shell, exec: a.exec, fileCopy: a.fileCopy, localForward: a.localForward, remoteForward: a.remoteForward,
+    agentForward: a.agentForward, x11: a.x11,
+  };
 }
 
 /** The client key used for a host: its own, or `default`. */

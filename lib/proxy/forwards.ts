@@ -36,7 +36,7 @@ export function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string
   }));
 }
 
-/** Counts and reports an agent channel the target opened (relayed to the client's agent by agent.ts). */
+/** Counts and reports an agent channel the target opened (relayed to the client's agent). */
 export function trackAgentChannel(ctx: ForwardContext, ch: Channel): void {
   let bytes = 0;
   const start = ctx.now();

@@ -14,6 +14,7 @@ import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAge
 import { onGlobalRequest, relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
 import { ConnectionBudget, defaultLimits, type Slot } from './limits.js';
+import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
 import { holdSession, holding } from './channel-slots.js';
@@ -33,6 +34,8 @@ class Relay implements RelayHandle {
   #plan: RelayPlan | undefined;
   #planned: Promise<RelayPlan> | undefined;
   #budget: ConnectionBudget;
+  #granted = false;
+  #gate: PolicyGate;
   #recordings: ConnectionRecordings | undefined;
   #upstream: Promise<Client> | undefined;
   #prepareError: unknown;
@@ -55,6 +58,7 @@ class Relay implements RelayHandle {
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
+    this.#gate = new PolicyGate(() => this.#plan, (e) => this.#emit(e), opts.log);
     this.#forwardCtx = this.#makeForwardCtx();
     this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.#log);
     if (opts.idleTimeoutMs > 0) {
@@ -70,8 +74,9 @@ class Relay implements RelayHandle {
       if (this.#ending) { reject?.(); return; }
       const slot = this.#budget.beginRequest();
       if (!slot) { reject?.(); return; }
-      this.#decide();
-      void relayGlobalRequest(this.#forwardCtx, r, accept, reject).finally(() => slot.release());
+      const refuse = (): void => { slot.release(); reject?.(); };
+      const relay = (): void => void relayGlobalRequest(this.#forwardCtx, r, accept, reject).finally(() => slot.release());
+      void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, refuse), refuse);
     }, (name) => this.#log.debug('malformed global request refused', { name }));
   }
 
@@ -149,31 +154,42 @@ class Relay implements RelayHandle {
       emit: this.#emit,
       env: this.#budget.envBudget(),
       refusing: () => this.#ending,
+      check: (r) => this.#gate.check(r),
     };
+  }
+
+  /** Runs `fn` once the plan and its policy are settled (a channel's requests follow its confirmation), `skip` if ending. */
+  #afterPlan(fn: () => void, skip: () => void): Promise<void> {
+    const settled = this.#getPlan().then(() => undefined, () => undefined);
+    return settled.then(() => (this.#ending ? skip() : fn()));
   }
 
   #onChannelOpen(open: ChannelOpen): void {
     this.#idle?.touch();
     if (this.#ending) { open.reject(); return; }
+    // Counted from the open on: a channel waiting for the access check holds its slot.
     const slot = this.#budget.openChannel(open.type === 'session' ? 'session' : 'forward');
     if (!slot) { open.reject(); return; }
-    this.#decide();
     const reject = (): void => { slot.release(); open.reject(); };
     switch (open.type) {
       case 'session':
-        this.#onSession(open.accept, slot);
+        void this.#afterPlan(() => this.#onSession(open.accept, slot), reject);
         return;
       case 'direct-tcpip':
-        void relayDirectTcpip(this.#forwardCtx, holding(open.accept, slot), reject, open.info);
-        return;
       case 'direct-streamlocal@openssh.com':
-        void relayDirectStreamLocal(this.#forwardCtx, holding(open.accept, slot), reject, open.socketPath);
+        void this.#afterPlan(() => this.#onForward({ ...open, accept: holding(open.accept, slot), reject }), reject);
         return;
       default: {
         const never: never = open;
         this.#log.warn('unhandled channel open', { open: JSON.stringify(never) });
       }
     }
+  }
+
+  #onForward(open: ForwardOpen): void {
+    if (!this.#gate.gateChannel(this.#conn, open)) return;
+    if (open.type === 'direct-tcpip') void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
+    else void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
   }
 
   #onSession(accept: () => Session | undefined, slot: Slot): void {
@@ -188,9 +204,10 @@ class Relay implements RelayHandle {
     });
   }
 
-  /** The upstream for one new channel or request: re-checked once the first one was granted. */
+  /** The upstream for one new channel or request: re-checked after the first (which prepare() checked). */
   async #authorizedUpstream(): Promise<Client> {
-    if (this.#plan && this.#opts.authorize) await this.#opts.authorize();
+    if (this.#granted && this.#opts.authorize) await this.#opts.authorize();
+    this.#granted = true;
     return this.#getUpstream();
   }
 
@@ -201,36 +218,27 @@ class Relay implements RelayHandle {
   }
 
   /**
-   * Starts the access check on the first channel or request, so a refused
-   * client is cut off before the portal holds anything for the host; a
-   * refusal reaches open sessions through their start request.
+   * The plan, prepared once (access check and session row), before the first
+   * channel is confirmed. A refused client is cut off once the channels and
+   * requests waiting for the plan got their refusal (they run in microtasks).
    */
-  #decide(): void {
-    if (this.#planned) return;
-    this.#planned = this.#prepare();
-    // After the waiting opens and requests were answered (microtasks), so each gets its refusal first.
+  #getPlan(): Promise<RelayPlan> {
+    if (this.#finalizing && !this.#planned) return Promise.reject(new UpstreamError('connection closed'));
+    if (this.#planned) return this.#planned;
+    this.#planned = this.#opts.prepare().then((plan) => {
+      this.#plan = plan;
+      for (const e of this.#early.splice(0)) this.#emit(e);
+      this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
+      return plan;
+    }, (err: unknown) => { this.#prepareError = err; throw err; });
     this.#planned.catch((err: unknown) => setImmediate(() => this.#fatal(err)));
-  }
-
-  async #prepare(): Promise<RelayPlan> {
-    let plan: RelayPlan;
-    try {
-      plan = await this.#opts.prepare();
-    } catch (err) {
-      this.#prepareError = err;
-      throw err;
-    }
-    this.#plan = plan;
-    for (const e of this.#early.splice(0)) this.#emit(e);
-    this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
-    return plan;
+    return this.#planned;
   }
 
   async #dial(): Promise<Client> {
-    this.#decide();
-    const plan = await (this.#planned as Promise<RelayPlan>);
+    const plan = await this.#getPlan();
     if (this.#ending) throw new UpstreamError('connection closed');
-    const agent = canOpenAgentChannels(this.#conn)
+    const agent = canOpenAgentChannels(this.#conn) && this.#gate.peek({ kind: 'agent-forward' }).allowed
       ? new DownstreamAgent(this.#conn, this.#log, (ch) => trackAgentChannel(this.#forwardCtx, ch))
       : undefined;
     const started = this.#now();
@@ -285,6 +293,7 @@ class Relay implements RelayHandle {
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     this.#abort.abort();
     this.#chain?.close();
+    await this.#planned?.catch(() => undefined);
     await this.#upstream?.catch(() => undefined);
     this.#chain?.close();
     await this.#settleForwards();

@@ -8,6 +8,7 @@
  * `end()` sends EOF and CLOSE.
  */
 import type { Client, ClientChannel, ServerChannel, Session, WindowChangeInfo } from 'ssh2';
+import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import type { EnvBudget } from './limits.js';
@@ -39,6 +40,8 @@ export interface SessionContext {
   env: EnvBudget;
   /** True once the connection is refused or ending: nothing more is kept for the host. */
   refusing(): boolean;
+  /** The session policy's verdict (a refusal is already reported). */
+  check(r: PolicyRequest): PolicyVerdict;
 }
 
 
@@ -100,10 +103,13 @@ export class SessionBridge {
         r.accept?.();
         return;
       case 'x11-req':
+        // Refused: the client hears it (OpenSSH warns) and the target never gets the request, so no DISPLAY.
+        if (!this.#ctx.check({ kind: 'x11' }).allowed) { r.reject?.(); return; }
         this.#setup.x11 = r.info;
         r.accept?.();
         return;
       case 'auth-agent-req':
+        if (!this.#ctx.check({ kind: 'agent-forward' }).allowed) { r.reject?.(); return; }
         this.#setup.agent = true;
         r.accept?.();
         return;
@@ -153,6 +159,9 @@ export class SessionBridge {
     this.#started = true;
     this.#down = down;
     down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
+    // Accepted, then refused in words: OpenSSH users see `error: acl N forbids …` and exit status 1.
+    const verdict = this.#ctx.check(start.kind === 'shell' ? { kind: 'shell' } : start.kind === 'exec' ? { kind: 'exec', command: start.command } : { kind: 'subsystem', name: start.name });
+    if (!verdict.allowed) { void this.#finish(down, { code: 1 }, verdict.reason); return; }
     const pty = this.#setup.pty !== undefined && start.kind !== 'subsystem';
     this.#ctx.emit({
       type: 'channel-started', kind: start.kind, pty,

@@ -2,6 +2,7 @@
  * The boundary between the portal's server side and the relay engine. Plain
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
+import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { ConnectionLimits } from './limits.js';
 import type { RecordingMode } from '../recording-mode.js';
@@ -51,7 +52,8 @@ export type RelayEvent =
   | { type: 'forward-closed'; kind: TunnelKind; from: string; to: string; bytesUp: number; bytesDown: number; durationMs: number }
   | { type: 'forward-refused'; kind: TunnelKind; to: string; error: string }
   | { type: 'remote-forward'; action: 'bound' | 'cancelled' | 'refused'; address: string; port: number; error?: string }
-  | { type: 'idle-timeout'; idleMs: number };
+  | { type: 'idle-timeout'; idleMs: number }
+  | { type: 'policy-refused'; what: string; reason: string };
 
 /** Summary given to {@link RelayPlan.onClose}. */
 export interface RelaySummary {
@@ -68,6 +70,12 @@ export interface RelayPlan {
   /** First hop first, final target last (length ≥ 1). */
   chain: readonly HopTarget[];
   recording: RecordingPlan;
+  /**
+   * The session policy (what the decisive ACL allows inside the session);
+   * absent = everything allowed. Asked for every shell, exec, subsystem,
+   * forward, agent and X11 request.
+   */
+  check?(r: PolicyRequest): PolicyVerdict;
   onEvent?(e: RelayEvent): void;
   /** Called exactly once, after every recording is flushed. */
   onClose(summary: RelaySummary): void | Promise<void>;

@@ -1,5 +1,6 @@
 import type { Connection } from 'ssh2';
 import { decideAccess, type AccessRequest } from '../acl/decide.js';
+import { decidePolicy } from '../acl/policy.js';
 import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
@@ -101,6 +102,7 @@ function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserI
     case 'remote-forward':
     case 'upstream-failed':
     case 'idle-timeout':
+    case 'policy-refused':
       void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: e.type, entity: host.name, args: { ...e, session_id: sessionId } });
       return;
     case 'recording-started':
@@ -150,6 +152,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   const commands = commandLog(deps, ctx, who, host, session.id);
   return {
     chain,
+    check: (r) => decidePolicy(decision.policy, r),
     recording: { mode, dir: deps.config.logsLocation, baseName: `session-${session.id}`, user: who.user.name, host: host.name },
     onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, commands, e),
     async onClose(summary) {

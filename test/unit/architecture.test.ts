@@ -80,6 +80,16 @@ describe('architecture: import rules of lib/', () => {
     expect(offenders.map(([f]) => f)).to.deep.equal([]);
   });
 
+  it('unit tests mirror lib/: each folder and top-level test names a folder or module of lib/', () => {
+    const unit = resolve(import.meta.dirname);
+    const strays = readdirSync(unit, { withFileTypes: true }).flatMap((e) => {
+      if (e.isDirectory()) return graph.has(`${e.name}.ts`) || [...graph.keys()].some((f) => f.startsWith(`${e.name}/`)) ? [] : [e.name];
+      const module = e.name.replace(/\.test\.ts$/, '.ts');
+      return e.name === 'architecture.test.ts' || graph.has(module) ? [] : [e.name];
+    });
+    expect(strays).to.deep.equal([]);
+  });
+
   it('lib/ has no import cycle (but between entities, whose relations name each other)', () => {
     const found = cycles().filter((c) => !c.every((f) => f.startsWith('db/entities/')));
     expect(found).to.deep.equal([]);

@@ -2,6 +2,7 @@ import { array, base64, count, date, id, ids, invalid, object, objects, string, 
 import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
 import { commandsText } from '../session-commands.js';
+import { normalizeForward, parseYesNo, POLICY_DEFAULTS, POLICY_FLAGS, type PolicyOptions } from '../../acl/policy.js';
 import { isRecordingMode } from '../../recording-mode.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
@@ -71,12 +72,27 @@ function readUserKey(r: Reader, now: Date): UserKeyRow {
   return { ...stamped(r, now), key, fingerprint: '', authorizedKey, userId: count(r, 'UserID'), comment: string(r, 'Comment') };
 }
 
+/** The ACL's session policy; sshportal's backups have none: the defaults (today's behaviour). */
+function readPolicy(r: Reader): PolicyOptions {
+  const out: PolicyOptions = { ...POLICY_DEFAULTS };
+  for (const [key, flag] of POLICY_FLAGS) {
+    const field = `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
+    const value = string(r, field, POLICY_DEFAULTS[key]);
+    try {
+      out[key] = key === 'localForward' || key === 'remoteForward' ? normalizeForward(flag, value) : parseYesNo(flag, value);
+    } catch (err) {
+      throw invalid(`${r.path}.${field}`, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return out;
+}
+
 function readAcl(r: Reader, now: Date): AclRow {
   const action = string(r, 'Action');
   if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action '${action}'`);
   return {
     ...stamped(r, now), hostPattern: string(r, 'HostPattern'), action, weight: count(r, 'Weight'), comment: string(r, 'Comment'),
-    inception: date(r, 'Inception'), expiration: date(r, 'Expiration'),
+    inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r),
   };
 }
 

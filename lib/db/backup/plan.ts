@@ -1,3 +1,4 @@
+import type { PolicyOptions } from '../../acl/policy.js';
 /** Rows of a validated backup, in our schema's terms, ready to be written (ids kept). */
 import type { RecordingMode } from '../../recording-mode.js';
 
@@ -23,8 +24,8 @@ export interface RoleRow extends Stamped { name: string }
 export interface UserRow extends Stamped { email: string; name: string; comment: string; inviteToken: string; inviteExpiresAt: Date | null }
 /** A user key; `fingerprint` is computed when prepared. */
 export interface UserKeyRow extends Stamped { key: string; fingerprint: string; authorizedKey: string; userId: number; comment: string }
-/** An ACL. */
-export interface AclRow extends Stamped { hostPattern: string; action: string; weight: number; comment: string; inception: Date | null; expiration: Date | null }
+/** An ACL, with its session policy (lib/acl/policy.ts). */
+export interface AclRow extends Stamped, PolicyOptions { hostPattern: string; action: string; weight: number; comment: string; inception: Date | null; expiration: Date | null }
 /** A setting. */
 export interface SettingRow extends Stamped { name: string; value: string }
 /** A session. */

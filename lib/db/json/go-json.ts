@@ -92,6 +92,8 @@ export function aclJson(a: Acl, o: JsonOptions, nested = false): GoAcl {
     ...model(a), HostGroups: list(a.hostGroups, nested, hostGroupJson, o), UserGroups: list(a.userGroups, nested, userGroupJson, o),
     HostPattern: a.hostPattern, Action: a.action, Weight: a.weight, Comment: a.comment,
     Inception: iso(a.inception), Expiration: iso(a.expiration),
+    Shell: a.shell, Exec: a.exec, FileCopy: a.fileCopy, LocalForward: a.localForward, RemoteForward: a.remoteForward,
+    AgentForward: a.agentForward, X11: a.x11,
   };
 }
 

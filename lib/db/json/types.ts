@@ -97,6 +97,14 @@ export interface GoAcl extends GoModel {
   Comment: string;
   Inception: string | null;
   Expiration: string | null;
+  /** Session policy (ours; absent from sshportal's backups, which then get the defaults). */
+  Shell?: string;
+  Exec?: string;
+  FileCopy?: string;
+  LocalForward?: string;
+  RemoteForward?: string;
+  AgentForward?: string;
+  X11?: string;
 }
 
 /** A setting (`settings`). */

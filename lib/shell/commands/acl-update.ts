@@ -10,9 +10,11 @@ import type { ShellContext } from '../context.js';
 import { checkComment, parseAction, parseDateTime, parseWeight } from '../parse/values.js';
 import { act, audit, change, collect, withIds } from './common.js';
 import { checkAclShape, checkPattern } from '../parse/acl-rules.js';
+import { addPolicyOptions, readPolicyOptions } from './acl-policy.js';
+import type { PolicyOptions } from '../../acl/policy.js';
 
 interface AclChanges {
-  fields: Partial<Pick<Acl, 'action' | 'hostPattern' | 'weight' | 'comment' | 'inception' | 'expiration'>>;
+  fields: Partial<Pick<Acl, 'action' | 'hostPattern' | 'weight' | 'comment' | 'inception' | 'expiration'> & PolicyOptions>;
   userGroups: { add: string[]; remove: string[] };
   hostGroups: { add: string[]; remove: string[] };
 }
@@ -31,7 +33,9 @@ function readChanges(opts: Options): AclChanges {
   const weight = opts.string('weight');
   const comment = opts.string('comment');
   if (action !== undefined) fields.action = parseAction(action);
+  if (pattern !== undefined && opts.flag('unsetPattern')) throw new InvalidArgumentError('cannot use --pattern and --unset-pattern together');
   if (pattern !== undefined) fields.hostPattern = checkPattern(pattern);
+  if (opts.flag('unsetPattern')) fields.hostPattern = '';
   if (weight !== undefined) fields.weight = parseWeight(weight);
   if (comment !== undefined) fields.comment = checkComment(comment);
   const inception = readDate(opts, 'inception', 'unsetInception');
@@ -39,7 +43,7 @@ function readChanges(opts: Options): AclChanges {
   if (inception !== undefined) fields.inception = inception;
   if (expiration !== undefined) fields.expiration = expiration;
   return {
-    fields,
+    fields: { ...fields, ...readPolicyOptions(opts) },
     userGroups: { add: opts.list('assignUsergroup'), remove: opts.list('unassignUsergroup') },
     hostGroups: { add: opts.list('assignHostgroup'), remove: opts.list('unassignHostgroup') },
   };
@@ -62,7 +66,8 @@ async function applyChanges(m: Tx, acl: Acl, c: AclChanges): Promise<void> {
 export function defineAclUpdate(parent: Command, ctx: ShellContext): void {
   const cmd = withIds(parent, 'update', 'ACL', 'updates ACLs')
     .option('-a, --action <action>', 'allow or deny')
-    .option('-p, --pattern <glob>', 'host name pattern (empty to remove)')
+    .option('-p, --pattern <globs>', 'host name patterns, comma-separated ssh_config globs')
+    .option('--unset-pattern', 'removes the host name patterns')
     .option('-w, --weight <N>', 'priority: the lowest weight wins')
     .option('-i, --inception <date>', "valid from ('YYYY-MM-DD HH:MM' UTC, or ISO 8601)")
     .option('--unset-inception', 'valid from any date')
@@ -73,6 +78,7 @@ export function defineAclUpdate(parent: Command, ctx: ShellContext): void {
     .option('--unassign-usergroup <USERGROUP>', 'unlinks user groups, repeatable', collect)
     .option('--hg, --assign-hostgroup <HOSTGROUP>', 'links host groups, repeatable', collect)
     .option('--unassign-hostgroup <HOSTGROUP>', 'unlinks host groups, repeatable', collect);
+  addPolicyOptions(cmd);
   act(cmd, ctx, ['admin'], async ({ args, opts }) => {
     const c = readChanges(opts);
     await change(ctx, async (m) => {

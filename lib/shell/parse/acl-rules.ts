@@ -1,8 +1,15 @@
+import { hasPositiveEntry, parsePatternList } from '../../acl/glob.js';
 import { InvalidArgumentError } from '../../errors.js';
 
-/** Checks an ACL host pattern (a glob on host names). Pure. */
+/**
+ * Checks an ACL host pattern list (comma-separated ssh_config globs, `!`
+ * negates); empty = none. A list of negations only could never match: refused. Pure.
+ */
 export function checkPattern(pattern: string): string {
-  if (pattern.length > 255 || /[\s\u0000-\u001f]/.test(pattern)) throw new InvalidArgumentError(`invalid pattern '${pattern}': a glob on host names, without blanks, at most 255 characters`);
+  if (pattern.length > 255 || /[\s\u0000-\u001f]/.test(pattern)) throw new InvalidArgumentError(`invalid pattern '${pattern}': comma-separated globs on host names, without blanks, at most 255 characters`);
+  if (pattern !== '' && !hasPositiveEntry(parsePatternList(pattern))) {
+    throw new InvalidArgumentError(`invalid pattern '${pattern}': a pattern needs at least one entry that is not a negation (e.g. '*,${pattern}')`);
+  }
   return pattern;
 }
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
-import { Host, Session, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { Acl, Host, Session, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
 import { drivers } from '../../support/databases.js';
-import { goBackup } from '../../unit/shell/go-backup.fixture.js';
+import { goBackup } from '../../unit/db/backup/go-backup.fixture.js';
 import { expectCleanError, snapshot } from './cases.js';
 import { openShell, type ShellFixture } from './harness.js';
 
@@ -89,7 +89,10 @@ for (const driver of drivers) {
       expect(bob?.name).to.equal('bob');
       expect(isTokenHash(bob?.inviteToken ?? '')).to.equal(true);
       expect((await findUserByKey(f.db.manager, parsePublicKey(userKeyLine).fingerprint))?.name).to.equal('admin');
-      expect((await f.run('acl ls')).stdout).to.match(/2 +42 +ug1, ug2 +hg1, hg2 +allow/);
+      expect((await f.run('acl ls')).stdout).to.match(/2 +42 +ug1, ug2 +hg1, hg2 +allow +defaults/);
+      expect(await f.db.manager.findOneByOrFail(Acl, { id: 2 })).to.include({
+        shell: 'yes', exec: 'yes', fileCopy: 'yes', localForward: 'any', remoteForward: 'any', agentForward: 'yes', x11: 'yes',
+      });
       expect((await f.run('session ls')).stdout).to.match(/1 +admin +example +closed/);
       expect((await f.run('event ls -l')).stdout).to.match(/config +restore/);
     });
@@ -103,6 +106,20 @@ for (const driver of drivers) {
       const r = await f.run('config restore --confirm', { input: b.stdout });
       expect(r.code, r.stderr).to.equal(0);
       expect((await f.db.manager.findOneByOrFail(Session, { id: 1 })).commands).to.equal(JSON.stringify(commands));
+    });
+
+    it('keeps the session policy of ACLs; refuses an invalid one', async () => {
+      await f.db.manager.update(Acl, { id: 2 }, { shell: 'no', localForward: 'db:5432', x11: 'no' });
+      const b = await f.run('config backup');
+      const doc = JSON.parse(b.stdout) as { acls: Record<string, unknown>[] };
+      expect(doc.acls.find((a) => a.ID === 2)).to.include({ Shell: 'no', LocalForward: 'db:5432', X11: 'no', Exec: 'yes' });
+      const r = await f.run('config restore --confirm', { input: b.stdout });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await f.db.manager.findOneByOrFail(Acl, { id: 2 })).to.include({ shell: 'no', localForward: 'db:5432', x11: 'no', exec: 'yes' });
+      for (const a of doc.acls) if (a.ID === 2) a.RemoteForward = 'nowhere';
+      const bad = await f.run('config restore --confirm', { input: JSON.stringify(doc) });
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.match(/^error: invalid backup: .*RemoteForward: invalid --remote-forward entry 'nowhere'/);
     });
 
     it('round-trips its own backup exactly, events included', async () => {

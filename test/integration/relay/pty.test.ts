@@ -1,31 +1,9 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { spawn as ptySpawn, type IPty } from 'node-pty';
 import { tempDir, type TempDir } from '../../support/keys.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { hopTo, relayOptions, run, sshArgs, startFront, suiteKeys, type Front, type Observed } from './harness.js';
-
-/** Runs ssh in a real terminal and lets the test talk to it. */
-class Terminal {
-  output = '';
-  exitCode: Promise<number>;
-  #pty: IPty;
-  constructor(args: string[], cols: number, rows: number) {
-    this.#pty = ptySpawn('ssh', args, { cols, rows, name: 'xterm', env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
-    this.#pty.onData((d) => { this.output += d; });
-    this.exitCode = new Promise((resolve) => this.#pty.onExit((e) => resolve(e.exitCode)));
-  }
-  async waitFor(re: RegExp, timeoutMs = 10_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!re.test(this.output)) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${re}; got ${JSON.stringify(this.output)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  write(s: string): void { this.#pty.write(s); }
-  resize(cols: number, rows: number): void { this.#pty.resize(cols, rows); }
-  kill(): void { try { this.#pty.kill(); } catch { /* gone */ } }
-}
+import { Terminal } from '../../support/terminal.js';
 
 describe('relay: PTY sessions, recording, idle timeout', function () {
   let tmp: TempDir;

@@ -1,32 +1,7 @@
 import { expect } from 'chai';
-import { spawn as ptySpawn, type IPty } from 'node-pty';
 import { sshOptions } from '../../support/openssh.js';
 import { drivers, startPortal, type Portal } from '../../support/portal.js';
-
-/** The real ssh in a real terminal (node-pty). */
-class Terminal {
-  output = '';
-  exitCode: Promise<number>;
-  #pty: IPty;
-  constructor(args: string[]) {
-    this.#pty = ptySpawn('ssh', args, { cols: 100, rows: 30, name: 'xterm', env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
-    this.#pty.onData((d) => { this.output += d; });
-    this.exitCode = new Promise((resolve) => this.#pty.onExit((e) => resolve(e.exitCode)));
-  }
-  /** The screen text without escape sequences. */
-  plain(): string {
-    return this.output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-  }
-  async waitFor(re: RegExp, timeoutMs = 10_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!re.test(this.plain())) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${re}; got ${JSON.stringify(this.plain())}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  write(s: string): void { this.#pty.write(s); }
-  kill(): void { try { this.#pty.kill(); } catch { /* gone */ } }
-}
+import { Terminal } from '../../support/terminal.js';
 
 for (const driver of drivers) {
   describe(`shell through the real OpenSSH client on ${driver}`, function () {

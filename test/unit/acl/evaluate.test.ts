@@ -14,7 +14,7 @@ function q(acls: AclInput[], extra: Partial<AclQuery> = {}): AclQuery {
   return { acls, userGroupIds: [1], hostGroupIds: [10], hostName: 'web01', now, ...extra };
 }
 
-describe('acl/evaluate (sshportal rule)', () => {
+describe('acl/evaluate (decisive ACL)', () => {
   const cases: Array<{ name: string; query: AclQuery; action: 'allow' | 'deny'; aclId?: number }> = [
     { name: 'no ACL at all → deny', query: q([]), action: 'deny' },
     { name: 'one matching allow', query: q([acl(1, 'allow', 0)]), action: 'allow', aclId: 1 },
@@ -25,7 +25,10 @@ describe('acl/evaluate (sshportal rule)', () => {
     { name: 'lowest weight wins (deny lighter)', query: q([acl(1, 'allow', 10), acl(2, 'deny', 5)]), action: 'deny', aclId: 2 },
     { name: 'lowest weight wins (allow lighter)', query: q([acl(1, 'deny', 10), acl(2, 'allow', 5)]), action: 'allow', aclId: 2 },
     { name: 'negative weights sort first', query: q([acl(1, 'deny', 0), acl(2, 'allow', -1)]), action: 'allow', aclId: 2 },
-    { name: 'ties broken by lowest id', query: q([acl(7, 'deny', 1), acl(3, 'allow', 1)]), action: 'allow', aclId: 3 },
+    { name: 'equal weight: deny before allow, whatever the ids', query: q([acl(7, 'deny', 1), acl(3, 'allow', 1)]), action: 'deny', aclId: 7 },
+    { name: 'equal weight and action: lower id', query: q([acl(7, 'allow', 1), acl(3, 'allow', 1)]), action: 'allow', aclId: 3 },
+    { name: 'equal weight, two denies: lower id', query: q([acl(9, 'deny', 1), acl(4, 'deny', 1), acl(2, 'allow', 1)]), action: 'deny', aclId: 4 },
+    { name: 'weight still comes first: lighter allow beats heavier deny', query: q([acl(1, 'deny', 2), acl(2, 'allow', 1)]), action: 'allow', aclId: 2 },
     { name: 'inception in the future → ignored', query: q([acl(1, 'allow', 0, { inception: after })]), action: 'deny' },
     { name: 'inception in the past → used', query: q([acl(1, 'allow', 0, { inception: before })]), action: 'allow', aclId: 1 },
     { name: 'inception == now → used', query: q([acl(1, 'allow', 0, { inception: now })]), action: 'allow', aclId: 1 },
@@ -33,10 +36,18 @@ describe('acl/evaluate (sshportal rule)', () => {
     { name: 'expiration == now → ignored', query: q([acl(1, 'allow', 0, { expiration: now })]), action: 'deny' },
     { name: 'inside window', query: q([acl(1, 'allow', 0, { inception: before, expiration: after })]), action: 'allow', aclId: 1 },
     { name: 'expired lighter ACL does not shadow a valid heavier one', query: q([acl(1, 'deny', 0, { expiration: before }), acl(2, 'allow', 5)]), action: 'allow', aclId: 2 },
-    { name: 'empty pattern = every host', query: q([acl(1, 'allow', 0, { hostPattern: '' })]), action: 'allow', aclId: 1 },
-    { name: 'pattern matching the host', query: q([acl(1, 'allow', 0, { hostPattern: 'web*' })]), action: 'allow', aclId: 1 },
-    { name: 'pattern not matching the host → ignored', query: q([acl(1, 'allow', 0, { hostPattern: 'db*' })]), action: 'deny' },
-    { name: 'non-matching pattern does not shadow', query: q([acl(1, 'deny', 0, { hostPattern: 'db*' }), acl(2, 'allow', 1)]), action: 'allow', aclId: 2 },
+    { name: 'host group match with an empty pattern', query: q([acl(1, 'allow', 0, { hostPattern: '' })]), action: 'allow', aclId: 1 },
+    { name: 'pattern-only ACL grants a host outside its groups', query: q([acl(1, 'allow', 0, { hostGroupIds: [], hostPattern: 'web*' })], { hostGroupIds: [] }), action: 'allow', aclId: 1 },
+    { name: 'pattern grants: host group OR pattern (group does not match)', query: q([acl(1, 'allow', 0, { hostGroupIds: [11], hostPattern: 'web*' })]), action: 'allow', aclId: 1 },
+    { name: 'pattern does not narrow a host-group match', query: q([acl(1, 'allow', 0, { hostPattern: 'db*' })]), action: 'allow', aclId: 1 },
+    { name: 'neither group nor pattern → ignored', query: q([acl(1, 'allow', 0, { hostGroupIds: [11], hostPattern: 'db*' })]), action: 'deny' },
+    { name: 'pattern is case-insensitive', query: q([acl(1, 'allow', 0, { hostGroupIds: [], hostPattern: 'WEB*' })]), action: 'allow', aclId: 1 },
+    { name: 'pattern list: second entry matches', query: q([acl(1, 'allow', 0, { hostGroupIds: [], hostPattern: 'db*,web0?' })]), action: 'allow', aclId: 1 },
+    { name: 'negation excludes a host the list would match', query: q([acl(1, 'allow', 0, { hostGroupIds: [], hostPattern: 'web*,!web01' })]), action: 'deny' },
+    { name: 'negation excludes only what it names', query: q([acl(1, 'allow', 0, { hostGroupIds: [], hostPattern: 'web*,!web02' })]), action: 'allow', aclId: 1 },
+    { name: 'negation-only list never matches', query: q([acl(1, 'allow', 0, { hostGroupIds: [], hostPattern: '!db*' })]), action: 'deny' },
+    { name: 'non-matching pattern-only ACL does not shadow', query: q([acl(1, 'deny', 0, { hostGroupIds: [], hostPattern: 'db*' }), acl(2, 'allow', 1)]), action: 'allow', aclId: 2 },
+    { name: 'a user group is still required for pattern ACLs', query: q([acl(1, 'allow', 0, { userGroupIds: [2], hostGroupIds: [], hostPattern: '*' })]), action: 'deny' },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -55,14 +66,17 @@ describe('acl/glob', () => {
     ['web*', 'db01', false],
     ['web??', 'web01', true],
     ['web??', 'web1', false],
-    ['web[0-9]1', 'web01', true],
-    ['web[!0]1', 'web01', false],
+    ['web[0-9]1', 'web01', false],
+    ['web[0-9]1', 'web[0-9]1', true],
     ['a.b', 'a.b', true],
     ['a.b', 'axb', false],
     ['*.prod', 'api.prod', true],
     ['(x)+', '(x)+', true],
     ['[unclosed', '[unclosed', true],
-    ['Web*', 'web01', false],
+    ['Web*', 'web01', true],
+    ['WEB01', 'web01', true],
+    ['*', '', true],
+    ['?', '', false],
   ];
   for (const [pattern, name, expected] of cases) {
     it(`${JSON.stringify(pattern)} ${expected ? 'matches' : 'does not match'} ${JSON.stringify(name)}`, () => {

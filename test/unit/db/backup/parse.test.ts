@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { createFieldCipher } from '../../../lib/crypto/field-cipher.js';
-import { hashToken } from '../../../lib/crypto/tokens.js';
-import { parseBackup } from '../../../lib/db/backup/parse.js';
-import { prepareBackup } from '../../../lib/db/backup/prepare.js';
-import type { HostRow } from '../../../lib/db/backup/plan.js';
-import { hopOrder } from '../../../lib/db/backup/write.js';
+import { createFieldCipher } from '../../../../lib/crypto/field-cipher.js';
+import { hashToken } from '../../../../lib/crypto/tokens.js';
+import { parseBackup } from '../../../../lib/db/backup/parse.js';
+import { prepareBackup } from '../../../../lib/db/backup/prepare.js';
+import type { HostRow } from '../../../../lib/db/backup/plan.js';
+import { hopOrder } from '../../../../lib/db/backup/write.js';
 import { goBackup } from './go-backup.fixture.js';
 
 const now = new Date('2024-01-01T00:00:00Z');

@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import { PassThrough, Writable } from 'node:stream';
+import { flushed, pump } from '../../../lib/proxy/pump.js';
+
+describe('proxy/pump backpressure', () => {
+  it('pauses the source while the destination is full and resumes on drain', async () => {
+    const src = new PassThrough({ highWaterMark: 16 });
+    const written: Buffer[] = [];
+    let release: (() => void) | undefined;
+    const dst = new Writable({
+      highWaterMark: 4,
+      write(chunk: Buffer, _enc, cb) { written.push(chunk); release = cb; },
+    });
+    let seen = 0;
+    pump(src, dst, (c) => { seen += c.length; });
+    src.write(Buffer.from('aaaa'));
+    src.write(Buffer.from('bbbb'));
+    src.write(Buffer.from('cccc'));
+    await new Promise((r) => setImmediate(r));
+    expect(src.isPaused()).to.equal(true);
+    expect(seen).to.equal(4);
+    while (release) { const r = release; release = undefined; r(); await new Promise((res) => setImmediate(res)); }
+    expect(Buffer.concat(written).toString()).to.equal('aaaabbbbcccc');
+    expect(src.isPaused()).to.equal(false);
+  });
+
+  it('flushed() resolves after queued writes', async () => {
+    const order: string[] = [];
+    const dst = new Writable({ write(chunk: Buffer, _e, cb) { order.push(chunk.toString() || '<empty>'); setTimeout(cb, 5); } });
+    dst.write('a');
+    dst.write('b');
+    await flushed(dst);
+    expect(order).to.deep.equal(['a', 'b', '<empty>']);
+  });
+});
