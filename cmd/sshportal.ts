@@ -4,6 +4,7 @@ import { AppError, userMessage } from '../lib/errors.js';
 import { readVersion } from '../lib/version.js';
 import { parseAddr, probe } from './healthcheck.js';
 import { runServer } from './server.js';
+import { runVerify, type VerifyFlags } from './verify.js';
 
 const version = readVersion();
 
@@ -77,6 +78,15 @@ function buildProgram(): Command {
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }
+    });
+  program.command('verify')
+    .description('check the audit trail offline: event hash chain, signed checkpoints, recordings; exit 1 when something was altered')
+    .addOption(new Option('--db-driver <driver>', 'database driver: sqlite3 or mysql [$SSHPORTAL_DB_DRIVER] (default "sqlite3")'))
+    .option('--db-conn <conn>', 'SQLite path or MySQL DSN [$SSHPORTAL_DATABASE_URL] (default "./sshportal.db")')
+    .option('--logs-location <dir>', 'where the recordings are (looked up by file name) [$SSHPORTAL_LOGS_LOCATION] (default: the paths stored in the database)')
+    .option('--public-key <file>', 'trust only this audit public key (PEM, from `config audit-key`) (default: the keys stored in the database)')
+    .action(async (flags: VerifyFlags) => {
+      process.exitCode = await runVerify(flags, process.env, (s) => process.stdout.write(s));
     });
   return program;
 }

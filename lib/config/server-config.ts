@@ -170,23 +170,27 @@ function dbTimeout(v: string): number {
   return ms;
 }
 
+/** The database of `--db-driver`/`--db-conn` (flags, then env, then defaults); `sshportal verify` needs only this. Pure. */
+export function resolveDbConfig(flags: Pick<ServerFlags, 'dbDriver' | 'dbConn'>, env: Env): DbConfig {
+  const driver = flags.dbDriver ?? env.SSHPORTAL_DB_DRIVER ?? 'sqlite3';
+  const conn = flags.dbConn ?? env.SSHPORTAL_DATABASE_URL ?? (driver === 'sqlite3' ? './sshportal.db' : '');
+  if (driver === 'sqlite3') {
+    if (conn === '') throw new ConfigError('invalid --db-conn: empty SQLite path');
+    return { driver, path: conn };
+  }
+  if (driver === 'mysql') {
+    if (conn === '') throw new ConfigError('--db-conn is required with --db-driver=mysql');
+    return { driver, conn: parseMysqlDsn(conn) };
+  }
+  throw new ConfigError(`invalid --db-driver '${driver}': expected sqlite3 or mysql`);
+}
+
 /**
  * Merges flags (first), SSHPORTAL_* env vars (second) and sshportal's defaults,
  * validates everything and returns a frozen config. Pure: no I/O.
  */
 export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'portal'): ServerConfig {
-  const driver = flags.dbDriver ?? env.SSHPORTAL_DB_DRIVER ?? 'sqlite3';
-  const conn = flags.dbConn ?? env.SSHPORTAL_DATABASE_URL ?? (driver === 'sqlite3' ? './sshportal.db' : '');
-  let db: DbConfig;
-  if (driver === 'sqlite3') {
-    if (conn === '') throw new ConfigError('invalid --db-conn: empty SQLite path');
-    db = { driver, path: conn };
-  } else if (driver === 'mysql') {
-    if (conn === '') throw new ConfigError('--db-conn is required with --db-driver=mysql');
-    db = { driver, conn: parseMysqlDsn(conn) };
-  } else {
-    throw new ConfigError(`invalid --db-driver '${driver}': expected sqlite3 or mysql`);
-  }
+  const db = resolveDbConfig(flags, env);
   const aes = flags.aesKey ?? env.SSHPORTAL_AES_KEY;
   if (aes !== undefined && aes !== '' && ![16, 24, 32].includes(Buffer.byteLength(aes))) {
     throw new ConfigError('invalid --aes-key: must be 16, 24 or 32 characters long');

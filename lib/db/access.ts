@@ -85,9 +85,12 @@ export async function setSessionCommands(m: EntityManager, id: number, commands:
 }
 
 /** Closes a session row. */
-export async function closeSession(m: EntityManager, id: number, end: { at: Date; error?: string; recordings: string[] }): Promise<void> {
+export async function closeSession(
+  m: EntityManager, id: number, end: { at: Date; error?: string; recordings: string[]; seals?: readonly { path: string; length: number; sha256: string }[] },
+): Promise<void> {
   await m.update(Session, { id }, {
     status: 'closed', stoppedAt: end.at, errMsg: end.error ?? null,
     recordings: end.recordings.length > 0 ? JSON.stringify(end.recordings) : null,
+    seals: end.seals && end.seals.length > 0 ? JSON.stringify(end.seals) : null,
   });
 }

@@ -297,11 +297,11 @@ class Relay implements RelayHandle {
     await this.#upstream?.catch(() => undefined);
     this.#chain?.close();
     await this.#settleForwards();
-    const recordings = (await this.#recordings?.close()) ?? [];
+    const seals = (await this.#recordings?.close()) ?? [];
     const plan = this.#plan;
     if (plan) {
       try {
-        await plan.onClose({ error: this.#error ?? this.#lost, recordings, bytesUp: this.bytesUp, bytesDown: this.bytesDown });
+        await plan.onClose({ error: this.#error ?? this.#lost, recordings: seals.map((s) => s.path), seals, bytesUp: this.bytesUp, bytesDown: this.bytesDown });
       } catch (err) {
         this.#log.warn('relay close handler failed', { err });
       }

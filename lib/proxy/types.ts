@@ -6,6 +6,7 @@ import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { ConnectionLimits } from './limits.js';
 import type { RecordingMode } from '../recording-mode.js';
+import type { RecordingSeal } from '../recording/seal.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
 
 /** One hop of the chain (the last one is the target). */
@@ -61,6 +62,8 @@ export interface RelaySummary {
   error?: string;
   /** Paths of the recording files written (casts and tunnel log). */
   recordings: string[];
+  /** Their final lengths and hashes (the session row and its close event keep them). */
+  seals: RecordingSeal[];
   bytesUp: number;
   bytesDown: number;
 }

@@ -16,6 +16,7 @@ import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/typ
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
 import { splitHostPort } from '../routing/host-url.js';
 import type { Identity } from './auth.js';
+import { checkHostKey } from './host-key-pin.js';
 import type { ConnectionContext } from './connection.js';
 import type { LiveTicket, Revocation } from './revocation.js';
 import { CommandLog } from './session-commands.js';
@@ -57,16 +58,16 @@ function recordingModeOf(host: Host): RecordingMode {
 /** The verifier of one hop: pin on first use, refuse a change. */
 function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host) {
   return async (key: string): Promise<void> => {
-    const blob = key.split(' ')[1] ?? key;
-    const pinned = host.hostKey ?? (await pinHostKey(deps.db.manager, host.id, blob));
-    if (host.hostKey === null && pinned === blob) {
-      ctx.log.info('target host key pinned', { host: host.name, fingerprint: fingerprintOf(blob) });
+    try {
+      if ((await checkHostKey(host, key, (id, blob) => pinHostKey(deps.db.manager, id, blob))) === 'pinned') {
+        ctx.log.info('target host key pinned', { host: host.name, fingerprint: fingerprintOf(key.split(' ')[1] ?? key) });
+      }
+    } catch (err) {
+      if (err instanceof HostKeyMismatchError) {
+        await audit(deps, ctx, { authorId: who.user.id, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected: err.expected, actual: err.actual } });
+      }
+      throw err;
     }
-    if (pinned === blob) return;
-    const expected = fingerprintOf(pinned ?? '');
-    const actual = fingerprintOf(blob);
-    await audit(deps, ctx, { authorId: who.user.id, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected, actual } });
-    throw new HostKeyMismatchError(host.name, expected, actual);
   };
 }
 
@@ -158,12 +159,13 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     async onClose(summary) {
       deps.metrics.sessionClosed();
       await commands.settled();
-      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
+      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings, seals: summary.seals })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
       // Only once the row says closed: until then the reaper must see a live relay behind it.
       deps.live.delete(session.id);
-      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
-        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
+      // The seals enter the hash chain with the close event, and a checkpoint signs it.
+      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name, checkpoint: true,
+        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error, seals: summary.seals } });
       ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
     },
   };

@@ -1,0 +1,23 @@
+import { expect } from 'chai';
+import { redactArgs } from '../../../lib/db/events.js';
+
+describe('db/events: argument redaction', () => {
+  const cases: { name: string; args: Record<string, unknown>; want: Record<string, unknown> }[] = [
+    { name: 'a password', args: { password: 'hunter2', url: 'ssh://h' }, want: { password: '[redacted]', url: 'ssh://h' } },
+    { name: 'an invite token', args: { invite_token: 'abc', remove_invite: false }, want: { invite_token: '[redacted]', remove_invite: false } },
+    { name: 'any case, any position', args: { DbPassword: 'x', aesSecret: 'y', PrivKey: 'z', private_key: 'k', key_data: 'd' },
+      want: { DbPassword: '[redacted]', aesSecret: '[redacted]', PrivKey: '[redacted]', private_key: '[redacted]', key_data: '[redacted]' } },
+    { name: 'a passphrase (a pass… name)', args: { passphrase: 'p' }, want: { passphrase: '[redacted]' } },
+    { name: 'non-string secrets too', args: { token: 42, secret: { a: 1 } }, want: { token: '[redacted]', secret: '[redacted]' } },
+    { name: 'an empty or absent secret stays (nothing to hide, and it says "unset")', args: { password: '', token: undefined }, want: { password: '', token: undefined } },
+    { name: 'ordinary fields untouched', args: { name: 'web', fingerprint: 'SHA256:x', key: 'default', comment: 'c', session_id: 3 },
+      want: { name: 'web', fingerprint: 'SHA256:x', key: 'default', comment: 'c', session_id: 3 } },
+  ];
+  for (const c of cases) it(c.name, () => expect(redactArgs(c.args)).to.deep.equal(c.want));
+
+  it('returns a copy and leaves the caller\'s object alone', () => {
+    const args = { password: 'pw' };
+    expect(redactArgs(args)).to.not.equal(args);
+    expect(args).to.deep.equal({ password: 'pw' });
+  });
+});
