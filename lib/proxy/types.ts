@@ -4,6 +4,7 @@
  */
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
+import type { ConnectionLimits } from './limits.js';
 import type { RecordingMode } from '../recording-mode.js';
 import type { RecordingSeal } from '../recording/seal.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
@@ -87,7 +88,8 @@ export interface RelayPlan {
 export interface RelayOptions {
   log: Logger;
   /**
-   * Called once, lazily, on the first channel or forward request. Does ACL
+   * Called once, on the first channel or forward request, before anything is
+   * relayed or buffered beyond the connection's limits. Does ACL
    * checks and opens the session row. Throw an AppError to refuse: the
    * refusal reaches the client as `error: <msg>` (exit status 1) on session
    * channels or as a channel-open failure, and the connection then closes.
@@ -102,6 +104,8 @@ export interface RelayOptions {
   authorize?(): Promise<void>;
   /** Close when no traffic flowed in either direction for this long; 0 = off. */
   idleTimeoutMs: number;
+  /** What the client may make the portal hold (default {@link defaultLimits}). */
+  limits?: ConnectionLimits;
   /** Milliseconds clock (tests). */
   now?: () => number;
 }
