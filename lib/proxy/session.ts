@@ -161,12 +161,13 @@ export class SessionBridge {
     down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
     // Accepted, then refused in words: OpenSSH users see `error: acl N forbids …` and exit status 1.
     const verdict = this.#ctx.check(start.kind === 'shell' ? { kind: 'shell' } : start.kind === 'exec' ? { kind: 'exec', command: start.command } : { kind: 'subsystem', name: start.name });
-    if (!verdict.allowed) { void this.#finish(down, { code: 1 }, verdict.reason); return; }
     const pty = this.#setup.pty !== undefined && start.kind !== 'subsystem';
+    // Audited either way: what a user tried matters as much as what ran.
     this.#ctx.emit({
-      type: 'channel-started', kind: start.kind, pty,
+      type: 'channel-started', kind: start.kind, pty, refused: verdict.allowed ? undefined : verdict.reason,
       command: start.kind === 'exec' ? start.command : undefined, subsystem: start.kind === 'subsystem' ? start.name : undefined,
     });
+    if (!verdict.allowed) { void this.#finish(down, { code: 1 }, verdict.reason); return; }
     void this.#connect(down, start, pty);
   }
 

@@ -46,7 +46,7 @@ export interface RecordingPlan {
 export type RelayEvent =
   | { type: 'upstream-connected'; hops: string[]; durationMs: number }
   | { type: 'upstream-failed'; error: string; code: string }
-  | { type: 'channel-started'; kind: 'shell' | 'exec' | 'subsystem'; command?: string; subsystem?: string; pty: boolean }
+  | { type: 'channel-started'; kind: 'shell' | 'exec' | 'subsystem'; command?: string; subsystem?: string; pty: boolean; refused?: string }
   | { type: 'recording-started'; path: string }
   | { type: 'recording-finished'; path: string; droppedBytes: number; failed: boolean }
   | { type: 'forward-opened'; kind: TunnelKind; from: string; to: string }
