@@ -12,6 +12,7 @@ import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
 import { ConflictError, HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
+import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
@@ -185,6 +186,7 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
+    limits: limitsFrom(deps.config),
     prepare: () => prepare(deps, who, target, ctx, ticket, () => relay).catch((err: unknown) => { throw asDatabaseError(err); }),
     authorize: () => ticket.check(),
   });

@@ -8,6 +8,7 @@ import { redeemInvite } from '../db/identity.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
+import { limitsFrom } from '../proxy/limits.js';
 import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
@@ -111,7 +112,7 @@ async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind:
 function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext): LiveConnection | null {
   switch (who.kind) {
     case 'invite':
-      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log);
+      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log, { limits: limitsFrom(deps.config) });
     case 'peer':
       // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) conn.end();
@@ -124,7 +125,7 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
       const to = userLogin(login, who.user.name);
       if (to?.kind === 'shell') {
         const live = trackShell(conn, deps, who, ctx);
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log);
+        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
       }
       if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
       conn.end();
