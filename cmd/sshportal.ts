@@ -4,6 +4,7 @@ import { AppError, userMessage } from '../lib/errors.js';
 import { readVersion } from '../lib/version.js';
 import { parseAddr, probe } from './healthcheck.js';
 import { runServer } from './server.js';
+import { runVerify, type VerifyFlags } from './verify.js';
 
 const version = readVersion();
 
@@ -47,6 +48,8 @@ function buildProgram(): Command {
     .option('--max-auth-tries <n>', 'authentication attempts per connection [$SSHPORTAL_MAX_AUTH_TRIES] (default 10)')
     .option('--max-auth-failures <n>', 'failed logins per address and minute before a cool-down [$SSHPORTAL_MAX_AUTH_FAILURES] (default 20)')
     .option('--auth-cooldown <duration>', 'how long an address stays refused after too many failures [$SSHPORTAL_AUTH_COOLDOWN] (default "5m")')
+    .option('--max-channels <n>', 'channels (sessions and forwards) one connection may hold open at once [$SSHPORTAL_MAX_CHANNELS] (default 128)')
+    .option('--max-sessions <n>', 'session channels one connection may hold open at once [$SSHPORTAL_MAX_SESSIONS] (default 10)')
     .option('--metrics-address <addr>', 'serve Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9100 [$SSHPORTAL_METRICS_ADDRESS] (default: off)')
     .option('--db-timeout <duration>', 'longest a database query may take before "database unavailable" [$SSHPORTAL_DB_TIMEOUT] (default "5s")')
     .option('--trusted-proxies <cidrs>', 'load balancers (CIDRs, comma-separated) whose connections must open with a PROXY protocol v1/v2 header naming the client [$SSHPORTAL_TRUSTED_PROXIES] (default: off)')
@@ -75,6 +78,15 @@ function buildProgram(): Command {
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }
+    });
+  program.command('verify')
+    .description('check the audit trail offline: event hash chain, signed checkpoints, recordings; exit 1 when something was altered')
+    .addOption(new Option('--db-driver <driver>', 'database driver: sqlite3 or mysql [$SSHPORTAL_DB_DRIVER] (default "sqlite3")'))
+    .option('--db-conn <conn>', 'SQLite path or MySQL DSN [$SSHPORTAL_DATABASE_URL] (default "./sshportal.db")')
+    .option('--logs-location <dir>', 'where the recordings are (looked up by file name) [$SSHPORTAL_LOGS_LOCATION] (default: the paths stored in the database)')
+    .option('--public-key <file>', 'trust only this audit public key (PEM, from `config audit-key`) (default: the keys stored in the database)')
+    .action(async (flags: VerifyFlags) => {
+      process.exitCode = await runVerify(flags, process.env, (s) => process.stdout.write(s));
     });
   return program;
 }

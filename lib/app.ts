@@ -5,6 +5,8 @@ import { cidrContains } from './config/cidr.js';
 import type { ServerConfig } from './config/server-config.js';
 import { parsePrivateKey } from './crypto/ssh-keys.js';
 import { bootstrap } from './db/bootstrap.js';
+import { setChainSigner } from './db/chain/append.js';
+import { loadSigner } from './db/chain/signer.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
 import { exposedSqliteFiles } from './db/sqlite-files.js';
@@ -94,6 +96,7 @@ export class App {
       if (boot.adminInviteToken) {
         log.info(`'admin' user created, use the user 'invite:${boot.adminInviteToken}' to associate a public key with this account`);
       }
+      setChainSigner(db.ds, await loadSigner(db, config.nodeName));
       mkdirSync(config.logsLocation, { recursive: true });
       const relays = new Set<RelayHandle>();
       let metrics: Metrics = noopMetrics;

@@ -43,6 +43,10 @@ export interface ServerConfig {
   readonly metricsListen: ListenAddress | null;
   /** Ciphers offered to clients (the client picks among them). */
   readonly ciphers: readonly Cipher[];
+  /** Channels (sessions and forwards) one connection may hold open at once. */
+  readonly maxChannels: number;
+  /** Session channels one connection may hold open at once (OpenSSH's MaxSessions). */
+  readonly maxSessions: number;
   /** Most concurrent client connections of any kind; null = sized from the open-files limit at start. */
   readonly maxConnections: number | null;
   /** How long SIGTERM waits for live sessions to end before exiting; 0 = exit at once. */
@@ -80,6 +84,8 @@ export interface ServerFlags {
   maxAuthFailures?: string;
   authCooldown?: string;
   metricsAddress?: string;
+  maxChannels?: string;
+  maxSessions?: string;
   maxConnections?: string;
   drainTimeout?: string;
   dbTimeout?: string;
@@ -164,23 +170,27 @@ function dbTimeout(v: string): number {
   return ms;
 }
 
+/** The database of `--db-driver`/`--db-conn` (flags, then env, then defaults); `sshportal verify` needs only this. Pure. */
+export function resolveDbConfig(flags: Pick<ServerFlags, 'dbDriver' | 'dbConn'>, env: Env): DbConfig {
+  const driver = flags.dbDriver ?? env.SSHPORTAL_DB_DRIVER ?? 'sqlite3';
+  const conn = flags.dbConn ?? env.SSHPORTAL_DATABASE_URL ?? (driver === 'sqlite3' ? './sshportal.db' : '');
+  if (driver === 'sqlite3') {
+    if (conn === '') throw new ConfigError('invalid --db-conn: empty SQLite path');
+    return { driver, path: conn };
+  }
+  if (driver === 'mysql') {
+    if (conn === '') throw new ConfigError('--db-conn is required with --db-driver=mysql');
+    return { driver, conn: parseMysqlDsn(conn) };
+  }
+  throw new ConfigError(`invalid --db-driver '${driver}': expected sqlite3 or mysql`);
+}
+
 /**
  * Merges flags (first), SSHPORTAL_* env vars (second) and sshportal's defaults,
  * validates everything and returns a frozen config. Pure: no I/O.
  */
 export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'portal'): ServerConfig {
-  const driver = flags.dbDriver ?? env.SSHPORTAL_DB_DRIVER ?? 'sqlite3';
-  const conn = flags.dbConn ?? env.SSHPORTAL_DATABASE_URL ?? (driver === 'sqlite3' ? './sshportal.db' : '');
-  let db: DbConfig;
-  if (driver === 'sqlite3') {
-    if (conn === '') throw new ConfigError('invalid --db-conn: empty SQLite path');
-    db = { driver, path: conn };
-  } else if (driver === 'mysql') {
-    if (conn === '') throw new ConfigError('--db-conn is required with --db-driver=mysql');
-    db = { driver, conn: parseMysqlDsn(conn) };
-  } else {
-    throw new ConfigError(`invalid --db-driver '${driver}': expected sqlite3 or mysql`);
-  }
+  const db = resolveDbConfig(flags, env);
   const aes = flags.aesKey ?? env.SSHPORTAL_AES_KEY;
   if (aes !== undefined && aes !== '' && ![16, 24, 32].includes(Buffer.byteLength(aes))) {
     throw new ConfigError('invalid --aes-key: must be 16, 24 or 32 characters long');
@@ -217,6 +227,8 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
     metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
+    maxChannels: count(flags.maxChannels ?? env.SSHPORTAL_MAX_CHANNELS ?? '128', '--max-channels', 1),
+    maxSessions: count(flags.maxSessions ?? env.SSHPORTAL_MAX_SESSIONS ?? '10', '--max-sessions', 1),
     maxConnections: maxConns === undefined || maxConns === '' ? null : count(maxConns, '--max-connections', 2),
     drainTimeoutMs: parseDuration(flags.drainTimeout ?? env.SSHPORTAL_DRAIN_TIMEOUT ?? '0', '--drain-timeout'),
     dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),

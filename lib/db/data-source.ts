@@ -13,9 +13,13 @@ export const defaultDbTimeoutMs = 5_000;
 /**
  * Builds (does not connect) a typeorm data source for SQLite or MySQL/MariaDB.
  * A new SQLite file is created 0600 in a 0700 directory. `timeoutMs` bounds
- * SQLite's busy wait and MySQL's connection handshake.
+ * SQLite's busy wait and MySQL's connection handshake. `readOnly` (the audit
+ * verifier) opens SQLite read-only and creates nothing.
  */
-export function createDataSource(db: DbConfig, mariadb = true, timeoutMs = defaultDbTimeoutMs): DataSource {
+export function createDataSource(db: DbConfig, mariadb = true, timeoutMs = defaultDbTimeoutMs, readOnly = false): DataSource {
+  if (db.driver === 'sqlite3' && readOnly) {
+    return new DataSource({ type: 'better-sqlite3', database: db.path, readonly: true, fileMustExist: true, entities, synchronize: false, logging: false, timeout: timeoutMs });
+  }
   if (db.driver === 'sqlite3') {
     createSqliteFile(db.path);
     return new DataSource({
@@ -52,7 +56,7 @@ export function createDataSource(db: DbConfig, mariadb = true, timeoutMs = defau
     logging: false,
     // A server that accepts TCP and never greets must not hold a pool slot for long.
     connectTimeout: timeoutMs,
-    poolSize: 10,
+    poolSize: readOnly ? 1 : 10,
     extra: { enableKeepAlive: true },
   });
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Event } from './entities/event.js';
+import { appendEvent } from './chain/append.js';
 
 /** Argument names whose values are never written to the audit trail. */
 const secretArgs = /pass|secret|token|priv|key_data|private/i;
@@ -11,6 +11,8 @@ export interface EventInput {
   action: string;
   entity?: string;
   args?: Record<string, unknown>;
+  /** Sign a checkpoint of the chain head right after this event (session close does). */
+  checkpoint?: boolean;
 }
 
 /** Copies `args` with secret-looking values replaced by `[redacted]`. */
@@ -20,14 +22,13 @@ export function redactArgs(args: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
-/** Writes one audit event (inside the caller's transaction when given its manager). */
-export async function recordEvent(m: EntityManager, e: EventInput): Promise<Event> {
-  const row = m.create(Event, {
+/** Writes one audit event at the end of the hash chain (inside the caller's transaction when given its manager). */
+export function recordEvent(m: EntityManager, e: EventInput): Promise<void> {
+  return appendEvent(m, {
     authorId: e.authorId,
     domain: e.domain,
     action: e.action,
     entity: e.entity ?? '',
     args: e.args ? JSON.stringify(redactArgs(e.args)) : null,
-  });
-  return m.save(row);
+  }, e.checkpoint ?? false);
 }

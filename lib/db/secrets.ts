@@ -3,7 +3,7 @@ import { createFieldCipher, isEncrypted, type FieldCipher } from '../crypto/fiel
 import { ConfigError } from '../errors.js';
 import type { Database } from './database.js';
 import { withClusterLock } from './data-source.js';
-import { Host, Setting, SshKey } from './entities/index.js';
+import { AuditKey, Host, Setting, SshKey } from './entities/index.js';
 
 /** Settings row holding a value encrypted with the current AES key, to recognise a wrong key at start-up. */
 export const verifierName = 'aes_key_verifier';
@@ -18,7 +18,7 @@ export interface SecretsReport {
   rotated: boolean;
 }
 
-/** Applies `convert` to every secret field (private keys, host passwords, the cluster key). */
+/** Applies `convert` to every secret field (private keys, host passwords, the cluster key, audit signing keys). */
 async function convertAll(m: EntityManager, convert: (stored: string) => string | null): Promise<number> {
   let n = 0;
   for (const k of await m.find(SshKey, { select: { id: true, privKey: true } })) {
@@ -32,6 +32,10 @@ async function convertAll(m: EntityManager, convert: (stored: string) => string 
   for (const row of await m.find(Setting, { where: { name: clusterKeySetting } })) {
     const v = convert(row.value);
     if (v !== null) { await m.update(Setting, { id: row.id }, { value: v }); n++; }
+  }
+  for (const k of await m.find(AuditKey, { where: { privateKey: Not(IsNull()) }, select: { id: true, privateKey: true } })) {
+    const v = k.privateKey ? convert(k.privateKey) : null;
+    if (v !== null) { await m.update(AuditKey, { id: k.id }, { privateKey: v }); n++; }
   }
   return n;
 }
@@ -55,7 +59,9 @@ async function anyEncrypted(m: EntityManager): Promise<boolean> {
   const keys = await m.find(SshKey, { select: { privKey: true } });
   const hosts = await m.find(Host, { where: { password: Not(IsNull()) }, select: { password: true } });
   const settings = await m.find(Setting, { where: { name: clusterKeySetting }, select: { value: true } });
-  return [...keys.map((k) => k.privKey), ...hosts.map((h) => h.password ?? ''), ...settings.map((s) => s.value)].some(isEncrypted);
+  const audit = await m.find(AuditKey, { where: { privateKey: Not(IsNull()) }, select: { privateKey: true } });
+  return [...keys.map((k) => k.privKey), ...hosts.map((h) => h.password ?? ''), ...settings.map((s) => s.value), ...audit.map((k) => k.privateKey ?? '')]
+    .some(isEncrypted);
 }
 
 /**

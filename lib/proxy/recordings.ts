@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { CastRecorder } from '../recording/cast-recorder.js';
+import { CastRecorder, type CastSummary } from '../recording/cast-recorder.js';
+import type { RecordingSeal } from '../recording/seal.js';
 import { TunnelLog, type TunnelRecord } from '../recording/tunnel-log.js';
 import type { RecordingPlan, RelayEvent } from './types.js';
 
@@ -15,7 +16,7 @@ export class ConnectionRecordings {
   #emit: (e: RelayEvent) => void;
   #casts: CastRecorder[] = [];
   #tunnels: TunnelLog | undefined;
-  #closing: Promise<void>[] = [];
+  #closing: Promise<CastSummary>[] = [];
   #finished = new Set<CastRecorder>();
   #closed = false;
 
@@ -51,7 +52,10 @@ export class ConnectionRecordings {
     if (this.#finished.has(rec)) return;
     this.#finished.add(rec);
     this.#closing.push(
-      rec.close().then((s) => this.#emit({ type: 'recording-finished', path: s.path, droppedBytes: s.droppedBytes, failed: s.failed })),
+      rec.close().then((s) => {
+        this.#emit({ type: 'recording-finished', path: s.path, droppedBytes: s.droppedBytes, failed: s.failed });
+        return s;
+      }),
     );
   }
 
@@ -62,14 +66,12 @@ export class ConnectionRecordings {
     this.#tunnels.append({ ...r, user: this.#plan.user, host: this.#plan.host });
   }
 
-  /** Flushes and closes everything; returns the paths written. */
-  async close(): Promise<string[]> {
+  /** Flushes and closes everything; returns the files written with their seals. */
+  async close(): Promise<RecordingSeal[]> {
     this.#closed = true;
     for (const rec of this.#casts) this.finishCast(rec);
-    await Promise.all(this.#closing);
-    await this.#tunnels?.close();
-    const paths = this.#casts.map((c) => c.path);
-    if (this.#tunnels) paths.push(this.#tunnels.path);
-    return paths;
+    const sealed: RecordingSeal[] = (await Promise.all(this.#closing)).map((s) => ({ path: s.path, ...s.seal }));
+    if (this.#tunnels) sealed.push({ path: this.#tunnels.path, ...(await this.#tunnels.close()) });
+    return sealed;
   }
 }

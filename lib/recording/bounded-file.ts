@@ -3,14 +3,20 @@
  * bounded in-memory queue drained by one asynchronous loop. When the queue is
  * full (the disk cannot keep up) the chunk is dropped and counted; when the
  * file cannot be opened or written, everything after is dropped and counted.
+ * It hashes what reaches the disk and seals the file (`FILE.seal`, see
+ * {@link encodeSealFile}) every `sealIntervalMs` while it grows, and at close.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
+import { encodeSealFile, sealPath, type Seal } from './seal.js';
 
 /** Default bound of the queue. */
 export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const MAX_BATCH_BYTES = 1024 * 1024;
+/** Live recordings are sealed this often, so a crash loses at most this much of the tail's proof. */
+export const DEFAULT_SEAL_INTERVAL_MS = 30_000;
 
 /** Options of {@link BoundedFileWriter}. */
 export interface BoundedFileWriterOptions {
@@ -19,6 +25,8 @@ export interface BoundedFileWriterOptions {
   maxQueuedBytes?: number;
   /** File mode of a new file (default 0o600: recordings may hold secrets). */
   mode?: number;
+  /** Checkpoint interval of the seal (default {@link DEFAULT_SEAL_INTERVAL_MS}). */
+  sealIntervalMs?: number;
 }
 
 /** Non-blocking, bounded, append-only file writer. */
@@ -34,12 +42,24 @@ export class BoundedFileWriter {
   #closing = false;
   #loop: Promise<void> | undefined;
   #fh: Promise<FileHandle | undefined> | undefined;
+  #hash: Hash = createHash('sha256');
+  #length = 0;
+  #sealedLength = -1;
+  #sealing: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout;
 
   constructor(opts: BoundedFileWriterOptions) {
     this.path = opts.path;
     this.#log = opts.log;
     this.#max = opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.#mode = opts.mode ?? 0o600;
+    this.#timer = setInterval(() => { if (this.#length !== this.#sealedLength) this.#writeSeal(false); }, opts.sealIntervalMs ?? DEFAULT_SEAL_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  /** Length and hash of the bytes on disk so far. */
+  seal(): Seal {
+    return { length: this.#length, sha256: this.#hash.copy().digest('hex') };
   }
 
   /** Bytes dropped so far (queue full or file failure). */
@@ -64,16 +84,45 @@ export class BoundedFileWriter {
   /** Flushes what is queued, then closes the file. Never rejects. */
   async close(): Promise<void> {
     this.#closing = true;
+    clearInterval(this.#timer);
     while (this.#loop) await this.#loop;
     const fh = await this.#fh;
     await fh?.close().catch((err: unknown) => this.#log.warn('recording close failed', { path: this.path, err }));
+    if (fh) this.#writeSeal(true);
+    await this.#sealing;
+  }
+
+  /** Writes the sidecar atomically (temporary file, then rename), after the previous one. */
+  #writeSeal(final: boolean): void {
+    const seal = this.seal();
+    this.#sealedLength = seal.length;
+    const target = sealPath(this.path);
+    this.#sealing = this.#sealing.then(async () => {
+      try {
+        await writeFile(`${target}.tmp`, encodeSealFile(seal, final, new Date()), { mode: this.#mode });
+        await rename(`${target}.tmp`, target);
+      } catch (err) {
+        this.#log.warn('recording seal failed', { path: this.path, err });
+      }
+    });
+  }
+
+  /** A file that already has content (a reused name) is hashed from its first byte. */
+  async #hashExisting(fh: FileHandle): Promise<void> {
+    if ((await fh.stat()).size === 0) return;
+    const existing = await readFile(this.path);
+    this.#hash.update(existing);
+    this.#length += existing.length;
   }
 
   #handle(): Promise<FileHandle | undefined> {
     this.#fh ??= (async () => {
       try {
         await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-        return await open(this.path, 'a', this.#mode);
+        const fh = await open(this.path, 'a', this.#mode);
+        // A file whose existing bytes cannot be hashed could never be sealed right: fail it, close it.
+        await this.#hashExisting(fh).catch(async (err: unknown) => { await fh.close().catch(() => undefined); throw err; });
+        return fh;
       } catch (err) {
         this.#fail(err);
         return undefined;
@@ -101,7 +150,10 @@ export class BoundedFileWriter {
         size += b.length;
       }
       try {
-        await fh.write(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size));
+        const chunk = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size);
+        await fh.write(chunk);
+        this.#hash.update(chunk);
+        this.#length += size;
         this.#queued -= size;
       } catch (err) {
         this.#queued -= size;

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { RecordingMode } from '../recording-mode.js';
 import { elapsedSeconds, encodeCastEvent, encodeCastHeader, resizeData, type CastEventCode } from './asciicast.js';
 import { BoundedFileWriter } from './bounded-file.js';
+import type { Seal } from './seal.js';
 
 /** What a recording keeps: output and input, or input only. */
 export type CastMode = Exclude<RecordingMode, 'disabled'>;
@@ -25,6 +26,8 @@ export interface CastRecorderOptions {
   /** Milliseconds clock (injected for tests). */
   now?: () => number;
   maxQueuedBytes?: number;
+  /** Seal checkpoint interval (see {@link BoundedFileWriter}). */
+  sealIntervalMs?: number;
 }
 
 /** Summary of a finished recording. */
@@ -32,6 +35,8 @@ export interface CastSummary {
   path: string;
   droppedBytes: number;
   failed: boolean;
+  /** Length and hash of what reached the disk (also in the `.seal` sidecar). */
+  seal: Seal;
 }
 
 /** Records one PTY session as asciicast v2. */
@@ -51,7 +56,7 @@ export class CastRecorder {
     this.#mode = opts.mode;
     this.#now = opts.now ?? Date.now;
     this.#start = this.#now();
-    this.#file = new BoundedFileWriter({ path: opts.path, log: opts.log, maxQueuedBytes: opts.maxQueuedBytes });
+    this.#file = new BoundedFileWriter({ path: opts.path, log: opts.log, maxQueuedBytes: opts.maxQueuedBytes, sealIntervalMs: opts.sealIntervalMs });
     const header: Parameters<typeof encodeCastHeader>[0] = {
       width: opts.width,
       height: opts.height,
@@ -86,7 +91,7 @@ export class CastRecorder {
       this.#event('i', this.#in.end(), true);
       await this.#file.close();
     }
-    return { path: this.path, droppedBytes: this.#file.droppedBytes, failed: this.#file.failed };
+    return { path: this.path, droppedBytes: this.#file.droppedBytes, failed: this.#file.failed, seal: this.#file.seal() };
   }
 
   #event(code: CastEventCode, data: string, final = false): void {

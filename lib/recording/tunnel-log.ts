@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import { BoundedFileWriter } from './bounded-file.js';
+import type { Seal } from './seal.js';
 
 /** Kinds of forwarded channels. */
 export type TunnelKind =
@@ -60,6 +61,9 @@ export class TunnelLog {
   }
   /** Appends a record; returns false if it was dropped. */
   append(r: TunnelRecord): boolean { return this.#file.write(formatTunnelRecord(r)); }
-  /** Flushes and closes. */
-  close(): Promise<void> { return this.#file.close(); }
+  /** Flushes and closes; returns the file's final seal. */
+  async close(): Promise<Seal> {
+    await this.#file.close();
+    return this.#file.seal();
+  }
 }

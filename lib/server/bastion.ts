@@ -1,19 +1,23 @@
 import type { Connection } from 'ssh2';
-import { decideAccess, type AccessRequest } from '../acl/decide.js';
+import { aclInputOf, decideAccess, type AccessRequest } from '../acl/decide.js';
 import { decidePolicy } from '../acl/policy.js';
 import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
-import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey, setSessionCommands } from '../db/access.js';
+import { aclsOfUserGroups } from '../db/queries/acls.js';
+import { hostClientKey, hostFinder, pinHostKey } from '../db/queries/hosts.js';
+import { addRecording, closeSession, openSession, setSessionCommands } from '../db/queries/sessions.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
 import { ConflictError, HostKeyMismatchError, PermissionDeniedError, TunnelOfflineError, userMessage } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
+import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
 import { isTunnelUrl, splitHostPort } from '../routing/host-url.js';
+import { findTarget, loadChain } from '../routing/hosts.js';
 import type { ConnectorView, Tunnels } from '../tunnel/index.js';
 import type { Identity } from './auth.js';
 import { checkHostKey } from './host-key-pin.js';
@@ -144,7 +148,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
   let host: Host;
   try {
-    host = await findHost(m, target);
+    host = await findTarget(hostFinder(m), target);
   } catch (err) {
     await deny(userMessage(err), target);
     throw err;
@@ -153,7 +157,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   const request: AccessRequest = {
     user: { id: who.user.id, name: who.user.name, email: who.user.email, groups },
     host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
-    acls: await loadAcls(m, groups.map((g) => g.id)),
+    acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
     now: deps.now(),
   };
   const decision = await decideAccess(request, deps.config.aclCheckCmd);
@@ -164,7 +168,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
   const mode = recordingModeOf(host);
-  const hosts = await loadChain(m, host);
+  const hosts = await loadChain(hostFinder(m), host);
   const routes = await tunnelRoutes(deps, ctx, who, hosts);
   const chain = await Promise.all(hosts.map((h) => hopTarget(deps, ctx, who, h, routes)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
@@ -183,12 +187,13 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     async onClose(summary) {
       deps.metrics.sessionClosed();
       await commands.settled();
-      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings })
+      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings, seals: summary.seals })
         .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
       // Only once the row says closed: until then the reaper must see a live relay behind it.
       deps.live.delete(session.id);
-      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name,
-        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error } });
+      // The seals enter the hash chain with the close event, and a checkpoint signs it.
+      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name, checkpoint: true,
+        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error, seals: summary.seals } });
       ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
     },
   };
@@ -206,6 +211,7 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
+    limits: limitsFrom(deps.config),
     prepare: () => prepare(deps, who, target, ctx, ticket, () => relay).catch((err: unknown) => { throw asDatabaseError(err); }),
     authorize: () => ticket.check(),
   });

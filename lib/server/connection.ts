@@ -8,7 +8,8 @@ import { redeemInvite } from '../db/identity.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
-import { classifyLogin } from '../routing/login.js';
+import { limitsFrom } from '../proxy/limits.js';
+import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import type { PortalFacts } from '../shell/context.js';
 import type { Tunnels } from '../tunnel/index.js';
@@ -118,7 +119,7 @@ async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind:
 function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext): LiveConnection | null {
   switch (who.kind) {
     case 'invite':
-      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log);
+      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log, { limits: limitsFrom(deps.config) });
     case 'peer':
       // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) conn.end();
@@ -132,11 +133,12 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
-      if (login.kind === 'config' || (login.kind === 'host' && login.target === who.user.name)) {
+      const to = userLogin(login, who.user.name);
+      if (to?.kind === 'shell') {
         const live = trackShell(conn, deps, who, ctx);
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log);
+        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
       }
-      if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
+      if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
       conn.end();
       return null;
     }

@@ -6,7 +6,7 @@ import { drivers, freshDb, type TestDb } from '../support/databases.js';
 
 const tables = ['ssh_keys', 'hosts', 'host_groups', 'user_groups', 'user_roles', 'users', 'user_keys', 'acls', 'sessions',
   'events', 'settings', 'host_host_groups', 'user_user_groups', 'user_user_roles', 'user_group_acls', 'host_group_acls', 'nodes',
-  'tunnel_keys', 'tunnel_invites'];
+  'audit_checkpoints', 'audit_keys', 'tunnel_keys', 'tunnel_invites'];
 
 /** Which of the schema's tables exist. */
 async function existing(ds: DataSource): Promise<string[]> {
@@ -18,6 +18,12 @@ async function existing(ds: DataSource): Promise<string[]> {
   } finally {
     await qr.release();
   }
+}
+
+/** Whether any migration is still applied. */
+async function hasApplied(ds: DataSource): Promise<boolean> {
+  const rows: unknown = await ds.query('SELECT COUNT(*) AS n FROM migrations');
+  return Array.isArray(rows) && Number((rows[0] as Record<string, unknown>).n) > 0;
 }
 
 for (const driver of drivers) {

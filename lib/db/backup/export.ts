@@ -5,6 +5,7 @@ import { groupPairs, joinPairs } from '../queries/common.js';
 import {
   aclJson, eventJson, hostGroupJson, hostJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
 } from '../json/go-json.js';
+import { exportAudit } from './audit.js';
 import type { GoConfig } from '../json/types.js';
 
 /** Options of `config backup`. */
@@ -66,6 +67,7 @@ async function loadGraph(m: EntityManager, ignoreEvents: boolean) {
 export async function exportBackup(m: EntityManager, o: ExportOptions): Promise<GoConfig> {
   const g = await loadGraph(m, o.ignoreEvents);
   const j: JsonOptions = { secrets: o.decrypt ? 'decrypt' : 'stored', cipher: o.cipher };
+  const audit = await exportAudit(m, o.ignoreEvents);
   return {
     keys: g.keys.map((k) => sshKeyJson(k, j)),
     hosts: g.hosts.map((h) => hostJson(h, j)),
@@ -78,5 +80,7 @@ export async function exportBackup(m: EntityManager, o: ExportOptions): Promise<
     events: g.events === null ? null : g.events.map((e) => eventJson(e, j)),
     sessions: g.sessions.map((s) => sessionJson(s, j)),
     date: o.now.toISOString(),
+    audit_checkpoints: audit.checkpoints,
+    audit_keys: audit.keys,
   };
 }

@@ -1,6 +1,7 @@
 import { array, base64, count, date, id, ids, invalid, object, objects, string, type Reader } from './narrow.js';
 import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
+import { readAudit, readChainFields, readSeals } from './audit.js';
 import { commandsText } from '../session-commands.js';
 import { normalizeForward, parseYesNo, POLICY_DEFAULTS, POLICY_FLAGS, type PolicyOptions } from '../../acl/policy.js';
 import { isRecordingMode } from '../../recording-mode.js';
@@ -105,7 +106,7 @@ function readSession(r: Reader, now: Date): SessionRow {
     ...stamped(r, now), stoppedAt: date(r, 'StoppedAt'), status, userId: count(r, 'UserID') || null, hostId: count(r, 'HostID') || null,
     errMsg: string(r, 'ErrMsg') || null, comment: string(r, 'Comment'), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
     recordings: recordings.length > 0 ? JSON.stringify(recordings) : null,
-    commands: commandsText(commands),
+    commands: commandsText(commands), seals: readSeals(r),
   };
 }
 
@@ -132,7 +133,7 @@ function readEvent(r: Reader, now: Date): EventRow {
   if (domain === '' || action === '') throw invalid(r.path, 'an event needs Domain and Action');
   const raw = r.value.Args;
   const args = raw === undefined || raw === null ? null : typeof raw === 'string' ? argsText(raw) : JSON.stringify(raw);
-  return { ...stamped(r, now), authorId: count(r, 'AuthorID') || null, domain, action, entity: string(r, 'Entity'), args };
+  return { ...stamped(r, now), authorId: count(r, 'AuthorID') || null, domain, action, entity: string(r, 'Entity'), args, ...readChainFields(r) };
 }
 
 /** Roles only exist nested in users in sshportal's backups; collect them once each. */
@@ -183,6 +184,7 @@ export function parseBackup(input: unknown, now: Date): BackupPlan {
     settings: rows(doc, 'settings', warnings, (r): SettingRow => ({ ...stamped(r, now), name: named(r, 'setting'), value: string(r, 'Value') })),
     sessions: rows(doc, 'sessions', warnings, (r) => readSession(r, now)),
     events: doc.value.events === null || doc.value.events === undefined ? null : rows(doc, 'events', warnings, (r) => readEvent(r, now)),
+    ...readAudit(doc),
     links: { hostGroups: [], userRoles: [], userGroups: [], userGroupAcls: [], hostGroupAcls: [] },
     warnings,
   };

@@ -31,10 +31,16 @@ export interface SettingRow extends Stamped { name: string; value: string }
 /** A session. */
 export interface SessionRow extends Stamped {
   stoppedAt: Date | null; status: string; userId: number | null; hostId: number | null; errMsg: string | null;
-  comment: string; node: string; remoteAddr: string; recordings: string | null; commands: string | null;
+  comment: string; node: string; remoteAddr: string; recordings: string | null; commands: string | null; seals: string | null;
 }
 /** An event. */
-export interface EventRow extends Stamped { authorId: number | null; domain: string; action: string; entity: string; args: string | null }
+export interface EventRow extends Stamped {
+  authorId: number | null; domain: string; action: string; entity: string; args: string | null;
+  /** Chain fields: all null for events without a chain (sshportal's). */
+  seq: number | null; prevHash: string | null; hash: string | null; chainAuthorId: number | null;
+}
+/** A signed checkpoint of the event chain. */
+export interface CheckpointRow { id: number; createdAt: Date; seq: number; hash: string; node: string; publicKey: string; signature: string }
 
 /** Many-to-many links as [left id, right id] pairs. */
 export interface Links {
@@ -59,6 +65,10 @@ export interface BackupPlan {
   settings: SettingRow[];
   sessions: SessionRow[];
   events: EventRow[] | null;
+  /** Checkpoints of the backup's chain (restored with its events). */
+  checkpoints: CheckpointRow[];
+  /** Public audit signing keys (base64 SPKI DER), so restored checkpoints still verify. */
+  auditKeys: string[];
   links: Links;
   /** What was dropped or repaired, one line each. */
   warnings: string[];

@@ -2,6 +2,7 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { hostKeyName } from '../bootstrap.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
+import { writeAudit } from './audit.js';
 import type { BackupPlan, HostRow } from './plan.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit. */
@@ -90,6 +91,7 @@ export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{
   await insert(m, Setting, plan.settings);
   await insert(m, Session, plan.sessions);
   if (plan.events) await insert(m, Event, plan.events);
+  await writeAudit(m, plan);
   await ensureRoles(m, plan);
   const after = await m.findOneBy(SshKey, { name: hostKeyName });
   return { hostKeyChanged: (before?.fingerprint ?? null) !== (after?.fingerprint ?? null) };

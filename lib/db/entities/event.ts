@@ -1,9 +1,10 @@
-import { Column, Entity, JoinColumn, ManyToOne } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { BaseRow } from './base.js';
 import type { User } from './user.js';
 
 /** An audit trail entry. */
 @Entity('events')
+@Index('uq_events_seq', ['seq'], { unique: true })
 export class Event extends BaseRow {
   @Column({ type: 'integer', name: 'author_id', nullable: true })
   authorId: number | null;
@@ -24,4 +25,20 @@ export class Event extends BaseRow {
   /** JSON-encoded arguments, secrets removed. */
   @Column({ type: 'text', nullable: true })
   args: string | null;
+
+  /** Position in the audit hash chain (null: written before the chain existed, or imported). */
+  @Column({ type: 'integer', nullable: true })
+  seq: number | null;
+
+  /** Hash of the previous event of the chain (hex SHA-256). */
+  @Column({ type: 'varchar', length: 64, name: 'prev_hash', nullable: true })
+  prevHash: string | null;
+
+  /** Hash of this event's canonical content, previous hash included (hex SHA-256). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  hash: string | null;
+
+  /** The author as written: `author_id` becomes null when the user is removed, this stays. */
+  @Column({ type: 'integer', name: 'chain_author_id', nullable: true })
+  chainAuthorId: number | null;
 }

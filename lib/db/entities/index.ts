@@ -1,5 +1,6 @@
 /** Every entity of the data model, in one list for the data source. */
 import { Acl } from './acl.js';
+import { AuditCheckpoint, AuditKey } from './audit.js';
 import { Event } from './event.js';
 import { Host } from './host.js';
 import { HostGroup } from './host-group.js';
@@ -14,7 +15,7 @@ import { UserGroup } from './user-group.js';
 import { UserKey } from './user-key.js';
 import { UserRole } from './user-role.js';
 
-export { Acl, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, TunnelInvite, TunnelKey, User, UserGroup, UserKey, UserRole };
+export { Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, TunnelInvite, TunnelKey, User, UserGroup, UserKey, UserRole };
 
 /** All entity classes. */
-export const entities = [Acl, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, TunnelInvite, TunnelKey, User, UserGroup, UserKey, UserRole];
+export const entities = [Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, TunnelInvite, TunnelKey, User, UserGroup, UserKey, UserRole];

@@ -49,4 +49,8 @@ export class Session extends BaseRow {
   /** What the connection ran: JSON array of `exec: CMD`, `subsystem: NAME`, `shell` (lib/db/session-commands.ts bounds it). */
   @Column({ type: 'text', nullable: true })
   commands: string | null;
+
+  /** Seals of the recording files once closed (JSON array of `{ path, length, sha256 }`). */
+  @Column({ type: 'text', nullable: true })
+  seals: string | null;
 }

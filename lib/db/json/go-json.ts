@@ -112,13 +112,28 @@ function parseJsonList(text: string | null): string[] | null {
   }
 }
 
+type Seal = { path: string; length: number; sha256: string };
+
+/** The `seals` column (written by the portal itself) as objects; null when absent or not a list of seals. */
+function parseSeals(text: string | null): Seal[] | null {
+  if (!text) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    const ok = (x: unknown): x is Seal => typeof x === 'object' && x !== null && typeof (x as Seal).path === 'string' &&
+      typeof (x as Seal).length === 'number' && typeof (x as Seal).sha256 === 'string';
+    return Array.isArray(v) && v.every(ok) ? v.map((x) => ({ path: x.path, length: x.length, sha256: x.sha256 })) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A session in sshportal's JSON (relations: User, Host). */
 export function sessionJson(s: Session, o: JsonOptions, nested = false): GoSession {
   return {
     ...model(s), StoppedAt: iso(s.stoppedAt), Status: s.status, User: one(s.user, nested, userJson, o), Host: one(s.host, nested, hostJson, o),
     UserID: s.userId ?? 0, HostID: s.hostId ?? 0, ErrMsg: s.errMsg ?? '', Comment: s.comment,
     Node: s.node, RemoteAddr: s.remoteAddr, Recordings: parseJsonList(s.recordings),
-    Commands: parseJsonList(s.commands),
+    Commands: parseJsonList(s.commands), Seals: parseSeals(s.seals),
   };
 }
 
@@ -137,5 +152,6 @@ export function eventJson(e: Event, o: JsonOptions, nested = false): GoEvent {
   return {
     ...model(e), Author: one(e.author, nested, userJson, o), AuthorID: e.authorId ?? 0,
     Domain: e.domain, Action: e.action, Entity: e.entity, Args: eventArgs(e.args),
+    Seq: e.seq, PrevHash: e.prevHash, Hash: e.hash, ChainAuthorID: e.chainAuthorId,
   };
 }

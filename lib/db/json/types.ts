@@ -131,6 +131,8 @@ export interface GoSession extends GoModel {
   Recordings: string[] | null;
   /** ours: what the connection ran (`exec: CMD`, `subsystem: NAME`, `shell`); absent from Go backups */
   Commands: string[] | null;
+  /** ours: their lengths and hashes once closed */
+  Seals?: { path: string; length: number; sha256: string }[] | null;
 }
 
 /** An audit event (`events`). */
@@ -141,6 +143,22 @@ export interface GoEvent extends GoModel {
   Action: string;
   Entity: string;
   Args: unknown;
+  /** ours: the hash chain (null on events older than it) */
+  Seq?: number | null;
+  PrevHash?: string | null;
+  Hash?: string | null;
+  ChainAuthorID?: number | null;
+}
+
+/** ours: a signed checkpoint of the event chain (`audit_checkpoints`). */
+export interface GoCheckpoint {
+  ID: number;
+  CreatedAt: string;
+  Seq: number;
+  Hash: string;
+  Node: string;
+  PublicKey: string;
+  Signature: string;
 }
 
 /** The whole backup document. */
@@ -156,4 +174,8 @@ export interface GoConfig {
   events: GoEvent[] | null;
   sessions: GoSession[];
   date: string;
+  /** ours: checkpoints of the event chain (null with --ignore-events) */
+  audit_checkpoints?: GoCheckpoint[] | null;
+  /** ours: public audit signing keys */
+  audit_keys?: { PublicKey: string }[];
 }

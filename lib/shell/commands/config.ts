@@ -6,6 +6,7 @@ import { recordEvent } from '../../db/events.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { renderJson } from '../render/json.js';
+import { defineAuditCommands } from './audit.js';
 import { act, change } from './common.js';
 
 function defineBackup(parent: Command, ctx: ShellContext): void {
@@ -48,9 +49,10 @@ function defineRestore(parent: Command, ctx: ShellContext): void {
   });
 }
 
-/** Registers `config`: backup and restore of the whole configuration. */
+/** Registers `config`: backup and restore of the whole configuration, the audit key and the audit check. */
 export function registerConfig(root: Command, ctx: ShellContext): void {
   const parent = root.command('config').description('manages the global configuration');
   defineBackup(parent, ctx);
   defineRestore(parent, ctx);
+  defineAuditCommands(parent, ctx);
 }

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../../lib/log.js';
 import { BoundedFileWriter } from '../../../lib/recording/bounded-file.js';
 import { CastRecorder } from '../../../lib/recording/cast-recorder.js';
+import { parseSealFile, sealPath } from '../../../lib/recording/seal.js';
 import { tempDir, type TempDir } from '../../support/keys.js';
 
 describe('recording/CastRecorder', () => {
@@ -26,7 +28,8 @@ describe('recording/CastRecorder', () => {
     rec.input(Buffer.from('ls\r'));
     rec.resize(100, 30);
     const summary = await rec.close();
-    expect(summary).to.deep.equal({ path, droppedBytes: 0, failed: false });
+    const bytes = readFileSync(path);
+    expect(summary).to.deep.equal({ path, droppedBytes: 0, failed: false, seal: { length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } });
     expect(readFileSync(path, 'utf8')).to.equal(
       '{"version":2,"width":80,"height":24,"timestamp":1700000000,"env":{"TERM":"xterm"}}\n' +
         '[0.5,"o","$ "]\n[1,"i","ls\\r"]\n[1,"r","100x30"]\n',
@@ -75,5 +78,41 @@ describe('recording/CastRecorder', () => {
     expect(w.failed).to.equal(true);
     expect(w.droppedBytes).to.equal(3);
     expect(w.write('more')).to.equal(false);
+  });
+
+  describe('seals', () => {
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+    it('checkpoints a live recording beside it, then seals it at close', async () => {
+      const path = join(tmp.path, 'live.cast');
+      const rec = new CastRecorder({ path, mode: 'everything', width: 80, height: 24, log: silentLogger, sealIntervalMs: 20 });
+      rec.output(Buffer.from('first\r\n'));
+      let live = null;
+      for (let i = 0; i < 200 && live === null; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        try { live = parseSealFile(readFileSync(sealPath(path), 'utf8')); } catch { live = null; }
+      }
+      expect(live, 'a checkpoint while live').to.not.equal(null);
+      expect(live?.final).to.equal(false);
+      const before = readFileSync(path);
+      expect(live?.length).to.equal(before.length);
+      expect(live?.sha256).to.equal(sha(before));
+      rec.output(Buffer.from('second\r\n'));
+      const s = await rec.close();
+      const after = readFileSync(path);
+      const final = parseSealFile(readFileSync(sealPath(path), 'utf8'));
+      expect(final).to.include({ final: true, length: after.length, sha256: sha(after) });
+      expect(s.seal).to.deep.equal({ length: after.length, sha256: sha(after) });
+      expect(statSync(sealPath(path)).mode & 0o777).to.equal(0o600);
+    });
+
+    it('hashes a reused file name from its first byte', async () => {
+      const path = join(tmp.path, 'reused.cast');
+      writeFileSync(path, 'old content\n');
+      const w = new BoundedFileWriter({ path, log: silentLogger });
+      w.write('new content\n');
+      await w.close();
+      expect(w.seal()).to.deep.equal({ length: 24, sha256: sha(readFileSync(path)) });
+    });
   });
 });

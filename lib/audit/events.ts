@@ -1,0 +1,145 @@
+/**
+ * Checks of the event hash chain and its signed checkpoints (pure: rows in,
+ * the first problem out).
+ */
+import { checkpointMessage, eventHash, genesisHash } from '../db/chain/encoding.js';
+import { verifySignature } from '../db/chain/signer.js';
+import type { Problem } from './problem.js';
+
+/** The event columns the check reads. */
+export interface EventRowData {
+  id: number;
+  seq: number | null;
+  prevHash: string | null;
+  hash: string | null;
+  createdAt: Date;
+  authorId: number | null;
+  chainAuthorId: number | null;
+  domain: string;
+  action: string;
+  entity: string;
+  args: string | null;
+  deletedAt: Date | null;
+}
+
+/** The checkpoint columns the check reads. */
+export interface CheckpointRowData {
+  id: number;
+  seq: number;
+  hash: string;
+  node: string;
+  createdAt: Date;
+  publicKey: string;
+  signature: string;
+}
+
+type Chained = EventRowData & { seq: number; hash: string; prevHash: string };
+
+function isChained(e: EventRowData): e is Chained {
+  return e.seq !== null && e.hash !== null && e.prevHash !== null;
+}
+
+function rowProblem(r: Chained, prev: Chained | undefined): Problem | null {
+  if (prev && r.id < prev.id) {
+    return { subject: 'event', id: r.id, kind: 'reordered', detail: `it is chained after event ${prev.id} but has a smaller id` };
+  }
+  if (eventHash({ ...r, prevHash: r.prevHash }) !== r.hash) {
+    return { subject: 'event', id: r.id, kind: 'edited', detail: 'its content does not match its hash' };
+  }
+  if (r.authorId !== null && r.authorId !== r.chainAuthorId) {
+    return { subject: 'event', id: r.id, kind: 'edited', detail: `its author was changed (written by user ${r.chainAuthorId ?? 'none'})` };
+  }
+  if (r.prevHash !== (prev?.hash ?? genesisHash)) {
+    return prev
+      ? { subject: 'event', id: prev.id, kind: 'edited', detail: `it was rewritten: event ${r.id} links a different previous hash` }
+      : { subject: 'event', id: r.id, kind: 'edited', detail: 'the first event of the chain does not start from the genesis hash' };
+  }
+  return null;
+}
+
+/**
+ * Walks the chain in sequence order, one page of rows at a time (memory stays
+ * bounded), remembering only the hashes checkpoints need and the first problem.
+ */
+export class ChainWalker {
+  #prev: Chained | undefined;
+  #problem: Problem | null = null;
+  #count = 0;
+  readonly #wanted: ReadonlySet<number>;
+  /** Hash and id of the events at the sequence numbers checkpoints sign. */
+  readonly signed = new Map<number, { id: number; hash: string }>();
+
+  constructor(wantedSeqs: ReadonlySet<number>) {
+    this.#wanted = wantedSeqs;
+  }
+
+  /** Chained events walked so far. */
+  get count(): number { return this.#count; }
+  /** The first problem, once found. */
+  get problem(): Problem | null { return this.#problem; }
+  /** Id of the first chained event (legacy events newer than it are inserted ones). */
+  firstId: number | undefined;
+
+  /** Feeds the next event in sequence order (rows without a sequence number are ignored). */
+  push(r: EventRowData): void {
+    if (this.#problem || !isChained(r)) return;
+    this.firstId ??= r.id;
+    this.#count++;
+    if (this.#wanted.has(r.seq)) this.signed.set(r.seq, { id: r.id, hash: r.hash });
+    const expected = (this.#prev?.seq ?? 0) + 1;
+    if (r.seq !== expected) {
+      const many = r.seq - expected > 1;
+      this.#problem = { subject: 'event', id: r.id, kind: 'deleted',
+        detail: `event${many ? 's' : ''} #${expected}${many ? `–#${r.seq - 1}` : ''} of the chain before it ${many ? 'are' : 'is'} missing` };
+      return;
+    }
+    this.#problem = rowProblem(r, this.#prev);
+    this.#prev = r;
+  }
+
+  /**
+   * Ends the walk: `outsideId` is a legacy event newer than the chain. (Newest
+   * events deleted show only as checkpoints signing missing events.)
+   */
+  finish(outsideId: number | undefined): Problem | null {
+    if (this.#problem) return this.#problem;
+    if (outsideId !== undefined) return { subject: 'event', id: outsideId, kind: 'inserted', detail: 'it is newer than the chain but not part of it' };
+    return null;
+  }
+}
+
+/** Checks a whole chain held in memory (tests and small trails); returns the first problem or null. */
+export function checkChain(events: readonly EventRowData[]): Problem | null {
+  const w = new ChainWalker(new Set());
+  for (const e of events.filter(isChained).sort((a, b) => a.seq - b.seq)) w.push(e);
+  const first = w.firstId;
+  return w.finish(first === undefined ? undefined : events.find((e) => !isChained(e) && e.id > first)?.id);
+}
+
+/**
+ * Checks every checkpoint: signed by a trusted key, and signing the hash the
+ * chain really has at its sequence number. Returns the first problem or null.
+ */
+export function checkCheckpoints(
+  checkpoints: readonly CheckpointRowData[], bySeq: ReadonlyMap<number, { id: number; hash: string }>, trusted: ReadonlySet<string>,
+): Problem | null {
+  for (const c of [...checkpoints].sort((a, b) => a.id - b.id)) {
+    if (!trusted.has(c.publicKey)) {
+      return { subject: 'checkpoint', id: c.id, kind: 'bad signature', detail: 'it is signed by a key that is not the audit key' };
+    }
+    if (!verifySignature(c.publicKey, checkpointMessage(c), c.signature)) {
+      return { subject: 'checkpoint', id: c.id, kind: 'bad signature', detail: 'its signature does not match its content' };
+    }
+    const e = bySeq.get(c.seq);
+    if (!e) return { subject: 'checkpoint', id: c.id, kind: 'deleted', detail: `the event #${c.seq} it signs is missing` };
+    if (e.hash !== c.hash) {
+      return { subject: 'event', id: e.id, kind: 'edited', detail: `the chain up to it was rewritten: checkpoint ${c.id} signed a different hash` };
+    }
+  }
+  return null;
+}
+
+/** How many of the newest chained events no checkpoint covers yet. */
+export function unsignedTail(checkpoints: readonly CheckpointRowData[], chainLength: number): number {
+  return Math.max(0, chainLength - checkpoints.reduce((max, c) => Math.max(max, c.seq), 0));
+}

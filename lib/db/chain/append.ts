@@ -1,0 +1,130 @@
+/**
+ * Appends events to the hash chain. One chain for the whole database, even
+ * with several nodes on MySQL: every event takes the next sequence number,
+ * which is unique, so two appends can never chain on the same predecessor (no
+ * fork); the loser of a race retries on the newest event. SQLite appends are
+ * one synchronous transaction (see sqlite-append.ts).
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditCheckpoint, Event } from '../entities/index.js';
+import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
+import type { ChainSigner } from './signer.js';
+import { appendSqlite } from './sqlite-append.js';
+
+/** The event columns a caller chooses. */
+export interface EventValues {
+  authorId: number | null;
+  domain: string;
+  action: string;
+  entity: string;
+  args: string | null;
+}
+
+/** How one data source chains: its signer (none: chained, never signed) and the bench's off switch. */
+interface ChainSettings {
+  signer?: ChainSigner;
+  /** Internal: plain inserts without a chain (only the bench uses it, to measure the chain's cost). */
+  disabled?: boolean;
+}
+
+const settings = new WeakMap<DataSource, ChainSettings>();
+
+/** Registers the signer of a data source (the app does it at start). */
+export function setChainSigner(ds: DataSource, signer: ChainSigner | undefined): void {
+  settings.set(ds, { ...settings.get(ds), signer });
+}
+
+/** Internal switch for `bench/`: appends without the chain when `disabled`. */
+export function setChainDisabled(ds: DataSource, disabled: boolean): void {
+  settings.set(ds, { ...settings.get(ds), disabled });
+}
+
+/** MySQL error of a transaction chosen as a deadlock victim (safe to retry from the start). */
+function isDeadlock(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+type Head = { seq: number; hash: string };
+
+/** Tries before an append gives up on a chain other nodes keep moving. */
+const maxAttempts = 50;
+
+/**
+ * The newest chained event. Inside a transaction by a locking read: it sees the
+ * latest committed row even in an older snapshot, and holds the end of the chain
+ * until that transaction ends. Outside one, a plain read is already the latest.
+ */
+async function lastEvent(m: EntityManager, inTransaction: boolean): Promise<Head> {
+  const qb = m.createQueryBuilder(Event, 'e').select(['e.id', 'e.seq', 'e.hash']).where('e.seq IS NOT NULL').orderBy('e.seq', 'DESC').limit(1);
+  const e = await (inTransaction ? qb.setLock('pessimistic_write') : qb).getOne();
+  return e && e.seq !== null && e.hash !== null ? { seq: e.seq, hash: e.hash } : { seq: 0, hash: genesisHash };
+}
+
+function chained(head: Head, v: EventValues, createdAt: Date) {
+  const fields = { seq: head.seq + 1, prevHash: head.hash, createdAt, chainAuthorId: v.authorId, domain: v.domain,
+    action: v.action, entity: v.entity, args: v.args, deletedAt: null };
+  return { ...fields, authorId: v.authorId, hash: eventHash(fields) };
+}
+
+/** Whether an insert failed on the unique sequence number (another append took it first). */
+function isTakenSeq(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY';
+}
+
+/** Signs the head `{seq, hash}`. */
+async function writeCheckpoint(m: EntityManager, signer: ChainSigner, seq: number, hash: string): Promise<void> {
+  const createdAt = new Date();
+  const signature = signer.sign(checkpointMessage({ seq, hash, node: signer.node, createdAt }));
+  await m.insert(AuditCheckpoint, { seq, hash, node: signer.node, createdAt, publicKey: signer.publicKey, signature });
+}
+
+/**
+ * One MySQL append: read the newest event, insert its successor. The unique
+ * sequence number is the serialization point: when another append (another
+ * node, or a transaction still open) takes the same number first, this insert
+ * fails on the unique index (after waiting for that transaction) and the
+ * append retries on the new newest event. Two statements, no lock held between them.
+ */
+async function appendMysql(m: EntityManager, v: EventValues, s: ChainSettings, checkpoint: boolean): Promise<void> {
+  const inTransaction = m.queryRunner?.isTransactionActive === true;
+  const createdAt = new Date();
+  for (let attempt = 1; ; attempt++) {
+    const row = chained(await lastEvent(m, inTransaction), v, createdAt);
+    try {
+      await m.createQueryBuilder().insert().into(Event).values(row).updateEntity(false).execute();
+    } catch (err) {
+      if (!isTakenSeq(err) || attempt >= maxAttempts) throw err;
+      continue;
+    }
+    if (s.signer && (checkpoint || row.seq % s.signer.every === 0)) await writeCheckpoint(m, s.signer, row.seq, row.hash);
+    return;
+  }
+}
+
+/**
+ * Inserts one event at the end of the chain, inside `m`'s transaction when it
+ * has one. `checkpoint` signs the new head whatever the interval (session close does).
+ */
+export async function appendEvent(m: EntityManager, v: EventValues, checkpoint = false): Promise<void> {
+  const ds = m.connection;
+  const s = settings.get(ds) ?? {};
+  if (s.disabled) {
+    // Exactly the append before the chain existed, so the bench compares with it.
+    await m.save(m.create(Event, v));
+    return;
+  }
+  if (ds.options.type === 'better-sqlite3') {
+    appendSqlite(ds, v, s.signer, checkpoint);
+    return;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await appendMysql(m, v, s, checkpoint);
+    } catch (err) {
+      // A deadlock victim outside a caller's transaction retries; inside one, the caller's transaction is gone.
+      if (!isDeadlock(err) || m.queryRunner?.isTransactionActive || attempt >= 5) throw err;
+    }
+  }
+}
