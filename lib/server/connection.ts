@@ -9,7 +9,7 @@ import { DatabaseUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
-import { classifyLogin } from '../routing/login.js';
+import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
 import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
@@ -122,11 +122,12 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
-      if (login.kind === 'config' || (login.kind === 'host' && login.target === who.user.name)) {
+      const to = userLogin(login, who.user.name);
+      if (to?.kind === 'shell') {
         const live = trackShell(conn, deps, who, ctx);
         return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
       }
-      if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
+      if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
       conn.end();
       return null;
     }
