@@ -8,7 +8,8 @@ import ssh2 from 'ssh2';
 import type { Client, ClientChannel } from 'ssh2';
 import { PeerLinkError, userMessage } from '../errors.js';
 import type { Logger, Secret } from '../log.js';
-import { maxReplyBytes, parseReply, type PeerReply, type PeerRequest } from './protocol.js';
+import type { Duplex } from 'node:stream';
+import { maxReplyBytes, parseReply, type PeerChannel, type PeerReply, type PeerRequest } from './protocol.js';
 
 /** What the dialing side needs. */
 export interface LinkClientDeps {
@@ -63,6 +64,23 @@ class Link {
       } catch (err) {
         // ssh2 throws synchronously when the connection is already gone.
         fail(new LinkBroken(err instanceof Error ? err.message : String(err)));
+      }
+    });
+  }
+
+  stream(dest: string, timeoutMs: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) return reject(new LinkBroken('link closed'));
+      const timer = setTimeout(() => reject(new PeerLinkError('no answer in time')), timeoutMs);
+      try {
+        this.client.forwardOut('peer', 0, dest, 0, (err, ch) => {
+          clearTimeout(timer);
+          if (err) reject(this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the stream: ${err.message}`));
+          else resolve(ch);
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(new LinkBroken(err instanceof Error ? err.message : String(err)));
       }
     });
   }
@@ -140,6 +158,22 @@ export class PeerLinks {
         return parseReply(req, text);
       } catch (err) {
         throw new PeerLinkError(`node ${node}: ${userMessage(err)}`);
+      }
+    }
+  }
+
+  /** Opens a typed stream channel to `node` (re-dialed once when the link was broken). */
+  async stream(node: string, req: PeerChannel): Promise<Duplex> {
+    for (let attempt = 1; ; attempt++) {
+      const p = this.#get(node);
+      const link = await p;
+      try {
+        return await link.stream(JSON.stringify(req), this.#timeoutMs);
+      } catch (err) {
+        if (!(err instanceof LinkBroken)) throw err;
+        this.#forget(node, p);
+        link.end();
+        if (attempt >= 2) throw new PeerLinkError(`node link to ${node} broke: ${err.message}`);
       }
     }
   }

@@ -5,6 +5,7 @@
  * handler case); streams can use the channel itself. Pure: parsing only.
  */
 import { InvalidArgumentError } from '../errors.js';
+import type { ConnectorView } from '../tunnel/registry.js';
 
 /** Largest request accepted (bytes of the exec command). */
 export const maxRequestBytes = 8 * 1024;
@@ -14,14 +15,31 @@ export const maxReplyBytes = 64 * 1024;
 /** Every request a node may send to another. */
 export type PeerRequest =
   | { type: 'ping' }
-  | { type: 'session-counters'; sessionId: number };
+  | { type: 'session-counters'; sessionId: number }
+  /** The asked node's live tunnel connectors (of `hostIds`, or all). */
+  | { type: 'tunnel-list'; hostIds: number[] | null }
+  /** Drop the asked node's connectors of `hostId` using `fingerprints` (all when empty): their keys were revoked. */
+  | { type: 'tunnel-drop'; hostId: number; fingerprints: string[] };
+
+/**
+ * Every stream channel a node may open on the link (a `direct-tcpip` channel
+ * whose destination is this JSON): bytes only, both ways.
+ */
+export type PeerChannel =
+  /** The raw stream of connector `connectorId` of tunnel host `hostId`, held by the asked node. */
+  { type: 'tunnel'; hostId: number; connectorId: number };
 
 /** The answer of each request type. */
 export interface PeerReplies {
   ping: { node: string; version: string };
   /** null: the session is not live on the asked node. */
   'session-counters': { bytesUp: number; bytesDown: number } | null;
+  'tunnel-list': ConnectorView[];
+  'tunnel-drop': { dropped: number };
 }
+
+/** Most connectors one answer may list; most ids or fingerprints one request may carry. */
+export const maxListed = 256;
 
 /** The answer of request `R`. */
 export type PeerReply<R extends PeerRequest> = PeerReplies[R['type']];
@@ -51,6 +69,15 @@ export function parseRequest(text: string): PeerRequest {
     case 'session-counters':
       if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
       return { type: 'session-counters', sessionId: v.sessionId };
+    case 'tunnel-list':
+      if (v.hostIds !== null && !(Array.isArray(v.hostIds) && v.hostIds.length <= maxListed && v.hostIds.every(count))) throw new InvalidArgumentError('malformed request: hostIds');
+      return { type: 'tunnel-list', hostIds: v.hostIds === null ? null : [...(v.hostIds as number[])] };
+    case 'tunnel-drop':
+      if (!count(v.hostId)) throw new InvalidArgumentError('malformed request: hostId');
+      if (!Array.isArray(v.fingerprints) || v.fingerprints.length > maxListed || !v.fingerprints.every((f) => typeof f === 'string' && f.length <= 128)) {
+        throw new InvalidArgumentError('malformed request: fingerprints');
+      }
+      return { type: 'tunnel-drop', hostId: v.hostId, fingerprints: [...(v.fingerprints as string[])] };
     default:
       throw new InvalidArgumentError(`unknown request type ${JSON.stringify(v.type)}`);
   }
@@ -67,6 +94,15 @@ function checkValue<R extends PeerRequest>(req: R, v: unknown): PeerReply<R> {
       if (v === null) return null as PeerReply<R>;
       if (isRecord(v) && count(v.bytesUp) && count(v.bytesDown)) return { bytesUp: v.bytesUp, bytesDown: v.bytesDown } as PeerReply<R>;
       break;
+    case 'tunnel-list':
+      if (Array.isArray(v) && v.length <= maxListed) {
+        const views = v.map(connectorView);
+        if (views.every((x) => x !== null)) return views as PeerReply<R>;
+      }
+      break;
+    case 'tunnel-drop':
+      if (isRecord(v) && count(v.dropped)) return { dropped: v.dropped } as PeerReply<R>;
+      break;
     default: {
       const never: never = type;
       return never;
@@ -81,4 +117,27 @@ export function parseReply<R extends PeerRequest>(req: R, text: string): PeerRep
   if (!isRecord(v) || typeof v.ok !== 'boolean') throw new InvalidArgumentError('malformed answer');
   if (!v.ok) throw new InvalidArgumentError(`the peer refused the request: ${typeof v.error === 'string' ? v.error.slice(0, 200) : 'unknown error'}`);
   return checkValue(req, v.value);
+}
+
+const text = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+
+/** Narrows one listed connector; null when malformed. */
+function connectorView(v: unknown): ConnectorView | null {
+  if (!isRecord(v) || !count(v.id) || !count(v.hostId) || !count(v.lastUsed)) return null;
+  if (!text(v.hostName, 255) || !text(v.node, 255) || !text(v.remote, 255) || !text(v.since, 64) || !text(v.fingerprint, 128)) return null;
+  return { id: v.id, hostId: v.hostId, hostName: v.hostName, node: v.node, remote: v.remote, since: v.since, fingerprint: v.fingerprint, lastUsed: v.lastUsed };
+}
+
+/** Parses the destination of a stream channel opened on the link; throws InvalidArgumentError on anything unexpected. */
+export function parseChannel(text: string): PeerChannel {
+  if (Buffer.byteLength(text) > maxRequestBytes) throw new InvalidArgumentError('channel request too large');
+  const v = parseJson(text, 'channel request');
+  if (!isRecord(v)) throw new InvalidArgumentError('malformed channel request: not an object');
+  switch (v.type) {
+    case 'tunnel':
+      if (!count(v.hostId) || !count(v.connectorId)) throw new InvalidArgumentError('malformed channel request: hostId, connectorId');
+      return { type: 'tunnel', hostId: v.hostId, connectorId: v.connectorId };
+    default:
+      throw new InvalidArgumentError(`unknown channel type ${JSON.stringify(v.type)}`);
+  }
 }

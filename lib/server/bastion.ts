@@ -1,20 +1,24 @@
 import type { Connection } from 'ssh2';
-import { decideAccess, type AccessRequest } from '../acl/decide.js';
+import { aclInputOf, decideAccess, type AccessRequest } from '../acl/decide.js';
 import { decidePolicy } from '../acl/policy.js';
 import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
-import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey, setSessionCommands } from '../db/access.js';
+import { aclsOfUserGroups } from '../db/queries/acls.js';
+import { hostClientKey, hostFinder, pinHostKey } from '../db/queries/hosts.js';
+import { addRecording, closeSession, openSession, setSessionCommands } from '../db/queries/sessions.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
-import { ConflictError, HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
+import { ConflictError, HostKeyMismatchError, PermissionDeniedError, TunnelOfflineError, userMessage } from '../errors.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
-import { splitHostPort } from '../routing/host-url.js';
+import { isTunnelUrl, splitHostPort } from '../routing/host-url.js';
+import { findTarget, loadChain } from '../routing/hosts.js';
+import type { ConnectorView, Tunnels } from '../tunnel/index.js';
 import type { Identity } from './auth.js';
 import { checkHostKey } from './host-key-pin.js';
 import type { ConnectionContext } from './connection.js';
@@ -34,6 +38,8 @@ export interface BastionDeps {
   live: LiveSessions;
   /** Re-checks access of live connections. */
   revocation: Revocation;
+  /** Reverse-tunnel connectors (tunnel hosts are reached through them). */
+  tunnels: Tunnels;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
@@ -71,16 +77,36 @@ function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
   };
 }
 
-async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host): Promise<HopTarget> {
+async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, routes: ReadonlyMap<number, ConnectorView>): Promise<HopTarget> {
   const { host: addr, port } = splitHostPort(host.addr);
   const key = await hostClientKey(deps.db.manager, host);
   const cipher = deps.db.cipher;
+  const route = routes.get(host.id);
   return {
     name: host.name, host: addr, port, username: host.user || 'root',
     privateKey: key ? cipher.decrypt(key.privKey) : undefined,
     password: host.password ? cipher.decrypt(host.password) : undefined,
     verifyHostKey: hostKeyVerifier(deps, ctx, who, host),
+    open: route ? () => deps.tunnels.open(host, route) : undefined,
   };
+}
+
+/**
+ * Finds a live connector for every tunnel host of the chain; refuses the
+ * session (exit 1, event) when one has none online on any node.
+ */
+async function tunnelRoutes(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, chain: readonly Host[]): Promise<Map<number, ConnectorView>> {
+  const routes = new Map<number, ConnectorView>();
+  for (const h of chain) {
+    if (!isTunnelUrl(h.url)) continue;
+    const route = await deps.tunnels.locate(h.id);
+    if (!route) {
+      await audit(deps, ctx, { authorId: who.user.id, domain: 'tunnel', action: 'offline', entity: h.name, args: { remote_addr: ctx.remoteAddr } });
+      throw new TunnelOfflineError(h.name);
+    }
+    routes.set(h.id, route);
+  }
+  return routes;
 }
 
 /** Records each exec command, subsystem and shell of a session: its events and the row's list. */
@@ -122,7 +148,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
   let host: Host;
   try {
-    host = await findHost(m, target);
+    host = await findTarget(hostFinder(m), target);
   } catch (err) {
     await deny(userMessage(err), target);
     throw err;
@@ -131,7 +157,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   const request: AccessRequest = {
     user: { id: who.user.id, name: who.user.name, email: who.user.email, groups },
     host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
-    acls: await loadAcls(m, groups.map((g) => g.id)),
+    acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
     now: deps.now(),
   };
   const decision = await decideAccess(request, deps.config.aclCheckCmd);
@@ -142,7 +168,9 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
   const mode = recordingModeOf(host);
-  const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
+  const hosts = await loadChain(hostFinder(m), host);
+  const routes = await tunnelRoutes(deps, ctx, who, hosts);
+  const chain = await Promise.all(hosts.map((h) => hopTarget(deps, ctx, who, h, routes)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
   ticket.grantHost(host, session.id, request, decision);
   const handle = relay();

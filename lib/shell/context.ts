@@ -4,6 +4,16 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { Database } from '../db/database.js';
 import type { User } from '../db/entities/user.js';
 import type { Logger } from '../log.js';
+import type { Tunnels } from '../tunnel/index.js';
+
+/** What `host tunnel-invite` tells a connector about this portal. */
+export interface PortalFacts {
+  /** The portal's SSH host key, `algo base64`. */
+  hostKey: string;
+  /** The address connectors dial; null when the portal listens on every interface (the operator knows its name). */
+  host: string | null;
+  port: number;
+}
 
 /** What the admin shell needs from the rest of the portal. */
 export interface ShellDeps {
@@ -15,6 +25,10 @@ export interface ShellDeps {
   now?: () => Date;
   /** Node liveness and live session counters; absent outside a running portal. */
   cluster?: ClusterView;
+  /** Reverse-tunnel connectors; absent outside a running portal. */
+  tunnels?: Tunnels;
+  /** The portal's address and host key; absent outside a running portal. */
+  portal?: PortalFacts;
 }
 
 /** Who is running the shell. `user.roles` and `user.groups` are loaded. */

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { runVerify } from '../../../cmd/verify.js';
 import { appendFileSync } from 'node:fs';
-import { addRecording, closeSession, openSession } from '../../../lib/db/access.js';
+import { addRecording, closeSession, openSession } from '../../../lib/db/queries/sessions.js';
 import { bootstrap } from '../../../lib/db/bootstrap.js';
 import { setChainSigner } from '../../../lib/db/chain/append.js';
 import { loadSigner } from '../../../lib/db/chain/signer.js';
