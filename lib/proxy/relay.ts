@@ -151,7 +151,8 @@ class Relay implements RelayHandle {
       upstream: () => this.#authorizedUpstream(),
       report: this.#report,
       fatal: this.#fatal,
-      upstreamLost: () => this.#lost,
+      // The chain may know before its client closed (a tunnel whose connector went away).
+      upstreamLost: () => this.#lost ?? this.#chain?.lostReason(),
       startRecording: (pty, title) => this.#recordings?.startCast(pty, title),
       onBytes: this.#onBytes,
       emit: this.#emit,
