@@ -25,7 +25,7 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
   const child = fork(path, [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(key: string): Promise<T> => new Promise((resolve) => {
     const on = (m: unknown): void => {
-      if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key] as T); }
+      if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key]); }
     };
     child.on('message', on);
   });
