@@ -3,7 +3,7 @@
  * sessions, and the authenticated node link in both directions. Built once by
  * lib/app.ts; the server hands it `peer:` connections, the shell reads it.
  */
-import type { Connection } from 'ssh2';
+import type { ClientChannel, Connection, ServerChannel } from 'ssh2';
 import type { Database } from '../db/database.js';
 import { activeSessionCounts, findNode, listNodes } from '../db/queries/nodes.js';
 import { PeerLinkError } from '../errors.js';
@@ -12,10 +12,21 @@ import { PeerLinks } from './link-client.js';
 import { serveLink } from './link-server.js';
 import { LiveSessions } from './live.js';
 import { isAlive, splitAddress, type ClusterTiming } from './liveness.js';
-import type { PeerReply, PeerRequest } from './protocol.js';
+import type { AnsweredRequest, PeerReply, StreamRequest } from './protocol.js';
 import { NodeRegistry } from './registry.js';
 
-export { LiveSessions } from './live.js';
+export { LiveSessions, type LiveRelay } from './live.js';
+export type { AttachMode, StreamRequest } from './protocol.js';
+
+/** What the node link serves about live PTY sessions and recordings (lib/live implements it). */
+export interface LivePeerHandlers {
+  /** Ends live session `sessionId` on this node; false when it is not live here. */
+  stop(sessionId: number, by: string, reason: string | null): Promise<boolean>;
+  /** Viewer counts of these sessions on this node (0 when not live here). */
+  watchers(sessionIds: readonly number[]): number[];
+  /** Serves a stream request (header line, then the stream); owns `ch`. */
+  stream(req: StreamRequest, ch: ServerChannel, from: string): void;
+}
 export { defaultTiming, type ClusterTiming } from './liveness.js';
 
 /** One line of `node ls`. */
@@ -74,6 +85,7 @@ export class Cluster implements ClusterService {
   readonly #deps: ClusterDeps;
   readonly #links: PeerLinks;
   #registry: NodeRegistry | null = null;
+  #livePeer: LivePeerHandlers | null = null;
 
   /** Builds the service; nothing runs before {@link start}, but incoming links can already be served. */
   constructor(deps: ClusterDeps) {
@@ -98,21 +110,45 @@ export class Cluster implements ClusterService {
     return splitAddress(row.address) ?? `node ${node} has an invalid address`;
   }
 
+  /** This node's name. */
+  get name(): string { return this.#deps.name; }
+
+  /** Plugs in what the link serves about live sessions (set once by lib/app.ts). */
+  serveLive(handlers: LivePeerHandlers): void {
+    this.#livePeer = handlers;
+  }
+
   /** Sends a typed request to another node. */
-  request<R extends PeerRequest>(node: string, req: R): Promise<PeerReply<R>> {
+  request<R extends AnsweredRequest>(node: string, req: R): Promise<PeerReply<R>> {
     return this.#links.request(node, req);
   }
 
-  serve(conn: Connection, from: string, log: Logger): void {
-    serveLink(conn, from, { log, handle: (req) => this.#handle(req) });
+  /** Opens a stream request on another node (see {@link StreamRequest}); the caller closes the channel. */
+  open(node: string, req: StreamRequest): Promise<ClientChannel> {
+    return this.#links.open(node, req);
   }
 
-  #handle(req: PeerRequest): Promise<unknown> {
+  serve(conn: Connection, from: string, log: Logger): void {
+    serveLink(conn, from, { log, handle: (req) => this.#handle(req), stream: (req, ch, peer) => this.#stream(req, ch, peer) });
+  }
+
+  #stream(req: StreamRequest, ch: ServerChannel, from: string): void {
+    if (this.#livePeer) return this.#livePeer.stream(req, ch, from);
+    ch.write(JSON.stringify({ ok: false, error: 'this node serves no live sessions' }) + '\n');
+    ch.exit(1);
+    ch.end();
+  }
+
+  #handle(req: AnsweredRequest): Promise<unknown> {
     switch (req.type) {
       case 'ping':
         return Promise.resolve({ node: this.#deps.name, version: this.#deps.version });
       case 'session-counters':
         return Promise.resolve(this.live.counters(req.sessionId));
+      case 'session-stop':
+        return (this.#livePeer?.stop(req.sessionId, req.by, req.reason) ?? Promise.resolve(false)).then((stopped) => ({ stopped }));
+      case 'session-watchers':
+        return Promise.resolve(this.#livePeer?.watchers(req.sessionIds) ?? req.sessionIds.map(() => 0));
       default: {
         const never: never = req;
         return never;

@@ -7,7 +7,7 @@
 import type { Connection, ServerChannel } from 'ssh2';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { maxRequestBytes, parseRequest, type Envelope, type PeerRequest } from './protocol.js';
+import { isStreamRequest, maxRequestBytes, parseRequest, type AnsweredRequest, type Envelope, type StreamRequest } from './protocol.js';
 
 /** Most requests in flight on one link; more channels are refused. */
 export const maxLinkChannels = 32;
@@ -18,7 +18,12 @@ const handlerTimeoutMs = 10_000;
 export interface LinkServerDeps {
   log: Logger;
   /** Answers one request from node `from`. */
-  handle(req: PeerRequest, from: string): Promise<unknown>;
+  handle(req: AnsweredRequest, from: string): Promise<unknown>;
+  /**
+   * Serves a stream request on `ch`: writes the header line (see
+   * {@link StreamRequest}), then the stream; owns and ends the channel.
+   */
+  stream(req: StreamRequest, ch: ServerChannel, from: string): void;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -33,6 +38,7 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   let env: Envelope;
   try {
     const req = parseRequest(command);
+    if (isStreamRequest(req)) return deps.stream(req, ch, from);
     env = { ok: true, value: await withTimeout(deps.handle(req, from), handlerTimeoutMs) };
   } catch (err) {
     deps.log.debug('node link request failed', { from, err });

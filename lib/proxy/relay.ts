@@ -146,6 +146,7 @@ class Relay implements RelayHandle {
       onBytes: this.#onBytes,
       emit: this.#emit,
       check: (r) => this.#gate.check(r),
+      live: (owner) => this.#plan?.live?.(owner),
     };
   }
 

@@ -5,6 +5,8 @@ export type LoginKind =
   /** Another portal node opening the node link; only the cluster key may log in so. */
   | { kind: 'peer'; node: string }
   | { kind: 'config' }
+  /** `watch:ID` / `join:ID`: an admin views (or types into) a live PTY session. */
+  | { kind: 'live'; mode: 'watch' | 'join'; session: string }
   | { kind: 'host'; target: string };
 
 /** The login names that have a fixed meaning. */
@@ -15,13 +17,16 @@ export interface LoginNames {
 
 /**
  * Classifies an SSH login name (sshportal's forms): the healthcheck user,
- * `invite:TOKEN`, `peer:NODE` (the node link), the config user, or else a host
+ * `invite:TOKEN`, `peer:NODE` (the node link), `watch:ID` / `join:ID` (live
+ * sessions), the config user, or else a host
  * name or id. Pure.
  */
 export function classifyLogin(username: string, names: LoginNames): LoginKind {
   if (username === names.healthcheckUser) return { kind: 'healthcheck' };
   if (username.startsWith('invite:')) return { kind: 'invite', token: username.slice('invite:'.length) };
   if (username.startsWith('peer:')) return { kind: 'peer', node: username.slice('peer:'.length) };
+  if (username.startsWith('watch:')) return { kind: 'live', mode: 'watch', session: username.slice('watch:'.length) };
+  if (username.startsWith('join:')) return { kind: 'live', mode: 'join', session: username.slice('join:'.length) };
   if (username === names.configUser) return { kind: 'config' };
   return { kind: 'host', target: username };
 }
