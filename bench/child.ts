@@ -1,7 +1,7 @@
 /**
  * A server under benchmark in its own process (as in production), driven over
  * IPC: it sends `{ port }` when listening, answers `{ rss: true }` with its RSS
- * (after a GC) and stops on `{ stop: true }`. Used by run.ts (relay front) and
+ * (after a GC), `{ cpu: true }` with its CPU time, and stops on `{ stop: true }`. Used by run.ts (relay front) and
  * scale.ts (the real portal).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A running benchmark server process. */
-export interface BenchProcess { child: ChildProcess; port: number; rss(): Promise<number>; stop(): Promise<void> }
+export interface BenchProcess {
+  child: ChildProcess;
+  port: number;
+  /** RSS after a GC, MiB. */
+  rss(): Promise<number>;
+  /** CPU seconds (user + system) the process used so far. */
+  cpu(): Promise<number>;
+  stop(): Promise<void>;
+}
 
 /** Forks `bench/<script>` with `cfg` as a JSON argument; resolves once it reports its port. RSS is in MiB. */
 export function startBenchProcess(script: string, cfg: unknown): Promise<BenchProcess> {
@@ -25,6 +33,7 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     child,
     port,
     rss: () => { const p = next<number>('rss'); child.send({ rss: true }); return p.then((b) => b / (1024 * 1024)); },
+    cpu: () => { const p = next<number>('cpu'); child.send({ cpu: true }); return p.then((us) => us / 1e6); },
     stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send({ stop: true }); }),
   }));
 }
@@ -37,6 +46,9 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
     if ('rss' in m) {
       (globalThis as { gc?: () => void }).gc?.();
       process.send?.({ rss: process.memoryUsage().rss });
+    } else if ('cpu' in m) {
+      const u = process.cpuUsage();
+      process.send?.({ cpu: u.user + u.system });
     } else if ('stop' in m) {
       void stop().then(() => process.disconnect());
     }

@@ -8,13 +8,13 @@ import type { Client } from 'ssh2';
 import type { TestKey } from '../test/support/keys.js';
 import { sleep } from './measure.js';
 
-function openIdle(port: number, key: TestKey): Promise<Client> {
+function openIdle(port: number, key: TestKey, command: string): Promise<Client> {
   return new Promise((resolve, reject) => {
     const c = new ssh2.Client();
     c.once('error', reject);
     c.once('ready', () => {
       // `cat` waits on an open, silent stdin and ends with the connection (no leftovers on the target).
-      c.exec('exec cat', (err, ch) => {
+      c.exec(command, (err, ch) => {
         if (err) { reject(err); return; }
         ch.on('data', () => undefined);
         ch.stderr.on('data', () => undefined);
@@ -25,11 +25,11 @@ function openIdle(port: number, key: TestKey): Promise<Client> {
   });
 }
 
-/** Opens `n` idle relayed sessions; returns a function closing them all. */
-export async function openIdleSessions(port: number, key: TestKey, n: number, concurrency = 10): Promise<() => Promise<void>> {
+/** Opens `n` idle relayed sessions running `command`; returns a function closing them all. */
+export async function openIdleSessions(port: number, key: TestKey, n: number, concurrency = 10, command = 'exec cat'): Promise<() => Promise<void>> {
   const clients: Client[] = [];
   for (let i = 0; i < n; i += concurrency) {
-    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, () => openIdle(port, key)));
+    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, () => openIdle(port, key, command)));
     clients.push(...batch);
   }
   return async () => {

@@ -48,6 +48,8 @@ function buildProgram(): Command {
     .option('--max-auth-tries <n>', 'authentication attempts per connection [$SSHPORTAL_MAX_AUTH_TRIES] (default 10)')
     .option('--max-auth-failures <n>', 'failed logins per address and minute before a cool-down [$SSHPORTAL_MAX_AUTH_FAILURES] (default 20)')
     .option('--auth-cooldown <duration>', 'how long an address stays refused after too many failures [$SSHPORTAL_AUTH_COOLDOWN] (default "5m")')
+    .option('--max-channels <n>', 'channels (sessions and forwards) one connection may hold open at once [$SSHPORTAL_MAX_CHANNELS] (default 128)')
+    .option('--max-sessions <n>', 'session channels one connection may hold open at once [$SSHPORTAL_MAX_SESSIONS] (default 10)')
     .option('--metrics-address <addr>', 'serve Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9100 [$SSHPORTAL_METRICS_ADDRESS] (default: off)')
     .option('--db-timeout <duration>', 'longest a database query may take before "database unavailable" [$SSHPORTAL_DB_TIMEOUT] (default "5s")')
     .option('--trusted-proxies <cidrs>', 'load balancers (CIDRs, comma-separated) whose connections must open with a PROXY protocol v1/v2 header naming the client [$SSHPORTAL_TRUSTED_PROXIES] (default: off)')

@@ -2,9 +2,26 @@
  * The one entry point of access decisions: the ACLs (pure evaluation), then
  * the optional external hook, which may replace the action.
  */
+import type { AclRow } from '../db/queries/acls.js';
 import { evaluateAcl, type AclAction, type AclInput } from './evaluate.js';
 import { runAclHook } from './hook.js';
-import { decisivePolicy, type DecisivePolicy } from './policy.js';
+import { decisivePolicy, type DecisivePolicy, type PolicyOptions } from './policy.js';
+
+/** An ACL's stored session policy. */
+export function aclPolicyOptions(a: Pick<AclRow, keyof PolicyOptions>): PolicyOptions {
+  return {
+    shell: a.shell, exec: a.exec, fileCopy: a.fileCopy, localForward: a.localForward, remoteForward: a.remoteForward,
+    agentForward: a.agentForward, x11: a.x11,
+  };
+}
+
+/** A stored ACL as the evaluator's plain input (an action other than `allow` denies). */
+export function aclInputOf(a: AclRow): AclInput {
+  return {
+    id: a.id, action: a.action === 'allow' ? 'allow' : 'deny', weight: a.weight, inception: a.inception, expiration: a.expiration,
+    hostPattern: a.hostPattern, policy: aclPolicyOptions(a), userGroupIds: a.userGroupIds, hostGroupIds: a.hostGroupIds,
+  };
+}
 
 /** Who asks for which host, as plain data. */
 export interface AccessRequest {

@@ -135,9 +135,20 @@ function forwardAllows(rule: ForwardRule, host: string, port: number): boolean {
   }
 }
 
-/** `host:port`, with brackets around an IPv6 address. */
+/**
+ * A client-supplied name as it may appear in a reason: control and other
+ * non-printing characters become `?`, at most 255 characters — the reason
+ * travels to terminals and logs.
+ */
+export function printable(text: string): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > 255 ? `${clean.slice(0, 255)}…` : clean;
+}
+
+/** `host:port` as shown in reasons, with brackets around an IPv6 address. */
 export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const h = printable(host);
+  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
 }
 
 function execVerdict(p: SessionPolicy, command: string): { ok: boolean; what: string } {
@@ -155,11 +166,11 @@ function judge(p: SessionPolicy, r: PolicyRequest): { ok: boolean; what: string 
     case 'shell': return { ok: p.shell, what: 'interactive shells' };
     case 'exec': return execVerdict(p, r.command);
     case 'subsystem':
-      return r.name === 'sftp' ? { ok: p.fileCopy, what: 'file copy (sftp)' } : { ok: p.exec, what: `the ${r.name} subsystem` };
+      return r.name === 'sftp' ? { ok: p.fileCopy, what: 'file copy (sftp)' } : { ok: p.exec, what: `the ${printable(r.name)} subsystem` };
     case 'local-forward': return { ok: forwardAllows(p.localForward, r.host, r.port), what: `local forwarding to ${hostPort(r.host, r.port)}` };
-    case 'local-forward-socket': return { ok: p.localForward.kind === 'any', what: `local forwarding to socket ${r.path}` };
+    case 'local-forward-socket': return { ok: p.localForward.kind === 'any', what: `local forwarding to socket ${printable(r.path)}` };
     case 'remote-forward': return { ok: forwardAllows(p.remoteForward, r.host, r.port), what: `remote forwarding on ${hostPort(r.host, r.port)}` };
-    case 'remote-forward-socket': return { ok: p.remoteForward.kind === 'any', what: `remote forwarding on socket ${r.path}` };
+    case 'remote-forward-socket': return { ok: p.remoteForward.kind === 'any', what: `remote forwarding on socket ${printable(r.path)}` };
     case 'agent-forward': return { ok: p.agentForward, what: 'agent forwarding' };
     case 'x11': return { ok: p.x11, what: 'X11 forwarding' };
     default: {

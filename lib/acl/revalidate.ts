@@ -5,7 +5,7 @@
  * removed role or an ACL that no longer allows the host ends them.
  */
 import type { LiveFacts } from '../db/live-facts.js';
-import type { AccessRequest } from './decide.js';
+import { aclInputOf, type AccessRequest } from './decide.js';
 import { evaluateAcl, type AclDecision } from './evaluate.js';
 
 /** What a live connection was let in for. */
@@ -45,11 +45,12 @@ export function revalidate(s: LiveSubject, facts: LiveFacts, now: Date): Revalid
       if (login.hostId === null) return { action: 'keep' };
       const host = facts.hosts.get(login.hostId);
       if (!host) return { action: 'end', reason: 'host removed' };
+      const acls = facts.acls.map(aclInputOf);
       const request: AccessRequest = {
-        user: { id: user.id, name: user.name, email: user.email, groups: user.groups }, host, acls: [...facts.acls], now,
+        user: { id: user.id, name: user.name, email: user.email, groups: user.groups }, host, acls, now,
       };
       const byAcl = evaluateAcl({
-        acls: facts.acls, userGroupIds: user.groups.map((g) => g.id), hostGroupIds: host.groups.map((g) => g.id), hostName: host.name, now,
+        acls, userGroupIds: user.groups.map((g) => g.id), hostGroupIds: host.groups.map((g) => g.id), hostName: host.name, now,
       });
       return { action: 'access', request, byAcl };
     }

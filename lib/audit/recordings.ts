@@ -1,13 +1,14 @@
 /**
  * Checks recording files against their seals: the seals chained in each
  * session's close event first (they cannot be edited without breaking the
- * chain), the session row's copy second.
+ * chain), the session row's copy second; recordings of sessions that never
+ * closed (live, or their node crashed) against their last checkpoint sidecar.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseSessionSeals, type RecordingSeal } from '../recording/seal.js';
+import { parseSealFile, parseSessionSeals, sealPath, type RecordingSeal } from '../recording/seal.js';
 import type { EventRowData } from './events.js';
 import type { Problem } from './problem.js';
 
@@ -16,6 +17,8 @@ export interface SessionRowData {
   id: number;
   status: string;
   seals: string | null;
+  /** JSON list of the recording paths (named while the session is live). */
+  recordings: string | null;
 }
 
 /** Where a stored recording path is read: under `logsDir` by its file name, or as stored. */
@@ -29,8 +32,11 @@ async function sha256Prefix(path: string, length: number): Promise<string> {
   return h.digest('hex');
 }
 
-/** Checks one file against its seal; a problem of `sessionId`, or null. */
-export async function checkRecording(sessionId: number, seal: RecordingSeal, logsDir: string | null): Promise<Problem | null> {
+/**
+ * Checks one file against its seal; a problem of `sessionId`, or null. With
+ * `prefix` (a live checkpoint) the file may have grown since.
+ */
+export async function checkRecording(sessionId: number, seal: RecordingSeal, logsDir: string | null, prefix = false): Promise<Problem | null> {
   const path = recordingFile(seal.path, logsDir);
   const name = basename(seal.path);
   let size: number;
@@ -42,7 +48,7 @@ export async function checkRecording(sessionId: number, seal: RecordingSeal, log
   if (size < seal.length) {
     return { subject: 'session', id: sessionId, kind: 'truncated recording', detail: `${name} has ${size} bytes, sealed with ${seal.length}` };
   }
-  if (size > seal.length) {
+  if (size > seal.length && !prefix) {
     return { subject: 'session', id: sessionId, kind: 'edited recording', detail: `${name} has ${size} bytes, sealed with ${seal.length}` };
   }
   if ((await sha256Prefix(path, seal.length)) !== seal.sha256) {
@@ -99,6 +105,50 @@ export async function checkRecordings(
     for (const seal of seals) {
       const problem = await checkRecording(id, seal, logsDir);
       if (problem) return { verified, problem };
+      verified++;
+    }
+  }
+  return { verified, problem: null };
+}
+
+/** A sidecar is a hundred bytes; a larger file is not one. */
+const maxSealFileBytes = 4096;
+
+/** The last checkpoint seal beside a recording, or null when there is none (never checkpointed, or unreadable). */
+async function sidecarSeal(stored: string, logsDir: string | null): Promise<RecordingSeal | null> {
+  const path = sealPath(recordingFile(stored, logsDir));
+  try {
+    if ((await stat(path)).size > maxSealFileBytes) return null;
+    const seal = parseSealFile(await readFile(path, 'utf8'));
+    return seal ? { path: stored, length: seal.length, sha256: seal.sha256 } : null;
+  } catch {
+    return null;
+  }
+}
+
+function listOf(text: string | null): string[] {
+  try {
+    const v: unknown = text ? JSON.parse(text) : [];
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Recordings of sessions that are not closed: each must still begin with the
+ * bytes its last checkpoint sealed (it may have grown since). Unsigned: this
+ * catches a cut or edited file, not someone who rewrites the sidecar too.
+ */
+export async function checkLiveRecordings(sessions: readonly SessionRowData[], logsDir: string | null): Promise<RecordingsResult> {
+  let verified = 0;
+  for (const s of [...sessions].sort((a, b) => a.id - b.id)) {
+    if (s.status === 'closed') continue;
+    for (const stored of listOf(s.recordings)) {
+      const seal = await sidecarSeal(stored, logsDir);
+      if (!seal) continue;
+      const problem = await checkRecording(s.id, seal, logsDir, true);
+      if (problem) return { verified, problem: { ...problem, detail: `${problem.detail} (live checkpoint)` } };
       verified++;
     }
   }

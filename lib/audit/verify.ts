@@ -10,7 +10,7 @@ import {
 import type { RecordingSeal } from '../recording/seal.js';
 import { ChainWalker, checkCheckpoints, unsignedTail } from './events.js';
 import { formatProblem, type Problem } from './problem.js';
-import { checkRecordings, closeEventSeals } from './recordings.js';
+import { checkLiveRecordings, checkRecordings, closeEventSeals } from './recordings.js';
 
 /** Options of {@link verifyAudit}. */
 export interface VerifyOptions {
@@ -65,12 +65,15 @@ export async function verifyAudit(m: Tx, o: VerifyOptions): Promise<VerifyReport
   if (signed) problems.push(signed);
   const rec = await checkRecordings(sessions, seals, o.logsDir);
   if (rec.problem) problems.push(rec.problem);
+  const live = rec.problem ? { verified: 0, problem: null } : await checkLiveRecordings(sessions, o.logsDir);
+  if (live.problem) problems.push(live.problem);
   const notes: string[] = [];
   const tail = unsignedTail(checkpoints, walker.count);
   if (tail > 0) notes.push(`${tail} newest event${tail > 1 ? 's are' : ' is'} not yet covered by a signed checkpoint (hash chain only)`);
   const legacy = await countUnchained(m);
   if (legacy > 0) notes.push(`${legacy} event${legacy > 1 ? 's' : ''} older than the hash chain (written before it existed, or imported) cannot be verified`);
-  return { events: walker.count, recordings: rec.verified, problems, notes };
+  if (live.verified > 0) notes.push(`${live.verified} recording${live.verified > 1 ? 's' : ''} of sessions not closed checked up to their last checkpoint`);
+  return { events: walker.count, recordings: rec.verified + live.verified, problems, notes };
 }
 
 /** The verifier's output: notes, then `OK: …` or one `FAILED: …` line per problem. */

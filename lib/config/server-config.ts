@@ -43,6 +43,10 @@ export interface ServerConfig {
   readonly metricsListen: ListenAddress | null;
   /** Ciphers offered to clients (the client picks among them). */
   readonly ciphers: readonly Cipher[];
+  /** Channels (sessions and forwards) one connection may hold open at once. */
+  readonly maxChannels: number;
+  /** Session channels one connection may hold open at once (OpenSSH's MaxSessions). */
+  readonly maxSessions: number;
   /** Most concurrent client connections of any kind; null = sized from the open-files limit at start. */
   readonly maxConnections: number | null;
   /** How long SIGTERM waits for live sessions to end before exiting; 0 = exit at once. */
@@ -80,6 +84,8 @@ export interface ServerFlags {
   maxAuthFailures?: string;
   authCooldown?: string;
   metricsAddress?: string;
+  maxChannels?: string;
+  maxSessions?: string;
   maxConnections?: string;
   drainTimeout?: string;
   dbTimeout?: string;
@@ -221,6 +227,8 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     authCooldownMs: parseDuration(flags.authCooldown ?? env.SSHPORTAL_AUTH_COOLDOWN ?? '5m', '--auth-cooldown'),
     metricsListen: metricsAddr ? parseListenAddress(metricsAddr, '--metrics-address') : null,
     ciphers: flags.ciphers ?? env.SSHPORTAL_CIPHERS ? parseCiphers(flags.ciphers ?? env.SSHPORTAL_CIPHERS ?? '') : defaultCiphers,
+    maxChannels: count(flags.maxChannels ?? env.SSHPORTAL_MAX_CHANNELS ?? '128', '--max-channels', 1),
+    maxSessions: count(flags.maxSessions ?? env.SSHPORTAL_MAX_SESSIONS ?? '10', '--max-sessions', 1),
     maxConnections: maxConns === undefined || maxConns === '' ? null : count(maxConns, '--max-connections', 2),
     drainTimeoutMs: parseDuration(flags.drainTimeout ?? env.SSHPORTAL_DRAIN_TIMEOUT ?? '0', '--drain-timeout'),
     dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),

@@ -5,6 +5,7 @@ import { DatabaseUnavailableError } from '../errors.js';
 import { createDataSource, defaultDbTimeoutMs, isMariaDb, withClusterLock } from './data-source.js';
 import { installMysqlDeadlines, type TimeoutListener } from './deadline.js';
 import { withDbRetry } from './retry.js';
+import { serialQueue } from './serial.js';
 
 /**
  * A transaction, or the manager for reads outside one: what the queries of
@@ -82,6 +83,8 @@ export async function openDatabase(config: DbConfig, aesKey: string | null, opts
 
 /** Wraps an initialized data source (tests use it directly); `close()` waits `closeTimeoutMs` at most. */
 export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null, closeTimeoutMs = defaultDbTimeoutMs): Database {
+  // MySQL gives each transaction its own pooled connection; SQLite has one, so its transactions take turns.
+  const inTurn = driver === 'sqlite3' ? serialQueue() : <T>(task: () => Promise<T>): Promise<T> => task();
   return {
     driver,
     ds,
@@ -89,7 +92,7 @@ export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKe
     manager: ds.manager,
     async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
       try {
-        return await withDbRetry(() => ds.transaction(fn));
+        return await withDbRetry(() => inTurn(() => ds.transaction(fn)));
       } catch (err) {
         if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
         throw err;

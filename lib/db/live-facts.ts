@@ -4,9 +4,8 @@
  * query per connection.
  */
 import { In, type EntityManager } from 'typeorm';
-import type { AclInput } from '../acl/evaluate.js';
-import { loadAcls } from './access.js';
 import { Host, User, UserKey } from './entities/index.js';
+import { aclsOfUserGroups, type AclRow } from './queries/acls.js';
 
 /** A user as the access re-check needs it. */
 export interface LiveUser {
@@ -35,7 +34,7 @@ export interface LiveFacts {
   /** Hosts that still exist, by id. */
   hosts: ReadonlyMap<number, LiveHost>;
   /** Every ACL naming one of the users' groups. */
-  acls: readonly AclInput[];
+  acls: readonly AclRow[];
 }
 
 /** What to look up. */
@@ -64,7 +63,7 @@ export async function loadLiveFacts(m: EntityManager, q: LiveFactsQuery): Promis
     m.find(UserKey, { where: { fingerprint: In(fps) }, select: { id: true, fingerprint: true, userId: true } }));
   const hosts = await inChunks(q.hostIds, (ids) => m.find(Host, { where: { id: In(ids) }, relations: { groups: true } }));
   const groupIds = [...new Set(users.flatMap((u) => (u.groups ?? []).map((g) => g.id)))];
-  const acls = await inChunks(groupIds, (ids) => loadAcls(m, ids));
+  const acls = await inChunks(groupIds, (ids) => aclsOfUserGroups(m, ids));
   const uniqueAcls = [...new Map(acls.map((a) => [a.id, a])).values()];
   return {
     users: new Map(users.map((u) => [u.id, {

@@ -1,7 +1,8 @@
 /**
  * What a relayed connection ran (exec commands, subsystems, shells), as kept
  * in the `sessions.commands` column: a JSON array of strings such as
- * `exec: rsync --server …`, `subsystem: sftp`, `shell`. Pure: bounds only.
+ * `exec: rsync --server …`, `subsystem: sftp`, `shell`; one the session
+ * policy refused reads `refused exec: …`. Pure: bounds only.
  *
  * Commands are stored as the client sent them (an audit trail), cut at
  * {@link MAX_COMMAND_CHARS}; they may hold secrets a user typed on the

@@ -6,9 +6,9 @@
  * the owner's session.
  */
 import type { ServerChannel } from 'ssh2';
-import { decideAccess } from '../acl/decide.js';
+import { aclInputOf, decideAccess } from '../acl/decide.js';
 import type { AttachMode } from '../cluster/index.js';
-import { loadAcls } from '../db/access.js';
+import { aclsOfUserGroups } from '../db/queries/acls.js';
 import type { Database } from '../db/database.js';
 import { Session } from '../db/entities/index.js';
 import type { User } from '../db/entities/user.js';
@@ -64,7 +64,7 @@ async function authorize(deps: ViewerDeps, v: ViewerSession, mode: AttachMode, i
     const decision = await decideAccess({
       user: { id: v.user.id, name: v.user.name, email: v.user.email, groups },
       host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
-      acls: await loadAcls(m, groups.map((g) => g.id)),
+      acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
       now: deps.now(),
     }, deps.aclCheckCmd);
     if (decision.action !== 'allow') throw new PermissionDeniedError(`joining session ${id} needs an ACL allowing you to host '${host.name}'`);

@@ -38,6 +38,12 @@ export function globalAsk(r: GlobalRequest): PolicyRequest | undefined {
   }
 }
 
+/**
+ * Refusals reported as events per connection: a client repeating forbidden
+ * requests costs one database row each, so past this only a log line (once) says so.
+ */
+export const MAX_REFUSAL_EVENTS = 64;
+
 /** SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254 §5.1). */
 const ADMINISTRATIVELY_PROHIBITED = 1;
 
@@ -71,6 +77,7 @@ export class PolicyGate {
   #plan: () => RelayPlan | undefined;
   #emit: (e: RelayEvent) => void;
   #log: Logger;
+  #refusals = 0;
 
   constructor(plan: () => RelayPlan | undefined, emit: (e: RelayEvent) => void, log: Logger) {
     this.#plan = plan;
@@ -89,9 +96,13 @@ export class PolicyGate {
   /** The verdict; a refusal is logged and reported as an event. */
   check(r: PolicyRequest): PolicyVerdict {
     const v = this.peek(r);
-    if (!v.allowed) {
+    if (v.allowed) return v;
+    this.#refusals++;
+    if (this.#refusals <= MAX_REFUSAL_EVENTS) {
       this.#log.info('refused by the session policy', { what: v.what, reason: v.reason });
       this.#emit({ type: 'policy-refused', what: v.what, reason: v.reason });
+    } else if (this.#refusals === MAX_REFUSAL_EVENTS + 1) {
+      this.#log.warn('more session-policy refusals on this connection: no further events', { limit: MAX_REFUSAL_EVENTS });
     }
     return v;
   }

@@ -13,9 +13,11 @@ import { dialChain, type DialedChain } from './dial.js';
 import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
 import { onGlobalRequest, relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
+import { ConnectionBudget, defaultLimits, type Slot } from './limits.js';
 import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
+import { holdSession, holding } from './channel-slots.js';
 import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan } from './types.js';
 
 /** How long a refused or failed connection waits for its channels to close before it is cut. */
@@ -31,6 +33,7 @@ class Relay implements RelayHandle {
   #now: () => number;
   #plan: RelayPlan | undefined;
   #planned: Promise<RelayPlan> | undefined;
+  #budget: ConnectionBudget;
   #granted = false;
   #gate: PolicyGate;
   #recordings: ConnectionRecordings | undefined;
@@ -57,6 +60,7 @@ class Relay implements RelayHandle {
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
     this.#gate = new PolicyGate(() => this.#plan, (e) => this.#emit(e), opts.log);
     this.#forwardCtx = this.#makeForwardCtx();
+    this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.#log);
     if (opts.idleTimeoutMs > 0) {
       this.#idle = new IdleTimer(opts.idleTimeoutMs, this.#now, () => this.#onIdle());
     }
@@ -68,8 +72,11 @@ class Relay implements RelayHandle {
     onGlobalRequest(conn, (r, accept, reject) => {
       this.#idle?.touch();
       if (this.#ending) { reject?.(); return; }
-      const relay = (): void => void relayGlobalRequest(this.#forwardCtx, r, accept, reject);
-      void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, reject), () => reject?.());
+      const slot = this.#budget.beginRequest();
+      if (!slot) { reject?.(); return; }
+      const refuse = (): void => { slot.release(); reject?.(); };
+      const relay = (): void => void relayGlobalRequest(this.#forwardCtx, r, accept, reject).finally(() => slot.release());
+      void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, refuse), refuse);
     }, (name) => this.#log.debug('malformed global request refused', { name }));
   }
 
@@ -145,6 +152,8 @@ class Relay implements RelayHandle {
       startRecording: (pty, title) => this.#recordings?.startCast(pty, title),
       onBytes: this.#onBytes,
       emit: this.#emit,
+      env: this.#budget.envBudget(),
+      refusing: () => this.#ending,
       check: (r) => this.#gate.check(r),
       live: (owner) => this.#plan?.live?.(owner),
     };
@@ -159,13 +168,17 @@ class Relay implements RelayHandle {
   #onChannelOpen(open: ChannelOpen): void {
     this.#idle?.touch();
     if (this.#ending) { open.reject(); return; }
+    // Counted from the open on: a channel waiting for the access check holds its slot.
+    const slot = this.#budget.openChannel(open.type === 'session' ? 'session' : 'forward');
+    if (!slot) { open.reject(); return; }
+    const reject = (): void => { slot.release(); open.reject(); };
     switch (open.type) {
       case 'session':
-        void this.#afterPlan(() => this.#onSession(open.accept), open.reject);
+        void this.#afterPlan(() => this.#onSession(open.accept, slot), reject);
         return;
       case 'direct-tcpip':
       case 'direct-streamlocal@openssh.com':
-        void this.#afterPlan(() => this.#onForward(open), open.reject);
+        void this.#afterPlan(() => this.#onForward({ ...open, accept: holding(open.accept, slot), reject }), reject);
         return;
       default: {
         const never: never = open;
@@ -180,9 +193,10 @@ class Relay implements RelayHandle {
     else void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
   }
 
-  #onSession(accept: () => Session | undefined): void {
+  #onSession(accept: () => Session | undefined, slot: Slot): void {
     const session = accept();
-    if (!session) return;
+    if (!session) { slot.release(); return; }
+    holdSession(this.#conn, session, slot);
     const bridge = new SessionBridge(session, this.#sessionCtx());
     this.#sessions.add(bridge);
     void bridge.closed.then(() => {
@@ -204,15 +218,21 @@ class Relay implements RelayHandle {
     return this.#upstream;
   }
 
-  /** The plan, prepared once (access check and session row), before the first channel is confirmed. */
+  /**
+   * The plan, prepared once (access check and session row), before the first
+   * channel is confirmed. A refused client is cut off once the channels and
+   * requests waiting for the plan got their refusal (they run in microtasks).
+   */
   #getPlan(): Promise<RelayPlan> {
     if (this.#finalizing && !this.#planned) return Promise.reject(new UpstreamError('connection closed'));
-    this.#planned ??= this.#opts.prepare().then((plan) => {
+    if (this.#planned) return this.#planned;
+    this.#planned = this.#opts.prepare().then((plan) => {
       this.#plan = plan;
       for (const e of this.#early.splice(0)) this.#emit(e);
       this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
       return plan;
     }, (err: unknown) => { this.#prepareError = err; throw err; });
+    this.#planned.catch((err: unknown) => setImmediate(() => this.#fatal(err)));
     return this.#planned;
   }
 

@@ -11,6 +11,7 @@ import type { Client, ClientChannel, ServerChannel, Session, WindowChangeInfo } 
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
+import type { EnvBudget } from './limits.js';
 import { flushedOrClosed } from './link.js';
 import { ended, pump } from './pump.js';
 import { openUpstreamSession, type ExitInfo, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
@@ -35,6 +36,10 @@ export interface SessionContext {
   startRecording(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined;
   onBytes(dir: 'up' | 'down', n: number): void;
   emit(e: RelayEvent): void;
+  /** This channel's budget of buffered env requests. */
+  env: EnvBudget;
+  /** True once the connection is refused or ending: nothing more is kept for the host. */
+  refusing(): boolean;
   /** The session policy's verdict (a refusal is already reported). */
   check(r: PolicyRequest): PolicyVerdict;
   /** Makes a PTY session watchable (lib/live); undefined when not. */
@@ -55,6 +60,7 @@ export class SessionBridge {
   #recorder: CastRecorder | undefined;
   #tap: LivePtyTap | undefined;
   #closed = false;
+  #started = false;
   /** Set by the first #finish: a channel gets one final line and one exit status. */
   #finishing = false;
   #downClosed: Promise<void>;
@@ -97,6 +103,8 @@ export class SessionBridge {
         r.accept?.();
         return;
       case 'env':
+        // Kept until the start request; bounded, and nothing once access is refused.
+        if (this.#ctx.refusing() || this.#started || !this.#ctx.env.take(r.key, r.value)) { r.reject?.(); return; }
         this.#setup.env[r.key] = r.value;
         r.accept?.();
         return;
@@ -151,18 +159,22 @@ export class SessionBridge {
   }
 
   #start(start: SessionStart, accept: () => ServerChannel | undefined): void {
+    // One start per channel (ssh2 hands later ones to us too, and leaves them unanswered).
+    if (this.#started) return;
     const down = accept();
     if (!down) return;
+    this.#started = true;
     this.#down = down;
     down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
     // Accepted, then refused in words: OpenSSH users see `error: acl N forbids …` and exit status 1.
     const verdict = this.#ctx.check(start.kind === 'shell' ? { kind: 'shell' } : start.kind === 'exec' ? { kind: 'exec', command: start.command } : { kind: 'subsystem', name: start.name });
-    if (!verdict.allowed) { void this.#finish(down, { code: 1 }, verdict.reason); return; }
     const pty = this.#setup.pty !== undefined && start.kind !== 'subsystem';
+    // Audited either way: what a user tried matters as much as what ran.
     this.#ctx.emit({
-      type: 'channel-started', kind: start.kind, pty,
+      type: 'channel-started', kind: start.kind, pty, refused: verdict.allowed ? undefined : verdict.reason,
       command: start.kind === 'exec' ? start.command : undefined, subsystem: start.kind === 'subsystem' ? start.name : undefined,
     });
+    if (!verdict.allowed) { void this.#finish(down, { code: 1 }, verdict.reason); return; }
     void this.#connect(down, start, pty);
   }
 

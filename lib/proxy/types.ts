@@ -4,6 +4,7 @@
  */
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
+import type { ConnectionLimits } from './limits.js';
 import type { RecordingMode } from '../recording-mode.js';
 import type { RecordingSeal } from '../recording/seal.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
@@ -45,7 +46,7 @@ export interface RecordingPlan {
 export type RelayEvent =
   | { type: 'upstream-connected'; hops: string[]; durationMs: number }
   | { type: 'upstream-failed'; error: string; code: string }
-  | { type: 'channel-started'; kind: 'shell' | 'exec' | 'subsystem'; command?: string; subsystem?: string; pty: boolean }
+  | { type: 'channel-started'; kind: 'shell' | 'exec' | 'subsystem'; command?: string; subsystem?: string; pty: boolean; refused?: string }
   | { type: 'recording-started'; path: string }
   | { type: 'recording-finished'; path: string; droppedBytes: number; failed: boolean }
   | { type: 'forward-opened'; kind: TunnelKind; from: string; to: string }
@@ -89,7 +90,8 @@ export interface RelayPlan {
 export interface RelayOptions {
   log: Logger;
   /**
-   * Called once, lazily, on the first channel or forward request. Does ACL
+   * Called once, on the first channel or forward request, before anything is
+   * relayed or buffered beyond the connection's limits. Does ACL
    * checks and opens the session row. Throw an AppError to refuse: the
    * refusal reaches the client as `error: <msg>` (exit status 1) on session
    * channels or as a channel-open failure, and the connection then closes.
@@ -104,6 +106,8 @@ export interface RelayOptions {
   authorize?(): Promise<void>;
   /** Close when no traffic flowed in either direction for this long; 0 = off. */
   idleTimeoutMs: number;
+  /** What the client may make the portal hold (default {@link defaultLimits}). */
+  limits?: ConnectionLimits;
   /** Milliseconds clock (tests). */
   now?: () => number;
 }

@@ -120,7 +120,8 @@ export class BoundedFileWriter {
       try {
         await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
         const fh = await open(this.path, 'a', this.#mode);
-        await this.#hashExisting(fh);
+        // A file whose existing bytes cannot be hashed could never be sealed right: fail it, close it.
+        await this.#hashExisting(fh).catch(async (err: unknown) => { await fh.close().catch(() => undefined); throw err; });
         return fh;
       } catch (err) {
         this.#fail(err);

@@ -28,3 +28,35 @@ export function resolveChain<T extends HostRef>(target: T, byId: (id: number) =>
   }
   return chain;
 }
+
+/** How routing reads hosts, passed in by the caller (lib/db's `hostFinder` implements it). */
+export interface HostFinder<T extends HostRef> {
+  byName(name: string): Promise<T | null>;
+  byId(id: number): Promise<T | null>;
+}
+
+/** The host a login names: by name first, then, for a number, by id (sshportal's rule). */
+export async function findTarget<T extends HostRef>(finder: HostFinder<T>, target: string): Promise<T> {
+  const byName = await finder.byName(target);
+  if (byName) return byName;
+  if (/^\d+$/.test(target)) {
+    const byId = await finder.byId(Number(target));
+    if (byId) return byId;
+  }
+  throw new NotFoundError(`no such host '${target}'`);
+}
+
+/**
+ * The host's hop chain, first hop first, the host itself last, read through
+ * `finder` one hop at a time; a missing hop, a loop or a chain longer than
+ * {@link maxHops} is an error (from {@link resolveChain}).
+ */
+export async function loadChain<T extends HostRef>(finder: HostFinder<T>, host: T): Promise<T[]> {
+  const loaded = new Map<number, T>([[host.id, host]]);
+  for (let h: T | null = host; h && h.hopId !== null && !loaded.has(h.hopId) && loaded.size <= maxHops;) {
+    const hop: T | null = await finder.byId(h.hopId);
+    if (hop) loaded.set(hop.id, hop);
+    h = hop;
+  }
+  return resolveChain(host, (id) => loaded.get(id));
+}

@@ -30,3 +30,31 @@ export function classifyLogin(username: string, names: LoginNames): LoginKind {
   if (username === names.configUser) return { kind: 'config' };
   return { kind: 'host', target: username };
 }
+
+/** Where an authenticated user's login leads. */
+export type UserLogin = { kind: 'shell' } | { kind: 'host'; target: string } | { kind: 'live'; mode: 'watch' | 'join'; session: string };
+
+/**
+ * Where a user's login leads once the user is known: the config user, and a
+ * login equal to the user's own name (`ssh alice@portal` for alice, as in
+ * sshportal), open the admin shell; any other name is a host. Null for logins
+ * that are no user's (healthcheck, invite, peer). Pure.
+ */
+export function userLogin(login: LoginKind, userName: string): UserLogin | null {
+  switch (login.kind) {
+    case 'config':
+      return { kind: 'shell' };
+    case 'host':
+      return login.target === userName ? { kind: 'shell' } : { kind: 'host', target: login.target };
+    case 'live':
+      return { kind: 'live', mode: login.mode, session: login.session };
+    case 'healthcheck':
+    case 'invite':
+    case 'peer':
+      return null;
+    default: {
+      const never: never = login;
+      return never;
+    }
+  }
+}

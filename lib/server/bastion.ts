@@ -1,20 +1,24 @@
 import type { Connection } from 'ssh2';
-import { decideAccess, type AccessRequest } from '../acl/decide.js';
+import { aclInputOf, decideAccess, type AccessRequest } from '../acl/decide.js';
 import { decidePolicy } from '../acl/policy.js';
 import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
-import { addRecording, closeSession, findHost, hostClientKey, loadAcls, loadChain, openSession, pinHostKey, setSessionCommands } from '../db/access.js';
+import { aclsOfUserGroups } from '../db/queries/acls.js';
+import { hostClientKey, hostFinder, pinHostKey } from '../db/queries/hosts.js';
+import { addRecording, closeSession, openSession, setSessionCommands } from '../db/queries/sessions.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
 import { ConflictError, HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
 import type { LiveHub } from '../live/index.js';
 import type { Metrics } from '../metrics/index.js';
+import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
 import { splitHostPort } from '../routing/host-url.js';
+import { findTarget, loadChain } from '../routing/hosts.js';
 import type { Identity } from './auth.js';
 import { checkHostKey } from './host-key-pin.js';
 import type { ConnectionContext } from './connection.js';
@@ -124,7 +128,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'deny', entity: host, args: { reason, remote_addr: ctx.remoteAddr } });
   let host: Host;
   try {
-    host = await findHost(m, target);
+    host = await findTarget(hostFinder(m), target);
   } catch (err) {
     await deny(userMessage(err), target);
     throw err;
@@ -133,7 +137,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   const request: AccessRequest = {
     user: { id: who.user.id, name: who.user.name, email: who.user.email, groups },
     host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
-    acls: await loadAcls(m, groups.map((g) => g.id)),
+    acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
     now: deps.now(),
   };
   const decision = await decideAccess(request, deps.config.aclCheckCmd);
@@ -144,7 +148,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
   const mode = recordingModeOf(host);
-  const chain = await Promise.all((await loadChain(m, host)).map((h) => hopTarget(deps, ctx, who, h)));
+  const chain = await Promise.all((await loadChain(hostFinder(m), host)).map((h) => hopTarget(deps, ctx, who, h)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
   ticket.grantHost(host, session.id, request, decision);
   const handle = relay();
@@ -186,6 +190,7 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
+    limits: limitsFrom(deps.config),
     prepare: () => prepare(deps, who, target, ctx, ticket, () => relay).catch((err: unknown) => { throw asDatabaseError(err); }),
     authorize: () => ticket.check(),
   });

@@ -9,7 +9,8 @@ import { DatabaseUnavailableError } from '../errors.js';
 import type { LiveControl } from '../live/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
-import { classifyLogin } from '../routing/login.js';
+import { limitsFrom } from '../proxy/limits.js';
+import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
 import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
@@ -117,7 +118,7 @@ async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind:
 function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext): LiveConnection | null {
   switch (who.kind) {
     case 'invite':
-      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log);
+      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log, { limits: limitsFrom(deps.config) });
     case 'peer':
       // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) conn.end();
@@ -127,18 +128,19 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
-      if (login.kind === 'config' || (login.kind === 'host' && login.target === who.user.name)) {
+      const to = userLogin(login, who.user.name);
+      if (to?.kind === 'shell') {
         const live = trackShell(conn, deps, who, ctx);
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log);
+        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
       }
-      if (login.kind === 'host') return deps.bastion(conn, who, login.target, ctx);
-      if (login.kind === 'live') {
+      if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
+      if (to?.kind === 'live') {
         const live = trackShell(conn, deps, who, ctx);
         return serveTerminalSessions(conn, async (s) => {
           live.open.set(s.channel, '\r\n');
           s.channel.once('close', () => live.open.delete(s.channel));
-          return deps.viewer(who, login.mode, login.session, s, ctx);
-        }, ctx.log, { maxSessions: 1 });
+          return deps.viewer(who, to.mode, to.session, s, ctx);
+        }, ctx.log, { maxSessions: 1, limits: limitsFrom(deps.config) });
       }
       conn.end();
       return null;

@@ -56,9 +56,10 @@ export class CommandLog {
   /** Records one channel start. */
   add(e: ChannelStarted): void {
     const start = startOf(e);
-    this.#sinks.event(start.kind, eventArgs(start, e.pty));
+    this.#sinks.event(start.kind, e.refused === undefined ? eventArgs(start, e.pty) : { ...eventArgs(start, e.pty), refused: e.refused });
     if (this.#full) return;
-    const json = appendCommand(this.#list, describeStart(start));
+    const entry = describeStart(start);
+    const json = appendCommand(this.#list, e.refused === undefined ? entry : `refused ${entry}`);
     if (json === null) { this.#full = true; return; }
     this.#writes = this.#writes.then(() => this.#sinks.saveRow(json)).catch((err: unknown) => this.#sinks.failed(err));
   }

@@ -3,7 +3,9 @@ import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import { asDatabaseError } from '../db/database.js';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { ConnectionBudget, defaultLimits, type ConnectionLimits } from '../proxy/limits.js';
 import { flushed } from '../proxy/pump.js';
+import { holdSession } from '../proxy/channel-slots.js';
 import type { PtySize } from '../shell/index.js';
 
 /** What the client asked a session channel to run. */
@@ -40,8 +42,10 @@ function sizeOf(info: { cols: number; rows: number }): PtySize {
 
 /** Options of {@link serveTerminalSessions}. */
 export interface TerminalOptions {
-  /** Session channels allowed on the connection (default: no limit of its own). */
+  /** Session channels allowed over the connection's life (default: no limit of its own). */
   maxSessions?: number;
+  /** Channels and sessions held at once (default {@link defaultLimits}; `--max-sessions` for users). */
+  limits?: ConnectionLimits;
   /** Called after a session's exit status and CLOSE were sent. */
   onFinished?(): void;
 }
@@ -91,16 +95,23 @@ function serveSession(session: Session, handler: TerminalHandler, log: Logger, r
 }
 
 /**
- * Serves session channels on `conn` with `handler`, refusing every other
- * channel type and global request (no forwarding of any kind).
+ * Serves session channels on `conn` with `handler`, at most
+ * `opts.limits.maxSessions` at once (more are refused with a channel open
+ * failure), refusing every other channel type and global request (no
+ * forwarding of any kind).
  */
 export function serveTerminalSessions(conn: Connection, handler: TerminalHandler, log: Logger, opts: TerminalOptions = {}): TerminalConnection {
   const running = new Set<Running>();
+  const budget = new ConnectionBudget(opts.limits ?? defaultLimits, log);
   let sessions = 0;
   conn.on('session', (accept, reject) => {
     if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return void reject();
+    const slot = budget.openChannel('session');
+    if (!slot) return void reject();
     sessions++;
-    serveSession(accept(), handler, log, running, opts);
+    const session = accept();
+    holdSession(conn, session, slot);
+    serveSession(session, handler, log, running, opts);
   });
   conn.on('tcpip', (_accept, reject) => reject());
   conn.on('request', (_accept, reject) => reject?.());

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { fingerprintOf, generateKeyPair } from '../../lib/crypto/ssh-keys.js';
-import { pinHostKey } from '../../lib/db/access.js';
+import { pinHostKey } from '../../lib/db/queries/hosts.js';
 import { openDatabase, type Database } from '../../lib/db/database.js';
 import { Host } from '../../lib/db/entities/index.js';
 import { HostKeyMismatchError } from '../../lib/errors.js';

@@ -71,3 +71,28 @@ describe('db: transactions aborted by lock contention are retried (mysql)', func
     expect((await db.manager.findOneByOrFail(HostGroup, { name: 'a' })).comment).to.equal('waiter');
   });
 });
+
+describe('db: overlapping transactions take turns (sqlite3)', () => {
+  let testDb: TestDb;
+  let db: Database;
+
+  before(async function () {
+    testDb = await freshDb(this, 'sqlite3');
+    db = await openDatabase(testDb.config, null);
+  });
+  after(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it('two transactions that await inside both commit (no nested BEGIN on the one connection)', async () => {
+    const write = (name: string): Promise<void> => db.transaction(async (m) => {
+      await m.save(m.create(HostGroup, { name }));
+      await new Promise((r) => setTimeout(r, 20));
+      await m.update(HostGroup, { name }, { comment: `by ${name}` });
+    });
+    await Promise.all([write('x'), write('y'), write('z')]);
+    const rows = await db.manager.find(HostGroup, { order: { name: 'ASC' } });
+    expect(rows.map((r) => `${r.name}:${r.comment}`)).to.deep.equal(['x:by x', 'y:by y', 'z:by z']);
+  });
+});

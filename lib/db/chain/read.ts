@@ -39,9 +39,9 @@ export async function signingPublicKey(m: EntityManager): Promise<string | null>
   return k?.publicKey ?? null;
 }
 
-/** Status and seals of every session. */
-export function sessionSeals(m: EntityManager): Promise<Pick<Session, 'id' | 'status' | 'seals'>[]> {
-  return m.find(Session, { select: { id: true, status: true, seals: true } });
+/** Status, recordings and seals of every session. */
+export function sessionSeals(m: EntityManager): Promise<Pick<Session, 'id' | 'status' | 'seals' | 'recordings'>[]> {
+  return m.find(Session, { select: { id: true, status: true, seals: true, recordings: true } });
 }
 
 /**

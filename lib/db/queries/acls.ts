@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Acl, HostGroup, UserGroup } from '../entities/index.js';
 import { findByIds, groupPairs, joinPairs } from './common.js';
 
@@ -20,4 +20,22 @@ export async function listAcls(m: EntityManager, latest: boolean): Promise<AclLi
 /** ACLs by id; `withGroups` loads their groups. */
 export function findAcls(m: EntityManager, identifiers: readonly string[], withGroups = false): Promise<Acl[]> {
   return findByIds(m, Acl, identifiers, 'ACL', withGroups ? { userGroups: true, hostGroups: true } : undefined);
+}
+
+/**
+ * An ACL as access decisions read it: its columns and the ids of its groups.
+ * lib/acl/decide maps it to the evaluator's input; lib/db knows nothing of that.
+ */
+export type AclRow = Pick<Acl, 'id' | 'action' | 'weight' | 'inception' | 'expiration' | 'hostPattern' | 'shell' | 'exec' | 'fileCopy'
+  | 'localForward' | 'remoteForward' | 'agentForward' | 'x11'> & { userGroupIds: number[]; hostGroupIds: number[] };
+
+/** The ACLs that name one of `userGroupIds`, with their group ids (two queries). */
+export async function aclsOfUserGroups(m: EntityManager, userGroupIds: readonly number[]): Promise<AclRow[]> {
+  if (userGroupIds.length === 0) return [];
+  const acls = await m.find(Acl, { where: { userGroups: { id: In([...userGroupIds]) } }, select: { id: true } });
+  if (acls.length === 0) return [];
+  const full = await m.find(Acl, { where: { id: In(acls.map((a) => a.id)) }, relations: { userGroups: true, hostGroups: true } });
+  return full.map(({ userGroups, hostGroups, ...a }) => ({
+    ...a, userGroupIds: (userGroups ?? []).map((g) => g.id), hostGroupIds: (hostGroups ?? []).map((g) => g.id),
+  }));
 }

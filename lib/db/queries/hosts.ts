@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
 import { AlreadyExistsError, ConflictError, InvalidArgumentError } from '../../errors.js';
 import { Host, HostGroup, SshKey } from '../entities/index.js';
 import { findNamed, groupPairs, joinPairs, nameTaken } from './common.js';
@@ -69,4 +69,29 @@ export async function removeHosts(m: EntityManager, hosts: readonly Host[]): Pro
   }
   await m.update(Host, { id: In(ids) }, { hopId: null });
   await m.delete(Host, ids);
+}
+
+/** Reads hosts one at a time, with the groups and client key the bastion path needs (lib/routing's host finder). */
+export function hostFinder(m: EntityManager): { byName(name: string): Promise<Host | null>; byId(id: number): Promise<Host | null> } {
+  const relations = { groups: true, sshKey: true } as const;
+  return {
+    byName: (name) => m.findOne(Host, { where: { name }, relations }),
+    byId: (id) => m.findOne(Host, { where: { id }, relations }),
+  };
+}
+
+/** The client key used for a host: its own, or `default`. */
+export async function hostClientKey(m: EntityManager, host: Host): Promise<SshKey | null> {
+  if (host.sshKey) return host.sshKey;
+  return m.findOneBy(SshKey, { name: 'default' });
+}
+
+/**
+ * Pins a target's host key on first use, race-safe across nodes: only a host
+ * with no pinned key is updated. Returns the key now pinned.
+ */
+export async function pinHostKey(m: EntityManager, hostId: number, blob: string): Promise<string | null> {
+  await m.update(Host, { id: hostId, hostKey: IsNull() }, { hostKey: blob });
+  const h = await m.findOne(Host, { where: { id: hostId }, select: { id: true, hostKey: true } });
+  return h?.hostKey ?? null;
 }

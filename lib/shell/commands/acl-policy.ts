@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { decideAccess } from '../../acl/decide.js';
+import { aclInputOf, decideAccess } from '../../acl/decide.js';
 import { normalizeForward, parseYesNo, POLICY_DEFAULTS, POLICY_FLAGS, type DecisivePolicy, type PolicyOptions } from '../../acl/policy.js';
-import { loadAcls } from '../../db/access.js';
+import { aclsOfUserGroups } from '../../db/queries/acls.js';
 import { findHosts } from '../../db/queries/hosts.js';
 import { findUsers } from '../../db/queries/users.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -69,7 +69,7 @@ export function defineAclCheck(parent: Command, ctx: ShellContext): void {
     const [host] = await findHosts(m, [hostArg], true);
     if (!user || !host) throw new InvalidArgumentError('usage: acl check USER HOST');
     const groups = (user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
-    const acls = await loadAcls(m, groups.map((g) => g.id));
+    const acls = (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf);
     const d = await decideAccess({
       user: { id: user.id, name: user.name, email: user.email, groups },
       host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },

@@ -11,8 +11,8 @@ import { humanizeTime } from '../render/humanize.js';
 import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';
 import { defineAclUpdate } from './acl-update.js';
 import { addPolicyOptions, defineAclCheck, policySummary, readPolicyOptions } from './acl-policy.js';
+import { aclPolicyOptions } from '../../acl/decide.js';
 import { POLICY_DEFAULTS } from '../../acl/policy.js';
-import { aclPolicyOptions } from '../../db/access.js';
 
 function defineCreate(parent: Command, ctx: ShellContext): void {
   const cmd = parent.command('create').description('creates a new ACL')

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { runVerify } from '../../../cmd/verify.js';
-import { closeSession, openSession } from '../../../lib/db/access.js';
+import { appendFileSync } from 'node:fs';
+import { addRecording, closeSession, openSession } from '../../../lib/db/queries/sessions.js';
 import { bootstrap } from '../../../lib/db/bootstrap.js';
 import { setChainSigner } from '../../../lib/db/chain/append.js';
 import { loadSigner } from '../../../lib/db/chain/signer.js';
@@ -24,6 +25,8 @@ export interface AuditFixture {
   logs: TempDir;
   /** Paths of the recordings of session `sessions[i]`. */
   sessions: { id: number; files: string[] }[];
+  /** A session that never closed (its node crashed), its recording grown past its last checkpoint. */
+  live: { id: number; files: string[] };
   /** Runs `sshportal verify` on it; `extra` adds flags. */
   verify(extra?: { publicKey?: string; logsLocation?: string }): Promise<{ code: number; text: string }>;
   close(): Promise<void>;
@@ -50,6 +53,17 @@ async function recordSession(db: Database, dir: string, userId: number, hostId: 
   return { id: s.id, files: [sum.path] };
 }
 
+/** A session whose node crashed: the row stays active, the file grew after its last seal checkpoint. */
+async function crashedSession(db: Database, dir: string, userId: number, hostId: number): Promise<{ id: number; files: string[] }> {
+  const s = await openSession(db.manager, { userId, hostId, node: 'a', remoteAddr: '127.0.0.1:1' });
+  const rec = new CastRecorder({ path: join(dir, `session-${s.id}.cast`), mode: 'everything', width: 80, height: 24, log: silentLogger });
+  await addRecording(db.manager, s.id, rec.path);
+  for (let i = 0; i < 10; i++) rec.output(Buffer.from(`live line ${i}\r\n`));
+  await rec.close();
+  appendFileSync(rec.path, '[99.5, "o", "written after the last checkpoint"]\n');
+  return { id: s.id, files: [rec.path] };
+}
+
 /** Builds the fixture on `driver`. */
 export async function auditFixture(ctx: Mocha.Context, driver: (typeof drivers)[number]): Promise<AuditFixture> {
   const testDb = await freshDb(ctx, driver);
@@ -61,9 +75,10 @@ export async function auditFixture(ctx: Mocha.Context, driver: (typeof drivers)[
     await db.transaction((m) => recordEvent(m, { authorId: admin.id, domain: 'host', action: 'update', entity: `web${i}`, args: { comment: `c${i}` } }));
   }
   const sessions = [await recordSession(db, logs.path, admin.id, host.id, 20), await recordSession(db, logs.path, admin.id, host.id, 30)];
+  const live = await crashedSession(db, logs.path, admin.id, host.id);
   await recordEvent(db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: 'nobody' });
   return {
-    db, testDb, logs, sessions,
+    db, testDb, logs, sessions, live,
     async verify(extra = {}) {
       let text = '';
       const code = await runVerify({ dbDriver: testDb.flags.driver, dbConn: testDb.flags.conn, ...extra }, {}, (s) => { text += s; });

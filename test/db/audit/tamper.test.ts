@@ -77,6 +77,18 @@ const cases: TamperCase[] = [
     writeFileSync(file, text.slice(0, text.trimEnd().lastIndexOf('\n') + 1));
     return new RegExp(`^FAILED: session ${f.sessions[1]?.id} truncated recording: session-\\d+\\.cast has \\d+ bytes, sealed with \\d+$`, 'm');
   } },
+  { name: "a crashed session's recording cut before its last checkpoint", drivers: ['sqlite3'], async tamper(f) {
+    const file = f.live.files[0] as string;
+    truncateSync(file, 100);
+    return new RegExp(`^FAILED: session ${f.live.id} truncated recording: session-\\d+\\.cast has 100 bytes, sealed with \\d+ \\(live checkpoint\\)$`, 'm');
+  } },
+  { name: "a crashed session's recording edited before its last checkpoint", drivers: ['sqlite3'], async tamper(f) {
+    const file = f.live.files[0] as string;
+    const buf = readFileSync(file);
+    buf[120] = (buf[120] as number) ^ 0x20;
+    writeFileSync(file, buf);
+    return new RegExp(`^FAILED: session ${f.live.id} edited recording: session-\\d+\\.cast does not match its sealed hash \\(live checkpoint\\)$`, 'm');
+  } },
   { name: 'one byte flipped in the middle of a recording', drivers: all, async tamper(f) {
     const file = f.sessions[0]?.files[0] as string;
     const buf = readFileSync(file);
@@ -137,7 +149,8 @@ for (const driver of drivers) {
       const f = await auditFixture(this, driver);
       try {
         const r = await f.verify({ logsLocation: f.logs.path });
-        expect(r.text).to.equal('note: 1 newest event is not yet covered by a signed checkpoint (hash chain only)\nOK: 12 events, 2 recordings verified\n');
+        expect(r.text).to.equal('note: 1 newest event is not yet covered by a signed checkpoint (hash chain only)\n' +
+          'note: 1 recording of sessions not closed checked up to their last checkpoint\nOK: 12 events, 3 recordings verified\n');
         expect(r.code).to.equal(0);
         const pem = publicKeyPem((await signingPublicKey(f.db.manager)) as string);
         const keyFile = join(f.logs.path, 'audit.pub');

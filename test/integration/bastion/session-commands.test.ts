@@ -92,6 +92,27 @@ for (const driver of drivers) {
       });
     }
 
+    it('a command the session policy refuses is recorded as refused', async () => {
+      const admin = async (...args: string[]): Promise<string> => {
+        const r = await portal.ssh(args);
+        expect(r.code, r.stderr).to.equal(0);
+        return r.stdout;
+      };
+      await admin('hostgroup', 'create', '--name=locked');
+      await admin('host', 'create', '--name=locked01', '--group=locked', `${target.user}@127.0.0.1:${target.port}`);
+      await admin('acl', 'create', '--ug=default', '--hg=locked', '--exec=no');
+      const before = await newestId(portal);
+      const r = await portal.ssh(['cat', '/etc/shadow'], { login: 'locked01' });
+      expect(r.code).to.equal(1);
+      const { id, json } = await lastSession(portal, before);
+      expect(json.Commands).to.deep.equal(['refused exec: cat /etc/shadow']);
+      const events = await portal.app.db.manager.find(Event, { where: { domain: 'session', action: 'exec', entity: 'locked01' } });
+      const args = events.map((e) => JSON.parse(e.args ?? '{}') as { session_id: number; command: string; refused?: string }).filter((a) => a.session_id === id);
+      expect(args).to.have.length(1);
+      expect(args[0]).to.include({ command: 'cat /etc/shadow' });
+      expect(args[0]?.refused).to.match(/forbids remote commands/);
+    });
+
     it('a long command is stored truncated at 1024 characters', async () => {
       const before = await newestId(portal);
       const long = `true ${'x'.repeat(3000)}`;

@@ -5,6 +5,7 @@ import ssh2 from 'ssh2';
 import { App } from '../../../lib/app.js';
 import { SshKey, User, Acl } from '../../../lib/db/entities/index.js';
 import { drivers, freshDb, type TestDb } from '../../support/databases.js';
+import { Calls } from '../../support/must-call.js';
 import { runProcess } from '../../support/process.js';
 import { startApp } from '../../support/portal.js';
 import { tempDir } from '../../support/tmp.js';
@@ -75,9 +76,12 @@ describe('foundation: authentication needs a real signature', function () {
     const pair = ssh2.utils.generateKeyPairSync('ed25519');
     const pub = ssh2.utils.parseKey(pair.public);
     if (pub instanceof Error) throw pub;
+    // The portal must have asked for a signature (the key alone is not enough), and got garbage.
+    const calls = new Calls();
+    const signed = calls.mustCallAtLeast(undefined, 1, 'agent sign');
     class ForgingAgent extends ssh2.BaseAgent {
       getIdentities(cb: (err: Error | null, keys?: ssh2.ParsedKey[]) => void): void { cb(null, [pub as ssh2.ParsedKey]); }
-      sign(_k: unknown, _d: Buffer, _o: unknown, cb?: (err: Error | null, sig?: Buffer) => void): void { cb?.(null, Buffer.alloc(64, 7)); }
+      sign(_k: unknown, _d: Buffer, _o: unknown, cb?: (err: Error | null, sig?: Buffer) => void): void { signed(); cb?.(null, Buffer.alloc(64, 7)); }
     }
     const outcome = await new Promise<string>((resolve) => {
       const c = new ssh2.Client();
@@ -86,6 +90,7 @@ describe('foundation: authentication needs a real signature', function () {
       c.connect({ host: '127.0.0.1', port: app.port, username: 'invite:eve-token', agent: new ForgingAgent(), hostVerifier: () => true, tryKeyboard: false });
     });
     expect(outcome).to.match(/authentication methods failed/);
+    await calls.done();
     const eve = await m.findOneByOrFail(User, { name: 'eve' });
     expect(eve.inviteToken).to.equal(hashToken('eve-token'));
   });

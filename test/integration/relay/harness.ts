@@ -79,6 +79,10 @@ export function hopTo(target: SshdTarget, key: TestKey, name = 'target', pinned?
 export interface Observed {
   events: RelayEvent[];
   summaries: RelaySummary[];
+  /** Told of each event as it happens (e.g. a `Calls.mustCall` wrapper). */
+  onEvent?: (e: RelayEvent) => void;
+  /** Told of each summary as it happens. */
+  onClose?: (s: RelaySummary) => void;
 }
 
 /** Relay options for a plan; `observed` collects events and summaries. */
@@ -88,8 +92,8 @@ export function relayOptions(plan: Omit<RelayPlan, 'onClose' | 'onEvent'>, obser
     idleTimeoutMs,
     prepare: async () => ({
       ...plan,
-      onEvent: (e) => observed?.events.push(e),
-      onClose: (s) => { observed?.summaries.push(s); },
+      onEvent: (e) => { observed?.events.push(e); observed?.onEvent?.(e); },
+      onClose: (s) => { observed?.summaries.push(s); observed?.onClose?.(s); },
     }),
   };
 }

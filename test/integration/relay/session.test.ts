@@ -5,6 +5,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { PermissionDeniedError } from '../../../lib/errors.js';
 import { silentLogger } from '../../../lib/log.js';
 import { tempDir, type TempDir } from '../../support/keys.js';
+import { Calls } from '../../support/must-call.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { hopTo, relayOptions, run, sshArgs, startFront, suiteKeys, type Front, type Observed } from './harness.js';
 
@@ -151,9 +152,12 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
   });
 
   it('close(reason) from the owner ends sessions with that message (shutdown)', async () => {
-    const count = front.relays.length;
+    const calls = new Calls();
+    const started = calls.mustCall(undefined, 1, 'channel-started');
+    observed.onEvent = (e) => { if (e.type === 'channel-started') started(); };
     const pending = run('ssh', sshArgs(front, keys.user, 'web', 'echo ready; exec cat'), { holdStdin: true, timeoutMs: 10_000 });
-    while (front.relays.length === count || observed.events.every((e) => e.type !== 'channel-started')) await new Promise((r) => setTimeout(r, 20));
+    await calls.done();
+    // The channel started; give `echo ready` its moment to reach the client before the close.
     await new Promise((r) => setTimeout(r, 200));
     front.relays[front.relays.length - 1]?.close('the portal is shutting down');
     const r = await pending;
@@ -165,10 +169,14 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
   });
 
   it('calls onClose exactly once with the byte counts', async () => {
+    const calls = new Calls();
+    observed.onClose = calls.mustCall((s) => expect(s.bytesDown).to.equal(1000), 1, 'onClose');
     const r = await run('ssh', sshArgs(front, keys.user, 'web', 'head -c 1000 /dev/zero'));
     expect(r.stdout.length).to.equal(1000);
     await front.relays[front.relays.length - 1]?.closed;
+    await calls.done();
+    // A second call would have failed done() at once; a late one shows here.
+    await new Promise((r) => setImmediate(r));
     expect(observed.summaries).to.have.length(1);
-    expect(observed.summaries[0]?.bytesDown).to.equal(1000);
   });
 });

@@ -51,6 +51,8 @@ describe('acl/policy: decision of one request', () => {
     ['remote-forward socket with a list', { remoteForward: 'localhost:*' }, { kind: 'remote-forward-socket', path: '/s' }, 'acl 3 forbids remote forwarding on socket /s'],
     ['agent-forward=no', { agentForward: 'no' }, { kind: 'agent-forward' }, 'acl 3 forbids agent forwarding'],
     ['x11=no', { x11: 'no' }, { kind: 'x11' }, 'acl 3 forbids X11 forwarding'],
+    ['a hostile destination is shown printable', { localForward: 'none' }, { kind: 'local-forward', host: 'a\u001b[31m\nb', port: 1 }, 'acl 3 forbids local forwarding to a?[31m?b:1'],
+    ['a long destination is cut', { localForward: 'none' }, { kind: 'local-forward', host: 'h'.repeat(300), port: 1 }, `acl 3 forbids local forwarding to ${'h'.repeat(255)}…:1`],
     ['unreadable stored forward fails closed', { localForward: 'garbage' }, { kind: 'local-forward', host: 'db', port: 1 }, 'acl 3 forbids local forwarding to db:1'],
     ['unreadable stored yes/no fails closed', { shell: 'maybe' }, { kind: 'shell' }, 'acl 3 forbids interactive shells'],
   ];

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { AclInput } from '../../../lib/acl/evaluate.js';
+import { POLICY_DEFAULTS } from '../../../lib/acl/policy.js';
+import type { AclRow } from '../../../lib/db/queries/acls.js';
 import { revalidate, type LiveSubject } from '../../../lib/acl/revalidate.js';
 import type { LiveFacts, LiveHost, LiveUser } from '../../../lib/db/live-facts.js';
 
@@ -8,9 +9,9 @@ const fp = 'SHA256:alice';
 
 const alice: LiveUser = { id: 1, name: 'alice', email: 'a@x', groups: [{ id: 10, name: 'devs' }], roles: ['admin'] };
 const web: LiveHost = { id: 5, name: 'web01', addr: '10.0.0.1:22', user: 'root', groups: [{ id: 20, name: 'web' }] };
-const allowAcl: AclInput = { id: 1, action: 'allow', weight: 0, userGroupIds: [10], hostGroupIds: [20] };
+const allowAcl: AclRow = { id: 1, action: 'allow', weight: 0, inception: null, expiration: null, hostPattern: '', ...POLICY_DEFAULTS, userGroupIds: [10], hostGroupIds: [20] };
 
-function facts(extra: Partial<{ users: LiveUser[]; keys: [string, number][]; hosts: LiveHost[]; acls: AclInput[] }> = {}): LiveFacts {
+function facts(extra: Partial<{ users: LiveUser[]; keys: [string, number][]; hosts: LiveHost[]; acls: AclRow[] }> = {}): LiveFacts {
   return {
     users: new Map((extra.users ?? [alice]).map((u) => [u.id, u])),
     keyOwners: new Map(extra.keys ?? [[fp, 1]]),

@@ -1,0 +1,125 @@
+/**
+ * The performance table of issue 13 (`npm run bench:portal`), through the REAL
+ * portal (App in its own process, SQLite, recording on) against OpenSSH in the
+ * same run: upload throughput vs ProxyJump, portal CPU per GiB vs one OpenSSH
+ * transport (the `ssh` client of a direct upload), RSS per relayed session,
+ * keystroke echo vs direct, portal CPU per login and the wall time of 100
+ * simultaneous logins vs 100 direct ones. One table, ratios computed in-run.
+ *
+ * Env: BENCH_MB (upload size, default 1024), BENCH_RUNS (default 3),
+ * BENCH_SESSIONS (default 300), BENCH_KEYS (default 300), BENCH_LOGINS (default 100).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { generateKey, tempDir } from '../test/support/keys.js';
+import { startSshd } from '../test/support/sshd.js';
+import { startBenchProcess, type BenchProcess } from './child.js';
+import { openIdleSessions } from './idle.js';
+import { echoLatencies, percentile } from './keystroke.js';
+import { median, sleep, table, timed } from './measure.js';
+import { requireSshdForBench } from './sshd-check.js';
+
+const MB = Number(process.env.BENCH_MB ?? 1024);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 300);
+const KEYS = Number(process.env.BENCH_KEYS ?? 300);
+const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
+const CIPHER = 'aes128-gcm@openssh.com';
+
+/** Runs `sh -c script` where the measured `ssh` runs under /usr/bin/time; returns wall ms and that ssh's CPU s. */
+async function timedWithClientCpu(script: string, file: string): Promise<{ ms: number; cpu: number }> {
+  const ms = await timed(script.replace('@TIME@', `/usr/bin/time -o ${file} -f '%U %S'`));
+  const [u, s] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
+  return { ms, cpu: (u ?? 0) + (s ?? 0) };
+}
+
+/** RUNS runs of `script`, measuring the portal's CPU for each; medians of MB/s and portal CPU s per GiB. */
+async function uploads(portal: BenchProcess, script: string, cpuFile: string): Promise<{ mbps: number; portalCpuPerGiB: number; clientCpuPerGiB: number }> {
+  const mbps: number[] = [];
+  const pcpu: number[] = [];
+  const ccpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const c0 = await portal.cpu();
+    const r = await timedWithClientCpu(script, cpuFile);
+    const c1 = await portal.cpu();
+    mbps.push((MB * 1000) / r.ms);
+    pcpu.push(((c1 - c0) * 1024) / MB);
+    ccpu.push((r.cpu * 1024) / MB);
+  }
+  return { mbps: median(mbps), portalCpuPerGiB: median(pcpu), clientCpuPerGiB: median(ccpu) };
+}
+
+/** Starts `n` copies of `script` at once; returns the wall time until all finished, ms. */
+async function simultaneous(script: string, n: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, () => timed(script, 120_000)));
+  return performance.now() - t0;
+}
+
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+async function main(): Promise<void> {
+  requireSshdForBench();
+  const tmp = tempDir('sshportal-bench-portal-');
+  const user = generateKey(join(tmp.path, 'user'));
+  const portalKey = generateKey(join(tmp.path, 'portal'));
+  const target = await startSshd({ authorizedKeys: [user.publicKey, portalKey.publicKey], extraConfig: ['MaxSessions 10'] });
+  const hop = await startSshd({ authorizedKeys: [user.publicKey] });
+  const inviteToken = randomBytes(12).toString('hex');
+  const portal = await startBenchProcess('portal.ts', { dir: tmp.path, inviteToken, portalKey, target: { host: target.host, port: target.port, user: target.user } });
+  const opts = ['-F', '/dev/null', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR', '-c', CIPHER, '-i', user.path];
+  const base = `ssh ${opts.map((o) => (o.includes(' ') ? `'${o}'` : o)).join(' ')}`;
+  const direct = [`-p`, String(target.port), `${target.user}@127.0.0.1`];
+  const viaPortal = ['-p', String(portal.port), 'web@127.0.0.1'];
+  const jump = `-o ProxyCommand='${base} -p ${hop.port} -W %h:%p ${hop.user}@127.0.0.1' -p ${target.port} ${target.user}@127.0.0.1`;
+  const loads: string[] = [];
+  const cpuFile = join(tmp.path, 'client-cpu');
+  try {
+    await timed(`${base} -p ${portal.port} invite:${inviteToken}@127.0.0.1`);
+    const up = (dest: string): string => `head -c ${MB}M /dev/zero | @TIME@ ${base} ${dest} 'cat > /dev/null'`;
+    process.stderr.write(`uploads (${MB} MiB × ${RUNS})…\n`); loads.push(load());
+    const dUp = await uploads(portal, up(direct.join(' ')), cpuFile);
+    const jUp = await uploads(portal, up(jump), cpuFile);
+    const pUp = await uploads(portal, up(viaPortal.join(' ')), cpuFile);
+    process.stderr.write(`keystroke echo (${KEYS} keys)…\n`); loads.push(load());
+    const dKeys = await echoLatencies([...opts, ...direct], KEYS);
+    const pKeys = await echoLatencies([...opts, ...viaPortal], KEYS);
+    process.stderr.write(`${LOGINS} simultaneous logins…\n`); loads.push(load());
+    const dLogins = await simultaneous(`${base} ${direct.join(' ')} true`, LOGINS);
+    const c0 = await portal.cpu();
+    const pLogins = await simultaneous(`${base} ${viaPortal.join(' ')} true`, LOGINS);
+    const loginCpuMs = ((await portal.cpu()) - c0) * 1000 / LOGINS;
+    process.stderr.write(`${SESSIONS} concurrent sessions…\n`); loads.push(load());
+    await sleep(1000);
+    const rss0 = await portal.rss();
+    const close = await openIdleSessions(portal.port, user, SESSIONS, 20, 'sleep 120');
+    await sleep(1000);
+    const perSessionKiB = (((await portal.rss()) - rss0) * 1024) / SESSIONS;
+    await close();
+
+    const f = (n: number, d = 0): string => n.toFixed(d);
+    const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+    const med = (xs: number[]): number => percentile(xs, 50);
+    const p99 = (xs: number[]): number => percentile(xs, 99);
+    const upRatio = pUp.mbps / jUp.mbps;
+    const cpuRatio = pUp.portalCpuPerGiB / dUp.clientCpuPerGiB;
+    console.log(`\nPortal benchmark (issue 13) — real portal (SQLite, recording on), ${CIPHER}, ${MB} MiB uploads, medians of ${RUNS}, ${new Date().toISOString()}`);
+    console.log(`load average (1/5/15 min) at each phase: ${loads.join(' | ')}\n`);
+    console.log(table(['what', 'portal', 'OpenSSH', 'ratio / difference', 'goal', ''], [
+      ['upload throughput (MB/s)', f(pUp.mbps), `ProxyJump ${f(jUp.mbps)} (direct ${f(dUp.mbps)})`, `${f(upRatio, 2)} × ProxyJump`, '≥ 1.6 ×', verdict(upRatio >= 1.6)],
+      ['CPU per GiB relayed (s)', f(pUp.portalCpuPerGiB, 2), `one transport (ssh client) ${f(dUp.clientCpuPerGiB, 2)}`, `${f(cpuRatio, 2)} ×`, '≤ 2.0 ×', verdict(cpuRatio <= 2.0)],
+      [`RSS per relayed session, ${SESSIONS} concurrent (KiB)`, f(perSessionKiB), '—', '—', '≤ 64 KiB', verdict(perSessionKiB <= 64)],
+      ['keystroke echo median / p99 (ms)', `${f(med(pKeys), 2)} / ${f(p99(pKeys), 2)}`, `direct ${f(med(dKeys), 2)} / ${f(p99(dKeys), 2)}`, `+${f(med(pKeys) - med(dKeys), 2)} / +${f(p99(pKeys) - p99(dKeys), 2)}`, '≤ +0.3 / +1 ms', verdict(med(pKeys) - med(dKeys) <= 0.3 && p99(pKeys) - p99(dKeys) <= 1)],
+      [`portal CPU per \`ssh host@portal true\` (${LOGINS} at once, ms)`, f(loginCpuMs, 1), '—', '—', '≤ 5 ms', verdict(loginCpuMs <= 5)],
+      [`${LOGINS} simultaneous \`ssh … true\` (s)`, f(pLogins / 1000, 2), `direct to sshd ${f(dLogins / 1000, 2)}`, `${f(pLogins / dLogins, 2)} ×`, '≤ 1.2 ×', verdict(pLogins / dLogins <= 1.2)],
+    ]));
+  } finally {
+    await portal.stop();
+    await Promise.all([target.stop(), hop.stop()]);
+    tmp.remove();
+  }
+}
+
+await main();
