@@ -49,6 +49,8 @@ function remoteAttachment(rc: ClientChannel, sink: ViewerSink): Attachment {
     sink.once('drain', () => rc.resume());
   });
   const ended = new Promise<void>((resolve) => rc.once('close', () => resolve()));
+  // Paused after its header was read.
+  rc.resume();
   return {
     input: (d) => { if (rc.writableLength < maxRemoteInput) rc.write(d); },
     leave: () => rc.close(),

@@ -35,12 +35,13 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
   };
   /** An owner's shell on web01, its session id once it shows a prompt. */
   const owner = async (): Promise<{ term: Terminal; id: number }> => {
-    const before = await portal.app.db.manager.count(Session);
+    const m = portal.app.db.manager;
+    const last = async (): Promise<number> => (await m.findOne(Session, { where: {}, order: { id: 'DESC' } }))?.id ?? 0;
+    const before = await last();
     const term = open('web01', portal.adminKey);
     await term.waitFor(/\$ $/, 20_000);
-    await waitFor(async () => (await portal.app.db.manager.count(Session)) > before, 5_000, 'the session row');
-    const row = await portal.app.db.manager.findOneOrFail(Session, { where: { status: 'active' }, order: { id: 'DESC' } });
-    return { term, id: row.id };
+    await waitFor(async () => (await last()) > before, 5_000, 'the session row');
+    return { term, id: await last() };
   };
   const screen = (t: Terminal, cols = 100, rows = 30): Promise<string> => renderScreen(t.output, cols, rows).then((l) => l.join('\n'));
   const events = async (action: string): Promise<Event[]> => portal.app.db.manager.find(Event, { where: { domain: 'session', action } });
