@@ -8,7 +8,8 @@ import ssh2 from 'ssh2';
 import type { Client, ClientChannel } from 'ssh2';
 import { PeerLinkError, userMessage } from '../errors.js';
 import type { Logger, Secret } from '../log.js';
-import { maxHeaderBytes, maxReplyBytes, parseReply, streamRefusal, type AnsweredRequest, type PeerReply, type StreamRequest } from './protocol.js';
+import type { Duplex } from 'node:stream';
+import { maxHeaderBytes, maxReplyBytes, parseReply, streamRefusal, type AnsweredRequest, type PeerChannel, type PeerReply, type StreamRequest } from './protocol.js';
 
 /** What the dialing side needs. */
 export interface LinkClientDeps {
@@ -67,8 +68,25 @@ class Link {
     });
   }
 
+  stream(dest: string, timeoutMs: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) return reject(new LinkBroken('link closed'));
+      const timer = setTimeout(() => reject(new PeerLinkError('no answer in time')), timeoutMs);
+      try {
+        this.client.forwardOut('peer', 0, dest, 0, (err, ch) => {
+          clearTimeout(timer);
+          if (err) reject(this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the stream: ${err.message}`));
+          else resolve(ch);
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(new LinkBroken(err instanceof Error ? err.message : String(err)));
+      }
+    });
+  }
+
   /** Opens a stream request: resolves with the channel once its header said yes (bytes after it are put back). */
-  stream(command: string, timeoutMs: number): Promise<ClientChannel> {
+  execStream(command: string, timeoutMs: number): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new LinkBroken('link closed'));
       let channel: ClientChannel | undefined;
@@ -171,11 +189,40 @@ export class PeerLinks {
 
   /** Sends `req` to `node` and returns its typed answer; throws PeerLinkError when the node cannot answer. */
   async request<R extends AnsweredRequest>(node: string, req: R): Promise<PeerReply<R>> {
-    const text = await this.#retry(node, (link) => link.exec(JSON.stringify(req), this.#timeoutMs));
-    try {
-      return parseReply(req, text);
-    } catch (err) {
-      throw new PeerLinkError(`node ${node}: ${userMessage(err)}`);
+    for (let attempt = 1; ; attempt++) {
+      const p = this.#get(node);
+      const link = await p;
+      let text: string;
+      try {
+        text = await link.exec(JSON.stringify(req), this.#timeoutMs);
+      } catch (err) {
+        if (!(err instanceof LinkBroken)) throw err;
+        this.#forget(node, p);
+        link.end();
+        if (attempt >= 2) throw new PeerLinkError(`node link to ${node} broke: ${err.message}`);
+        continue;
+      }
+      try {
+        return parseReply(req, text);
+      } catch (err) {
+        throw new PeerLinkError(`node ${node}: ${userMessage(err)}`);
+      }
+    }
+  }
+
+  /** Opens a typed stream channel to `node` (re-dialed once when the link was broken). */
+  async stream(node: string, req: PeerChannel): Promise<Duplex> {
+    for (let attempt = 1; ; attempt++) {
+      const p = this.#get(node);
+      const link = await p;
+      try {
+        return await link.stream(JSON.stringify(req), this.#timeoutMs);
+      } catch (err) {
+        if (!(err instanceof LinkBroken)) throw err;
+        this.#forget(node, p);
+        link.end();
+        if (attempt >= 2) throw new PeerLinkError(`node link to ${node} broke: ${err.message}`);
+      }
     }
   }
 
@@ -184,17 +231,12 @@ export class PeerLinks {
    * owns it (closing it ends the stream on the peer). A refusal by the peer is
    * a PeerLinkError carrying the peer's message.
    */
-  open(node: string, req: StreamRequest): Promise<ClientChannel> {
-    return this.#retry(node, (link) => link.stream(JSON.stringify(req), this.#timeoutMs));
-  }
-
-  /** Runs `fn` on the link to `node`, dialing it again once when it turns out broken. */
-  async #retry<T>(node: string, fn: (link: Link) => Promise<T>): Promise<T> {
+  async open(node: string, req: StreamRequest): Promise<ClientChannel> {
     for (let attempt = 1; ; attempt++) {
       const p = this.#get(node);
       const link = await p;
       try {
-        return await fn(link);
+        return await link.execStream(JSON.stringify(req), this.#timeoutMs);
       } catch (err) {
         if (!(err instanceof LinkBroken)) throw err;
         this.#forget(node, p);

@@ -4,10 +4,11 @@
  * each are accepted (ssh2 refuses every channel type and request nobody
  * listens for); the exec command is a typed request, the answer goes to stdout.
  */
+import type { Duplex } from 'node:stream';
 import type { Connection, ServerChannel } from 'ssh2';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isStreamRequest, maxRequestBytes, parseRequest, type AnsweredRequest, type Envelope, type StreamRequest } from './protocol.js';
+import { isStreamRequest, maxRequestBytes, parseChannel, parseRequest, type AnsweredRequest, type Envelope, type PeerChannel, type StreamRequest } from './protocol.js';
 
 /** Most requests in flight on one link; more channels are refused. */
 export const maxLinkChannels = 32;
@@ -20,10 +21,23 @@ export interface LinkServerDeps {
   /** Answers one request from node `from`. */
   handle(req: AnsweredRequest, from: string): Promise<unknown>;
   /**
-   * Serves a stream request on `ch`: writes the header line (see
-   * {@link StreamRequest}), then the stream; owns and ends the channel.
+   * Serves a stream request on its exec channel `ch`: writes the header line
+   * (see {@link StreamRequest}), then the stream; owns and ends the channel.
    */
-  stream(req: StreamRequest, ch: ServerChannel, from: string): void;
+  execStream(req: StreamRequest, ch: ServerChannel, from: string): void;
+  /** Opens the local end of a stream channel; rejecting refuses the channel. */
+  stream(req: PeerChannel, from: string): Promise<Duplex>;
+}
+
+/** Joins a link channel and a local stream both ways; either end closing closes the other. */
+function join(ch: ServerChannel, local: Duplex): void {
+  ch.pipe(local);
+  local.pipe(ch);
+  const end = (): void => { local.destroy(); ch.close(); };
+  local.once('close', end);
+  ch.once('close', end);
+  local.on('error', () => end());
+  ch.on('error', () => end());
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -38,7 +52,7 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   let env: Envelope;
   try {
     const req = parseRequest(command);
-    if (isStreamRequest(req)) return deps.stream(req, ch, from);
+    if (isStreamRequest(req)) return deps.execStream(req, ch, from);
     env = { ok: true, value: await withTimeout(deps.handle(req, from), handlerTimeoutMs) };
   } catch (err) {
     deps.log.debug('node link request failed', { from, err });
@@ -54,6 +68,26 @@ export function serveLink(conn: Connection, from: string, deps: LinkServerDeps):
   let open = 0;
   deps.log.info('node link opened', { from });
   conn.on('close', () => deps.log.info('node link closed', { from }));
+  conn.on('tcpip', (accept, reject, info) => {
+    if (open >= maxLinkChannels) return void reject();
+    let req: PeerChannel;
+    try {
+      req = parseChannel(info.destIP);
+    } catch (err) {
+      deps.log.debug('node link channel refused', { from, err });
+      return void reject();
+    }
+    open++;
+    deps.stream(req, from).then((local) => {
+      const ch = accept();
+      ch.once('close', () => { open--; });
+      join(ch, local);
+    }, (err: unknown) => {
+      open--;
+      deps.log.debug('node link channel failed', { from, err });
+      reject();
+    });
+  });
   conn.on('session', (accept, reject) => {
     if (open >= maxLinkChannels) {
       deps.log.warn('node link: too many requests in flight, refusing a channel', { from, max: maxLinkChannels });

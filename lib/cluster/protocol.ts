@@ -5,6 +5,7 @@
  * handler case); streams can use the channel itself. Pure: parsing only.
  */
 import { InvalidArgumentError } from '../errors.js';
+import type { ConnectorView } from '../tunnel/registry.js';
 
 /** Largest request accepted (bytes of the exec command). */
 export const maxRequestBytes = 8 * 1024;
@@ -15,6 +16,10 @@ export const maxReplyBytes = 64 * 1024;
 export type AnsweredRequest =
   | { type: 'ping' }
   | { type: 'session-counters'; sessionId: number }
+  /** The asked node's live tunnel connectors (of `hostIds`, or all). */
+  | { type: 'tunnel-list'; hostIds: number[] | null }
+  /** Drop the asked node's connectors of `hostId` using `fingerprints` (all when empty): their keys were revoked. */
+  | { type: 'tunnel-drop'; hostId: number; fingerprints: string[] }
   /** Ends a live session: its owner sees `session terminated by BY[: REASON]`. */
   | { type: 'session-stop'; sessionId: number; by: string; reason: string | null }
   /** How many viewers each session has (same order as asked). */
@@ -24,10 +29,12 @@ export type AnsweredRequest =
 export type AttachMode = 'watch' | 'join';
 
 /**
- * Requests whose channel then carries a stream: a header line (an
- * {@link Envelope} as JSON, then `\n`), then raw bytes. `live-attach`: the
- * session's screen and live output one way, the joiner's keystrokes the other;
- * `recording-fetch`: the session's first asciicast file.
+ * Requests (an `exec` like the answered ones) whose channel then carries a
+ * stream: a header line (an {@link Envelope} as JSON, then `\n`: a refusal
+ * keeps its words, which a refused {@link PeerChannel} open cannot), then raw
+ * bytes. `live-attach`: the session's screen and live output one way, the
+ * joiner's keystrokes the other; `recording-fetch`: the session's first
+ * asciicast file.
  */
 export type StreamRequest =
   | { type: 'live-attach'; sessionId: number; mode: AttachMode; viewer: string; cols: number; rows: number }
@@ -36,15 +43,28 @@ export type StreamRequest =
 /** Every request a node may send to another. */
 export type PeerRequest = AnsweredRequest | StreamRequest;
 
-/** The answer of each answered request type. */
+/**
+ * Every stream channel a node may open on the link (a `direct-tcpip` channel
+ * whose destination is this JSON): bytes only, both ways.
+ */
+export type PeerChannel =
+  /** The raw stream of connector `connectorId` of tunnel host `hostId`, held by the asked node. */
+  { type: 'tunnel'; hostId: number; connectorId: number };
+
+/** The answer of each request type. */
 export interface PeerReplies {
   ping: { node: string; version: string };
   /** null: the session is not live on the asked node. */
   'session-counters': { bytesUp: number; bytesDown: number } | null;
+  'tunnel-list': ConnectorView[];
+  'tunnel-drop': { dropped: number };
   /** false: the session is not live on the asked node. */
   'session-stop': { stopped: boolean };
   'session-watchers': number[];
 }
+
+/** Most connectors one answer may list; most ids or fingerprints one request may carry. */
+export const maxListed = 256;
 
 /** The answer of request `R`. */
 export type PeerReply<R extends AnsweredRequest> = PeerReplies[R['type']];
@@ -86,6 +106,23 @@ export function parseRequest(text: string): PeerRequest {
     case 'session-counters':
       if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
       return { type: 'session-counters', sessionId: v.sessionId };
+    case 'tunnel-list':
+      if (v.hostIds !== null && !(Array.isArray(v.hostIds) && v.hostIds.length <= maxListed && v.hostIds.every(count))) throw new InvalidArgumentError('malformed request: hostIds');
+      return { type: 'tunnel-list', hostIds: v.hostIds === null ? null : [...(v.hostIds as number[])] };
+    case 'tunnel-drop':
+      if (!count(v.hostId)) throw new InvalidArgumentError('malformed request: hostId');
+      if (!Array.isArray(v.fingerprints) || v.fingerprints.length > maxListed || !v.fingerprints.every((f) => typeof f === 'string' && f.length <= 128)) {
+        throw new InvalidArgumentError('malformed request: fingerprints');
+      }
+      return { type: 'tunnel-drop', hostId: v.hostId, fingerprints: [...(v.fingerprints as string[])] };
+    default:
+      return parseLiveRequest(v);
+  }
+}
+
+/** The live-session requests (lib/live). */
+function parseLiveRequest(v: Record<string, unknown>): PeerRequest {
+  switch (v.type) {
     case 'session-stop':
       if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
       if (!label(v.by)) throw new InvalidArgumentError('malformed request: by');
@@ -93,14 +130,7 @@ export function parseRequest(text: string): PeerRequest {
       return { type: 'session-stop', sessionId: v.sessionId, by: v.by, reason: v.reason };
     case 'session-watchers':
       if (!Array.isArray(v.sessionIds) || v.sessionIds.length > maxWatcherIds || !v.sessionIds.every(count)) throw new InvalidArgumentError('malformed request: sessionIds');
-      return { type: 'session-watchers', sessionIds: v.sessionIds };
-    default:
-      return parseStreamRequest(v);
-  }
-}
-
-function parseStreamRequest(v: Record<string, unknown>): PeerRequest {
-  switch (v.type) {
+      return { type: 'session-watchers', sessionIds: [...(v.sessionIds as number[])] };
     case 'live-attach':
       if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
       if (v.mode !== 'watch' && v.mode !== 'join') throw new InvalidArgumentError('malformed request: mode');
@@ -126,6 +156,15 @@ function checkValue<R extends AnsweredRequest>(req: R, v: unknown): PeerReply<R>
       if (v === null) return null as PeerReply<R>;
       if (isRecord(v) && count(v.bytesUp) && count(v.bytesDown)) return { bytesUp: v.bytesUp, bytesDown: v.bytesDown } as PeerReply<R>;
       break;
+    case 'tunnel-list':
+      if (Array.isArray(v) && v.length <= maxListed) {
+        const views = v.map(connectorView);
+        if (views.every((x) => x !== null)) return views as PeerReply<R>;
+      }
+      break;
+    case 'tunnel-drop':
+      if (isRecord(v) && count(v.dropped)) return { dropped: v.dropped } as PeerReply<R>;
+      break;
     case 'session-stop':
       if (isRecord(v) && typeof v.stopped === 'boolean') return { stopped: v.stopped } as PeerReply<R>;
       break;
@@ -142,18 +181,36 @@ function checkValue<R extends AnsweredRequest>(req: R, v: unknown): PeerReply<R>
 
 /** Parses the answer to `req`: its value, or the remote error as a thrown InvalidArgumentError. */
 export function parseReply<R extends AnsweredRequest>(req: R, text: string): PeerReply<R> {
-  return checkValue(req, parseEnvelope(text));
-}
-
-/** The value of an envelope; a remote error is thrown as InvalidArgumentError. */
-export function parseEnvelope(text: string): unknown {
   const v = parseJson(text, 'answer');
   if (!isRecord(v) || typeof v.ok !== 'boolean') throw new InvalidArgumentError('malformed answer');
   if (!v.ok) throw new InvalidArgumentError(`the peer refused the request: ${typeof v.error === 'string' ? v.error.slice(0, 200) : 'unknown error'}`);
-  return v.value;
+  return checkValue(req, v.value);
 }
 
-/** The peer's refusal in a stream header (its own words), or null when it said yes. */
+const text = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+
+/** Narrows one listed connector; null when malformed. */
+function connectorView(v: unknown): ConnectorView | null {
+  if (!isRecord(v) || !count(v.id) || !count(v.hostId) || !count(v.lastUsed)) return null;
+  if (!text(v.hostName, 255) || !text(v.node, 255) || !text(v.remote, 255) || !text(v.since, 64) || !text(v.fingerprint, 128)) return null;
+  return { id: v.id, hostId: v.hostId, hostName: v.hostName, node: v.node, remote: v.remote, since: v.since, fingerprint: v.fingerprint, lastUsed: v.lastUsed };
+}
+
+/** Parses the destination of a stream channel opened on the link; throws InvalidArgumentError on anything unexpected. */
+export function parseChannel(text: string): PeerChannel {
+  if (Buffer.byteLength(text) > maxRequestBytes) throw new InvalidArgumentError('channel request too large');
+  const v = parseJson(text, 'channel request');
+  if (!isRecord(v)) throw new InvalidArgumentError('malformed channel request: not an object');
+  switch (v.type) {
+    case 'tunnel':
+      if (!count(v.hostId) || !count(v.connectorId)) throw new InvalidArgumentError('malformed channel request: hostId, connectorId');
+      return { type: 'tunnel', hostId: v.hostId, connectorId: v.connectorId };
+    default:
+      throw new InvalidArgumentError(`unknown channel type ${JSON.stringify(v.type)}`);
+  }
+}
+
+/** The peer's refusal in a stream request's header (its own words), or null when it said yes. */
 export function streamRefusal(line: string): string | null {
   let v: unknown;
   try {

@@ -253,7 +253,7 @@ class Relay implements RelayHandle {
     this.#chain = chain;
     const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
     chain.client.on('close', () => {
-      if (!this.#ending) this.#lost = `connection to '${target}' lost`;
+      if (!this.#ending) this.#lost = chain.lostReason() ?? `connection to '${target}' lost`;
       this.#endSoon();
     });
     relayTargetChannels(this.#forwardCtx, chain.client);

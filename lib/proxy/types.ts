@@ -2,6 +2,7 @@
  * The boundary between the portal's server side and the relay engine. Plain
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
+import type { Duplex } from 'node:stream';
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { ConnectionLimits } from './limits.js';
@@ -26,6 +27,19 @@ export interface HopTarget {
    * any AppError) to refuse.
    */
   verifyHostKey(key: string): Promise<void>;
+  /**
+   * For a reverse-tunnel host: opens the byte stream to its SSH server (a
+   * channel on its connector) instead of dialing `host:port`. Throw an
+   * AppError to refuse.
+   */
+  open?(): Promise<OpenedSocket>;
+}
+
+/** A stream {@link HopTarget.open} returned. */
+export interface OpenedSocket {
+  stream: Duplex;
+  /** Why the connection was lost, when the stream's far end knows (e.g. its connector disconnected). */
+  lost(): string | undefined;
 }
 
 

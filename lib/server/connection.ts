@@ -12,7 +12,10 @@ import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
+import type { PortalFacts } from '../shell/context.js';
+import type { Tunnels } from '../tunnel/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
+import { serveConnector } from './connector.js';
 import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
 import type { AuthThrottle } from './guard.js';
 import { serveHealthcheck } from './healthcheck.js';
@@ -38,6 +41,10 @@ export interface ConnectionDeps {
   live: LiveConnections;
   /** Re-checks access of live connections (ends revoked ones). */
   revocation: Revocation;
+  /** Reverse-tunnel connectors of this node (and, through the node link, of the others). */
+  tunnels: Tunnels;
+  /** The portal's address and host key (for `host tunnel-invite`). */
+  portal: PortalFacts;
   /** Stop, viewer counts and recordings of live sessions (the admin shell's). */
   liveSessions: LiveControl;
   /** Serves a `watch:ID` / `join:ID` session channel (lib/live); resolves with its exit status. */
@@ -125,6 +132,10 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
       else deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
       // A node link is no user connection: a drain does not wait for it.
       return null;
+    case 'connector':
+      serveConnector(conn, who, ctx.remoteAddr, deps, ctx.log.child({ tunnel: who.host.name }));
+      // A connector is no user connection: a drain does not wait for it.
+      return null;
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
@@ -190,8 +201,13 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     }
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
       args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
+    const login = state?.login;
+    if (login?.kind === 'tunnel' || login?.kind === 'tunnel-invite') {
+      void recordEvent(deps.db.manager, { authorId: null, domain: 'tunnel', action: 'refused', entity: login.kind === 'tunnel' ? login.host : '',
+        args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
+    }
   };
-  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed, remoteAddr };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;
@@ -199,7 +215,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
       // Counted once, by the first login name the client offers.
       if (!state) deps.metrics.connection(login.kind);
       state = { login, identity: null, refusals: [] };
-      username = state.login.kind === 'invite' ? 'invite:[redacted]' : rawUser;
+      username = state.login.kind === 'invite' ? 'invite:[redacted]' : state.login.kind === 'tunnel-invite' ? 'host-invite:[redacted]' : rawUser;
     }
     if (authCtx.method !== 'none' && ++attempts > deps.config.maxAuthTries) {
       ctx.log.info('too many authentication attempts', { user: username, max: deps.config.maxAuthTries });

@@ -5,6 +5,16 @@ import type { Database } from '../db/database.js';
 import type { User } from '../db/entities/user.js';
 import type { LiveControl } from '../live/index.js';
 import type { Logger } from '../log.js';
+import type { Tunnels } from '../tunnel/index.js';
+
+/** What `host tunnel-invite` tells a connector about this portal. */
+export interface PortalFacts {
+  /** The portal's SSH host key, `algo base64`. */
+  hostKey: string;
+  /** The address connectors dial; null when the portal listens on every interface (the operator knows its name). */
+  host: string | null;
+  port: number;
+}
 
 /** What the admin shell needs from the rest of the portal. */
 export interface ShellDeps {
@@ -16,6 +26,10 @@ export interface ShellDeps {
   now?: () => Date;
   /** Node liveness and live session counters; absent outside a running portal. */
   cluster?: ClusterView;
+  /** Reverse-tunnel connectors; absent outside a running portal. */
+  tunnels?: Tunnels;
+  /** The portal's address and host key; absent outside a running portal. */
+  portal?: PortalFacts;
   /** Stop, viewer counts and recordings of live sessions; absent outside a running portal. */
   liveSessions?: LiveControl;
 }
