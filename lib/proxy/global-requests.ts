@@ -89,3 +89,33 @@ export function onGlobalRequest(conn: Connection, handler: (r: GlobalRequest, ac
     else { onMalformed(name); reject?.(); }
   });
 }
+
+type GlobalRequestHandler = (self: unknown, name: string, wantReply: boolean, data: unknown) => unknown;
+
+/**
+ * ssh2 answers global requests in order: while one awaits the target or the
+ * access check, the answer to every later one (keepalives too, which ssh2
+ * answers itself) waits in ssh2, unsent, where output backpressure cannot
+ * see it, and a client can send millions. Counts the want-reply requests that
+ * arrive while `pending()`, and past `max` calls `overflow` once and drops
+ * the rest unseen by ssh2. Uses ssh2's message handler table; returns false
+ * (nothing watched) if this ssh2 has none.
+ */
+export function watchQueuedReplies(conn: Connection, pending: () => boolean, max: number, overflow: () => void): boolean {
+  const handlers = (conn as unknown as { _protocol?: { _handlers?: Record<string, unknown> } })._protocol?._handlers;
+  const original = handlers?.GLOBAL_REQUEST;
+  if (!handlers || typeof original !== 'function') return false;
+  const handle = original as GlobalRequestHandler;
+  let queued = 0;
+  let overflowed = false;
+  handlers.GLOBAL_REQUEST = (self: unknown, name: string, wantReply: boolean, data: unknown): unknown => {
+    if (!pending()) queued = 0;
+    else if (wantReply && ++queued > max) {
+      if (!overflowed) overflow();
+      overflowed = true;
+      return undefined;
+    }
+    return handle(self, name, wantReply, data);
+  };
+  return true;
+}

@@ -8,6 +8,9 @@ import type { Portal } from '../../support/portal.js';
 import { sshOptions } from '../../support/openssh.js';
 import { waitFor } from '../../support/wait.js';
 
+/** A portal or one cluster node: where to connect, and its database. */
+export type PortalLike = Pick<Portal, 'port' | 'app'>;
+
 /** A running `ssh -N -R` connector. */
 export class Connector {
   readonly child: ChildProcessWithoutNullStreams;
@@ -32,12 +35,12 @@ export class Connector {
 }
 
 /** Number of `tunnel` events with `action` for `host`. */
-export function tunnelEvents(p: Portal, action: string, host: string): Promise<number> {
+export function tunnelEvents(p: PortalLike, action: string, host: string): Promise<number> {
   return p.app.db.manager.countBy(Event, { domain: 'tunnel', action, entity: host });
 }
 
 /** Starts a connector and waits until the portal logged it online (one more `connected` event for `host`). */
-export async function connect(p: Portal, key: string, login: string, remote: string, host: string, extra: string[] = []): Promise<Connector> {
+export async function connect(p: PortalLike, key: string, login: string, remote: string, host: string, extra: string[] = []): Promise<Connector> {
   const before = await tunnelEvents(p, 'connected', host);
   const c = new Connector(p.port, key, login, remote, extra);
   await waitFor(async () => !c.running || (await tunnelEvents(p, 'connected', host)) > before, 15_000, `connector of ${host} online`);

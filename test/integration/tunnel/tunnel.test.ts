@@ -78,6 +78,21 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     expect(await portal.app.db.manager.countBy(TunnelKey, { hostId: host.id })).to.equal(1);
   });
 
+  it('config backup carries connector keys (an extra key) and restore keeps them', async () => {
+    const backup = await portal.ssh(['config', 'backup']);
+    const doc = JSON.parse(backup.stdout) as { tunnel_keys: { Fingerprint: string }[]; hosts: unknown[] };
+    expect(doc.tunnel_keys.length).to.equal(1);
+    const restore = await portal.ssh(['config', 'restore', '--confirm'], { input: backup.stdout });
+    expect(restore.code, restore.stderr).to.equal(0);
+    expect(await portal.app.db.manager.countBy(TunnelKey, { fingerprint: doc.tunnel_keys[0]?.Fingerprint })).to.equal(1);
+    // An sshportal (Go) backup has no such key: it restores, with no connector keys.
+    const { tunnel_keys: _, ...goShaped } = doc;
+    const r = await portal.ssh(['config', 'restore', '--confirm'], { input: JSON.stringify(goShaped) });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(await portal.app.db.manager.countBy(TunnelKey, {})).to.equal(0);
+    expect((await portal.ssh(['config', 'restore', '--confirm'], { input: backup.stdout })).code).to.equal(0);
+  });
+
   it('refuses reused, expired and unknown host invite tokens', async () => {
     const out = await invite('pi42', ['--expires', '1m']);
     const token = tokenOf(out);
