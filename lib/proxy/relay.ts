@@ -5,13 +5,14 @@
  * first channel or forward request.
  */
 import type { Client, Connection, Session } from 'ssh2';
-import { onChannelOpen, type ChannelOpen } from './channel-opens.js';
+import { onChannelOpen, type ChannelOpen } from '../ssh/channel-opens.js';
 import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
 import { dialChain, type DialedChain } from './dial.js';
 import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
-import { onGlobalRequest, relayGlobalRequest, watchQueuedReplies } from './global-requests.js';
+import { onGlobalRequest, watchQueuedReplies } from '../ssh/global-requests.js';
+import { relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
 import { ConnectionBudget, defaultLimits, type Slot } from './limits.js';
 import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';

@@ -12,10 +12,10 @@ import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import type { EnvBudget } from './limits.js';
-import { flushedOrClosed } from './link.js';
-import { ended, pump } from './pump.js';
-import { openUpstreamSession, type ExitInfo, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
-import { onSessionRequest, type SessionRequest } from './session-requests.js';
+import { endChannel, type ExitInfo } from '../ssh/exit.js';
+import { ended, pump } from '../ssh/pump.js';
+import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
+import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
 import type { LivePtyOwner, LivePtyTap, RelayEvent } from './types.js';
 
 /** What a failure looks like to the user. */
@@ -232,15 +232,12 @@ export class SessionBridge {
     });
   }
 
-  /** Flushes, writes an optional error line, sends the exit status, ends. */
+  /** Writes an optional error line, then sends the exit status and ends (lib/ssh's endChannel). */
   async #finish(down: ServerChannel, exit: ExitInfo | undefined, message?: string): Promise<void> {
     if (this.#closed || this.#finishing) return;
     this.#finishing = true;
-    if (message !== undefined) down.stderr.write(`error: ${message}${this.#eol}`);
-    await Promise.all([flushedOrClosed(down, this.#downClosed), flushedOrClosed(down.stderr, this.#downClosed)]);
-    if (this.#closed) return;
-    if (exit) sendExit(down, exit, this.#ctx.log);
-    down.end();
+    const line = message === undefined ? undefined : `error: ${message}`;
+    await endChannel(down, { exit, line, eol: this.#eol, closed: this.#downClosed }, this.#ctx.log);
   }
 
   #onDownClosed(): void {
@@ -266,14 +263,4 @@ export class SessionBridge {
 
   /** The recorder of this session, if any (closed by the relay). */
   get recorder(): CastRecorder | undefined { return this.#recorder; }
-}
-
-function sendExit(down: ServerChannel, exit: ExitInfo, log: Logger): void {
-  if (exit.code !== null) { down.exit(exit.code); return; }
-  try {
-    down.exit(exit.signal ?? 'KILL', exit.dump === true, exit.desc ?? '');
-  } catch (err) {
-    log.debug('exit signal not relayed', { signal: exit.signal, err });
-    down.exit(255);
-  }
 }

@@ -88,7 +88,7 @@ function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identit
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
     userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
     end: (message) => {
-      for (const [ch, eol] of open) if (!told.has(ch)) finishChannel(ch, 255, `error: ${message}${eol}`);
+      for (const [ch, eol] of open) if (!told.has(ch)) void finishChannel(ch, 255, ctx.log, `error: ${message}${eol}`);
       // Channels close (their last line shown) before the connection does; bounded, a client that stopped reading is cut anyway.
       const closed = Promise.all([...open.keys()].map((ch) => new Promise((r) => ch.once('close', r))));
       void Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());

@@ -10,7 +10,7 @@ import type { Connection } from 'ssh2';
 import type { Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import type { Logger } from '../log.js';
-import { onGlobalRequest } from '../proxy/global-requests.js';
+import { onGlobalRequest } from '../ssh/global-requests.js';
 import { decideBind, type LocalConnector, type Tunnels } from '../tunnel/index.js';
 import type { Identity } from './auth.js';
 
