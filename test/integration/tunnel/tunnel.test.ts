@@ -141,6 +141,10 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     // Only the hosts the key is bound to.
     const other = new Connector(portal.port, connectorKey, 'tunnel:pi42', `web01:22:127.0.0.1:${target.port}`);
     expect(await other.exited).to.not.equal(0);
+    // An admin cannot make it a user key either.
+    const pub = readFileSync(`${connectorKey}.pub`, 'utf8');
+    const add = await portal.ssh(['userkey', 'create', 'admin'], { input: pub });
+    expect(add.stderr).to.include('is a tunnel connector key');
     // No session channel for a connector.
     const shell = await portal.ssh(['true'], { login: 'tunnel:pi42', key: connectorKey });
     expect(shell.code).to.equal(255);
