@@ -10,6 +10,7 @@ import { loadSigner } from './db/chain/signer.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
 import { exposedSqliteFiles } from './db/sqlite-files.js';
+import { LiveHub, LiveService, livePeerHandlers, serveViewer } from './live/index.js';
 import { Secret, type Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
@@ -22,6 +23,8 @@ import { defaultMaxConnections, openFilesLimit } from './server/connection-limit
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener } from './server/listener.js';
+import type { PortalFacts } from './shell/context.js';
+import { Tunnels } from './tunnel/index.js';
 
 /** What {@link App.start} needs. */
 export interface AppOptions {
@@ -35,6 +38,13 @@ export interface AppOptions {
   revocationIntervalMs?: number;
 }
 
+
+/** Where connectors reach this portal, as `host tunnel-invite` prints it: the node address, else a specific listen host. */
+function portalAddress(config: ServerConfig, boundPort: number): { host: string | null; port: number } {
+  if (config.nodeAddress?.host !== undefined) return { host: config.nodeAddress.host, port: config.nodeAddress.port };
+  const wildcard = config.listen.host === undefined || config.listen.host === '0.0.0.0' || config.listen.host === '::';
+  return { host: wildcard ? null : config.listen.host ?? null, port: boundPort };
+}
 
 /**
  * The composition root: builds every service, starts them, and closes them in
@@ -99,27 +109,44 @@ export class App {
         log.info('metrics listening', { address: `http://${m.address}:${m.port}/metrics` });
       }
       const clusterKey = parsePrivateKey(boot.clusterPrivateKey);
-      const cluster = new Cluster({
+      // The peers are reached through the cluster built just below (closures run later).
+      const tunnels: Tunnels = new Tunnels({ self: config.nodeName, log, now, peers: {
+        others: (): Promise<string[]> => cluster.otherNodes(),
+        list: (node, hostIds) => cluster.request(node, { type: 'tunnel-list', hostIds }),
+        open: (node, hostId, connectorId) => cluster.stream(node, { type: 'tunnel', hostId, connectorId }),
+        drop: async (node, hostId, fingerprints) => (await cluster.request(node, { type: 'tunnel-drop', hostId, fingerprints })).dropped,
+      } });
+      const hostPublicKey = parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ').slice(0, 2).join(' ');
+      const portal: PortalFacts = { hostKey: hostPublicKey, host: null, port: 0 };
+      const cluster: Cluster = new Cluster({
+        tunnels,
         db, log, now, name: config.nodeName, version: opts.version, timing: opts.clusterTiming ?? defaultTiming,
         clusterKey: new Secret(boot.clusterPrivateKey), fingerprint: clusterKey.fingerprint,
         hostKeyBlob: Buffer.from(parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ')[1] ?? '', 'base64'),
       });
       const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
-      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live };
+      const hub = new LiveHub();
+      const liveSessions = new LiveService({ hub, cluster, log, logsLocation: config.logsLocation });
+      cluster.serveLive(livePeerHandlers({ hub, relays: cluster.live, db, log, node: config.nodeName, logsLocation: config.logsLocation }));
+      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live, tunnels, hub };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const live = new LiveConnections();
       const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
+        liveSessions,
+        viewer: (who, mode, session, s, ctx) => serveViewer({ db, service: liveSessions, aclCheckCmd: config.aclCheckCmd, now },
+          { channel: s.channel, pty: s.pty, user: who.user, remoteAddr: ctx.remoteAddr, log: ctx.log }, mode, session),
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
         ciphers: config.ciphers, throttle, now: () => now().getTime(),
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);
+      Object.assign(portal, portalAddress(config, addr.port));
       started = { listener, cluster };
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       revocation.start();

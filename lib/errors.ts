@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'database_unavailable'
   | 'unauthenticated'
   | 'peer_link'
+  | 'tunnel_offline'
   | 'internal';
 
 /** Base class of every error whose message may be shown to a user. */
@@ -98,6 +99,11 @@ export class PeerLinkError extends AppError {
 export function userMessage(err: unknown): string {
   if (err instanceof AppError) return err.message;
   return 'internal error';
+}
+
+/** A tunnel host has no connector online (on any node): the session cannot be relayed. */
+export class TunnelOfflineError extends AppError {
+  constructor(host: string) { super('tunnel_offline', `${host} is a tunnel host and no connector is online`); }
 }
 
 /** Wraps a thrown value into an Error, for logging. */

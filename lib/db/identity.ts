@@ -3,7 +3,7 @@ import { hashToken } from '../crypto/tokens.js';
 import { AlreadyExistsError, NotFoundError } from '../errors.js';
 import type { PublicKeyInfo } from '../crypto/ssh-keys.js';
 import type { Database } from './database.js';
-import { User, UserKey } from './entities/index.js';
+import { TunnelKey, User, UserKey } from './entities/index.js';
 import { isUniqueViolation } from './queries/common.js';
 import { recordEvent } from './events.js';
 
@@ -50,6 +50,8 @@ export async function redeemInvite(db: Database, token: string, key: PublicKeyIn
     const consumed = await m.update(User, { id: user.id, inviteToken: hashToken(token) }, { inviteToken: '', inviteExpiresAt: null });
     if (consumed.affected !== 1) throw new NotFoundError('invalid or expired invite token');
     if (await keyIsBound(m, key.fingerprint)) throw new AlreadyExistsError('this key is already associated with a user');
+    // Keys stay in their lane: a connector key never becomes a user key.
+    if ((await m.countBy(TunnelKey, { fingerprint: key.fingerprint })) > 0) throw new AlreadyExistsError('this key is a tunnel connector key; use another key for this invite');
     await m.save(m.create(UserKey, {
       key: key.blob, fingerprint: key.fingerprint, authorizedKey, userId: user.id, comment: 'created by invite',
     })).catch((err: unknown) => {

@@ -10,7 +10,7 @@ import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { SshClient } from './ssh2.js';
-import type { HopTarget } from './types.js';
+import type { HopTarget, OpenedSocket } from './types.js';
 
 /** How long one hop may take to connect and authenticate. */
 export const HOP_READY_TIMEOUT_MS = 20_000;
@@ -41,6 +41,8 @@ export interface DialedChain {
   clients: Client[];
   /** Ends every client, last hop first. */
   close(): void;
+  /** Why the chain was lost, when an opened hop socket knows (a tunnel's connector went away). */
+  lostReason(): string | undefined;
 }
 
 type SshError = Error & { level?: string; code?: string };
@@ -138,11 +140,15 @@ function tunnel(via: Client, viaHop: HopTarget, hop: HopTarget): Promise<Duplex>
 export async function dialChain(chain: readonly HopTarget[], opts: DialOptions): Promise<DialedChain> {
   if (chain.length === 0) throw new UpstreamError('no target to connect to');
   const clients: Client[] = [];
+  const opened: OpenedSocket[] = [];
   const close = (): void => { for (const c of [...clients].reverse()) c.end(); };
   try {
     let prev: { client: Client; hop: HopTarget } | undefined;
     for (const [i, hop] of chain.entries()) {
-      const sock = prev ? await tunnel(prev.client, prev.hop, hop) : undefined;
+      // A tunnel host is reached through its connector, wherever it sits in the chain.
+      const own = hop.open ? await hop.open() : undefined;
+      if (own) opened.push(own);
+      const sock = own ? own.stream : prev ? await tunnel(prev.client, prev.hop, hop) : undefined;
       const client = await connectHop(hop, sock, opts, i === chain.length - 1 ? opts.agent : undefined);
       clients.push(client);
       prev = { client, hop };
@@ -151,5 +157,6 @@ export async function dialChain(chain: readonly HopTarget[], opts: DialOptions):
     close();
     throw err;
   }
-  return { client: clients[clients.length - 1] as Client, clients, close };
+  const lostReason = (): string | undefined => opened.map((o) => o.lost()).find((r) => r !== undefined);
+  return { client: clients[clients.length - 1] as Client, clients, close, lostReason };
 }

@@ -8,7 +8,7 @@
 import type { Channel, Client, Connection, ServerChannel, TcpConnectionDetails, TcpipRequestInfo, X11Details } from 'ssh2';
 import type { Logger } from '../log.js';
 import type { TunnelKind, TunnelRecord } from '../recording/tunnel-log.js';
-import { linkChannels } from './link.js';
+import { linkChannels } from '../ssh/link.js';
 import type { RelayEvent } from './types.js';
 
 /** Services forwards need from their connection. */

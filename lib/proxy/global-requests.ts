@@ -1,43 +1,11 @@
 /**
- * Global requests from the client, relayed to the target: `tcpip-forward` /
- * `cancel-tcpip-forward` (`-R`, port 0 answered with the port the target
- * bound) and their unix-socket variants. Keepalives (`keepalive@openssh.com`)
- * and `no-more-sessions@openssh.com` are answered by ssh2 itself, as OpenSSH
- * servers do.
+ * Global requests from the client (lib/ssh/global-requests.ts), relayed to
+ * the target: `tcpip-forward` / `cancel-tcpip-forward` (`-R`, port 0 answered
+ * with the port the target bound) and their unix-socket variants.
  */
-import type { Client, Connection } from 'ssh2';
+import type { Client } from 'ssh2';
+import type { Accept, GlobalRequest, Reject } from '../ssh/global-requests.js';
 import type { ForwardContext } from './forwards.js';
-
-/** The global requests the relay handles. */
-export type GlobalRequest =
-  | { name: 'tcpip-forward'; address: string; port: number }
-  | { name: 'cancel-tcpip-forward'; address: string; port: number }
-  | { name: 'streamlocal-forward@openssh.com'; socketPath: string }
-  | { name: 'cancel-streamlocal-forward@openssh.com'; socketPath: string };
-
-type Accept = ((port?: number) => void) | undefined;
-type Reject = (() => void) | undefined;
-
-function field(info: unknown, key: string): unknown {
-  return typeof info === 'object' && info !== null ? (info as Record<string, unknown>)[key] : undefined;
-}
-
-/** Narrows ssh2's request event into a {@link GlobalRequest} (undefined if malformed). */
-export function parseGlobalRequest(name: string, info: unknown): GlobalRequest | undefined {
-  const address = field(info, 'bindAddr');
-  const port = field(info, 'bindPort');
-  const socketPath = field(info, 'socketPath');
-  switch (name) {
-    case 'tcpip-forward':
-    case 'cancel-tcpip-forward':
-      return typeof address === 'string' && typeof port === 'number' ? { name, address, port } : undefined;
-    case 'streamlocal-forward@openssh.com':
-    case 'cancel-streamlocal-forward@openssh.com':
-      return typeof socketPath === 'string' ? { name, socketPath } : undefined;
-    default:
-      return undefined;
-  }
-}
 
 function call(fn: (cb: (err: Error | null | undefined, port?: number) => void) => void): Promise<number | undefined> {
   return new Promise((resolve, reject) => fn((err, port) => (err ? reject(err) : resolve(port))));
@@ -79,13 +47,4 @@ export async function relayGlobalRequest(ctx: ForwardContext, r: GlobalRequest, 
     reject?.();
     ctx.emit({ type: 'remote-forward', action: 'refused', address: where.address, port: where.port, error: err instanceof Error ? err.message : String(err) });
   }
-}
-
-/** Subscribes to the connection's global requests. */
-export function onGlobalRequest(conn: Connection, handler: (r: GlobalRequest, accept: Accept, reject: Reject) => void, onMalformed: (name: string) => void): void {
-  conn.on('request', (accept: Accept, reject: Reject, name: string, info: unknown) => {
-    const r = parseGlobalRequest(name, info);
-    if (r) handler(r, accept, reject);
-    else { onMalformed(name); reject?.(); }
-  });
 }

@@ -20,6 +20,8 @@ export interface ConnectionLimits {
   maxEnvBytesPerChannel: number;
   /** Requests awaiting an answer from the target or the access check (global requests). */
   maxPendingRequests: number;
+  /** Want-reply global requests sent while one awaits its answer (theirs queue up behind it); past it the connection ends. */
+  maxQueuedReplies: number;
 }
 
 /** Defaults of the fixed limits; `--max-channels` and `--max-sessions` override theirs. */
@@ -29,10 +31,11 @@ export const defaultLimits: ConnectionLimits = Object.freeze({
   maxEnvPerChannel: 64,
   maxEnvBytesPerChannel: 64 * 1024,
   maxPendingRequests: 16,
+  maxQueuedReplies: 1024,
 });
 
 /** Which limit refused something. */
-export type LimitName = 'channels' | 'sessions' | 'env' | 'pending requests';
+export type LimitName = 'channels' | 'sessions' | 'env' | 'pending requests' | 'queued replies';
 
 /** What a client asks to hold. */
 export type ChannelKind = 'session' | 'forward';
@@ -91,6 +94,7 @@ export class ConnectionBudget {
       case 'sessions': return this.limits.maxSessions;
       case 'env': return this.limits.maxEnvPerChannel;
       case 'pending requests': return this.limits.maxPendingRequests;
+      case 'queued replies': return this.limits.maxQueuedReplies;
       default: {
         const never: never = limit;
         return never;
@@ -116,6 +120,9 @@ export class ConnectionBudget {
     this.#pending++;
     return this.#slot(() => { this.#pending--; });
   }
+
+  /** Requests awaiting an answer now. */
+  get pending(): number { return this.#pending; }
 
   /** A fresh env budget for one session channel. */
   envBudget(): EnvBudget {

@@ -9,8 +9,8 @@
 import type { Connection } from 'ssh2';
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
-import type { ChannelOpen } from './channel-opens.js';
-import type { GlobalRequest } from './global-requests.js';
+import type { ChannelOpen } from '../ssh/channel-opens.js';
+import type { GlobalRequest } from '../ssh/global-requests.js';
 import type { RelayEvent, RelayPlan } from './types.js';
 
 /** A forwarding channel the client opens (`-L`, `-D`, `-W`). */

@@ -5,13 +5,14 @@
  * first channel or forward request.
  */
 import type { Client, Connection, Session } from 'ssh2';
-import { onChannelOpen, type ChannelOpen } from './channel-opens.js';
+import { onChannelOpen, type ChannelOpen } from '../ssh/channel-opens.js';
 import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
 import { dialChain, type DialedChain } from './dial.js';
 import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
-import { onGlobalRequest, relayGlobalRequest } from './global-requests.js';
+import { onGlobalRequest, watchQueuedReplies } from '../ssh/global-requests.js';
+import { relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
 import { ConnectionBudget, defaultLimits, type Slot } from './limits.js';
 import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
@@ -78,6 +79,8 @@ class Relay implements RelayHandle {
       const relay = (): void => void relayGlobalRequest(this.#forwardCtx, r, accept, reject).finally(() => slot.release());
       void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, refuse), refuse);
     }, (name) => this.#log.debug('malformed global request refused', { name }));
+    const overflow = (): void => { this.#budget.refused('queued replies'); this.close('too many requests waiting for an answer'); };
+    watchQueuedReplies(conn, () => this.#budget.pending > 0, this.#budget.limits.maxQueuedReplies, overflow);
   }
 
   get bytesUp(): number { return this.#bytesUp; }
@@ -148,13 +151,15 @@ class Relay implements RelayHandle {
       upstream: () => this.#authorizedUpstream(),
       report: this.#report,
       fatal: this.#fatal,
-      upstreamLost: () => this.#lost,
+      // The chain may know before its client closed (a tunnel whose connector went away).
+      upstreamLost: () => this.#lost ?? this.#chain?.lostReason(),
       startRecording: (pty, title) => this.#recordings?.startCast(pty, title),
       onBytes: this.#onBytes,
       emit: this.#emit,
       env: this.#budget.envBudget(),
       refusing: () => this.#ending,
       check: (r) => this.#gate.check(r),
+      live: (owner) => this.#plan?.live?.(owner),
     };
   }
 
@@ -252,7 +257,7 @@ class Relay implements RelayHandle {
     this.#chain = chain;
     const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
     chain.client.on('close', () => {
-      if (!this.#ending) this.#lost = `connection to '${target}' lost`;
+      if (!this.#ending) this.#lost = chain.lostReason() ?? `connection to '${target}' lost`;
       this.#endSoon();
     });
     relayTargetChannels(this.#forwardCtx, chain.client);

@@ -4,6 +4,7 @@
  * before the session started.
  */
 import type { Client, ClientChannel, ExecOptions, PseudoTtyInfo, PseudoTtyOptions, ShellOptions, X11Info } from 'ssh2';
+import type { ExitInfo } from '../ssh/exit.js';
 
 /** What a session asks for before it starts. */
 export interface SessionSetup {
@@ -44,8 +45,6 @@ function options(setup: SessionSetup): WithAgent<ShellOptions> {
   return o;
 }
 
-/** How the upstream command ended. */
-export interface ExitInfo { code: number | null; signal?: string; dump?: boolean; desc?: string }
 
 /** An opened upstream channel and its exit, recorded from the first moment. */
 export interface UpstreamSession {

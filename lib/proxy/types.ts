@@ -2,6 +2,7 @@
  * The boundary between the portal's server side and the relay engine. Plain
  * data and callbacks only: lib/proxy knows nothing of the database.
  */
+import type { Duplex } from 'node:stream';
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { ConnectionLimits } from './limits.js';
@@ -26,6 +27,19 @@ export interface HopTarget {
    * any AppError) to refuse.
    */
   verifyHostKey(key: string): Promise<void>;
+  /**
+   * For a reverse-tunnel host: opens the byte stream to its SSH server (a
+   * channel on its connector) instead of dialing `host:port`. Throw an
+   * AppError to refuse.
+   */
+  open?(): Promise<OpenedSocket>;
+}
+
+/** A stream {@link HopTarget.open} returned. */
+export interface OpenedSocket {
+  stream: Duplex;
+  /** Why the connection was lost, when the stream's far end knows (e.g. its connector disconnected). */
+  lost(): string | undefined;
 }
 
 
@@ -80,6 +94,8 @@ export interface RelayPlan {
    */
   check?(r: PolicyRequest): PolicyVerdict;
   onEvent?(e: RelayEvent): void;
+  /** Makes a PTY session channel watchable (lib/live); absent = not watchable. */
+  live?(owner: LivePtyOwner): LivePtyTap;
   /** Called exactly once, after every recording is flushed. */
   onClose(summary: RelaySummary): void | Promise<void>;
 }
@@ -126,4 +142,27 @@ export interface RelayHandle extends RelayCounters {
   notify(line: string): void;
   /** Resolves once the connection closed and the plan's onClose returned. */
   readonly closed: Promise<void>;
+}
+
+/** A live PTY session channel as its viewers need it (lib/live): the owner's side. */
+export interface LivePtyOwner {
+  /** The owner's window size when the session started. */
+  cols: number;
+  rows: number;
+  /** Writes to the target as if the owner typed it (joiners); false when the target is not reading. */
+  input(data: Buffer): boolean;
+  /** Shows the owner one line (on the session's stderr). */
+  notify(line: string): void;
+  /** Adds a marker to the session's recording. */
+  marker(label: string): void;
+}
+
+/** What the relay feeds a live PTY session's viewers. */
+export interface LivePtyTap {
+  /** Output to the owner's terminal. */
+  output(chunk: Buffer): void;
+  /** The owner resized the window. */
+  resize(cols: number, rows: number): void;
+  /** The session channel closed. */
+  close(): void;
 }

@@ -86,6 +86,11 @@ export class CastRecorder {
   /** Calls `cb` once the file caught up (at once if it is not behind). */
   onceReady(cb: () => void): void { this.#file.onceReady(cb); }
 
+  /** A marker (`m` event): someone started or stopped watching, and the like. */
+  marker(label: string): void {
+    this.#event('m', label);
+  }
+
   /** The terminal was resized. */
   resize(cols: number, rows: number): void {
     this.#event('r', resizeData(cols, rows));

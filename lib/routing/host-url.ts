@@ -92,3 +92,25 @@ export function defaultHostName(host: string): string {
   if (host.includes(':')) return host.replace(/:/g, '-');
   return host.split('.')[0] ?? host;
 }
+
+/** Scheme of a reverse-tunnel host's URL: the host is reached through its connector, never dialed. */
+export const tunnelScheme = 'tunnel://';
+
+/** Whether a host's stored URL marks it as a reverse-tunnel host. Pure. */
+export function isTunnelUrl(url: string): boolean {
+  return url.startsWith(tunnelScheme);
+}
+
+/**
+ * Parses `host create --tunnel`'s `USER@NAME[:PORT]` (no password in it, no
+ * scheme): the login on the machine behind the connector, and the name the
+ * host gets. The port is kept for display (the connector's forward decides
+ * what is reached). Pure.
+ */
+export function parseTunnelUrl(input: string): HostUrl {
+  const text = input.trim().startsWith(tunnelScheme) ? input.trim().slice(tunnelScheme.length) : input.trim();
+  const parsed = parseHostUrl(text);
+  if (parsed.password !== null) throw new InvalidArgumentError('invalid tunnel URL: give a password with --password, not in the URL');
+  const shown = parsed.port === 22 ? parsed.host : parsed.addr;
+  return { ...parsed, url: `${tunnelScheme}${encodeURIComponent(parsed.user)}@${shown}` };
+}

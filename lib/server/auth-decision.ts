@@ -8,6 +8,10 @@ export interface KeyFacts {
   inviteValid: boolean;
   /** The key is the cluster key (only then may a `peer:` login pass). */
   clusterKey: boolean;
+  /** For `host-invite:` logins: the token is valid, unused and unexpired. */
+  tunnelInviteValid: boolean;
+  /** For `tunnel:NAME` logins: the key is a connector key of that tunnel host. */
+  connectorFor: boolean;
 }
 
 /** The answer to one public-key attempt. */
@@ -28,11 +32,19 @@ export function decidePublicKey(login: LoginKind, facts: KeyFacts, fingerprint: 
       if (!facts.inviteValid) return { action: 'reject', reason: 'invalid or expired invite token' };
       if (facts.bound) return { action: 'reject', reason: `key ${fingerprint} is already associated with a user; use another key for this invite` };
       return { action: 'accept' };
+    case 'tunnel-invite':
+      if (!facts.tunnelInviteValid) return { action: 'reject', reason: 'invalid or expired host invite token' };
+      if (facts.bound) return { action: 'reject', reason: `key ${fingerprint} is a user key; a connector needs its own key` };
+      return { action: 'accept' };
+    case 'tunnel':
+      if (!facts.connectorFor) return { action: 'reject', reason: `key ${fingerprint} is not a connector key of tunnel host '${login.host}'; enroll it with 'host-invite:TOKEN'` };
+      return { action: 'accept' };
     case 'peer':
       if (!facts.clusterKey) return { action: 'reject', reason: `key ${fingerprint} is not the cluster key: 'peer:' logins are for portal nodes only` };
       return { action: 'accept' };
     case 'config':
     case 'host':
+    case 'live':
       if (!facts.bound) return { action: 'reject', reason: `unknown key ${fingerprint}: ask an administrator for an invite, then run 'ssh invite:TOKEN@<portal>'` };
       return { action: 'accept' };
     default: {

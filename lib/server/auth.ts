@@ -3,10 +3,14 @@ import type { AuthContext, PublicKeyAuthContext } from 'ssh2';
 import { fingerprintOf, type PublicKeyInfo } from '../crypto/ssh-keys.js';
 import type { Database } from '../db/database.js';
 import type { User } from '../db/entities/user.js';
+import type { Host } from '../db/entities/host.js';
 import { findInvitedUser, findUserByKey, keyIsBound } from '../db/identity.js';
+import { findTunnelInvite, redeemTunnelInvite, tunnelKeyHosts } from '../db/queries/tunnels.js';
+import { AppError, userMessage } from '../errors.js';
+import { isTunnelUrl } from '../routing/host-url.js';
 import type { Logger } from '../log.js';
 import type { LoginKind } from '../routing/login.js';
-import { decidePublicKey, refusalMessage } from './auth-decision.js';
+import { decidePublicKey, refusalMessage, type KeyFacts } from './auth-decision.js';
 
 /** Who a connection proved to be. */
 export type Identity =
@@ -14,7 +18,13 @@ export type Identity =
   | { kind: 'user'; user: User; key: PublicKeyInfo }
   | { kind: 'invite'; token: string; key: PublicKeyInfo; authorizedKey: string }
   /** Another portal node, proven by the cluster key. */
-  | { kind: 'peer'; node: string };
+  | { kind: 'peer'; node: string }
+  /**
+   * A reverse-tunnel connector, proven by a connector key: `host` is the one
+   * its login named (or its invite enrolled), `hosts` every tunnel host the key
+   * is bound to (what its forwards may name).
+   */
+  | { kind: 'connector'; key: PublicKeyInfo; host: Host; hosts: Host[]; enrolled: boolean };
 
 /** Per-connection authentication state; `identity` is set once auth succeeds. */
 export interface AuthState {
@@ -32,6 +42,8 @@ export interface AuthDeps {
   clusterFingerprint: string;
   /** Called for each refused signed attempt (audit, throttling). */
   onFailure(reason: string, fingerprint: string | null): void;
+  /** The client's address (written into the enrollment event). */
+  remoteAddr: string;
 }
 
 const methodsLeft: AuthContext['method'][] = ['publickey', 'keyboard-interactive'];
@@ -48,15 +60,58 @@ function signatureValid(ctx: PublicKeyAuthContext): boolean {
   return parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true;
 }
 
+/** The tunnel hosts a key is a connector key of (only for connector logins: other logins never look). */
+async function connectorHosts(state: AuthState, deps: AuthDeps, fingerprint: string): Promise<Host[]> {
+  if (state.login.kind !== 'tunnel') return [];
+  return (await tunnelKeyHosts(deps.db.manager, fingerprint)).filter((h) => isTunnelUrl(h.url));
+}
+
+async function keyFacts(state: AuthState, deps: AuthDeps, key: PublicKeyInfo): Promise<{ facts: KeyFacts; user: User | null; hosts: Host[] }> {
+  const m = deps.db.manager;
+  const login = state.login;
+  const user = login.kind === 'healthcheck' || login.kind === 'peer' || login.kind === 'tunnel' ? null : await findUserByKey(m, key.fingerprint);
+  const inviteValid = login.kind === 'invite' && (await findInvitedUser(m, login.token, deps.now())) !== null;
+  const tunnelInviteValid = login.kind === 'tunnel-invite' && (await findTunnelInvite(m, login.token, deps.now())) !== null;
+  const bound = user !== null || (login.kind === 'invite' && (await keyIsBound(m, key.fingerprint)));
+  const hosts = await connectorHosts(state, deps, key.fingerprint);
+  const connectorFor = login.kind === 'tunnel' && hosts.some((h) => h.name === login.host);
+  return { facts: { bound, inviteValid, clusterKey: key.fingerprint === deps.clusterFingerprint, tunnelInviteValid, connectorFor }, user, hosts };
+}
+
+/** The identity a verified signature proves; throws (with a safe message) when an enrollment cannot complete. */
+async function provenIdentity(state: AuthState, deps: AuthDeps, key: PublicKeyInfo, user: User | null, hosts: Host[]): Promise<Identity | null> {
+  const login = state.login;
+  switch (login.kind) {
+    case 'peer':
+      return { kind: 'peer', node: login.node };
+    case 'invite':
+      return { kind: 'invite', token: login.token, key, authorizedKey: `${key.algo} ${key.blob}` };
+    case 'tunnel-invite': {
+      // Redeemed only now, after the signature proved the key.
+      const host = await redeemTunnelInvite(deps.db, login.token, key, deps.remoteAddr, deps.now());
+      const all = (await tunnelKeyHosts(deps.db.manager, key.fingerprint)).filter((h) => isTunnelUrl(h.url));
+      return { kind: 'connector', key, host, hosts: all, enrolled: true };
+    }
+    case 'tunnel': {
+      const host = hosts.find((h) => h.name === login.host);
+      return host ? { kind: 'connector', key, host, hosts, enrolled: false } : null;
+    }
+    case 'config':
+    case 'host':
+    case 'live':
+    case 'healthcheck':
+      return user ? { kind: 'user', user, key } : null;
+    default: {
+      const never: never = login;
+      return never;
+    }
+  }
+}
+
 async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: AuthDeps): Promise<void> {
   const key = keyInfo(ctx);
-  const m = deps.db.manager;
-  const peer = state.login.kind === 'peer';
-  const user = state.login.kind === 'healthcheck' || peer ? null : await findUserByKey(m, key.fingerprint);
-  const inviteValid = state.login.kind === 'invite' && (await findInvitedUser(m, state.login.token, deps.now())) !== null;
-  const bound = user !== null || (state.login.kind === 'invite' && (await keyIsBound(m, key.fingerprint)));
-  const clusterKey = key.fingerprint === deps.clusterFingerprint;
-  const decision = decidePublicKey(state.login, { bound, inviteValid, clusterKey }, key.fingerprint);
+  const { facts, user, hosts } = await keyFacts(state, deps, key);
+  const decision = decidePublicKey(state.login, facts, key.fingerprint);
   if (decision.action === 'reject') {
     if (ctx.signature) deps.onFailure(decision.reason, key.fingerprint);
     state.refusals.push(decision.reason);
@@ -69,13 +124,16 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
     state.refusals.push(`bad signature for key ${key.fingerprint}`);
     return ctx.reject(methodsLeft);
   }
-  if (state.login.kind === 'peer') {
-    state.identity = { kind: 'peer', node: state.login.node };
-  } else if (state.login.kind === 'invite') {
-    state.identity = { kind: 'invite', token: state.login.token, key, authorizedKey: `${key.algo} ${key.blob}` };
-  } else if (user) {
-    state.identity = { kind: 'user', user, key };
+  let identity: Identity | null;
+  try {
+    identity = await provenIdentity(state, deps, key, user, hosts);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    deps.onFailure(err.message, key.fingerprint);
+    state.refusals.push(userMessage(err));
+    return ctx.reject(methodsLeft);
   }
+  if (identity) state.identity = identity;
   ctx.accept();
 }
 

@@ -10,14 +10,16 @@ import { addRecording, closeSession, openSession, setSessionCommands } from '../
 import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
-import { ConflictError, HostKeyMismatchError, PermissionDeniedError, userMessage } from '../errors.js';
+import { ConflictError, HostKeyMismatchError, PermissionDeniedError, TunnelOfflineError, userMessage } from '../errors.js';
+import type { LiveHub } from '../live/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
 import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
-import { splitHostPort } from '../routing/host-url.js';
+import { isTunnelUrl, splitHostPort } from '../routing/host-url.js';
 import { findTarget, loadChain } from '../routing/hosts.js';
+import type { ConnectorView, Tunnels } from '../tunnel/index.js';
 import type { Identity } from './auth.js';
 import { checkHostKey } from './host-key-pin.js';
 import type { ConnectionContext } from './connection.js';
@@ -37,6 +39,10 @@ export interface BastionDeps {
   live: LiveSessions;
   /** Re-checks access of live connections. */
   revocation: Revocation;
+  /** Reverse-tunnel connectors (tunnel hosts are reached through them). */
+  tunnels: Tunnels;
+  /** Live PTY session channels, for their viewers. */
+  hub: LiveHub;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
@@ -74,16 +80,36 @@ function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
   };
 }
 
-async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host): Promise<HopTarget> {
+async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, routes: ReadonlyMap<number, ConnectorView>): Promise<HopTarget> {
   const { host: addr, port } = splitHostPort(host.addr);
   const key = await hostClientKey(deps.db.manager, host);
   const cipher = deps.db.cipher;
+  const route = routes.get(host.id);
   return {
     name: host.name, host: addr, port, username: host.user || 'root',
     privateKey: key ? cipher.decrypt(key.privKey) : undefined,
     password: host.password ? cipher.decrypt(host.password) : undefined,
     verifyHostKey: hostKeyVerifier(deps, ctx, who, host),
+    open: route ? () => deps.tunnels.open(host, route) : undefined,
   };
+}
+
+/**
+ * Finds a live connector for every tunnel host of the chain; refuses the
+ * session (exit 1, event) when one has none online on any node.
+ */
+async function tunnelRoutes(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, chain: readonly Host[]): Promise<Map<number, ConnectorView>> {
+  const routes = new Map<number, ConnectorView>();
+  for (const h of chain) {
+    if (!isTunnelUrl(h.url)) continue;
+    const route = await deps.tunnels.locate(h.id);
+    if (!route) {
+      await audit(deps, ctx, { authorId: who.user.id, domain: 'tunnel', action: 'offline', entity: h.name, args: { remote_addr: ctx.remoteAddr } });
+      throw new TunnelOfflineError(h.name);
+    }
+    routes.set(h.id, route);
+  }
+  return routes;
 }
 
 /** Records each exec command, subsystem and shell of a session: its events and the row's list. */
@@ -145,7 +171,9 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     throw new PermissionDeniedError(`access to host '${host.name}' denied`);
   }
   const mode = recordingModeOf(host);
-  const chain = await Promise.all((await loadChain(hostFinder(m), host)).map((h) => hopTarget(deps, ctx, who, h)));
+  const hosts = await loadChain(hostFinder(m), host);
+  const routes = await tunnelRoutes(deps, ctx, who, hosts);
+  const chain = await Promise.all(hosts.map((h) => hopTarget(deps, ctx, who, h, routes)));
   const session = await openSession(m, { userId: who.user.id, hostId: host.id, node: deps.config.nodeName, remoteAddr: ctx.remoteAddr });
   ticket.grantHost(host, session.id, request, decision);
   const handle = relay();
@@ -159,6 +187,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     check: (r) => decidePolicy(decision.policy, r),
     recording: { mode, dir: deps.config.logsLocation, baseName: `session-${session.id}`, user: who.user.name, host: host.name },
     onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, commands, e),
+    live: (owner) => deps.hub.register(session.id, owner),
     async onClose(summary) {
       deps.metrics.sessionClosed();
       await commands.settled();

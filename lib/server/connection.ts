@@ -6,12 +6,16 @@ import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { redeemInvite } from '../db/identity.js';
 import { DatabaseUnavailableError } from '../errors.js';
+import type { LiveControl } from '../live/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
+import type { PortalFacts } from '../shell/context.js';
+import type { Tunnels } from '../tunnel/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
+import { serveConnector } from './connector.js';
 import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
 import type { AuthThrottle } from './guard.js';
 import { serveHealthcheck } from './healthcheck.js';
@@ -37,6 +41,14 @@ export interface ConnectionDeps {
   live: LiveConnections;
   /** Re-checks access of live connections (ends revoked ones). */
   revocation: Revocation;
+  /** Reverse-tunnel connectors of this node (and, through the node link, of the others). */
+  tunnels: Tunnels;
+  /** The portal's address and host key (for `host tunnel-invite`). */
+  portal: PortalFacts;
+  /** Stop, viewer counts and recordings of live sessions (the admin shell's). */
+  liveSessions: LiveControl;
+  /** Serves a `watch:ID` / `join:ID` session channel (lib/live); resolves with its exit status. */
+  viewer(who: Extract<Identity, { kind: 'user' }>, mode: 'watch' | 'join', session: string, s: TerminalSession, ctx: ConnectionContext): Promise<number>;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): LiveConnection;
 }
@@ -76,7 +88,7 @@ function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identit
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
     userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
     end: (message) => {
-      for (const [ch, eol] of open) if (!told.has(ch)) finishChannel(ch, 255, `error: ${message}${eol}`);
+      for (const [ch, eol] of open) if (!told.has(ch)) void finishChannel(ch, 255, ctx.log, `error: ${message}${eol}`);
       // Channels close (their last line shown) before the connection does; bounded, a client that stopped reading is cut anyway.
       const closed = Promise.all([...open.keys()].map((ch) => new Promise((r) => ch.once('close', r))));
       void Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
@@ -101,6 +113,7 @@ async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind:
     input: s.channel,
     output: s.pty ? crlfWriter(s.channel) : s.channel,
     errorOutput: s.pty ? crlfWriter(s.channel.stderr) : s.channel.stderr,
+    rawOutput: s.channel,
     pty: s.pty,
     onResize: s.onResize,
   };
@@ -119,6 +132,10 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
       else deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
       // A node link is no user connection: a drain does not wait for it.
       return null;
+    case 'connector':
+      serveConnector(conn, who, ctx.remoteAddr, deps, ctx.log.child({ tunnel: who.host.name }));
+      // A connector is no user connection: a drain does not wait for it.
+      return null;
     case 'user': {
       const login = state.login;
       ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
@@ -128,6 +145,14 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
         return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
       }
       if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
+      if (to?.kind === 'live') {
+        const live = trackShell(conn, deps, who, ctx);
+        return serveTerminalSessions(conn, async (s) => {
+          live.open.set(s.channel, '\r\n');
+          s.channel.once('close', () => live.open.delete(s.channel));
+          return deps.viewer(who, to.mode, to.session, s, ctx);
+        }, ctx.log, { maxSessions: 1, limits: limitsFrom(deps.config) });
+      }
       conn.end();
       return null;
     }
@@ -176,8 +201,13 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     }
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
       args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
+    const login = state?.login;
+    if (login?.kind === 'tunnel' || login?.kind === 'tunnel-invite') {
+      void recordEvent(deps.db.manager, { authorId: null, domain: 'tunnel', action: 'refused', entity: login.kind === 'tunnel' ? login.host : '',
+        args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
+    }
   };
-  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed, remoteAddr };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;
@@ -185,7 +215,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
       // Counted once, by the first login name the client offers.
       if (!state) deps.metrics.connection(login.kind);
       state = { login, identity: null, refusals: [] };
-      username = state.login.kind === 'invite' ? 'invite:[redacted]' : rawUser;
+      username = state.login.kind === 'invite' ? 'invite:[redacted]' : state.login.kind === 'tunnel-invite' ? 'host-invite:[redacted]' : rawUser;
     }
     if (authCtx.method !== 'none' && ++attempts > deps.config.maxAuthTries) {
       ctx.log.info('too many authentication attempts', { user: username, max: deps.config.maxAuthTries });

@@ -41,6 +41,9 @@ export interface ListenerLimits {
 const lingerMs = 1_000;
 /** While connections are refused at --max-connections, one log line per this period. */
 const fullLogEveryMs = 10_000;
+/** Keepalive probes to every authenticated client: a client silent for 3 probes 15 s apart is dropped. */
+const keepaliveIntervalMs = 15_000;
+const keepaliveCountMax = 3;
 
 /** The real client behind a trusted balancer, as its PROXY header names it. */
 type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
@@ -78,6 +81,8 @@ export class SshListener {
       hostKeys: [hostKey],
       ident: id,
       algorithms: { cipher: [...limits.ciphers] as ssh2.CipherAlgorithm[] },
+      // Like sshd's ClientAlive*: a peer that stops answering (a tunnel connector behind a dead NAT) is dropped.
+      keepaliveInterval: keepaliveIntervalMs, keepaliveCountMax: keepaliveCountMax,
     }, (conn, info) => {
       const key = `${info.ip}:${info.port}`;
       const t = this.#tracked.get(key);

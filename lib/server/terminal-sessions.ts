@@ -1,12 +1,21 @@
+/**
+ * Session channels the portal serves itself (healthcheck, invite, admin
+ * shell), through the same ssh2 boundary as the relay (lib/ssh): the
+ * channel-open, session-request and global-request unions, each handled in an
+ * exhaustive switch, and one way to end a channel.
+ */
 import { EventEmitter } from 'node:events';
-import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import type { Connection, ServerChannel, Session } from 'ssh2';
 import { asDatabaseError } from '../db/database.js';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ConnectionBudget, defaultLimits, type ConnectionLimits } from '../proxy/limits.js';
-import { flushed } from '../proxy/pump.js';
 import { holdSession } from '../proxy/channel-slots.js';
-import type { PtySize } from '../shell/index.js';
+import type { PtySize } from '../shell/context.js';
+import { onChannelOpen, type ChannelOpen } from '../ssh/channel-opens.js';
+import { endChannel } from '../ssh/exit.js';
+import { onGlobalRequest } from '../ssh/global-requests.js';
+import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
 
 /** What the client asked a session channel to run. */
 export type RunRequest = { kind: 'exec'; command: string } | { kind: 'shell' };
@@ -22,18 +31,15 @@ export interface TerminalSession {
 /** Runs one session; resolves with its exit status. */
 export type TerminalHandler = (session: TerminalSession) => Promise<number>;
 
-/** Writes a final error line, sends the exit status, then EOF and CLOSE (in that order); resolves once sent. */
-export function finishChannel(channel: ServerChannel, code: number, errorLine?: string): Promise<void> {
-  if (errorLine) channel.stderr.write(errorLine.endsWith('\n') ? errorLine : errorLine + '\n');
-  // The exit status goes after every byte already written.
-  return flushed(channel).then(() => {
-    try {
-      channel.exit(code);
-      channel.end();
-    } catch {
-      // the client already closed the channel
-    }
-  });
+/**
+ * Writes a final error line (its end of line included, `\n` added when
+ * missing), sends the exit status, then EOF and CLOSE (lib/ssh's endChannel);
+ * resolves once sent.
+ */
+export function finishChannel(channel: ServerChannel, code: number, log: Logger, errorLine?: string): Promise<void> {
+  const line = errorLine ? errorLine.replace(/\r?\n$/, '') : undefined;
+  const eol = errorLine?.endsWith('\r\n') ? '\r\n' : '\n';
+  return endChannel(channel, { exit: { code }, line, eol }, log);
 }
 
 function sizeOf(info: { cols: number; rows: number }): PtySize {
@@ -68,30 +74,55 @@ function serveSession(session: Session, handler: TerminalHandler, log: Logger, r
     running.add(entry);
     channel.once('close', () => running.delete(entry));
     handler({ channel, request, pty, onResize: (l) => { resizes.on('resize', l); } })
-      .then((code) => finishChannel(channel, code))
+      .then((code) => finishChannel(channel, code, log))
       .catch((err: unknown) => {
         log.error('session failed', { err });
-        return finishChannel(channel, 1, `error: ${userMessage(asDatabaseError(err))}`);
+        return finishChannel(channel, 1, log, `error: ${userMessage(asDatabaseError(err))}`);
       })
       .finally(() => {
         running.delete(entry);
         opts.onFinished?.();
       });
   };
-  session.on('pty', (accept, _reject, info: PseudoTtyInfo) => { pty = sizeOf(info); accept?.(); });
-  session.on('window-change', (accept, _reject, info) => {
-    accept?.();
-    if (pty) { pty = sizeOf(info); resizes.emit('resize', pty); }
-  });
-  session.on('env', (accept) => accept?.());
   // Accept synchronously: a client that already sent EOF would otherwise hang.
-  session.on('shell', (accept, reject) => { if (started) return reject?.(); run(accept(), { kind: 'shell' }); });
-  session.on('exec', (accept, reject, info) => { if (started) return reject?.(); run(accept(), { kind: 'exec', command: info.command }); });
-  session.on('subsystem', (_accept, reject) => reject?.());
-  session.on('auth-agent', (_accept, reject) => reject?.());
-  session.on('x11', (_accept, reject) => reject?.());
-  session.on('signal', (accept) => accept?.());
-  session.on('sftp', (_accept, reject) => reject?.());
+  const start = (accept: () => ServerChannel | undefined, reject: (() => void) | undefined, request: RunRequest): void => {
+    if (started) { reject?.(); return; }
+    const channel = accept();
+    if (channel) run(channel, request);
+  };
+  onSessionRequest(session, (r: SessionRequest) => {
+    switch (r.type) {
+      case 'pty-req':
+        pty = sizeOf(r.info);
+        r.accept?.();
+        return;
+      case 'window-change':
+        r.accept?.();
+        if (pty) { pty = sizeOf(r.info); resizes.emit('resize', pty); }
+        return;
+      case 'env':
+      case 'signal':
+        // Nothing to pass them to: acknowledged and ignored.
+        r.accept?.();
+        return;
+      case 'shell':
+        start(r.accept, r.reject, { kind: 'shell' });
+        return;
+      case 'exec':
+        start(r.accept, r.reject, { kind: 'exec', command: r.command });
+        return;
+      // No subsystem (sftp included), agent or X11 on the portal's own sessions.
+      case 'subsystem':
+      case 'auth-agent-req':
+      case 'x11-req':
+        r.reject?.();
+        return;
+      default: {
+        const never: never = r;
+        log.warn('unhandled session request', { request: JSON.stringify(never) });
+      }
+    }
+  });
 }
 
 /**
@@ -104,18 +135,31 @@ export function serveTerminalSessions(conn: Connection, handler: TerminalHandler
   const running = new Set<Running>();
   const budget = new ConnectionBudget(opts.limits ?? defaultLimits, log);
   let sessions = 0;
-  conn.on('session', (accept, reject) => {
-    if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return void reject();
-    const slot = budget.openChannel('session');
-    if (!slot) return void reject();
-    sessions++;
-    const session = accept();
-    holdSession(conn, session, slot);
-    serveSession(session, handler, log, running, opts);
+  onChannelOpen(conn, (open: ChannelOpen) => {
+    switch (open.type) {
+      case 'session': {
+        if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return void open.reject();
+        const slot = budget.openChannel('session');
+        if (!slot) return void open.reject();
+        sessions++;
+        const session = open.accept();
+        if (!session) return void slot.release();
+        holdSession(conn, session, slot);
+        serveSession(session, handler, log, running, opts);
+        return;
+      }
+      // No forwarding of any kind.
+      case 'direct-tcpip':
+      case 'direct-streamlocal@openssh.com':
+        open.reject();
+        return;
+      default: {
+        const never: never = open;
+        log.warn('unhandled channel open', { open: JSON.stringify(never) });
+      }
+    }
   });
-  conn.on('tcpip', (_accept, reject) => reject());
-  conn.on('request', (_accept, reject) => reject?.());
-  conn.on('openssh.streamlocal', (_accept, reject) => reject());
+  onGlobalRequest(conn, (_r, _accept, reject) => reject?.(), () => undefined);
   return {
     notify(line) {
       for (const r of running) {

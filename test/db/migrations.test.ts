@@ -6,7 +6,7 @@ import { drivers, freshDb, type TestDb } from '../support/databases.js';
 
 const tables = ['ssh_keys', 'hosts', 'host_groups', 'user_groups', 'user_roles', 'users', 'user_keys', 'acls', 'sessions',
   'events', 'settings', 'host_host_groups', 'user_user_groups', 'user_user_roles', 'user_group_acls', 'host_group_acls', 'nodes',
-  'audit_checkpoints', 'audit_keys'];
+  'audit_checkpoints', 'audit_keys', 'tunnel_keys', 'tunnel_invites'];
 
 /** Which of the schema's tables exist. */
 async function existing(ds: DataSource): Promise<string[]> {

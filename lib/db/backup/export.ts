@@ -5,6 +5,7 @@ import { groupPairs, joinPairs } from '../queries/common.js';
 import {
   aclJson, eventJson, hostGroupJson, hostJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
 } from '../json/go-json.js';
+import { exportTunnelKeys } from './tunnels.js';
 import { exportAudit } from './audit.js';
 import type { GoConfig } from '../json/types.js';
 
@@ -82,5 +83,6 @@ export async function exportBackup(m: EntityManager, o: ExportOptions): Promise<
     date: o.now.toISOString(),
     audit_checkpoints: audit.checkpoints,
     audit_keys: audit.keys,
+    tunnel_keys: await exportTunnelKeys(m),
   };
 }

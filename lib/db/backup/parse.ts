@@ -1,6 +1,7 @@
 import { array, base64, count, date, id, ids, invalid, object, objects, string, type Reader } from './narrow.js';
 import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
+import { readTunnelKeys } from './tunnels.js';
 import { readAudit, readChainFields, readSeals } from './audit.js';
 import { commandsText } from '../session-commands.js';
 import { normalizeForward, parseYesNo, POLICY_DEFAULTS, POLICY_FLAGS, type PolicyOptions } from '../../acl/policy.js';
@@ -185,8 +186,10 @@ export function parseBackup(input: unknown, now: Date): BackupPlan {
     sessions: rows(doc, 'sessions', warnings, (r) => readSession(r, now)),
     events: doc.value.events === null || doc.value.events === undefined ? null : rows(doc, 'events', warnings, (r) => readEvent(r, now)),
     ...readAudit(doc),
+    tunnelKeys: [],
     links: { hostGroups: [], userRoles: [], userGroups: [], userGroupAcls: [], hostGroupAcls: [] },
     warnings,
   };
+  plan.tunnelKeys = readTunnelKeys(doc, new Set(plan.hosts.map((h) => h.id)), warnings, now);
   return resolveLinks(plan, rawLinks(doc));
 }

@@ -26,6 +26,8 @@ export interface UserRow extends Stamped { email: string; name: string; comment:
 export interface UserKeyRow extends Stamped { key: string; fingerprint: string; authorizedKey: string; userId: number; comment: string }
 /** An ACL, with its session policy (lib/acl/policy.ts). */
 export interface AclRow extends Stamped, PolicyOptions { hostPattern: string; action: string; weight: number; comment: string; inception: Date | null; expiration: Date | null }
+/** A tunnel host's connector key (lib/db/backup/tunnels.ts). */
+export interface TunnelKeyRow extends Stamped { deletedAt: null; hostId: number; fingerprint: string; authorizedKey: string; comment: string }
 /** A setting. */
 export interface SettingRow extends Stamped { name: string; value: string }
 /** A session. */
@@ -69,6 +71,8 @@ export interface BackupPlan {
   checkpoints: CheckpointRow[];
   /** Public audit signing keys (base64 SPKI DER), so restored checkpoints still verify. */
   auditKeys: string[];
+  /** Connector keys of tunnel hosts (none in sshportal's backups). */
+  tunnelKeys: TunnelKeyRow[];
   links: Links;
   /** What was dropped or repaired, one line each. */
   warnings: string[];

@@ -3,6 +3,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { hostKeyName } from '../bootstrap.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { writeAudit } from './audit.js';
+import { clearTunnels, writeTunnelKeys } from './tunnels.js';
 import type { BackupPlan, HostRow } from './plan.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit. */
@@ -74,9 +75,11 @@ async function ensureRoles(m: EntityManager, plan: BackupPlan): Promise<void> {
 export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{ hostKeyChanged: boolean }> {
   const before = await m.findOneBy(SshKey, { name: hostKeyName });
   const kept = await keptHostKey(m, plan);
+  await clearTunnels(m);
   await clear(m, plan.events === null);
   await insert(m, SshKey, kept ? [...plan.keys, kept] : plan.keys);
   await insert(m, Host, hopOrder(plan.hosts));
+  await writeTunnelKeys(m, plan);
   await insert(m, HostGroup, plan.hostGroups);
   await insert(m, UserGroup, plan.userGroups);
   await insert(m, UserRole, plan.roles);

@@ -8,12 +8,14 @@ import { NodeRow } from './node.js';
 import { Session } from './session.js';
 import { Setting } from './setting.js';
 import { SshKey } from './ssh-key.js';
+import { TunnelInvite } from './tunnel-invite.js';
+import { TunnelKey } from './tunnel-key.js';
 import { User } from './user.js';
 import { UserGroup } from './user-group.js';
 import { UserKey } from './user-key.js';
 import { UserRole } from './user-role.js';
 
-export { Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole };
+export { Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, TunnelInvite, TunnelKey, User, UserGroup, UserKey, UserRole };
 
 /** All entity classes. */
-export const entities = [Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole];
+export const entities = [Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, NodeRow, Session, Setting, SshKey, TunnelInvite, TunnelKey, User, UserGroup, UserKey, UserRole];

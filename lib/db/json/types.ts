@@ -178,4 +178,17 @@ export interface GoConfig {
   audit_checkpoints?: GoCheckpoint[] | null;
   /** ours: public audit signing keys */
   audit_keys?: { PublicKey: string }[];
+  /** ours: connector keys of tunnel hosts */
+  tunnel_keys?: GoTunnelKey[];
+}
+
+/** ours: a tunnel host's connector key (`tunnel_keys`). */
+export interface GoTunnelKey {
+  ID: number;
+  CreatedAt: string;
+  UpdatedAt: string;
+  HostID: number;
+  Fingerprint: string;
+  AuthorizedKey: string;
+  Comment: string;
 }

@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm';
 import { AlreadyExistsError } from '../../errors.js';
-import { UserKey } from '../entities/index.js';
+import { TunnelKey, UserKey } from '../entities/index.js';
 import { findByIds, splitIdentifiers } from './common.js';
 import { findUsers } from './users.js';
 
@@ -26,4 +26,6 @@ export async function findUserKeysOrUsersKeys(m: EntityManager, identifiers: rea
 /** Throws AlreadyExistsError when a key with this fingerprint is bound to a user. */
 export async function assertKeyUnbound(m: EntityManager, fingerprint: string): Promise<void> {
   if ((await m.countBy(UserKey, { fingerprint })) > 0) throw new AlreadyExistsError('this key is already associated with a user');
+  // Keys stay in their lane: a tunnel connector key never becomes a user key.
+  if ((await m.countBy(TunnelKey, { fingerprint })) > 0) throw new AlreadyExistsError('this key is a tunnel connector key; use another key');
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Tx } from '../../db/database.js';
-import { hostJson } from '../../db/json/go-json.js';
+import { hostJson, type JsonOptions } from '../../db/json/go-json.js';
+import { listTunnelKeys } from '../../db/queries/tunnels.js';
 import { defaultKeyName } from '../../db/bootstrap.js';
 import { Host } from '../../db/entities/index.js';
 import { insertRow } from '../../db/queries/common.js';
@@ -9,11 +10,12 @@ import { assertHostNameFree, findHosts, listHosts, removeHosts, type HostListRow
 import { findClientKey } from '../../db/queries/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
-import { defaultHostName, parseHostUrl } from '../../routing/host-url.js';
+import { defaultHostName, isTunnelUrl, parseHostUrl, parseTunnelUrl } from '../../routing/host-url.js';
 import { checkComment, checkName } from '../parse/values.js';
 import { parseRecordingMode } from '../../recording-mode.js';
 import { humanizeTime } from '../render/humanize.js';
-import { act, audit, change, collect, defineInspect, defineLs, defineRm } from './common.js';
+import { act, audit, change, collect, defineLs, defineRm, printJson, withIds } from './common.js';
+import { defineHostTunnels } from './host-tunnel.js';
 import { defineHostUpdate } from './host-update.js';
 
 interface CreateInput {
@@ -25,10 +27,11 @@ interface CreateInput {
   hop: string | undefined;
   logging: string;
   groups: string[];
+  tunnel: boolean;
 }
 
 async function createHost(ctx: ShellContext, m: Tx, input: CreateInput): Promise<Host> {
-  const target = parseHostUrl(input.url);
+  const target = input.tunnel ? parseTunnelUrl(input.url) : parseHostUrl(input.url);
   if (input.password !== undefined && target.password !== null) throw new InvalidArgumentError('password given twice: in the URL and with --password');
   const password = input.password ?? target.password;
   const name = checkName(input.name ?? defaultHostName(target.host), 'host');
@@ -46,7 +49,8 @@ async function createHost(ctx: ShellContext, m: Tx, input: CreateInput): Promise
 }
 
 function defineCreate(parent: Command, ctx: ShellContext): void {
-  const cmd = parent.command('create').description('creates a new host').argument('<URL>', '[ssh://]<user>[:<password>]@<host>[:<port>]')
+  const cmd = parent.command('create').description('creates a new host').argument('<URL>', '[ssh://]<user>[:<password>]@<host>[:<port>], or <user>@<name>[:<port>] with --tunnel')
+    .option('-t, --tunnel', 'a host behind NAT, reached through its reverse-tunnel connector (see host tunnel-invite)')
     .option('-n, --name <name>', 'name of the host (default: the first label of its address)')
     .option('-p, --password <password>', 'password for password authentication on the host')
     .option('-c, --comment <comment>', 'adds a comment')
@@ -58,6 +62,7 @@ function defineCreate(parent: Command, ctx: ShellContext): void {
     const input: CreateInput = {
       url: args[0] ?? '', name: opts.string('name'), password: opts.string('password'), comment: checkComment(opts.string('comment') ?? ''),
       key: opts.string('key'), hop: opts.string('hop'), logging: opts.string('logging') ?? 'everything', groups: opts.list('group'),
+      tunnel: opts.flag('tunnel'),
     };
     const host = await change(ctx, async (m) => {
       const h = await createHost(ctx, m, input);
@@ -81,9 +86,7 @@ function hostRow(r: HostListRow, now: Date): string[] {
 export function registerHost(root: Command, ctx: ShellContext): void {
   const parent = root.command('host').description('manages hosts');
   defineCreate(parent, ctx);
-  defineInspect(parent, ctx, {
-    argName: 'HOST', noun: 'hosts', decrypt: 'shows passwords in clear', find: (m, ids) => findHosts(m, ids, true), json: hostJson,
-  });
+  defineHostInspect(parent, ctx);
   defineLs<HostListRow & { id: number }>(parent, ctx, ['admin', 'listhosts'], {
     columns: ['ID', 'Name', 'URL', 'Key', 'Groups', 'Updated', 'Created', 'Comment', 'Hop', 'Logging'],
     noun: 'hosts',
@@ -92,4 +95,23 @@ export function registerHost(root: Command, ctx: ShellContext): void {
   });
   defineRm(parent, ctx, { argName: 'HOST', noun: 'hosts', domain: 'host', find: (m, ids) => findHosts(m, ids), remove: removeHosts, label: (h) => h.name });
   defineHostUpdate(parent, ctx);
+  defineHostTunnels(parent, ctx);
+}
+
+/** `host inspect`: sshportal's JSON; a tunnel host adds its connector keys and live connectors (extra keys only). */
+function defineHostInspect(parent: Command, ctx: ShellContext): void {
+  const cmd = withIds(parent, 'inspect', 'HOST', 'shows detailed information on hosts').option('--decrypt', 'shows passwords in clear');
+  act(cmd, ctx, ['admin'], async ({ args, opts }) => {
+    const m = ctx.deps.db.manager;
+    const hosts = await findHosts(m, args, true);
+    const o: JsonOptions = { secrets: opts.flag('decrypt') ? 'decrypt' : 'redact', cipher: ctx.deps.db.cipher };
+    const tunnelIds = hosts.filter((h) => isTunnelUrl(h.url)).map((h) => h.id);
+    const keys = await listTunnelKeys(m, tunnelIds);
+    const live = tunnelIds.length === 0 || !ctx.deps.tunnels ? [] : (await ctx.deps.tunnels.listAll(tunnelIds)).connectors;
+    printJson(ctx, hosts.map((h) => (!tunnelIds.includes(h.id) ? hostJson(h, o) : {
+      ...hostJson(h, o),
+      TunnelKeys: keys.filter((k) => k.hostId === h.id).map((k) => ({ Fingerprint: k.fingerprint, AuthorizedKey: k.authorizedKey, Comment: k.comment, CreatedAt: k.createdAt.toISOString() })),
+      Connectors: live.filter((c) => c.hostId === h.id).map((c) => ({ Node: c.node, Remote: c.remote, Since: c.since, Fingerprint: c.fingerprint })),
+    })));
+  });
 }

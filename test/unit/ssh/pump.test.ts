@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { PassThrough, Writable } from 'node:stream';
-import { flushed, pump } from '../../../lib/proxy/pump.js';
+import { flushed, pump } from '../../../lib/ssh/pump.js';
 
-describe('proxy/pump backpressure', () => {
+describe('ssh/pump backpressure', () => {
   it('pauses the source while the destination is full and resumes on drain', async () => {
     const src = new PassThrough({ highWaterMark: 16 });
     const written: Buffer[] = [];

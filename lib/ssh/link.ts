@@ -1,5 +1,5 @@
 /**
- * Links two byte-stream channels (forwards, agent, X11) both ways with
+ * Links two byte-stream channels (forwards, agent, X11, the node link) both ways with
  * backpressure and proper half-close: EOF from one side becomes EOF on the
  * other once everything before it was passed on; a close on either side
  * closes the other after a flush.

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { parseGlobalRequest } from '../../../lib/proxy/global-requests.js';
+import { parseGlobalRequest } from '../../../lib/ssh/global-requests.js';
 
-describe('proxy/global-requests parse', () => {
+describe('ssh/global-requests parse', () => {
   const cases: Array<[string, unknown, unknown]> = [
     ['tcpip-forward', { bindAddr: 'localhost', bindPort: 0 }, { name: 'tcpip-forward', address: 'localhost', port: 0 }],
     ['cancel-tcpip-forward', { bindAddr: '', bindPort: 8080 }, { name: 'cancel-tcpip-forward', address: '', port: 8080 }],

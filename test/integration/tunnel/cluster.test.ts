@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { Session, SshKey } from '../../../lib/db/entities/index.js';
+import { freshDb, type TestDb } from '../../support/databases.js';
+import { Held } from '../../support/held-ssh.js';
+import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { tempDir } from '../../support/tmp.js';
+import { newKey, startNode, waitFor, type Node } from '../cluster/nodes.js';
+import { connect, type Connector } from './connector.js';
+
+describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on node B', function () {
+  this.timeout(120_000);
+  let db: TestDb;
+  let dir: ReturnType<typeof tempDir>;
+  let a: Node;
+  let b: Node;
+  let target: SshdTarget;
+  let adminKey: string;
+  let connector: Connector | undefined;
+
+  before(async function () {
+    requireSshd(this);
+    db = await freshDb(this, 'mysql');
+    dir = tempDir('sshportal-tunnel-cluster-');
+    const token = randomBytes(12).toString('hex');
+    adminKey = newKey(dir.path, 'admin_key');
+    a = await startNode({ db, name: 'node-a', dir: dir.path, token, adminKey });
+    b = await startNode({ db, name: 'node-b', dir: dir.path, token, adminKey });
+    expect((await a.ssh([], { login: `invite:${token}` })).code).to.equal(0);
+    const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
+    target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
+    expect((await a.ssh(['host', 'create', '--tunnel', `${target.user}@pi42`])).code).to.equal(0);
+    const invite = await a.ssh(['host', 'tunnel-invite', 'pi42']);
+    const tok = /host-invite:([A-Za-z0-9]+)@/.exec(invite.stdout)?.[1] ?? '';
+    connector = await connect(a, newKey(dir.path, 'connector_key'), `host-invite:${tok}`, `22:127.0.0.1:${target.port}`, 'pi42');
+  });
+  after(async () => {
+    await connector?.kill();
+    await Promise.all([a?.close(), b?.close()]);
+    await target?.stop();
+    await db?.drop();
+    dir?.remove();
+  });
+
+  it('serves a user on B through the connector held by A; B keeps the session row', async () => {
+    const r = await b.ssh(['echo', 'from-b'], { login: 'pi42' });
+    expect([r.code, r.stdout, r.stderr]).to.deep.equal([0, 'from-b\n', '']);
+    const last = await b.app.db.manager.findOneOrFail(Session, { where: {}, order: { id: 'DESC' } });
+    expect(last.node).to.equal('node-b');
+  });
+
+  it('host tunnels on either node lists the connector of every node', async () => {
+    for (const n of [a, b]) {
+      const r = await n.ssh(['host', 'tunnels']);
+      expect(r.stdout).to.match(/pi42\s.*node-a\s/);
+    }
+  });
+
+  it('ends the user session on B when the connector on A dies', async () => {
+    const held = new Held(b.port, adminKey, 'pi42', ['echo ready; sleep 60']);
+    await waitFor(() => held.out.includes('ready'), 15_000, 'the session to start');
+    const killedAt = Date.now();
+    await connector?.kill();
+    const code = await held.exited;
+    expect(Date.now() - killedAt).to.be.lessThan(10_000);
+    expect(code).to.equal(255);
+    expect(held.err).to.include('error: connection to pi42 lost (connector disconnected)');
+    const r = await b.ssh(['true'], { login: 'pi42' });
+    expect([r.code, r.stderr]).to.deep.equal([1, 'error: pi42 is a tunnel host and no connector is online\n']);
+  });
+});
