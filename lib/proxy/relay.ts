@@ -159,6 +159,7 @@ class Relay implements RelayHandle {
       env: this.#budget.envBudget(),
       refusing: () => this.#ending,
       check: (r) => this.#gate.check(r),
+      live: (owner) => this.#plan?.live?.(owner),
     };
   }
 
