@@ -1,13 +1,17 @@
 /**
  * The serving side of the node link: a connection already authenticated with
- * the cluster key as `peer:NODE`. Only session channels carrying one `exec`
- * each are accepted (ssh2 refuses every channel type and request nobody
- * listens for); the exec command is a typed request, the answer goes to stdout.
+ * the cluster key as `peer:NODE`. Channel opens and session requests come
+ * through lib/ssh's unions, like every other path: session channels carrying
+ * one `exec` each (the command is a typed request, the answer goes to stdout)
+ * and `direct-tcpip` stream channels are served; everything else is refused.
  */
 import type { Duplex } from 'node:stream';
-import type { Connection, ServerChannel } from 'ssh2';
+import type { Connection, ServerChannel, Session, TcpipRequestInfo } from 'ssh2';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { onChannelOpen } from '../ssh/channel-opens.js';
+import { endChannel } from '../ssh/exit.js';
+import { onSessionRequest } from '../ssh/session-requests.js';
 import { maxRequestBytes, parseChannel, parseRequest, type Envelope, type PeerChannel, type PeerRequest } from './protocol.js';
 
 /** Most requests in flight on one link; more channels are refused. */
@@ -53,49 +57,92 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
     env = { ok: false, error: userMessage(err) };
   }
   ch.write(JSON.stringify(env));
-  ch.exit(0);
-  ch.end();
+  await endChannel(ch, { exit: { code: 0 } }, deps.log);
+}
+
+interface LinkState { open: number }
+
+function serveStream(accept: () => ServerChannel | undefined, reject: () => void, info: TcpipRequestInfo, from: string, deps: LinkServerDeps, st: LinkState): void {
+  if (st.open >= maxLinkChannels) return void reject();
+  let req: PeerChannel;
+  try {
+    req = parseChannel(info.destIP);
+  } catch (err) {
+    deps.log.debug('node link channel refused', { from, err });
+    return void reject();
+  }
+  st.open++;
+  deps.stream(req, from).then((local) => {
+    const ch = accept();
+    if (!ch) { st.open--; local.destroy(); return; }
+    ch.once('close', () => { st.open--; });
+    join(ch, local);
+  }, (err: unknown) => {
+    st.open--;
+    deps.log.debug('node link channel failed', { from, err });
+    reject();
+  });
+}
+
+function serveRequests(session: Session, from: string, deps: LinkServerDeps): void {
+  let used = false;
+  onSessionRequest(session, (r) => {
+    switch (r.type) {
+      case 'exec': {
+        if (used || Buffer.byteLength(r.command) > maxRequestBytes) return void r.reject?.();
+        used = true;
+        // Accepted at once (the requester may already have sent EOF), answered after.
+        const ch = r.accept();
+        if (ch) void answer(ch, r.command, from, deps);
+        return;
+      }
+      case 'pty-req':
+      case 'env':
+      case 'x11-req':
+      case 'auth-agent-req':
+      case 'window-change':
+      case 'signal':
+      case 'shell':
+      case 'subsystem':
+        r.reject?.();
+        return;
+      default: {
+        const never: never = r;
+        deps.log.warn('node link: unhandled session request', { from, request: JSON.stringify(never) });
+      }
+    }
+  });
 }
 
 /** Serves the node link on an authenticated `peer:` connection from node `from`. */
 export function serveLink(conn: Connection, from: string, deps: LinkServerDeps): void {
-  let open = 0;
+  const st: LinkState = { open: 0 };
   deps.log.info('node link opened', { from });
   conn.on('close', () => deps.log.info('node link closed', { from }));
-  conn.on('tcpip', (accept, reject, info) => {
-    if (open >= maxLinkChannels) return void reject();
-    let req: PeerChannel;
-    try {
-      req = parseChannel(info.destIP);
-    } catch (err) {
-      deps.log.debug('node link channel refused', { from, err });
-      return void reject();
+  onChannelOpen(conn, (open) => {
+    switch (open.type) {
+      case 'direct-tcpip':
+        serveStream(open.accept, open.reject, open.info, from, deps, st);
+        return;
+      case 'session': {
+        if (st.open >= maxLinkChannels) {
+          deps.log.warn('node link: too many requests in flight, refusing a channel', { from, max: maxLinkChannels });
+          return void open.reject();
+        }
+        const session = open.accept();
+        if (!session) return;
+        st.open++;
+        session.once('close', () => { st.open--; });
+        serveRequests(session, from, deps);
+        return;
+      }
+      case 'direct-streamlocal@openssh.com':
+        open.reject();
+        return;
+      default: {
+        const never: never = open;
+        deps.log.warn('node link: unhandled channel open', { from, open: JSON.stringify(never) });
+      }
     }
-    open++;
-    deps.stream(req, from).then((local) => {
-      const ch = accept();
-      ch.once('close', () => { open--; });
-      join(ch, local);
-    }, (err: unknown) => {
-      open--;
-      deps.log.debug('node link channel failed', { from, err });
-      reject();
-    });
-  });
-  conn.on('session', (accept, reject) => {
-    if (open >= maxLinkChannels) {
-      deps.log.warn('node link: too many requests in flight, refusing a channel', { from, max: maxLinkChannels });
-      return void reject();
-    }
-    open++;
-    const session = accept();
-    let used = false;
-    session.once('close', () => { open--; });
-    session.on('exec', (acceptExec, rejectExec, info) => {
-      if (used || Buffer.byteLength(info.command) > maxRequestBytes) return void rejectExec?.();
-      used = true;
-      // Accepted at once (the requester may already have sent EOF), answered after.
-      void answer(acceptExec(), info.command, from, deps);
-    });
   });
 }
