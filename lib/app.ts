@@ -10,6 +10,7 @@ import { loadSigner } from './db/chain/signer.js';
 import { openDatabase, type Database } from './db/database.js';
 import { prepareSecrets } from './db/secrets.js';
 import { exposedSqliteFiles } from './db/sqlite-files.js';
+import { LiveHub, LiveService, livePeerHandlers, serveViewer } from './live/index.js';
 import { Secret, type Logger } from './log.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
@@ -124,7 +125,10 @@ export class App {
         hostKeyBlob: Buffer.from(parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ')[1] ?? '', 'base64'),
       });
       const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
-      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live, tunnels };
+      const hub = new LiveHub();
+      const liveSessions = new LiveService({ hub, cluster, log, logsLocation: config.logsLocation });
+      cluster.serveLive(livePeerHandlers({ hub, relays: cluster.live, db, log, node: config.nodeName, logsLocation: config.logsLocation }));
+      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live, tunnels, hub };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
@@ -133,6 +137,9 @@ export class App {
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
         db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
+        liveSessions,
+        viewer: (who, mode, session, s, ctx) => serveViewer({ db, service: liveSessions, aclCheckCmd: config.aclCheckCmd, now },
+          { channel: s.channel, pty: s.pty, user: who.user, remoteAddr: ctx.remoteAddr, log: ctx.log }, mode, session),
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
         ciphers: config.ciphers, throttle, now: () => now().getTime(),

@@ -4,7 +4,7 @@
  * lib/app.ts; the server hands it `peer:` connections, the shell reads it.
  */
 import type { Duplex } from 'node:stream';
-import type { Connection } from 'ssh2';
+import type { ClientChannel, Connection, ServerChannel } from 'ssh2';
 import type { Database } from '../db/database.js';
 import { activeSessionCounts, findNode, listNodes } from '../db/queries/nodes.js';
 import { PeerLinkError } from '../errors.js';
@@ -14,10 +14,21 @@ import { serveLink } from './link-server.js';
 import { LiveSessions } from './live.js';
 import { isAlive, splitAddress, type ClusterTiming } from './liveness.js';
 import type { ConnectorView } from '../tunnel/registry.js';
-import { maxListed, type PeerChannel, type PeerReply, type PeerRequest } from './protocol.js';
+import { maxListed, type AnsweredRequest, type PeerChannel, type PeerReply, type StreamRequest } from './protocol.js';
 import { NodeRegistry } from './registry.js';
 
-export { LiveSessions } from './live.js';
+export { LiveSessions, type LiveRelay } from './live.js';
+export type { AttachMode, StreamRequest } from './protocol.js';
+
+/** What the node link serves about live PTY sessions and recordings (lib/live implements it). */
+export interface LivePeerHandlers {
+  /** Ends live session `sessionId` on this node; false when it is not live here. */
+  stop(sessionId: number, by: string, reason: string | null): Promise<boolean>;
+  /** Viewer counts of these sessions on this node (0 when not live here). */
+  watchers(sessionIds: readonly number[]): number[];
+  /** Serves a stream request (header line, then the stream); owns `ch`. */
+  stream(req: StreamRequest, ch: ServerChannel, from: string): void;
+}
 export { defaultTiming, type ClusterTiming } from './liveness.js';
 
 /** One line of `node ls`. */
@@ -86,6 +97,7 @@ export class Cluster implements ClusterService {
   readonly #deps: ClusterDeps;
   readonly #links: PeerLinks;
   #registry: NodeRegistry | null = null;
+  #livePeer: LivePeerHandlers | null = null;
 
   /** Builds the service; nothing runs before {@link start}, but incoming links can already be served. */
   constructor(deps: ClusterDeps) {
@@ -110,9 +122,22 @@ export class Cluster implements ClusterService {
     return splitAddress(row.address) ?? `node ${node} has an invalid address`;
   }
 
+  /** This node's name. */
+  get name(): string { return this.#deps.name; }
+
+  /** Plugs in what the link serves about live sessions (set once by lib/app.ts). */
+  serveLive(handlers: LivePeerHandlers): void {
+    this.#livePeer = handlers;
+  }
+
   /** Sends a typed request to another node. */
-  request<R extends PeerRequest>(node: string, req: R): Promise<PeerReply<R>> {
+  request<R extends AnsweredRequest>(node: string, req: R): Promise<PeerReply<R>> {
     return this.#links.request(node, req);
+  }
+
+  /** Opens a stream request on another node (see {@link StreamRequest}); the caller closes the channel. */
+  open(node: string, req: StreamRequest): Promise<ClientChannel> {
+    return this.#links.open(node, req);
   }
 
   /** Opens a typed stream channel to another node. */
@@ -129,7 +154,17 @@ export class Cluster implements ClusterService {
   }
 
   serve(conn: Connection, from: string, log: Logger): void {
-    serveLink(conn, from, { log, handle: (req) => this.#handle(req), stream: (req) => this.#stream(req) });
+    serveLink(conn, from, {
+      log, handle: (req) => this.#handle(req), stream: (req) => this.#stream(req),
+      execStream: (req, ch, peer) => this.#execStream(req, ch, peer),
+    });
+  }
+
+  #execStream(req: StreamRequest, ch: ServerChannel, from: string): void {
+    if (this.#livePeer) return this.#livePeer.stream(req, ch, from);
+    ch.write(JSON.stringify({ ok: false, error: 'this node serves no live sessions' }) + '\n');
+    ch.exit(1);
+    ch.end();
   }
 
   #stream(req: PeerChannel): Promise<Duplex> {
@@ -144,7 +179,7 @@ export class Cluster implements ClusterService {
     }
   }
 
-  #handle(req: PeerRequest): Promise<unknown> {
+  #handle(req: AnsweredRequest): Promise<unknown> {
     switch (req.type) {
       case 'ping':
         return Promise.resolve({ node: this.#deps.name, version: this.#deps.version });
@@ -154,6 +189,10 @@ export class Cluster implements ClusterService {
         return Promise.resolve(this.#deps.tunnels?.localViews(req.hostIds).slice(0, maxListed) ?? []);
       case 'tunnel-drop':
         return Promise.resolve({ dropped: this.#deps.tunnels?.dropLocal(req.hostId, req.fingerprints) ?? 0 });
+      case 'session-stop':
+        return (this.#livePeer?.stop(req.sessionId, req.by, req.reason) ?? Promise.resolve(false)).then((stopped) => ({ stopped }));
+      case 'session-watchers':
+        return Promise.resolve(this.#livePeer?.watchers(req.sessionIds) ?? req.sessionIds.map(() => 0));
       default: {
         const never: never = req;
         return never;

@@ -9,7 +9,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { PeerLinkError, userMessage } from '../errors.js';
 import type { Logger, Secret } from '../log.js';
 import type { Duplex } from 'node:stream';
-import { maxReplyBytes, parseReply, type PeerChannel, type PeerReply, type PeerRequest } from './protocol.js';
+import { maxHeaderBytes, maxReplyBytes, parseReply, streamRefusal, type AnsweredRequest, type PeerChannel, type PeerReply, type StreamRequest } from './protocol.js';
 
 /** What the dialing side needs. */
 export interface LinkClientDeps {
@@ -85,9 +85,57 @@ class Link {
     });
   }
 
+  /** Opens a stream request: resolves with the channel once its header said yes (bytes after it are put back). */
+  execStream(command: string, timeoutMs: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) return reject(new LinkBroken('link closed'));
+      let channel: ClientChannel | undefined;
+      const timer = setTimeout(() => { channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
+      const fail = (err: Error): void => { clearTimeout(timer); channel?.close(); reject(err); };
+      try {
+        this.client.exec(command, (err, stream) => {
+          if (err) return fail(new LinkBroken(err.message));
+          channel = stream;
+          stream.stderr.resume();
+          readHeader(stream).then((rest) => { clearTimeout(timer); if (rest.length > 0) stream.unshift(rest); resolve(stream); }, fail);
+        });
+      } catch (err) {
+        fail(new LinkBroken(err instanceof Error ? err.message : String(err)));
+      }
+    });
+  }
+
   end(): void {
     this.client.end();
   }
+}
+
+/** Reads a stream's header line (bounded); resolves with the bytes after it, rejects with the peer's refusal. */
+function readHeader(stream: ClientChannel): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const done = (err: Error | null, rest?: Buffer): void => {
+      stream.off('data', onData);
+      stream.off('close', onClose);
+      stream.pause();
+      if (err) reject(err);
+      else resolve(rest ?? Buffer.alloc(0));
+    };
+    const onClose = (): void => done(new LinkBroken('the stream closed before its header'));
+    const onData = (d: Buffer): void => {
+      buf = Buffer.concat([buf, d]);
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        if (buf.length > maxHeaderBytes) done(new PeerLinkError('stream header too large'));
+        return;
+      }
+      const refusal = streamRefusal(buf.subarray(0, nl).toString('utf8'));
+      if (refusal !== null) return done(new PeerLinkError(refusal));
+      done(null, buf.subarray(nl + 1));
+    };
+    stream.on('data', onData);
+    stream.once('close', onClose);
+  });
 }
 
 /** Every outgoing node link of this node. */
@@ -140,7 +188,7 @@ export class PeerLinks {
   }
 
   /** Sends `req` to `node` and returns its typed answer; throws PeerLinkError when the node cannot answer. */
-  async request<R extends PeerRequest>(node: string, req: R): Promise<PeerReply<R>> {
+  async request<R extends AnsweredRequest>(node: string, req: R): Promise<PeerReply<R>> {
     for (let attempt = 1; ; attempt++) {
       const p = this.#get(node);
       const link = await p;
@@ -169,6 +217,26 @@ export class PeerLinks {
       const link = await p;
       try {
         return await link.stream(JSON.stringify(req), this.#timeoutMs);
+      } catch (err) {
+        if (!(err instanceof LinkBroken)) throw err;
+        this.#forget(node, p);
+        link.end();
+        if (attempt >= 2) throw new PeerLinkError(`node link to ${node} broke: ${err.message}`);
+      }
+    }
+  }
+
+  /**
+   * Opens a stream request on `node`: the channel, past its header. The caller
+   * owns it (closing it ends the stream on the peer). A refusal by the peer is
+   * a PeerLinkError carrying the peer's message.
+   */
+  async open(node: string, req: StreamRequest): Promise<ClientChannel> {
+    for (let attempt = 1; ; attempt++) {
+      const p = this.#get(node);
+      const link = await p;
+      try {
+        return await link.execStream(JSON.stringify(req), this.#timeoutMs);
       } catch (err) {
         if (!(err instanceof LinkBroken)) throw err;
         this.#forget(node, p);

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { onChannelOpen } from '../ssh/channel-opens.js';
 import { endChannel } from '../ssh/exit.js';
 import { onSessionRequest } from '../ssh/session-requests.js';
-import { maxRequestBytes, parseChannel, parseRequest, type Envelope, type PeerChannel, type PeerRequest } from './protocol.js';
+import { isStreamRequest, maxRequestBytes, parseChannel, parseRequest, type AnsweredRequest, type Envelope, type PeerChannel, type StreamRequest } from './protocol.js';
 
 /** Most requests in flight on one link; more channels are refused. */
 export const maxLinkChannels = 32;
@@ -23,7 +23,12 @@ const handlerTimeoutMs = 10_000;
 export interface LinkServerDeps {
   log: Logger;
   /** Answers one request from node `from`. */
-  handle(req: PeerRequest, from: string): Promise<unknown>;
+  handle(req: AnsweredRequest, from: string): Promise<unknown>;
+  /**
+   * Serves a stream request on its exec channel `ch`: writes the header line
+   * (see {@link StreamRequest}), then the stream; owns and ends the channel.
+   */
+  execStream(req: StreamRequest, ch: ServerChannel, from: string): void;
   /** Opens the local end of a stream channel; rejecting refuses the channel. */
   stream(req: PeerChannel, from: string): Promise<Duplex>;
 }
@@ -51,6 +56,7 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   let env: Envelope;
   try {
     const req = parseRequest(command);
+    if (isStreamRequest(req)) return deps.execStream(req, ch, from);
     env = { ok: true, value: await withTimeout(deps.handle(req, from), handlerTimeoutMs) };
   } catch (err) {
     deps.log.debug('node link request failed', { from, err });

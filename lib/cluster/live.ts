@@ -4,17 +4,31 @@ export interface LiveCounters {
   readonly bytesDown: number;
 }
 
+/** A live relay as the cluster sees it: its counters, and how to end it. */
+export interface LiveRelay extends LiveCounters {
+  /** Ends the relayed connection; `reason` is shown to its sessions and closes the row with it. */
+  close(reason?: string): void;
+}
+
 /**
  * The sessions this process relays right now, by session row id: what the
  * node link answers about, and what tells the reaper which of this node's
  * `active` rows still have a live relay behind them.
  */
 export class LiveSessions {
-  readonly #byId = new Map<number, LiveCounters>();
+  readonly #byId = new Map<number, LiveRelay>();
 
   /** Registers a session once its row exists. */
-  add(id: number, counters: LiveCounters): void {
-    this.#byId.set(id, counters);
+  add(id: number, relay: LiveRelay): void {
+    this.#byId.set(id, relay);
+  }
+
+  /** Ends a live session with `reason`; false when it is not live here. */
+  stop(id: number, reason: string): boolean {
+    const r = this.#byId.get(id);
+    if (!r) return false;
+    r.close(reason);
+    return true;
   }
 
   /** Unregisters a session once its row is closed. */

@@ -12,14 +12,36 @@ export const maxRequestBytes = 8 * 1024;
 /** Largest answer a requester reads before giving up. */
 export const maxReplyBytes = 64 * 1024;
 
-/** Every request a node may send to another. */
-export type PeerRequest =
+/** Requests answered with one JSON value. */
+export type AnsweredRequest =
   | { type: 'ping' }
   | { type: 'session-counters'; sessionId: number }
   /** The asked node's live tunnel connectors (of `hostIds`, or all). */
   | { type: 'tunnel-list'; hostIds: number[] | null }
   /** Drop the asked node's connectors of `hostId` using `fingerprints` (all when empty): their keys were revoked. */
-  | { type: 'tunnel-drop'; hostId: number; fingerprints: string[] };
+  | { type: 'tunnel-drop'; hostId: number; fingerprints: string[] }
+  /** Ends a live session: its owner sees `session terminated by BY[: REASON]`. */
+  | { type: 'session-stop'; sessionId: number; by: string; reason: string | null }
+  /** How many viewers each session has (same order as asked). */
+  | { type: 'session-watchers'; sessionIds: number[] };
+
+/** How a viewer attaches to a live PTY session. */
+export type AttachMode = 'watch' | 'join';
+
+/**
+ * Requests (an `exec` like the answered ones) whose channel then carries a
+ * stream: a header line (an {@link Envelope} as JSON, then `\n`: a refusal
+ * keeps its words, which a refused {@link PeerChannel} open cannot), then raw
+ * bytes. `live-attach`: the session's screen and live output one way, the
+ * joiner's keystrokes the other; `recording-fetch`: the session's first
+ * asciicast file.
+ */
+export type StreamRequest =
+  | { type: 'live-attach'; sessionId: number; mode: AttachMode; viewer: string; cols: number; rows: number }
+  | { type: 'recording-fetch'; sessionId: number };
+
+/** Every request a node may send to another. */
+export type PeerRequest = AnsweredRequest | StreamRequest;
 
 /**
  * Every stream channel a node may open on the link (a `direct-tcpip` channel
@@ -36,19 +58,34 @@ export interface PeerReplies {
   'session-counters': { bytesUp: number; bytesDown: number } | null;
   'tunnel-list': ConnectorView[];
   'tunnel-drop': { dropped: number };
+  /** false: the session is not live on the asked node. */
+  'session-stop': { stopped: boolean };
+  'session-watchers': number[];
 }
 
 /** Most connectors one answer may list; most ids or fingerprints one request may carry. */
 export const maxListed = 256;
 
 /** The answer of request `R`. */
-export type PeerReply<R extends PeerRequest> = PeerReplies[R['type']];
+export type PeerReply<R extends AnsweredRequest> = PeerReplies[R['type']];
+
+/** Most session ids one `session-watchers` request may carry. */
+export const maxWatcherIds = 1000;
+/** Longest header line of a stream request's answer. */
+export const maxHeaderBytes = 4 * 1024;
+
+/** Whether a request's channel carries a stream after its header. */
+export function isStreamRequest(req: PeerRequest): req is StreamRequest {
+  return req.type === 'live-attach' || req.type === 'recording-fetch';
+}
 
 /** What travels back on stdout. */
 export type Envelope = { ok: true; value: unknown } | { ok: false; error: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const size = (v: unknown): v is number => count(v) && v > 0 && v <= 1000;
+const label = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255;
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -79,13 +116,38 @@ export function parseRequest(text: string): PeerRequest {
       }
       return { type: 'tunnel-drop', hostId: v.hostId, fingerprints: [...(v.fingerprints as string[])] };
     default:
+      return parseLiveRequest(v);
+  }
+}
+
+/** The live-session requests (lib/live). */
+function parseLiveRequest(v: Record<string, unknown>): PeerRequest {
+  switch (v.type) {
+    case 'session-stop':
+      if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
+      if (!label(v.by)) throw new InvalidArgumentError('malformed request: by');
+      if (v.reason !== null && (typeof v.reason !== 'string' || v.reason.length > 1024)) throw new InvalidArgumentError('malformed request: reason');
+      return { type: 'session-stop', sessionId: v.sessionId, by: v.by, reason: v.reason };
+    case 'session-watchers':
+      if (!Array.isArray(v.sessionIds) || v.sessionIds.length > maxWatcherIds || !v.sessionIds.every(count)) throw new InvalidArgumentError('malformed request: sessionIds');
+      return { type: 'session-watchers', sessionIds: [...(v.sessionIds as number[])] };
+    case 'live-attach':
+      if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
+      if (v.mode !== 'watch' && v.mode !== 'join') throw new InvalidArgumentError('malformed request: mode');
+      if (!label(v.viewer)) throw new InvalidArgumentError('malformed request: viewer');
+      if (!size(v.cols) || !size(v.rows)) throw new InvalidArgumentError('malformed request: size');
+      return { type: 'live-attach', sessionId: v.sessionId, mode: v.mode, viewer: v.viewer, cols: v.cols, rows: v.rows };
+    case 'recording-fetch':
+      if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
+      return { type: 'recording-fetch', sessionId: v.sessionId };
+    default:
       throw new InvalidArgumentError(`unknown request type ${JSON.stringify(v.type)}`);
   }
 }
 
 /** Validates the value of an answer to `req`. */
-function checkValue<R extends PeerRequest>(req: R, v: unknown): PeerReply<R> {
-  const type: PeerRequest['type'] = req.type;
+function checkValue<R extends AnsweredRequest>(req: R, v: unknown): PeerReply<R> {
+  const type: AnsweredRequest['type'] = req.type;
   switch (type) {
     case 'ping':
       if (isRecord(v) && typeof v.node === 'string' && typeof v.version === 'string') return { node: v.node, version: v.version } as PeerReply<R>;
@@ -103,6 +165,12 @@ function checkValue<R extends PeerRequest>(req: R, v: unknown): PeerReply<R> {
     case 'tunnel-drop':
       if (isRecord(v) && count(v.dropped)) return { dropped: v.dropped } as PeerReply<R>;
       break;
+    case 'session-stop':
+      if (isRecord(v) && typeof v.stopped === 'boolean') return { stopped: v.stopped } as PeerReply<R>;
+      break;
+    case 'session-watchers':
+      if (req.type === 'session-watchers' && Array.isArray(v) && v.length === req.sessionIds.length && v.every(count)) return v as PeerReply<R>;
+      break;
     default: {
       const never: never = type;
       return never;
@@ -112,7 +180,7 @@ function checkValue<R extends PeerRequest>(req: R, v: unknown): PeerReply<R> {
 }
 
 /** Parses the answer to `req`: its value, or the remote error as a thrown InvalidArgumentError. */
-export function parseReply<R extends PeerRequest>(req: R, text: string): PeerReply<R> {
+export function parseReply<R extends AnsweredRequest>(req: R, text: string): PeerReply<R> {
   const v = parseJson(text, 'answer');
   if (!isRecord(v) || typeof v.ok !== 'boolean') throw new InvalidArgumentError('malformed answer');
   if (!v.ok) throw new InvalidArgumentError(`the peer refused the request: ${typeof v.error === 'string' ? v.error.slice(0, 200) : 'unknown error'}`);
@@ -140,4 +208,17 @@ export function parseChannel(text: string): PeerChannel {
     default:
       throw new InvalidArgumentError(`unknown channel type ${JSON.stringify(v.type)}`);
   }
+}
+
+/** The peer's refusal in a stream request's header (its own words), or null when it said yes. */
+export function streamRefusal(line: string): string | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return 'malformed stream header';
+  }
+  if (!isRecord(v) || typeof v.ok !== 'boolean') return 'malformed stream header';
+  if (v.ok) return null;
+  return typeof v.error === 'string' ? v.error.slice(0, 200) : 'unknown error';
 }

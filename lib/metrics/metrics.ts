@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** How a connection logged in (the login name's kind), or `none` when it never tried. */
-export type ConnectionKind = 'healthcheck' | 'invite' | 'config' | 'host' | 'peer' | 'tunnel-invite' | 'tunnel' | 'none';
+export type ConnectionKind = 'healthcheck' | 'invite' | 'config' | 'host' | 'peer' | 'tunnel-invite' | 'tunnel' | 'live' | 'none';
 
 /** Live byte counters of one relayed connection (a relay handle satisfies it). */
 export interface ByteSource {
@@ -83,7 +83,7 @@ export function createPromMetrics(labels: Record<string, string> = {}): PromMetr
       this.inc({ direction: 'down' }, down);
     },
   });
-  for (const kind of ['healthcheck', 'invite', 'config', 'host', 'peer', 'tunnel-invite', 'tunnel', 'none'] as const) connections.inc({ kind }, 0);
+  for (const kind of ['healthcheck', 'invite', 'config', 'host', 'peer', 'tunnel-invite', 'tunnel', 'live', 'none'] as const) connections.inc({ kind }, 0);
   const metrics: Metrics = {
     connection: (kind) => connections.inc({ kind }),
     authFailure: () => authFailures.inc(),

@@ -16,7 +16,7 @@ import { endChannel, type ExitInfo } from '../ssh/exit.js';
 import { ended, pump } from '../ssh/pump.js';
 import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
 import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
-import type { RelayEvent } from './types.js';
+import type { LivePtyOwner, LivePtyTap, RelayEvent } from './types.js';
 
 /** What a failure looks like to the user. */
 export interface FailureReport { message: string; exitCode: number }
@@ -42,7 +42,12 @@ export interface SessionContext {
   refusing(): boolean;
   /** The session policy's verdict (a refusal is already reported). */
   check(r: PolicyRequest): PolicyVerdict;
+  /** Makes a PTY session watchable (lib/live); undefined when not. */
+  live?(owner: LivePtyOwner): LivePtyTap | undefined;
 }
+
+/** Joiner input is dropped while this much is already waiting for the target. */
+const maxInjectedBacklog = 1024 * 1024;
 
 
 /** One relayed session channel. */
@@ -53,6 +58,7 @@ export class SessionBridge {
   #down: ServerChannel | undefined;
   #up: ClientChannel | undefined;
   #recorder: CastRecorder | undefined;
+  #tap: LivePtyTap | undefined;
   #closed = false;
   #started = false;
   /** Set by the first #finish: a channel gets one final line and one exit status. */
@@ -141,6 +147,7 @@ export class SessionBridge {
     this.#size = info;
     this.#up?.setWindow(info.rows, info.cols, info.height, info.width);
     this.#recorder?.resize(info.cols, info.rows);
+    this.#tap?.resize(info.cols, info.rows);
   }
 
   #signal(name: string): void {
@@ -199,6 +206,7 @@ export class SessionBridge {
     if (pty && opened.pty && p) {
       const title = start.kind === 'exec' ? start.command : start.kind;
       this.#recorder = this.#ctx.startRecording({ cols: p.cols, rows: p.rows, term: p.term }, title);
+      this.#tap = this.#ctx.live?.(this.#liveOwner(up, p.cols, p.rows));
     }
     const size = this.#size;
     if (p && size && (size.cols !== p.cols || size.rows !== p.rows)) this.#resize(size);
@@ -212,8 +220,9 @@ export class SessionBridge {
     up.on('error', (err: Error) => ctx.log.debug('upstream channel error', { err }));
     const upClosed = new Promise<void>((resolve) => up.once('close', () => resolve()));
     pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); });
-    pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); });
-    pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); });
+    const tap = this.#tap;
+    pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); });
+    pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); });
     void ended(down).then(() => { if (!this.#closed) up.end(); });
     void Promise.all([upClosed, ended(up), ended(up.stderr)]).then(() => {
       if (this.#closed) return;
@@ -233,7 +242,23 @@ export class SessionBridge {
 
   #onDownClosed(): void {
     this.#closed = true;
+    this.#tap?.close();
     this.#up?.close();
+  }
+
+  /** The owner's side of a live PTY session: joiners type into `up` as the owner would. */
+  #liveOwner(up: ClientChannel, cols: number, rows: number): LivePtyOwner {
+    return {
+      cols, rows,
+      input: (data) => {
+        if (this.#closed || up.writableLength > maxInjectedBacklog) return false;
+        this.#ctx.onBytes('up', data.length);
+        this.#recorder?.input(data);
+        return up.write(data);
+      },
+      notify: (line) => this.notify(line),
+      marker: (label) => this.#recorder?.marker(label),
+    };
   }
 
   /** The recorder of this session, if any (closed by the relay). */

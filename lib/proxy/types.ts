@@ -94,6 +94,8 @@ export interface RelayPlan {
    */
   check?(r: PolicyRequest): PolicyVerdict;
   onEvent?(e: RelayEvent): void;
+  /** Makes a PTY session channel watchable (lib/live); absent = not watchable. */
+  live?(owner: LivePtyOwner): LivePtyTap;
   /** Called exactly once, after every recording is flushed. */
   onClose(summary: RelaySummary): void | Promise<void>;
 }
@@ -140,4 +142,27 @@ export interface RelayHandle extends RelayCounters {
   notify(line: string): void;
   /** Resolves once the connection closed and the plan's onClose returned. */
   readonly closed: Promise<void>;
+}
+
+/** A live PTY session channel as its viewers need it (lib/live): the owner's side. */
+export interface LivePtyOwner {
+  /** The owner's window size when the session started. */
+  cols: number;
+  rows: number;
+  /** Writes to the target as if the owner typed it (joiners); false when the target is not reading. */
+  input(data: Buffer): boolean;
+  /** Shows the owner one line (on the session's stderr). */
+  notify(line: string): void;
+  /** Adds a marker to the session's recording. */
+  marker(label: string): void;
+}
+
+/** What the relay feeds a live PTY session's viewers. */
+export interface LivePtyTap {
+  /** Output to the owner's terminal. */
+  output(chunk: Buffer): void;
+  /** The owner resized the window. */
+  resize(cols: number, rows: number): void;
+  /** The session channel closed. */
+  close(): void;
 }

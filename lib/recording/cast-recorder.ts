@@ -78,6 +78,11 @@ export class CastRecorder {
     this.#event('i', this.#in.write(chunk));
   }
 
+  /** A marker (`m` event): someone started or stopped watching, and the like. */
+  marker(label: string): void {
+    this.#event('m', label);
+  }
+
   /** The terminal was resized. */
   resize(cols: number, rows: number): void {
     this.#event('r', resizeData(cols, rows));

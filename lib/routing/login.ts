@@ -9,6 +9,8 @@ export type LoginKind =
   /** A reverse-tunnel connector of host `host` (`tunnel:NAME`); only its connector keys may log in so. */
   | { kind: 'tunnel'; host: string }
   | { kind: 'config' }
+  /** `watch:ID` / `join:ID`: an admin views (or types into) a live PTY session. */
+  | { kind: 'live'; mode: 'watch' | 'join'; session: string }
   | { kind: 'host'; target: string };
 
 /** The login names that have a fixed meaning. */
@@ -20,7 +22,8 @@ export interface LoginNames {
 /**
  * Classifies an SSH login name (sshportal's forms): the healthcheck user,
  * `invite:TOKEN`, `peer:NODE` (the node link), `host-invite:TOKEN` and
- * `tunnel:NAME` (reverse-tunnel connectors), the config user, or else a host
+ * `tunnel:NAME` (reverse-tunnel connectors), `watch:ID` / `join:ID` (live
+ * sessions), the config user, or else a host
  * name or id. Pure.
  */
 export function classifyLogin(username: string, names: LoginNames): LoginKind {
@@ -29,12 +32,14 @@ export function classifyLogin(username: string, names: LoginNames): LoginKind {
   if (username.startsWith('host-invite:')) return { kind: 'tunnel-invite', token: username.slice('host-invite:'.length) };
   if (username.startsWith('tunnel:')) return { kind: 'tunnel', host: username.slice('tunnel:'.length) };
   if (username.startsWith('peer:')) return { kind: 'peer', node: username.slice('peer:'.length) };
+  if (username.startsWith('watch:')) return { kind: 'live', mode: 'watch', session: username.slice('watch:'.length) };
+  if (username.startsWith('join:')) return { kind: 'live', mode: 'join', session: username.slice('join:'.length) };
   if (username === names.configUser) return { kind: 'config' };
   return { kind: 'host', target: username };
 }
 
 /** Where an authenticated user's login leads. */
-export type UserLogin = { kind: 'shell' } | { kind: 'host'; target: string };
+export type UserLogin = { kind: 'shell' } | { kind: 'host'; target: string } | { kind: 'live'; mode: 'watch' | 'join'; session: string };
 
 /**
  * Where a user's login leads once the user is known: the config user, and a
@@ -48,6 +53,8 @@ export function userLogin(login: LoginKind, userName: string): UserLogin | null 
       return { kind: 'shell' };
     case 'host':
       return login.target === userName ? { kind: 'shell' } : { kind: 'host', target: login.target };
+    case 'live':
+      return { kind: 'live', mode: login.mode, session: login.session };
     case 'healthcheck':
     case 'invite':
     case 'peer':

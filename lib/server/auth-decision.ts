@@ -44,6 +44,7 @@ export function decidePublicKey(login: LoginKind, facts: KeyFacts, fingerprint: 
       return { action: 'accept' };
     case 'config':
     case 'host':
+    case 'live':
       if (!facts.bound) return { action: 'reject', reason: `unknown key ${fingerprint}: ask an administrator for an invite, then run 'ssh invite:TOKEN@<portal>'` };
       return { action: 'accept' };
     default: {

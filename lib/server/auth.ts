@@ -98,6 +98,7 @@ async function provenIdentity(state: AuthState, deps: AuthDeps, key: PublicKeyIn
     }
     case 'config':
     case 'host':
+    case 'live':
     case 'healthcheck':
       return user ? { kind: 'user', user, key } : null;
     default: {

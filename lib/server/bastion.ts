@@ -11,6 +11,7 @@ import { asDatabaseError, type Database } from '../db/database.js';
 import type { Host } from '../db/entities/host.js';
 import { recordEvent, type EventInput } from '../db/events.js';
 import { ConflictError, HostKeyMismatchError, PermissionDeniedError, TunnelOfflineError, userMessage } from '../errors.js';
+import type { LiveHub } from '../live/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
@@ -40,6 +41,8 @@ export interface BastionDeps {
   revocation: Revocation;
   /** Reverse-tunnel connectors (tunnel hosts are reached through them). */
   tunnels: Tunnels;
+  /** Live PTY session channels, for their viewers. */
+  hub: LiveHub;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
@@ -184,6 +187,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     check: (r) => decidePolicy(decision.policy, r),
     recording: { mode, dir: deps.config.logsLocation, baseName: `session-${session.id}`, user: who.user.name, host: host.name },
     onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, commands, e),
+    live: (owner) => deps.hub.register(session.id, owner),
     async onClose(summary) {
       deps.metrics.sessionClosed();
       await commands.settled();

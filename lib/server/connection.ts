@@ -6,6 +6,7 @@ import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { redeemInvite } from '../db/identity.js';
 import { DatabaseUnavailableError } from '../errors.js';
+import type { LiveControl } from '../live/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
@@ -44,6 +45,10 @@ export interface ConnectionDeps {
   tunnels: Tunnels;
   /** The portal's address and host key (for `host tunnel-invite`). */
   portal: PortalFacts;
+  /** Stop, viewer counts and recordings of live sessions (the admin shell's). */
+  liveSessions: LiveControl;
+  /** Serves a `watch:ID` / `join:ID` session channel (lib/live); resolves with its exit status. */
+  viewer(who: Extract<Identity, { kind: 'user' }>, mode: 'watch' | 'join', session: string, s: TerminalSession, ctx: ConnectionContext): Promise<number>;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): LiveConnection;
 }
@@ -108,6 +113,7 @@ async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind:
     input: s.channel,
     output: s.pty ? crlfWriter(s.channel) : s.channel,
     errorOutput: s.pty ? crlfWriter(s.channel.stderr) : s.channel.stderr,
+    rawOutput: s.channel,
     pty: s.pty,
     onResize: s.onResize,
   };
@@ -139,6 +145,14 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
         return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
       }
       if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
+      if (to?.kind === 'live') {
+        const live = trackShell(conn, deps, who, ctx);
+        return serveTerminalSessions(conn, async (s) => {
+          live.open.set(s.channel, '\r\n');
+          s.channel.once('close', () => live.open.delete(s.channel));
+          return deps.viewer(who, to.mode, to.session, s, ctx);
+        }, ctx.log, { maxSessions: 1, limits: limitsFrom(deps.config) });
+      }
       conn.end();
       return null;
     }

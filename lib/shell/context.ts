@@ -3,6 +3,7 @@ import type { ClusterView } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Database } from '../db/database.js';
 import type { User } from '../db/entities/user.js';
+import type { LiveControl } from '../live/index.js';
 import type { Logger } from '../log.js';
 import type { Tunnels } from '../tunnel/index.js';
 
@@ -29,6 +30,8 @@ export interface ShellDeps {
   tunnels?: Tunnels;
   /** The portal's address and host key; absent outside a running portal. */
   portal?: PortalFacts;
+  /** Stop, viewer counts and recordings of live sessions; absent outside a running portal. */
+  liveSessions?: LiveControl;
 }
 
 /** Who is running the shell. `user.roles` and `user.groups` are loaded. */
@@ -49,6 +52,17 @@ export interface ShellIo {
   pty: PtySize | null;
   /** Registers a listener for terminal resizes. */
   onResize(listener: (size: PtySize) => void): void;
+  /** The channel itself, without end-of-line translation (byte streams: export, replay); default `output`. */
+  rawOutput?: Writable;
+}
+
+/** The session's own streams, for commands that stream bytes rather than lines. */
+export interface RawIo {
+  /** Bytes as they are (no CR LF translation), with backpressure. */
+  output: Writable;
+  /** Keystrokes, when the command runs alone (`ssh -t admin@portal CMD`); null in the interactive shell and in scripts. */
+  keys: Readable | null;
+  pty: PtySize | null;
 }
 
 /** Where a command reads what the operator types or pipes (a key, a backup). */
@@ -78,6 +92,8 @@ export interface ShellContext {
   readonly session: SessionState;
   /** Whether the session has a terminal (prompts and colours may be shown). */
   readonly interactive: boolean;
+  /** The raw streams (export, replay). */
+  readonly raw: RawIo;
   /** Terminal width for help text. */
   columns(): number;
   now(): Date;

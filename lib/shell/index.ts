@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { asError } from '../errors.js';
 import { complete, completionTree } from './complete.js';
-import type { LineInput, PtySize, SessionState, ShellContext, ShellDeps, ShellIdentity, ShellIo } from './context.js';
+import type { LineInput, PtySize, RawIo, SessionState, ShellContext, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 import { LineQueue, readLines, StreamInput, tooLong } from './input.js';
 import { buildProgram } from './program.js';
 import { runLine } from './run.js';
@@ -9,11 +9,11 @@ import { banner, TerminalEditor, TerminalOutput } from './terminal.js';
 
 export type { PtySize, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 
-function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out: Writable, err: Writable, pty: PtySize | null): ShellContext {
+function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out: Writable, err: Writable, pty: PtySize | null, raw: RawIo): ShellContext {
   const session: SessionState = { lastStatus: 0, exitStatus: null };
   const term = out instanceof TerminalOutput ? out : null;
   return {
-    deps, who, input, session, interactive: pty !== null,
+    deps, who, input, session, interactive: pty !== null, raw,
     columns: () => Math.max(40, Math.min(term?.columns ?? pty?.cols ?? 100, 200)),
     now: () => (deps.now ? deps.now() : new Date()),
     out: (text) => { out.write(text); },
@@ -46,7 +46,7 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
   const lines = new LineQueue();
   const editor = new TerminalEditor(io.input, term, lines, (before) => complete(tree ?? {}, before));
   // On a terminal, errors go through the same stream as the rest so they show in order with the prompt.
-  const ctx = makeContext(deps, who, lines, term, term, pty);
+  const ctx = makeContext(deps, who, lines, term, term, pty, { output: io.rawOutput ?? io.output, keys: null, pty });
   tree = completionTree(buildProgram(ctx));
   try {
     return await loop(ctx, lines, 'config> ');
@@ -58,7 +58,7 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
 async function script(deps: ShellDeps, who: ShellIdentity, io: ShellIo): Promise<number> {
   const lines = new LineQueue();
   readLines(io.input, lines);
-  return loop(makeContext(deps, who, lines, io.output, io.errorOutput, null), lines, '');
+  return loop(makeContext(deps, who, lines, io.output, io.errorOutput, null, { output: io.rawOutput ?? io.output, keys: null, pty: null }), lines, '');
 }
 
 /**
@@ -69,7 +69,8 @@ async function script(deps: ShellDeps, who: ShellIdentity, io: ShellIo): Promise
 export async function runShell(deps: ShellDeps, who: ShellIdentity, io: ShellIo, command: string | null): Promise<number> {
   try {
     if (command !== null && command.trim() !== '') {
-      const ctx = makeContext(deps, who, new StreamInput(io.input), io.output, io.errorOutput, io.pty);
+      const raw = { output: io.rawOutput ?? io.output, keys: io.input, pty: io.pty };
+      const ctx = makeContext(deps, who, new StreamInput(io.input), io.output, io.errorOutput, io.pty, raw);
       await runLine(ctx, command);
       return ctx.session.exitStatus ?? ctx.session.lastStatus;
     }

@@ -6,6 +6,7 @@ import { findSessions, listSessions, type SessionListRow } from '../../db/querie
 import type { ShellContext } from '../context.js';
 import { ellipsize, humanizeDuration, humanizeTime } from '../render/humanize.js';
 import { act, lsFlags, pageFlags, printJson, printList, readPage, withIds } from './common.js';
+import { registerLiveSession } from './session-live.js';
 
 /** The `Live` part of an active session's inspect view: byte counters, from whichever node holds it. */
 function liveJson(v: LiveView): Record<string, unknown> {
@@ -46,7 +47,7 @@ function sessionRow(s: SessionListRow, now: Date): string[] {
 
 /** Registers `session`: lists and inspects bastion sessions. */
 export function registerSession(root: Command, ctx: ShellContext): void {
-  const parent = root.command('session').description('lists and inspects sessions');
+  const parent = root.command('session').description('lists, inspects, stops and replays sessions');
   const inspect = withIds(parent, 'inspect', 'SESSION', 'shows detailed information on sessions (live byte counters of active ones)');
   act(inspect, ctx, ['admin'], async ({ args }) => {
     const rows = await findSessions(ctx.deps.db.manager, args);
@@ -57,11 +58,18 @@ export function registerSession(root: Command, ctx: ShellContext): void {
     printJson(ctx, out);
   });
   const ls = pageFlags(lsFlags(parent.command('ls').description('lists sessions, newest first'), 'session'), 'session')
-    .option('-a, --active', 'only active sessions');
+    .option('-a, --active', 'only active sessions, with their viewers');
   act(ls, ctx, ['admin'], async (inv) => {
-    const rows = await listSessions(ctx.deps.db.manager, readPage(inv), inv.opts.flag('active'));
+    const active = inv.opts.flag('active');
+    const rows = await listSessions(ctx.deps.db.manager, readPage(inv), active);
+    const columns = ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment', 'Node'];
+    const watchers = active && ctx.deps.liveSessions ? await ctx.deps.liveSessions.watchers(rows) : null;
+    if (!watchers) return printList(ctx, inv, rows, { columns, noun: 'sessions', row: sessionRow });
+    // `?`: the node holding the session did not answer.
     printList(ctx, inv, rows, {
-      columns: ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment', 'Node'], noun: 'sessions', row: sessionRow,
+      columns: [...columns, 'Watchers'], noun: 'sessions',
+      row: (s, now) => [...sessionRow(s, now), String(watchers.get(s.id) ?? '?')],
     });
   });
+  registerLiveSession(parent, ctx);
 }

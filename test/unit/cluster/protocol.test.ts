@@ -1,11 +1,18 @@
 import { expect } from 'chai';
-import { maxListed, maxRequestBytes, parseChannel, parseReply, parseRequest, type PeerChannel, type PeerRequest } from '../../../lib/cluster/protocol.js';
+import {
+  maxListed, maxRequestBytes, parseChannel, parseReply, parseRequest, streamRefusal, type AnsweredRequest, type PeerChannel, type PeerRequest,
+} from '../../../lib/cluster/protocol.js';
 
 describe('cluster: node link requests', () => {
   const good: [string, PeerRequest][] = [
     ['{"type":"ping"}', { type: 'ping' }],
     ['{"type":"ping","extra":1}', { type: 'ping' }],
     ['{"type":"session-counters","sessionId":42}', { type: 'session-counters', sessionId: 42 }],
+    ['{"type":"session-stop","sessionId":4,"by":"admin","reason":null}', { type: 'session-stop', sessionId: 4, by: 'admin', reason: null }],
+    ['{"type":"session-stop","sessionId":4,"by":"admin","reason":"oops"}', { type: 'session-stop', sessionId: 4, by: 'admin', reason: 'oops' }],
+    ['{"type":"session-watchers","sessionIds":[1,2]}', { type: 'session-watchers', sessionIds: [1, 2] }],
+    ['{"type":"live-attach","sessionId":3,"mode":"join","viewer":"bob","cols":80,"rows":24}', { type: 'live-attach', sessionId: 3, mode: 'join', viewer: 'bob', cols: 80, rows: 24 }],
+    ['{"type":"recording-fetch","sessionId":3}', { type: 'recording-fetch', sessionId: 3 }],
   ];
   for (const [text, want] of good) it(`parses ${text}`, () => expect(parseRequest(text)).to.deep.equal(want));
 
@@ -21,23 +28,33 @@ describe('cluster: node link requests', () => {
     ['{"type":"session-counters","sessionId":1.5}', /sessionId/],
     ['{"type":"session-counters","sessionId":"1"}', /sessionId/],
     [`{"type":"ping","pad":"${'x'.repeat(maxRequestBytes)}"}`, /too large/],
+    ['{"type":"session-stop","sessionId":4,"by":"","reason":null}', /by/],
+    ['{"type":"session-stop","sessionId":4,"by":"a","reason":5}', /reason/],
+    ['{"type":"session-watchers","sessionIds":[-1]}', /sessionIds/],
+    [`{"type":"session-watchers","sessionIds":[${Array(1001).fill(1).join(',')}]}`, /sessionIds/],
+    ['{"type":"live-attach","sessionId":3,"mode":"drive","viewer":"bob","cols":80,"rows":24}', /mode/],
+    ['{"type":"live-attach","sessionId":3,"mode":"watch","viewer":"bob","cols":0,"rows":24}', /size/],
+    ['{"type":"live-attach","sessionId":3,"mode":"watch","viewer":"bob","cols":80,"rows":100000}', /size/],
+    ['{"type":"recording-fetch","sessionId":"../x"}', /sessionId/],
   ];
   for (const [text, want] of bad) it(`refuses ${text.slice(0, 60)}`, () => expect(() => parseRequest(text)).to.throw(want));
 });
 
 describe('cluster: node link answers', () => {
-  const counters: PeerRequest = { type: 'session-counters', sessionId: 1 };
+  const counters: AnsweredRequest = { type: 'session-counters', sessionId: 1 };
   it('returns typed values', () => {
     expect(parseReply({ type: 'ping' }, '{"ok":true,"value":{"node":"a","version":"1"}}')).to.deep.equal({ node: 'a', version: '1' });
     expect(parseReply(counters, '{"ok":true,"value":{"bytesUp":1,"bytesDown":2}}')).to.deep.equal({ bytesUp: 1, bytesDown: 2 });
     expect(parseReply(counters, '{"ok":true,"value":null}')).to.equal(null);
   });
-  const bad: [PeerRequest, string, RegExp][] = [
+  const bad: [AnsweredRequest, string, RegExp][] = [
     [counters, '', /not JSON/],
     [counters, '{"ok":"yes"}', /malformed answer/],
     [counters, '{"ok":true,"value":{"bytesUp":-1,"bytesDown":2}}', /malformed session-counters answer/],
     [{ type: 'ping' }, '{"ok":true,"value":null}', /malformed ping answer/],
     [counters, '{"ok":false,"error":"boom"}', /refused the request: boom/],
+    [{ type: 'session-watchers', sessionIds: [1, 2] }, '{"ok":true,"value":[1]}', /malformed session-watchers answer/],
+    [{ type: 'session-stop', sessionId: 1, by: 'a', reason: null }, '{"ok":true,"value":{}}', /malformed session-stop answer/],
   ];
   for (const [req, text, want] of bad) it(`refuses ${text || 'nothing'} for ${req.type}`, () => expect(() => parseReply(req, text)).to.throw(want));
 });
@@ -81,4 +98,15 @@ describe('cluster: node link tunnel requests and stream channels', () => {
       else expect(parseChannel(text)).to.deep.equal(want);
     });
   }
+});
+
+describe('cluster: stream headers', () => {
+  const cases: [string, string | null][] = [
+    ['{"ok":true,"value":null}', null],
+    ['{"ok":false,"error":"session 3 is not live on node-a"}', 'session 3 is not live on node-a'],
+    ['{"ok":false}', 'unknown error'],
+    ['garbage', 'malformed stream header'],
+    ['{"ok":1}', 'malformed stream header'],
+  ];
+  for (const [line, want] of cases) it(`reads ${line}`, () => expect(streamRefusal(line)).to.equal(want));
 });

@@ -22,6 +22,8 @@ describe('routing: login names', () => {
     { login: 'healthcheck', user: 'alice', want: null },
     { login: 'invite:abc', user: 'alice', want: null },
     { login: 'peer:n', user: 'alice', want: null },
+    { login: 'watch:12', user: 'alice', want: { kind: 'live', mode: 'watch', session: '12' } },
+    { login: 'join:3', user: 'alice', want: { kind: 'live', mode: 'join', session: '3' } },
   ];
   for (const c of users) {
     it(`${c.user} logging in as ${c.login} → ${JSON.stringify(c.want)}`, () => expect(userLogin(classifyLogin(c.login, names), c.user)).to.deep.equal(c.want));

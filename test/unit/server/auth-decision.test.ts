@@ -20,6 +20,10 @@ describe('routing: classifyLogin', () => {
     ['tunnel:pi42', { kind: 'tunnel', host: 'pi42' }],
     ['tunnel:', { kind: 'tunnel', host: '' }],
     ['Tunnel:pi42', { kind: 'host', target: 'Tunnel:pi42' }],
+    ['watch:12', { kind: 'live', mode: 'watch', session: '12' }],
+    ['join:7', { kind: 'live', mode: 'join', session: '7' }],
+    ['join:', { kind: 'live', mode: 'join', session: '' }],
+    ['Watch:12', { kind: 'host', target: 'Watch:12' }],
   ];
   for (const [name, want] of cases) it(`'${name}' → ${want.kind}`, () => expect(classifyLogin(name, names)).to.deep.equal(want));
   it('honours --config-user and --healthcheck-user', () => {
@@ -44,6 +48,9 @@ describe('server: decidePublicKey', () => {
     // A user's key, even the admin's, never opens a node link.
     { login: { kind: 'peer', node: 'b' }, bound: true, inviteValid: false, want: /not the cluster key/ },
     { login: { kind: 'peer', node: 'b' }, bound: false, inviteValid: false, want: /not the cluster key/ },
+    { login: { kind: 'live', mode: 'watch', session: '1' }, bound: true, inviteValid: false, want: 'accept' },
+    { login: { kind: 'live', mode: 'join', session: '1' }, bound: false, inviteValid: false, want: /unknown key/ },
+    { login: { kind: 'live', mode: 'join', session: '1' }, bound: false, inviteValid: false, cluster: true, want: /unknown key/ },
     // The cluster key is no user key.
     { login: { kind: 'config' }, bound: false, inviteValid: false, cluster: true, want: /unknown key/ },
     // Keys stay in their lane: connectors enroll with their own key, only connector keys open `tunnel:`.

@@ -1,0 +1,105 @@
+/**
+ * Streams a recording to the admin's terminal: `session replay` (with its
+ * timing; q or Ctrl-C quits) and `session export` (the raw file). Lines are
+ * read with a bound; output waits for the channel (backpressure).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { InvalidArgumentError } from '../errors.js';
+import { isCastHeader, parseCastEvent, pauseMs, type Playback } from './playback.js';
+
+/** Longest line of a recording accepted (one output event). */
+export const maxCastLineBytes = 8 * 1024 * 1024;
+
+/** Keys that stop a replay: q, Q, Ctrl-C. */
+const quitKeys = new Set([0x71, 0x51, 0x03]);
+
+/** Writes `data`, resolving once the channel takes more (or closed). */
+function write(out: Writable, data: Buffer | string): Promise<void> {
+  if (out.write(data)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => { out.off('drain', done); out.off('close', done); resolve(); };
+    out.once('drain', done);
+    out.once('close', done);
+  });
+}
+
+/** Copies the file to `out` as it is. */
+export async function exportCast(src: Readable, out: Writable): Promise<void> {
+  try {
+    for await (const chunk of src) await write(out, chunk as Buffer);
+  } finally {
+    src.destroy();
+  }
+}
+
+/** The lines of `src`, bounded. */
+async function* lines(src: Readable): AsyncGenerator<string> {
+  let rest = Buffer.alloc(0);
+  for await (const chunk of src) {
+    rest = Buffer.concat([rest, chunk as Buffer]);
+    let nl: number;
+    while ((nl = rest.indexOf(10)) >= 0) {
+      yield rest.subarray(0, nl).toString('utf8');
+      rest = rest.subarray(nl + 1);
+    }
+    if (rest.length > maxCastLineBytes) throw new InvalidArgumentError('the recording has a line too long to play');
+  }
+  if (rest.length > 0) yield rest.toString('utf8');
+}
+
+/** A stop signal fed by keystrokes. */
+class Quit {
+  quitted = false;
+  #wake: (() => void) | null = null;
+  #keys: Readable | null;
+  #onData = (d: Buffer): void => {
+    if (!d.some((b) => quitKeys.has(b))) return;
+    this.quitted = true;
+    this.#wake?.();
+  };
+
+  constructor(keys: Readable | null) {
+    this.#keys = keys;
+    keys?.on('data', this.#onData);
+  }
+
+  /** Waits `ms` unless a quit key comes first. */
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.quitted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.#wake = null; resolve(); }, ms);
+      this.#wake = () => { clearTimeout(timer); this.#wake = null; resolve(); };
+    });
+  }
+
+  close(): void {
+    this.#keys?.off('data', this.#onData);
+  }
+}
+
+/** Plays the recording's output with its timing; resolves `quit` when a quit key stopped it. */
+export async function replayCast(src: Readable, out: Writable, keys: Readable | null, p: Playback): Promise<'done' | 'quit'> {
+  const quit = new Quit(keys);
+  try {
+    let first = true;
+    let prev = 0;
+    for await (const line of lines(src)) {
+      if (quit.quitted) return 'quit';
+      if (first) {
+        if (!isCastHeader(line)) throw new InvalidArgumentError('the recording is not an asciicast v2 file');
+        first = false;
+        continue;
+      }
+      const e = parseCastEvent(line);
+      if (!e || e.code !== 'o') continue;
+      await quit.sleep(pauseMs(prev, e.time, p));
+      prev = e.time;
+      if (quit.quitted) return 'quit';
+      await write(out, e.data);
+    }
+    return quit.quitted ? 'quit' : 'done';
+  } finally {
+    quit.close();
+    src.destroy();
+  }
+}

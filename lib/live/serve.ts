@@ -1,0 +1,119 @@
+/**
+ * The viewer logins, `watch:ID` and `join:ID`: an admin's terminal shows a
+ * live PTY session's current screen, then its live output. A watcher's
+ * keystrokes never reach the session (`q` or Ctrl-C leaves); a joiner's reach
+ * it as if the owner typed them (OpenSSH's `~.` leaves). Leaving never ends
+ * the owner's session.
+ */
+import type { ServerChannel } from 'ssh2';
+import { aclInputOf, decideAccess } from '../acl/decide.js';
+import type { AttachMode } from '../cluster/index.js';
+import { aclsOfUserGroups } from '../db/queries/acls.js';
+import type { Database } from '../db/database.js';
+import { Session } from '../db/entities/index.js';
+import type { User } from '../db/entities/user.js';
+import { recordEvent } from '../db/events.js';
+import { userRoleNames } from '../db/queries/users.js';
+import { AppError, NotFoundError, PermissionDeniedError, userMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Attachment } from './hub.js';
+import type { LiveService } from './service.js';
+import { parseSessionId } from './words.js';
+
+/** What a viewer login needs. */
+export interface ViewerDeps {
+  db: Database;
+  service: LiveService;
+  aclCheckCmd: string | null;
+  now: () => Date;
+}
+
+/** One viewer login's session channel. */
+export interface ViewerSession {
+  channel: ServerChannel;
+  /** The viewer's terminal; null without one (refused). */
+  pty: { cols: number; rows: number } | null;
+  user: User;
+  remoteAddr: string;
+  log: Logger;
+}
+
+/** Resets what a watched program may have changed on the viewer's terminal. */
+const restoreTerminal = '\x1b[0m\x1b[?25h\x1b[?1049l\r\n';
+
+/** Keys that make a watcher leave: q, Q, Ctrl-C. */
+const leaveKeys = new Set([0x71, 0x51, 0x03]);
+
+function audit(deps: ViewerDeps, v: ViewerSession, action: string, entity: string, args: Record<string, unknown>): Promise<void> {
+  return recordEvent(deps.db.manager, { authorId: v.user.id, domain: 'session', action, entity, args: { ...args, remote_addr: v.remoteAddr } })
+    .catch((err: unknown) => v.log.warn('cannot write event', { err, action }));
+}
+
+/** Checks the viewer may attach to session `id`; returns the row, throws an AppError to refuse. */
+async function authorize(deps: ViewerDeps, v: ViewerSession, mode: AttachMode, id: number): Promise<Session> {
+  const m = deps.db.manager;
+  const roles = await userRoleNames(m, v.user.id, ['admin']);
+  if (!roles.includes('admin')) throw new PermissionDeniedError(`${mode === 'watch' ? 'watching' : 'joining'} a session needs the admin role`);
+  const row = await m.findOne(Session, { where: { id }, relations: { host: { groups: true } } });
+  if (!row) throw new NotFoundError(`session ${id} not found`);
+  if (row.status !== 'active') throw new NotFoundError(`session ${id} is not active (${row.status})`);
+  if (mode === 'join') {
+    const host = row.host;
+    if (!host) throw new PermissionDeniedError(`session ${id} has no host left to check your access against`);
+    const groups = (v.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
+    const decision = await decideAccess({
+      user: { id: v.user.id, name: v.user.name, email: v.user.email, groups },
+      host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
+      acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
+      now: deps.now(),
+    }, deps.aclCheckCmd);
+    if (decision.action !== 'allow') throw new PermissionDeniedError(`joining session ${id} needs an ACL allowing you to host '${host.name}'`);
+  }
+  return row;
+}
+
+/** Runs until the viewer leaves or the session ends; resolves with what to tell the viewer. */
+function follow(ch: ServerChannel, mode: AttachMode, att: Attachment): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (line: string): void => {
+      ch.off('data', onData);
+      att.leave();
+      resolve(line);
+    };
+    const onData = (d: Buffer): void => {
+      if (mode === 'join') return att.input(d);
+      if (d.some((b) => leaveKeys.has(b))) done('left the session');
+    };
+    ch.on('data', onData);
+    ch.once('close', () => done(''));
+    void att.ended.then(() => done('the session ended'));
+  });
+}
+
+/** Serves a `watch:ID` / `join:ID` login's session channel; resolves with its exit status. */
+export async function serveViewer(deps: ViewerDeps, v: ViewerSession, mode: AttachMode, sessionText: string): Promise<number> {
+  const line = (text: string): void => { v.channel.stderr.write(`${text}\r\n`); };
+  const id = parseSessionId(sessionText);
+  if (id === null) { line(`error: invalid session id '${sessionText.slice(0, 40)}'`); return 1; }
+  if (!v.pty) { line(`error: ${mode} needs a terminal: use ssh -t ${mode}:${id}@<portal>`); return 1; }
+  let row: Session;
+  let att: Attachment;
+  try {
+    row = await authorize(deps, v, mode, id);
+    att = await deps.service.attach(row, { mode, viewer: v.user.name, cols: v.pty.cols, rows: v.pty.rows }, v.channel);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    await audit(deps, v, 'deny', `${mode}:${id}`, { reason: userMessage(err), session_id: id });
+    v.log.info('viewer refused', { mode, session: id, reason: err.message });
+    line(`error: ${err.message}`);
+    return 1;
+  }
+  const host = row.host?.name ?? `${id}`;
+  v.log.info('viewer attached', { mode, session: id, node: row.node });
+  await audit(deps, v, `${mode}-start`, host, { session_id: id, node: row.node });
+  const bye = await follow(v.channel, mode, att);
+  await audit(deps, v, `${mode}-stop`, host, { session_id: id, node: row.node });
+  // Leave the viewer's terminal usable: attributes, cursor, the normal screen (a full-screen program may have switched).
+  if (bye) { v.channel.write(restoreTerminal); line(bye); }
+  return 0;
+}
