@@ -22,10 +22,14 @@ export interface BenchProcess {
 /** Forks `bench/<script>` with `cfg` as a JSON argument; resolves once it reports its port. RSS is in MiB. */
 export function startBenchProcess(script: string, cfg: unknown): Promise<BenchProcess> {
   const path = join(fileURLToPath(new URL('.', import.meta.url)), script);
-  const child = fork(path, [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (see the README).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  // BENCH_NODE_FLAGS: extra V8/Node flags for the server process (to compare GC settings).
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = fork(path, [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(key: string): Promise<T> => new Promise((resolve) => {
     const on = (m: unknown): void => {
-      if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key] as T); }
+      if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key]); }
     };
     child.on('message', on);
   });

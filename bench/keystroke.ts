@@ -8,7 +8,7 @@ import { sleep } from './measure.js';
 
 /** Echo latencies in ms (sorted ascending). */
 export async function echoLatencies(sshArgs: string[], keys: number, warmup = 20): Promise<number[]> {
-  const pty = ptySpawn('ssh', [...sshArgs, '-tt', 'stty raw -echo; echo READY; exec cat'], { cols: 80, rows: 24, name: 'xterm', env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
+  const pty = ptySpawn('ssh', [...sshArgs, '-tt', 'stty raw -echo; echo READY; exec cat'], { cols: 80, rows: 24, name: 'xterm', env: { ...process.env, TERM: 'xterm' } });
   let seen = '';
   let waiter: (() => void) | undefined;
   pty.onData((d) => { seen += d; waiter?.(); });
@@ -39,5 +39,5 @@ export async function echoLatencies(sshArgs: string[], keys: number, warmup = 20
 /** The p-th percentile (0–100) of ascending numbers. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

@@ -31,8 +31,8 @@ const CIPHER = 'aes128-gcm@openssh.com';
 /** Runs `sh -c script` where the measured `ssh` runs under /usr/bin/time; returns wall ms and that ssh's CPU s. */
 async function timedWithClientCpu(script: string, file: string): Promise<{ ms: number; cpu: number }> {
   const ms = await timed(script.replace('@TIME@', `/usr/bin/time -o ${file} -f '%U %S'`));
-  const [u, s] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
-  return { ms, cpu: (u ?? 0) + (s ?? 0) };
+  const cpu = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0);
+  return { ms, cpu };
 }
 
 /** RUNS runs of `script`, measuring the portal's CPU for each; medians of MB/s and portal CPU s per GiB. */

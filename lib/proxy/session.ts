@@ -219,10 +219,11 @@ export class SessionBridge {
     const up = opened.channel;
     up.on('error', (err: Error) => ctx.log.debug('upstream channel error', { err }));
     const upClosed = new Promise<void>((resolve) => up.once('close', () => resolve()));
-    pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); });
+    // The recorder holds the pumps while its file lags: a recording stays complete at full speed.
+    pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); }, rec);
     const tap = this.#tap;
-    pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); });
-    pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); });
+    pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec);
+    pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec);
     void ended(down).then(() => { if (!this.#closed) up.end(); });
     void Promise.all([upClosed, ended(up), ended(up.stderr)]).then(() => {
       if (this.#closed) return;

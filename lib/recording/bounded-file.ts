@@ -5,6 +5,9 @@
  * file cannot be opened or written, everything after is dropped and counted.
  * It hashes what reaches the disk and seals the file (`FILE.seal`, see
  * {@link encodeSealFile}) every `sealIntervalMs` while it grows, and at close.
+ * A producer that can slow down asks {@link BoundedFileWriter.backlogged} and
+ * waits with {@link BoundedFileWriter.onceReady}, so that nothing is dropped
+ * while the disk merely lags (dropping stays the answer to a full queue).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
@@ -47,6 +50,8 @@ export class BoundedFileWriter {
   #sealedLength = -1;
   #sealing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout;
+  /** Producers paused on {@link backlogged}, called once the queue is low again. */
+  #waiters: (() => void)[] = [];
 
   constructor(opts: BoundedFileWriterOptions) {
     this.path = opts.path;
@@ -68,6 +73,27 @@ export class BoundedFileWriter {
   /** Whether the file could not be opened or written. */
   get failed(): boolean { return this.#failed; }
 
+  /**
+   * True while half the queue is in use and the file still takes data: a
+   * producer that can pause should, until {@link onceReady} calls back.
+   */
+  get backlogged(): boolean {
+    return !this.#failed && !this.#closing && this.#queued * 2 >= this.#max;
+  }
+
+  /** Calls `cb` once the queue fell to a quarter (or the file failed or closes); at once if not backlogged. */
+  onceReady(cb: () => void): void {
+    if (this.backlogged) this.#waiters.push(cb);
+    else cb();
+  }
+
+  #release(): void {
+    if (this.#waiters.length === 0 || (!this.#failed && !this.#closing && this.#queued * 4 > this.#max)) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const cb of waiters) cb();
+  }
+
   /** Queues a chunk; returns false when it was dropped. Never blocks. */
   write(chunk: string | Buffer): boolean {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
@@ -85,6 +111,7 @@ export class BoundedFileWriter {
   async close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#timer);
+    this.#release();
     while (this.#loop) await this.#loop;
     const fh = await this.#fh;
     await fh?.close().catch((err: unknown) => this.#log.warn('recording close failed', { path: this.path, err }));
@@ -137,6 +164,7 @@ export class BoundedFileWriter {
     this.#dropped += this.#queued;
     this.#queue = [];
     this.#queued = 0;
+    this.#release();
   }
 
   async #drain(): Promise<void> {
@@ -155,6 +183,7 @@ export class BoundedFileWriter {
         this.#hash.update(chunk);
         this.#length += size;
         this.#queued -= size;
+        this.#release();
       } catch (err) {
         this.#queued -= size;
         this.#dropped += size;

@@ -1,8 +1,10 @@
 /**
  * Tees a PTY session into an asciicast v2 file without ever stalling the data
  * path: every call encodes synchronously and hands a line to a
- * {@link BoundedFileWriter}; if the disk falls behind, lines are dropped and a
- * marker event (`m`) notes how much was lost once writing resumes.
+ * {@link BoundedFileWriter}. The relay pauses a session while the file lags
+ * ({@link CastRecorder.backlogged}), so a recording stays complete at full
+ * speed; should the queue fill anyway, lines are dropped and a marker event
+ * (`m`) notes how much was lost once writing resumes.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../log.js';
@@ -77,6 +79,12 @@ export class CastRecorder {
   input(chunk: Buffer): void {
     this.#event('i', this.#in.write(chunk));
   }
+
+  /** True while the file lags behind: the session should pause its output (see {@link onceReady}). */
+  get backlogged(): boolean { return this.#file.backlogged; }
+
+  /** Calls `cb` once the file caught up (at once if it is not behind). */
+  onceReady(cb: () => void): void { this.#file.onceReady(cb); }
 
   /** A marker (`m` event): someone started or stopped watching, and the like. */
   marker(label: string): void {

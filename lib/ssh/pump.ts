@@ -4,23 +4,37 @@
  */
 import type { Readable, Writable } from 'node:stream';
 
+/** A second consumer that can ask the pump to wait (a recording file that lags). */
+export interface Hold {
+  readonly backlogged: boolean;
+  /** Calls back once the consumer caught up. */
+  onceReady(cb: () => void): void;
+}
+
 /**
  * Moves chunks from `src` to `dst` without ending `dst` (the caller decides
- * how each side ends). Pauses `src` while `dst` reports a full buffer.
+ * how each side ends). Pauses `src` while `dst` reports a full buffer, or
+ * `hold` is backlogged; resumes when neither is.
  * `onChunk` sees every chunk (counters, recording) and must not block.
  */
-export function pump(src: Readable, dst: Writable, onChunk?: (chunk: Buffer) => void): void {
-  let waiting = false;
-  const onDrain = (): void => {
-    waiting = false;
-    src.resume();
-  };
+export function pump(src: Readable, dst: Writable, onChunk?: (chunk: Buffer) => void, hold?: Hold): void {
+  // Hot path: one closure per pump, no allocation per chunk.
+  let waitingDst = false;
+  let waitingHold = false;
+  const resume = (): void => { if (!waitingDst && !waitingHold) src.resume(); };
+  const onDrain = (): void => { waitingDst = false; resume(); };
+  const onReady = (): void => { waitingHold = false; resume(); };
   src.on('data', (chunk: Buffer) => {
     onChunk?.(chunk);
-    if (!dst.write(chunk) && !waiting) {
-      waiting = true;
+    if (!dst.write(chunk) && !waitingDst) {
+      waitingDst = true;
       src.pause();
       dst.once('drain', onDrain);
+    }
+    if (hold?.backlogged && !waitingHold) {
+      waitingHold = true;
+      src.pause();
+      hold.onceReady(onReady);
     }
   });
 }

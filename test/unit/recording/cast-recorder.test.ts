@@ -69,6 +69,21 @@ describe('recording/CastRecorder', () => {
     expect(text.startsWith('{"version":2')).to.equal(true);
   });
 
+  it('reports a lagging file as backlogged at half its queue and calls back once it caught up', async () => {
+    const w = new BoundedFileWriter({ path: join(tmp.path, 'lag.cast'), log: silentLogger, maxQueuedBytes: 100 });
+    expect(w.backlogged).to.equal(false);
+    w.write(Buffer.alloc(60));
+    expect(w.backlogged).to.equal(true);
+    const ready = new Promise<void>((resolve) => w.onceReady(resolve));
+    await ready;
+    expect(w.backlogged).to.equal(false);
+    expect(w.droppedBytes).to.equal(0);
+    let now = false;
+    w.onceReady(() => { now = true; });
+    expect(now).to.equal(true);
+    await w.close();
+  });
+
   it('reports a file that cannot be created and keeps accepting writes', async () => {
     const blocker = join(tmp.path, 'a-file');
     writeFileSync(blocker, '');

@@ -24,6 +24,25 @@ describe('ssh/pump backpressure', () => {
     expect(src.isPaused()).to.equal(false);
   });
 
+  it('pauses the source while a hold is backlogged and resumes once it is ready', async () => {
+    const src = new PassThrough();
+    const dst = new PassThrough();
+    dst.resume();
+    let ready: (() => void) | undefined;
+    const hold = { backlogged: false, onceReady(cb: () => void) { ready = cb; } };
+    pump(src, dst, undefined, hold);
+    src.write('a');
+    await new Promise((r) => setImmediate(r));
+    expect(src.isPaused()).to.equal(false);
+    hold.backlogged = true;
+    src.write('b');
+    await new Promise((r) => setImmediate(r));
+    expect(src.isPaused()).to.equal(true);
+    hold.backlogged = false;
+    ready?.();
+    expect(src.isPaused()).to.equal(false);
+  });
+
   it('flushed() resolves after queued writes', async () => {
     const order: string[] = [];
     const dst = new Writable({ write(chunk: Buffer, _e, cb) { order.push(chunk.toString() || '<empty>'); setTimeout(cb, 5); } });
