@@ -15,6 +15,22 @@ export interface EventInput {
   checkpoint?: boolean;
 }
 
+/** Width of the `entity` column, in characters. */
+export const MAX_ENTITY_CHARS = 255;
+
+/**
+ * Cuts an entity to the column's width, marked with `…` (never inside a
+ * surrogate pair). Entities can be client-chosen (the login name of a failed
+ * login, the host a login named): MySQL refuses a longer value, and the event
+ * would be lost, so an attacker's long names would leave no audit trail.
+ */
+export function fitEntity(entity: string): string {
+  if (entity.length <= MAX_ENTITY_CHARS) return entity;
+  const cut = entity.slice(0, MAX_ENTITY_CHARS - 1);
+  const last = cut.charCodeAt(cut.length - 1);
+  return `${last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut}…`;
+}
+
 /** Copies `args` with secret-looking values replaced by `[redacted]`. */
 export function redactArgs(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -28,7 +44,7 @@ export function recordEvent(m: EntityManager, e: EventInput): Promise<void> {
     authorId: e.authorId,
     domain: e.domain,
     action: e.action,
-    entity: e.entity ?? '',
+    entity: fitEntity(e.entity ?? ''),
     args: e.args ? JSON.stringify(redactArgs(e.args)) : null,
   }, e.checkpoint ?? false);
 }
