@@ -87,6 +87,12 @@ describe('architecture: import rules of lib/', () => {
     expect(offenders.map(([f]) => f)).to.deep.equal([]);
   });
 
+  it('ssh2\'s server-side channel and request events are translated in lib/ssh only (one boundary, exhaustive switches)', () => {
+    const events = /\.on(?:ce)?\('(?:session|tcpip|openssh\.streamlocal|request|pty|env|x11|auth-agent|window-change|signal|shell|exec|subsystem|sftp)'/;
+    const offenders = [...graph.keys()].filter((f) => !f.startsWith('ssh/') && events.test(readFileSync(join(root, f), 'utf8')));
+    expect(offenders).to.deep.equal([]);
+  });
+
   it('unit tests mirror lib/: each folder and top-level test names a folder or module of lib/', () => {
     const unit = resolve(import.meta.dirname);
     const strays = readdirSync(unit, { withFileTypes: true }).flatMap((e) => {
