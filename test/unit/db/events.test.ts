@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MAX_ENTITY_CHARS, fitEntity, redactArgs } from '../../../lib/db/events.js';
+import { MAX_ARGS_BYTES, MAX_ARG_CHARS, MAX_ENTITY_CHARS, argsJson, fitEntity, redactArgs } from '../../../lib/db/events.js';
 
 describe('db/events: argument redaction', () => {
   const cases: { name: string; args: Record<string, unknown>; want: Record<string, unknown> }[] = [
@@ -36,6 +36,23 @@ describe('db/events: entity fits its column', () => {
       const got = fitEntity(c.entity);
       expect(got).to.equal(c.want);
       expect(got.length).to.be.at.most(MAX_ENTITY_CHARS);
+    });
+  }
+});
+
+describe('db/events: args fit their column', () => {
+  const control = '\x01'.repeat(20_000);
+  const cases: { name: string; args: Record<string, unknown>; want: Record<string, unknown> }[] = [
+    { name: 'small: as is (redacted)', args: { to: 'db:5432', password: 'x' }, want: { to: 'db:5432', password: '[redacted]' } },
+    { name: 'control characters escaped six-fold: strings cut, marked truncated', args: { to: control, port: 1 },
+      want: { to: `${control.slice(0, MAX_ARG_CHARS - 1)}…`, port: 1, truncated: true } },
+    { name: 'long values that are not strings: names only', args: { list: Array(20_000).fill('x'), n: 1 }, want: { truncated: true, names: ['list', 'n'] } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const json = argsJson(c.args);
+      expect(Buffer.byteLength(json)).to.be.at.most(MAX_ARGS_BYTES);
+      expect(JSON.parse(json)).to.deep.equal(c.want);
     });
   }
 });
