@@ -88,7 +88,8 @@ describe('architecture: import rules of lib/', () => {
   });
 
   it('ssh2\'s server-side channel and request events are translated in lib/ssh only (one boundary, exhaustive switches)', () => {
-    const events = /\.on(?:ce)?\('(?:session|tcpip|openssh\.streamlocal|request|pty|env|x11|auth-agent|window-change|signal|shell|exec|subsystem|sftp)'/;
+    // ('x11' is left out: ssh2's client emits it too, for X11 channels the target opens, which lib/proxy relays.)
+    const events = /\.on(?:ce)?\('(?:session|tcpip|openssh\.streamlocal|request|pty|env|auth-agent|window-change|signal|shell|exec|subsystem|sftp)'/;
     const offenders = [...graph.keys()].filter((f) => !f.startsWith('ssh/') && events.test(readFileSync(join(root, f), 'utf8')));
     expect(offenders).to.deep.equal([]);
   });
