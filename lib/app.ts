@@ -22,7 +22,7 @@ import { Revocation } from './server/revocation.js';
 import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
-import { SshListener } from './server/listener.js';
+import { SshListener, type Keepalive } from './server/listener.js';
 import type { PortalFacts } from './shell/context.js';
 import { Tunnels } from './tunnel/index.js';
 
@@ -34,6 +34,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Heartbeat interval and dead-after delay (tests shorten them); default 10 s / 30 s. */
   clusterTiming?: ClusterTiming;
+  /** Keepalive probes to clients (tests shorten them); default 15 s × 3. */
+  keepalive?: Keepalive;
   /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
   revocationIntervalMs?: number;
 }
@@ -144,7 +146,7 @@ export class App {
           { channel: s.channel, pty: s.pty, user: who.user, remoteAddr: ctx.remoteAddr, log: ctx.log }, mode, session),
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
-        ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        ciphers: config.ciphers, throttle, now: () => now().getTime(), keepalive: opts.keepalive,
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);

@@ -253,7 +253,14 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     if (!state) return void conn.end();
     onReady(conn, state, deps, ctx, control);
   });
-  conn.on('error', (err) => ctx.log.debug('connection error', { err }));
+  conn.on('error', (err: Error & { level?: string }) => {
+    ctx.log.debug('connection error', { err });
+    // A peer that stopped answering keepalives may never close its side: its socket goes too, not only our half.
+    if (err.level === 'client-timeout') {
+      ctx.log.info('client stopped answering keepalives, dropping it');
+      control.drop();
+    }
+  });
   conn.on('close', () => {
     if (!state) deps.metrics.connection('none');
     // A connection that tried and never got in is one failed login for its address.
