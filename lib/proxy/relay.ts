@@ -257,8 +257,10 @@ class Relay implements RelayHandle {
     this.#chain = chain;
     const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
     chain.client.on('close', () => {
-      if (!this.#ending) this.#lost = chain.lostReason() ?? `connection to '${target}' lost`;
-      this.#endSoon();
+      const known = this.#ending ? undefined : chain.lostReason();
+      if (!this.#ending) this.#lost = known ?? `connection to '${target}' lost`;
+      // A reason the chain knows (a tunnel's connector went away) is told to open sessions whatever closed first.
+      this.#endSoon(known);
     });
     relayTargetChannels(this.#forwardCtx, chain.client);
     this.#emit({ type: 'upstream-connected', hops: plan.chain.map((h) => h.name), durationMs: this.#now() - started });

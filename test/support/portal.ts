@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App } from '../../lib/app.js';
 import type { ClusterTiming } from '../../lib/cluster/index.js';
 import { resolveServerConfig, type ServerFlags } from '../../lib/config/server-config.js';
-import { createLogger } from '../../lib/log.js';
+import { createLogger, type LogLevel } from '../../lib/log.js';
 import { drivers, freshDb, type TestDb } from './databases.js';
 import { ssh } from './openssh.js';
 import type { RunOptions, RunResult } from './process.js';
@@ -41,6 +41,8 @@ export interface PortalOptions {
   revocationIntervalMs?: number;
   /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
   db?: TestDb;
+  /** Lowest level logged (default debug; measurements use info: per-packet debug lines cost CPU and memory). */
+  logLevel?: LogLevel;
 }
 
 /** Options of {@link startApp}. */
@@ -56,6 +58,8 @@ export interface AppOptions {
   clusterTiming?: ClusterTiming;
   /** Mean interval of the live-access re-check (App option, not a flag). */
   revocationIntervalMs?: number;
+  /** Lowest level logged (default debug). */
+  logLevel?: LogLevel;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -64,7 +68,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     bindAddress: '127.0.0.1:0', dbDriver: db.flags.driver, dbConn: db.flags.conn, logsLocation: opts.logsLocation, ...opts.flags,
   }, { ...opts.env }, 'test-node');
   const prefix = opts.label ? `[${opts.label}] ` : '';
-  const log = createLogger({ level: 'debug', format: config.logFormat, sink: (l) => {
+  const log = createLogger({ level: opts.logLevel ?? 'debug', format: config.logFormat, sink: (l) => {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
@@ -80,7 +84,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
     clusterTiming: opts.clusterTiming,
-    revocationIntervalMs: opts.revocationIntervalMs,
+    revocationIntervalMs: opts.revocationIntervalMs, logLevel: opts.logLevel,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');

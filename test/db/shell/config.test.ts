@@ -22,7 +22,7 @@ for (const driver of drivers) {
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout.trim().split('\n')).to.have.length(1);
       const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-      expect(Object.keys(doc)).to.deep.equal(['keys', 'hosts', 'user_keys', 'users', 'user_groups', 'host_groups', 'acls', 'settings', 'events', 'sessions', 'date', 'audit_checkpoints', 'audit_keys']);
+      expect(Object.keys(doc)).to.deep.equal(['keys', 'hosts', 'user_keys', 'users', 'user_groups', 'host_groups', 'acls', 'settings', 'events', 'sessions', 'date', 'audit_checkpoints', 'audit_keys', 'tunnel_keys']);
       const host = (doc.hosts as Record<string, unknown>[])[0] as Record<string, unknown>;
       expect(Object.keys(host)).to.deep.equal(['ID', 'CreatedAt', 'UpdatedAt', 'DeletedAt', 'Name', 'Addr', 'User', 'Password', 'URL', 'SSHKey', 'SSHKeyID', 'HostKey', 'Groups', 'Comment', 'Logging', 'Hop', 'HopID']);
       expect(host.Password).to.match(/^enc:v1:/);

@@ -150,6 +150,15 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     expect(shell.code).to.equal(255);
   });
 
+  it('applies ACLs to a tunnel host like any host (deny, with its connector online)', async () => {
+    expect((await portal.ssh(['hostgroup', 'create', '--name', 'nat'])).code).to.equal(0);
+    expect((await portal.ssh(['host', 'create', '--tunnel', '--group', 'nat', `${target.user}@pi44`])).code).to.equal(0);
+    track(await connect(portal, portal.newKey('k-pi44'), `host-invite:${tokenOf(await invite('pi44'))}`, forward(), 'pi44'));
+    const r = await portal.ssh(['true'], { login: 'pi44' });
+    expect([r.code, r.stderr]).to.deep.equal([1, "error: access to host 'pi44' denied\n"]);
+    expect(await portal.app.db.manager.countBy(Event, { domain: 'session', action: 'deny', entity: 'pi44' })).to.equal(1);
+  });
+
   it('records a PTY session through the tunnel', async () => {
     track(await connect(portal, connectorKey, 'tunnel:pi42', forward(), 'pi42'));
     const r = await portal.ssh(['echo', 'hello-tunnel-cast'], { login: 'pi42', extra: ['-tt'] });
@@ -181,7 +190,8 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     const code = await held.exited;
     expect(Date.now() - killedAt).to.be.lessThan(10_000);
     expect(code).to.equal(255);
-    expect(held.err).to.include('error: connection to pi42 lost (connector disconnected)');
+    // 'exit' may come before the last stderr bytes were read.
+    await waitFor(() => held.err.includes('error: connection to pi42 lost (connector disconnected)'), 3_000, `the lost line, got ${JSON.stringify(held.err)}`);
     await waitFor(async () => (await m.findOneByOrFail(Session, { id: last.id })).status === 'closed', 5_000, 'the session row to close');
     expect((await m.findOneByOrFail(Session, { id: last.id })).errMsg).to.equal('connection to pi42 lost (connector disconnected)');
   });
