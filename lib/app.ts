@@ -59,11 +59,13 @@ export class App {
   readonly #metricsServer: MetricsServer | null;
   readonly #cluster: Cluster;
   readonly #live: LiveConnections;
+  readonly #tunnels: Tunnels;
   #closing: Promise<void> | null = null;
   #draining: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections, cluster: Cluster) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections, cluster: Cluster, tunnels: Tunnels) {
     this.#cluster = cluster;
+    this.#tunnels = tunnels;
     this.#live = live;
     this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
@@ -151,7 +153,7 @@ export class App {
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       revocation.start();
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
-      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster);
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster, tunnels);
     } catch (err) {
       await started?.cluster.stop();
       await started?.listener.close();
@@ -205,9 +207,12 @@ export class App {
       const relays = [...this.#relays];
       for (const r of relays) r.close('the portal is shutting down');
       const listening = this.#listener.close();
+      // Connectors go before the database: their disconnect events are still written.
+      const connectors = this.#tunnels.close();
       // Relays flush their recordings and close their session rows before the database goes.
       await Promise.race([Promise.all(relays.map((r) => r.closed)), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await listening;
+      await connectors;
       await this.#metricsServer?.close();
       await this.#cluster.leave();
       await this.db.close();
