@@ -20,6 +20,7 @@ import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { Revocation } from './server/revocation.js';
 import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
+import { defaultMaxUserConnections, PrincipalConnections } from './server/principal-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener, type Keepalive } from './server/listener.js';
@@ -138,8 +139,9 @@ export class App {
       sweeper.unref();
       const live = new LiveConnections();
       const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
+      const principals = new PrincipalConnections(config.maxUserConnections ?? defaultMaxUserConnections(maxConnections));
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal, principals,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
         liveSessions,
         viewer: (who, mode, session, s, ctx) => serveViewer({ db, service: liveSessions, aclCheckCmd: config.aclCheckCmd, now },
@@ -154,7 +156,7 @@ export class App {
       started = { listener, cluster };
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       revocation.start();
-      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
+      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections, maxUserConnections: principals.max });
       return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster, tunnels);
     } catch (err) {
       await started?.cluster.stop();

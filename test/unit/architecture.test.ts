@@ -87,6 +87,13 @@ describe('architecture: import rules of lib/', () => {
     expect(offenders.map(([f]) => f)).to.deep.equal([]);
   });
 
+  it('ssh2\'s server-side channel and request events are translated in lib/ssh only (one boundary, exhaustive switches)', () => {
+    // ('x11' is left out: ssh2's client emits it too, for X11 channels the target opens, which lib/proxy relays.)
+    const events = /\.on(?:ce)?\('(?:session|tcpip|openssh\.streamlocal|request|pty|env|auth-agent|window-change|signal|shell|exec|subsystem|sftp)'/;
+    const offenders = [...graph.keys()].filter((f) => !f.startsWith('ssh/') && events.test(readFileSync(join(root, f), 'utf8')));
+    expect(offenders).to.deep.equal([]);
+  });
+
   it('unit tests mirror lib/: each folder and top-level test names a folder or module of lib/', () => {
     const unit = resolve(import.meta.dirname);
     const strays = readdirSync(unit, { withFileTypes: true }).flatMap((e) => {
