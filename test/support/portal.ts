@@ -4,6 +4,7 @@ import { App } from '../../lib/app.js';
 import type { ClusterTiming } from '../../lib/cluster/index.js';
 import { resolveServerConfig, type ServerFlags } from '../../lib/config/server-config.js';
 import { createLogger, type LogLevel } from '../../lib/log.js';
+import type { Keepalive } from '../../lib/server/listener.js';
 import { drivers, freshDb, type TestDb } from './databases.js';
 import { ssh } from './openssh.js';
 import type { RunOptions, RunResult } from './process.js';
@@ -39,6 +40,8 @@ export interface PortalOptions {
   clusterTiming?: ClusterTiming;
   /** Mean interval of the live-access re-check (App option, not a flag). */
   revocationIntervalMs?: number;
+  /** Keepalive probes to clients (App option, not a flag). */
+  keepalive?: Keepalive;
   /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
   db?: TestDb;
   /** Lowest level logged (default debug; measurements use info: per-packet debug lines cost CPU and memory). */
@@ -60,6 +63,8 @@ export interface AppOptions {
   revocationIntervalMs?: number;
   /** Lowest level logged (default debug). */
   logLevel?: LogLevel;
+  /** Keepalive probes to clients (App option, not a flag). */
+  keepalive?: Keepalive;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -72,7 +77,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs });
+  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs, keepalive: opts.keepalive });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
@@ -84,7 +89,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
     clusterTiming: opts.clusterTiming,
-    revocationIntervalMs: opts.revocationIntervalMs, logLevel: opts.logLevel,
+    revocationIntervalMs: opts.revocationIntervalMs, logLevel: opts.logLevel, keepalive: opts.keepalive,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');

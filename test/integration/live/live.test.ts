@@ -181,6 +181,8 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     expect(await term.exitCode).to.equal(255);
     expect(Date.now() - started).to.be.below(5_000);
     expect(term.plain()).to.include('session terminated by admin: maintenance window');
+    // The spec's line exactly, not wrapped as an `error:` line.
+    expect(term.plain()).to.not.include('error: session terminated');
     await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
     expect((await portal.app.db.manager.findOneByOrFail(Session, { id })).errMsg).to.equal('session terminated by admin: maintenance window');
     const stops = await events('stop');
