@@ -13,6 +13,7 @@ import { limitsFrom } from '../proxy/limits.js';
 import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import type { PortalFacts } from '../shell/context.js';
+import { enforceChannelWindows } from '../ssh/channel-window.js';
 import type { Tunnels } from '../tunnel/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
 import { serveConnector } from './connector.js';
@@ -225,6 +226,11 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   const id = randomBytes(4).toString('hex');
   const ctx: ConnectionContext = { id, remoteAddr, log: deps.log.child({ conn: id, remote: remoteAddr }) };
   const { throttle } = deps;
+  // A client that overruns a channel window would otherwise be buffered without bound.
+  enforceChannelWindows(conn, (sent, window) => {
+    ctx.log.warn('client sent past its channel window: connection dropped', { sent, window });
+    control.drop();
+  });
   let state: AuthState | null = null;
   let attempts = 0;
   let rawUser: string | null = null;
