@@ -56,7 +56,7 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   let env: Envelope;
   try {
     const req = parseRequest(command);
-    if (isStreamRequest(req)) return void deps.execStream(req, ch, from);
+    if (isStreamRequest(req)) { deps.execStream(req, ch, from); return; }
     env = { ok: true, value: await withTimeout(deps.handle(req, from), handlerTimeoutMs) };
   } catch (err) {
     deps.log.debug('node link request failed', { from, err });

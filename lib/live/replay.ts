@@ -94,7 +94,8 @@ export async function replayCast(src: Readable, out: Writable, keys: Readable | 
       if (!e || e.code !== 'o') continue;
       await quit.sleep(pauseMs(prev, e.time, p));
       prev = e.time;
-      if (quit.quitted) return 'quit';
+      // A quit key may have come during the pause.
+      if (quit.quitted as boolean) return 'quit';
       await write(out, e.data);
     }
     return quit.quitted ? 'quit' : 'done';

@@ -64,10 +64,10 @@ function describe(hop: HopTarget, err: SshError): string {
 function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions, agent: BaseAgent | undefined): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new SshClient();
-    let refusal: unknown;
+    let refusal: Error | undefined;
     let settled = false;
     const onAbort = (): void => fail(new UpstreamError('connection closed'));
-    const fail = (err: unknown): void => {
+    const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);

@@ -47,7 +47,7 @@ export const MAX_REFUSAL_EVENTS = 64;
 /** SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254 §5.1). */
 const ADMINISTRATIVELY_PROHIBITED = 1;
 
-interface OpenFailWriter { _protocol: { channelOpenFail(recipient: number, reason: number, desc: string): void } }
+interface OpenFailWriter { _protocol: { channelOpenFail: (recipient: number, reason: number, desc: string) => void } }
 
 function hasOpenFail(conn: unknown): conn is OpenFailWriter {
   const proto = typeof conn === 'object' && conn !== null ? (conn as Record<string, unknown>)._protocol : undefined;

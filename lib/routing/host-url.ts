@@ -70,7 +70,7 @@ export function parseHostUrl(input: string): HostUrl {
   let rest = input.trim();
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);
   if (scheme) {
-    if (scheme[1]?.toLowerCase() !== 'ssh') throw new InvalidArgumentError(`unsupported URL scheme '${scheme[1]}': only ssh is supported`);
+    if (scheme[1].toLowerCase() !== 'ssh') throw new InvalidArgumentError(`unsupported URL scheme '${scheme[1]}': only ssh is supported`);
     rest = rest.slice(scheme[0].length);
   }
   if (rest === '') throw new InvalidArgumentError('invalid URL: empty address');

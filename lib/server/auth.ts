@@ -115,14 +115,16 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
   if (decision.action === 'reject') {
     if (ctx.signature) deps.onFailure(decision.reason, key.fingerprint);
     state.refusals.push(decision.reason);
-    return void ctx.reject(methodsLeft);
+    ctx.reject(methodsLeft);
+    return;
   }
   // The probe without a signature only says "this key would do": nothing is bound yet.
-  if (!ctx.signature) return void ctx.accept();
+  if (!ctx.signature) { ctx.accept(); return; }
   if (!signatureValid(ctx)) {
     deps.onFailure('bad signature', key.fingerprint);
     state.refusals.push(`bad signature for key ${key.fingerprint}`);
-    return void ctx.reject(methodsLeft);
+    ctx.reject(methodsLeft);
+    return;
   }
   let identity: Identity | null;
   try {
@@ -131,7 +133,8 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
     if (!(err instanceof AppError)) throw err;
     deps.onFailure(err.message, key.fingerprint);
     state.refusals.push(userMessage(err));
-    return void ctx.reject(methodsLeft);
+    ctx.reject(methodsLeft);
+    return;
   }
   if (identity) state.identity = identity;
   ctx.accept();
@@ -145,7 +148,8 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
 export async function authenticate(ctx: AuthContext, state: AuthState, deps: AuthDeps): Promise<void> {
   if (state.login.kind === 'healthcheck') {
     state.identity = { kind: 'healthcheck' };
-    return void ctx.accept();
+    ctx.accept();
+    return;
   }
   switch (ctx.method) {
     case 'publickey':
@@ -156,7 +160,8 @@ export async function authenticate(ctx: AuthContext, state: AuthState, deps: Aut
     case 'none':
     case 'password':
     case 'hostbased':
-      return void ctx.reject(methodsLeft);
+      ctx.reject(methodsLeft);
+      return;
     default: {
       const never: never = ctx;
       (never as AuthContext).reject();

@@ -27,13 +27,13 @@ export function serveHealthcheck(conn: Connection, deps: HealthcheckDeps): void 
   let timer = setTimeout(() => deps.drop(), healthcheckLingerMs);
   timer.unref();
   conn.once('close', () => clearTimeout(timer));
-  serveTerminalSessions(conn, async (s) => {
+  serveTerminalSessions(conn, (s) => {
     if (deps.draining()) {
       s.channel.stderr.write('error: portal draining\n');
-      return 1;
+      return Promise.resolve(1);
     }
     s.channel.write('OK\n');
-    return 0;
+    return Promise.resolve(0);
   }, deps.log, {
     maxSessions: 1,
     onFinished: () => {

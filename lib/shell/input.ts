@@ -47,7 +47,7 @@ export class StreamInput implements LineInput {
   #attach(): void {
     if (this.#attached) return;
     this.#attached = true;
-    this.#stream.setEncoding?.('utf8');
+    this.#stream.setEncoding('utf8');
     this.#stream.on('data', (chunk: string | Buffer) => {
       this.#buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
       if (this.#buffer.length > this.#limit) this.#stream.pause();

@@ -46,7 +46,8 @@ export function sendExit(ch: ServerChannel, exit: ExitInfo, log: Logger): void {
 
 /** Ends `ch` as {@link ChannelEnd} says; resolves once sent (or once the peer closed the channel first). */
 export async function endChannel(ch: ServerChannel, end: ChannelEnd, log: Logger): Promise<void> {
-  let closed = false;
+  // Set by the close callback while this function awaits.
+  let closed = false as boolean;
   const done = (end.closed ?? channelClosed(ch)).then(() => { closed = true; });
   try {
     if (end.line !== undefined) ch.stderr.write(end.line + (end.eol ?? '\n'));

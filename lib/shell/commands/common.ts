@@ -128,7 +128,7 @@ export function defineRm<T>(parent: Command, ctx: ShellContext, spec: RmSpec<T>)
     await change(ctx, async (m) => {
       const rows = await spec.find(m, args);
       await spec.remove(m, rows);
-      await audit(m, ctx, { domain: spec.domain, action: 'rm', entity: rows.map(spec.label).join(', ') });
+      await audit(m, ctx, { domain: spec.domain, action: 'rm', entity: rows.map((r) => spec.label(r)).join(', ') });
     });
   });
 }

@@ -46,7 +46,7 @@ export function tunnelInviteMessage(host: string, token: string, expires: Date, 
 }
 
 async function tunnelHost(ctx: ShellContext, ident: string): Promise<Host> {
-  const [host] = await findHosts(ctx.deps.db.manager, [ident]);
+  const host = (await findHosts(ctx.deps.db.manager, [ident])).at(0);
   if (!host || !isTunnelUrl(host.url)) throw new InvalidArgumentError(`host '${host?.name ?? ident}' is not a tunnel host (create one with 'host create --tunnel')`);
   return host;
 }
@@ -89,7 +89,8 @@ function defineRevoke(parent: Command, ctx: ShellContext): void {
   const cmd = parent.command('tunnel-revoke').description('forgets connector keys of a tunnel host (all when none given); their live connectors drop')
     .argument('<HOST>').argument('[FINGERPRINT...]');
   act(cmd, ctx, ['admin'], async ({ args }) => {
-    const [ident, ...fingerprints] = args;
+    const ident = args[0] as string | undefined;
+    const fingerprints = args.slice(1);
     const host = await tunnelHost(ctx, ident ?? '');
     const removed = await change(ctx, async (m) => {
       const fps = await revokeTunnelKeys(m, host.id, fingerprints);

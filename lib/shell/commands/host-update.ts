@@ -66,7 +66,7 @@ async function applyFields(ctx: ShellContext, m: Tx, host: Host, c: HostChanges)
   if (c.key !== undefined) host.sshKeyId = (await findClientKey(m, c.key)).id;
   if (c.hop === null) host.hopId = null;
   else if (c.hop !== undefined) {
-    const [hop] = await findHosts(m, [c.hop]);
+    const hop = (await findHosts(m, [c.hop])).at(0);
     if (hop) {
       await assertNoHopLoop(m, host.id, hop.id);
       host.hopId = hop.id;

@@ -38,7 +38,7 @@ async function createHost(ctx: ShellContext, m: Tx, input: CreateInput): Promise
   await assertHostNameFree(m, name);
   const keyName = input.key ?? (password === null ? defaultKeyName : undefined);
   const key = keyName === undefined ? null : await findClientKey(m, keyName);
-  const [hop] = input.hop === undefined ? [] : await findHosts(m, [input.hop]);
+  const hop = input.hop === undefined ? undefined : (await findHosts(m, [input.hop])).at(0);
   const groups = await findGroups(m, hostGroupKind, input.groups.length > 0 ? input.groups : ['default']);
   return insertRow(m, Host, {
     name, addr: target.addr, user: target.user, url: target.url,
