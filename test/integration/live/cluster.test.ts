@@ -49,7 +49,7 @@ describe('live sessions across nodes on MariaDB: watch, join, stop, replay and e
     const token = randomBytes(12).toString('hex');
     adminKey = newKey(dir.path, 'admin_key');
     const base = { db, dir: dir.path, token, adminKey, clusterTiming: { heartbeatMs: 500, deadAfterMs: 8_000 } };
-    [a, b] = await Promise.all([startNode({ ...base, name: 'node-a' }), startNode({ ...base, name: 'node-b' })]) as [Node, Node];
+    [a, b] = await Promise.all([startNode({ ...base, name: 'node-a' }), startNode({ ...base, name: 'node-b' })]);
     expect((await a.ssh([], { login: `invite:${token}` })).code).to.equal(0);
     const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
     target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
