@@ -15,7 +15,7 @@ import { onSessionRequest } from '../ssh/session-requests.js';
 import { isStreamRequest, maxRequestBytes, parseChannel, parseRequest, type AnsweredRequest, type Envelope, type PeerChannel, type StreamRequest } from './protocol.js';
 
 /** Most requests in flight on one link; more channels are refused. */
-export const maxLinkChannels = 32;
+const maxLinkChannels = 32;
 /** How long a handler may take before the request is answered with an error. */
 const handlerTimeoutMs = 10_000;
 

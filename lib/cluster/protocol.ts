@@ -70,7 +70,7 @@ export const maxListed = 256;
 export type PeerReply<R extends AnsweredRequest> = PeerReplies[R['type']];
 
 /** Most session ids one `session-watchers` request may carry. */
-export const maxWatcherIds = 1000;
+const maxWatcherIds = 1000;
 /** Longest header line of a stream request's answer. */
 export const maxHeaderBytes = 4 * 1024;
 

@@ -14,7 +14,7 @@ import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
 
 /** How long one hop may take to connect and authenticate. */
-export const HOP_READY_TIMEOUT_MS = 20_000;
+const HOP_READY_TIMEOUT_MS = 20_000;
 
 /** Ciphers offered upstream: AES-GCM first (fast with the native binding), chacha20 kept. */
 const UPSTREAM_CIPHERS = [

@@ -94,7 +94,7 @@ export function defaultHostName(host: string): string {
 }
 
 /** Scheme of a reverse-tunnel host's URL: the host is reached through its connector, never dialed. */
-export const tunnelScheme = 'tunnel://';
+const tunnelScheme = 'tunnel://';
 
 /** Whether a host's stored URL marks it as a reverse-tunnel host. Pure. */
 export function isTunnelUrl(url: string): boolean {

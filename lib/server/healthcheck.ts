@@ -3,9 +3,9 @@ import type { Logger } from '../log.js';
 import { serveTerminalSessions } from './terminal-sessions.js';
 
 /** How long a healthcheck connection may stay after authentication without finishing its one session. */
-export const healthcheckLingerMs = 3_000;
+const healthcheckLingerMs = 3_000;
 /** How long it may stay after its answer was sent (a client normally closes at once). */
-export const healthcheckAfterAnswerMs = 500;
+const healthcheckAfterAnswerMs = 500;
 
 /** What serving a healthcheck login needs. */
 export interface HealthcheckDeps {

@@ -12,7 +12,7 @@ import { recordEvent } from '../events.js';
 import { isUniqueViolation } from './common.js';
 
 /** Most connector keys one host may hold (a host has at most 4 live connectors; keys may rotate). */
-export const maxTunnelKeysPerHost = 16;
+const maxTunnelKeysPerHost = 16;
 
 /** The host a valid (unexpired, unused) host invite token enrolls, or null. */
 export async function findTunnelInvite(m: EntityManager, token: string, now: Date): Promise<{ invite: TunnelInvite; host: Host } | null> {
@@ -52,11 +52,6 @@ export async function redeemTunnelInvite(db: Database, token: string, key: Publi
     await recordEvent(m, { authorId: null, domain: 'tunnel', action: 'enrolled', entity: found.host.name, args: { fingerprint: key.fingerprint, remote_addr: remoteAddr } });
     return found.host;
   });
-}
-
-/** Whether `fingerprint` is some host's connector key. */
-export async function isTunnelKey(m: EntityManager, fingerprint: string): Promise<boolean> {
-  return (await m.countBy(TunnelKey, { fingerprint })) > 0;
 }
 
 /** The hosts `fingerprint` is a connector key of. */

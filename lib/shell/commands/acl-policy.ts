@@ -26,7 +26,7 @@ export function addPolicyOptions(cmd: Command): Command {
 }
 
 /** Normalizes one option value (throws a one-line error). */
-export function checkPolicyValue(key: keyof PolicyOptions, flag: string, value: string): string {
+function checkPolicyValue(key: keyof PolicyOptions, flag: string, value: string): string {
   return key === 'localForward' || key === 'remoteForward' ? normalizeForward(flag, value) : parseYesNo(flag, value);
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 
 /** ACL actions. */
-export const aclActions = ['allow', 'deny'] as const;
+const aclActions = ['allow', 'deny'] as const;
 /** One ACL action. */
 export type AclAction = (typeof aclActions)[number];
 
