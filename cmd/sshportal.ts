@@ -44,6 +44,7 @@ function buildProgram(): Command {
     .option('--login-grace-time <duration>', 'drop connections not authenticated within this time [$SSHPORTAL_LOGIN_GRACE_TIME] (default "2m")')
     .option('--max-startups <n>', 'most concurrent unauthenticated connections; the oldest is dropped past it [$SSHPORTAL_MAX_STARTUPS] (default 256)')
     .option('--max-connections <n>', 'most concurrent connections of any kind [$SSHPORTAL_MAX_CONNECTIONS] (default: (open-files limit - 64) / 3, at most 10000)')
+    .option('--max-user-connections <n>', 'most concurrent connections of one user (or invite/connector key) [$SSHPORTAL_MAX_USER_CONNECTIONS] (default: --max-connections / 8, at least 8)')
     .option('--drain-timeout <duration>', 'on SIGTERM, refuse new logins, fail healthchecks and wait this long for live sessions to end [$SSHPORTAL_DRAIN_TIMEOUT] (default 0: stop at once)')
     .option('--max-auth-tries <n>', 'authentication attempts per connection [$SSHPORTAL_MAX_AUTH_TRIES] (default 10)')
     .option('--max-auth-failures <n>', 'failed logins per address and minute before a cool-down [$SSHPORTAL_MAX_AUTH_FAILURES] (default 20)')

@@ -20,9 +20,10 @@ import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { Revocation } from './server/revocation.js';
 import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
+import { defaultMaxUserConnections, PrincipalConnections } from './server/principal-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
-import { SshListener } from './server/listener.js';
+import { SshListener, type Keepalive } from './server/listener.js';
 import type { PortalFacts } from './shell/context.js';
 import { Tunnels } from './tunnel/index.js';
 
@@ -34,6 +35,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Heartbeat interval and dead-after delay (tests shorten them); default 10 s / 30 s. */
   clusterTiming?: ClusterTiming;
+  /** Keepalive probes to clients (tests shorten them); default 15 s × 3. */
+  keepalive?: Keepalive;
   /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
   revocationIntervalMs?: number;
 }
@@ -59,11 +62,13 @@ export class App {
   readonly #metricsServer: MetricsServer | null;
   readonly #cluster: Cluster;
   readonly #live: LiveConnections;
+  readonly #tunnels: Tunnels;
   #closing: Promise<void> | null = null;
   #draining: Promise<void> | null = null;
 
-  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections, cluster: Cluster) {
+  private constructor(db: Database, listener: SshListener, relays: Set<RelayHandle>, log: Logger, stopTimers: () => void, metricsServer: MetricsServer | null, live: LiveConnections, cluster: Cluster, tunnels: Tunnels) {
     this.#cluster = cluster;
+    this.#tunnels = tunnels;
     this.#live = live;
     this.#metricsServer = metricsServer;
     this.#stopTimers = stopTimers;
@@ -134,15 +139,16 @@ export class App {
       sweeper.unref();
       const live = new LiveConnections();
       const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
+      const principals = new PrincipalConnections(config.maxUserConnections ?? defaultMaxUserConnections(maxConnections));
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
-        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal,
+        db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal, principals,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
         liveSessions,
         viewer: (who, mode, session, s, ctx) => serveViewer({ db, service: liveSessions, aclCheckCmd: config.aclCheckCmd, now },
           { channel: s.channel, pty: s.pty, user: who.user, remoteAddr: ctx.remoteAddr, log: ctx.log }, mode, session),
       }), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
-        ciphers: config.ciphers, throttle, now: () => now().getTime(),
+        ciphers: config.ciphers, throttle, now: () => now().getTime(), keepalive: opts.keepalive,
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),
       }, log);
       const addr = await listener.listen(config.listen);
@@ -150,8 +156,8 @@ export class App {
       started = { listener, cluster };
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       revocation.start();
-      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections });
-      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster);
+      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections, maxUserConnections: principals.max });
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster, tunnels);
     } catch (err) {
       await started?.cluster.stop();
       await started?.listener.close();
@@ -205,9 +211,12 @@ export class App {
       const relays = [...this.#relays];
       for (const r of relays) r.close('the portal is shutting down');
       const listening = this.#listener.close();
+      // Connectors go before the database: their disconnect events are still written.
+      const connectors = this.#tunnels.close();
       // Relays flush their recordings and close their session rows before the database goes.
       await Promise.race([Promise.all(relays.map((r) => r.closed)), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await listening;
+      await connectors;
       await this.#metricsServer?.close();
       await this.#cluster.leave();
       await this.db.close();

@@ -94,7 +94,8 @@ class Link {
       const fail = (err: Error): void => { clearTimeout(timer); channel?.close(); reject(err); };
       try {
         this.client.exec(command, (err, stream) => {
-          if (err) return fail(new LinkBroken(err.message));
+          // A refused channel on a live link (too many in flight) is no broken link: the other streams on it go on.
+          if (err) return fail(this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the stream: ${err.message}`));
           channel = stream;
           stream.stderr.resume();
           readHeader(stream).then((rest) => { clearTimeout(timer); if (rest.length > 0) stream.unshift(rest); resolve(stream); }, fail);

@@ -7,7 +7,7 @@ export interface LiveCounters {
 /** A live relay as the cluster sees it: its counters, and how to end it. */
 export interface LiveRelay extends LiveCounters {
   /** Ends the relayed connection; `reason` is shown to its sessions and closes the row with it. */
-  close(reason?: string): void;
+  close(reason?: string, shown?: 'error' | 'as-is'): void;
 }
 
 /**
@@ -27,7 +27,8 @@ export class LiveSessions {
   stop(id: number, reason: string): boolean {
     const r = this.#byId.get(id);
     if (!r) return false;
-    r.close(reason);
+    // The owner reads the spec's line itself: `session terminated by NAME: TEXT`.
+    r.close(reason, 'as-is');
     return true;
   }
 

@@ -49,6 +49,8 @@ export interface ServerConfig {
   readonly maxSessions: number;
   /** Most concurrent client connections of any kind; null = sized from the open-files limit at start. */
   readonly maxConnections: number | null;
+  /** `--max-user-connections`; null: an eighth of the connection cap (see principal-limit.ts). */
+  readonly maxUserConnections: number | null;
   /** How long SIGTERM waits for live sessions to end before exiting; 0 = exit at once. */
   readonly drainTimeoutMs: number;
   /** The longest one database query (or wait for a connection) may take before "database unavailable". */
@@ -87,6 +89,7 @@ export interface ServerFlags {
   maxChannels?: string;
   maxSessions?: string;
   maxConnections?: string;
+  maxUserConnections?: string;
   drainTimeout?: string;
   dbTimeout?: string;
   trustedProxies?: string;
@@ -204,6 +207,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
   const aclCmd = flags.aclCheckCmd ?? env.SSHPORTAL_ACL_CHECK_CMD;
   const metricsAddr = flags.metricsAddress ?? env.SSHPORTAL_METRICS_ADDRESS;
   const maxConns = flags.maxConnections ?? env.SSHPORTAL_MAX_CONNECTIONS;
+  const maxUserConns = flags.maxUserConnections ?? env.SSHPORTAL_MAX_USER_CONNECTIONS;
   const config: ServerConfig = {
     listen: parseListenAddress(flags.bindAddress ?? env.SSHPORTAL_BIND ?? ':2222', '--bind-address'),
     db,
@@ -230,6 +234,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, hostname = 'po
     maxChannels: count(flags.maxChannels ?? env.SSHPORTAL_MAX_CHANNELS ?? '128', '--max-channels', 1),
     maxSessions: count(flags.maxSessions ?? env.SSHPORTAL_MAX_SESSIONS ?? '10', '--max-sessions', 1),
     maxConnections: maxConns === undefined || maxConns === '' ? null : count(maxConns, '--max-connections', 2),
+    maxUserConnections: maxUserConns === undefined || maxUserConns === '' ? null : count(maxUserConns, '--max-user-connections', 1),
     drainTimeoutMs: parseDuration(flags.drainTimeout ?? env.SSHPORTAL_DRAIN_TIMEOUT ?? '0', '--drain-timeout'),
     dbTimeoutMs: dbTimeout(flags.dbTimeout ?? env.SSHPORTAL_DB_TIMEOUT ?? '5s'),
     trustedProxies: Object.freeze(parseTrustedProxies(flags.trustedProxies ?? env.SSHPORTAL_TRUSTED_PROXIES ?? '')),

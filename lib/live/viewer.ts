@@ -119,7 +119,8 @@ export class ViewerQueue {
       this.#closed = true;
       return;
     }
-    if (ok) return;
+    if (ok || !this.#writable) return;
+    // One drain listener at a time, however many writes were refused.
     this.#writable = false;
     this.#sink.once('drain', () => {
       this.#writable = true;

@@ -8,6 +8,13 @@ import type { Registry } from 'prom-client';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
 
+/** Scrapers served at once: past it new connections are closed at once (the portal's descriptors are for SSH). */
+export const maxMetricsConnections = 32;
+/** A metrics connection idle this long (no request, or a request that never completes) is closed. */
+export const metricsIdleMs = 10_000;
+/** While connections are dropped, one log line per this period. */
+const dropLogEveryMs = 60_000;
+
 function reply(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -30,6 +37,17 @@ export class MetricsServer {
           reply(res, 500, 'text/plain', 'metrics collection failed\n');
         },
       );
+    });
+    // Without these a client could hold any number of idle sockets, each a descriptor the SSH side needs.
+    this.#http.maxConnections = maxMetricsConnections;
+    this.#http.setTimeout(metricsIdleMs);
+    this.#http.headersTimeout = metricsIdleMs;
+    this.#http.requestTimeout = metricsIdleMs;
+    let lastDropLog = -Infinity;
+    this.#http.on('drop', () => {
+      if (Date.now() - lastDropLog < dropLogEveryMs) return;
+      lastDropLog = Date.now();
+      log.warn('metrics endpoint: too many connections, dropping new ones', { max: maxMetricsConnections });
     });
     this.#http.on('connection', (s: Socket) => {
       this.#sockets.add(s);

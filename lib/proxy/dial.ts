@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
+import { enforceChannelWindows } from '../ssh/channel-window.js';
 import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
 
@@ -123,6 +124,11 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       fail(new UpstreamError(`cannot connect to '${hop.name}': ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       return;
     }
+    // A target (a tunnel host is its own connector's machine) that overruns a window would be buffered without bound.
+    enforceChannelWindows(client, (sent, window) => {
+      opts.log.warn('upstream sent past its channel window: connection closed', { hop: hop.name, sent, window });
+      client.destroy();
+    });
     if (!sock) client.setNoDelay(true);
   });
 }
@@ -158,5 +164,5 @@ export async function dialChain(chain: readonly HopTarget[], opts: DialOptions):
     throw err;
   }
   const lostReason = (): string | undefined => opened.map((o) => o.lost()).find((r) => r !== undefined);
-  return { client: clients[clients.length - 1] as Client, clients, close, lostReason };
+  return { client: clients[clients.length - 1], clients, close, lostReason };
 }

@@ -19,7 +19,7 @@ import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
 import { holdSession, holding } from './channel-slots.js';
-import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan } from './types.js';
+import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan, ReasonLine } from './types.js';
 
 /** How long a refused or failed connection waits for its channels to close before it is cut. */
 const CLOSE_GRACE_MS = 1000;
@@ -86,10 +86,10 @@ class Relay implements RelayHandle {
   get bytesUp(): number { return this.#bytesUp; }
   get bytesDown(): number { return this.#bytesDown; }
 
-  close(reason?: string): void {
+  close(reason?: string, shown: ReasonLine = 'error'): void {
     if (this.#ending) return;
     this.#error ??= reason;
-    this.#endSoon(reason);
+    this.#endSoon(reason, shown);
   }
 
   notify(line: string): void {
@@ -257,8 +257,10 @@ class Relay implements RelayHandle {
     this.#chain = chain;
     const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
     chain.client.on('close', () => {
-      if (!this.#ending) this.#lost = chain.lostReason() ?? `connection to '${target}' lost`;
-      this.#endSoon();
+      const known = this.#ending ? undefined : chain.lostReason();
+      if (!this.#ending) this.#lost = known ?? `connection to '${target}' lost`;
+      // A reason the chain knows (a tunnel's connector went away) is told to open sessions whatever closed first.
+      this.#endSoon(known);
     });
     relayTargetChannels(this.#forwardCtx, chain.client);
     this.#emit({ type: 'upstream-connected', hops: plan.chain.map((h) => h.name), durationMs: this.#now() - started });
@@ -272,11 +274,11 @@ class Relay implements RelayHandle {
   }
 
   /** Ends every session (with `message`), then the connection once they closed or after a grace period. */
-  #endSoon(message?: string): void {
+  #endSoon(message?: string, shown: ReasonLine = 'error'): void {
     if (this.#ending) return;
     this.#ending = true;
     this.#idle?.stop();
-    for (const s of this.#sessions) if (message !== undefined) s.terminate(message);
+    for (const s of this.#sessions) if (message !== undefined) s.terminate(message, shown);
     const sessionsClosed = Promise.all([...this.#sessions].map((s) => s.closed));
     this.#graceTimer = setTimeout(() => this.#conn.end(), CLOSE_GRACE_MS);
     void sessionsClosed.then(() => this.#conn.end());

@@ -16,7 +16,7 @@ import { endChannel, type ExitInfo } from '../ssh/exit.js';
 import { ended, pump } from '../ssh/pump.js';
 import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
 import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
-import type { LivePtyOwner, LivePtyTap, RelayEvent } from './types.js';
+import type { LivePtyOwner, LivePtyTap, RelayEvent, ReasonLine } from './types.js';
 
 /** What a failure looks like to the user. */
 export interface FailureReport { message: string; exitCode: number }
@@ -77,11 +77,11 @@ export class SessionBridge {
   get closed(): Promise<void> { return this.#downClosed; }
 
   /** Ends the session with a message (idle timeout, shutdown). */
-  terminate(message: string): void {
+  terminate(message: string, shown: ReasonLine = 'error'): void {
     const down = this.#down;
     this.#up?.close();
     if (!down || this.#closed) return;
-    void this.#finish(down, { code: 255 }, message);
+    void this.#finish(down, { code: 255 }, message, shown);
   }
 
   /** Writes one line to the session's stderr, if it started and is still open. */
@@ -234,10 +234,10 @@ export class SessionBridge {
   }
 
   /** Writes an optional error line, then sends the exit status and ends (lib/ssh's endChannel). */
-  async #finish(down: ServerChannel, exit: ExitInfo | undefined, message?: string): Promise<void> {
+  async #finish(down: ServerChannel, exit: ExitInfo | undefined, message?: string, shown: ReasonLine = 'error'): Promise<void> {
     if (this.#closed || this.#finishing) return;
     this.#finishing = true;
-    const line = message === undefined ? undefined : `error: ${message}`;
+    const line = message === undefined || shown === 'as-is' ? message : `error: ${message}`;
     await endChannel(down, { exit, line, eol: this.#eol, closed: this.#downClosed }, this.#ctx.log);
   }
 

@@ -137,7 +137,7 @@ export interface RelayCounters {
 /** A relayed connection, as seen by its owner. */
 export interface RelayHandle extends RelayCounters {
   /** Ends the connection (shutdown, admin kill) with an optional message to open sessions. */
-  close(reason?: string): void;
+  close(reason?: string, shown?: ReasonLine): void;
   /** Writes one line to the stderr of every open session, without ending anything (shutdown notices). */
   notify(line: string): void;
   /** Resolves once the connection closed and the plan's onClose returned. */
@@ -166,3 +166,10 @@ export interface LivePtyTap {
   /** The session channel closed. */
   close(): void;
 }
+
+/**
+ * How an ending reason reaches the user's terminal: `error` prefixes it with
+ * `error: ` like every portal failure; `as-is` prints it unchanged (the spec's
+ * `session terminated by NAME: TEXT`).
+ */
+export type ReasonLine = 'error' | 'as-is';

@@ -13,11 +13,13 @@ import { limitsFrom } from '../proxy/limits.js';
 import { classifyLogin, userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import type { PortalFacts } from '../shell/context.js';
+import { enforceChannelWindows } from '../ssh/channel-window.js';
 import type { Tunnels } from '../tunnel/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
 import { serveConnector } from './connector.js';
 import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
 import type { AuthThrottle } from './guard.js';
+import type { PrincipalConnections } from './principal-limit.js';
 import { serveHealthcheck } from './healthcheck.js';
 import type { SocketControl } from './listener.js';
 import { crlfWriter } from './pty-output.js';
@@ -41,6 +43,8 @@ export interface ConnectionDeps {
   live: LiveConnections;
   /** Re-checks access of live connections (ends revoked ones). */
   revocation: Revocation;
+  /** Live connections per user or key (`--max-user-connections`). */
+  principals: PrincipalConnections;
   /** Reverse-tunnel connectors of this node (and, through the node link, of the others). */
   tunnels: Tunnels;
   /** The portal's address and host key (for `host tunnel-invite`). */
@@ -163,11 +167,47 @@ function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { 
   }
 }
 
+/** Who a connection counts against in `--max-user-connections` (node links: nobody). */
+function principalOf(who: Exclude<Identity, { kind: 'healthcheck' }>): string | null {
+  switch (who.kind) {
+    case 'user': return `user:${who.user.id}`;
+    case 'invite':
+    case 'connector': return `key:${who.key.fingerprint}`;
+    case 'peer': return null;
+    default: {
+      const never: never = who;
+      return never;
+    }
+  }
+}
+
+let lastPrincipalLog = -Infinity;
+
+/** Counts the connection against its principal; false (logged, dropped) past `--max-user-connections`. */
+function holdPrincipal(conn: Connection, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext, control: SocketControl): boolean {
+  const principal = principalOf(who);
+  if (principal === null) return true;
+  const release = deps.principals.take(principal);
+  if (release) {
+    conn.once('close', release);
+    return true;
+  }
+  // One line per 10 s at most: a client retrying in a loop must not flood the log.
+  const now = deps.now().getTime();
+  if (now - lastPrincipalLog >= 10_000) {
+    lastPrincipalLog = now;
+    ctx.log.warn('connection refused: --max-user-connections reached', { principal, max: deps.principals.max });
+  }
+  control.drop();
+  return false;
+}
+
 function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: ConnectionContext, control: SocketControl): void {
   const who = state.identity;
   if (!who) return void conn.end();
   // A healthcheck stays under the pre-auth limits until it is closed, shortly after its answer.
   if (who.kind === 'healthcheck') return serveHealthcheck(conn, { log: ctx.log, draining: () => deps.live.draining, drop: () => control.drop() });
+  if (!holdPrincipal(conn, who, deps, ctx, control)) return;
   control.authenticated();
   const live = serveUser(conn, state, who, deps, ctx);
   if (live) {
@@ -186,6 +226,11 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   const id = randomBytes(4).toString('hex');
   const ctx: ConnectionContext = { id, remoteAddr, log: deps.log.child({ conn: id, remote: remoteAddr }) };
   const { throttle } = deps;
+  // A client that overruns a channel window would otherwise be buffered without bound.
+  enforceChannelWindows(conn, (sent, window) => {
+    ctx.log.warn('client sent past its channel window: connection dropped', { sent, window });
+    control.drop();
+  });
   let state: AuthState | null = null;
   let attempts = 0;
   let rawUser: string | null = null;
@@ -219,7 +264,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     }
     if (authCtx.method !== 'none' && ++attempts > deps.config.maxAuthTries) {
       ctx.log.info('too many authentication attempts', { user: username, max: deps.config.maxAuthTries });
-      return void control.drop();
+      return control.drop();
     }
     const current = state;
     // A draining node refuses new users; healthchecks answer a failure, and node links stay (its live sessions are still managed).
@@ -253,7 +298,14 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     if (!state) return void conn.end();
     onReady(conn, state, deps, ctx, control);
   });
-  conn.on('error', (err) => ctx.log.debug('connection error', { err }));
+  conn.on('error', (err: Error & { level?: string }) => {
+    ctx.log.debug('connection error', { err });
+    // A peer that stopped answering keepalives may never close its side: its socket goes too, not only our half.
+    if (err.level === 'client-timeout') {
+      ctx.log.info('client stopped answering keepalives, dropping it');
+      control.drop();
+    }
+  });
   conn.on('close', () => {
     if (!state) deps.metrics.connection('none');
     // A connection that tried and never got in is one failed login for its address.

@@ -35,15 +35,23 @@ export interface ListenerLimits {
    * they must open with a header naming the real client, and nobody else may send one.
    */
   trustedProxy?: (ip: string) => boolean;
+  /** Keepalive probes to authenticated clients (default {@link defaultKeepalive}). */
+  keepalive?: Keepalive;
+}
+
+/** Keepalive probes sent to every authenticated client (like sshd's ClientAlive*). */
+export interface Keepalive {
+  intervalMs: number;
+  /** Unanswered probes after which the client is dropped. */
+  countMax: number;
 }
 
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
 const lingerMs = 1_000;
 /** While connections are refused at --max-connections, one log line per this period. */
 const fullLogEveryMs = 10_000;
-/** Keepalive probes to every authenticated client: a client silent for 3 probes 15 s apart is dropped. */
-const keepaliveIntervalMs = 15_000;
-const keepaliveCountMax = 3;
+/** A client silent for 3 probes 15 s apart is dropped (a tunnel connector behind a dead NAT, a vanished laptop). */
+export const defaultKeepalive: Keepalive = { intervalMs: 15_000, countMax: 3 };
 
 /** The real client behind a trusted balancer, as its PROXY header names it. */
 type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
@@ -82,7 +90,7 @@ export class SshListener {
       ident: id,
       algorithms: { cipher: [...limits.ciphers] as ssh2.CipherAlgorithm[] },
       // Like sshd's ClientAlive*: a peer that stops answering (a tunnel connector behind a dead NAT) is dropped.
-      keepaliveInterval: keepaliveIntervalMs, keepaliveCountMax: keepaliveCountMax,
+      keepaliveInterval: (limits.keepalive ?? defaultKeepalive).intervalMs, keepaliveCountMax: (limits.keepalive ?? defaultKeepalive).countMax,
     }, (conn, info) => {
       const key = `${info.ip}:${info.port}`;
       const t = this.#tracked.get(key);
@@ -103,7 +111,7 @@ export class SshListener {
     const key = `${ip}:${socket.remotePort ?? 0}`;
     socket.on('error', () => undefined);
     if (this.#cooledDown(ip, key)) return void socket.destroy();
-    if (!this.#makeRoom()) return void this.#refuse(socket, key);
+    if (!this.#makeRoom()) return this.#refuse(socket, key);
     socket.setNoDelay(true);
     const grace = setTimeout(() => {
       this.#log.info('login grace time exceeded', { remote: this.#remote(key) });

@@ -133,6 +133,13 @@ export class Tunnels {
     return this.openLocal(c);
   }
 
+  /** Drops every connector of this node (shutdown) and waits, at most `timeoutMs`, until their connections closed. */
+  async close(timeoutMs = 2_000): Promise<void> {
+    for (const c of this.registry.list(null)) c.handle.drop('the portal is shutting down');
+    const until = Date.now() + timeoutMs;
+    while (this.registry.list(null).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
   /** Drops this node's connectors of `hostId` using `fingerprints` (all when empty); returns how many. */
   dropLocal(hostId: number, fingerprints: readonly string[]): number {
     return this.registry.drop(hostId, fingerprints, 'connector key revoked');

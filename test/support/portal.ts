@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { App } from '../../lib/app.js';
 import type { ClusterTiming } from '../../lib/cluster/index.js';
 import { resolveServerConfig, type ServerFlags } from '../../lib/config/server-config.js';
-import { createLogger } from '../../lib/log.js';
+import { createLogger, type LogLevel } from '../../lib/log.js';
+import type { Keepalive } from '../../lib/server/listener.js';
 import { drivers, freshDb, type TestDb } from './databases.js';
 import { ssh } from './openssh.js';
 import type { RunOptions, RunResult } from './process.js';
@@ -39,8 +40,12 @@ export interface PortalOptions {
   clusterTiming?: ClusterTiming;
   /** Mean interval of the live-access re-check (App option, not a flag). */
   revocationIntervalMs?: number;
+  /** Keepalive probes to clients (App option, not a flag). */
+  keepalive?: Keepalive;
   /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
   db?: TestDb;
+  /** Lowest level logged (default debug; measurements use info: per-packet debug lines cost CPU and memory). */
+  logLevel?: LogLevel;
 }
 
 /** Options of {@link startApp}. */
@@ -56,6 +61,10 @@ export interface AppOptions {
   clusterTiming?: ClusterTiming;
   /** Mean interval of the live-access re-check (App option, not a flag). */
   revocationIntervalMs?: number;
+  /** Lowest level logged (default debug). */
+  logLevel?: LogLevel;
+  /** Keepalive probes to clients (App option, not a flag). */
+  keepalive?: Keepalive;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -64,11 +73,11 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     bindAddress: '127.0.0.1:0', dbDriver: db.flags.driver, dbConn: db.flags.conn, logsLocation: opts.logsLocation, ...opts.flags,
   }, { ...opts.env }, 'test-node');
   const prefix = opts.label ? `[${opts.label}] ` : '';
-  const log = createLogger({ level: 'debug', format: config.logFormat, sink: (l) => {
+  const log = createLogger({ level: opts.logLevel ?? 'debug', format: config.logFormat, sink: (l) => {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs });
+  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs, keepalive: opts.keepalive });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
@@ -80,7 +89,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
     clusterTiming: opts.clusterTiming,
-    revocationIntervalMs: opts.revocationIntervalMs,
+    revocationIntervalMs: opts.revocationIntervalMs, logLevel: opts.logLevel, keepalive: opts.keepalive,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');

@@ -1,10 +1,9 @@
 import { array, base64, count, date, id, ids, invalid, object, objects, string, type Reader } from './narrow.js';
-import type { AclRow, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
+import type { AclPolicyColumns, AclRow, BackupChecks, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
 import { readTunnelKeys } from './tunnels.js';
 import { readAudit, readChainFields, readSeals } from './audit.js';
 import { commandsText } from '../session-commands.js';
-import { normalizeForward, parseYesNo, POLICY_DEFAULTS, POLICY_FLAGS, type PolicyOptions } from '../../acl/policy.js';
 import { isRecordingMode } from '../../recording-mode.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
@@ -75,13 +74,13 @@ function readUserKey(r: Reader, now: Date): UserKeyRow {
 }
 
 /** The ACL's session policy; sshportal's backups have none: the defaults (today's behaviour). */
-function readPolicy(r: Reader): PolicyOptions {
-  const out: PolicyOptions = { ...POLICY_DEFAULTS };
-  for (const [key, flag] of POLICY_FLAGS) {
+function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
+  const out: AclPolicyColumns = { ...checks.policyDefaults };
+  for (const [key, flag] of checks.policyFlags) {
     const field = `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
-    const value = string(r, field, POLICY_DEFAULTS[key]);
+    const value = string(r, field, checks.policyDefaults[key]);
     try {
-      out[key] = key === 'localForward' || key === 'remoteForward' ? normalizeForward(flag, value) : parseYesNo(flag, value);
+      out[key] = checks.policyValue(key, flag, value);
     } catch (err) {
       throw invalid(`${r.path}.${field}`, err instanceof Error ? err.message : String(err));
     }
@@ -89,12 +88,12 @@ function readPolicy(r: Reader): PolicyOptions {
   return out;
 }
 
-function readAcl(r: Reader, now: Date): AclRow {
+function readAcl(r: Reader, now: Date, checks: BackupChecks): AclRow {
   const action = string(r, 'Action');
   if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action '${action}'`);
   return {
     ...stamped(r, now), hostPattern: string(r, 'HostPattern'), action, weight: count(r, 'Weight'), comment: string(r, 'Comment'),
-    inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r),
+    inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r, checks),
   };
 }
 
@@ -166,9 +165,10 @@ function rawLinks(doc: Reader): RawLinks {
 /**
  * Validates a backup document (ours or the Go sshportal's) without touching
  * anything: shapes, values, unique names and ids, references. Pure; `now`
- * stands in for missing dates. Throws InvalidArgumentError saying where.
+ * stands in for missing dates; `checks` validates what lib/db does not own.
+ * Throws InvalidArgumentError saying where.
  */
-export function parseBackup(input: unknown, now: Date): BackupPlan {
+export function parseBackup(input: unknown, now: Date, checks: BackupChecks): BackupPlan {
   const doc = object(input, 'backup');
   const warnings: string[] = [];
   const usersRaw = objects(doc, 'users');
@@ -181,7 +181,7 @@ export function parseBackup(input: unknown, now: Date): BackupPlan {
     roles: readRoles(usersRaw, now),
     users: rows(doc, 'users', warnings, (r) => readUser(r, now)),
     userKeys: rows(doc, 'user_keys', warnings, (r) => readUserKey(r, now)),
-    acls: rows(doc, 'acls', warnings, (r) => readAcl(r, now)),
+    acls: rows(doc, 'acls', warnings, (r) => readAcl(r, now, checks)),
     settings: rows(doc, 'settings', warnings, (r): SettingRow => ({ ...stamped(r, now), name: named(r, 'setting'), value: string(r, 'Value') })),
     sessions: rows(doc, 'sessions', warnings, (r) => readSession(r, now)),
     events: doc.value.events === null || doc.value.events === undefined ? null : rows(doc, 'events', warnings, (r) => readEvent(r, now)),

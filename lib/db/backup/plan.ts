@@ -1,4 +1,4 @@
-import type { PolicyOptions } from '../../acl/policy.js';
+import type { Acl } from '../entities/index.js';
 /** Rows of a validated backup, in our schema's terms, ready to be written (ids kept). */
 import type { RecordingMode } from '../../recording-mode.js';
 
@@ -24,8 +24,27 @@ export interface RoleRow extends Stamped { name: string }
 export interface UserRow extends Stamped { email: string; name: string; comment: string; inviteToken: string; inviteExpiresAt: Date | null }
 /** A user key; `fingerprint` is computed when prepared. */
 export interface UserKeyRow extends Stamped { key: string; fingerprint: string; authorizedKey: string; userId: number; comment: string }
-/** An ACL, with its session policy (lib/acl/policy.ts). */
-export interface AclRow extends Stamped, PolicyOptions { hostPattern: string; action: string; weight: number; comment: string; inception: Date | null; expiration: Date | null }
+/** An ACL's session-policy columns (their meaning is lib/acl/policy.ts's). */
+export type AclPolicyColumns = Pick<Acl, 'shell' | 'exec' | 'fileCopy' | 'localForward' | 'remoteForward' | 'agentForward' | 'x11'>;
+
+/**
+ * The checks backup validation borrows from feature folders, passed in by the
+ * caller (lib/shell's backupChecks), so that lib/db imports neither lib/acl
+ * nor lib/routing.
+ */
+export interface BackupChecks {
+  /** Every policy column with the option flag naming it in errors. */
+  policyFlags: ReadonlyArray<readonly [keyof AclPolicyColumns, string]>;
+  /** The value of each policy column when a backup has none (sshportal's backups). */
+  policyDefaults: Readonly<AclPolicyColumns>;
+  /** Checks and normalizes one policy value; throws a one-line error. */
+  policyValue(key: keyof AclPolicyColumns, flag: string, value: string): string;
+  /** Parses an sshportal host URL (`[ssh://]user[:password]@host[:port]`); throws a one-line error. */
+  hostUrl(url: string): { addr: string; user: string; url: string; password: string | null };
+}
+
+/** An ACL, with its session policy. */
+export interface AclRow extends Stamped, AclPolicyColumns { hostPattern: string; action: string; weight: number; comment: string; inception: Date | null; expiration: Date | null }
 /** A tunnel host's connector key (lib/db/backup/tunnels.ts). */
 export interface TunnelKeyRow extends Stamped { deletedAt: null; hostId: number; fingerprint: string; authorizedKey: string; comment: string }
 /** A setting. */

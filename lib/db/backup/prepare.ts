@@ -2,9 +2,8 @@ import { isEncrypted, type FieldCipher } from '../../crypto/field-cipher.js';
 import { authorizedKeyOf, fingerprintOf, parsePrivateKey, parsePublicKey } from '../../crypto/ssh-keys.js';
 import { hashToken, isTokenHash } from '../../crypto/tokens.js';
 import { AppError } from '../../errors.js';
-import { parseHostUrl } from '../../routing/host-url.js';
 import { invalid } from './narrow.js';
-import type { BackupPlan, HostRow, KeyRow, UserKeyRow, UserRow } from './plan.js';
+import type { BackupChecks, BackupPlan, HostRow, KeyRow, UserKeyRow, UserRow } from './plan.js';
 
 /** How secrets of a restored backup are stored. */
 export interface PrepareOptions {
@@ -13,6 +12,8 @@ export interface PrepareOptions {
   storeClear: boolean;
   now: Date;
   inviteTtlMs: number;
+  /** Checks borrowed from feature folders (host URLs, ACL policy values). */
+  checks: BackupChecks;
 }
 
 /** The clear text of a secret from a backup; encrypted values must be ours and readable. */
@@ -53,7 +54,7 @@ function prepareHost(h: HostRow, o: PrepareOptions): void {
     if (h.url === '') throw invalid(where, 'a host needs Addr or URL');
     let target;
     try {
-      target = parseHostUrl(h.url);
+      target = o.checks.hostUrl(h.url);
     } catch (err) {
       throw invalid(where, err instanceof AppError ? err.message : 'invalid URL');
     }

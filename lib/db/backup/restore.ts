@@ -16,7 +16,7 @@ export function planRestore(text: string, o: PrepareOptions): BackupPlan {
   } catch {
     throw new InvalidArgumentError('invalid backup: not a JSON document');
   }
-  return prepareBackup(parseBackup(doc, o.now), o);
+  return prepareBackup(parseBackup(doc, o.now, o.checks), o);
 }
 
 /** What a restore reports before writing (sshportal's summary lines). Pure. */

@@ -5,6 +5,7 @@ import { userExists } from '../../db/queries/users.js';
 import { recordEvent } from '../../db/events.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
+import { backupChecks } from '../backup-checks.js';
 import { renderJson } from '../render/json.js';
 import { defineAuditCommands } from './audit.js';
 import { act, change } from './common.js';
@@ -28,7 +29,7 @@ function defineRestore(parent: Command, ctx: ShellContext): void {
     .option('--decrypt', 'stores secrets in clear even with an AES key');
   act(cmd, ctx, ['admin'], async ({ opts }) => {
     const text = await ctx.input.readBlock('Paste the backup and end with a blank line> ');
-    const plan = planRestore(text, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now: ctx.now(), inviteTtlMs: ctx.deps.config.inviteTtlMs });
+    const plan = planRestore(text, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now: ctx.now(), inviteTtlMs: ctx.deps.config.inviteTtlMs, checks: backupChecks });
     ctx.out(restoreSummary(plan));
     for (const w of plan.warnings) ctx.err(`warning: ${w}\n`);
     if (!opts.flag('confirm')) {

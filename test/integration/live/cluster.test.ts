@@ -92,13 +92,17 @@ describe('live sessions across nodes on MariaDB: watch, join, stop, replay and e
     expect(await term.exitCode).to.equal(0);
   });
 
-  it('session stop on node-b ends the session on node-a: message, exit 255, the row closed with the error', async () => {
+  it('session stop on node-b ends the session on node-a: message, exit 255, the row closed with the error; its watcher is told', async () => {
     const { term, id } = await owner();
+    const w = open(b, `watch:${id}`, ['-t']);
+    await term.waitFor(/admin started watching this session/);
     const started = Date.now();
     await ok(b, 'session', 'stop', '--reason="node-a maintenance"', String(id));
     expect(await term.exitCode).to.equal(255);
     expect(Date.now() - started).to.be.below(5_000);
     expect(term.plain()).to.include('session terminated by admin: node-a maintenance');
+    expect(await w.exitCode).to.equal(0);
+    expect(w.plain()).to.include('the session ended');
     await waitFor(async () => (await b.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 10_000, 'the row to close');
     expect((await b.app.db.manager.findOneByOrFail(Session, { id })).errMsg).to.equal('session terminated by admin: node-a maintenance');
   });
@@ -110,7 +114,7 @@ describe('live sessions across nodes on MariaDB: watch, join, stop, replay and e
     term.write('exit\r');
     expect(await term.exitCode).to.equal(0);
     await waitFor(async () => (await b.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 10_000, 'the row to close');
-    const cast = (JSON.parse((await b.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] as string;
+    const cast = (JSON.parse((await b.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0];
     expect(cast).to.include('/node-a/');
     const exported = await b.ssh(['session', 'export', String(id)]);
     expect(exported.code, exported.stderr).to.equal(0);

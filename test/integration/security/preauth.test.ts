@@ -67,5 +67,14 @@ for (const driver of drivers) {
       const other = await portal.ssh(['version'], { extra: ['-o', 'BindAddress=127.0.0.3'] });
       expect([other.code, other.stdout]).to.deep.equal([0, 'test\n']);
     });
+
+    it('records a failed login whose name is longer than the event column (it was lost on MySQL: no trace of the attempt)', async () => {
+      const stranger = portal.newKey('long-name');
+      const name = 'n'.repeat(2_000);
+      const r = await portal.ssh(['version'], { login: name, key: stranger, extra: ['-o', 'BindAddress=127.0.0.4'] });
+      expect(r.code).to.equal(255);
+      await waitFor(async () => (await portal.app.db.manager.countBy(Event, { domain: 'auth', action: 'failure', entity: `${'n'.repeat(254)}…` })) === 1,
+        5_000, 'the failure event of the long name');
+    });
   });
 }

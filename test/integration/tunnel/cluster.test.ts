@@ -17,6 +17,7 @@ describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on 
   let target: SshdTarget;
   let adminKey: string;
   let connector: Connector | undefined;
+  let connectorKey: string;
 
   before(async function () {
     requireSshd(this);
@@ -32,7 +33,8 @@ describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on 
     expect((await a.ssh(['host', 'create', '--tunnel', `${target.user}@pi42`])).code).to.equal(0);
     const invite = await a.ssh(['host', 'tunnel-invite', 'pi42']);
     const tok = /host-invite:([A-Za-z0-9]+)@/.exec(invite.stdout)?.[1] ?? '';
-    connector = await connect(a, newKey(dir.path, 'connector_key'), `host-invite:${tok}`, `22:127.0.0.1:${target.port}`, 'pi42');
+    connectorKey = newKey(dir.path, 'connector_key');
+    connector = await connect(a, connectorKey, `host-invite:${tok}`, `22:127.0.0.1:${target.port}`, 'pi42');
   });
   after(async () => {
     await connector?.kill();
@@ -64,8 +66,37 @@ describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on 
     const code = await held.exited;
     expect(Date.now() - killedAt).to.be.lessThan(10_000);
     expect(code).to.equal(255);
-    expect(held.err).to.include('error: connection to pi42 lost (connector disconnected)');
+    // 'exit' may come before the last stderr bytes were read.
+    await waitFor(() => held.err.includes('error: connection to pi42 lost (connector disconnected)'), 3_000, `the lost line, got ${JSON.stringify(held.err)}`);
     const r = await b.ssh(['true'], { login: 'pi42' });
     expect([r.code, r.stderr]).to.deep.equal([1, 'error: pi42 is a tunnel host and no connector is online\n']);
+  });
+
+  it('host tunnel-revoke on B drops the connector held by A', async () => {
+    connector = await connect(a, connectorKey, 'tunnel:pi42', `22:127.0.0.1:${target.port}`, 'pi42');
+    const r = await b.ssh(['host', 'tunnel-revoke', 'pi42']);
+    expect(r.stdout).to.equal('1 connector key(s) revoked, 1 live connector(s) dropped\n');
+    await connector.exited;
+    expect((await b.ssh(['host', 'tunnels'])).stdout).to.include('Total: 0 connectors.');
+  });
+
+  it('prefers a connector on the node the user arrived at', async () => {
+    const tok = /host-invite:([A-Za-z0-9]+)@/.exec((await a.ssh(['host', 'tunnel-invite', 'pi42'])).stdout)?.[1] ?? '';
+    const key = newKey(dir.path, 'connector_key2');
+    const onA = await connect(a, key, `host-invite:${tok}`, `22:127.0.0.1:${target.port}`, 'pi42');
+    const onB = await connect(b, key, 'tunnel:pi42', `22:127.0.0.1:${target.port}`, 'pi42');
+    try {
+      const held = new Held(a.port, adminKey, 'pi42', ['echo ready; sleep 60']);
+      await waitFor(() => held.out.includes('ready'), 15_000, 'the session on A to start');
+      // The session on A goes through A's connector: B's dying leaves it alone.
+      await onB.kill();
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect([held.err, held.child.exitCode]).to.deep.equal(['', null]);
+      held.child.kill();
+      await held.exited;
+    } finally {
+      await onA.kill();
+      await onB.kill();
+    }
   });
 });

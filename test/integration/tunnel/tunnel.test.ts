@@ -3,6 +3,8 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Event, Host, Session, SshKey, TunnelInvite, TunnelKey } from '../../../lib/db/entities/index.js';
 import { Held } from '../../support/held-ssh.js';
+import { sshOptions } from '../../support/openssh.js';
+import { runProcess } from '../../support/process.js';
 import { startPortal, type Portal } from '../../support/portal.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait.js';
@@ -150,6 +152,15 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     expect(shell.code).to.equal(255);
   });
 
+  it('applies ACLs to a tunnel host like any host (deny, with its connector online)', async () => {
+    expect((await portal.ssh(['hostgroup', 'create', '--name', 'nat'])).code).to.equal(0);
+    expect((await portal.ssh(['host', 'create', '--tunnel', '--group', 'nat', `${target.user}@pi44`])).code).to.equal(0);
+    track(await connect(portal, portal.newKey('k-pi44'), `host-invite:${tokenOf(await invite('pi44'))}`, forward(), 'pi44'));
+    const r = await portal.ssh(['true'], { login: 'pi44' });
+    expect([r.code, r.stderr]).to.deep.equal([1, "error: access to host 'pi44' denied\n"]);
+    expect(await portal.app.db.manager.countBy(Event, { domain: 'session', action: 'deny', entity: 'pi44' })).to.equal(1);
+  });
+
   it('records a PTY session through the tunnel', async () => {
     track(await connect(portal, connectorKey, 'tunnel:pi42', forward(), 'pi42'));
     const r = await portal.ssh(['echo', 'hello-tunnel-cast'], { login: 'pi42', extra: ['-tt'] });
@@ -160,6 +171,20 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     const casts = readdirSync(join(portal.dir, 'log'), { recursive: true }).map(String).filter((f) => f.includes(`session-${last.id}`) && f.endsWith('.cast'));
     expect(casts.length).to.equal(1);
     expect(readFileSync(join(portal.dir, 'log', casts[0] ?? ''), 'utf8')).to.include('hello-tunnel-cast');
+  });
+
+  it('relays sftp, scp and direct-tcpip (-W) through the tunnel', async () => {
+    track(await connect(portal, connectorKey, 'tunnel:pi42', forward(), 'pi42'));
+    const src = join(portal.dir, 'tunnel-copy.txt');
+    writeFileSync(src, 'through the tunnel\n', { mode: 0o644 });
+    const remote = `tunnel-copy-${process.pid}-${Date.now()}.txt`;
+    const scp = await runProcess('scp', [...sshOptions(portal.port, portal.adminKey), src, `pi42@127.0.0.1:${remote}`]);
+    expect(scp.code, scp.stderr).to.equal(0);
+    const sftp = await runProcess('sftp', [...sshOptions(portal.port, portal.adminKey), '-b', '-', 'pi42@127.0.0.1'], { input: `get ${remote} ${src}.back\nrm ${remote}\n` });
+    expect(sftp.code, sftp.stderr).to.equal(0);
+    expect(readFileSync(`${src}.back`, 'utf8')).to.equal('through the tunnel\n');
+    const w = await portal.ssh([], { login: 'pi42', extra: ['-W', `127.0.0.1:${target.port}`], input: '', timeoutMs: 15_000 });
+    expect(w.stdout).to.match(/^SSH-2\.0-OpenSSH/);
   });
 
   it('reaches a LAN machine with the tunnel host as its hop', async () => {
@@ -181,7 +206,8 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     const code = await held.exited;
     expect(Date.now() - killedAt).to.be.lessThan(10_000);
     expect(code).to.equal(255);
-    expect(held.err).to.include('error: connection to pi42 lost (connector disconnected)');
+    // 'exit' may come before the last stderr bytes were read.
+    await waitFor(() => held.err.includes('error: connection to pi42 lost (connector disconnected)'), 3_000, `the lost line, got ${JSON.stringify(held.err)}`);
     await waitFor(async () => (await m.findOneByOrFail(Session, { id: last.id })).status === 'closed', 5_000, 'the session row to close');
     expect((await m.findOneByOrFail(Session, { id: last.id })).errMsg).to.equal('connection to pi42 lost (connector disconnected)');
   });

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { maxRequestBytes, parseReply, parseRequest, streamRefusal, type AnsweredRequest, type PeerRequest } from '../../../lib/cluster/protocol.js';
+import {
+  maxListed, maxRequestBytes, parseChannel, parseReply, parseRequest, streamRefusal, type AnsweredRequest, type PeerChannel, type PeerRequest,
+} from '../../../lib/cluster/protocol.js';
 
 describe('cluster: node link requests', () => {
   const good: [string, PeerRequest][] = [
@@ -55,6 +57,47 @@ describe('cluster: node link answers', () => {
     [{ type: 'session-stop', sessionId: 1, by: 'a', reason: null }, '{"ok":true,"value":{}}', /malformed session-stop answer/],
   ];
   for (const [req, text, want] of bad) it(`refuses ${text || 'nothing'} for ${req.type}`, () => expect(() => parseReply(req, text)).to.throw(want));
+});
+
+describe('cluster: node link tunnel requests and stream channels', () => {
+  const good: [string, PeerRequest][] = [
+    ['{"type":"tunnel-list","hostIds":null}', { type: 'tunnel-list', hostIds: null }],
+    ['{"type":"tunnel-list","hostIds":[1,2]}', { type: 'tunnel-list', hostIds: [1, 2] }],
+    ['{"type":"tunnel-drop","hostId":3,"fingerprints":[]}', { type: 'tunnel-drop', hostId: 3, fingerprints: [] }],
+  ];
+  for (const [text, want] of good) it(`parses ${text}`, () => expect(parseRequest(text)).to.deep.equal(want));
+  const bad: [string, RegExp][] = [
+    ['{"type":"tunnel-list"}', /hostIds/],
+    ['{"type":"tunnel-list","hostIds":[-1]}', /hostIds/],
+    [`{"type":"tunnel-list","hostIds":[${Array.from({ length: maxListed + 1 }, () => 1).join(',')}]}`, /hostIds/],
+    ['{"type":"tunnel-drop","hostId":3}', /fingerprints/],
+    ['{"type":"tunnel-drop","hostId":3,"fingerprints":[1]}', /fingerprints/],
+    [`{"type":"tunnel-drop","hostId":3,"fingerprints":["${'x'.repeat(129)}"]}`, /fingerprints/],
+  ];
+  for (const [text, want] of bad) it(`refuses ${text.slice(0, 60)}`, () => expect(() => parseRequest(text)).to.throw(want));
+
+  const view = { id: 1, hostId: 2, hostName: 'pi42', node: 'a', remote: '10.0.0.1:5', since: '2030-01-01T00:00:00.000Z', fingerprint: 'SHA256:x', lastUsed: 5 };
+  it('returns listed connectors, refuses malformed ones', () => {
+    const list: PeerRequest = { type: 'tunnel-list', hostIds: null };
+    expect(parseReply(list, JSON.stringify({ ok: true, value: [view] }))).to.deep.equal([view]);
+    expect(() => parseReply(list, JSON.stringify({ ok: true, value: [{ ...view, id: -1 }] }))).to.throw(/malformed tunnel-list answer/);
+    expect(() => parseReply(list, JSON.stringify({ ok: true, value: [{ ...view, hostName: 'x'.repeat(300) }] }))).to.throw(/malformed/);
+    expect(parseReply({ type: 'tunnel-drop', hostId: 1, fingerprints: [] }, '{"ok":true,"value":{"dropped":2}}')).to.deep.equal({ dropped: 2 });
+  });
+
+  const channels: [string, PeerChannel | RegExp][] = [
+    ['{"type":"tunnel","hostId":1,"connectorId":2}', { type: 'tunnel', hostId: 1, connectorId: 2 }],
+    ['{"type":"tunnel","hostId":1}', /connectorId/],
+    ['{"type":"shell"}', /unknown channel type "shell"/],
+    ['127.0.0.1', /not JSON/],
+    [`{"type":"tunnel","pad":"${'x'.repeat(maxRequestBytes)}"}`, /too large/],
+  ];
+  for (const [text, want] of channels) {
+    it(`channel ${text.slice(0, 50)}`, () => {
+      if (want instanceof RegExp) expect(() => parseChannel(text)).to.throw(want);
+      else expect(parseChannel(text)).to.deep.equal(want);
+    });
+  }
 });
 
 describe('cluster: stream headers', () => {

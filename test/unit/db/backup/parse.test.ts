@@ -5,15 +5,16 @@ import { parseBackup } from '../../../../lib/db/backup/parse.js';
 import { prepareBackup } from '../../../../lib/db/backup/prepare.js';
 import type { HostRow } from '../../../../lib/db/backup/plan.js';
 import { hopOrder } from '../../../../lib/db/backup/write.js';
+import { backupChecks } from '../../../../lib/shell/backup-checks.js';
 import { goBackup } from './go-backup.fixture.js';
 
 const now = new Date('2024-01-01T00:00:00Z');
 const cipher = createFieldCipher('0123456789abcdef');
-const prep = { cipher, storeClear: false, now, inviteTtlMs: 3600_000 };
+const prep = { cipher, storeClear: false, now, inviteTtlMs: 3600_000, checks: backupChecks };
 
 describe('backup: parsing a Go sshportal backup', () => {
   it('reads every collection and rebuilds the links from both sides', () => {
-    const p = parseBackup(goBackup().doc, now);
+    const p = parseBackup(goBackup().doc, now, backupChecks);
     expect(p.keys.map((k) => k.name)).to.deep.equal(['default', 'legacy']);
     expect(p.hosts.map((h) => h.name)).to.deep.equal(['example', 'test42', 'testtest', 'hostwithgroups', 'legacy']);
     expect(p.roles.map((r) => r.name)).to.deep.equal(['admin']);
@@ -28,7 +29,7 @@ describe('backup: parsing a Go sshportal backup', () => {
   });
 
   it('prepares it: URL-only hosts get an address, URL passwords move out and are encrypted, tokens are hashed', () => {
-    const p = prepareBackup(parseBackup(goBackup().doc, now), prep);
+    const p = prepareBackup(parseBackup(goBackup().doc, now, backupChecks), prep);
     const byName = new Map(p.hosts.map((h) => [h.name, h]));
     expect(byName.get('example')).to.include({ addr: 'example.org:1234', user: 'bob', url: 'ssh://bob@example.org:1234' });
     expect(byName.get('test42')).to.include({ addr: 'test42:22', user: 'root' });
@@ -51,47 +52,47 @@ describe('backup: parsing a Go sshportal backup', () => {
 
   const broken: { name: string; edit: (d: Record<string, unknown>) => void; message: RegExp }[] = [
     { name: 'not an object', edit: (d) => { for (const k of Object.keys(d)) delete d[k]; Object.assign(d, { hosts: 'x' }); }, message: /backup.hosts: expected an array/ },
-    { name: 'an id that is not a number', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.ID = 'x'; }, message: /backup.hosts\[0\].ID: expected a whole number/ },
-    { name: 'a bad date', edit: (d) => { (d.keys as Record<string, unknown>[])[0]!.CreatedAt = 'yesterday'; }, message: /backup.keys\[0\].CreatedAt: invalid date/ },
-    { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1]!.Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
-    { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1]!.ID = 1; }, message: /host_groups: duplicate ID 1/ },
-    { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0]!.Action = 'maybe'; }, message: /invalid action 'maybe'/ },
-    { name: 'a bad logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.Logging = 'all'; }, message: /invalid logging mode 'all'/ },
-    { name: 'a hop loop', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.HopID = 4; (d.hosts as Record<string, unknown>[])[3]!.HopID = 1; }, message: /reaches itself through its hops/ },
-    { name: 'an empty name', edit: (d) => { (d.users as Record<string, unknown>[])[0]!.Name = ''; }, message: /invalid user name ''/ },
-    { name: 'a role with two names', edit: (d) => { ((d.users as Record<string, unknown>[])[1]!.Roles as unknown[]).push({ ID: 1, Name: 'other' }); }, message: /role 1 has two names/ },
+    { name: 'an id that is not a number', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].ID = 'x'; }, message: /backup.hosts\[0\].ID: expected a whole number/ },
+    { name: 'a bad date', edit: (d) => { (d.keys as Record<string, unknown>[])[0].CreatedAt = 'yesterday'; }, message: /backup.keys\[0\].CreatedAt: invalid date/ },
+    { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1].Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
+    { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1].ID = 1; }, message: /host_groups: duplicate ID 1/ },
+    { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0].Action = 'maybe'; }, message: /invalid action 'maybe'/ },
+    { name: 'a bad logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Logging = 'all'; }, message: /invalid logging mode 'all'/ },
+    { name: 'a hop loop', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].HopID = 4; (d.hosts as Record<string, unknown>[])[3].HopID = 1; }, message: /reaches itself through its hops/ },
+    { name: 'an empty name', edit: (d) => { (d.users as Record<string, unknown>[])[0].Name = ''; }, message: /invalid user name ''/ },
+    { name: 'a role with two names', edit: (d) => { ((d.users as Record<string, unknown>[])[1].Roles as unknown[]).push({ ID: 1, Name: 'other' }); }, message: /role 1 has two names/ },
   ];
   for (const c of broken) {
     it(`refuses ${c.name}`, () => {
       const { doc } = goBackup();
       c.edit(doc);
-      expect(() => parseBackup(doc, now)).to.throw(c.message);
+      expect(() => parseBackup(doc, now, backupChecks)).to.throw(c.message);
     });
   }
 
   it('refuses a private key it cannot read, and secrets encrypted with another key', () => {
     const { doc } = goBackup();
-    (doc.keys as Record<string, unknown>[])[0]!.PrivKey = 'AAAA-go-encrypted';
-    expect(() => prepareBackup(parseBackup(doc, now), prep)).to.throw(/keys 'default': invalid private key/);
+    (doc.keys as Record<string, unknown>[])[0].PrivKey = 'AAAA-go-encrypted';
+    expect(() => prepareBackup(parseBackup(doc, now, backupChecks), prep)).to.throw(/keys 'default': invalid private key/);
     const other = goBackup().doc;
-    (other.hosts as Record<string, unknown>[])[2]!.Password = createFieldCipher('fedcba9876543210').encrypt('x');
-    expect(() => prepareBackup(parseBackup(other, now), prep)).to.throw(/hosts 'testtest': cannot decrypt/);
+    (other.hosts as Record<string, unknown>[])[2].Password = createFieldCipher('fedcba9876543210').encrypt('x');
+    expect(() => prepareBackup(parseBackup(other, now, backupChecks), prep)).to.throw(/hosts 'testtest': cannot decrypt/);
   });
 
   it('reads event arguments as an object, as base64 of JSON, or as text', () => {
     const { doc } = goBackup();
     const event = (id: number, Args: unknown): Record<string, unknown> => ({ ID: id, Domain: 'host', Action: 'create', Entity: 'x', Args });
     doc.events = [event(1, { a: 1 }), event(2, Buffer.from('{"b":2}').toString('base64')), event(3, 'plain words'), event(4, null)];
-    expect(parseBackup(doc, now).events?.map((e) => e.args)).to.deep.equal(['{"a":1}', '{"b":2}', 'plain words', null]);
+    expect(parseBackup(doc, now, backupChecks).events?.map((e) => e.args)).to.deep.equal(['{"a":1}', '{"b":2}', 'plain words', null]);
   });
 
   it('repairs dangling references with warnings instead of failing', () => {
     const { doc } = goBackup();
-    (doc.hosts as Record<string, unknown>[])[0]!.SSHKeyID = 99;
-    (doc.user_keys as Record<string, unknown>[])[0]!.UserID = 99;
-    ((doc.hosts as Record<string, unknown>[])[1]!.Groups as unknown[]).push({ ID: 77, Name: 'gone' });
+    (doc.hosts as Record<string, unknown>[])[0].SSHKeyID = 99;
+    (doc.user_keys as Record<string, unknown>[])[0].UserID = 99;
+    ((doc.hosts as Record<string, unknown>[])[1].Groups as unknown[]).push({ ID: 77, Name: 'gone' });
     (doc.hosts as Record<string, unknown>[]).push({ ID: 9, Name: 'old', URL: 'ssh://x@y', DeletedAt: '2018-01-01T00:00:00Z' });
-    const p = parseBackup(doc, now);
+    const p = parseBackup(doc, now, backupChecks);
     expect(p.hosts[0]?.sshKeyId).to.equal(null);
     expect(p.userKeys).to.have.length(0);
     expect(p.hosts.map((h) => h.name)).not.to.include('old');

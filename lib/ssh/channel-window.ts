@@ -1,0 +1,66 @@
+/**
+ * Enforces the receive window of every channel of one ssh2 connection.
+ * ssh2 drops channel data only when a channel's window is exactly 0: a peer
+ * that sends a packet larger than the window left drives it negative, and from
+ * then on every byte is queued in the channel's readable buffer, however long
+ * its consumer is paused (a target that does not read stdin, a user whose
+ * terminal is slow). One peer could grow the portal's memory without bound
+ * (measured: 400 MB sent, +590 MB RSS). A peer that overruns a window breaks
+ * RFC 4254 §5.2, which no SSH implementation does: its connection is dropped.
+ */
+import type { Client, Connection } from 'ssh2';
+
+type DataHandler = (self: unknown, recipient: number, data: Buffer, ...rest: unknown[]) => unknown;
+
+interface WindowedChannel { incoming?: { window?: number }; _channel?: WindowedChannel }
+
+interface Internals {
+  _protocol?: { _handlers?: Record<string, unknown> };
+  _chanMgr?: { get(id: number): unknown };
+}
+
+/** The receive window left of local channel `recipient`, or undefined if it has none (ssh2 decides). */
+function windowOf(internals: Internals, recipient: number): number | undefined {
+  let ch: unknown;
+  try {
+    ch = internals._chanMgr?.get(recipient);
+  } catch {
+    return undefined;
+  }
+  if (typeof ch !== 'object' || ch === null) return undefined;
+  const c = ch as WindowedChannel;
+  // A server-side session keeps its channel one level down once it has one.
+  const w = (c.incoming ?? c._channel?.incoming)?.window;
+  return typeof w === 'number' ? w : undefined;
+}
+
+/**
+ * Wraps the connection's channel data handlers: data larger than its
+ * channel's window calls `overrun` once and is dropped, as is everything the
+ * peer sends on that connection afterwards. Returns false (nothing enforced)
+ * if this ssh2 has no handler table. Call it on a Client after `connect()`.
+ */
+export function enforceChannelWindows(conn: Connection | Client, overrun: (sent: number, window: number) => void): boolean {
+  const internals = conn as unknown as Internals;
+  const handlers = internals._protocol?._handlers;
+  if (!handlers) return false;
+  let broken = false;
+  let wrapped = 0;
+  for (const name of ['CHANNEL_DATA', 'CHANNEL_EXTENDED_DATA']) {
+    const original = handlers[name];
+    if (typeof original !== 'function') continue;
+    const handle = original as DataHandler;
+    handlers[name] = (self: unknown, recipient: number, data: Buffer, ...rest: unknown[]): unknown => {
+      if (broken) return undefined;
+      const window = windowOf(internals, recipient);
+      if (window !== undefined && data.length > window) {
+        broken = true;
+        overrun(data.length, window);
+        return undefined;
+      }
+      return handle(self, recipient, data, ...rest);
+    };
+    wrapped++;
+  }
+  return wrapped > 0;
+}

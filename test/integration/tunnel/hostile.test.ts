@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import type ssh2 from 'ssh2';
+import { fingerprintOf } from '../../../lib/crypto/ssh-keys.js';
+import { Host, TunnelKey } from '../../../lib/db/entities/index.js';
+import { maxForwardRequests } from '../../../lib/server/connector.js';
+import { maxConnectorsPerHost } from '../../../lib/tunnel/index.js';
+import { connectAttacker, type AttackClient } from '../../support/attack-client.js';
+import { startPortal, type Portal } from '../../support/portal.js';
+import { tunnelEvents } from './connector.js';
+
+const forwardIn = (c: ssh2.Client, addr: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => { c.forwardIn(addr, port, (err) => resolve(!err)); });
+
+describe('tunnel connectors written as an attacker (ssh2 client)', function () {
+  let portal: Portal;
+  let key: string;
+  const open: AttackClient[] = [];
+  const attacker = async (): Promise<AttackClient> => {
+    const a = await connectAttacker(portal.port, 'tunnel:pi42', key);
+    open.push(a);
+    return a;
+  };
+
+  before(async function () {
+    portal = await startPortal(this, { driver: 'sqlite3' });
+    expect((await portal.ssh(['host', 'create', '--tunnel', 'pi@pi42'])).code).to.equal(0);
+    expect((await portal.ssh(['host', 'create', '--tunnel', 'pi@pi43'])).code).to.equal(0);
+    const path = portal.newKey('attacker_connector');
+    key = readFileSync(path, 'utf8');
+    const [algo, blob] = readFileSync(`${path}.pub`, 'utf8').split(' ');
+    const m = portal.app.db.manager;
+    const host = await m.findOneByOrFail(Host, { name: 'pi42' });
+    await m.save(m.create(TunnelKey, { hostId: host.id, fingerprint: fingerprintOf(blob ?? ''), authorizedKey: `${algo} ${blob}`, comment: '', deletedAt: null }));
+  });
+  afterEach(() => { for (const a of open.splice(0)) a.client.end(); });
+  after(async () => { await portal?.close(); });
+
+  it('gets no session, no direct-tcpip, no streamlocal forward, no host it is not bound to', async () => {
+    const a = await attacker();
+    const session = await new Promise<boolean>((resolve) => { a.client.exec('id', (err) => resolve(!err)); });
+    expect(session, 'session channel').to.equal(false);
+    const direct = await new Promise<boolean>((resolve) => { a.client.forwardOut('127.0.0.1', 1, '127.0.0.1', 22, (err) => resolve(!err)); });
+    expect(direct, 'direct-tcpip').to.equal(false);
+    const local = await new Promise<boolean>((resolve) => { a.client.openssh_forwardInStreamLocal('/tmp/x.sock', (err) => resolve(!err)); });
+    expect(local, 'streamlocal').to.equal(false);
+    const before = await tunnelEvents(portal, 'refused', 'pi42');
+    expect(await forwardIn(a.client, 'pi43', 22), 'a host the key is not bound to').to.equal(false);
+    expect(await tunnelEvents(portal, 'refused', 'pi42')).to.equal(before + 1);
+    expect(await forwardIn(a.client, 'localhost', 22), 'its own host').to.equal(true);
+  });
+
+  it(`caps tcpip-forward requests per connection (${maxForwardRequests})`, async () => {
+    const a = await attacker();
+    const answers: boolean[] = [];
+    for (let i = 0; i < maxForwardRequests + 4; i++) answers.push(await forwardIn(a.client, 'localhost', 1000 + i));
+    expect(answers.filter(Boolean)).to.have.length(1);
+    expect(await forwardIn(a.client, 'pi42', 22)).to.equal(false);
+  });
+
+  it(`caps live connectors per host (${maxConnectorsPerHost})`, async () => {
+    const results: boolean[] = [];
+    for (let i = 0; i < maxConnectorsPerHost + 1; i++) results.push(await forwardIn((await attacker()).client, 'localhost', 22));
+    expect(results).to.deep.equal([...Array<boolean>(maxConnectorsPerHost).fill(true), false]);
+    const list = await portal.ssh(['host', 'tunnels', 'pi42']);
+    expect(list.stdout).to.include(`Total: ${maxConnectorsPerHost} connectors.`);
+  });
+
+  it('a connector that answers a user with garbage ends that session, not the portal', async () => {
+    const a = await attacker();
+    a.client.on('tcp connection', (_info, accept) => {
+      const ch = accept();
+      ch.end('this is not an SSH server\r\n');
+    });
+    expect(await forwardIn(a.client, 'localhost', 22)).to.equal(true);
+    const r = await portal.ssh(['true'], { login: 'pi42' });
+    expect(r.code).to.equal(255);
+    expect(r.stderr).to.match(/^error: /m);
+    expect((await portal.ssh(['host', 'ls'])).code).to.equal(0);
+  });
+});
