@@ -16,7 +16,7 @@ export default tseslint.config(
       // Numbers and booleans print as expected in messages; objects still may not.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       // `return void x()` and `() => x()` are our explicit "nothing to return" idioms.
-      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidOperator: true }],
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidOperator: true, ignoreVoidReturningFunctions: true }],
     },
   },
   {

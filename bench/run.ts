@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       const lat = await medianOf(LAT_RUNS, () => timed(`${ssh} true`));
       results[name] = { up: (MB * 1000) / up, down: (MB * 1000) / down, lat };
     }
-    const relay = paths['sshportal relay'] as string;
+    const relay = paths['sshportal relay'];
     process.stderr.write('measuring stalled transfers…\n');
     const rss0 = await front.rss();
     let stop = background(`${relay} 'head -c 1024M /dev/zero' | (sleep 30; cat > /dev/null)`);
@@ -84,9 +84,9 @@ async function main(): Promise<void> {
     const fmt = (n: number, d = 0): string => n.toFixed(d);
     console.log(`\nRelay benchmark — ${MB} MiB streams, medians of ${RUNS} (latency: ${LAT_RUNS}), ${new Date().toISOString()}\n`);
     console.log(table(['path', 'upload MB/s', 'download MB/s', '`ssh host true` ms'], Object.entries(results).map(([k, r]) => [k, fmt(r.up), fmt(r.down), fmt(r.lat)])));
-    const d = results.direct as { up: number; down: number; lat: number };
-    const j = results['ProxyJump (ssh -W via sshd)'] as { up: number; down: number; lat: number };
-    const p = results['sshportal relay'] as { up: number; down: number; lat: number };
+    const d = results.direct;
+    const j = results['ProxyJump (ssh -W via sshd)'];
+    const p = results['sshportal relay'];
     console.log('\n' + table(['figure', 'measured', 'goal'], [
       ['relay / direct throughput (up, down)', `${fmt(p.up / d.up, 2)}, ${fmt(p.down / d.down, 2)}`, '≥ 0.85'],
       ['relay / ProxyJump throughput (up, down)', `${fmt(p.up / j.up, 2)}, ${fmt(p.down / j.down, 2)}`, '≥ 1.6'],

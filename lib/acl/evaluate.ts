@@ -81,7 +81,7 @@ export function evaluateAcl(q: AclQuery): AclDecision {
     (acl) => intersects(acl.userGroupIds, q.userGroupIds) && inWindow(acl, q.now) && hostMatches(acl, q.hostGroupIds, q.hostName),
   );
   if (candidates.length === 0) return { action: 'deny', reason: 'no matching ACL', policy: decisivePolicy(null) };
-  const first = [...candidates].sort(decisiveOrder)[0] as AclInput;
+  const first = [...candidates].sort(decisiveOrder)[0];
   return {
     action: first.action, aclId: first.id, reason: `ACL ${first.id} (weight ${first.weight}) says ${first.action}`,
     policy: decisivePolicy(first.id, first.policy),

@@ -56,7 +56,7 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   let env: Envelope;
   try {
     const req = parseRequest(command);
-    if (isStreamRequest(req)) return deps.execStream(req, ch, from);
+    if (isStreamRequest(req)) return void deps.execStream(req, ch, from);
     env = { ok: true, value: await withTimeout(deps.handle(req, from), handlerTimeoutMs) };
   } catch (err) {
     deps.log.debug('node link request failed', { from, err });
@@ -69,13 +69,13 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
 interface LinkState { open: number }
 
 function serveStream(accept: () => ServerChannel | undefined, reject: () => void, info: TcpipRequestInfo, from: string, deps: LinkServerDeps, st: LinkState): void {
-  if (st.open >= maxLinkChannels) return void reject();
+  if (st.open >= maxLinkChannels) return reject();
   let req: PeerChannel;
   try {
     req = parseChannel(info.destIP);
   } catch (err) {
     deps.log.debug('node link channel refused', { from, err });
-    return void reject();
+    return reject();
   }
   st.open++;
   deps.stream(req, from).then((local) => {
@@ -95,7 +95,7 @@ function serveRequests(session: Session, from: string, deps: LinkServerDeps): vo
   onSessionRequest(session, (r) => {
     switch (r.type) {
       case 'exec': {
-        if (used || Buffer.byteLength(r.command) > maxRequestBytes) return void r.reject?.();
+        if (used || Buffer.byteLength(r.command) > maxRequestBytes) return r.reject?.();
         used = true;
         // Accepted at once (the requester may already have sent EOF), answered after.
         const ch = r.accept();
@@ -133,7 +133,7 @@ export function serveLink(conn: Connection, from: string, deps: LinkServerDeps):
       case 'session': {
         if (st.open >= maxLinkChannels) {
           deps.log.warn('node link: too many requests in flight, refusing a channel', { from, max: maxLinkChannels });
-          return void open.reject();
+          return open.reject();
         }
         const session = open.accept();
         if (!session) return;

@@ -70,5 +70,5 @@ export function splitAddress(text: string): { host: string; port: number } | nul
   if (!m) return null;
   const port = Number(m[2]);
   if (port < 1 || port > 65535) return null;
-  return { host: m[1] as string, port };
+  return { host: m[1], port };
 }

@@ -108,7 +108,7 @@ export function parseRequest(text: string): PeerRequest {
       return { type: 'session-counters', sessionId: v.sessionId };
     case 'tunnel-list':
       if (v.hostIds !== null && !(Array.isArray(v.hostIds) && v.hostIds.length <= maxListed && v.hostIds.every(count))) throw new InvalidArgumentError('malformed request: hostIds');
-      return { type: 'tunnel-list', hostIds: v.hostIds === null ? null : [...(v.hostIds as number[])] };
+      return { type: 'tunnel-list', hostIds: v.hostIds === null ? null : [...(v.hostIds)] };
     case 'tunnel-drop':
       if (!count(v.hostId)) throw new InvalidArgumentError('malformed request: hostId');
       if (!Array.isArray(v.fingerprints) || v.fingerprints.length > maxListed || !v.fingerprints.every((f) => typeof f === 'string' && f.length <= 128)) {
@@ -130,7 +130,7 @@ function parseLiveRequest(v: Record<string, unknown>): PeerRequest {
       return { type: 'session-stop', sessionId: v.sessionId, by: v.by, reason: v.reason };
     case 'session-watchers':
       if (!Array.isArray(v.sessionIds) || v.sessionIds.length > maxWatcherIds || !v.sessionIds.every(count)) throw new InvalidArgumentError('malformed request: sessionIds');
-      return { type: 'session-watchers', sessionIds: [...(v.sessionIds as number[])] };
+      return { type: 'session-watchers', sessionIds: [...(v.sessionIds)] };
     case 'live-attach':
       if (!count(v.sessionId)) throw new InvalidArgumentError('malformed request: sessionId');
       if (v.mode !== 'watch' && v.mode !== 'join') throw new InvalidArgumentError('malformed request: mode');

@@ -34,7 +34,7 @@ export type KeyBlob = Buffer | string;
 function blobOf(key: KeyBlob): Buffer {
   if (Buffer.isBuffer(key)) return key;
   const parts = key.trim().split(/\s+/);
-  return Buffer.from(parts.length > 1 ? (parts[1] as string) : (parts[0] as string), 'base64');
+  return Buffer.from(parts.length > 1 ? (parts[1]) : (parts[0]), 'base64');
 }
 
 /** `SHA256:…` fingerprint of a wire-format key (as OpenSSH prints it). */

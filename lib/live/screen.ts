@@ -121,7 +121,7 @@ export class LiveScreen {
     // A reset travels in the stream (RIS): an earlier batch may still be parsing.
     if (this.#reset) this.#pending.unshift(Buffer.from('\x1bc'));
     this.#reset = false;
-    const data = this.#pending.length === 1 ? this.#pending[0] as Buffer : Buffer.concat(this.#pending);
+    const data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
     if (data && data.length > 0) this.#term.write(data, done);

@@ -164,5 +164,5 @@ export async function dialChain(chain: readonly HopTarget[], opts: DialOptions):
     throw err;
   }
   const lostReason = (): string | undefined => opened.map((o) => o.lost()).find((r) => r !== undefined);
-  return { client: clients[clients.length - 1] as Client, clients, close, lostReason };
+  return { client: clients[clients.length - 1], clients, close, lostReason };
 }

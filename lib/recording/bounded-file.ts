@@ -178,7 +178,7 @@ export class BoundedFileWriter {
         size += b.length;
       }
       try {
-        const chunk = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size);
+        const chunk = batch.length === 1 ? (batch[0]) : Buffer.concat(batch, size);
         await fh.write(chunk);
         this.#hash.update(chunk);
         this.#length += size;

@@ -57,7 +57,7 @@ function signatureValid(ctx: PublicKeyAuthContext): boolean {
   if (!ctx.signature || !ctx.blob) return false;
   const parsed = ssh2.utils.parseKey(ctx.key.data);
   if (parsed instanceof Error || Array.isArray(parsed)) return false;
-  return parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true;
+  return parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo);
 }
 
 /** The tunnel hosts a key is a connector key of (only for connector logins: other logins never look). */
@@ -115,14 +115,14 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
   if (decision.action === 'reject') {
     if (ctx.signature) deps.onFailure(decision.reason, key.fingerprint);
     state.refusals.push(decision.reason);
-    return ctx.reject(methodsLeft);
+    return void ctx.reject(methodsLeft);
   }
   // The probe without a signature only says "this key would do": nothing is bound yet.
-  if (!ctx.signature) return ctx.accept();
+  if (!ctx.signature) return void ctx.accept();
   if (!signatureValid(ctx)) {
     deps.onFailure('bad signature', key.fingerprint);
     state.refusals.push(`bad signature for key ${key.fingerprint}`);
-    return ctx.reject(methodsLeft);
+    return void ctx.reject(methodsLeft);
   }
   let identity: Identity | null;
   try {
@@ -131,7 +131,7 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
     if (!(err instanceof AppError)) throw err;
     deps.onFailure(err.message, key.fingerprint);
     state.refusals.push(userMessage(err));
-    return ctx.reject(methodsLeft);
+    return void ctx.reject(methodsLeft);
   }
   if (identity) state.identity = identity;
   ctx.accept();
@@ -145,7 +145,7 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
 export async function authenticate(ctx: AuthContext, state: AuthState, deps: AuthDeps): Promise<void> {
   if (state.login.kind === 'healthcheck') {
     state.identity = { kind: 'healthcheck' };
-    return ctx.accept();
+    return void ctx.accept();
   }
   switch (ctx.method) {
     case 'publickey':
@@ -156,7 +156,7 @@ export async function authenticate(ctx: AuthContext, state: AuthState, deps: Aut
     case 'none':
     case 'password':
     case 'hostbased':
-      return ctx.reject(methodsLeft);
+      return void ctx.reject(methodsLeft);
     default: {
       const never: never = ctx;
       (never as AuthContext).reject();

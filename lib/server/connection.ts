@@ -264,7 +264,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     }
     if (authCtx.method !== 'none' && ++attempts > deps.config.maxAuthTries) {
       ctx.log.info('too many authentication attempts', { user: username, max: deps.config.maxAuthTries });
-      return void control.drop();
+      return control.drop();
     }
     const current = state;
     // A draining node refuses new users; healthchecks answer a failure, and node links stay (its live sessions are still managed).

@@ -55,15 +55,15 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
   const forward = (bindAddr: string, bindPort: number, accept: Accept, reject: Reject): void => {
     if (++requests > maxForwardRequests) {
       log.warn('connector: too many forward requests', { max: maxForwardRequests });
-      return void reject?.();
+      return reject?.();
     }
     const d = decideBind(bindAddr, who.host, bound);
     if (d.action === 'refuse') {
       log.info('connector forward refused', { reason: d.reason });
       event('refused', who.host.name, { reason: d.reason });
-      return void reject?.();
+      return reject?.();
     }
-    if (mine.some((c) => c.hostId === d.hostId && !c.closed)) return void reject?.();
+    if (mine.some((c) => c.hostId === d.hostId && !c.closed)) return reject?.();
     const port = bindPort === 0 ? nextPort++ : bindPort;
     const c = deps.tunnels.registry.add({
       hostId: d.hostId, hostName: d.hostName, fingerprint: who.key.fingerprint, remote, since: deps.now(), bindAddr, bindPort: port,
@@ -72,7 +72,7 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
     if (typeof c === 'string') {
       log.info('connector forward refused', { reason: c });
       event('refused', d.hostName, { reason: c });
-      return void reject?.();
+      return reject?.();
     }
     mine.push(c);
     accept?.(bindPort === 0 ? port : undefined);
@@ -82,7 +82,7 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
 
   const cancel = (bindAddr: string, bindPort: number, accept: Accept, reject: Reject): void => {
     const c = mine.find((x) => x.bindAddr === bindAddr && x.bindPort === bindPort && !x.closed);
-    if (!c) return void reject?.();
+    if (!c) return reject?.();
     c.closed = true;
     deps.tunnels.registry.remove(c);
     event('disconnected', c.hostName, { reason: 'forward cancelled' });
@@ -97,7 +97,7 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
         return cancel(r.address, r.port, accept, reject);
       case 'streamlocal-forward@openssh.com':
       case 'cancel-streamlocal-forward@openssh.com':
-        return void reject?.();
+        return reject?.();
       default: {
         const never: never = r;
         return never;

@@ -111,7 +111,7 @@ export class SshListener {
     const key = `${ip}:${socket.remotePort ?? 0}`;
     socket.on('error', () => undefined);
     if (this.#cooledDown(ip, key)) return void socket.destroy();
-    if (!this.#makeRoom()) return void this.#refuse(socket, key);
+    if (!this.#makeRoom()) return this.#refuse(socket, key);
     socket.setNoDelay(true);
     const grace = setTimeout(() => {
       this.#log.info('login grace time exceeded', { remote: this.#remote(key) });

@@ -138,12 +138,12 @@ export function serveTerminalSessions(conn: Connection, handler: TerminalHandler
   onChannelOpen(conn, (open: ChannelOpen) => {
     switch (open.type) {
       case 'session': {
-        if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return void open.reject();
+        if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return open.reject();
         const slot = budget.openChannel('session');
-        if (!slot) return void open.reject();
+        if (!slot) return open.reject();
         sessions++;
         const session = open.accept();
-        if (!session) return void slot.release();
+        if (!session) return slot.release();
         holdSession(conn, session, slot);
         serveSession(session, handler, log, running, opts);
         return;

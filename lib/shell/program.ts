@@ -17,7 +17,7 @@ import type { ShellContext } from './context.js';
 function commandUsage(cmd: Command, help: Help): string {
   const names: string[] = [];
   for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
-  void help;
+  help;
   return [...names, cmd.usage()].filter((s) => s !== '').join(' ');
 }
 

@@ -18,7 +18,7 @@ export function splitCommandLine(line: string): string[] {
   let inWord = false;
   let state: State = 'plain';
   for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
+    const ch = line[i];
     if (state === 'single') {
       if (ch === "'") state = 'plain';
       else word += ch;
@@ -26,7 +26,7 @@ export function splitCommandLine(line: string): string[] {
     }
     if (state === 'double') {
       if (ch === '"') state = 'plain';
-      else if (ch === '\\' && i + 1 < line.length && dquoteEscapable.has(line[i + 1] as string)) word += line[++i];
+      else if (ch === '\\' && i + 1 < line.length && dquoteEscapable.has(line[i + 1])) word += line[++i];
       else word += ch;
       continue;
     }

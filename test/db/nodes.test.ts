@@ -43,7 +43,7 @@ for (const driver of drivers) {
       const lost = await activeSessionsOf(m, 'gone', 1);
       expect(lost).to.have.length(1);
       expect(lost[0]).to.include({ id: s1?.id, hostName: 'web' });
-      const target = lost[0] as (typeof lost)[number];
+      const target = lost[0];
       const close = (): Promise<boolean> => closeLostSession(db, target, 'gone', 'node gone lost', new Date());
       // MySQL: five nodes at once (a pool, real concurrent transactions). SQLite is one node on one
       // connection whose transactions cannot overlap: there, the later calls come one after the other.

@@ -18,7 +18,7 @@ export class Terminal {
   #pty: IPty;
 
   constructor(args: string[], cols = 100, rows = 30) {
-    this.#pty = ptySpawn('ssh', args, { cols, rows, name: 'xterm', env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
+    this.#pty = ptySpawn('ssh', args, { cols, rows, name: 'xterm', env: { ...process.env, TERM: 'xterm' } });
     this.#pty.onData((d) => { this.output += d; });
     this.exitCode = new Promise((resolve) => this.#pty.onExit((e) => resolve(e.exitCode)));
   }

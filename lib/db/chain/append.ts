@@ -121,7 +121,7 @@ export async function appendEvent(m: EntityManager, v: EventValues, checkpoint =
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await appendMysql(m, v, s, checkpoint);
+      return void await appendMysql(m, v, s, checkpoint);
     } catch (err) {
       // A deadlock victim outside a caller's transaction retries; inside one, the caller's transaction is gone.
       if (!isDeadlock(err) || m.queryRunner?.isTransactionActive || attempt >= 5) throw err;

@@ -38,7 +38,7 @@ function inRanges(cp: number, ranges: readonly (readonly [number, number])[]): b
   let hi = ranges.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const r = ranges[mid] as readonly [number, number];
+    const r = ranges[mid];
     if (cp < r[0]) hi = mid - 1;
     else if (cp > r[1]) lo = mid + 1;
     else return true;

@@ -11,7 +11,7 @@ import { auditFixture, type AuditFixture } from './fixture.js';
 
 async function one(db: Database, sql: string): Promise<Record<string, unknown>> {
   const rows = (await db.ds.query(sql)) as Record<string, unknown>[];
-  return rows[0] as Record<string, unknown>;
+  return rows[0];
 }
 
 async function eventIdAt(db: Database, seq: number): Promise<number> {
@@ -72,37 +72,37 @@ const cases: TamperCase[] = [
     return new RegExp(`^FAILED: event ${id} edited: its author was changed`, 'm');
   } },
   { name: 'the last line of a recording cut', drivers: all, async tamper(f) {
-    const file = f.sessions[1]?.files[0] as string;
+    const file = f.sessions[1]?.files[0];
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.slice(0, text.trimEnd().lastIndexOf('\n') + 1));
     return new RegExp(`^FAILED: session ${f.sessions[1]?.id} truncated recording: session-\\d+\\.cast has \\d+ bytes, sealed with \\d+$`, 'm');
   } },
   { name: "a crashed session's recording cut before its last checkpoint", drivers: ['sqlite3'], async tamper(f) {
-    const file = f.live.files[0] as string;
+    const file = f.live.files[0];
     truncateSync(file, 100);
     return new RegExp(`^FAILED: session ${f.live.id} truncated recording: session-\\d+\\.cast has 100 bytes, sealed with \\d+ \\(live checkpoint\\)$`, 'm');
   } },
   { name: "a crashed session's recording edited before its last checkpoint", drivers: ['sqlite3'], async tamper(f) {
-    const file = f.live.files[0] as string;
+    const file = f.live.files[0];
     const buf = readFileSync(file);
-    buf[120] = (buf[120] as number) ^ 0x20;
+    buf[120] = (buf[120]) ^ 0x20;
     writeFileSync(file, buf);
     return new RegExp(`^FAILED: session ${f.live.id} edited recording: session-\\d+\\.cast does not match its sealed hash \\(live checkpoint\\)$`, 'm');
   } },
   { name: 'one byte flipped in the middle of a recording', drivers: all, async tamper(f) {
-    const file = f.sessions[0]?.files[0] as string;
+    const file = f.sessions[0]?.files[0];
     const buf = readFileSync(file);
     const mid = Math.floor(buf.length / 2);
-    buf[mid] = (buf[mid] as number) ^ 0x01;
+    buf[mid] = (buf[mid]) ^ 0x01;
     writeFileSync(file, buf);
     return new RegExp(`^FAILED: session ${f.sessions[0]?.id} edited recording: session-\\d+\\.cast does not match its sealed hash$`, 'm');
   } },
   { name: 'a recording grown after its close', drivers: ['sqlite3'], async tamper(f) {
-    appendFileSync(f.sessions[0]?.files[0] as string, '[9.9, "o", "forged"]\n');
+    appendFileSync(f.sessions[0]?.files[0], '[9.9, "o", "forged"]\n');
     return new RegExp(`^FAILED: session ${f.sessions[0]?.id} edited recording`, 'm');
   } },
   { name: 'a recording file deleted', drivers: all, async tamper(f) {
-    unlinkSync(f.sessions[1]?.files[0] as string);
+    unlinkSync(f.sessions[1]?.files[0]);
     return new RegExp(`^FAILED: session ${f.sessions[1]?.id} missing recording: session-\\d+\\.cast is missing$`, 'm');
   } },
   { name: "a session row's seals rewritten", drivers: ['sqlite3'], async tamper(f) {
@@ -120,7 +120,7 @@ const cases: TamperCase[] = [
   { name: 'a checkpoint signature altered', drivers: ['sqlite3'], async tamper(f) {
     const c = await one(f.db, 'SELECT id, signature FROM audit_checkpoints ORDER BY id LIMIT 1');
     const sig = Buffer.from(String(c.signature), 'base64');
-    sig[3] = (sig[3] as number) ^ 0xff;
+    sig[3] = (sig[3]) ^ 0xff;
     await f.db.ds.query('UPDATE audit_checkpoints SET signature = ? WHERE id = ?', [sig.toString('base64'), c.id]);
     return new RegExp(`^FAILED: checkpoint ${c.id} bad signature: its signature does not match its content$`, 'm');
   } },

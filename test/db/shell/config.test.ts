@@ -23,7 +23,7 @@ for (const driver of drivers) {
       expect(r.stdout.trim().split('\n')).to.have.length(1);
       const doc = JSON.parse(r.stdout) as Record<string, unknown>;
       expect(Object.keys(doc)).to.deep.equal(['keys', 'hosts', 'user_keys', 'users', 'user_groups', 'host_groups', 'acls', 'settings', 'events', 'sessions', 'date', 'audit_checkpoints', 'audit_keys', 'tunnel_keys']);
-      const host = (doc.hosts as Record<string, unknown>[])[0] as Record<string, unknown>;
+      const host = (doc.hosts as Record<string, unknown>[])[0];
       expect(Object.keys(host)).to.deep.equal(['ID', 'CreatedAt', 'UpdatedAt', 'DeletedAt', 'Name', 'Addr', 'User', 'Password', 'URL', 'SSHKey', 'SSHKeyID', 'HostKey', 'Groups', 'Comment', 'Logging', 'Hop', 'HopID']);
       expect(host.Password).to.match(/^enc:v1:/);
       expect(JSON.stringify(doc.keys)).not.to.match(/PRIVATE KEY/);
@@ -36,7 +36,7 @@ for (const driver of drivers) {
       expect(doc.hosts[0]?.Password).to.equal('hunter2');
       expect(doc.keys[0]?.PrivKey).to.match(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
       expect(doc.events).to.equal(null);
-      expect(r.stdout).to.match(/^\{\n  "keys": \[/);
+      expect(r.stdout).to.match(/^\{\n {2}"keys": \[/);
     });
 
     it('refuses to restore without --confirm, after validating, and changes nothing', async () => {
@@ -53,8 +53,8 @@ for (const driver of drivers) {
       { name: 'empty input', input: () => '', err: /not a JSON document/ },
       { name: 'an array', input: () => '[]', err: /invalid backup: backup: expected an object/ },
       { name: 'a host without address', input: () => JSON.stringify({ hosts: [{ ID: 1, Name: 'x' }] }), err: /hosts 'x': a host needs Addr or URL/ },
-      { name: 'a hop loop', input: () => { const { doc } = goBackup(); (doc.hosts as Record<string, unknown>[])[0]!.HopID = 4; (doc.hosts as Record<string, unknown>[])[3]!.HopID = 1; return JSON.stringify(doc); }, err: /reaches itself/ },
-      { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1]!.PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
+      { name: 'a hop loop', input: () => { const { doc } = goBackup(); (doc.hosts as Record<string, unknown>[])[0].HopID = 4; (doc.hosts as Record<string, unknown>[])[3].HopID = 1; return JSON.stringify(doc); }, err: /reaches itself/ },
+      { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1].PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
     ];
     for (const c of bad) {
       it(`rejects ${c.name} and changes nothing`, async () => {

@@ -51,7 +51,7 @@ describe('cluster: three nodes on MariaDB know each other (node link)', function
     const token = randomBytes(12).toString('hex');
     base = { db, dir: dir.path, token, adminKey: newKey(dir.path, 'admin_key'), clusterTiming: timing };
     for (const n of await Promise.all(['node-a', 'node-b', 'node-c'].map((name) => startNode({ ...base, name })))) nodes[n.name] = n;
-    const a = nodes['node-a'] as Node;
+    const a = nodes['node-a'];
     const enrolled = await a.ssh([], { login: `invite:${token}` });
     expect(enrolled.code, enrolled.stderr).to.equal(0);
     const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
@@ -80,8 +80,8 @@ describe('cluster: three nodes on MariaDB know each other (node link)', function
   });
 
   it("session inspect on node-c shows node-a's live byte counters, fetched over the node link", async () => {
-    const a = nodes['node-a'] as Node;
-    const c = nodes['node-c'] as Node;
+    const a = nodes['node-a'];
+    const c = nodes['node-c'];
     const { held, id } = await relayed(a);
     try {
       expect((await c.ssh(['node', 'ls'])).stdout).to.match(/\bnode-a +\S+ +test +.* +alive +1\n/);
@@ -107,7 +107,7 @@ describe('cluster: three nodes on MariaDB know each other (node link)', function
   });
 
   it('refuses a peer: login with any key but the cluster key, and audits it; the cluster key opens nothing else', async () => {
-    const a = nodes['node-a'] as Node;
+    const a = nodes['node-a'];
     const r = await a.ssh(['ping'], { login: 'peer:node-b', extra: ['-o', 'BatchMode=no', '-o', 'LogLevel=INFO'] });
     expect(r.code).to.equal(255);
     expect(r.stderr).to.match(/not the cluster key: 'peer:' logins are for portal nodes only/);
@@ -121,11 +121,11 @@ describe('cluster: three nodes on MariaDB know each other (node link)', function
     expect(await tryLogin(a.port, 'peer:node-x', clusterKey)).to.equal(null);
     expect(await tryLogin(a.port, 'admin', clusterKey)).to.match(/^client-authentication:/);
     expect(await tryLogin(a.port, 'web01', clusterKey)).to.match(/^client-authentication:/);
-    for (const n of Object.values(nodes)) expect(n.logs.join('\n')).to.not.include(clusterKey.split('\n')[1] as string);
+    for (const n of Object.values(nodes)) expect(n.logs.join('\n')).to.not.include(clusterKey.split('\n')[1]);
   });
 
   it('answers only typed, bounded requests on a link; anything else is refused or answered with an error', async () => {
-    const a = nodes['node-a'] as Node;
+    const a = nodes['node-a'];
     const setting = await a.app.db.manager.findOneByOrFail(Setting, { name: 'cluster_key' });
     const c = new ssh2.Client();
     await new Promise<void>((resolve, reject) => {
@@ -157,8 +157,8 @@ describe('cluster: three nodes on MariaDB know each other (node link)', function
   });
 
   it('link requests survive a restart of the peer: the link is dialed again', async () => {
-    const b = nodes['node-b'] as Node;
-    const c = nodes['node-c'] as Node;
+    const b = nodes['node-b'];
+    const c = nodes['node-c'];
     const first = await relayed(b);
     expect(((await inspect(c, first.id)).Live as Record<string, unknown>).Node).to.equal('node-b');
     await first.held.stop();

@@ -48,7 +48,7 @@ for (const { observers, timing, label } of variants) {
       const token = randomBytes(12).toString('hex');
       const adminKey = newKey(dir.path, 'admin_key');
       live = await Promise.all(observers.map((name) => startNode({ db, name, dir: dir.path, token, adminKey, clusterTiming: timing })));
-      const a = live[0] as Node;
+      const a = live[0];
       const enrolled = await a.ssh([], { login: `invite:${token}` });
       expect(enrolled.code, enrolled.stderr).to.equal(0);
       const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
@@ -65,7 +65,7 @@ for (const { observers, timing, label } of variants) {
     });
 
     it('another node closes the session with `node node-c lost` within 60 s, once, with one event', async () => {
-      const a = live[0] as Node;
+      const a = live[0];
       const port = victim?.port ?? 0;
       const client = await catThrough(port, join(dir.path, 'admin_key'), 'relayed by node-c');
       const m = a.app.db.manager;

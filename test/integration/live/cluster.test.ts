@@ -114,7 +114,7 @@ describe('live sessions across nodes on MariaDB: watch, join, stop, replay and e
     term.write('exit\r');
     expect(await term.exitCode).to.equal(0);
     await waitFor(async () => (await b.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 10_000, 'the row to close');
-    const cast = (JSON.parse((await b.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] as string;
+    const cast = (JSON.parse((await b.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0];
     expect(cast).to.include('/node-a/');
     const exported = await b.ssh(['session', 'export', String(id)]);
     expect(exported.code, exported.stderr).to.equal(0);

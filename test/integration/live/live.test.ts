@@ -92,7 +92,7 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     // The notices are markers in the recording.
     const row = await portal.app.db.manager.findOneByOrFail(Session, { id });
     await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
-    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] as string;
+    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0];
     const marks = readFileSync(cast, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l) as [number, string, string]).filter((e) => e[1] === 'm');
     expect(marks.map((m) => m[2])).to.deep.equal(['admin started watching this session', 'admin stopped watching this session']);
     expect(row.node).to.equal('test-node');
@@ -201,9 +201,9 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     const exported = await portal.ssh(['session', 'export', String(id)]);
     expect(exported.code, exported.stderr).to.equal(0);
     const [header, ...rest] = exported.stdout.trim().split('\n');
-    expect(JSON.parse(header as string)).to.include({ version: 2, width: 100, height: 30 });
+    expect(JSON.parse(header)).to.include({ version: 2, width: 100, height: 30 });
     expect(rest.map((l) => JSON.parse(l) as unknown[]).filter((e) => e[1] === 'o').map((e) => e[2]).join('')).to.include('replay-64');
-    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] as string;
+    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0];
     expect(exported.stdout).to.equal(readFileSync(cast, 'utf8'));
     const played = await portal.ssh(['session', 'replay', '--speed=20', '--idle-limit=0.1', String(id)]);
     expect(played.code, played.stderr).to.equal(0);

@@ -259,7 +259,7 @@ describe('relay: forwards (-W, -L, -D, -R), agent (-A) and hop chains', function
         await new Promise((res) => setTimeout(res, 30));
       }
       expect((await run('ssh-add', [keys.user.path], { env })).code).to.equal(0);
-      const fp = (await run('ssh-keygen', ['-l', '-f', `${keys.user.path}.pub`])).stdout.toString().split(' ')[1] as string;
+      const fp = (await run('ssh-keygen', ['-l', '-f', `${keys.user.path}.pub`])).stdout.toString().split(' ')[1];
       const r = await run('ssh', ['-A', ...sshArgs(front, keys.user, 'web', 'ssh-add -l & ssh-add -l & ssh-add -l & wait')], { env, timeoutMs: 15_000 });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout.toString().split('\n').filter((l) => l.includes(fp))).to.have.length(3);

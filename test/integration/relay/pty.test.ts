@@ -62,7 +62,7 @@ describe('relay: PTY sessions, recording, idle timeout', function () {
     const cast = summary.recordings.find((p) => p.endsWith('.cast'));
     expect(cast).to.be.a('string');
     const lines = readFileSync(cast as string, 'utf8').trim().split('\n');
-    const header = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    const header = JSON.parse(lines[0]) as Record<string, unknown>;
     expect(header).to.include({ version: 2, width: 100, height: 30 });
     const events = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
     const out = events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');

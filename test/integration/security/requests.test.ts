@@ -164,10 +164,10 @@ describe('security: floods of channels and requests on one connection (issue 14,
       refusedSessions = many.refused;
       forwardsRefused = (await Promise.all(forwards)).filter((ok) => !ok).length;
       // want-reply env requests: each one is answered, success or failure.
-      const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => a.env(many.open[0] as Channel, `K${i}`, 'x', true)));
+      const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => a.env(many.open[0], `K${i}`, 'x', true)));
       envAccepted = replies.filter((x) => x === true).length;
       envRefused = replies.filter((x) => x === false).length;
-      const big = await Promise.all(Array.from({ length: 5 }, (_, i) => a.env(many.open[1] as Channel, `BIG${i}`, 'y'.repeat(30_000), true)));
+      const big = await Promise.all(Array.from({ length: 5 }, (_, i) => a.env(many.open[1], `BIG${i}`, 'y'.repeat(30_000), true)));
       expect(big).to.deep.equal([true, true, false, false, false]);
       await floodEnv(a, many.open, 300, 30_000);
       expect(a.isClosed(), 'a client with access keeps its connection').to.equal(false);

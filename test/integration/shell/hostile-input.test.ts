@@ -122,7 +122,7 @@ describe('security: hostile admin-shell input through the real OpenSSH client', 
 
   it('terminal (node-pty): 4 MB pasted is cut at the limit in well under a second per MB, and the shell goes on', async () => {
     const pty = ptySpawn('ssh', [...sshOptions(portal.port, portal.adminKey), 'admin@127.0.0.1'], {
-      cols: 100, rows: 30, name: 'xterm', env: { ...process.env, TERM: 'xterm' } as Record<string, string>,
+      cols: 100, rows: 30, name: 'xterm', env: { ...process.env, TERM: 'xterm' },
     });
     let screen = '';
     pty.onData((d) => { screen += d; });

@@ -46,8 +46,8 @@ describe('audit: chain check', () => {
       const y = { ...x, entity: 'forged' };
       return { ...y, hash: eventHash({ ...y, seq: 2, prevHash: y.prevHash as string }) };
     }), expected: 'event 20 edited: it was rewritten: event 30 links a different previous hash' },
-    { name: 'an unchained event newer than the chain', change: (e) => [...e, { ...(e[0] as EventRowData), id: 25, seq: null, hash: null, prevHash: null }], expected: 'event 25 inserted: it is newer than the chain but not part of it' },
-    { name: 'an unchained event older than the chain', change: (e) => [...e, { ...(e[0] as EventRowData), id: 5, seq: null, hash: null, prevHash: null }], expected: null },
+    { name: 'an unchained event newer than the chain', change: (e) => [...e, { ...(e[0]), id: 25, seq: null, hash: null, prevHash: null }], expected: 'event 25 inserted: it is newer than the chain but not part of it' },
+    { name: 'an unchained event older than the chain', change: (e) => [...e, { ...(e[0]), id: 5, seq: null, hash: null, prevHash: null }], expected: null },
   ];
   for (const c of cases) {
     it(`${c.expected === null ? 'accepts' : 'names'} ${c.name}`, () => {

@@ -15,7 +15,7 @@ describe('routing: resolveChain', () => {
   for (const c of cases) {
     it(c.name, () => {
       const byId = (id: number): HostRef | undefined => c.hosts.find((x) => x.id === id);
-      const run = (): number[] => resolveChain(c.hosts[0] as HostRef, byId).map((x) => x.id);
+      const run = (): number[] => resolveChain(c.hosts[0], byId).map((x) => x.id);
       if (c.want instanceof RegExp) expect(run).to.throw(c.want);
       else expect(run()).to.deep.equal(c.want);
     });
@@ -51,7 +51,7 @@ describe('routing: findTarget and loadChain through a finder', () => {
 
   it('loads hops one by one, first hop first', async () => {
     const f = finder(hosts);
-    expect((await loadChain(f, hosts[0] as HostRef)).map((x) => x.id)).to.deep.equal([3, 2, 1]);
+    expect((await loadChain(f, hosts[0])).map((x) => x.id)).to.deep.equal([3, 2, 1]);
     expect(f.reads).to.equal(2);
   });
 

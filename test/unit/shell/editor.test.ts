@@ -4,7 +4,7 @@ import type { Key } from '../../../lib/shell/keys.js';
 
 type K = Key['kind'];
 const t = (text: string): Key => ({ kind: 'text', text });
-const k = (kind: Exclude<K, 'text'>): Key => ({ kind } as Key);
+const k = (kind: Exclude<K, 'text'>): Key => ({ kind });
 
 /** A completer over a fixed word list (the real one is tested with the completion tree). */
 const words = ['hostgroup', 'host', 'hostile', 'user'];

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { KeyDecoder, type Key } from '../../../lib/shell/keys.js';
 
 const text = (t: string): Key => ({ kind: 'text', text: t });
-const k = (kind: Exclude<Key['kind'], 'text'>): Key => ({ kind } as Key);
+const k = (kind: Exclude<Key['kind'], 'text'>): Key => ({ kind });
 
 describe('shell: terminal key decoder', () => {
   const cases: { chunks: string[]; keys: Key[] }[] = [

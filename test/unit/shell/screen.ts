@@ -54,6 +54,6 @@ export class Screen {
 
   #line(): string[] {
     while (this.rows.length <= this.row) this.rows.push([]);
-    return this.rows[this.row] as string[];
+    return this.rows[this.row];
   }
 }

@@ -31,7 +31,7 @@ function testKeys(): NonNullable<typeof keys> {
 
 export function goBackup(): { doc: Record<string, unknown>; userKeyLine: string; inviteToken: string } {
   const { ed, pem, client } = testKeys();
-  const userKeyBlob = client.publicKey.split(' ')[1] as string;
+  const userKeyBlob = client.publicKey.split(' ')[1];
   const defaultKey = { ...model(1), Name: 'default', Type: 'ed25519', Length: 1, Fingerprint: ed.fingerprint, PrivKey: ed.privateKey, PubKey: ed.publicKey, Hosts: null, Comment: 'created by sshportal' };
   const pemKey = { ...model(2), Name: 'legacy', Type: 'rsa', Length: 2048, Fingerprint: '', PrivKey: pem.privateKey, PubKey: '', Hosts: null, Comment: '' };
   const hg = (id: number, name: string, comment = ''): Record<string, unknown> => ({ ...model(id), Name: name, Hosts: null, ACLs: null, Comment: comment });

@@ -52,15 +52,15 @@ describe('backup: parsing a Go sshportal backup', () => {
 
   const broken: { name: string; edit: (d: Record<string, unknown>) => void; message: RegExp }[] = [
     { name: 'not an object', edit: (d) => { for (const k of Object.keys(d)) delete d[k]; Object.assign(d, { hosts: 'x' }); }, message: /backup.hosts: expected an array/ },
-    { name: 'an id that is not a number', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.ID = 'x'; }, message: /backup.hosts\[0\].ID: expected a whole number/ },
-    { name: 'a bad date', edit: (d) => { (d.keys as Record<string, unknown>[])[0]!.CreatedAt = 'yesterday'; }, message: /backup.keys\[0\].CreatedAt: invalid date/ },
-    { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1]!.Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
-    { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1]!.ID = 1; }, message: /host_groups: duplicate ID 1/ },
-    { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0]!.Action = 'maybe'; }, message: /invalid action 'maybe'/ },
-    { name: 'a bad logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.Logging = 'all'; }, message: /invalid logging mode 'all'/ },
-    { name: 'a hop loop', edit: (d) => { (d.hosts as Record<string, unknown>[])[0]!.HopID = 4; (d.hosts as Record<string, unknown>[])[3]!.HopID = 1; }, message: /reaches itself through its hops/ },
-    { name: 'an empty name', edit: (d) => { (d.users as Record<string, unknown>[])[0]!.Name = ''; }, message: /invalid user name ''/ },
-    { name: 'a role with two names', edit: (d) => { ((d.users as Record<string, unknown>[])[1]!.Roles as unknown[]).push({ ID: 1, Name: 'other' }); }, message: /role 1 has two names/ },
+    { name: 'an id that is not a number', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].ID = 'x'; }, message: /backup.hosts\[0\].ID: expected a whole number/ },
+    { name: 'a bad date', edit: (d) => { (d.keys as Record<string, unknown>[])[0].CreatedAt = 'yesterday'; }, message: /backup.keys\[0\].CreatedAt: invalid date/ },
+    { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1].Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
+    { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1].ID = 1; }, message: /host_groups: duplicate ID 1/ },
+    { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0].Action = 'maybe'; }, message: /invalid action 'maybe'/ },
+    { name: 'a bad logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Logging = 'all'; }, message: /invalid logging mode 'all'/ },
+    { name: 'a hop loop', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].HopID = 4; (d.hosts as Record<string, unknown>[])[3].HopID = 1; }, message: /reaches itself through its hops/ },
+    { name: 'an empty name', edit: (d) => { (d.users as Record<string, unknown>[])[0].Name = ''; }, message: /invalid user name ''/ },
+    { name: 'a role with two names', edit: (d) => { ((d.users as Record<string, unknown>[])[1].Roles as unknown[]).push({ ID: 1, Name: 'other' }); }, message: /role 1 has two names/ },
   ];
   for (const c of broken) {
     it(`refuses ${c.name}`, () => {
@@ -72,10 +72,10 @@ describe('backup: parsing a Go sshportal backup', () => {
 
   it('refuses a private key it cannot read, and secrets encrypted with another key', () => {
     const { doc } = goBackup();
-    (doc.keys as Record<string, unknown>[])[0]!.PrivKey = 'AAAA-go-encrypted';
+    (doc.keys as Record<string, unknown>[])[0].PrivKey = 'AAAA-go-encrypted';
     expect(() => prepareBackup(parseBackup(doc, now, backupChecks), prep)).to.throw(/keys 'default': invalid private key/);
     const other = goBackup().doc;
-    (other.hosts as Record<string, unknown>[])[2]!.Password = createFieldCipher('fedcba9876543210').encrypt('x');
+    (other.hosts as Record<string, unknown>[])[2].Password = createFieldCipher('fedcba9876543210').encrypt('x');
     expect(() => prepareBackup(parseBackup(other, now, backupChecks), prep)).to.throw(/hosts 'testtest': cannot decrypt/);
   });
 
@@ -88,9 +88,9 @@ describe('backup: parsing a Go sshportal backup', () => {
 
   it('repairs dangling references with warnings instead of failing', () => {
     const { doc } = goBackup();
-    (doc.hosts as Record<string, unknown>[])[0]!.SSHKeyID = 99;
-    (doc.user_keys as Record<string, unknown>[])[0]!.UserID = 99;
-    ((doc.hosts as Record<string, unknown>[])[1]!.Groups as unknown[]).push({ ID: 77, Name: 'gone' });
+    (doc.hosts as Record<string, unknown>[])[0].SSHKeyID = 99;
+    (doc.user_keys as Record<string, unknown>[])[0].UserID = 99;
+    ((doc.hosts as Record<string, unknown>[])[1].Groups as unknown[]).push({ ID: 77, Name: 'gone' });
     (doc.hosts as Record<string, unknown>[]).push({ ID: 9, Name: 'old', URL: 'ssh://x@y', DeletedAt: '2018-01-01T00:00:00Z' });
     const p = parseBackup(doc, now, backupChecks);
     expect(p.hosts[0]?.sshKeyId).to.equal(null);
