@@ -252,7 +252,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
         args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
     }
   };
-  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed, remoteAddr };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed, remoteAddr, connectorsOnline: (id: number) => deps.tunnels.countAll(id) };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;
