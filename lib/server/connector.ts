@@ -66,7 +66,10 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
       return reject?.();
     }
     const d = decideBind(bindAddr, who.host, bound);
-    if (d.action === 'refuse') return refuse(who.host.name, d.reason, reject);
+    if (d.action === 'refuse') {
+      refuse(who.host.name, d.reason, reject);
+      return;
+    }
     if (busy.has(d.hostId)) return reject?.();
     busy.add(d.hostId);
     const port = bindPort === 0 ? nextPort++ : bindPort;
@@ -76,9 +79,13 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
     }).catch((err: unknown) => { log.warn('cannot register a connector', { err }); return 'the portal cannot count the connectors of this host'; });
     if (typeof c === 'string') {
       busy.delete(d.hostId);
-      return refuse(d.hostName, c, reject);
+      refuse(d.hostName, c, reject);
+      return;
     }
-    if (gone) return void deps.tunnels.registry.remove(c);
+    if (gone) {
+      deps.tunnels.registry.remove(c);
+      return;
+    }
     mine.push(c);
     accept?.(bindPort === 0 ? port : undefined);
     log.info('tunnel connector online', { host: d.hostName, bind: `${bindAddr}:${port}` });
