@@ -10,46 +10,22 @@
  * BENCH_SESSIONS (default 300), BENCH_KEYS (default 300), BENCH_LOGINS (default 100).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { generateKey, tempDir } from '../test/support/keys.js';
 import { startSshd } from '../test/support/sshd.js';
-import { startBenchProcess, type BenchProcess } from './child.js';
+import { startBenchProcess } from './child.js';
 import { openIdleSessions } from './idle.js';
 import { echoLatencies, percentile } from './keystroke.js';
-import { median, sleep, table, timed } from './measure.js';
+import { sleep, table, timed } from './measure.js';
 import { requireSshdForBench } from './sshd-check.js';
+import { CIPHER, sshOpts, uploads } from './uploads.js';
 
 const MB = Number(process.env.BENCH_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 300);
 const KEYS = Number(process.env.BENCH_KEYS ?? 300);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
-const CIPHER = 'aes128-gcm@openssh.com';
-
-/** Runs `sh -c script` where the measured `ssh` runs under /usr/bin/time; returns wall ms and that ssh's CPU s. */
-async function timedWithClientCpu(script: string, file: string): Promise<{ ms: number; cpu: number }> {
-  const ms = await timed(script.replace('@TIME@', `/usr/bin/time -o ${file} -f '%U %S'`));
-  const cpu = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0);
-  return { ms, cpu };
-}
-
-/** RUNS runs of `script`, measuring the portal's CPU for each; medians of MB/s and portal CPU s per GiB. */
-async function uploads(portal: BenchProcess, script: string, cpuFile: string): Promise<{ mbps: number; portalCpuPerGiB: number; clientCpuPerGiB: number }> {
-  const mbps: number[] = [];
-  const pcpu: number[] = [];
-  const ccpu: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const c0 = await portal.cpu();
-    const r = await timedWithClientCpu(script, cpuFile);
-    const c1 = await portal.cpu();
-    mbps.push((MB * 1000) / r.ms);
-    pcpu.push(((c1 - c0) * 1024) / MB);
-    ccpu.push((r.cpu * 1024) / MB);
-  }
-  return { mbps: median(mbps), portalCpuPerGiB: median(pcpu), clientCpuPerGiB: median(ccpu) };
-}
 
 /** Starts `n` copies of `script` at once; returns the wall time until all finished, ms. */
 async function simultaneous(script: string, n: number): Promise<number> {
@@ -69,7 +45,7 @@ async function main(): Promise<void> {
   const hop = await startSshd({ authorizedKeys: [user.publicKey] });
   const inviteToken = randomBytes(12).toString('hex');
   const portal = await startBenchProcess('portal.ts', { dir: tmp.path, inviteToken, portalKey, target: { host: target.host, port: target.port, user: target.user } });
-  const opts = ['-F', '/dev/null', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR', '-c', CIPHER, '-i', user.path];
+  const opts = sshOpts(user.path);
   const base = `ssh ${opts.map((o) => (o.includes(' ') ? `'${o}'` : o)).join(' ')}`;
   const direct = [`-p`, String(target.port), `${target.user}@127.0.0.1`];
   const viaPortal = ['-p', String(portal.port), 'web@127.0.0.1'];
@@ -78,15 +54,16 @@ async function main(): Promise<void> {
   const cpuFile = join(tmp.path, 'client-cpu');
   try {
     await timed(`${base} -p ${portal.port} invite:${inviteToken}@127.0.0.1`);
-    const up = (dest: string): string => `head -c ${MB}M /dev/zero | @TIME@ ${base} ${dest} 'cat > /dev/null'`;
     process.stderr.write(`uploads (${MB} MiB × ${RUNS})…\n`); loads.push(load());
-    const dUp = await uploads(portal, up(direct.join(' ')), cpuFile);
-    const jUp = await uploads(portal, up(jump), cpuFile);
-    const pUp = await uploads(portal, up(viaPortal.join(' ')), cpuFile);
+    const dUp = await uploads(portal, `${base} ${direct.join(' ')}`, MB, RUNS, cpuFile);
+    const jUp = await uploads(portal, `${base} ${jump}`, MB, RUNS, cpuFile);
+    const pUp = await uploads(portal, `${base} ${viaPortal.join(' ')}`, MB, RUNS, cpuFile);
     process.stderr.write(`keystroke echo (${KEYS} keys)…\n`); loads.push(load());
     const dKeys = await echoLatencies([...opts, ...direct], KEYS);
     const pKeys = await echoLatencies([...opts, ...viaPortal], KEYS);
     process.stderr.write(`${LOGINS} simultaneous logins…\n`); loads.push(load());
+    // Warm-up: modules a login loads lazily and V8's first compilations are paid once per process, not per login.
+    await simultaneous(`${base} ${viaPortal.join(' ')} true`, 5);
     const dLogins = await simultaneous(`${base} ${direct.join(' ')} true`, LOGINS);
     const c0 = await portal.cpu();
     const pLogins = await simultaneous(`${base} ${viaPortal.join(' ')} true`, LOGINS);

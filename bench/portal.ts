@@ -9,6 +9,7 @@ import { App } from '../lib/app.js';
 import { resolveServerConfig } from '../lib/config/server-config.js';
 import { Host, HostGroup, SshKey } from '../lib/db/entities/index.js';
 import { createLogger } from '../lib/log.js';
+import { tuneHeap } from '../lib/server/heap.js';
 import type { TestKey } from '../test/support/keys.js';
 import type { SshdTarget } from '../test/support/sshd.js';
 import { serveBenchIpc } from './child.js';
@@ -20,6 +21,8 @@ interface PortalConfig {
   target: Pick<SshdTarget, 'host' | 'port' | 'user'>;
 }
 
+// As `sshportal server` does (cmd/server.ts); BENCH_NO_HEAP_TUNING=1 measures without it.
+if (!process.env.BENCH_NO_HEAP_TUNING) tuneHeap();
 const cfg = JSON.parse(process.argv[2] ?? '{}') as PortalConfig;
 const config = resolveServerConfig({
   bindAddress: '127.0.0.1:0', dbConn: join(cfg.dir, 'sshportal.db'), logsLocation: join(cfg.dir, 'log'), nodeName: 'bench',

@@ -21,6 +21,7 @@ const portal = await startBenchProcess('portal.ts', { dir: tmp.path, inviteToken
 const base = `ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o IdentitiesOnly=yes -o LogLevel=ERROR -c aes128-gcm@openssh.com -i ${user.path} -p ${portal.port}`;
 await timed(`${base} invite:${inviteToken}@127.0.0.1`);
 const mode = process.env.MODE ?? 'up';
+await new Promise((r) => setTimeout(r, Number(process.env.SLEEP_BEFORE ?? 0)));
 const st = (): number[] => (readFileSync(`/proc/${String(portal.child.pid)}/stat`, 'utf8').split(') ')[1] ?? '').split(' ').slice(11, 13).map((x) => Number(x) * 10);
 const s0 = st();
 const c0 = await portal.cpu();

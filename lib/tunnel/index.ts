@@ -13,6 +13,9 @@ import { selectConnector } from './select.js';
 export { maxConnectorsPerHost, tooManyConnectors, TunnelRegistry, type ConnectorHandle, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
 export { decideBind, selectConnector, type BindDecision, type BoundHost } from './select.js';
 
+/** How long a connector may take to accept or refuse the channel of a new session. */
+export const connectorOpenTimeoutMs = 10_000;
+
 /** Other nodes, as the node link reaches them (absent on a single node). */
 export interface TunnelPeers {
   /** Names of the other live nodes. */
@@ -168,14 +171,25 @@ export class Tunnels {
     return v ? this.registry.find(hostId, v.id) : undefined;
   }
 
-  /** Opens a channel on a local connector and marks it used. */
+  /** Opens a channel on a local connector and marks it used; gives up after {@link connectorOpenTimeoutMs}. */
   async openLocal(c: LocalConnector): Promise<Duplex> {
     c.lastUsed = Math.max(this.#deps.now().getTime(), c.lastUsed + 1);
+    const opening = c.handle.open('127.0.0.1', 0);
+    let timer: NodeJS.Timeout | undefined;
+    // A connector that never answers the channel open would hold the user (and the dial) forever.
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), connectorOpenTimeoutMs); });
     try {
-      return await c.handle.open('127.0.0.1', 0);
+      const first = await Promise.race([opening, timeout]);
+      if (first !== 'timeout') return first;
     } catch (err) {
       throw new UpstreamError(`the connector of ${c.hostName} refused the connection: ${userMessage(err)}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
+    // Its late answer finds nobody waiting.
+    opening.then((ch) => ch.destroy(), () => undefined);
+    this.#deps.log.warn('tunnel connector did not answer a channel open', { host: c.hostName, fingerprint: c.fingerprint, timeoutMs: connectorOpenTimeoutMs });
+    throw new UpstreamError(`the connector of ${c.hostName} did not answer within ${connectorOpenTimeoutMs / 1000} s`);
   }
 
   /** Serves another node's request for a stream to connector `connectorId` of `hostId` (any connector of it when gone). */

@@ -4,9 +4,10 @@ import type ssh2 from 'ssh2';
 import { fingerprintOf } from '../../../lib/crypto/ssh-keys.js';
 import { Host, TunnelKey } from '../../../lib/db/entities/index.js';
 import { maxForwardRequests } from '../../../lib/server/connector.js';
-import { maxConnectorsPerHost } from '../../../lib/tunnel/index.js';
-import { connectAttacker, type AttackClient } from '../../support/attack-client.js';
+import { connectorOpenTimeoutMs, maxConnectorsPerHost } from '../../../lib/tunnel/index.js';
+import { connectAttacker, rssMiB, type AttackClient } from '../../support/attack-client.js';
 import { startPortal, type Portal } from '../../support/portal.js';
+import { waitFor } from '../../support/wait.js';
 import { tunnelEvents } from './connector.js';
 
 const forwardIn = (c: ssh2.Client, addr: string, port: number): Promise<boolean> =>
@@ -71,6 +72,30 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
     expect(refused).to.include('authentication methods failed');
     const list = await portal.ssh(['host', 'tunnels', 'pi42']);
     expect(list.stdout).to.include(`Total: ${maxConnectorsPerHost} connectors.`);
+  });
+
+  it(`a connector that never answers a session's channel open: the user gets one error line after ${connectorOpenTimeoutMs / 1000} s; admin answered within 2 s`, async () => {
+    const rss0 = rssMiB();
+    const a = await attacker();
+    let opens = 0;
+    // Seen, never accepted nor refused.
+    a.client.on('tcp connection', () => { opens++; });
+    expect(await forwardIn(a.client, 'localhost', 22)).to.equal(true);
+    // The connectors of earlier tests are gone: this one serves the session.
+    await waitFor(async () => /Total: 1 connectors\./.test((await portal.ssh(['host', 'tunnels', 'pi42'])).stdout.toString()), 10_000, 'only this connector');
+    const t = Date.now();
+    const user = portal.ssh(['true'], { login: 'pi42', timeoutMs: connectorOpenTimeoutMs + 20_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const t0 = Date.now();
+    expect((await portal.ssh(['info'])).code).to.equal(0);
+    expect(Date.now() - t0).to.be.below(2_000);
+    const r = await user;
+    expect(opens).to.equal(1);
+    expect(r.code).to.equal(255);
+    expect(r.stderr.toString().trim()).to.equal(`error: the connector of pi42 did not answer within ${connectorOpenTimeoutMs / 1000} s`);
+    expect(Date.now() - t).to.be.within(connectorOpenTimeoutMs - 500, connectorOpenTimeoutMs + 10_000);
+    expect(portal.logs.filter((l) => l.includes('tunnel connector did not answer a channel open'))).to.have.length(1);
+    expect(rssMiB() - rss0).to.be.below(100);
   });
 
   it('a connector that answers a user with garbage ends that session, not the portal', async () => {

@@ -1,0 +1,46 @@
+/**
+ * Upload measurements shared by the portal benchmark and the CI gate: MB/s of
+ * `head -c N | ssh … 'cat > /dev/null'`, the CPU of the portal process during
+ * it (over IPC) and the CPU of the measured `ssh` client (`/usr/bin/time`).
+ */
+import { readFileSync } from 'node:fs';
+import type { BenchProcess } from './child.js';
+import { median, timed } from './measure.js';
+
+/** The cipher every path uses (the portal's default offer; OpenSSH would pick chacha20 otherwise). */
+export const CIPHER = 'aes128-gcm@openssh.com';
+
+/** OpenSSH client options of every measured path (no config, no prompts, one key). */
+export function sshOpts(keyPath: string): string[] {
+  return ['-F', '/dev/null', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR', '-c', CIPHER, '-i', keyPath];
+}
+
+/** One upload's figures. */
+export interface UploadFigures {
+  mbps: number;
+  /** CPU seconds of the portal process per GiB moved. */
+  portalCpuPerGiB: number;
+  /** CPU seconds of the `ssh` client per GiB moved (one OpenSSH transport). */
+  clientCpuPerGiB: number;
+}
+
+/**
+ * `runs` uploads of `mb` MiB through `sshCmd` (a shell command line, ending with
+ * the destination); medians of each figure.
+ */
+export async function uploads(portal: BenchProcess, sshCmd: string, mb: number, runs: number, cpuFile: string): Promise<UploadFigures> {
+  const mbps: number[] = [];
+  const pcpu: number[] = [];
+  const ccpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c0 = await portal.cpu();
+    const ms = await timed(`head -c ${mb}M /dev/zero | /usr/bin/time -o ${cpuFile} -f '%U %S' ${sshCmd} 'cat > /dev/null'`);
+    const c1 = await portal.cpu();
+    const client = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0);
+    mbps.push((mb * 1000) / ms);
+    pcpu.push(((c1 - c0) * 1024) / mb);
+    ccpu.push((client * 1024) / mb);
+  }
+  return { mbps: median(mbps), portalCpuPerGiB: median(pcpu), clientCpuPerGiB: median(ccpu) };
+}
