@@ -47,39 +47,52 @@ async function* lines(src: Readable): AsyncGenerator<string> {
   if (rest.length > 0) yield rest.toString('utf8');
 }
 
-/** A stop signal fed by keystrokes. */
+/** Longest single wait (setTimeout fires at once past it). */
+const maxSleepMs = 2 ** 31 - 1;
+
+/** A stop signal fed by keystrokes, and by the viewer's channel closing. */
 class Quit {
   quitted = false;
   #wake: (() => void) | null = null;
   #keys: Readable | null;
-  #onData = (d: Buffer): void => {
-    if (!d.some((b) => quitKeys.has(b))) return;
+  #out: Writable;
+  #stop = (): void => {
     this.quitted = true;
     this.#wake?.();
   };
 
-  constructor(keys: Readable | null) {
+  #onData = (d: Buffer): void => {
+    if (d.some((b) => quitKeys.has(b))) this.#stop();
+  };
+
+  constructor(keys: Readable | null, out: Writable) {
     this.#keys = keys;
+    this.#out = out;
     keys?.on('data', this.#onData);
+    // A viewer gone during a long pause (a slow --speed) would otherwise hold the file until it ends.
+    keys?.once('close', this.#stop);
+    out.once('close', this.#stop);
   }
 
-  /** Waits `ms` unless a quit key comes first. */
+  /** Waits `ms` unless a quit key or a close comes first. */
   sleep(ms: number): Promise<void> {
     if (ms <= 0 || this.quitted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.#wake = null; resolve(); }, ms);
+      const timer = setTimeout(() => { this.#wake = null; resolve(); }, Math.min(ms, maxSleepMs));
       this.#wake = () => { clearTimeout(timer); this.#wake = null; resolve(); };
     });
   }
 
   close(): void {
     this.#keys?.off('data', this.#onData);
+    this.#keys?.off('close', this.#stop);
+    this.#out.off('close', this.#stop);
   }
 }
 
 /** Plays the recording's output with its timing; resolves `quit` when a quit key stopped it. */
 export async function replayCast(src: Readable, out: Writable, keys: Readable | null, p: Playback): Promise<'done' | 'quit'> {
-  const quit = new Quit(keys);
+  const quit = new Quit(keys, out);
   try {
     let first = true;
     let prev = 0;

@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { Acl, Event, HostGroup, SshKey, User, UserRole } from '../../../lib/db/entities/index.js';
-import { freshDb, type TestDb } from '../../support/databases.js';
 import { runProcess } from '../../support/process.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
-import { tempDir } from '../../support/tmp.js';
-import { newKey, startNode, waitFor, type Node } from './nodes.js';
+import type { SshdTarget } from '../../support/sshd.js';
+import { startCluster, waitFor, type Cluster, type Node } from './nodes.js';
 
 async function keyscan(port: number): Promise<string> {
   const r = await runProcess('ssh-keyscan', ['-p', String(port), '-t', 'ed25519', '127.0.0.1'], { timeoutMs: 15_000 });
@@ -17,30 +14,19 @@ async function keyscan(port: number): Promise<string> {
 
 describe('cluster: two portal nodes on one MariaDB database', function () {
   this.timeout(120_000);
-  let db: TestDb;
-  let dir: ReturnType<typeof tempDir>;
+  let cluster: Cluster;
   let a: Node;
   let b: Node;
   let target: SshdTarget;
 
   before(async function () {
-    requireSshd(this);
-    db = await freshDb(this, 'mysql');
-    dir = tempDir('sshportal-cluster-');
-    const token = randomBytes(12).toString('hex');
-    const adminKey = newKey(dir.path, 'admin_key');
     // Both nodes start together on the empty database: migrations and bootstrap race.
-    [a, b] = await Promise.all(['node-a', 'node-b'].map((name) => startNode({ db, name, dir: dir.path, token, adminKey })));
-    const enrolled = await a.ssh([], { login: `invite:${token}` });
-    expect(enrolled.code, enrolled.stderr).to.equal(0);
-    const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
+    cluster = await startCluster(this, { prefix: 'sshportal-cluster-', names: ['node-a', 'node-b'] });
+    [a, b] = cluster.nodes as [Node, Node];
+    target = cluster.target;
   });
   after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await target?.stop();
-    await db?.drop();
-    dir?.remove();
+    await cluster?.close();
   });
 
   it('bootstraps once when both nodes start together', async () => {
@@ -76,7 +62,7 @@ describe('cluster: two portal nodes on one MariaDB database', function () {
       const activeOn = async (n: Node): Promise<string> => (await n.ssh(['session', 'ls', '--active'])).stdout;
       await waitFor(async () => /\bweb01\b.*\bactive\b.*\bnode-a\b/.test(await activeOn(b)), 15_000, 'the session of node-a on node-b');
       expect(await activeOn(a)).to.match(/\bweb01\b.*\bactive\b.*\bnode-a\b/);
-      expect(await activeOn(b)).to.match(/^ID +USER +HOST +STATUS +START +DURATION +ERROR +COMMENT +NODE\n/);
+      expect(await activeOn(b)).to.match(/^ID +USER +HOST +STATUS +START +DURATION +ERROR +COMMENT +NODE +WATCHERS\n/);
     } finally {
       expect(await held.stop()).to.equal(0);
     }

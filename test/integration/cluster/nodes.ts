@@ -4,10 +4,15 @@
  * log buffer; the admin key is shared (it lives in the database).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { App } from '../../../lib/app.js';
 import type { ClusterTiming } from '../../../lib/cluster/index.js';
 import type { ServerFlags } from '../../../lib/config/server-config.js';
+import { SshKey } from '../../../lib/db/entities/index.js';
+import { freshDb } from '../../support/databases.js';
+import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { tempDir } from '../../support/tmp.js';
 import { generateKey } from '../../support/keys.js';
 import { startApp } from '../../support/portal.js';
 import { ssh, sshOptions } from '../../support/openssh.js';
@@ -81,3 +86,54 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
 }
 
 export { waitFor } from '../../support/wait.js';
+
+/** Nodes on one fresh MariaDB database, the first admin enrolled, and one sshd target that trusts the portal's key. */
+export interface Cluster {
+  db: TestDb;
+  dir: string;
+  token: string;
+  adminKey: string;
+  /** The nodes, in the order of `names`; the admin was enrolled through the first. */
+  nodes: Node[];
+  target: SshdTarget;
+  /** Stops the nodes, the target, drops the database and removes the scratch directory. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Scratch directory prefix. */
+  prefix: string;
+  names: string[];
+  clusterTiming?: ClusterTiming;
+  /** Start the nodes one after another (default: together, racing migrations and bootstrap). */
+  sequential?: boolean;
+}
+
+/** Starts {@link Cluster}: requires sshd and MariaDB (fails under CI=true, skips loudly elsewhere). */
+export async function startCluster(ctx: Mocha.Context, opts: ClusterOptions): Promise<Cluster> {
+  requireSshd(ctx);
+  const db = await freshDb(ctx, 'mysql');
+  const dir = tempDir(opts.prefix);
+  const token = randomBytes(12).toString('hex');
+  const adminKey = newKey(dir.path, 'admin_key');
+  const base = { db, dir: dir.path, token, adminKey, clusterTiming: opts.clusterTiming };
+  const nodes: Node[] = [];
+  if (opts.sequential) for (const name of opts.names) nodes.push(await startNode({ ...base, name }));
+  else nodes.push(...await Promise.all(opts.names.map((name) => startNode({ ...base, name }))));
+  const first = nodes[0];
+  if (!first) throw new Error('startCluster needs at least one node name');
+  const enrolled = await first.ssh([], { login: `invite:${token}` });
+  if (enrolled.code !== 0) throw new Error(`admin enrollment failed: ${enrolled.stderr}`);
+  const portalKey = await first.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
+  const target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
+  return {
+    db, dir: dir.path, token, adminKey, nodes, target,
+    async close() {
+      await Promise.all(nodes.map((n) => n.close()));
+      await target.stop();
+      await db.drop();
+      dir.remove();
+    },
+  };
+}

@@ -4,22 +4,18 @@
  * (only node B's periodic re-check can see it), with an event.
  */
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { SshKey } from '../../../lib/db/entities/index.js';
-import { freshDb, type TestDb } from '../../support/databases.js';
 import { openTunnel, startMaster } from '../../support/mux.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
-import { tempDir } from '../../support/tmp.js';
+import type { SshdTarget } from '../../support/sshd.js';
 import { addWebHost, adminAnswersQuickly, enroll, revocations, revoke, revokeEvents, waitForRevokeEvents, type AdminRun } from '../security/revocation-kit.js';
-import { newKey, startNode, waitFor, type Node } from './nodes.js';
+import { startCluster, waitFor, type Cluster, type Node } from './nodes.js';
 
 /** Revocation must reach a live connection within this time. */
 const WITHIN_MS = 5_000;
 
 describe('cluster revocation: revoked through node A, live connections on node B end within 5 s', function () {
   this.timeout(180_000);
-  let db: TestDb;
-  let dir: ReturnType<typeof tempDir>;
+  let cluster: Cluster;
+  let dir = '';
   let a: Node;
   let b: Node;
   let target: SshdTarget;
@@ -29,33 +25,23 @@ describe('cluster revocation: revoked through node A, live connections on node B
   const measured: string[] = [];
 
   before(async function () {
-    requireSshd(this);
-    db = await freshDb(this, 'mysql');
-    dir = tempDir('sshportal-revocation-');
-    const token = randomBytes(12).toString('hex');
-    const adminKey = newKey(dir.path, 'admin_key');
-    [a, b] = await Promise.all(['node-a', 'node-b'].map((name) => startNode({ db, name, dir: dir.path, token, adminKey })));
-    const enrolled = await a.ssh([], { login: `invite:${token}` });
-    expect(enrolled.code, enrolled.stderr).to.equal(0);
-    const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
+    cluster = await startCluster(this, { prefix: 'sshportal-revocation-', names: ['node-a', 'node-b'] });
+    [a, b] = cluster.nodes as [Node, Node];
+    ({ target, dir } = cluster);
     await addWebHost(adminA, target);
     rssBefore = process.memoryUsage().rss;
   });
   after(async () => {
     if (measured.length > 0) console.log(`      revocation → connection ended: ${measured.join(', ')}`);
-    await Promise.all([a?.close(), b?.close()]);
-    await target?.stop();
-    await db?.drop();
-    dir?.remove();
+    await cluster?.close();
   });
 
   revocations.forEach((kind, i) => {
     it(`${kind}: the session, the -L tunnel and the connection on node B end, with an event`, async () => {
       const m = a.app.db.manager;
       const name = `cl${i}`;
-      const u = await enroll(adminA, m, a.port, dir.path, name, kind);
-      const master = await startMaster(b.port, u.key, 'web01', dir.path, name);
+      const u = await enroll(adminA, m, a.port, dir, name, kind);
+      const master = await startMaster(b.port, u.key, 'web01', dir, name);
       try {
         const held = master.hold(['cat']);
         const local = await master.forward(`127.0.0.1:${target.port}`);
@@ -90,9 +76,9 @@ describe('cluster revocation: revoked through node A, live connections on node B
     it(`admin shell on node B ends when ${c.what} through node A`, async () => {
       const m = a.app.db.manager;
       const name = `clboss${i}`;
-      const u = await enroll(adminA, m, a.port, dir.path, name);
+      const u = await enroll(adminA, m, a.port, dir, name);
       expect((await adminA(['user', 'update', '--assign-role', 'admin', name])).code).to.equal(0);
-      const master = await startMaster(b.port, u.key, 'admin', dir.path, name);
+      const master = await startMaster(b.port, u.key, 'admin', dir, name);
       try {
         const shell = master.hold([]);
         expect((await master.run(['user', 'ls'])).code).to.equal(0);
@@ -111,8 +97,8 @@ describe('cluster revocation: revoked through node A, live connections on node B
 
   it('keeps a connection whose access did not change', async () => {
     const m = a.app.db.manager;
-    const u = await enroll(adminA, m, a.port, dir.path, 'steady');
-    const master = await startMaster(b.port, u.key, 'web01', dir.path, 'steady');
+    const u = await enroll(adminA, m, a.port, dir, 'steady');
+    const master = await startMaster(b.port, u.key, 'web01', dir, 'steady');
     try {
       // Several re-check rounds of node B, while other users are revoked.
       await new Promise((r) => setTimeout(r, 6_000));

@@ -1,19 +1,15 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Event, Session, SshKey } from '../../../lib/db/entities/index.js';
-import { freshDb, type TestDb } from '../../support/databases.js';
+import { Event, Session } from '../../../lib/db/entities/index.js';
 import { sshOptions } from '../../support/openssh.js';
 import { renderScreen } from '../../support/screen.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import type { SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
-import { tempDir } from '../../support/tmp.js';
-import { newKey, startNode, waitFor, type Node } from '../cluster/nodes.js';
+import { startCluster, waitFor, type Cluster, type Node } from '../cluster/nodes.js';
 
 describe('live sessions across nodes on MariaDB: watch, join, stop, replay and export over the node link', function () {
   this.timeout(180_000);
-  let db: TestDb;
-  let dir: ReturnType<typeof tempDir>;
+  let cluster: Cluster;
   let a: Node;
   let b: Node;
   let adminKey: string;
@@ -43,24 +39,14 @@ describe('live sessions across nodes on MariaDB: watch, join, stop, replay and e
   };
 
   before(async function () {
-    requireSshd(this);
-    db = await freshDb(this, 'mysql');
-    dir = tempDir('sshportal-live-cluster-');
-    const token = randomBytes(12).toString('hex');
-    adminKey = newKey(dir.path, 'admin_key');
-    const base = { db, dir: dir.path, token, adminKey, clusterTiming: { heartbeatMs: 500, deadAfterMs: 8_000 } };
-    [a, b] = await Promise.all([startNode({ ...base, name: 'node-a' }), startNode({ ...base, name: 'node-b' })]) as [Node, Node];
-    expect((await a.ssh([], { login: `invite:${token}` })).code).to.equal(0);
-    const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
+    cluster = await startCluster(this, { prefix: 'sshportal-live-cluster-', names: ['node-a', 'node-b'], clusterTiming: { heartbeatMs: 500, deadAfterMs: 8_000 } });
+    [a, b] = cluster.nodes as [Node, Node];
+    ({ target, adminKey } = cluster);
     await ok(a, 'host', 'create', '--name=web01', `${target.user}@127.0.0.1:${target.port}`);
   });
   afterEach(() => { for (const t of terms.splice(0)) t.kill(); });
   after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await target?.stop();
-    await db?.drop();
-    dir?.remove();
+    await cluster?.close();
   });
 
   it("watch and join through node-b a session node-a relays: snapshot, live output, the joiner's keys, WATCHERS over the link", async () => {

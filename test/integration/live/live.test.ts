@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { Event, Session, SshKey } from '../../../lib/db/entities/index.js';
 import { sshOptions } from '../../support/openssh.js';
 import { startPortal, type Portal } from '../../support/portal.js';
@@ -220,5 +220,26 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     expect((await events('export')).length).to.be.at.least(1);
     const bad = await portal.ssh(['session', 'replay', '--speed=fast', String(id)]);
     expect([bad.code, bad.stderr]).to.deep.equal([1, 'error: --speed expects a positive number up to 1000\n']);
+  });
+
+  it('a replay whose viewer went away during a long pause lets go of the recording at once; admin answered within 2 s', async () => {
+    const { term, id } = await owner();
+    term.write('echo slow-$((7*7))\r');
+    await term.waitFor(/slow-49/);
+    term.write('exit\r');
+    expect(await term.exitCode).to.equal(0);
+    await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
+    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] ?? '';
+    const holding = (): number => readdirSync('/proc/self/fd').filter((f) => { try { return readlinkSync(`/proc/self/fd/${f}`) === cast; } catch { return false; } }).length;
+    // A thousand times slower: the pause before the first output event lasts minutes.
+    const viewer = new Terminal(['-t', ...sshOptions(portal.port, portal.adminKey), 'admin@127.0.0.1', 'session', 'replay', '--speed=0.001', String(id)]);
+    terms.push(viewer);
+    await waitFor(() => holding() === 1, 10_000, 'the replay to open the recording');
+    await new Promise((r) => setTimeout(r, 500));
+    viewer.kill();
+    await waitFor(() => holding() === 0, 5_000, 'the recording closed');
+    const t = Date.now();
+    expect((await portal.ssh(['info'])).code).to.equal(0);
+    expect(Date.now() - t).to.be.below(2_000);
   });
 });

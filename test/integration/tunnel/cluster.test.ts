@@ -1,17 +1,13 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { Host, Session, SshKey, TunnelKey } from '../../../lib/db/entities/index.js';
-import { freshDb, type TestDb } from '../../support/databases.js';
+import { Host, Session, TunnelKey } from '../../../lib/db/entities/index.js';
 import { Held } from '../../support/held-ssh.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
-import { tempDir } from '../../support/tmp.js';
-import { newKey, startNode, waitFor, type Node } from '../cluster/nodes.js';
+import type { SshdTarget } from '../../support/sshd.js';
+import { newKey, startCluster, waitFor, type Cluster, type Node } from '../cluster/nodes.js';
 import { connect, Connector, tunnelEvents } from './connector.js';
 
 describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on node B', function () {
   this.timeout(120_000);
-  let db: TestDb;
-  let dir: ReturnType<typeof tempDir>;
+  let cluster: Cluster;
   let a: Node;
   let b: Node;
   let target: SshdTarget;
@@ -20,28 +16,19 @@ describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on 
   let connectorKey: string;
 
   before(async function () {
-    requireSshd(this);
-    db = await freshDb(this, 'mysql');
-    dir = tempDir('sshportal-tunnel-cluster-');
-    const token = randomBytes(12).toString('hex');
-    adminKey = newKey(dir.path, 'admin_key');
-    a = await startNode({ db, name: 'node-a', dir: dir.path, token, adminKey });
-    b = await startNode({ db, name: 'node-b', dir: dir.path, token, adminKey });
-    expect((await a.ssh([], { login: `invite:${token}` })).code).to.equal(0);
-    const portalKey = await a.app.db.manager.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
+    // One after the other: node-a's connector must be the one every test reaches through.
+    cluster = await startCluster(this, { prefix: 'sshportal-tunnel-cluster-', names: ['node-a', 'node-b'], sequential: true });
+    [a, b] = cluster.nodes as [Node, Node];
+    ({ target, adminKey } = cluster);
     expect((await a.ssh(['host', 'create', '--tunnel', `${target.user}@pi42`])).code).to.equal(0);
     const invite = await a.ssh(['host', 'tunnel-invite', 'pi42']);
     const tok = /host-invite:([A-Za-z0-9]+)@/.exec(invite.stdout)?.[1] ?? '';
-    connectorKey = newKey(dir.path, 'connector_key');
+    connectorKey = newKey(cluster.dir, 'connector_key');
     connector = await connect(a, connectorKey, `host-invite:${tok}`, `22:127.0.0.1:${target.port}`, 'pi42');
   });
   after(async () => {
     await connector?.kill();
-    await Promise.all([a?.close(), b?.close()]);
-    await target?.stop();
-    await db?.drop();
-    dir?.remove();
+    await cluster?.close();
   });
 
   it('serves a user on B through the connector held by A; B keeps the session row', async () => {
@@ -82,7 +69,7 @@ describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on 
 
   it('prefers a connector on the node the user arrived at', async () => {
     const tok = /host-invite:([A-Za-z0-9]+)@/.exec((await a.ssh(['host', 'tunnel-invite', 'pi42'])).stdout)?.[1] ?? '';
-    const key = newKey(dir.path, 'connector_key2');
+    const key = newKey(cluster.dir, 'connector_key2');
     const onA = await connect(a, key, `host-invite:${tok}`, `22:127.0.0.1:${target.port}`, 'pi42');
     const onB = await connect(b, key, 'tunnel:pi42', `22:127.0.0.1:${target.port}`, 'pi42');
     try {
@@ -103,7 +90,7 @@ describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on 
   it('caps connectors per host cluster-wide: a 5th is refused on either node with one line and an event; host rm drops them all', async () => {
     expect((await a.ssh(['host', 'create', '--tunnel', `${target.user}@pi50`])).code).to.equal(0);
     const tok = /host-invite:([A-Za-z0-9]+)@/.exec((await b.ssh(['host', 'tunnel-invite', 'pi50'])).stdout)?.[1] ?? '';
-    const key = newKey(dir.path, 'connector_key50');
+    const key = newKey(cluster.dir, 'connector_key50');
     const host = await a.app.db.manager.findOneByOrFail(Host, { name: 'pi50' });
     const fwd = `22:127.0.0.1:${target.port}`;
     const live = [await connect(a, key, `host-invite:${tok}`, fwd, 'pi50')];
