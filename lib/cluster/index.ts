@@ -71,6 +71,8 @@ export interface TunnelPeerService {
   localViews(hostIds: readonly number[] | null): ConnectorView[];
   /** Drops local connectors (revoked keys); returns how many. */
   dropLocal(hostId: number, fingerprints: readonly string[]): number;
+  /** How many connectors of `hostId` this node holds, pending ones included. */
+  localCount(hostId: number): number;
   openForPeer(hostId: number, connectorId: number): Promise<Duplex>;
 }
 
@@ -184,6 +186,8 @@ export class Cluster implements ClusterService {
         return Promise.resolve(this.#deps.tunnels?.localViews(req.hostIds).slice(0, maxListed) ?? []);
       case 'tunnel-drop':
         return Promise.resolve({ dropped: this.#deps.tunnels?.dropLocal(req.hostId, req.fingerprints) ?? 0 });
+      case 'tunnel-count':
+        return Promise.resolve({ count: this.#deps.tunnels?.localCount(req.hostId) ?? 0 });
       case 'session-stop':
         return (this.#livePeer?.stop(req.sessionId, req.by, req.reason) ?? Promise.resolve(false)).then((stopped) => ({ stopped }));
       case 'session-watchers':

@@ -6,7 +6,8 @@ import type { User } from '../db/entities/user.js';
 import type { Host } from '../db/entities/host.js';
 import { findInvitedUser, findUserByKey, keyIsBound } from '../db/identity.js';
 import { findTunnelInvite, redeemTunnelInvite, tunnelKeyHosts } from '../db/queries/tunnels.js';
-import { AppError, userMessage } from '../errors.js';
+import { AppError, ConflictError, userMessage } from '../errors.js';
+import { maxConnectorsPerHost, tooManyConnectors } from '../tunnel/registry.js';
 import { isTunnelUrl } from '../routing/host-url.js';
 import type { Logger } from '../log.js';
 import type { LoginKind } from '../routing/login.js';
@@ -44,6 +45,8 @@ export interface AuthDeps {
   onFailure(reason: string, fingerprint: string | null): void;
   /** The client's address (written into the enrollment event). */
   remoteAddr: string;
+  /** How many connectors a tunnel host has across the cluster (a full host refuses a `tunnel:` login with one line). */
+  connectorsOnline?(hostId: number): Promise<number>;
 }
 
 const methodsLeft: AuthContext['method'][] = ['publickey', 'keyboard-interactive'];
@@ -94,6 +97,8 @@ async function provenIdentity(state: AuthState, deps: AuthDeps, key: PublicKeyIn
     }
     case 'tunnel': {
       const host = hosts.find((h) => h.name === login.host);
+      // Checked here so the connector reads why; its forward is checked again (lib/tunnel).
+      if (host && deps.connectorsOnline && (await deps.connectorsOnline(host.id)) >= maxConnectorsPerHost) throw new ConflictError(tooManyConnectors(host.name));
       return host ? { kind: 'connector', key, host, hosts, enrolled: false } : null;
     }
     case 'config':

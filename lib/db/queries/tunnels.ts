@@ -76,3 +76,10 @@ export async function revokeTunnelKeys(m: EntityManager, hostId: number, fingerp
   if (doomed.length > 0) await m.delete(TunnelKey, doomed.map((k) => k.id));
   return doomed.map((k) => k.fingerprint);
 }
+
+/** Forgets everything that made `hostIds` tunnel hosts' connectors welcome: their connector keys and pending invites. */
+export async function forgetTunnelHosts(m: EntityManager, hostIds: readonly number[]): Promise<void> {
+  if (hostIds.length === 0) return;
+  await m.delete(TunnelKey, { hostId: In([...hostIds]) });
+  await m.delete(TunnelInvite, { hostId: In([...hostIds]) });
+}

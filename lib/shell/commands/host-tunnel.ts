@@ -7,7 +7,8 @@ import { parseDuration } from '../../config/duration.js';
 import { randomToken } from '../../crypto/tokens.js';
 import type { Host } from '../../db/entities/index.js';
 import { findHosts } from '../../db/queries/hosts.js';
-import { createTunnelInvite, revokeTunnelKeys } from '../../db/queries/tunnels.js';
+import type { Tx } from '../../db/database.js';
+import { createTunnelInvite, forgetTunnelHosts, revokeTunnelKeys } from '../../db/queries/tunnels.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { isTunnelUrl } from '../../routing/host-url.js';
 import type { PortalFacts, ShellContext } from '../context.js';
@@ -101,6 +102,22 @@ function defineRevoke(parent: Command, ctx: ShellContext): void {
     const dropped = removed.length === 0 ? 0 : (await ctx.deps.tunnels?.dropAll(host.id, fingerprints.length === 0 ? removed : fingerprints)) ?? 0;
     ctx.out(`${removed.length} connector key(s) revoked, ${dropped} live connector(s) dropped\n`);
   });
+}
+
+/**
+ * In the change that removes tunnel hosts (`host rm`) or makes them plain
+ * hosts (`host update --url`): forgets their connector keys and invites.
+ * Returns their ids, for {@link dropConnectors} once the change committed.
+ */
+export async function forgetTunnels(m: Tx, hosts: readonly Host[]): Promise<number[]> {
+  const ids = hosts.filter((h) => isTunnelUrl(h.url)).map((h) => h.id);
+  await forgetTunnelHosts(m, ids);
+  return ids;
+}
+
+/** After the change committed: drops the live connectors of `hostIds` on every node (their keys are gone: none comes back). */
+export async function dropConnectors(ctx: ShellContext, hostIds: readonly number[]): Promise<void> {
+  for (const id of hostIds) await ctx.deps.tunnels?.dropAll(id, []);
 }
 
 /** Registers the tunnel subcommands of `host`. */

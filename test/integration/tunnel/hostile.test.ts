@@ -60,9 +60,16 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
   });
 
   it(`caps live connectors per host (${maxConnectorsPerHost})`, async () => {
+    // All authenticated before any forward: the 5th is refused at its forward.
+    const clients: AttackClient[] = [];
+    for (let i = 0; i < maxConnectorsPerHost + 1; i++) clients.push(await attacker());
     const results: boolean[] = [];
-    for (let i = 0; i < maxConnectorsPerHost + 1; i++) results.push(await forwardIn((await attacker()).client, 'localhost', 22));
+    for (const a of clients) results.push(await forwardIn(a.client, 'localhost', 22));
     expect(results).to.deep.equal([...Array<boolean>(maxConnectorsPerHost).fill(true), false]);
+    // Once full, a new connector is refused at authentication (where OpenSSH can show why).
+    let refused = '';
+    await attacker().catch((err: unknown) => { refused = String(err); });
+    expect(refused).to.include('authentication methods failed');
     const list = await portal.ssh(['host', 'tunnels', 'pi42']);
     expect(list.stdout).to.include(`Total: ${maxConnectorsPerHost} connectors.`);
   });
