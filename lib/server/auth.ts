@@ -6,7 +6,7 @@ import type { User } from '../db/entities/user.js';
 import type { Host } from '../db/entities/host.js';
 import { findInvitedUser, findUserByKey, keyIsBound } from '../db/identity.js';
 import { findTunnelInvite, redeemTunnelInvite, tunnelKeyHosts } from '../db/queries/tunnels.js';
-import { AppError, ConflictError, userMessage } from '../errors.js';
+import { AppError, TunnelFullError, userMessage } from '../errors.js';
 import { maxConnectorsPerHost, tooManyConnectors } from '../tunnel/registry.js';
 import { isTunnelUrl } from '../routing/host-url.js';
 import type { Logger } from '../log.js';
@@ -41,8 +41,8 @@ export interface AuthDeps {
   now: () => Date;
   /** Fingerprint of the cluster key: the only key a `peer:` login accepts. */
   clusterFingerprint: string;
-  /** Called for each refused signed attempt (audit, throttling). */
-  onFailure(reason: string, fingerprint: string | null): void;
+  /** Called for each refused signed attempt (audit; throttling unless `counted` is false). */
+  onFailure(reason: string, fingerprint: string | null, counted?: boolean): void;
   /** The client's address (written into the enrollment event). */
   remoteAddr: string;
   /** How many connectors a tunnel host has across the cluster (a full host refuses a `tunnel:` login with one line). */
@@ -98,7 +98,7 @@ async function provenIdentity(state: AuthState, deps: AuthDeps, key: PublicKeyIn
     case 'tunnel': {
       const host = hosts.find((h) => h.name === login.host);
       // Checked here so the connector reads why; its forward is checked again (lib/tunnel).
-      if (host && deps.connectorsOnline && (await deps.connectorsOnline(host.id)) >= maxConnectorsPerHost) throw new ConflictError(tooManyConnectors(host.name));
+      if (host && deps.connectorsOnline && (await deps.connectorsOnline(host.id)) >= maxConnectorsPerHost) throw new TunnelFullError(tooManyConnectors(host.name));
       return host ? { kind: 'connector', key, host, hosts, enrolled: false } : null;
     }
     case 'config':
@@ -136,7 +136,8 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
     identity = await provenIdentity(state, deps, key, user, hosts);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    deps.onFailure(err.message, key.fingerprint);
+    // A full tunnel host is no guessing: its connector retrying must not put a whole site's address in cool-down.
+    deps.onFailure(err.message, key.fingerprint, !(err instanceof TunnelFullError));
     state.refusals.push(userMessage(err));
     ctx.reject(methodsLeft);
     return;

@@ -240,10 +240,11 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   let notClientsFault = false;
   /** A refused connector is one `tunnel`/`refused` event, not one per failed attempt. */
   let tunnelRefused = false;
-  const failed = (reason: string, fingerprint: string | null): void => {
+  const failed = (reason: string, fingerprint: string | null, counted = true): void => {
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
     deps.metrics.authFailure();
-    if (throttle.fail(info.ip, deps.now().getTime())) {
+    if (!counted) notClientsFault = true;
+    else if (throttle.fail(info.ip, deps.now().getTime())) {
       ctx.log.warn('address in authentication cool-down', { address: info.ip, cooldownMs: deps.config.authCooldownMs });
     }
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,

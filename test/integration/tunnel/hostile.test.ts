@@ -70,6 +70,9 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
     let refused = '';
     await attacker().catch((err: unknown) => { refused = String(err); });
     expect(refused).to.include('authentication methods failed');
+    // A connector retrying against a full host is no guessing: its address never cools down (20 failures would).
+    for (let i = 0; i < 12; i++) await attacker().then(() => expect.fail('authenticated'), () => undefined);
+    expect((await portal.ssh(['host', 'ls'])).code).to.equal(0);
     const list = await portal.ssh(['host', 'tunnels', 'pi42']);
     expect(list.stdout).to.include(`Total: ${maxConnectorsPerHost} connectors.`);
   });
