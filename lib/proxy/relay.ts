@@ -8,9 +8,8 @@ import type { Client, Connection, Session } from 'ssh2';
 import { onChannelOpen, type ChannelOpen } from '../ssh/channel-opens.js';
 import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
-import { dialChain, type DialedChain } from './dial.js';
-import { relayDirectStreamLocal, relayDirectTcpip, relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
+import type { DialedChain } from './dial.js';
+import { relayDirectStreamLocal, relayDirectTcpip, type ForwardContext } from './forwards.js';
 import { onGlobalRequest, watchQueuedReplies } from '../ssh/global-requests.js';
 import { relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
@@ -19,7 +18,10 @@ import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
 import { holdSession, holding } from './channel-slots.js';
-import type { RelayEvent, RelayHandle, RelayOptions, RelayPlan, ReasonLine } from './types.js';
+import { OpenSessions, PendingForwards } from './relay-bookkeeping.js';
+import { dialUpstream } from './relay-dial.js';
+import { RelayPlanHolder } from './relay-plan.js';
+import type { RelayEvent, RelayHandle, RelayOptions, ReasonLine } from './types.js';
 
 /** How long a refused or failed connection waits for its channels to close before it is cut. */
 const CLOSE_GRACE_MS = 1000;
@@ -32,19 +34,17 @@ class Relay implements RelayHandle {
   #opts: RelayOptions;
   #log: Logger;
   #now: () => number;
-  #plan: RelayPlan | undefined;
-  #planned: Promise<RelayPlan> | undefined;
+  #plans: RelayPlanHolder;
   #budget: ConnectionBudget;
   #granted = false;
   #gate: PolicyGate;
   #recordings: ConnectionRecordings | undefined;
   #upstream: Promise<Client> | undefined;
-  #prepareError: unknown;
   #chain: DialedChain | undefined;
   #lost: string | undefined;
   #error: string | undefined;
-  #sessions = new Set<SessionBridge>();
-  #forwards = new Set<Promise<void>>();
+  #sessions = new OpenSessions();
+  #forwards = new PendingForwards();
   #ending = false;
   #finalizing = false;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -59,7 +59,11 @@ class Relay implements RelayHandle {
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
-    this.#gate = new PolicyGate(() => this.#plan, (e) => this.#emit(e), opts.log);
+    this.#plans = new RelayPlanHolder({
+      prepare: () => opts.prepare(), log: opts.log, onFailed: this.#fatal,
+      onReady: (plan) => { this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit); },
+    });
+    this.#gate = new PolicyGate(() => this.#plans.current, (e) => this.#emit(e), opts.log);
     this.#forwardCtx = this.#makeForwardCtx();
     this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.#log);
     if (opts.idleTimeoutMs > 0) {
@@ -93,23 +97,10 @@ class Relay implements RelayHandle {
   }
 
   notify(line: string): void {
-    for (const s of this.#sessions) s.notify(line);
+    this.#sessions.notify(line);
   }
 
-  /** Events that happened before prepare() returned the plan (e.g. the first channel's start). */
-  #early: RelayEvent[] = [];
-
-  #emit = (e: RelayEvent): void => {
-    if (!this.#plan) {
-      if (this.#early.length < 16) this.#early.push(e);
-      return;
-    }
-    try {
-      this.#plan.onEvent?.(e);
-    } catch (err) {
-      this.#log.warn('relay event handler failed', { event: e.type, err });
-    }
-  };
+  #emit = (e: RelayEvent): void => this.#plans.emit(e);
 
   #onBytes = (dir: 'up' | 'down', n: number): void => {
     if (dir === 'up') this.#bytesUp += n;
@@ -119,7 +110,7 @@ class Relay implements RelayHandle {
 
   #report = (err: unknown): FailureReport => {
     const message = err instanceof AppError ? err.message : userMessage(err);
-    const refused = err === this.#prepareError || err instanceof PermissionDeniedError;
+    const refused = this.#plans.isPrepareError(err) || err instanceof PermissionDeniedError;
     return { message, exitCode: refused ? 1 : 255 };
   };
 
@@ -138,10 +129,7 @@ class Relay implements RelayHandle {
       emit: this.#emit,
       tunnel: (r) => this.#recordings?.tunnel(r),
       now: () => this.#now(),
-      track: (done) => {
-        this.#forwards.add(done);
-        void done.finally(() => this.#forwards.delete(done));
-      },
+      track: (done) => this.#forwards.track(done),
     };
   }
 
@@ -159,13 +147,13 @@ class Relay implements RelayHandle {
       env: this.#budget.envBudget(),
       refusing: () => this.#ending,
       check: (r) => this.#gate.check(r),
-      live: (owner) => this.#plan?.live?.(owner),
+      live: (owner) => this.#plans.current?.live?.(owner),
     };
   }
 
   /** Runs `fn` once the plan and its policy are settled (a channel's requests follow its confirmation), `skip` if ending. */
   #afterPlan(fn: () => void, skip: () => void): Promise<void> {
-    const settled = this.#getPlan().then(() => undefined, () => undefined);
+    const settled = this.#plans.get(this.#finalizing).then(() => undefined, () => undefined);
     return settled.then(() => (this.#ending ? skip() : fn()));
   }
 
@@ -201,10 +189,7 @@ class Relay implements RelayHandle {
     const session = accept();
     if (!session) { slot.release(); return; }
     holdSession(this.#conn, session, slot);
-    const bridge = new SessionBridge(session, this.#sessionCtx());
-    this.#sessions.add(bridge);
-    void bridge.closed.then(() => {
-      this.#sessions.delete(bridge);
+    this.#sessions.add(new SessionBridge(session, this.#sessionCtx()), (bridge) => {
       if (bridge.recorder) this.#recordings?.finishCast(bridge.recorder);
     });
   }
@@ -222,49 +207,26 @@ class Relay implements RelayHandle {
     return this.#upstream;
   }
 
-  /**
-   * The plan, prepared once (access check and session row), before the first
-   * channel is confirmed. A refused client is cut off once the channels and
-   * requests waiting for the plan got their refusal (they run in microtasks).
-   */
-  #getPlan(): Promise<RelayPlan> {
-    if (this.#finalizing && !this.#planned) return Promise.reject(new UpstreamError('connection closed'));
-    if (this.#planned) return this.#planned;
-    this.#planned = this.#opts.prepare().then((plan) => {
-      this.#plan = plan;
-      for (const e of this.#early.splice(0)) this.#emit(e);
-      this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit);
-      return plan;
-    }, (err: unknown) => { this.#prepareError = err; throw err; });
-    this.#planned.catch((err: unknown) => setImmediate(() => this.#fatal(err)));
-    return this.#planned;
+  async #dial(): Promise<Client> {
+    const plan = await this.#plans.get(this.#finalizing);
+    if (this.#ending) throw new UpstreamError('connection closed');
+    const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
+    const chain = await dialUpstream(plan, {
+      conn: this.#conn, log: this.#log, gate: this.#gate, forwardCtx: this.#forwardCtx, signal: this.#abort.signal,
+      emit: this.#emit, report: this.#report, now: () => this.#now(), onDialed: (c) => this.#watchChain(c, target),
+    });
+    return chain.client;
   }
 
-  async #dial(): Promise<Client> {
-    const plan = await this.#getPlan();
-    if (this.#ending) throw new UpstreamError('connection closed');
-    const agent = canOpenAgentChannels(this.#conn) && this.#gate.peek({ kind: 'agent-forward' }).allowed
-      ? new DownstreamAgent(this.#conn, this.#log, (ch) => trackAgentChannel(this.#forwardCtx, ch))
-      : undefined;
-    const started = this.#now();
-    let chain: DialedChain;
-    try {
-      chain = await dialChain(plan.chain, { log: this.#log, agent, signal: this.#abort.signal });
-    } catch (err) {
-      this.#emit({ type: 'upstream-failed', error: this.#report(err).message, code: err instanceof AppError ? err.code : 'internal' });
-      throw err;
-    }
+  /** Keeps the dialed chain; its client closing ends the relay, with the reason it knows. */
+  #watchChain(chain: DialedChain, target: string): void {
     this.#chain = chain;
-    const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
     chain.client.on('close', () => {
       const known = this.#ending ? undefined : chain.lostReason();
       if (!this.#ending) this.#lost = known ?? `connection to '${target}' lost`;
       // A reason the chain knows (a tunnel's connector went away) is told to open sessions whatever closed first.
       this.#endSoon(known);
     });
-    relayTargetChannels(this.#forwardCtx, chain.client);
-    this.#emit({ type: 'upstream-connected', hops: plan.chain.map((h) => h.name), durationMs: this.#now() - started });
-    return chain.client;
   }
 
   #onIdle(): void {
@@ -278,19 +240,9 @@ class Relay implements RelayHandle {
     if (this.#ending) return;
     this.#ending = true;
     this.#idle?.stop();
-    for (const s of this.#sessions) if (message !== undefined) s.terminate(message, shown);
-    const sessionsClosed = Promise.all([...this.#sessions].map((s) => s.closed));
+    const sessionsClosed = this.#sessions.endAll(message, shown);
     this.#graceTimer = setTimeout(() => this.#conn.end(), CLOSE_GRACE_MS);
     void sessionsClosed.then(() => this.#conn.end());
-  }
-
-  /** Waits (bounded) for forwards to report their totals; their channels close with the connection. */
-  async #settleForwards(): Promise<void> {
-    if (this.#forwards.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
-    await Promise.race([Promise.all(this.#forwards), bound]);
-    clearTimeout(timer);
   }
 
   async #finalize(): Promise<void> {
@@ -300,12 +252,13 @@ class Relay implements RelayHandle {
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     this.#abort.abort();
     this.#chain?.close();
-    await this.#planned?.catch(() => undefined);
+    await this.#plans.started?.catch(() => undefined);
     await this.#upstream?.catch(() => undefined);
     this.#chain?.close();
-    await this.#settleForwards();
+    // Forwards report their totals (bounded) before the close is recorded.
+    await this.#forwards.settle(CLOSE_GRACE_MS);
     const seals = (await this.#recordings?.close()) ?? [];
-    const plan = this.#plan;
+    const plan = this.#plans.current;
     if (plan) {
       try {
         await plan.onClose({ error: this.#error ?? this.#lost, recordings: seals.map((s) => s.path), seals, bytesUp: this.bytesUp, bytesDown: this.bytesDown });

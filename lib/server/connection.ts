@@ -1,30 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import type { Connection, ClientInfo, ServerChannel } from 'ssh2';
+import type { Connection, ClientInfo } from 'ssh2';
 import type { ClusterService } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { asDatabaseError, type Database } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
-import { redeemInvite } from '../db/identity.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import type { LiveControl } from '../live/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
-import { limitsFrom } from '../proxy/limits.js';
-import { classifyLogin, userLogin } from '../routing/login.js';
-import { runShell } from '../shell/index.js';
+import { classifyLogin } from '../routing/login.js';
 import type { PortalFacts } from '../shell/context.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
 import type { Tunnels } from '../tunnel/index.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
-import { serveConnector } from './connector.js';
 import { drainingRefusal, type LiveConnection, type LiveConnections } from './drain.js';
 import type { AuthThrottle } from './guard.js';
 import type { PrincipalConnections } from './principal-limit.js';
 import { serveHealthcheck } from './healthcheck.js';
 import type { SocketControl } from './listener.js';
-import { crlfWriter } from './pty-output.js';
-import type { LiveTicket, Revocation } from './revocation.js';
-import { finishChannel, serveTerminalSessions, type TerminalSession } from './terminal-sessions.js';
+import type { Revocation } from './revocation.js';
+import { serveUser } from './login-dispatch.js';
+import type { TerminalSession } from './terminal-sessions.js';
 
 /** What a connection needs from the portal. */
 export interface ConnectionDeps {
@@ -62,109 +58,6 @@ export interface ConnectionContext {
   id: string;
   remoteAddr: string;
   log: Logger;
-}
-
-async function inviteSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'invite' }>, ctx: ConnectionContext, s: TerminalSession): Promise<number> {
-  const user = await redeemInvite(deps.db, who.token, who.key, who.authorizedKey, ctx.remoteAddr, deps.now());
-  ctx.log.info('invite redeemed', { user: user.name, fingerprint: who.key.fingerprint });
-  const out = s.pty ? crlfWriter(s.channel) : s.channel;
-  out.write(`Welcome ${user.name}!\n\nYour key is now associated with the user "${user.email}".\n`);
-  return 0;
-}
-
-/** An admin shell connection as revocation sees it. */
-interface ShellTracking {
-  ticket: LiveTicket;
-  /** Its open session channels, with their line ending (a terminal needs CR LF). */
-  open: Map<ServerChannel, string>;
-  /** Channels that already show why they were refused. */
-  told: WeakSet<ServerChannel>;
-}
-
-/**
- * Tracks an admin shell connection for revocation: removing the user, the key
- * or a role it held ends the connection, after a line on every open channel.
- */
-function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext): ShellTracking {
-  const open = new Map<ServerChannel, string>();
-  const told = new WeakSet<ServerChannel>();
-  const ticket = deps.revocation.track({
-    subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
-    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
-    end: (message) => {
-      for (const [ch, eol] of open) if (!told.has(ch)) void finishChannel(ch, 255, ctx.log, `error: ${message}${eol}`);
-      // Channels close (their last line shown) before the connection does; bounded, a client that stopped reading is cut anyway.
-      const closed = Promise.all([...open.keys()].map((ch) => new Promise((r) => ch.once('close', r))));
-      void Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
-    },
-  });
-  conn.once('close', () => ticket.release());
-  return { ticket, open, told };
-}
-
-async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession, live: ShellTracking): Promise<number> {
-  live.open.set(s.channel, s.pty ? '\r\n' : '\n');
-  s.channel.once('close', () => live.open.delete(s.channel));
-  // Every channel re-checks access: a multiplexed (ControlMaster) connection outlives revocations.
-  try {
-    await live.ticket.check();
-  } catch (err) {
-    // Its error line is written by the caller; the revocation's own line would repeat it.
-    live.told.add(s.channel);
-    throw err;
-  }
-  const io = {
-    input: s.channel,
-    output: s.pty ? crlfWriter(s.channel) : s.channel,
-    errorOutput: s.pty ? crlfWriter(s.channel.stderr) : s.channel.stderr,
-    rawOutput: s.channel,
-    pty: s.pty,
-    onResize: s.onResize,
-  };
-  const command = s.request.kind === 'exec' ? s.request.command : null;
-  return runShell(deps, { user: who.user, remoteAddr: ctx.remoteAddr }, io, command);
-}
-
-/** Starts serving an authenticated user or invite login; returns what a drain tells, or null when nothing is served. */
-function serveUser(conn: Connection, state: AuthState, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext): LiveConnection | null {
-  switch (who.kind) {
-    case 'invite':
-      return serveTerminalSessions(conn, (s) => inviteSession(deps, who, ctx, s), ctx.log, { limits: limitsFrom(deps.config) });
-    case 'peer':
-      // The name is only a label (the cluster key proved a node), but it reaches logs: keep it tame.
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(who.node)) conn.end();
-      else deps.cluster.serve(conn, who.node, ctx.log.child({ peer: who.node }));
-      // A node link is no user connection: a drain does not wait for it.
-      return null;
-    case 'connector':
-      serveConnector(conn, who, ctx.remoteAddr, deps, ctx.log.child({ tunnel: who.host.name }));
-      // A connector is no user connection: a drain does not wait for it.
-      return null;
-    case 'user': {
-      const login = state.login;
-      ctx.log.info('user authenticated', { user: who.user.name, fingerprint: who.key.fingerprint, login: login.kind });
-      const to = userLogin(login, who.user.name);
-      if (to?.kind === 'shell') {
-        const live = trackShell(conn, deps, who, ctx);
-        return serveTerminalSessions(conn, (s) => shellSession(deps, who, ctx, s, live), ctx.log, { limits: limitsFrom(deps.config) });
-      }
-      if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
-      if (to?.kind === 'live') {
-        const live = trackShell(conn, deps, who, ctx);
-        return serveTerminalSessions(conn, async (s) => {
-          live.open.set(s.channel, '\r\n');
-          s.channel.once('close', () => live.open.delete(s.channel));
-          return deps.viewer(who, to.mode, to.session, s, ctx);
-        }, ctx.log, { maxSessions: 1, limits: limitsFrom(deps.config) });
-      }
-      conn.end();
-      return null;
-    }
-    default: {
-      const never: never = who;
-      return never;
-    }
-  }
 }
 
 /** Who a connection counts against in `--max-user-connections` (node links: nobody). */
