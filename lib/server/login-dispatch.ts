@@ -8,7 +8,7 @@ import { limitsFrom } from '../proxy/limits.js';
 import { userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import type { AuthState, Identity } from './auth.js';
-import type { ConnectionContext, ConnectionDeps } from './connection.js';
+import type { ConnectionContext, ConnectionDeps } from './connection-types.js';
 import { serveConnector } from './connector.js';
 import type { LiveConnection } from './drain.js';
 import { crlfWriter } from './pty-output.js';
