@@ -17,7 +17,7 @@ interface FrontConfig {
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as FrontConfig;
-const target = { ...cfg.target, home: '', dir: '', logs: () => '', stop: async () => undefined };
+const target = { ...cfg.target, home: '', dir: '', logs: () => '', stop: () => Promise.resolve() };
 let n = 0;
 const front = await startFront(cfg.hostKey, () =>
   relayOptions({ chain: [hopTo(target, cfg.portalKey)], recording: { mode: 'everything', dir: cfg.recordingDir, baseName: `bench-${++n}` } }),

@@ -40,7 +40,7 @@ async function seed(db: Database): Promise<void> {
   }));
   await insertAll(db, Host, hosts);
   const hostIds = (await db.manager.find(Host, { select: { id: true } })).map((h) => h.id);
-  await insertAll(db, 'host_host_groups', hostIds.flatMap((id, i) => [{ host_id: id, host_group_id: groupIds[i % groupIds.length] }, { host_id: id, host_group_id: groupIds[0] }].filter((p, j) => j === 0 || i % groupIds.length !== 0)));
+  await insertAll(db, 'host_host_groups', hostIds.flatMap((id, i) => [{ host_id: id, host_group_id: groupIds[i % groupIds.length] }, { host_id: id, host_group_id: groupIds[0] }].filter((_p, j) => j === 0 || i % groupIds.length !== 0)));
   await db.manager.createQueryBuilder().update(Host).set({ hopId: hostIds[0] }).where('id % 100 = 1 AND id <> :first', { first: hostIds[0] }).execute();
   await insertAll(db, User, Array.from({ length: USERS }, (_, i) => ({ name: `user${i}`, email: `user${i}@example.org`, comment: '', inviteToken: '' })));
   const userIds = (await db.manager.find(User, { select: { id: true, name: true } })).filter((u) => u.name !== 'admin').map((u) => u.id);

@@ -37,13 +37,13 @@ export function probe(opts: HealthcheckOptions): Promise<string | null> {
     const timer = setTimeout(() => done(`no answer within ${opts.timeoutMs} ms`), opts.timeoutMs);
     client.on('ready', () => {
       client.exec('healthcheck', (err, stream) => {
-        if (err) return done(`cannot open a session: ${err.message}`);
+        if (err) { done(`cannot open a session: ${err.message}`); return; }
         stream.on('data', (d: Buffer) => { out += d.toString('utf8'); });
         stream.stderr.on('data', (d: Buffer) => { if (errOut.length < 200) errOut += d.toString('utf8'); });
         stream.on('close', () => {
-          if (out.trim() === 'OK') return done(null);
+          if (out.trim() === 'OK') { done(null); return; }
           // A draining node answers a failure on purpose, so load balancers move away.
-          if (/draining/.test(errOut)) return done('portal draining');
+          if (/draining/.test(errOut)) { done('portal draining'); return; }
           done(`unexpected answer '${out.trim().slice(0, 80)}'`);
         });
       });

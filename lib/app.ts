@@ -122,6 +122,7 @@ export class App {
         list: (node, hostIds) => cluster.request(node, { type: 'tunnel-list', hostIds }),
         open: (node, hostId, connectorId) => cluster.stream(node, { type: 'tunnel', hostId, connectorId }),
         drop: async (node, hostId, fingerprints) => (await cluster.request(node, { type: 'tunnel-drop', hostId, fingerprints })).dropped,
+        count: async (node, hostId) => (await cluster.request(node, { type: 'tunnel-count', hostId })).count,
       } });
       const hostPublicKey = parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ').slice(0, 2).join(' ');
       const portal: PortalFacts = { hostKey: hostPublicKey, host: null, port: 0 };

@@ -106,6 +106,9 @@ export class TunnelOfflineError extends AppError {
   constructor(host: string) { super('tunnel_offline', `${host} is a tunnel host and no connector is online`); }
 }
 
+/** A tunnel host already has its most connectors online: a refusal that is not the connector's fault (never throttled). */
+export class TunnelFullError extends ConflictError {}
+
 /** Wraps a thrown value into an Error, for logging. */
 export function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));

@@ -51,7 +51,9 @@ function renderValue(v: unknown): string {
   if (v instanceof Error) return JSON.stringify(v.message);
   if (typeof v === 'string') return /^[\w.:/@+-]+$/.test(v) ? v : JSON.stringify(v);
   if (v instanceof Secret) return '[redacted]';
-  return JSON.stringify(v) ?? String(v);
+  // undefined, functions and symbols have no JSON form, whatever the typings say.
+  const json = JSON.stringify(v) as string | undefined;
+  return json ?? String(v);
 }
 
 function jsonValue(v: unknown): unknown {

@@ -8,7 +8,7 @@
 import { InvalidArgumentError } from './errors.js';
 
 /** Recording modes of a host, in the order they are documented. */
-export const recordingModes = ['everything', 'input', 'disabled'] as const;
+const recordingModes = ['everything', 'input', 'disabled'] as const;
 
 /** What is recorded of a host's PTY sessions: output and input, input only, or nothing. */
 export type RecordingMode = (typeof recordingModes)[number];

@@ -70,7 +70,7 @@ function hostMatches(acl: AclInput, hostGroupIds: readonly number[], hostName: s
 }
 
 /** The decisive order: weight ascending, then deny before allow, then lower id. */
-export function decisiveOrder(a: AclInput, b: AclInput): number {
+function decisiveOrder(a: AclInput, b: AclInput): number {
   const rank = (x: AclInput): number => (x.action === 'deny' ? 0 : 1);
   return a.weight - b.weight || rank(a) - rank(b) || a.id - b.id;
 }

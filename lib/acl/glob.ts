@@ -10,7 +10,7 @@ function escapeRegExp(ch: string): string {
 }
 
 /** Translates one glob into an anchored regular expression source. */
-export function globToRegExpSource(glob: string): string {
+function globToRegExpSource(glob: string): string {
   let out = '';
   for (const ch of glob) {
     if (ch === '*') out += '.*';

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { AclAction } from './evaluate.js';
 
 /** Default timeout of the hook, as in sshportal. */
-export const ACL_HOOK_TIMEOUT_MS = 2000;
+const ACL_HOOK_TIMEOUT_MS = 2000;
 
 /** Input of {@link runAclHook}. */
 export interface AclHookInput {

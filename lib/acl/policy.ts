@@ -99,7 +99,7 @@ export function normalizeForward(flag: string, value: string): string {
 }
 
 /** Parses a stored forwarding option; an unreadable value allows nothing (fail closed). */
-export function forwardRule(stored: string): ForwardRule {
+function forwardRule(stored: string): ForwardRule {
   if (stored === 'any') return { kind: 'any' };
   if (stored === 'none') return { kind: 'none' };
   try {
@@ -110,7 +110,7 @@ export function forwardRule(stored: string): ForwardRule {
 }
 
 /** Builds the decision form of stored options; anything but `yes` is `no` (fail closed). */
-export function sessionPolicy(o: PolicyOptions): SessionPolicy {
+function sessionPolicy(o: PolicyOptions): SessionPolicy {
   return {
     shell: o.shell === 'yes', exec: o.exec === 'yes', fileCopy: o.fileCopy === 'yes',
     localForward: forwardRule(o.localForward), remoteForward: forwardRule(o.remoteForward),

@@ -22,7 +22,7 @@ export interface SessionRowData {
 }
 
 /** Where a stored recording path is read: under `logsDir` by its file name, or as stored. */
-export function recordingFile(stored: string, logsDir: string | null): string {
+function recordingFile(stored: string, logsDir: string | null): string {
   return logsDir === null ? stored : join(logsDir, basename(stored));
 }
 
@@ -36,7 +36,7 @@ async function sha256Prefix(path: string, length: number): Promise<string> {
  * Checks one file against its seal; a problem of `sessionId`, or null. With
  * `prefix` (a live checkpoint) the file may have grown since.
  */
-export async function checkRecording(sessionId: number, seal: RecordingSeal, logsDir: string | null, prefix = false): Promise<Problem | null> {
+async function checkRecording(sessionId: number, seal: RecordingSeal, logsDir: string | null, prefix = false): Promise<Problem | null> {
   const path = recordingFile(seal.path, logsDir);
   const name = basename(seal.path);
   let size: number;

@@ -45,18 +45,18 @@ class Link {
       const fail = (err: Error): void => { clearTimeout(timer); reject(err); };
       try {
         this.client.exec(command, (err, stream) => {
-          if (err) return fail(new LinkBroken(err.message));
+          if (err) { fail(new LinkBroken(err.message)); return; }
           channel = stream;
           const chunks: Buffer[] = [];
           let size = 0;
           stream.stderr.resume();
           stream.on('data', (d: Buffer) => {
             size += d.length;
-            if (size > maxReplyBytes) { stream.close(); return fail(new PeerLinkError('answer too large')); }
+            if (size > maxReplyBytes) { stream.close(); fail(new PeerLinkError('answer too large')); return; }
             chunks.push(d);
           });
           stream.on('close', () => {
-            if (this.#closed && size === 0) return fail(new LinkBroken('link closed'));
+            if (this.#closed && size === 0) { fail(new LinkBroken('link closed')); return; }
             clearTimeout(timer);
             resolve(Buffer.concat(chunks).toString('utf8'));
           });

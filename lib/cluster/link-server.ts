@@ -15,7 +15,7 @@ import { onSessionRequest } from '../ssh/session-requests.js';
 import { isStreamRequest, maxRequestBytes, parseChannel, parseRequest, type AnsweredRequest, type Envelope, type PeerChannel, type StreamRequest } from './protocol.js';
 
 /** Most requests in flight on one link; more channels are refused. */
-export const maxLinkChannels = 32;
+const maxLinkChannels = 32;
 /** How long a handler may take before the request is answered with an error. */
 const handlerTimeoutMs = 10_000;
 
@@ -56,7 +56,7 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   let env: Envelope;
   try {
     const req = parseRequest(command);
-    if (isStreamRequest(req)) return void deps.execStream(req, ch, from);
+    if (isStreamRequest(req)) { deps.execStream(req, ch, from); return; }
     env = { ok: true, value: await withTimeout(deps.handle(req, from), handlerTimeoutMs) };
   } catch (err) {
     deps.log.debug('node link request failed', { from, err });

@@ -20,6 +20,8 @@ export type AnsweredRequest =
   | { type: 'tunnel-list'; hostIds: number[] | null }
   /** Drop the asked node's connectors of `hostId` using `fingerprints` (all when empty): their keys were revoked. */
   | { type: 'tunnel-drop'; hostId: number; fingerprints: string[] }
+  /** How many connectors of `hostId` the asked node holds, pending ones included (the cluster-wide cap). */
+  | { type: 'tunnel-count'; hostId: number }
   /** Ends a live session: its owner sees `session terminated by BY[: REASON]`. */
   | { type: 'session-stop'; sessionId: number; by: string; reason: string | null }
   /** How many viewers each session has (same order as asked). */
@@ -58,6 +60,7 @@ export interface PeerReplies {
   'session-counters': { bytesUp: number; bytesDown: number } | null;
   'tunnel-list': ConnectorView[];
   'tunnel-drop': { dropped: number };
+  'tunnel-count': { count: number };
   /** false: the session is not live on the asked node. */
   'session-stop': { stopped: boolean };
   'session-watchers': number[];
@@ -70,7 +73,7 @@ export const maxListed = 256;
 export type PeerReply<R extends AnsweredRequest> = PeerReplies[R['type']];
 
 /** Most session ids one `session-watchers` request may carry. */
-export const maxWatcherIds = 1000;
+const maxWatcherIds = 1000;
 /** Longest header line of a stream request's answer. */
 export const maxHeaderBytes = 4 * 1024;
 
@@ -115,6 +118,9 @@ export function parseRequest(text: string): PeerRequest {
         throw new InvalidArgumentError('malformed request: fingerprints');
       }
       return { type: 'tunnel-drop', hostId: v.hostId, fingerprints: [...(v.fingerprints as string[])] };
+    case 'tunnel-count':
+      if (!count(v.hostId)) throw new InvalidArgumentError('malformed request: hostId');
+      return { type: 'tunnel-count', hostId: v.hostId };
     default:
       return parseLiveRequest(v);
   }
@@ -164,6 +170,9 @@ function checkValue<R extends AnsweredRequest>(req: R, v: unknown): PeerReply<R>
       break;
     case 'tunnel-drop':
       if (isRecord(v) && count(v.dropped)) return { dropped: v.dropped } as PeerReply<R>;
+      break;
+    case 'tunnel-count':
+      if (isRecord(v) && count(v.count)) return { count: v.count } as PeerReply<R>;
       break;
     case 'session-stop':
       if (isRecord(v) && typeof v.stopped === 'boolean') return { stopped: v.stopped } as PeerReply<R>;

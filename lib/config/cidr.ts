@@ -102,7 +102,8 @@ function masked(bytes: Buffer, prefix: number): Buffer {
  * cleared, as most tools do (`10.1.2.3/8` is `10.0.0.0/8`). Null when invalid.
  */
 export function parseCidr(text: string): Cidr | null {
-  const [addr = '', len, ...extra] = text.split('/');
+  // `len` is absent for a bare address; the tuple type says so.
+  const [addr = '', len, ...extra] = text.split('/') as (string | undefined)[];
   if (extra.length > 0) return null;
   const bytes = parseIp(addr);
   if (!bytes) return null;

@@ -18,7 +18,8 @@ function port(text: string, whole: string): number {
 function hostPort(text: string, whole: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\](?::(.*))?$/.exec(text) ?? /^([^:]*)(?::(.*))?$/.exec(text);
   if (!m) throw new ConfigError(`invalid --db-conn '${redactDsn(whole)}': bad address`);
-  return { host: m[1] || '127.0.0.1', port: m[2] === undefined ? 3306 : port(m[2], whole) };
+  const portText = m[2] as string | undefined;
+  return { host: m[1] || '127.0.0.1', port: portText === undefined ? 3306 : port(portText, whole) };
 }
 
 /** Hides the password of a DSN for messages. */
@@ -48,6 +49,8 @@ export function parseMysqlDsn(dsn: string): MysqlConn {
   if (!m) {
     throw new ConfigError(`invalid --db-conn '${redactDsn(dsn)}': expected user:password@tcp(host:port)/dbname or mysql://user:password@host:port/dbname`);
   }
-  const addr = hostPort(m[3] ?? '', dsn);
-  return { ...addr, user: m[1] || 'root', password: m[2] ?? '', database: m[4] };
+  // Optional groups are undefined when they did not take part in the match.
+  const [, user, password, address] = m as (string | undefined)[];
+  const addr = hostPort(address ?? '', dsn);
+  return { ...addr, user: user || 'root', password: password ?? '', database: m[4] };
 }

@@ -99,7 +99,7 @@ export interface ServerFlags {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Ciphers the portal can offer: AEAD and CTR modes only (no CBC). */
-export const supportedCiphers = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com',
+const supportedCiphers = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com',
   'aes128-ctr', 'aes192-ctr', 'aes256-ctr'] as const;
 /** One of {@link supportedCiphers}. */
 export type Cipher = (typeof supportedCiphers)[number];
@@ -109,7 +109,7 @@ export type Cipher = (typeof supportedCiphers)[number];
  * relay decrypts and re-encrypts every byte: with ssh2's native AES-GCM the
  * relay moves about twice the bytes per second. `--ciphers` can add it back.
  */
-export const defaultCiphers: readonly Cipher[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
+const defaultCiphers: readonly Cipher[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
 
 function parseCiphers(text: string): Cipher[] {
   const list = text.split(',').map((c) => c.trim()).filter(Boolean);
@@ -148,7 +148,7 @@ const loginName = (v: string, flag: string): string => {
 };
 
 /** Whether a listen address names no single interface (`:2222`, `0.0.0.0:2222`, `[::]:2222`). */
-export function isWildcard(addr: ListenAddress): boolean {
+function isWildcard(addr: ListenAddress): boolean {
   return addr.host === undefined || addr.host === '0.0.0.0' || addr.host === '::';
 }
 

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 const prefix = 'enc:v1:';
 
 /** A decrypt failure (wrong key or tampered value); never shown as data. */
-export class DecryptError extends AppError {
+class DecryptError extends AppError {
   constructor() { super('config', 'cannot decrypt a stored secret: wrong --aes-key or corrupted data'); }
 }
 

@@ -94,7 +94,9 @@ export function parsePublicKey(line: string): PublicKeyInfo {
   if (parsed instanceof Error || Array.isArray(parsed)) throw new InvalidArgumentError('invalid public key: expected an authorized_keys line such as "ssh-ed25519 AAAA… comment"');
   if (parsed.isPrivateKey()) throw new InvalidArgumentError('expected a public key, got a private key');
   const blob = parsed.getPublicSSH();
-  return { algo: parsed.type, blob: blob.toString('base64'), fingerprint: fingerprintOf(blob), comment: parsed.comment ?? '' };
+  // ssh2 leaves `comment` unset for a bare `type base64` line, whatever its typings say.
+  const comment = parsed.comment as string | undefined;
+  return { algo: parsed.type, blob: blob.toString('base64'), fingerprint: fingerprintOf(blob), comment: comment ?? '' };
 }
 
 /** Parses a private key (OpenSSH or PEM) and derives its public half. */

@@ -14,7 +14,7 @@ export function randomToken(length = 32): string {
 }
 
 /** Prefix of stored token hashes. */
-export const tokenHashPrefix = 'sha256:';
+const tokenHashPrefix = 'sha256:';
 
 /**
  * The lookup hash stored for an invite token. Tokens are long random strings,

@@ -82,7 +82,7 @@ export async function openDatabase(config: DbConfig, aesKey: string | null, opts
 }
 
 /** Wraps an initialized data source (tests use it directly); `close()` waits `closeTimeoutMs` at most. */
-export function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null, closeTimeoutMs = defaultDbTimeoutMs): Database {
+function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null, closeTimeoutMs = defaultDbTimeoutMs): Database {
   // MySQL gives each transaction its own pooled connection; SQLite has one, so its transactions take turns.
   const inTurn = driver === 'sqlite3' ? serialQueue() : <T>(task: () => Promise<T>): Promise<T> => task();
   return {

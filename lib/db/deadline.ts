@@ -115,14 +115,16 @@ function acquireWithin(obtain: () => Promise<RawConnection>, timeoutMs: number, 
       onTimeout('connection');
       reject(new DbTimeoutError('connection', timeoutMs));
     }, timeoutMs);
-    obtain().then((conn) => {
+    const pending = obtain();
+    pending.then((conn) => {
       if (late) return conn.release();
       clearTimeout(timer);
       resolve(conn);
-    }, (err: unknown) => {
+    }, () => {
       if (late) return;
       clearTimeout(timer);
-      reject(err);
+      // Adopting the rejected promise passes the driver's own error on, unchanged.
+      resolve(pending);
     });
   });
 }

@@ -6,7 +6,7 @@ import { withClusterLock } from './data-source.js';
 import { AuditKey, Host, Setting, SshKey } from './entities/index.js';
 
 /** Settings row holding a value encrypted with the current AES key, to recognise a wrong key at start-up. */
-export const verifierName = 'aes_key_verifier';
+const verifierName = 'aes_key_verifier';
 const verifierClear = 'sshportal-aes-key-verifier-v1';
 /** Settings row holding the cluster key (the node link's private key), encrypted like every secret. */
 export const clusterKeySetting = 'cluster_key';

@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The database file and the two files SQLite keeps next to it in WAL mode. */
-export function sqliteFiles(path: string): string[] {
+function sqliteFiles(path: string): string[] {
   return [path, `${path}-wal`, `${path}-shm`];
 }
 

@@ -52,7 +52,7 @@ function attach(deps: LivePeerDeps, req: Extract<StreamRequest, { type: 'live-at
 
 async function fetchRecording(deps: LivePeerDeps, id: number, ch: ServerChannel): Promise<void> {
   const row = await deps.db.manager.findOne(Session, { where: { id }, select: { id: true, node: true, recordings: true } });
-  if (!row) return refuse(ch, `session ${id} not found`);
+  if (!row) { refuse(ch, `session ${id} not found`); return; }
   const file = openCast(id, castPathOf(row.recordings), deps.logsLocation);
   await new Promise<void>((resolve, reject) => { file.once('open', () => resolve()); file.once('error', reject); });
   ch.write(header());
@@ -70,7 +70,8 @@ export function livePeerHandlers(deps: LivePeerDeps): LivePeerHandlers {
       ch.on('error', () => undefined);
       switch (req.type) {
         case 'live-attach':
-          return attach(deps, req, ch, from);
+          attach(deps, req, ch, from);
+          return;
         case 'recording-fetch':
           return void fetchRecording(deps, req.sessionId, ch).catch((err: unknown) => {
             deps.log.debug('recording fetch refused', { from, session: req.sessionId, err });

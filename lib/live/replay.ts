@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { isCastHeader, parseCastEvent, pauseMs, type Playback } from './playback.js';
 
 /** Longest line of a recording accepted (one output event). */
-export const maxCastLineBytes = 8 * 1024 * 1024;
+const maxCastLineBytes = 8 * 1024 * 1024;
 
 /** Keys that stop a replay: q, Q, Ctrl-C. */
 const quitKeys = new Set([0x71, 0x51, 0x03]);
@@ -107,7 +107,8 @@ export async function replayCast(src: Readable, out: Writable, keys: Readable | 
       if (!e || e.code !== 'o') continue;
       await quit.sleep(pauseMs(prev, e.time, p));
       prev = e.time;
-      if (quit.quitted) return 'quit';
+      // A quit key may have come during the pause.
+      if (quit.quitted as boolean) return 'quit';
       await write(out, e.data);
     }
     return quit.quitted ? 'quit' : 'done';

@@ -124,7 +124,7 @@ export class LiveScreen {
     const data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (data && data.length > 0) this.#term.write(data, done);
+    if (data.length > 0) this.#term.write(data, done);
     else done?.();
   }
 }

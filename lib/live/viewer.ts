@@ -7,7 +7,7 @@
  */
 
 /** Output queued for one viewer before it is re-synchronized from a snapshot. */
-export const maxViewerQueueBytes = 256 * 1024;
+const maxViewerQueueBytes = 256 * 1024;
 
 /** Clears the viewer's screen before a snapshot is drawn. */
 export const clearScreen = '\x1b[H\x1b[2J';

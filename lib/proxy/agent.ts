@@ -38,7 +38,7 @@ export function canOpenAgentChannels(conn: Connection): boolean {
 }
 
 /** Opens an `auth-agent@openssh.com` channel to the downstream client. */
-export function openDownstreamAgentChannel(conn: Connection, cb: (err: Error | undefined, ch?: Channel) => void): void {
+function openDownstreamAgentChannel(conn: Connection, cb: (err: Error | undefined, ch?: Channel) => void): void {
   if (!hasInternals(conn)) { cb(new Error('agent forwarding is not supported by this ssh2 version')); return; }
   const wrapper: OpenCallback = (err, ch) => cb(err, ch);
   wrapper.type = 'auth-agent@openssh.com';

@@ -14,7 +14,7 @@ import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
 
 /** How long one hop may take to connect and authenticate. */
-export const HOP_READY_TIMEOUT_MS = 20_000;
+const HOP_READY_TIMEOUT_MS = 20_000;
 
 /** Ciphers offered upstream: AES-GCM first (fast with the native binding), chacha20 kept. */
 const UPSTREAM_CIPHERS = [
@@ -64,10 +64,10 @@ function describe(hop: HopTarget, err: SshError): string {
 function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions, agent: BaseAgent | undefined): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new SshClient();
-    let refusal: unknown;
+    let refusal: Error | undefined;
     let settled = false;
     const onAbort = (): void => fail(new UpstreamError('connection closed'));
-    const fail = (err: unknown): void => {
+    const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);

@@ -26,7 +26,7 @@ export interface ForwardContext {
 }
 
 /** Links a pair of channels and reports the forward's life. */
-export function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string, to: string, down: Channel, up: Channel): void {
+function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string, to: string, down: Channel, up: Channel): void {
   const start = ctx.now();
   ctx.emit({ type: 'forward-opened', kind, from, to });
   ctx.track(linkChannels(down, up, (dir, n) => ctx.onBytes(dir, n)).then((r) => {

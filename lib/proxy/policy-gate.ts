@@ -17,7 +17,7 @@ import type { RelayEvent, RelayPlan } from './types.js';
 export type ForwardOpen = Exclude<ChannelOpen, { type: 'session' }>;
 
 /** The policy question of a forwarding channel. */
-export function forwardAsk(open: ForwardOpen): PolicyRequest {
+function forwardAsk(open: ForwardOpen): PolicyRequest {
   return open.type === 'direct-tcpip'
     ? { kind: 'local-forward', host: open.info.destIP, port: open.info.destPort }
     : { kind: 'local-forward-socket', path: open.socketPath };
@@ -47,7 +47,7 @@ export const MAX_REFUSAL_EVENTS = 64;
 /** SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254 §5.1). */
 const ADMINISTRATIVELY_PROHIBITED = 1;
 
-interface OpenFailWriter { _protocol: { channelOpenFail(recipient: number, reason: number, desc: string): void } }
+interface OpenFailWriter { _protocol: { channelOpenFail: (recipient: number, reason: number, desc: string) => void } }
 
 function hasOpenFail(conn: unknown): conn is OpenFailWriter {
   const proto = typeof conn === 'object' && conn !== null ? (conn as Record<string, unknown>)._protocol : undefined;
@@ -60,7 +60,7 @@ function hasOpenFail(conn: unknown): conn is OpenFailWriter {
  * once a channel was reserved), so the protocol writer is wrapped for the one
  * synchronous call; without it (a future ssh2) the plain refusal is sent.
  */
-export function prohibitChannel(conn: Connection, reject: () => void, description: string): void {
+function prohibitChannel(conn: Connection, reject: () => void, description: string): void {
   if (!hasOpenFail(conn)) { reject(); return; }
   const proto = conn._protocol;
   const original = proto.channelOpenFail;

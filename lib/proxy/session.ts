@@ -201,7 +201,8 @@ export class SessionBridge {
     }
     const up = opened.channel;
     this.#up = up;
-    if (this.#closed) { up.close(); return; }
+    // close() may have run while the upstream session was opening.
+    if (this.#closed as boolean) { up.close(); return; }
     const p = this.#setup.pty;
     if (pty && opened.pty && p) {
       const title = start.kind === 'exec' ? start.command : start.kind;

@@ -9,5 +9,3 @@ import ssh2 from 'ssh2';
 export const SshClient = ssh2.Client;
 /** ssh2's agent base class (for the downstream-agent bridge). */
 export const SshBaseAgent = ssh2.BaseAgent;
-/** ssh2's key parser. */
-export const parseSshKey = ssh2.utils.parseKey;

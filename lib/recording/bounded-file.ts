@@ -16,10 +16,10 @@ import type { Logger } from '../log.js';
 import { encodeSealFile, sealPath, type Seal } from './seal.js';
 
 /** Default bound of the queue. */
-export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const MAX_BATCH_BYTES = 1024 * 1024;
 /** Live recordings are sealed this often, so a crash loses at most this much of the tail's proof. */
-export const DEFAULT_SEAL_INTERVAL_MS = 30_000;
+const DEFAULT_SEAL_INTERVAL_MS = 30_000;
 
 /** Options of {@link BoundedFileWriter}. */
 export interface BoundedFileWriterOptions {

@@ -70,7 +70,7 @@ export function parseHostUrl(input: string): HostUrl {
   let rest = input.trim();
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);
   if (scheme) {
-    if (scheme[1]?.toLowerCase() !== 'ssh') throw new InvalidArgumentError(`unsupported URL scheme '${scheme[1]}': only ssh is supported`);
+    if (scheme[1].toLowerCase() !== 'ssh') throw new InvalidArgumentError(`unsupported URL scheme '${scheme[1]}': only ssh is supported`);
     rest = rest.slice(scheme[0].length);
   }
   if (rest === '') throw new InvalidArgumentError('invalid URL: empty address');
@@ -94,7 +94,7 @@ export function defaultHostName(host: string): string {
 }
 
 /** Scheme of a reverse-tunnel host's URL: the host is reached through its connector, never dialed. */
-export const tunnelScheme = 'tunnel://';
+const tunnelScheme = 'tunnel://';
 
 /** Whether a host's stored URL marks it as a reverse-tunnel host. Pure. */
 export function isTunnelUrl(url: string): boolean {

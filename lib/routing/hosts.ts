@@ -8,7 +8,7 @@ export interface HostRef {
 }
 
 /** Longest hop chain accepted (a loop or a typo must not recurse forever). */
-export const maxHops = 8;
+const maxHops = 8;
 
 /**
  * Orders a host's hop chain first hop first, target last, following `hopId`.

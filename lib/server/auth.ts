@@ -6,7 +6,8 @@ import type { User } from '../db/entities/user.js';
 import type { Host } from '../db/entities/host.js';
 import { findInvitedUser, findUserByKey, keyIsBound } from '../db/identity.js';
 import { findTunnelInvite, redeemTunnelInvite, tunnelKeyHosts } from '../db/queries/tunnels.js';
-import { AppError, userMessage } from '../errors.js';
+import { AppError, TunnelFullError, userMessage } from '../errors.js';
+import { maxConnectorsPerHost, tooManyConnectors } from '../tunnel/registry.js';
 import { isTunnelUrl } from '../routing/host-url.js';
 import type { Logger } from '../log.js';
 import type { LoginKind } from '../routing/login.js';
@@ -40,10 +41,12 @@ export interface AuthDeps {
   now: () => Date;
   /** Fingerprint of the cluster key: the only key a `peer:` login accepts. */
   clusterFingerprint: string;
-  /** Called for each refused signed attempt (audit, throttling). */
-  onFailure(reason: string, fingerprint: string | null): void;
+  /** Called for each refused signed attempt (audit; throttling unless `counted` is false). */
+  onFailure(reason: string, fingerprint: string | null, counted?: boolean): void;
   /** The client's address (written into the enrollment event). */
   remoteAddr: string;
+  /** How many connectors a tunnel host has across the cluster (a full host refuses a `tunnel:` login with one line). */
+  connectorsOnline?(hostId: number): Promise<number>;
 }
 
 const methodsLeft: AuthContext['method'][] = ['publickey', 'keyboard-interactive'];
@@ -94,6 +97,8 @@ async function provenIdentity(state: AuthState, deps: AuthDeps, key: PublicKeyIn
     }
     case 'tunnel': {
       const host = hosts.find((h) => h.name === login.host);
+      // Checked here so the connector reads why; its forward is checked again (lib/tunnel).
+      if (host && deps.connectorsOnline && (await deps.connectorsOnline(host.id)) >= maxConnectorsPerHost) throw new TunnelFullError(tooManyConnectors(host.name));
       return host ? { kind: 'connector', key, host, hosts, enrolled: false } : null;
     }
     case 'config':
@@ -115,23 +120,27 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
   if (decision.action === 'reject') {
     if (ctx.signature) deps.onFailure(decision.reason, key.fingerprint);
     state.refusals.push(decision.reason);
-    return void ctx.reject(methodsLeft);
+    ctx.reject(methodsLeft);
+    return;
   }
   // The probe without a signature only says "this key would do": nothing is bound yet.
-  if (!ctx.signature) return void ctx.accept();
+  if (!ctx.signature) { ctx.accept(); return; }
   if (!signatureValid(ctx)) {
     deps.onFailure('bad signature', key.fingerprint);
     state.refusals.push(`bad signature for key ${key.fingerprint}`);
-    return void ctx.reject(methodsLeft);
+    ctx.reject(methodsLeft);
+    return;
   }
   let identity: Identity | null;
   try {
     identity = await provenIdentity(state, deps, key, user, hosts);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    deps.onFailure(err.message, key.fingerprint);
+    // A full tunnel host is no guessing: its connector retrying must not put a whole site's address in cool-down.
+    deps.onFailure(err.message, key.fingerprint, !(err instanceof TunnelFullError));
     state.refusals.push(userMessage(err));
-    return void ctx.reject(methodsLeft);
+    ctx.reject(methodsLeft);
+    return;
   }
   if (identity) state.identity = identity;
   ctx.accept();
@@ -145,7 +154,8 @@ async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: Auth
 export async function authenticate(ctx: AuthContext, state: AuthState, deps: AuthDeps): Promise<void> {
   if (state.login.kind === 'healthcheck') {
     state.identity = { kind: 'healthcheck' };
-    return void ctx.accept();
+    ctx.accept();
+    return;
   }
   switch (ctx.method) {
     case 'publickey':
@@ -156,7 +166,8 @@ export async function authenticate(ctx: AuthContext, state: AuthState, deps: Aut
     case 'none':
     case 'password':
     case 'hostbased':
-      return void ctx.reject(methodsLeft);
+      ctx.reject(methodsLeft);
+      return;
     default: {
       const never: never = ctx;
       (never as AuthContext).reject();

@@ -207,7 +207,8 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
 export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdentity, target: string, ctx: ConnectionContext): RelayHandle {
   ctx.log.info('host login', { user: who.user.name, host: target });
   // Tracked from the start: a revoked user's connection ends even before its first channel.
-  let relay: RelayHandle | undefined;
+  // Revocation may fire before the relay exists; `end` then has nothing to close.
+  let relay: RelayHandle | undefined = undefined;
   const ticket = deps.revocation.track({
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'host', hostId: null } },
     userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log, end: (message) => relay?.close(message),

@@ -238,21 +238,25 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   let username = '';
   /** Set when authentication could not reach the database or the node drains: not the client's fault. */
   let notClientsFault = false;
-  const failed = (reason: string, fingerprint: string | null): void => {
+  /** A refused connector is one `tunnel`/`refused` event, not one per failed attempt. */
+  let tunnelRefused = false;
+  const failed = (reason: string, fingerprint: string | null, counted = true): void => {
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
     deps.metrics.authFailure();
-    if (throttle.fail(info.ip, deps.now().getTime())) {
+    if (!counted) notClientsFault = true;
+    else if (throttle.fail(info.ip, deps.now().getTime())) {
       ctx.log.warn('address in authentication cool-down', { address: info.ip, cooldownMs: deps.config.authCooldownMs });
     }
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
       args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
     const login = state?.login;
-    if (login?.kind === 'tunnel' || login?.kind === 'tunnel-invite') {
+    if ((login?.kind === 'tunnel' || login?.kind === 'tunnel-invite') && !tunnelRefused) {
+      tunnelRefused = true;
       void recordEvent(deps.db.manager, { authorId: null, domain: 'tunnel', action: 'refused', entity: login.kind === 'tunnel' ? login.host : '',
         args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
     }
   };
-  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed, remoteAddr };
+  const authDeps = { db: deps.db, log: ctx.log, now: deps.now, clusterFingerprint: deps.cluster.fingerprint, onFailure: failed, remoteAddr, connectorsOnline: (id: number) => deps.tunnels.countAll(id) };
   conn.on('authentication', (authCtx) => {
     if (!state || authCtx.username !== rawUser) {
       rawUser = authCtx.username;

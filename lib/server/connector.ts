@@ -52,27 +52,39 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
   const bound = who.hosts.some((h) => h.id === who.host.id) ? who.hosts : [...who.hosts, who.host];
   log.info('tunnel connector authenticated', { host: who.host.name, fingerprint: who.key.fingerprint, enrolled: who.enrolled });
 
-  const forward = (bindAddr: string, bindPort: number, accept: Accept, reject: Reject): void => {
+  let gone = false;
+  /** Hosts with a forward being registered or live on this connection: one each. */
+  const busy = new Set<number>();
+  const refuse = (host: string, reason: string, reject: Reject): void => {
+    log.info('connector forward refused', { reason });
+    event('refused', host, { reason });
+    reject?.();
+  };
+  const forward = async (bindAddr: string, bindPort: number, accept: Accept, reject: Reject): Promise<void> => {
     if (++requests > maxForwardRequests) {
       log.warn('connector: too many forward requests', { max: maxForwardRequests });
       return reject?.();
     }
     const d = decideBind(bindAddr, who.host, bound);
     if (d.action === 'refuse') {
-      log.info('connector forward refused', { reason: d.reason });
-      event('refused', who.host.name, { reason: d.reason });
-      return reject?.();
+      refuse(who.host.name, d.reason, reject);
+      return;
     }
-    if (mine.some((c) => c.hostId === d.hostId && !c.closed)) return reject?.();
+    if (busy.has(d.hostId)) return reject?.();
+    busy.add(d.hostId);
     const port = bindPort === 0 ? nextPort++ : bindPort;
-    const c = deps.tunnels.registry.add({
+    const c = await deps.tunnels.register({
       hostId: d.hostId, hostName: d.hostName, fingerprint: who.key.fingerprint, remote, since: deps.now(), bindAddr, bindPort: port,
       handle: { open: openOn(conn, bindAddr, port), drop: (reason) => { log.info('connector dropped', { reason }); conn.end(); } },
-    });
+    }).catch((err: unknown) => { log.warn('cannot register a connector', { err }); return 'the portal cannot count the connectors of this host'; });
     if (typeof c === 'string') {
-      log.info('connector forward refused', { reason: c });
-      event('refused', d.hostName, { reason: c });
-      return reject?.();
+      busy.delete(d.hostId);
+      refuse(d.hostName, c, reject);
+      return;
+    }
+    if (gone) {
+      deps.tunnels.registry.remove(c);
+      return;
     }
     mine.push(c);
     accept?.(bindPort === 0 ? port : undefined);
@@ -84,6 +96,7 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
     const c = mine.find((x) => x.bindAddr === bindAddr && x.bindPort === bindPort && !x.closed);
     if (!c) return reject?.();
     c.closed = true;
+    busy.delete(c.hostId);
     deps.tunnels.registry.remove(c);
     event('disconnected', c.hostName, { reason: 'forward cancelled' });
     accept?.();
@@ -92,7 +105,7 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
   onGlobalRequest(conn, (r, accept, reject) => {
     switch (r.name) {
       case 'tcpip-forward':
-        return forward(r.address, r.port, accept, reject);
+        return void forward(r.address, r.port, accept, reject);
       case 'cancel-tcpip-forward':
         return cancel(r.address, r.port, accept, reject);
       case 'streamlocal-forward@openssh.com':
@@ -105,6 +118,7 @@ export function serveConnector(conn: Connection, who: ConnectorIdentity, remote:
     }
   }, (name) => log.debug('connector: global request refused', { name }));
   conn.once('close', () => {
+    gone = true;
     for (const c of mine) {
       if (c.closed) continue;
       c.closed = true;

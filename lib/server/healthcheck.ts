@@ -3,9 +3,9 @@ import type { Logger } from '../log.js';
 import { serveTerminalSessions } from './terminal-sessions.js';
 
 /** How long a healthcheck connection may stay after authentication without finishing its one session. */
-export const healthcheckLingerMs = 3_000;
+const healthcheckLingerMs = 3_000;
 /** How long it may stay after its answer was sent (a client normally closes at once). */
-export const healthcheckAfterAnswerMs = 500;
+const healthcheckAfterAnswerMs = 500;
 
 /** What serving a healthcheck login needs. */
 export interface HealthcheckDeps {
@@ -27,13 +27,13 @@ export function serveHealthcheck(conn: Connection, deps: HealthcheckDeps): void 
   let timer = setTimeout(() => deps.drop(), healthcheckLingerMs);
   timer.unref();
   conn.once('close', () => clearTimeout(timer));
-  serveTerminalSessions(conn, async (s) => {
+  serveTerminalSessions(conn, (s) => {
     if (deps.draining()) {
       s.channel.stderr.write('error: portal draining\n');
-      return 1;
+      return Promise.resolve(1);
     }
     s.channel.write('OK\n');
-    return 0;
+    return Promise.resolve(0);
   }, deps.log, {
     maxSessions: 1,
     onFinished: () => {

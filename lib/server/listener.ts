@@ -51,7 +51,7 @@ const lingerMs = 1_000;
 /** While connections are refused at --max-connections, one log line per this period. */
 const fullLogEveryMs = 10_000;
 /** A client silent for 3 probes 15 s apart is dropped (a tunnel connector behind a dead NAT, a vanished laptop). */
-export const defaultKeepalive: Keepalive = { intervalMs: 15_000, countMax: 3 };
+const defaultKeepalive: Keepalive = { intervalMs: 15_000, countMax: 3 };
 
 /** The real client behind a trusted balancer, as its PROXY header names it. */
 type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;

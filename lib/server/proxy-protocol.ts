@@ -46,7 +46,7 @@ function v1Port(text: string | undefined): number | null {
 }
 
 function v1Line(line: string, length: number): ProxyHeader {
-  const [, proto, src, dst, sport, dport, ...extra] = line.split(' ');
+  const [, proto, src, dst, sport, dport, ...extra] = line.split(' ') as (string | undefined)[];
   // UNKNOWN: the balancer could not tell; the rest of the line is ignored by design.
   if (proto === 'UNKNOWN') return { kind: 'local', version: 1, length };
   if (proto !== 'TCP4' && proto !== 'TCP6') return invalid('PROXY v1: unknown protocol');

@@ -145,7 +145,7 @@ export class Revocation {
     const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), CHECK_TIMEOUT_MS); });
     try {
       const facts = await Promise.race([this.#load([e]), late]);
-      if (facts === 'late') return this.#unavailable(new Error('no answer within the re-check timeout'));
+      if (facts === 'late') { this.#unavailable(new Error('no answer within the re-check timeout')); return; }
       const reason = await this.#verdict(e, facts);
       if (reason === null) return;
       this.#revoke(e, reason);

@@ -25,7 +25,7 @@ export interface TerminalSession {
   channel: ServerChannel;
   request: RunRequest;
   pty: PtySize | null;
-  onResize(listener: (size: PtySize) => void): void;
+  onResize: (listener: (size: PtySize) => void) => void;
 }
 
 /** Runs one session; resolves with its exit status. */

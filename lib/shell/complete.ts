@@ -28,9 +28,10 @@ export function complete(tree: CompletionTree, line: string): [string[], string]
     return [hits.length === 1 ? [`${hits[0]} `] : hits, current];
   };
   if (words.length <= 1) return match(Object.keys(tree));
-  const subs = tree[words[0] ?? ''];
+  // Index signatures do not say a key may be missing; the user typed these words.
+  const subs = tree[words[0] ?? ''] as CompletionTree[string] | undefined;
   if (!subs) return [[], current];
   if (words.length === 2) return match(Object.keys(subs));
-  const options = subs[words[1] ?? ''];
+  const options = subs[words[1] ?? ''] as string[] | undefined;
   return options && current.startsWith('-') ? match(options) : [[], current];
 }

@@ -10,18 +10,18 @@ import type { LineInput } from './context.js';
 export const maxLineBytes = 64 * 1024;
 
 /** Upper bound of what a command reads from its input (a large backup fits). */
-export const maxInputBytes = 256 * 1024 * 1024;
+const maxInputBytes = 256 * 1024 * 1024;
 
 /** Lines read ahead of the commands before reading from the client pauses (its SSH window then fills). */
 const maxQueuedLines = 64;
 
 /** A line longer than {@link maxLineBytes}: it was dropped up to its end. */
-export class LineTooLongError extends InvalidArgumentError {
+class LineTooLongError extends InvalidArgumentError {
   constructor() { super('line too long'); }
 }
 
 /** What a command read as a block was larger than {@link maxInputBytes}. */
-export class InputTooLargeError extends InvalidArgumentError {
+class InputTooLargeError extends InvalidArgumentError {
   constructor() { super('input too large'); }
 }
 
@@ -47,7 +47,7 @@ export class StreamInput implements LineInput {
   #attach(): void {
     if (this.#attached) return;
     this.#attached = true;
-    this.#stream.setEncoding?.('utf8');
+    this.#stream.setEncoding('utf8');
     this.#stream.on('data', (chunk: string | Buffer) => {
       this.#buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
       if (this.#buffer.length > this.#limit) this.#stream.pause();

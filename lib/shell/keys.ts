@@ -13,17 +13,17 @@ export type Key =
 /** The kinds of keys without text. */
 export type KeyKind = Exclude<Key['kind'], 'text'>;
 
-const controls: Readonly<Record<string, KeyKind>> = {
+const controls: Readonly<Partial<Record<string, KeyKind>>> = {
   '\r': 'enter', '\n': 'enter', '\t': 'tab', '\u007f': 'backspace', '\b': 'backspace',
   '\u0001': 'home', '\u0005': 'end', '\u0002': 'left', '\u0006': 'right', '\u0010': 'up', '\u000e': 'down',
   '\u0003': 'interrupt', '\u0004': 'eof', '\u000b': 'kill-end', '\u0015': 'kill-start', '\u0017': 'kill-word', '\u000c': 'clear',
 };
 
 /** Final bytes of `ESC [ …` and `ESC O …` sequences; `~` sequences by their number. */
-const finals: Readonly<Record<string, KeyKind>> = { A: 'up', B: 'down', C: 'right', D: 'left', H: 'home', F: 'end' };
-const tildes: Readonly<Record<string, KeyKind>> = { 1: 'home', 7: 'home', 4: 'end', 8: 'end', 3: 'delete' };
+const finals: Readonly<Partial<Record<string, KeyKind>>> = { A: 'up', B: 'down', C: 'right', D: 'left', H: 'home', F: 'end' };
+const tildes: Readonly<Partial<Record<string, KeyKind>>> = { 1: 'home', 7: 'home', 4: 'end', 8: 'end', 3: 'delete' };
 /** `ESC x` (Meta or Alt + x). */
-const metas: Readonly<Record<string, KeyKind>> = { b: 'word-left', f: 'word-right', '\u007f': 'kill-word', '\b': 'kill-word' };
+const metas: Readonly<Partial<Record<string, KeyKind>>> = { b: 'word-left', f: 'word-right', '\u007f': 'kill-word', '\b': 'kill-word' };
 
 /** Longest escape sequence kept while waiting for its end; longer ones are dropped. */
 const maxSequence = 32;
@@ -80,20 +80,21 @@ export class KeyDecoder {
   /** Decodes the escape sequence at `i`; returns the characters it took, 0 when it is not complete yet. */
   #escape(text: string, i: number, keys: Key[]): number {
     this.#lastWasCr = false;
-    const next = text[i + 1];
+    const next = text[i + 1] as string | undefined;
     if (next === undefined) return 0;
     if (next === '[') {
       csi.lastIndex = i;
       const m = csi.exec(text);
       if (!m) return 2;
       // Parameters up to the end of the chunk: wait for the rest; a malformed or endless sequence is dropped.
-      if (m[2] === undefined) return i + m[0].length < text.length || m[0].length > maxSequence ? m[0].length : 0;
-      const kind = m[2] === '~' ? tildes[m[1] ?? ''] : finals[m[2]];
+      const final = m[2] as string | undefined;
+      if (final === undefined) return i + m[0].length < text.length || m[0].length > maxSequence ? m[0].length : 0;
+      const kind = final === '~' ? tildes[m[1]] : finals[final];
       if (kind) keys.push({ kind });
       return m[0].length;
     }
     if (next === 'O') {
-      const f = text[i + 2];
+      const f = text[i + 2] as string | undefined;
       if (f === undefined) return 0;
       const kind = finals[f];
       if (kind) keys.push({ kind });

@@ -1,4 +1,4 @@
-import { Command, type Help } from 'commander';
+import { Command } from 'commander';
 import { registerAcl } from './commands/acl.js';
 import { registerConfig } from './commands/config.js';
 import { registerEvent } from './commands/event.js';
@@ -14,10 +14,9 @@ import { registerUserKey } from './commands/userkey.js';
 import type { ShellContext } from './context.js';
 
 /** The usage line without a program name: the shell has none (`host create [options] <url>`). */
-function commandUsage(cmd: Command, help: Help): string {
+function commandUsage(cmd: Command): string {
   const names: string[] = [];
-  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
-  help;
+  for (let c = cmd; c.parent; c = c.parent) names.unshift(c.name());
   return [...names, cmd.usage()].filter((s) => s !== '').join(' ');
 }
 
@@ -34,7 +33,7 @@ function configure(root: Command, ctx: ShellContext): void {
       getOutHasColors: () => false,
       getErrHasColors: () => false,
     })
-    .configureHelp({ commandUsage: (cmd) => commandUsage(cmd, root.createHelp()), sortSubcommands: false })
+    .configureHelp({ commandUsage: (cmd) => commandUsage(cmd), sortSubcommands: false })
     .showSuggestionAfterError(true)
     .helpCommand(false)
     .usage('COMMAND [options]');

@@ -17,7 +17,7 @@ function asUserError(err: unknown): unknown {
  * Runs one command (already split into words) with a fresh program; resolves
  * with its exit status and never rejects. Errors become one `error: …` line.
  */
-export async function runWords(ctx: ShellContext, words: readonly string[]): Promise<number> {
+async function runWords(ctx: ShellContext, words: readonly string[]): Promise<number> {
   if (words.length === 0) return ctx.session.lastStatus;
   const program = buildProgram(ctx);
   let status = 0;

@@ -26,7 +26,7 @@ export interface ChannelEnd {
 }
 
 /** Resolves when `ch` emits 'close'. */
-export function channelClosed(ch: ServerChannel): Promise<void> {
+function channelClosed(ch: ServerChannel): Promise<void> {
   return new Promise((resolve) => ch.once('close', () => resolve()));
 }
 
@@ -34,7 +34,7 @@ export function channelClosed(ch: ServerChannel): Promise<void> {
  * Sends an exit status, or an exit signal (ssh2 wants the name without `SIG`;
  * one it cannot send becomes status 255).
  */
-export function sendExit(ch: ServerChannel, exit: ExitInfo, log: Logger): void {
+function sendExit(ch: ServerChannel, exit: ExitInfo, log: Logger): void {
   if (exit.code !== null) { ch.exit(exit.code); return; }
   try {
     ch.exit(exit.signal ?? 'KILL', exit.dump === true, exit.desc ?? '');
@@ -46,7 +46,8 @@ export function sendExit(ch: ServerChannel, exit: ExitInfo, log: Logger): void {
 
 /** Ends `ch` as {@link ChannelEnd} says; resolves once sent (or once the peer closed the channel first). */
 export async function endChannel(ch: ServerChannel, end: ChannelEnd, log: Logger): Promise<void> {
-  let closed = false;
+  // Set by the close callback while this function awaits.
+  let closed = false as boolean;
   const done = (end.closed ?? channelClosed(ch)).then(() => { closed = true; });
   try {
     if (end.line !== undefined) ch.stderr.write(end.line + (end.eol ?? '\n'));

@@ -7,10 +7,10 @@
 import type { Duplex } from 'node:stream';
 import { TunnelOfflineError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { TunnelRegistry, viewOf, type ConnectorView, type LocalConnector } from './registry.js';
+import { maxConnectorsPerHost, tooManyConnectors, TunnelRegistry, viewOf, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
 import { selectConnector } from './select.js';
 
-export { maxConnectorsPerHost, TunnelRegistry, type ConnectorHandle, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
+export { maxConnectorsPerHost, tooManyConnectors, TunnelRegistry, type ConnectorHandle, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
 export { decideBind, selectConnector, type BindDecision, type BoundHost } from './select.js';
 
 /** How long a connector may take to accept or refuse the channel of a new session. */
@@ -24,6 +24,8 @@ export interface TunnelPeers {
   /** A byte stream to connector `connectorId` of `hostId` held by `node`. */
   open(node: string, hostId: number, connectorId: number): Promise<Duplex>;
   drop(node: string, hostId: number, fingerprints: string[]): Promise<number>;
+  /** How many connectors of `hostId` `node` holds, pending ones included. */
+  count(node: string, hostId: number): Promise<number>;
 }
 
 /** The upstream socket of a tunnel host. */
@@ -57,9 +59,59 @@ export class Tunnels {
     this.#deps = deps;
   }
 
-  /** This node's connectors as views (what the node link answers). */
+  /** This node's serving connectors as views (what the node link answers). */
   localViews(hostIds: readonly number[] | null): ConnectorView[] {
-    return this.registry.list(hostIds).map((c) => viewOf(c, this.#deps.self));
+    return this.registry.list(hostIds).filter((c) => !c.pending).map((c) => viewOf(c, this.#deps.self));
+  }
+
+  /** How many connectors `hostId` has on this node, pending ones included (what the node link answers). */
+  localCount(hostId: number): number {
+    return this.registry.count(hostId);
+  }
+
+  /**
+   * How many connectors `hostId` has on every node, pending ones included. A
+   * node that cannot be asked counts none: its connectors serve nobody else
+   * while the link is down, and refusing on a guess would lock hosts out.
+   */
+  async countAll(hostId: number): Promise<number> {
+    let n = this.localCount(hostId);
+    const peers = this.#deps.peers;
+    if (!peers) return n;
+    const counts = await Promise.all((await peers.others()).map((node) => peers.count(node, hostId).catch((err: unknown) => {
+      this.#deps.log.warn('cannot count the tunnel connectors of another node', { node, err });
+      return 0;
+    })));
+    for (const c of counts) n += c;
+    return n;
+  }
+
+  /**
+   * Registers a connector if its host stays within {@link maxConnectorsPerHost}
+   * across the cluster; returns the refusal otherwise. Reserve, then count: the
+   * connector is counted (pending, not serving) while the other nodes are
+   * asked, so of two racing registrations at least one sees the other and the
+   * cap is never passed (both may be refused; the connector retries).
+   */
+  async register(input: ConnectorInput): Promise<LocalConnector | string> {
+    const c = this.registry.add(input);
+    if (typeof c === 'string' || !this.#deps.peers) {
+      if (typeof c !== 'string') c.pending = false;
+      return c;
+    }
+    let total: number;
+    try {
+      total = await this.countAll(input.hostId);
+    } catch (err) {
+      this.registry.remove(c);
+      throw err;
+    }
+    if (total > maxConnectorsPerHost) {
+      this.registry.remove(c);
+      return tooManyConnectors(input.hostName);
+    }
+    c.pending = false;
+    return c;
   }
 
   /** Connectors of every node (this one first); nodes that cannot answer are listed apart. */

@@ -6,8 +6,13 @@
  */
 import type { Duplex } from 'node:stream';
 
-/** Most live connectors one host may have on one node. */
+/** Most live connectors one host may have, across the cluster. */
 export const maxConnectorsPerHost = 4;
+
+/** The refusal of one connector too many (one line, shown to the connector and logged). */
+export function tooManyConnectors(hostName: string): string {
+  return `tunnel host '${hostName}' already has ${maxConnectorsPerHost} connectors online`;
+}
 
 /** What the SSH side gives for one registered forward. */
 export interface ConnectorHandle {
@@ -32,6 +37,8 @@ export interface LocalConnector {
   lastUsed: number;
   /** Set once its connection is gone: sessions through it report the connector lost. */
   closed: boolean;
+  /** Counted but not yet serving: its cluster-wide count is being checked. */
+  pending: boolean;
   readonly handle: ConnectorHandle;
 }
 
@@ -49,18 +56,18 @@ export interface ConnectorView {
 }
 
 /** What a new connector registers with. */
-export type ConnectorInput = Omit<LocalConnector, 'id' | 'lastUsed' | 'closed'>;
+export type ConnectorInput = Omit<LocalConnector, 'id' | 'lastUsed' | 'closed' | 'pending'>;
 
 /** The live connectors of this node, by host. */
 export class TunnelRegistry {
   #nextId = 1;
   readonly #byHost = new Map<number, LocalConnector[]>();
 
-  /** Registers a connector; returns an error message when its host already has the maximum. */
+  /** Registers a connector, pending; returns an error message when its host already has the maximum on this node. */
   add(input: ConnectorInput): LocalConnector | string {
     const list = this.#byHost.get(input.hostId) ?? [];
-    if (list.length >= maxConnectorsPerHost) return `tunnel host '${input.hostName}' already has ${maxConnectorsPerHost} connectors on this node`;
-    const c: LocalConnector = { ...input, id: this.#nextId++, lastUsed: input.since.getTime(), closed: false };
+    if (list.length >= maxConnectorsPerHost) return tooManyConnectors(input.hostName);
+    const c: LocalConnector = { ...input, id: this.#nextId++, lastUsed: input.since.getTime(), closed: false, pending: true };
     list.push(c);
     this.#byHost.set(input.hostId, list);
     return c;
@@ -73,7 +80,12 @@ export class TunnelRegistry {
     else this.#byHost.set(c.hostId, list);
   }
 
-  /** Live connectors of `hostIds` (every host when null). */
+  /** How many connectors `hostId` has on this node, pending ones included. */
+  count(hostId: number): number {
+    return this.#byHost.get(hostId)?.length ?? 0;
+  }
+
+  /** Live connectors of `hostIds` (every host when null), pending ones included. */
   list(hostIds: readonly number[] | null): LocalConnector[] {
     if (hostIds === null) return [...this.#byHost.values()].flat();
     return hostIds.flatMap((id) => this.#byHost.get(id) ?? []);

@@ -27,7 +27,7 @@ for (const driver of drivers) {
         await ds.query('INSERT INTO user_group_acls (user_group_id, acl_id) VALUES (7, 9)');
         await ds.query('INSERT INTO host_group_acls (host_group_id, acl_id) VALUES (8, 9)');
         await ds.runMigrations();
-        const [row] = (await ds.query('SELECT * FROM acls WHERE id = 9')) as Record<string, unknown>[];
+        const [row] = await ds.query<Record<string, unknown>[]>('SELECT * FROM acls WHERE id = 9');
         expect(row).to.include({
           host_pattern: 'web-*', action: 'deny', weight: 3, comment: 'old',
           shell: 'yes', exec: 'yes', file_copy: 'yes', local_forward: 'any', remote_forward: 'any', agent_forward: 'yes', x11: 'yes',

@@ -20,12 +20,6 @@ async function existing(ds: DataSource): Promise<string[]> {
   }
 }
 
-/** Whether any migration is still applied. */
-async function hasApplied(ds: DataSource): Promise<boolean> {
-  const rows: unknown = await ds.query('SELECT COUNT(*) AS n FROM migrations');
-  return Array.isArray(rows) && Number((rows[0] as Record<string, unknown>).n) > 0;
-}
-
 for (const driver of drivers) {
   describe(`migrations on ${driver}`, function () {
     let db: TestDb;

@@ -51,7 +51,7 @@ for (const driver of drivers) {
       expect(results.filter(Boolean)).to.have.length(1);
       expect(await m.findOneByOrFail(Session, { id: target.id })).to.include({ status: 'closed', errMsg: 'node gone lost' });
       const events = await m.findBy(Event, { domain: 'session', action: 'lost' });
-      expect(events.map((e) => [e.entity, JSON.parse(e.args ?? '{}')])).to.deep.equal([['web', { session_id: target.id, node: 'gone', error: 'node gone lost' }]]);
+      expect(events.map((e) => [e.entity, JSON.parse(e.args ?? '{}') as unknown])).to.deep.equal([['web', { session_id: target.id, node: 'gone', error: 'node gone lost' }]]);
       expect(await activeSessionCounts(m)).to.deep.equal(new Map([['gone', 1], ['alive', 1]]));
     });
   });

@@ -82,41 +82,6 @@ export function rssMiB(): number {
   return process.memoryUsage().rss / (1024 * 1024);
 }
 
-/** ssh2's client internals a raw attacker drives directly. */
-interface RawClient {
-  _chanMgr: { add(cb: ((err: Error | undefined, ch: ssh2.Channel) => void) & { type?: string }): number };
-  _protocol: {
-    session(chan: number, window: number, packetSize: number): void;
-    env(chan: number, key: string, value: string, wantReply: boolean): void;
-  };
-}
-
-function raw(client: ssh2.Client): RawClient {
-  const r = client as unknown as Partial<RawClient>;
-  if (!r._chanMgr || !r._protocol) throw new Error('ssh2 internals changed: no _chanMgr/_protocol');
-  return r as RawClient;
-}
-
-/** Opens a bare session channel (no exec, no shell): resolves with the channel or the open failure. */
-export function openBareSession(client: ssh2.Client): Promise<ssh2.Channel | Error> {
-  const r = raw(client);
-  return new Promise((resolve) => {
-    const cb = Object.assign((err: Error | undefined, ch: ssh2.Channel) => resolve(err ?? ch), { type: 'session' });
-    const local = r._chanMgr.add(cb);
-    r._protocol.session(local, 2 * 1024 * 1024, 32 * 1024);
-  });
-}
-
-/** The portal's id of an open channel (what channel requests name). */
-export function remoteId(ch: ssh2.Channel): number {
-  return (ch as unknown as { outgoing: { id: number } }).outgoing.id;
-}
-
-/** Sends one `env` request on a session channel (want_reply = false, as OpenSSH sends it). */
-export function sendEnv(client: ssh2.Client, chan: number, key: string, value: string): void {
-  raw(client)._protocol.env(chan, key, value, false);
-}
-
 /** What a paced flood achieved. */
 export interface PacedResult {
   /** Bytes handed to the portal. */

@@ -1,5 +1,5 @@
 /** Facts about the test environment, read once. */
-export const inCI = process.env.CI === 'true';
+const inCI = process.env.CI === 'true';
 
 /**
  * Skips the current suite/test loudly when a required part is missing,

@@ -17,7 +17,7 @@ export async function mariadbAvailable(): Promise<boolean> {
 }
 
 /** A fresh, empty database for one suite; `drop()` removes it. */
-export async function freshMariaDb(): Promise<{ config: DbConfig; name: string; dsn: string; drop(): Promise<void> }> {
+export async function freshMariaDb(): Promise<{ config: DbConfig; name: string; dsn: string; drop: () => Promise<void> }> {
   const name = `sshportal_test_${randomBytes(6).toString('hex')}`;
   const c = await mysql.createConnection({ ...mariaAddr });
   await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -26,7 +26,7 @@ export async function freshMariaDb(): Promise<{ config: DbConfig; name: string; 
     name,
     dsn: `root@tcp(127.0.0.1:3306)/${name}?parseTime=true`,
     config: { driver: 'mysql', conn: { ...mariaAddr, database: name } },
-    async drop() {
+    drop: async () => {
       const d = await mysql.createConnection({ ...mariaAddr });
       await d.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await d.end();

@@ -14,7 +14,7 @@ import { generateKey, keyTypeAndData, tempDir, type TempDir } from './keys.js';
 /** Path of the OpenSSH daemon. */
 export const SSHD_PATH = '/usr/sbin/sshd';
 /** The plain account tests log into on targets. */
-export const TARGET_USER = 'sshportal-target';
+const TARGET_USER = 'sshportal-target';
 
 /** A running sshd. */
 export interface SshdTarget {
@@ -63,7 +63,7 @@ function accountHome(name: string): string | undefined {
 }
 
 /** Ensures the plain target account exists (root) or falls back to the current user. */
-export function ensureTargetUser(): { name: string; home: string } {
+function ensureTargetUser(): { name: string; home: string } {
   const me = userInfo();
   if (me.uid !== 0) return { name: me.username, home: me.homedir };
   let home = accountHome(TARGET_USER);

@@ -5,7 +5,7 @@
 import { spawn as ptySpawn, type IPty } from 'node-pty';
 
 /** Strips CSI escape sequences (colours, cursor moves) from terminal output. */
-export function plainText(output: string): string {
+function plainText(output: string): string {
   return output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 

@@ -88,7 +88,7 @@ export function resolveLinks(p: BackupPlan, raw: RawLinks): BackupPlan {
   checkUniqueness(p);
   repairReferences(p);
   checkHops(p);
-  const ids = <T extends Stamped>(rows: readonly T[]): Set<number> => new Set(rows.map((r) => r.id));
+  const ids = (rows: readonly Stamped[]): Set<number> => new Set(rows.map((r) => r.id));
   const [hosts, hgs, ugs, users, roles, acls] = [ids(p.hosts), ids(p.hostGroups), ids(p.userGroups), ids(p.users), ids(p.roles), ids(p.acls)];
   p.links = {
     hostGroups: cleanPairs(raw.hostGroups, hosts, hgs, 'host-group', p.warnings),

@@ -108,7 +108,7 @@ async function appendMysql(m: EntityManager, v: EventValues, s: ChainSettings, c
  * has one. `checkpoint` signs the new head whatever the interval (session close does).
  */
 export async function appendEvent(m: EntityManager, v: EventValues, checkpoint = false): Promise<void> {
-  const ds = m.connection;
+  const ds = m.dataSource;
   const s = settings.get(ds) ?? {};
   if (s.disabled) {
     // Exactly the append before the chain existed, so the bench compares with it.
@@ -121,7 +121,8 @@ export async function appendEvent(m: EntityManager, v: EventValues, checkpoint =
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      return void await appendMysql(m, v, s, checkpoint);
+      await appendMysql(m, v, s, checkpoint);
+      return;
     } catch (err) {
       // A deadlock victim outside a caller's transaction retries; inside one, the caller's transaction is gone.
       if (!isDeadlock(err) || m.queryRunner?.isTransactionActive || attempt >= 5) throw err;

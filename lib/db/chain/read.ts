@@ -49,7 +49,7 @@ export function sessionSeals(m: EntityManager): Promise<Pick<Session, 'id' | 'st
  * migrates (it only reads); the portal migrates when it starts.
  */
 export async function assertAuditSchema(m: EntityManager): Promise<void> {
-  const needed = migrations.map((c) => new c().name).find((n) => n?.startsWith('Audit'));
+  const needed = migrations.map((c) => new c().name).find((n) => n.startsWith('Audit'));
   let names: string[] = [];
   try {
     const rows: unknown = await m.query('SELECT name FROM migrations');

@@ -21,7 +21,7 @@ export interface ChainSigner {
 }
 
 /** Default checkpoint interval (events). */
-export const defaultCheckpointEvery = 100;
+const defaultCheckpointEvery = 100;
 
 /** Base64 SPKI DER of a public key. */
 export function publicKeyId(key: KeyObject): string {
@@ -44,7 +44,7 @@ export function verifySignature(stored: string, message: Buffer, signature: stri
 }
 
 /** The signing key row, created when the database has none (call under the cluster lock). */
-export async function ensureSigningKey(m: EntityManager, cipher: FieldCipher): Promise<AuditKey> {
+async function ensureSigningKey(m: EntityManager, cipher: FieldCipher): Promise<AuditKey> {
   const found = await m.createQueryBuilder(AuditKey, 'k').where('k.private_key IS NOT NULL').orderBy('k.id', 'ASC').getOne();
   if (found) return found;
   const pair = generateKeyPairSync('ed25519');
@@ -53,7 +53,7 @@ export async function ensureSigningKey(m: EntityManager, cipher: FieldCipher): P
 }
 
 /** A signer over a stored key (decrypted now: a wrong `--aes-key` fails here, not at the first checkpoint). */
-export function signerFromKey(key: AuditKey, cipher: FieldCipher, node: string, every = defaultCheckpointEvery): ChainSigner {
+function signerFromKey(key: AuditKey, cipher: FieldCipher, node: string, every = defaultCheckpointEvery): ChainSigner {
   const priv = createPrivateKey(cipher.decrypt(key.privateKey ?? ''));
   return { publicKey: key.publicKey, node, every, sign: (message) => sign(null, message, priv).toString('base64') };
 }

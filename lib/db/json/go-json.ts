@@ -63,7 +63,7 @@ export function userKeyJson(k: UserKey, o: JsonOptions, nested = false): GoUserK
 }
 
 /** A role in sshportal's JSON. */
-export function userRoleJson(r: UserRole): GoUserRole {
+function userRoleJson(r: UserRole): GoUserRole {
   return { ...model(r), Name: r.name, Users: null };
 }
 

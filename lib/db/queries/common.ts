@@ -13,7 +13,7 @@ export function splitIdentifiers(identifiers: readonly string[]): { ids: number[
 }
 
 /** Parses identifiers that can only be ids (ACLs, user keys, sessions, events). Pure. */
-export function parseIds(identifiers: readonly string[], what: string): number[] {
+function parseIds(identifiers: readonly string[], what: string): number[] {
   return identifiers.map((raw) => {
     if (!/^\d+$/.test(raw) || Number(raw) > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`invalid ${what} id '${raw}': expected a number`);
     return Number(raw);

@@ -46,7 +46,9 @@ export async function listGroups<T extends HostGroup | UserGroup>(m: EntityManag
   const rows = await m.getRepository(kind.entity).find({ order: { createdAt: 'DESC', id: 'DESC' } as FindOptionsOrder<T>, take: latest ? 1 : undefined });
   const members = await counts(m, kind.members.table, kind.members.group);
   const acls = await counts(m, kind.acls.table, kind.acls.group);
-  return rows.map((g) => Object.assign(g, { memberCount: members.get(g.id) ?? 0, aclCount: acls.get(g.id) ?? 0 }));
+  // The counts are added to typeorm's own instances, which keep their class.
+  for (const g of rows) Object.assign(g, { memberCount: members.get(g.id) ?? 0, aclCount: acls.get(g.id) ?? 0 });
+  return rows as GroupWithCounts<T>[];
 }
 
 /** Finds groups by name or id; unknown ones throw NotFoundError. */

@@ -49,7 +49,7 @@ export async function removeSshKeys(m: EntityManager, keys: readonly SshKey[]): 
 
 /** The client key a host authenticates with, by name or id; the portal's own host key is not one. */
 export async function findClientKey(m: EntityManager, identifier: string): Promise<SshKey> {
-  const [key] = await findSshKeys(m, [identifier]);
+  const key = (await findSshKeys(m, [identifier])).at(0);
   if (!key) throw new InvalidArgumentError(`unknown key '${identifier}'`);
   if (key.name === hostKeyName) throw new InvalidArgumentError(`key '${hostKeyName}' is the portal's own host key; use a client key`);
   return key;

@@ -12,7 +12,7 @@ import { recordEvent } from '../events.js';
 import { isUniqueViolation } from './common.js';
 
 /** Most connector keys one host may hold (a host has at most 4 live connectors; keys may rotate). */
-export const maxTunnelKeysPerHost = 16;
+const maxTunnelKeysPerHost = 16;
 
 /** The host a valid (unexpired, unused) host invite token enrolls, or null. */
 export async function findTunnelInvite(m: EntityManager, token: string, now: Date): Promise<{ invite: TunnelInvite; host: Host } | null> {
@@ -54,11 +54,6 @@ export async function redeemTunnelInvite(db: Database, token: string, key: Publi
   });
 }
 
-/** Whether `fingerprint` is some host's connector key. */
-export async function isTunnelKey(m: EntityManager, fingerprint: string): Promise<boolean> {
-  return (await m.countBy(TunnelKey, { fingerprint })) > 0;
-}
-
 /** The hosts `fingerprint` is a connector key of. */
 export async function tunnelKeyHosts(m: EntityManager, fingerprint: string): Promise<Host[]> {
   const keys = await m.find(TunnelKey, { where: { fingerprint }, select: { id: true, hostId: true }, take: maxTunnelKeysPerHost * 4 });
@@ -80,4 +75,11 @@ export async function revokeTunnelKeys(m: EntityManager, hostId: number, fingerp
   const doomed = fingerprints.length === 0 ? keys : keys.filter((k) => fingerprints.includes(k.fingerprint));
   if (doomed.length > 0) await m.delete(TunnelKey, doomed.map((k) => k.id));
   return doomed.map((k) => k.fingerprint);
+}
+
+/** Forgets everything that made `hostIds` tunnel hosts' connectors welcome: their connector keys and pending invites. */
+export async function forgetTunnelHosts(m: EntityManager, hostIds: readonly number[]): Promise<void> {
+  if (hostIds.length === 0) return;
+  await m.delete(TunnelKey, { hostId: In([...hostIds]) });
+  await m.delete(TunnelInvite, { hostId: In([...hostIds]) });
 }

@@ -26,7 +26,7 @@ export function addPolicyOptions(cmd: Command): Command {
 }
 
 /** Normalizes one option value (throws a one-line error). */
-export function checkPolicyValue(key: keyof PolicyOptions, flag: string, value: string): string {
+function checkPolicyValue(key: keyof PolicyOptions, flag: string, value: string): string {
   return key === 'localForward' || key === 'remoteForward' ? normalizeForward(flag, value) : parseYesNo(flag, value);
 }
 
@@ -62,11 +62,11 @@ export function defineAclCheck(parent: Command, ctx: ShellContext): void {
   const cmd = parent.command('check').description('shows whether USER may reach HOST, the deciding ACL and its session policy')
     .argument('<USER>', 'user name, email or id').argument('<HOST>', 'host name or id');
   act(cmd, ctx, ['admin'], async ({ args }) => {
-    const [userArg, hostArg] = args;
+    const [userArg, hostArg] = args as (string | undefined)[];
     if (userArg === undefined || hostArg === undefined) throw new InvalidArgumentError('usage: acl check USER HOST');
     const m = ctx.deps.db.manager;
-    const [user] = await findUsers(m, [userArg], { groups: true });
-    const [host] = await findHosts(m, [hostArg], true);
+    const user = (await findUsers(m, [userArg], { groups: true })).at(0);
+    const host = (await findHosts(m, [hostArg], true)).at(0);
     if (!user || !host) throw new InvalidArgumentError('usage: acl check USER HOST');
     const groups = (user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
     const acls = (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf);

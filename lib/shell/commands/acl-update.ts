@@ -58,8 +58,11 @@ async function applyChanges(m: Tx, acl: Acl, c: AclChanges): Promise<void> {
   const hgAdd = await findGroups(m, hostGroupKind, c.hostGroups.add);
   const hgRemove = await findGroups(m, hostGroupKind, c.hostGroups.remove);
   await relink(m, Acl, 'hostGroups', acl.id, hgAdd.map((g) => g.id), hgRemove.map((g) => g.id));
-  const [after] = await findAcls(m, [String(acl.id)], true);
-  if (after) checkAclShape({ ...after, userGroups: after.userGroups?.length ?? 0, hostGroups: after.hostGroups?.length ?? 0 });
+  const after = (await findAcls(m, [String(acl.id)], true)).at(0);
+  if (after) {
+    const { hostPattern, inception, expiration } = after;
+    checkAclShape({ hostPattern, inception, expiration, userGroups: after.userGroups?.length ?? 0, hostGroups: after.hostGroups?.length ?? 0 });
+  }
 }
 
 /** Defines `acl update`. */

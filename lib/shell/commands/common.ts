@@ -119,16 +119,20 @@ export interface RmSpec<T> {
   remove(m: Tx, rows: T[]): Promise<void>;
   /** What the audit event names. */
   label(row: T): string;
+  /** Runs once the removal committed (live state that must follow the rows). */
+  after?(rows: T[]): Promise<void>;
 }
 
 /** Defines `rm ID...` of a resource: one transaction, one audit event. */
 export function defineRm<T>(parent: Command, ctx: ShellContext, spec: RmSpec<T>): Command {
   const cmd = withIds(parent, 'rm', spec.argName, spec.description ?? `removes ${spec.noun}`);
   return act(cmd, ctx, ['admin'], async ({ args }) => {
-    await change(ctx, async (m) => {
-      const rows = await spec.find(m, args);
-      await spec.remove(m, rows);
-      await audit(m, ctx, { domain: spec.domain, action: 'rm', entity: rows.map(spec.label).join(', ') });
+    const rows = await change(ctx, async (m) => {
+      const found = await spec.find(m, args);
+      await spec.remove(m, found);
+      await audit(m, ctx, { domain: spec.domain, action: 'rm', entity: found.map((r) => spec.label(r)).join(', ') });
+      return found;
     });
+    await spec.after?.(rows);
   });
 }

@@ -71,7 +71,7 @@ function defineUpdate<T extends HostGroup | UserGroup>(parent: Command, ctx: She
 export function registerGroupCommand<T extends HostGroup | UserGroup>(root: Command, ctx: ShellContext, spec: GroupCommandSpec<T>): void {
   const parent = root.command(spec.command).description(spec.description);
   defineCreate(parent, ctx, spec);
-  defineInspect<T>(parent, ctx, { argName: spec.argName, noun: `${spec.kind.what}s`, find: (m, ids) => findGroups(m, spec.kind, ids, true), json: spec.toJson });
+  defineInspect<T>(parent, ctx, { argName: spec.argName, noun: `${spec.kind.what}s`, find: (m, ids) => findGroups(m, spec.kind, ids, true), json: (g, o) => spec.toJson(g, o) });
   defineLs<GroupWithCounts<T>>(parent, ctx, ['admin'], {
     columns: ['ID', 'Name', spec.membersColumn, 'ACLs', 'Updated', 'Created', 'Comment'],
     noun: `${spec.kind.what}s`,

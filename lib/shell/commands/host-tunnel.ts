@@ -7,7 +7,8 @@ import { parseDuration } from '../../config/duration.js';
 import { randomToken } from '../../crypto/tokens.js';
 import type { Host } from '../../db/entities/index.js';
 import { findHosts } from '../../db/queries/hosts.js';
-import { createTunnelInvite, revokeTunnelKeys } from '../../db/queries/tunnels.js';
+import type { Tx } from '../../db/database.js';
+import { createTunnelInvite, forgetTunnelHosts, revokeTunnelKeys } from '../../db/queries/tunnels.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { isTunnelUrl } from '../../routing/host-url.js';
 import type { PortalFacts, ShellContext } from '../context.js';
@@ -46,7 +47,7 @@ export function tunnelInviteMessage(host: string, token: string, expires: Date, 
 }
 
 async function tunnelHost(ctx: ShellContext, ident: string): Promise<Host> {
-  const [host] = await findHosts(ctx.deps.db.manager, [ident]);
+  const host = (await findHosts(ctx.deps.db.manager, [ident])).at(0);
   if (!host || !isTunnelUrl(host.url)) throw new InvalidArgumentError(`host '${host?.name ?? ident}' is not a tunnel host (create one with 'host create --tunnel')`);
   return host;
 }
@@ -89,7 +90,8 @@ function defineRevoke(parent: Command, ctx: ShellContext): void {
   const cmd = parent.command('tunnel-revoke').description('forgets connector keys of a tunnel host (all when none given); their live connectors drop')
     .argument('<HOST>').argument('[FINGERPRINT...]');
   act(cmd, ctx, ['admin'], async ({ args }) => {
-    const [ident, ...fingerprints] = args;
+    const ident = args[0] as string | undefined;
+    const fingerprints = args.slice(1);
     const host = await tunnelHost(ctx, ident ?? '');
     const removed = await change(ctx, async (m) => {
       const fps = await revokeTunnelKeys(m, host.id, fingerprints);
@@ -100,6 +102,22 @@ function defineRevoke(parent: Command, ctx: ShellContext): void {
     const dropped = removed.length === 0 ? 0 : (await ctx.deps.tunnels?.dropAll(host.id, fingerprints.length === 0 ? removed : fingerprints)) ?? 0;
     ctx.out(`${removed.length} connector key(s) revoked, ${dropped} live connector(s) dropped\n`);
   });
+}
+
+/**
+ * In the change that removes tunnel hosts (`host rm`) or makes them plain
+ * hosts (`host update --url`): forgets their connector keys and invites.
+ * Returns their ids, for {@link dropConnectors} once the change committed.
+ */
+export async function forgetTunnels(m: Tx, hosts: readonly Host[]): Promise<number[]> {
+  const ids = hosts.filter((h) => isTunnelUrl(h.url)).map((h) => h.id);
+  await forgetTunnelHosts(m, ids);
+  return ids;
+}
+
+/** After the change committed: drops the live connectors of `hostIds` on every node (their keys are gone: none comes back). */
+export async function dropConnectors(ctx: ShellContext, hostIds: readonly number[]): Promise<void> {
+  for (const id of hostIds) await ctx.deps.tunnels?.dropAll(id, []);
 }
 
 /** Registers the tunnel subcommands of `host`. */

@@ -12,6 +12,7 @@ import { parseHostUrl } from '../../routing/host-url.js';
 import { checkComment, checkName } from '../parse/values.js';
 import { parseRecordingMode, type RecordingMode } from '../../recording-mode.js';
 import { act, audit, change, collect, withIds } from './common.js';
+import { dropConnectors, forgetTunnels } from './host-tunnel.js';
 
 /** The validated changes of one `host update`. */
 interface HostChanges {
@@ -66,7 +67,7 @@ async function applyFields(ctx: ShellContext, m: Tx, host: Host, c: HostChanges)
   if (c.key !== undefined) host.sshKeyId = (await findClientKey(m, c.key)).id;
   if (c.hop === null) host.hopId = null;
   else if (c.hop !== undefined) {
-    const [hop] = await findHosts(m, [c.hop]);
+    const hop = (await findHosts(m, [c.hop])).at(0);
     if (hop) {
       await assertNoHopLoop(m, host.id, hop.id);
       host.hopId = hop.id;
@@ -97,9 +98,11 @@ export function defineHostUpdate(parent: Command, ctx: ShellContext): void {
     .option('--unassign-group <HOSTGROUP>', 'removes the host from host groups, repeatable', collect);
   act(cmd, ctx, ['admin'], async ({ args, opts }) => {
     const c = readChanges(opts);
-    await change(ctx, async (m) => {
+    const untunneled = await change(ctx, async (m) => {
       const hosts = await findHosts(m, args);
       if (c.name !== undefined && hosts.length > 1) throw new InvalidArgumentError('cannot set --name when updating several hosts at once');
+      // A new --url is never a tunnel URL: those hosts stop being tunnel hosts, their connector keys go.
+      const gone = c.url ? await forgetTunnels(m, hosts) : [];
       for (const host of hosts) {
         await applyFields(ctx, m, host, c);
         await saveRow(m, host);
@@ -107,6 +110,8 @@ export function defineHostUpdate(parent: Command, ctx: ShellContext): void {
       }
       const { password, url, ...rest } = c;
       await audit(m, ctx, { domain: 'host', action: 'update', entity: hosts.map((h) => h.name).join(', '), args: { ...rest, url: url?.url, password: password ?? undefined } });
+      return gone;
     });
+    await dropConnectors(ctx, untunneled);
   });
 }

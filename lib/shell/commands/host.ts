@@ -15,7 +15,7 @@ import { checkComment, checkName } from '../parse/values.js';
 import { parseRecordingMode } from '../../recording-mode.js';
 import { humanizeTime } from '../render/humanize.js';
 import { act, audit, change, collect, defineLs, defineRm, printJson, withIds } from './common.js';
-import { defineHostTunnels } from './host-tunnel.js';
+import { defineHostTunnels, dropConnectors, forgetTunnels } from './host-tunnel.js';
 import { defineHostUpdate } from './host-update.js';
 
 interface CreateInput {
@@ -38,7 +38,7 @@ async function createHost(ctx: ShellContext, m: Tx, input: CreateInput): Promise
   await assertHostNameFree(m, name);
   const keyName = input.key ?? (password === null ? defaultKeyName : undefined);
   const key = keyName === undefined ? null : await findClientKey(m, keyName);
-  const [hop] = input.hop === undefined ? [] : await findHosts(m, [input.hop]);
+  const hop = input.hop === undefined ? undefined : (await findHosts(m, [input.hop])).at(0);
   const groups = await findGroups(m, hostGroupKind, input.groups.length > 0 ? input.groups : ['default']);
   return insertRow(m, Host, {
     name, addr: target.addr, user: target.user, url: target.url,
@@ -93,7 +93,12 @@ export function registerHost(root: Command, ctx: ShellContext): void {
     fetch: async (m, latest) => (await listHosts(m, latest)).map((r) => ({ ...r, id: r.host.id })),
     row: hostRow,
   });
-  defineRm(parent, ctx, { argName: 'HOST', noun: 'hosts', domain: 'host', find: (m, ids) => findHosts(m, ids), remove: removeHosts, label: (h) => h.name });
+  defineRm(parent, ctx, {
+    argName: 'HOST', noun: 'hosts', domain: 'host', find: (m, ids) => findHosts(m, ids), label: (h) => h.name,
+    remove: async (m, hosts) => { await forgetTunnels(m, hosts); await removeHosts(m, hosts); },
+    // A removed tunnel host's connectors go too, on every node (its keys went with the rows).
+    after: (hosts) => dropConnectors(ctx, hosts.filter((h) => isTunnelUrl(h.url)).map((h) => h.id)),
+  });
   defineHostUpdate(parent, ctx);
   defineHostTunnels(parent, ctx);
 }

@@ -66,12 +66,12 @@ export function setupLine(pubKey: string): string {
 
 function defineShowAndSetup(parent: Command, ctx: ShellContext): void {
   act(parent.command('show').description('prints the public key in authorized_keys format').argument('<KEY>'), ctx, ['admin'], async ({ args }) => {
-    const [key] = await findSshKeys(ctx.deps.db.manager, args);
+    const key = (await findSshKeys(ctx.deps.db.manager, args)).at(0);
     if (key) ctx.out(`${key.pubKey.trim()}\n`);
   });
   const setup = parent.command('setup').description('prints a shell command that installs the public key on a host').argument('<KEY>');
   act(setup, ctx, ['admin'], async ({ args }) => {
-    const [key] = await findSshKeys(ctx.deps.db.manager, args);
+    const key = (await findSshKeys(ctx.deps.db.manager, args)).at(0);
     if (key) ctx.out(`umask 077; mkdir -p .ssh; echo '${setupLine(key.pubKey)}' >> .ssh/authorized_keys\n`);
   });
 }

@@ -40,15 +40,20 @@ function help(root: Command, ctx: ShellContext, path: string[]): void {
 /** Registers `info`, `version`, `exit` and `help` (alias `h`): open to every user. */
 export function registerMisc(root: Command, ctx: ShellContext): void {
   act(root.command('info').description('shows system-wide information'), ctx, 'anyone', () => info(ctx));
-  act(root.command('version').description('shows the portal version'), ctx, 'anyone', async () => {
+  act(root.command('version').description('shows the portal version'), ctx, 'anyone', () => {
     ctx.out(`${ctx.deps.version}\n`);
+    return Promise.resolve();
   });
   const exit = root.command('exit').description('leaves the shell (with the status of the last command, or STATUS)').argument('[STATUS]');
-  act(exit, ctx, 'anyone', async ({ args }) => {
-    const raw = args[0];
+  act(exit, ctx, 'anyone', ({ args }) => {
+    const raw = args[0] as string | undefined;
     if (raw !== undefined && !/^\d{1,3}$/.test(raw)) throw new InvalidArgumentError(`invalid exit status '${raw}'`);
     ctx.session.exitStatus = raw === undefined ? ctx.session.lastStatus : Number(raw) & 255;
+    return Promise.resolve();
   });
   const h = root.command('help').alias('h').description('shows help for a command').argument('[COMMAND...]');
-  act(h, ctx, 'anyone', async ({ args }) => help(root, ctx, args));
+  act(h, ctx, 'anyone', ({ args }) => {
+    help(root, ctx, args);
+    return Promise.resolve();
+  });
 }

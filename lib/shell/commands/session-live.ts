@@ -48,7 +48,7 @@ function readReason(text: string | undefined): string | null {
 
 /** One session by id, checked to have a row. */
 async function oneSession(ctx: ShellContext, id: string): Promise<Session> {
-  const [row] = await findSessions(ctx.deps.db.manager, [id]);
+  const row = (await findSessions(ctx.deps.db.manager, [id])).at(0);
   if (!row) throw new InvalidArgumentError(`session ${id} not found`);
   return row;
 }

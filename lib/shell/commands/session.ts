@@ -64,7 +64,7 @@ export function registerSession(root: Command, ctx: ShellContext): void {
     const rows = await listSessions(ctx.deps.db.manager, readPage(inv), active);
     const columns = ['ID', 'User', 'Host', 'Status', 'Start', 'Duration', 'Error', 'Comment', 'Node'];
     const watchers = active && ctx.deps.liveSessions ? await ctx.deps.liveSessions.watchers(rows) : null;
-    if (!watchers) return printList(ctx, inv, rows, { columns, noun: 'sessions', row: sessionRow });
+    if (!watchers) { printList(ctx, inv, rows, { columns, noun: 'sessions', row: sessionRow }); return; }
     // `?`: the node holding the session did not answer.
     printList(ctx, inv, rows, {
       columns: [...columns, 'Watchers'], noun: 'sessions',

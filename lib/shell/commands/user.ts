@@ -29,7 +29,7 @@ function defineInvite(parent: Command, ctx: ShellContext): void {
     .option('-g, --group <USERGROUP>', "user groups of the user, repeatable (default: 'default')", collect);
   act(cmd, ctx, ['admin'], async ({ args, opts }) => {
     const email = checkEmail(args[0] ?? '');
-    const name = checkName(opts.string('name') ?? email.split('@')[0] ?? '', 'user');
+    const name = checkName(opts.string('name') ?? email.split('@')[0], 'user');
     const comment = checkComment(opts.string('comment') ?? '');
     const token = randomToken(32);
     const expires = inviteExpiry(ctx);

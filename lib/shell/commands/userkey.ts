@@ -23,7 +23,7 @@ function defineCreate(parent: Command, ctx: ShellContext): void {
   const cmd = parent.command('create').description('adds a public key (an authorized_keys line read from standard input) to a user')
     .argument('<USER>', 'user id, email or name').option('-c, --comment <comment>', 'adds a comment (default: the key comment)');
   act(cmd, ctx, ['admin'], async ({ args, opts }) => {
-    const [user] = await findUsers(ctx.deps.db.manager, args);
+    const user = (await findUsers(ctx.deps.db.manager, args)).at(0);
     if (!user) return;
     const info = parsePublicKey(await readPublicKey(ctx));
     const comment = checkComment(opts.string('comment') ?? info.comment);

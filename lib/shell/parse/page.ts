@@ -6,7 +6,7 @@ export const defaultLimit = 100;
 /** Most rows one page may hold: a listing is rendered in one piece, and must stay small. */
 export const maxLimit = 10_000;
 /** Largest `--offset`: beyond it a scan would cost the database more than any page is worth. */
-export const maxOffset = 10_000_000;
+const maxOffset = 10_000_000;
 
 /** What `--limit`, `--offset`, `--before` and `--latest` were given as (undefined: absent). */
 export interface PageFlags {

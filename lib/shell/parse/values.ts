@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 
 /** ACL actions. */
-export const aclActions = ['allow', 'deny'] as const;
+const aclActions = ['allow', 'deny'] as const;
 /** One ACL action. */
 export type AclAction = (typeof aclActions)[number];
 
@@ -32,7 +32,7 @@ export function parseDateTime(text: string): Date {
   const m = localDate.exec(t);
   let date: Date;
   if (m) {
-    const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+    const [y, mo, d, h, mi, s] = m.slice(1).map((v: string | undefined) => Number(v ?? 0)) as [number, number, number, number, number, number];
     date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
     if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) date = new Date(NaN);
   } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(t)) {

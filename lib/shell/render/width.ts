@@ -47,7 +47,7 @@ function inRanges(cp: number, ranges: readonly (readonly [number, number])[]): b
 }
 
 /** Columns one code point takes: 0 for control and combining characters, 2 for wide ones, else 1. Pure. */
-export function codePointWidth(cp: number): number {
+function codePointWidth(cp: number): number {
   if (cp >= 0x20 && cp < 0x7f) return 1;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
   if (cp < 0x0300) return 1;

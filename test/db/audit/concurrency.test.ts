@@ -58,9 +58,9 @@ for (const driver of drivers) {
       const c = await openNode(testDb, 'node-a', 7);
       try {
         for (let i = 0; i < 3; i++) await recordEvent(c.manager, { authorId: null, domain: 'auth', action: 'failure', entity: `after-${i}` });
-        const [max] = (await c.ds.query('SELECT MAX(seq) AS s, COUNT(*) AS n FROM events')) as { s: number; n: number }[];
+        const [max] = await c.ds.query<{ s: unknown; n: unknown }[]>('SELECT MAX(seq) AS s, COUNT(*) AS n FROM events');
         expect([Number(max?.s), Number(max?.n)]).to.deep.equal([123, 123]);
-        const nodes = (await c.ds.query('SELECT DISTINCT node FROM audit_checkpoints ORDER BY node')) as { node: string }[];
+        const nodes = await c.ds.query<{ node: string }[]>('SELECT DISTINCT node FROM audit_checkpoints ORDER BY node');
         expect(nodes.map((x) => x.node)).to.deep.equal(driver === 'mysql' ? ['node-a', 'node-b'] : ['node-a']);
       } finally {
         await c.close();

@@ -54,7 +54,7 @@ for (const driver of drivers) {
     });
 
     it('config verify names an edited event and exits 1', async () => {
-      const [row] = (await f.db.ds.query("SELECT id FROM events WHERE entity = 'web2'")) as { id: number }[];
+      const [row] = await f.db.ds.query<{ id: number }[]>("SELECT id FROM events WHERE entity = 'web2'");
       await f.db.ds.query(`UPDATE events SET entity = 'web9' WHERE id = ${row?.id}`);
       const r = await f.run('config verify');
       expect(r.code).to.equal(1);
@@ -81,7 +81,7 @@ for (const driver of drivers) {
         Author: null, AuthorID: 0, Domain: 'host', Action: 'create', Entity: `legacy${id}`, Args: { name: `legacy${id}` } }));
       const r = await f.run('config restore --confirm', { input: JSON.stringify(doc) });
       expect(r.code, r.stderr).to.equal(0);
-      const marker = (await f.db.ds.query("SELECT seq, args FROM events WHERE domain = 'audit' AND action = 'imported'")) as { seq: number; args: string }[];
+      const marker = await f.db.ds.query<{ seq: unknown; args: string }[]>("SELECT seq, args FROM events WHERE domain = 'audit' AND action = 'imported'");
       expect(marker).to.have.length(1);
       expect(Number(marker[0]?.seq)).to.equal(1);
       const v = await offline();

@@ -10,7 +10,7 @@ import { drivers } from '../../support/databases.js';
 import { auditFixture, type AuditFixture } from './fixture.js';
 
 async function one(db: Database, sql: string): Promise<Record<string, unknown>> {
-  const rows = (await db.ds.query(sql)) as Record<string, unknown>[];
+  const rows = await db.ds.query<Record<string, unknown>[]>(sql);
   return rows[0];
 }
 
@@ -55,7 +55,7 @@ const cases: TamperCase[] = [
   { name: 'the newest events deleted, up to a signed checkpoint', drivers: ['sqlite3'], async tamper(f) {
     const c = await one(f.db, 'SELECT id, seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
     await f.db.ds.query(`DELETE FROM events WHERE seq >= ${Number(c.seq)}`);
-    return new RegExp(`^FAILED: checkpoint ${c.id} deleted: the event #${c.seq} it signs is missing$`, 'm');
+    return new RegExp(`^FAILED: checkpoint ${String(c.id)} deleted: the event #${String(c.seq)} it signs is missing$`, 'm');
   } },
   { name: 'two events swapped', drivers: all, async tamper(f) {
     const [a, b] = [await eventIdAt(f.db, 2), await eventIdAt(f.db, 3)];
@@ -71,39 +71,39 @@ const cases: TamperCase[] = [
     await f.db.ds.query(`UPDATE events SET author_id = ${mallory} WHERE id = ${id}`);
     return new RegExp(`^FAILED: event ${id} edited: its author was changed`, 'm');
   } },
-  { name: 'the last line of a recording cut', drivers: all, async tamper(f) {
+  { name: 'the last line of a recording cut', drivers: all, tamper(f) {
     const file = f.sessions[1]?.files[0];
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.slice(0, text.trimEnd().lastIndexOf('\n') + 1));
-    return new RegExp(`^FAILED: session ${f.sessions[1]?.id} truncated recording: session-\\d+\\.cast has \\d+ bytes, sealed with \\d+$`, 'm');
+    return Promise.resolve(new RegExp(`^FAILED: session ${f.sessions[1]?.id} truncated recording: session-\\d+\\.cast has \\d+ bytes, sealed with \\d+$`, 'm'));
   } },
-  { name: "a crashed session's recording cut before its last checkpoint", drivers: ['sqlite3'], async tamper(f) {
+  { name: "a crashed session's recording cut before its last checkpoint", drivers: ['sqlite3'], tamper(f) {
     const file = f.live.files[0];
     truncateSync(file, 100);
-    return new RegExp(`^FAILED: session ${f.live.id} truncated recording: session-\\d+\\.cast has 100 bytes, sealed with \\d+ \\(live checkpoint\\)$`, 'm');
+    return Promise.resolve(new RegExp(`^FAILED: session ${f.live.id} truncated recording: session-\\d+\\.cast has 100 bytes, sealed with \\d+ \\(live checkpoint\\)$`, 'm'));
   } },
-  { name: "a crashed session's recording edited before its last checkpoint", drivers: ['sqlite3'], async tamper(f) {
+  { name: "a crashed session's recording edited before its last checkpoint", drivers: ['sqlite3'], tamper(f) {
     const file = f.live.files[0];
     const buf = readFileSync(file);
     buf[120] = (buf[120]) ^ 0x20;
     writeFileSync(file, buf);
-    return new RegExp(`^FAILED: session ${f.live.id} edited recording: session-\\d+\\.cast does not match its sealed hash \\(live checkpoint\\)$`, 'm');
+    return Promise.resolve(new RegExp(`^FAILED: session ${f.live.id} edited recording: session-\\d+\\.cast does not match its sealed hash \\(live checkpoint\\)$`, 'm'));
   } },
-  { name: 'one byte flipped in the middle of a recording', drivers: all, async tamper(f) {
+  { name: 'one byte flipped in the middle of a recording', drivers: all, tamper(f) {
     const file = f.sessions[0]?.files[0];
     const buf = readFileSync(file);
     const mid = Math.floor(buf.length / 2);
     buf[mid] = (buf[mid]) ^ 0x01;
     writeFileSync(file, buf);
-    return new RegExp(`^FAILED: session ${f.sessions[0]?.id} edited recording: session-\\d+\\.cast does not match its sealed hash$`, 'm');
+    return Promise.resolve(new RegExp(`^FAILED: session ${f.sessions[0]?.id} edited recording: session-\\d+\\.cast does not match its sealed hash$`, 'm'));
   } },
-  { name: 'a recording grown after its close', drivers: ['sqlite3'], async tamper(f) {
+  { name: 'a recording grown after its close', drivers: ['sqlite3'], tamper(f) {
     appendFileSync(f.sessions[0]?.files[0], '[9.9, "o", "forged"]\n');
-    return new RegExp(`^FAILED: session ${f.sessions[0]?.id} edited recording`, 'm');
+    return Promise.resolve(new RegExp(`^FAILED: session ${f.sessions[0]?.id} edited recording`, 'm'));
   } },
-  { name: 'a recording file deleted', drivers: all, async tamper(f) {
+  { name: 'a recording file deleted', drivers: all, tamper(f) {
     unlinkSync(f.sessions[1]?.files[0]);
-    return new RegExp(`^FAILED: session ${f.sessions[1]?.id} missing recording: session-\\d+\\.cast is missing$`, 'm');
+    return Promise.resolve(new RegExp(`^FAILED: session ${f.sessions[1]?.id} missing recording: session-\\d+\\.cast is missing$`, 'm'));
   } },
   { name: "a session row's seals rewritten", drivers: ['sqlite3'], async tamper(f) {
     await f.db.ds.query(`UPDATE sessions SET seals = NULL WHERE id = ${f.sessions[0]?.id}`);
@@ -115,19 +115,19 @@ const cases: TamperCase[] = [
     const createdAt = c.created_at instanceof Date ? c.created_at : new Date(String(c.created_at).replace(' ', 'T') + 'Z');
     const sig = sign(null, checkpointMessage({ seq: Number(c.seq), hash: String(c.hash), node: String(c.node), createdAt }), other.privateKey).toString('base64');
     await f.db.ds.query('UPDATE audit_checkpoints SET public_key = ?, signature = ? WHERE id = ?', [publicKeyId(other.publicKey), sig, c.id]);
-    return new RegExp(`^FAILED: checkpoint ${c.id} bad signature: it is signed by a key that is not the audit key$`, 'm');
+    return new RegExp(`^FAILED: checkpoint ${String(c.id)} bad signature: it is signed by a key that is not the audit key$`, 'm');
   } },
   { name: 'a checkpoint signature altered', drivers: ['sqlite3'], async tamper(f) {
     const c = await one(f.db, 'SELECT id, signature FROM audit_checkpoints ORDER BY id LIMIT 1');
     const sig = Buffer.from(String(c.signature), 'base64');
     sig[3] = (sig[3]) ^ 0xff;
     await f.db.ds.query('UPDATE audit_checkpoints SET signature = ? WHERE id = ?', [sig.toString('base64'), c.id]);
-    return new RegExp(`^FAILED: checkpoint ${c.id} bad signature: its signature does not match its content$`, 'm');
+    return new RegExp(`^FAILED: checkpoint ${String(c.id)} bad signature: its signature does not match its content$`, 'm');
   } },
   { name: 'the whole chain recomputed after an edit (no key)', drivers: ['sqlite3'], async tamper(f) {
     // An attacker without the signing key rewrites event #2 and re-links everything after it.
     const { eventHash } = await import('../../../lib/db/chain/encoding.js');
-    const rows = (await f.db.ds.query('SELECT * FROM events WHERE seq IS NOT NULL ORDER BY seq')) as Record<string, unknown>[];
+    const rows = await f.db.ds.query<Record<string, unknown>[]>('SELECT * FROM events WHERE seq IS NOT NULL ORDER BY seq');
     let prev = '0'.repeat(64);
     for (const r of rows) {
       const args = r.seq === 2 ? '{"comment":"rewritten"}' : (r.args as string | null);

@@ -27,7 +27,7 @@ for (const driver of drivers) {
       expect(Object.keys(host)).to.deep.equal(['ID', 'CreatedAt', 'UpdatedAt', 'DeletedAt', 'Name', 'Addr', 'User', 'Password', 'URL', 'SSHKey', 'SSHKeyID', 'HostKey', 'Groups', 'Comment', 'Logging', 'Hop', 'HopID']);
       expect(host.Password).to.match(/^enc:v1:/);
       expect(JSON.stringify(doc.keys)).not.to.match(/PRIVATE KEY/);
-      expect(doc.events).to.be.an('array').that.is.not.empty;
+      expect(doc.events).to.be.an('array').and.not.have.length(0);
     });
 
     it('--decrypt writes secrets in clear, --ignore-events writes events as null, --indent indents', async () => {

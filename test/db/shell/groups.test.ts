@@ -52,7 +52,7 @@ for (const driver of drivers) {
         const id = (await f.run(`${kind} ls -q -l`)).stdout.trim();
         const r = await f.run(`${kind} inspect ${id}`);
         expect(r.code).to.equal(0);
-        expect(JSON.parse(r.stdout)[0].ID).to.equal(Number(id));
+        expect((JSON.parse(r.stdout) as Record<string, unknown>[])[0].ID).to.equal(Number(id));
       });
     });
   }

@@ -27,7 +27,7 @@ const cases: ShellCase[] = [
   { cmd: 'key inspect ed rsa1', out: [/"Name": "ed"/, /"Name": "rsa1"/, /"PrivKey": "\[redacted\]"/, /"Fingerprint": "SHA256:/] },
   { cmd: 'key inspect host', check: (r) => {
     expect(r.stdout).not.to.match(/PRIVATE KEY|enc:v1/);
-    expect(JSON.parse(r.stdout)[0].PrivKey).to.equal('[redacted]');
+    expect((JSON.parse(r.stdout) as Record<string, unknown>[])[0].PrivKey).to.equal('[redacted]');
   } },
   { cmd: 'key inspect --decrypt ed', out: /"PrivKey": "-----BEGIN OPENSSH PRIVATE KEY-----/ },
   { cmd: 'key inspect default', out: /"Hosts": \[\]/ },
@@ -58,7 +58,7 @@ for (const driver of drivers) {
     after(async () => { await f?.close(); });
     runCases(() => f, cases);
     it('imports an OpenSSH private key (from key inspect --decrypt) under another name', async () => {
-      const pk = JSON.parse((await f.run('key inspect --decrypt imported')).stdout)[0].PrivKey as string;
+      const pk = (JSON.parse((await f.run('key inspect --decrypt imported')).stdout) as Record<string, unknown>[])[0].PrivKey as string;
       const r = await f.run('key import -n again', { input: pk });
       expect(r.code, r.stderr).to.equal(0);
       expect((await keyByName(f, 'again')).fingerprint).to.equal((await keyByName(f, 'imported')).fingerprint);

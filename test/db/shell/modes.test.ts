@@ -64,7 +64,7 @@ for (const driver of drivers) {
     });
 
     it('line by line: a command reads its input from the following lines (key import ends at a blank line)', async () => {
-      const key = JSON.parse((await f.run('key inspect --decrypt default')).stdout)[0].PrivKey as string;
+      const key = (JSON.parse((await f.run('key inspect --decrypt default')).stdout) as Record<string, unknown>[])[0].PrivKey as string;
       const r = await f.run(null, { input: `key import --name=piped\n${key}\nkey show piped\n` });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/^\d+\nssh-ed25519 AAAA/);

@@ -143,7 +143,7 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     const r1 = await portal.ssh([], { login: `watch:${id}`, key: carol, extra: ['-tt'] });
     expect([r1.code, r1.stderr.trim()]).to.deep.equal([1, 'error: watching a session needs the admin role']);
     const r2 = await portal.ssh([], { login: `join:${id}`, key: dave, extra: ['-tt'] });
-    expect([r2.code, r2.stderr.trim()]).to.deep.equal([1, "error: joining session " + id + " needs an ACL allowing you to host 'web01'"]);
+    expect([r2.code, r2.stderr.trim()]).to.deep.equal([1, `error: joining session ${id} needs an ACL allowing you to host 'web01'`]);
     for (const args of [['session', 'stop', String(id)], ['session', 'replay', String(id)], ['session', 'export', String(id)]]) {
       const r = await portal.ssh(args, { login: 'carol', key: carol });
       expect([r.code, r.stderr], args.join(' ')).to.deep.equal([1, `error: session ${args[1]} needs the admin role\n`]);
@@ -186,7 +186,10 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
     expect((await portal.app.db.manager.findOneByOrFail(Session, { id })).errMsg).to.equal('session terminated by admin: maintenance window');
     const stops = await events('stop');
-    expect(stops.some((e) => JSON.parse(e.args ?? '{}').session_id === id && JSON.parse(e.args ?? '{}').by === 'admin')).to.equal(true);
+    expect(stops.some((e) => {
+      const a = JSON.parse(e.args ?? '{}') as Record<string, unknown>;
+      return a.session_id === id && a.by === 'admin';
+    })).to.equal(true);
     const again = await portal.ssh(['session', 'stop', String(id)]);
     expect([again.code, again.stderr]).to.deep.equal([1, `error: session ${id} is not active (closed)\n`]);
   });

@@ -69,8 +69,9 @@ export function hopTo(target: SshdTarget, key: TestKey, name = 'target', pinned?
     port: target.port,
     username: target.user,
     privateKey: key.privateKey,
-    verifyHostKey: async (presented) => {
-      if (presented !== expected) throw new HostKeyMismatchError(name, fingerprintOf(expected), fingerprintOf(presented));
+    verifyHostKey: (presented) => {
+      if (presented !== expected) return Promise.reject(new HostKeyMismatchError(name, fingerprintOf(expected), fingerprintOf(presented)));
+      return Promise.resolve();
     },
   };
 }
@@ -90,7 +91,7 @@ export function relayOptions(plan: Omit<RelayPlan, 'onClose' | 'onEvent'>, obser
   return {
     log: process.env.RELAY_DEBUG ? createLogger({ level: 'debug', sink: (l) => appendFileSync(process.env.RELAY_DEBUG as string, l + '\n') }) : silentLogger,
     idleTimeoutMs,
-    prepare: async () => ({
+    prepare: () => Promise.resolve({
       ...plan,
       onEvent: (e) => { observed?.events.push(e); observed?.onEvent?.(e); },
       onClose: (s) => { observed?.summaries.push(s); observed?.onClose?.(s); },

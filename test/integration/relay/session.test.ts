@@ -43,7 +43,7 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
     target = await startSshd({ authorizedKeys: [keys.portal.publicKey] });
     front = await startFront(keys.front, (login) => {
       if (login === 'denied') {
-        return { log: silentLogger, idleTimeoutMs: 0, prepare: async () => { throw new PermissionDeniedError("access to host 'denied' is not allowed"); } };
+        return { log: silentLogger, idleTimeoutMs: 0, prepare: () => Promise.reject(new PermissionDeniedError("access to host 'denied' is not allowed")) };
       }
       if (login === 'badkey') {
         return relayOptions({ chain: [hopTo(target, keys.portal, 'badkey', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl')], recording: { mode: 'disabled', dir: tmp.path, baseName: 'x' } }, observed);

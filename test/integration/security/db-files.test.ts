@@ -16,7 +16,7 @@ import { tempDir, type TempDir } from '../../support/tmp.js';
 const modeOf = (path: string): number => statSync(path).mode & 0o777;
 
 function sqliteDb(path: string): TestDb {
-  return { config: { driver: 'sqlite3', path }, flags: { driver: 'sqlite3', conn: path }, drop: async () => undefined };
+  return { config: { driver: 'sqlite3', path }, flags: { driver: 'sqlite3', conn: path }, drop: () => Promise.resolve() };
 }
 
 describe('security: database files are private', function () {

@@ -25,7 +25,7 @@ interface Outcome { stdout: Buffer; stderr: string; code: number | null | undefi
 describe('ssh boundary: typed requests and endChannel (real ssh2 client)', function () {
   let server: ssh2.Server;
   let port = 0;
-  let scenario: Scenario = async () => undefined;
+  let scenario: Scenario = () => Promise.resolve();
   const seen: SessionRequestType[] = [];
 
   before(async () => {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { Session } from '../../../lib/db/entities/index.js';
+import { Host, Session, TunnelKey } from '../../../lib/db/entities/index.js';
 import { Held } from '../../support/held-ssh.js';
 import type { SshdTarget } from '../../support/sshd.js';
 import { newKey, startCluster, waitFor, type Cluster, type Node } from '../cluster/nodes.js';
-import { connect, type Connector } from './connector.js';
+import { connect, Connector, tunnelEvents } from './connector.js';
 
 describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on node B', function () {
   this.timeout(120_000);
@@ -84,6 +84,40 @@ describe('tunnel hosts across a cluster (MariaDB): connector on node A, user on 
     } finally {
       await onA.kill();
       await onB.kill();
+    }
+  });
+
+  it('caps connectors per host cluster-wide: a 5th is refused on either node with one line and an event; host rm drops them all', async () => {
+    expect((await a.ssh(['host', 'create', '--tunnel', `${target.user}@pi50`])).code).to.equal(0);
+    const tok = /host-invite:([A-Za-z0-9]+)@/.exec((await b.ssh(['host', 'tunnel-invite', 'pi50'])).stdout)?.[1] ?? '';
+    const key = newKey(cluster.dir, 'connector_key50');
+    const host = await a.app.db.manager.findOneByOrFail(Host, { name: 'pi50' });
+    const fwd = `22:127.0.0.1:${target.port}`;
+    const live = [await connect(a, key, `host-invite:${tok}`, fwd, 'pi50')];
+    try {
+      live.push(await connect(a, key, 'tunnel:pi50', fwd, 'pi50'));
+      live.push(await connect(b, key, 'tunnel:pi50', fwd, 'pi50'));
+      live.push(await connect(b, key, 'tunnel:pi50', fwd, 'pi50'));
+      for (const n of [a, b]) {
+        const before = await tunnelEvents(n, 'refused', 'pi50');
+        const fifth = new Connector(n.port, key, 'tunnel:pi50', fwd);
+        expect(await fifth.exited).to.not.equal(0);
+        expect(fifth.err).to.include("error: tunnel host 'pi50' already has 4 connectors online");
+        expect(fifth.err.match(/already has 4 connectors online/g)).to.have.length(1);
+        await waitFor(async () => (await tunnelEvents(n, 'refused', 'pi50')) > before, 5_000, 'the refused event');
+        await new Promise((r) => setTimeout(r, 500));
+        expect(await tunnelEvents(n, 'refused', 'pi50'), 'one refused event').to.equal(before + 1);
+      }
+      expect((await a.ssh(['host', 'tunnels', 'pi50'])).stdout).to.include('Total: 4 connectors.');
+      expect((await b.ssh(['echo', 'still-served'], { login: 'pi50' })).stdout).to.equal('still-served\n');
+      // host rm on A drops the connectors held by both nodes; the key goes with the host.
+      const rm = await a.ssh(['host', 'rm', 'pi50']);
+      expect(rm.code, rm.stderr).to.equal(0);
+      const exited = await Promise.race([Promise.all(live.map((c) => c.exited)).then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+      expect(exited, 'every connector of pi50 dropped').to.equal(true);
+      expect(await a.app.db.manager.countBy(TunnelKey, { hostId: host.id })).to.equal(0);
+    } finally {
+      await Promise.all(live.map((c) => c.kill()));
     }
   });
 });

@@ -60,9 +60,19 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
   });
 
   it(`caps live connectors per host (${maxConnectorsPerHost})`, async () => {
+    // All authenticated before any forward: the 5th is refused at its forward.
+    const clients: AttackClient[] = [];
+    for (let i = 0; i < maxConnectorsPerHost + 1; i++) clients.push(await attacker());
     const results: boolean[] = [];
-    for (let i = 0; i < maxConnectorsPerHost + 1; i++) results.push(await forwardIn((await attacker()).client, 'localhost', 22));
+    for (const a of clients) results.push(await forwardIn(a.client, 'localhost', 22));
     expect(results).to.deep.equal([...Array<boolean>(maxConnectorsPerHost).fill(true), false]);
+    // Once full, a new connector is refused at authentication (where OpenSSH can show why).
+    let refused = '';
+    await attacker().catch((err: unknown) => { refused = String(err); });
+    expect(refused).to.include('authentication methods failed');
+    // A connector retrying against a full host is no guessing: its address never cools down (20 failures would).
+    for (let i = 0; i < 12; i++) await attacker().then(() => expect.fail('authenticated'), () => undefined);
+    expect((await portal.ssh(['host', 'ls'])).code).to.equal(0);
     const list = await portal.ssh(['host', 'tunnels', 'pi42']);
     expect(list.stdout).to.include(`Total: ${maxConnectorsPerHost} connectors.`);
   });
@@ -75,7 +85,7 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
     a.client.on('tcp connection', () => { opens++; });
     expect(await forwardIn(a.client, 'localhost', 22)).to.equal(true);
     // The connectors of earlier tests are gone: this one serves the session.
-    await waitFor(async () => /Total: 1 connectors\./.test((await portal.ssh(['host', 'tunnels', 'pi42'])).stdout.toString()), 10_000, 'only this connector');
+    await waitFor(async () => /Total: 1 connectors\./.test((await portal.ssh(['host', 'tunnels', 'pi42'])).stdout), 10_000, 'only this connector');
     const t = Date.now();
     const user = portal.ssh(['true'], { login: 'pi42', timeoutMs: connectorOpenTimeoutMs + 20_000 });
     await new Promise((r) => setTimeout(r, 1_000));
@@ -85,7 +95,7 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
     const r = await user;
     expect(opens).to.equal(1);
     expect(r.code).to.equal(255);
-    expect(r.stderr.toString().trim()).to.equal(`error: the connector of pi42 did not answer within ${connectorOpenTimeoutMs / 1000} s`);
+    expect(r.stderr.trim()).to.equal(`error: the connector of pi42 did not answer within ${connectorOpenTimeoutMs / 1000} s`);
     expect(Date.now() - t).to.be.within(connectorOpenTimeoutMs - 500, connectorOpenTimeoutMs + 10_000);
     expect(portal.logs.filter((l) => l.includes('tunnel connector did not answer a channel open'))).to.have.length(1);
     expect(rssMiB() - rss0).to.be.below(100);

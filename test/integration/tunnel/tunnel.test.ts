@@ -88,7 +88,8 @@ describe('tunnel hosts on sqlite3: a real OpenSSH connector behind NAT, a real s
     expect(restore.code, restore.stderr).to.equal(0);
     expect(await portal.app.db.manager.countBy(TunnelKey, { fingerprint: doc.tunnel_keys[0]?.Fingerprint })).to.equal(1);
     // An sshportal (Go) backup has no such key: it restores, with no connector keys.
-    const { tunnel_keys: _, ...goShaped } = doc;
+    const goShaped: Record<string, unknown> = { ...doc };
+    delete goShaped.tunnel_keys;
     const r = await portal.ssh(['config', 'restore', '--confirm'], { input: JSON.stringify(goShaped) });
     expect(r.code, r.stderr).to.equal(0);
     expect(await portal.app.db.manager.countBy(TunnelKey, {})).to.equal(0);

@@ -54,7 +54,7 @@ describe('acl/evaluate (decisive ACL)', () => {
       const d = evaluateAcl(c.query);
       expect(d.action).to.equal(c.action);
       expect(d.aclId).to.equal(c.aclId);
-      expect(d.reason).to.be.a('string').and.not.empty;
+      expect(d.reason).to.be.a('string').and.not.have.length(0);
     });
   }
 });

@@ -64,6 +64,7 @@ describe('cluster: node link tunnel requests and stream channels', () => {
     ['{"type":"tunnel-list","hostIds":null}', { type: 'tunnel-list', hostIds: null }],
     ['{"type":"tunnel-list","hostIds":[1,2]}', { type: 'tunnel-list', hostIds: [1, 2] }],
     ['{"type":"tunnel-drop","hostId":3,"fingerprints":[]}', { type: 'tunnel-drop', hostId: 3, fingerprints: [] }],
+    ['{"type":"tunnel-count","hostId":3}', { type: 'tunnel-count', hostId: 3 }],
   ];
   for (const [text, want] of good) it(`parses ${text}`, () => expect(parseRequest(text)).to.deep.equal(want));
   const bad: [string, RegExp][] = [
@@ -71,6 +72,8 @@ describe('cluster: node link tunnel requests and stream channels', () => {
     ['{"type":"tunnel-list","hostIds":[-1]}', /hostIds/],
     [`{"type":"tunnel-list","hostIds":[${Array.from({ length: maxListed + 1 }, () => 1).join(',')}]}`, /hostIds/],
     ['{"type":"tunnel-drop","hostId":3}', /fingerprints/],
+    ['{"type":"tunnel-count"}', /hostId/],
+    ['{"type":"tunnel-count","hostId":"3"}', /hostId/],
     ['{"type":"tunnel-drop","hostId":3,"fingerprints":[1]}', /fingerprints/],
     [`{"type":"tunnel-drop","hostId":3,"fingerprints":["${'x'.repeat(129)}"]}`, /fingerprints/],
   ];
@@ -83,6 +86,8 @@ describe('cluster: node link tunnel requests and stream channels', () => {
     expect(() => parseReply(list, JSON.stringify({ ok: true, value: [{ ...view, id: -1 }] }))).to.throw(/malformed tunnel-list answer/);
     expect(() => parseReply(list, JSON.stringify({ ok: true, value: [{ ...view, hostName: 'x'.repeat(300) }] }))).to.throw(/malformed/);
     expect(parseReply({ type: 'tunnel-drop', hostId: 1, fingerprints: [] }, '{"ok":true,"value":{"dropped":2}}')).to.deep.equal({ dropped: 2 });
+    expect(parseReply({ type: 'tunnel-count', hostId: 1 }, '{"ok":true,"value":{"count":3}}')).to.deep.equal({ count: 3 });
+    expect(() => parseReply({ type: 'tunnel-count', hostId: 1 }, '{"ok":true,"value":{"count":-1}}')).to.throw(/malformed tunnel-count answer/);
   });
 
   const channels: [string, PeerChannel | RegExp][] = [

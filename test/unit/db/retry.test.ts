@@ -35,32 +35,32 @@ describe('db: retryDelay', () => {
 
 describe('db: withDbRetry', () => {
   const deadlock = driverError({ code: 'ER_LOCK_DEADLOCK', errno: 1213 });
-  const noSleep = async (): Promise<void> => undefined;
+  const noSleep = (): Promise<void> => Promise.resolve();
 
   it('runs the transaction again after a deadlock and returns its result', async () => {
     let calls = 0;
     const retries: number[] = [];
-    const out = await withDbRetry(async () => { if (++calls < 3) throw deadlock; return 'done'; }, { sleep: noSleep, onRetry: (_e, n) => retries.push(n) });
+    const out = await withDbRetry(() => (++calls < 3 ? Promise.reject(deadlock) : Promise.resolve('done')), { sleep: noSleep, onRetry: (_e, n) => retries.push(n) });
     expect([out, calls, retries]).to.deep.equal(['done', 3, [1, 2]]);
   });
 
   it('gives up after the last attempt with the last error', async () => {
     let calls = 0;
-    const err = await withDbRetry(async () => { calls++; throw deadlock; }, { attempts: 4, sleep: noSleep }).catch((e: unknown) => e);
+    const err = await withDbRetry(() => { calls++; return Promise.reject(deadlock); }, { attempts: 4, sleep: noSleep }).catch((e: unknown) => e);
     expect([err, calls]).to.deep.equal([deadlock, 4]);
   });
 
   it('does not retry other errors', async () => {
     let calls = 0;
     const boom = new Error('boom');
-    const err = await withDbRetry(async () => { calls++; throw boom; }, { sleep: noSleep }).catch((e: unknown) => e);
+    const err = await withDbRetry(() => { calls++; return Promise.reject(boom); }, { sleep: noSleep }).catch((e: unknown) => e);
     expect([err, calls]).to.deep.equal([boom, 1]);
   });
 
   it('waits between attempts, longer each time', async () => {
     const waits: number[] = [];
     let calls = 0;
-    await withDbRetry(async () => { if (++calls < 4) throw deadlock; }, { sleep: async (ms) => { waits.push(ms); }, baseDelayMs: 100 });
+    await withDbRetry(() => (++calls < 4 ? Promise.reject(deadlock) : Promise.resolve()), { sleep: (ms) => { waits.push(ms); return Promise.resolve(); }, baseDelayMs: 100 });
     expect(waits).to.have.length(3);
     expect(waits[0]).to.be.within(50, 100);
     expect(waits[2]).to.be.within(200, 400);

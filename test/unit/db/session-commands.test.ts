@@ -25,9 +25,8 @@ describe('session commands (pure bounds)', () => {
 
   it('appends while the JSON fits, then refuses without changing the list', () => {
     const list: string[] = [];
-    let text: string | null = '';
     let n = 0;
-    while ((text = appendCommand(list, `exec: ${'z'.repeat(MAX_COMMAND_CHARS)}`)) !== null) n++;
+    while (appendCommand(list, `exec: ${'z'.repeat(MAX_COMMAND_CHARS)}`) !== null) n++;
     expect(n).to.equal(list.length).and.be.greaterThan(10);
     expect(JSON.stringify(list).length).to.be.at.most(MAX_COMMANDS_JSON_CHARS);
   });

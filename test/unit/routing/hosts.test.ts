@@ -26,8 +26,8 @@ describe('routing: resolveChain', () => {
 function finder(hosts: HostRef[]): HostFinder<HostRef> & { reads: number } {
   const f = {
     reads: 0,
-    byName: async (name: string) => { f.reads++; return hosts.find((x) => x.name === name) ?? null; },
-    byId: async (id: number) => { f.reads++; return hosts.find((x) => x.id === id) ?? null; },
+    byName: (name: string) => { f.reads++; return Promise.resolve(hosts.find((x) => x.name === name) ?? null); },
+    byId: (id: number) => { f.reads++; return Promise.resolve(hosts.find((x) => x.id === id) ?? null); },
   };
   return f;
 }
@@ -44,7 +44,7 @@ describe('routing: findTarget and loadChain through a finder', () => {
   for (const c of targets) {
     it(`target ${c.target}`, async () => {
       const run = findTarget(finder(hosts), c.target).then((x) => x.id);
-      if (c.want instanceof RegExp) expect(await run.catch((e: Error) => e.message)).to.match(c.want);
+      if (c.want instanceof RegExp) expect(await run.catch((e: unknown) => (e as Error).message)).to.match(c.want);
       else expect(await run).to.equal(c.want);
     });
   }
@@ -57,16 +57,16 @@ describe('routing: findTarget and loadChain through a finder', () => {
 
   it('a loop ends the reads and is an error', async () => {
     const f = finder([h(1, 2), h(2, 1)]);
-    expect(await loadChain(f, h(1, 2)).catch((e: Error) => e.message)).to.match(/loops through 'h1'/);
+    expect(await loadChain(f, h(1, 2)).catch((e: unknown) => (e as Error).message)).to.match(/loops through 'h1'/);
   });
 
   it('a chain without end is read no further than the longest accepted', async () => {
-    const f: HostFinder<HostRef> & { reads: number } = { reads: 0, byName: async () => null, byId: async (id) => { f.reads++; return h(id, id + 1); } };
-    expect(await loadChain(f, h(1, 2)).catch((e: Error) => e.message)).to.match(/longer than 8/);
+    const f: HostFinder<HostRef> & { reads: number } = { reads: 0, byName: () => Promise.resolve(null), byId: (id) => { f.reads++; return Promise.resolve(h(id, id + 1)); } };
+    expect(await loadChain(f, h(1, 2)).catch((e: unknown) => (e as Error).message)).to.match(/longer than 8/);
     expect(f.reads).to.be.at.most(9);
   });
 
   it('a missing hop is an error', async () => {
-    expect(await loadChain(finder([h(1, 5)]), h(1, 5)).catch((e: Error) => e.message)).to.match(/hop of host 'h1' does not exist/);
+    expect(await loadChain(finder([h(1, 5)]), h(1, 5)).catch((e: unknown) => (e as Error).message)).to.match(/hop of host 'h1' does not exist/);
   });
 });

@@ -64,7 +64,7 @@ describe('shell: piped lines', () => {
     readLines(input, queue);
     input.end(`a\n${'x'.repeat(maxLineBytes + 1)}\nb\n\nnext\n`);
     let error = '';
-    await queue.readBlock('').catch((err: Error) => { error = err.message; });
+    await queue.readBlock('').catch((err: unknown) => { error = (err as Error).message; });
     expect(error).to.equal('line too long');
     expect(await queue.readLine('')).to.equal('next');
   });
@@ -85,7 +85,7 @@ describe('shell: one-shot input', () => {
     const s = new StreamInput(input);
     for (let i = 0; i < 4; i++) input.write(Buffer.alloc(maxLineBytes, 'a'));
     let error = '';
-    await s.readLine().catch((err: Error) => { error = err.message; });
+    await s.readLine().catch((err: unknown) => { error = (err as Error).message; });
     expect(error).to.equal('line too long');
     expect(input.isPaused()).to.equal(true);
   });

@@ -51,7 +51,7 @@ describe('backup: parsing a Go sshportal backup', () => {
   });
 
   const broken: { name: string; edit: (d: Record<string, unknown>) => void; message: RegExp }[] = [
-    { name: 'not an object', edit: (d) => { for (const k of Object.keys(d)) delete d[k]; Object.assign(d, { hosts: 'x' }); }, message: /backup.hosts: expected an array/ },
+    { name: 'not an object', edit: (d) => { for (const k of Object.keys(d)) Reflect.deleteProperty(d, k); Object.assign(d, { hosts: 'x' }); }, message: /backup.hosts: expected an array/ },
     { name: 'an id that is not a number', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].ID = 'x'; }, message: /backup.hosts\[0\].ID: expected a whole number/ },
     { name: 'a bad date', edit: (d) => { (d.keys as Record<string, unknown>[])[0].CreatedAt = 'yesterday'; }, message: /backup.keys\[0\].CreatedAt: invalid date/ },
     { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1].Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
