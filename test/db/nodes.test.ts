@@ -1,26 +1,15 @@
 import { expect } from 'chai';
-import { openDatabase, type Database } from '../../lib/db/database.js';
 import { Event, Host, NodeRow, Session } from '../../lib/db/entities/index.js';
 import { activeSessionCounts, activeSessionsOf, closeLostSession, removeNode, upsertNode } from '../../lib/db/queries/nodes.js';
-import { drivers, freshDb, type TestDb } from '../support/databases.js';
+import { drivers, suiteDatabase } from '../support/databases.js';
 
 for (const driver of drivers) {
   describe(`db on ${driver}: the nodes table and closing a lost node's sessions`, function () {
     this.timeout(60_000);
-    let testDb: TestDb;
-    let db: Database;
-
-    before(async function () {
-      testDb = await freshDb(this, driver);
-      db = await openDatabase(testDb.config, null);
-    });
-    after(async () => {
-      await db?.close();
-      await testDb?.drop();
-    });
+    const suite = suiteDatabase(driver);
 
     it('upserts one row per name, even when two writers race on a new name; removes only its own incarnation', async () => {
-      const m = db.manager;
+      const m = suite.db.manager;
       const t = new Date('2026-01-01T00:00:00.123Z');
       const beat = (address: string, startedAt = t) => ({ name: 'n1', address, version: 'v', startedAt, heartbeatAt: new Date() });
       await Promise.all([upsertNode(m, beat('a:1')), upsertNode(m, beat('b:1')), upsertNode(m, beat('c:1'))]);
@@ -35,7 +24,7 @@ for (const driver of drivers) {
     });
 
     it('closes a session once however many nodes close it at the same time, with one event', async () => {
-      const m = db.manager;
+      const m = suite.db.manager;
       const host = await m.save(m.create(Host, { name: 'web', addr: 'web:22' }));
       const row = (node: string) => m.create(Session, { status: 'active', userId: null, hostId: host.id, stoppedAt: null, errMsg: null, comment: '', node, remoteAddr: '', recordings: null });
       const [s1] = await m.save([row('gone'), row('gone'), row('alive')]);
@@ -44,7 +33,7 @@ for (const driver of drivers) {
       expect(lost).to.have.length(1);
       expect(lost[0]).to.include({ id: s1?.id, hostName: 'web' });
       const target = lost[0];
-      const close = (): Promise<boolean> => closeLostSession(db, target, 'gone', 'node gone lost', new Date());
+      const close = (): Promise<boolean> => closeLostSession(suite.db, target, 'gone', 'node gone lost', new Date());
       // MySQL: five nodes at once (a pool, real concurrent transactions). SQLite is one node on one
       // connection whose transactions cannot overlap: there, the later calls come one after the other.
       const results = driver === 'mysql' ? await Promise.all(Array.from({ length: 5 }, close)) : [await close(), await close(), await close()];

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../lib/db/database.js';
 import { HostGroup } from '../../lib/db/entities/index.js';
-import { freshDb, type TestDb } from '../support/databases.js';
+import { freshDb, suiteDatabase, type TestDb } from '../support/databases.js';
 
 /** The deadline of these tests: row-lock waits give up after 1 s (lockWaitSeconds). */
 const timeoutMs = 2_000;
@@ -73,26 +73,16 @@ describe('db: transactions aborted by lock contention are retried (mysql)', func
 });
 
 describe('db: overlapping transactions take turns (sqlite3)', () => {
-  let testDb: TestDb;
-  let db: Database;
-
-  before(async function () {
-    testDb = await freshDb(this, 'sqlite3');
-    db = await openDatabase(testDb.config, null);
-  });
-  after(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  const suite = suiteDatabase('sqlite3');
 
   it('two transactions that await inside both commit (no nested BEGIN on the one connection)', async () => {
-    const write = (name: string): Promise<void> => db.transaction(async (m) => {
+    const write = (name: string): Promise<void> => suite.db.transaction(async (m) => {
       await m.save(m.create(HostGroup, { name }));
       await new Promise((r) => setTimeout(r, 20));
       await m.update(HostGroup, { name }, { comment: `by ${name}` });
     });
     await Promise.all([write('x'), write('y'), write('z')]);
-    const rows = await db.manager.find(HostGroup, { order: { name: 'ASC' } });
+    const rows = await suite.db.manager.find(HostGroup, { order: { name: 'ASC' } });
     expect(rows.map((r) => `${r.name}:${r.comment}`)).to.deep.equal(['x:by x', 'y:by y', 'z:by z']);
   });
 });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { openDatabase, type Database } from '../../lib/db/database.js';
 import type { DbConfig } from '../../lib/config/server-config.js';
 import { requireOrSkip } from './env.js';
 import { freshMariaDb, mariadbAvailable } from './mariadb.js';
@@ -25,4 +26,34 @@ export async function freshDb(ctx: Mocha.Context, driver: (typeof drivers)[numbe
   requireOrSkip(ctx, await mariadbAvailable(), 'MariaDB on 127.0.0.1:3306');
   const m = await freshMariaDb();
   return { config: m.config, flags: { driver, conn: m.dsn }, drop: m.drop };
+}
+
+/** The database a suite opened with {@link suiteDatabase}; `db` is set once its before() hook ran. */
+export interface SuiteDatabase {
+  db: Database;
+}
+
+/**
+ * Registers before/after hooks in the calling `describe` that create a fresh
+ * database of `driver`, open it (migrations run, no AES key), then close and
+ * drop it. Tests read `suite.db`.
+ */
+export function suiteDatabase(driver: (typeof drivers)[number]): SuiteDatabase {
+  let testDb: TestDb | undefined;
+  let opened: Database | undefined;
+  const suite: SuiteDatabase = {
+    get db(): Database {
+      if (!opened) throw new Error('suiteDatabase: the before() hook has not opened the database');
+      return opened;
+    },
+  };
+  before(async function () {
+    testDb = await freshDb(this, driver);
+    opened = await openDatabase(testDb.config, null);
+  });
+  after(async () => {
+    await opened?.close();
+    await testDb?.drop();
+  });
+  return suite;
 }
