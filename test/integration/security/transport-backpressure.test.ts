@@ -9,7 +9,7 @@ import { startPortal, type Portal } from '../../support/portal.js';
 /** ssh2 internals the hostile target drives directly. */
 interface RawServerSide {
   _protocol: { channelWindowAdjust(id: number, amount: number): void };
-  _sock: { pause(): void };
+  _sock: { pause(): void; destroy(): void };
 }
 
 /**
@@ -21,10 +21,13 @@ interface RawServerSide {
 describe('security: a target that grants a huge window and stops reading cannot grow the portal', function () {
   let portal: Portal;
   let target: ssh2.Server;
+  /** The target's side of each portal connection: its socket is paused, so it never sees the portal leave. */
+  const targetSides: RawServerSide[] = [];
   before(async function () {
     portal = await startPortal(this, { driver: 'sqlite3' });
     target = new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private] }, (client) => {
       client.on('error', () => undefined);
+      targetSides.push(client as unknown as RawServerSide);
       client.on('authentication', (ctx) => ctx.accept());
       client.on('session', (accept) => {
         accept().on('exec', (acceptExec) => {
@@ -41,6 +44,7 @@ describe('security: a target that grants a huge window and stops reading cannot 
   });
   after(async () => {
     await portal?.close();
+    for (const side of targetSides) side._sock.destroy();
     target?.close();
   });
 
