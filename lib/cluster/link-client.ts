@@ -190,41 +190,17 @@ export class PeerLinks {
 
   /** Sends `req` to `node` and returns its typed answer; throws PeerLinkError when the node cannot answer. */
   async request<R extends AnsweredRequest>(node: string, req: R): Promise<PeerReply<R>> {
-    for (let attempt = 1; ; attempt++) {
-      const p = this.#get(node);
-      const link = await p;
-      let text: string;
-      try {
-        text = await link.exec(JSON.stringify(req), this.#timeoutMs);
-      } catch (err) {
-        if (!(err instanceof LinkBroken)) throw err;
-        this.#forget(node, p);
-        link.end();
-        if (attempt >= 2) throw new PeerLinkError(`node link to ${node} broke: ${err.message}`);
-        continue;
-      }
-      try {
-        return parseReply(req, text);
-      } catch (err) {
-        throw new PeerLinkError(`node ${node}: ${userMessage(err)}`);
-      }
+    const text = await this.#onLink(node, (link) => link.exec(JSON.stringify(req), this.#timeoutMs));
+    try {
+      return parseReply(req, text);
+    } catch (err) {
+      throw new PeerLinkError(`node ${node}: ${userMessage(err)}`);
     }
   }
 
   /** Opens a typed stream channel to `node` (re-dialed once when the link was broken). */
-  async stream(node: string, req: PeerChannel): Promise<Duplex> {
-    for (let attempt = 1; ; attempt++) {
-      const p = this.#get(node);
-      const link = await p;
-      try {
-        return await link.stream(JSON.stringify(req), this.#timeoutMs);
-      } catch (err) {
-        if (!(err instanceof LinkBroken)) throw err;
-        this.#forget(node, p);
-        link.end();
-        if (attempt >= 2) throw new PeerLinkError(`node link to ${node} broke: ${err.message}`);
-      }
-    }
+  stream(node: string, req: PeerChannel): Promise<Duplex> {
+    return this.#onLink(node, (link) => link.stream(JSON.stringify(req), this.#timeoutMs));
   }
 
   /**
@@ -232,12 +208,17 @@ export class PeerLinks {
    * owns it (closing it ends the stream on the peer). A refusal by the peer is
    * a PeerLinkError carrying the peer's message.
    */
-  async open(node: string, req: StreamRequest): Promise<ClientChannel> {
+  open(node: string, req: StreamRequest): Promise<ClientChannel> {
+    return this.#onLink(node, (link) => link.execStream(JSON.stringify(req), this.#timeoutMs));
+  }
+
+  /** Runs `use` on the link to `node`; a link found broken is dropped and dialed again, once. */
+  async #onLink<T>(node: string, use: (link: Link) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const p = this.#get(node);
       const link = await p;
       try {
-        return await link.execStream(JSON.stringify(req), this.#timeoutMs);
+        return await use(link);
       } catch (err) {
         if (!(err instanceof LinkBroken)) throw err;
         this.#forget(node, p);
