@@ -2,24 +2,20 @@
  * Checks of the event hash chain and its signed checkpoints (pure: rows in,
  * the first problem out).
  */
-import { checkpointMessage, eventHash, genesisHash } from '../db/chain/encoding.js';
+import { checkpointMessage, eventHash, genesisHash, type ChainedFields } from '../db/chain/encoding.js';
 import { verifySignature } from '../db/chain/signer.js';
 import type { Problem } from './problem.js';
 
-/** The event columns the check reads. */
-export interface EventRowData {
+/**
+ * The event columns the check reads: the hashed fields as stored (a row
+ * written before the chain has no `seq` or `prevHash`), plus the row's own.
+ */
+export interface EventRowData extends Omit<ChainedFields, 'seq' | 'prevHash'> {
   id: number;
   seq: number | null;
   prevHash: string | null;
   hash: string | null;
-  createdAt: Date;
   authorId: number | null;
-  chainAuthorId: number | null;
-  domain: string;
-  action: string;
-  entity: string;
-  args: string | null;
-  deletedAt: Date | null;
 }
 
 /** The checkpoint columns the check reads. */
