@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Host, HostGroup, SshKey } from '../../lib/db/entities/index.js';
+import { startSshd, type SshdTarget } from './sshd.js';
 import { join } from 'node:path';
 import { App } from '../../lib/app.js';
 import type { ClusterTiming } from '../../lib/cluster/index.js';
@@ -113,3 +115,16 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
 }
 
 export { drivers };
+
+/**
+ * Starts a real sshd that trusts the portal's key and registers it as host
+ * `web01` in the default host group (which the bootstrap ACL opens to admins).
+ */
+export async function startWebTarget(portal: Portal): Promise<SshdTarget> {
+  const m = portal.app.db.manager;
+  const key = await m.findOneByOrFail(SshKey, { name: 'default' });
+  const target = await startSshd({ authorizedKeys: [key.pubKey] });
+  const hg = await m.findOneByOrFail(HostGroup, { name: 'default' });
+  await m.save(m.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
+  return target;
+}

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Event, Host, HostGroup, Session, SshKey } from '../../../lib/db/entities/index.js';
+import { Event, Session } from '../../../lib/db/entities/index.js';
 import { sshOptions } from '../../support/openssh.js';
-import { drivers, startPortal, type Portal } from '../../support/portal.js';
+import { drivers, startPortal, startWebTarget, type Portal } from '../../support/portal.js';
 import { runProcess } from '../../support/process.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { requireSshd, type SshdTarget } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait.js';
 
 interface Inspected { Commands: string[] | null; Status: string }
@@ -40,11 +40,7 @@ for (const driver of drivers) {
     before(async function () {
       requireSshd(this);
       portal = await startPortal(this, { driver });
-      const m = portal.app.db.manager;
-      const key = await m.findOneByOrFail(SshKey, { name: 'default' });
-      target = await startSshd({ authorizedKeys: [key.pubKey] });
-      const hg = await m.findOneByOrFail(HostGroup, { name: 'default' });
-      await m.save(m.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
+      target = await startWebTarget(portal);
       local = join(portal.dir, 'payload.txt');
       writeFileSync(local, 'payload\n');
       const r = await portal.ssh([`mkdir -p ${remote}`], { login: 'web01' });

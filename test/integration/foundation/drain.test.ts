@@ -3,13 +3,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
 import { requireHaproxy } from '../../support/haproxy.js';
 import { generateKey } from '../../support/keys.js';
 import { sshOptions } from '../../support/openssh.js';
-import { startPortal, type Portal } from '../../support/portal.js';
+import { startPortal, startWebTarget, type Portal } from '../../support/portal.js';
 import { runProcess } from '../../support/process.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { requireSshd, type SshdTarget } from '../../support/sshd.js';
 import { tempDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
 import { startBalanced, type Balanced } from '../security/balancer.js';
@@ -60,11 +59,7 @@ describe('foundation: draining (--drain-timeout)', function () {
   before(async function () {
     requireSshd(this);
     portal = await startPortal(this, { driver: 'sqlite3', flags: { drainTimeout: '20s' } });
-    const m = portal.app.db.manager;
-    const portalKey = await m.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [portalKey.pubKey] });
-    const hg = await m.findOneByOrFail(HostGroup, { name: 'default' });
-    await m.save(m.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
+    target = await startWebTarget(portal);
   });
   after(async () => {
     await portal?.close();

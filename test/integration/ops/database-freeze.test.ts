@@ -6,13 +6,12 @@
  * runs in the normal suite (the stop-MariaDB variant is database-outage.fault.ts).
  */
 import { expect } from 'chai';
-import { Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
 import type { TestDb } from '../../support/databases.js';
 import { requireOrSkip } from '../../support/env.js';
 import { Held } from '../../support/held-ssh.js';
 import { freshMariaDb, mariaAddr, mariadbAvailable } from '../../support/mariadb.js';
-import { startPortal, type Portal } from '../../support/portal.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { startPortal, startWebTarget, type Portal } from '../../support/portal.js';
+import { requireSshd, type SshdTarget } from '../../support/sshd.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -47,11 +46,7 @@ describe('ops: a frozen database answers "unavailable" within --db-timeout, and 
       drop: m.drop,
     };
     portal = await startPortal(this, { driver: 'mysql', db, flags: { dbTimeout: `${dbTimeoutMs}ms`, nodeName: 'node-freeze' } });
-    const em = portal.app.db.manager;
-    const key = await em.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [key.pubKey] });
-    const hg = await em.findOneByOrFail(HostGroup, { name: 'default' });
-    await em.save(em.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
+    target = await startWebTarget(portal);
   });
   after(async () => {
     proxy?.thaw();

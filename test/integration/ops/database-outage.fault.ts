@@ -6,11 +6,10 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
 import { mariadbAvailable } from '../../support/mariadb.js';
 import { Held } from '../../support/held-ssh.js';
-import { startPortal, type Portal } from '../../support/portal.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { startPortal, startWebTarget, type Portal } from '../../support/portal.js';
+import { requireSshd, type SshdTarget } from '../../support/sshd.js';
 import { waitFor } from '../cluster/nodes.js';
 
 const unavailable = 'error: database unavailable, try again later';
@@ -40,11 +39,7 @@ describe('ops: the portal survives a MariaDB outage (stops the real MariaDB: run
     requireSshd(this);
     await ensureMariaDbUp();
     portal = await startPortal(this, { driver: 'mysql', flags: { nodeName: 'node-f' } });
-    const m = portal.app.db.manager;
-    const key = await m.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [key.pubKey] });
-    const hg = await m.findOneByOrFail(HostGroup, { name: 'default' });
-    await m.save(m.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
+    target = await startWebTarget(portal);
   });
   after(async function () {
     // Whatever happened above, MariaDB must answer again before anything else runs.

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { Event, Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
+import { Event } from '../../../lib/db/entities/index.js';
 import { MAX_ARG_CHARS } from '../../../lib/db/events.js';
 import { connectAttacker } from '../../support/attack-client.js';
-import { drivers, startPortal, type Portal } from '../../support/portal.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { drivers, startPortal, startWebTarget, type Portal } from '../../support/portal.js';
+import { requireSshd, type SshdTarget } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait.js';
 
 /**
@@ -20,11 +20,7 @@ for (const driver of drivers) {
     before(async function () {
       requireSshd(this);
       portal = await startPortal(this, { driver });
-      const m = portal.app.db.manager;
-      const key = await m.findOneByOrFail(SshKey, { name: 'default' });
-      target = await startSshd({ authorizedKeys: [key.pubKey] });
-      const hg = await m.findOneByOrFail(HostGroup, { name: 'default' });
-      await m.save(m.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
+      target = await startWebTarget(portal);
     });
     after(async () => {
       await portal?.close();

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type { Channel } from 'ssh2';
-import { Event, Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
+import { Event } from '../../../lib/db/entities/index.js';
 import { connectChannelAttacker, sampleRss, type Attacker } from '../../support/channel-attacker.js';
-import { startPortal, type Portal } from '../../support/portal.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { startPortal, startWebTarget, type Portal } from '../../support/portal.js';
+import { requireSshd, type SshdTarget } from '../../support/sshd.js';
 
 const MB = 1024 * 1024;
 
@@ -93,11 +93,7 @@ describe('security: floods of channels and requests on one connection (issue 14,
   before(async function () {
     requireSshd(this);
     portal = await startPortal(this, { driver: 'sqlite3' });
-    const m = portal.app.db.manager;
-    const key = await m.findOneByOrFail(SshKey, { name: 'default' });
-    target = await startSshd({ authorizedKeys: [key.pubKey] });
-    const hg = await m.findOneByOrFail(HostGroup, { name: 'default' });
-    await m.save(m.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
+    target = await startWebTarget(portal);
     // mallory: enrolled, in a user group no ACL names.
     expect((await portal.ssh(['usergroup', 'create', '--name', 'nobody'])).code).to.equal(0);
     const invite = await portal.ssh(['user', 'invite', '--group', 'nobody', 'mallory@example.org']);
