@@ -4,6 +4,8 @@
  * listening it swaps the `default` client key for the benchmark's portal key
  * and adds host `web` (the sshd target) in the `default` group. IPC as child.ts.
  */
+// First: ssh2's cipher module must load with the padding pool, as in `sshportal server`.
+import '../lib/ssh/padding-pool.js';
 import { join } from 'node:path';
 import { App } from '../lib/app.js';
 import { resolveServerConfig } from '../lib/config/server-config.js';
