@@ -10,6 +10,8 @@
  * --max-auth-failures (what a sysadmin gets); otherwise both are raised out of
  * the way of benchmarks that hammer logins from one address.
  */
+// First: ssh2's cipher module must load with the padding pool, as in `sshportal server`.
+import '../lib/ssh/padding-pool.js';
 import { join } from 'node:path';
 import { App } from '../lib/app.js';
 import { resolveServerConfig, type ServerFlags } from '../lib/config/server-config.js';
