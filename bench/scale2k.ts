@@ -50,17 +50,20 @@ const USERS = Number(process.env.BENCH_USERS ?? 10);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
 const OPEN_CONCURRENCY = Number(process.env.BENCH_OPEN_CONCURRENCY ?? 16);
 
-/** Runs `script` `n` times one after the other, 200 ms apart; the wall times and the portal's CPU time during each, ms. */
-async function series(portal: BenchProcess, script: string, n: number): Promise<{ ms: number[]; cpuMs: number[] }> {
-  const ms: number[] = [];
-  const cpuMs: number[] = [];
+/** One series of `info` runs, each followed by the same login straight to the target (the machine's floor at that moment). */
+interface InfoSeries { ms: number[]; cpuMs: number[]; directMs: number[] }
+
+/** Runs `script` then `direct` `n` times, 200 ms apart: wall times, and the portal's CPU time during each `script`, ms. */
+async function series(portal: BenchProcess, script: string, direct: string, n: number): Promise<InfoSeries> {
+  const out: InfoSeries = { ms: [], cpuMs: [], directMs: [] };
   for (let i = 0; i < n; i++) {
     const c0 = await portal.cpu();
-    ms.push(await timed(script, 60_000));
-    cpuMs.push(((await portal.cpu()) - c0) * 1000);
+    out.ms.push(await timed(script, 60_000));
+    out.cpuMs.push(((await portal.cpu()) - c0) * 1000);
+    out.directMs.push(await timed(direct, 60_000));
     await sleep(200);
   }
-  return { ms, cpuMs };
+  return out;
 }
 
 /** Starts `n` copies of `script` at once; the failures (with their stderr) and the wall time in ms. */
@@ -99,7 +102,10 @@ async function main(): Promise<void> {
     await timed(`${base} invite:${inviteToken}@127.0.0.1`);
     // Warm-up: modules a login loads lazily and V8's first compilations are paid once per process, not per session.
     await burst(`${base} web@127.0.0.1 true`, 5);
-    const infoIdle = await series(portal, `${base} admin@127.0.0.1 info`, INFO_RUNS);
+    const info = `${base} admin@127.0.0.1 info`;
+    // OpenSSH straight to the ssh2 target: what one login costs this machine at that moment, without the portal.
+    const direct = `ssh ${sshOpts(admin.path).join(' ')} -p ${target.port} bench@127.0.0.1 true`;
+    const infoIdle = await series(portal, info, direct, INFO_RUNS);
     await sleep(1000);
     const rss0 = await portal.rss();
     const fds0 = portal.fds();
@@ -118,14 +124,18 @@ async function main(): Promise<void> {
     await sleep(2000);
     const rss1 = await portal.rss();
     const fds1 = portal.fds();
+    // What the open sessions cost when nothing happens (keepalives every 15 s each, the access re-check every 2 s).
+    const idleCpu0 = await portal.cpu();
+    await sleep(5000);
+    const idleCpuPct = ((await portal.cpu()) - idleCpu0) / 5 * 100;
     await portal.lag();
     process.stderr.write(`\`ssh admin@portal info\` × ${INFO_RUNS} with the sessions open…\n`);
-    const infoLoaded = await series(portal, `${base} admin@127.0.0.1 info`, INFO_RUNS);
+    const infoLoaded = await series(portal, info, direct, INFO_RUNS);
     const infoLag = await portal.lag();
     process.stderr.write(`${LOGINS} simultaneous \`ssh web@portal true\`…\n`);
     const logins = burst(`${base} web@127.0.0.1 true`, LOGINS);
     await sleep(300);
-    const infoDuringBurst = await timed(`${base} admin@127.0.0.1 info`, 60_000).catch(() => Number.NaN);
+    const infoDuringBurst = await timed(info, 60_000).catch(() => Number.NaN);
     const { failed: refused, ms: loginMs } = await logins;
     const burstLag = await portal.lag();
     await sleep(1000);
@@ -143,8 +153,10 @@ async function main(): Promise<void> {
       ['portal RSS before → with the sessions (MiB)', `${f(rss0)} → ${f(rss1)}`, '—', ''],
       ['RSS per relayed session (KiB)', f(perSessionKiB), '≤ 64', verdict(perSessionKiB <= 64)],
       ['portal file descriptors before → with the sessions', `${fds0} → ${fds1}`, '—', ''],
+      ['portal CPU with the sessions open and idle (% of one core)', f(idleCpuPct, 1), '—', ''],
       [`\`ssh admin@portal info\` median / max, no session (ms)`, medMax(infoIdle.ms), '—', ''],
       [`\`ssh admin@portal info\` median / max, ${SESSIONS} sessions (ms)`, medMax(infoLoaded.ms), '≤ 200', verdict(infoMax <= 200)],
+      ['OpenSSH `ssh … true` straight to the target at the same moments, median: no session / with the sessions (ms)', `${f(median(infoIdle.directMs))} / ${f(median(infoLoaded.directMs))}`, '—', ''],
       ['portal CPU per `info`, median: no session → with the sessions (ms)', `${f(median(infoIdle.cpuMs), 1)} → ${f(median(infoLoaded.cpuMs), 1)}`, '—', ''],
       ['portal event-loop delay p50 / p99 / max during those (ms)', lagText(infoLag), '—', ''],
       [`${LOGINS} simultaneous new logins \`ssh web@portal true\` (OpenSSH): refused`, `${refused.length}`, '0', verdict(refused.length === 0)],
