@@ -25,8 +25,10 @@ export function pump(src: Readable, dst: Writable, onChunk?: (chunk: Buffer) => 
   const onDrain = (): void => { waitingDst = false; resume(); };
   const onReady = (): void => { waitingHold = false; resume(); };
   src.on('data', (chunk: Buffer) => {
+    // Forwarded first: counters and the recording never stand between a keystroke and its echo.
+    const full = !dst.write(chunk);
     onChunk?.(chunk);
-    if (!dst.write(chunk) && !waitingDst) {
+    if (full && !waitingDst) {
       waitingDst = true;
       src.pause();
       dst.once('drain', onDrain);
