@@ -19,6 +19,8 @@ interface PortalConfig {
   inviteToken: string;
   portalKey: TestKey;
   target: Pick<SshdTarget, 'host' | 'port' | 'user'>;
+  /** Extra server flags (e.g. `maxUserConnections` for thousands of sessions of one user). */
+  flags?: Record<string, string>;
 }
 
 // As `sshportal server` does (cmd/server.ts); BENCH_NO_HEAP_TUNING=1 measures without it.
@@ -26,7 +28,7 @@ if (!process.env.BENCH_NO_HEAP_TUNING) tuneHeap();
 const cfg = JSON.parse(process.argv[2] ?? '{}') as PortalConfig;
 const config = resolveServerConfig({
   bindAddress: '127.0.0.1:0', dbConn: join(cfg.dir, 'sshportal.db'), logsLocation: join(cfg.dir, 'log'), nodeName: 'bench',
-  maxStartups: '1024', maxAuthFailures: '100000',
+  maxStartups: '1024', maxAuthFailures: '100000', ...cfg.flags,
 }, { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: cfg.inviteToken }, 'bench');
 const app = await App.start({ config, log: createLogger({ level: 'warn' }), version: 'bench' });
 const m = app.db.manager;
