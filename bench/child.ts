@@ -2,11 +2,12 @@
  * A server under benchmark in its own process (as in production), driven over
  * IPC: it sends `{ port }` when listening, answers `{ rss: true }` with its RSS
  * (after a GC), `{ mem: true }` with its memory figures (after a GC), `{ snapshot: path }` by writing a heap snapshot
- * there, `{ cpu: true }` with its CPU time, and stops on `{ stop: true }`. Used by run.ts (relay front),
- * scale.ts and session-memory.ts (the real portal).
+ * there, `{ cpu: true }` with its CPU time, `{ lag: true }` with its event-loop delay since the last such question,
+ * and stops on `{ stop: true }`. Used by run.ts (relay front), scale.ts and session-memory.ts (the real portal).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
@@ -26,8 +27,15 @@ export interface BenchProcess {
   snapshot(path: string): Promise<void>;
   /** CPU seconds (user + system) the process used so far. */
   cpu(): Promise<number>;
+  /** Event-loop delay since the previous call (or the start), ms. */
+  lag(): Promise<LoopDelay>;
+  /** File descriptors the process holds now (Linux). */
+  fds(): number;
   stop(): Promise<void>;
 }
+
+/** Event-loop delay percentiles, ms. */
+export interface LoopDelay { p50: number; p99: number; max: number }
 
 /** Forks `bench/<script>` with `cfg` as a JSON argument; resolves once it reports its port. RSS is in MiB. */
 export function startBenchProcess(script: string, cfg: unknown): Promise<BenchProcess> {
@@ -54,12 +62,18 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     mem: () => { const p = next<MemoryFigures>('mem'); child.send({ mem: true }); return p; },
     snapshot: (path: string) => { const p = next<string>('snapshot'); child.send({ snapshot: path }); return p.then(() => undefined); },
     cpu: () => { const p = next<number>('cpu'); child.send({ cpu: true }); return p.then((us) => us / 1e6); },
+    lag: () => { const p = next<LoopDelay>('lag'); child.send({ lag: true }); return p; },
+    fds: () => readdirSync(`/proc/${child.pid ?? 0}/fd`).length,
     stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send({ stop: true }); }),
   }));
 }
 
 /** The child side: reports `port`, answers RSS requests, runs `stop` then disconnects. */
 export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
+  // 10 ms resolution: finer costs CPU in the measured process for nothing (the goals are in tens of ms).
+  const resolutionMs = 10;
+  const delay = monitorEventLoopDelay({ resolution: resolutionMs });
+  delay.enable();
   process.send?.({ port });
   process.on('message', (m: unknown) => {
     if (typeof m !== 'object' || m === null) return;
@@ -75,6 +89,11 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
     } else if ('cpu' in m) {
       const u = process.cpuUsage();
       process.send?.({ cpu: u.user + u.system });
+    } else if ('lag' in m) {
+      // The histogram holds the time between two ticks of its timer: the delay is what exceeds the period.
+      const ms = (ns: number): number => Math.max(0, ns / 1e6 - resolutionMs);
+      process.send?.({ lag: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } });
+      delay.reset();
     } else if ('stop' in m) {
       void stop().then(() => process.disconnect());
     }

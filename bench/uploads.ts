@@ -35,7 +35,7 @@ export async function uploads(portal: BenchProcess, sshCmd: string, mb: number, 
   const ccpu: number[] = [];
   for (let i = 0; i < runs; i++) {
     const c0 = await portal.cpu();
-    const ms = await timed(`head -c ${mb}M /dev/zero | /usr/bin/time -o ${cpuFile} -f '%U %S' ${sshCmd} 'cat > /dev/null'`);
+    const ms = await timed(`dd if=/dev/zero bs=1M count=${mb} status=none | /usr/bin/time -o ${cpuFile} -f '%U %S' ${sshCmd} 'cat > /dev/null'`);
     const c1 = await portal.cpu();
     const client = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0);
     mbps.push((mb * 1000) / ms);

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before anything loads ssh2: its packets' padding comes from a pool (lib/ssh/padding-pool.ts).
+import '../lib/ssh/padding-pool.js';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, userMessage } from '../lib/errors.js';
 import { readVersion } from '../lib/version.js';

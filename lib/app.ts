@@ -20,7 +20,7 @@ import { defaultOutputLimits } from './server/backpressure.js';
 import { startBastion } from './server/bastion.js';
 import { handleConnection } from './server/connection.js';
 import { Revocation } from './server/revocation.js';
-import { defaultMaxConnections, openFilesLimit } from './server/connection-limit.js';
+import { defaultMaxConnections, openFilesLimit, openFilesShortfall } from './server/connection-limit.js';
 import { defaultMaxUserConnections, PrincipalConnections } from './server/principal-limit.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
@@ -141,7 +141,10 @@ export class App {
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
       const live = new LiveConnections();
-      const maxConnections = config.maxConnections ?? defaultMaxConnections(openFilesLimit());
+      const openFiles = openFilesLimit();
+      const maxConnections = config.maxConnections ?? defaultMaxConnections(openFiles);
+      const shortfall = openFilesShortfall(openFiles, { maxConnections, explicit: config.maxConnections !== null, maxStartups: config.maxStartups });
+      if (shortfall !== null) log.warn(shortfall);
       const principals = new PrincipalConnections(config.maxUserConnections ?? defaultMaxUserConnections(maxConnections));
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
         db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal, principals,
@@ -159,7 +162,7 @@ export class App {
       started = { listener, cluster };
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       revocation.start();
-      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections, maxUserConnections: principals.max });
+      log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections, maxUserConnections: principals.max, openFiles: openFiles === Number.POSITIVE_INFINITY ? 'unlimited' : openFiles });
       return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster, tunnels);
     } catch (err) {
       await started?.cluster.stop();

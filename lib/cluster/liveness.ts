@@ -48,6 +48,17 @@ export function orphanSessions<T extends { id: number; createdAt: Date }>(
   return rows.filter((r) => !live.has(r.id) && (r.createdAt < startedAt || now.getTime() - r.createdAt.getTime() > graceMs));
 }
 
+/**
+ * Where the next pass over this node's own `active` rows starts, after a pass
+ * that read `ids` (ascending) in a batch of `batch`: past the last one read,
+ * or back at the start once a pass came short. With more live sessions than
+ * one batch, a pass that always started at the start would read the same
+ * live rows each time and never reach an orphan behind them.
+ */
+export function nextReapCursor(ids: readonly number[], batch: number): number {
+  return ids.length < batch ? 0 : ids[ids.length - 1] ?? 0;
+}
+
 /** `host:port`, with brackets around an IPv6 host. */
 export function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import { activeSessionCounts, activeSessionsOf, closeLostSession, listNodes, removeNode, upsertNode, type ActiveSession } from '../db/queries/nodes.js';
 import type { Logger } from '../log.js';
 import type { LiveSessions } from './live.js';
-import { deadHolders, lostMessage, orphanSessions, type ClusterTiming } from './liveness.js';
+import { deadHolders, lostMessage, nextReapCursor, orphanSessions, type ClusterTiming } from './liveness.js';
 
 /** Sessions closed per lost node and pass: a big backlog is worked through over several heartbeats. */
 const reapBatch = 200;
@@ -33,6 +33,8 @@ export class NodeRegistry {
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
   #failing = false;
+  /** Where the next pass over this node's own rows starts (see nextReapCursor). */
+  #ownCursor = 0;
 
   constructor(deps: RegistryDeps) {
     this.#deps = deps;
@@ -88,8 +90,9 @@ export class NodeRegistry {
       await this.#close(node, await activeSessionsOf(m, node, reapBatch));
     }
     if (holders.includes(d.name)) {
-      const mine = orphanSessions(await activeSessionsOf(m, d.name, reapBatch), live, this.startedAt, now, d.timing.deadAfterMs);
-      await this.#close(d.name, mine);
+      const rows = await activeSessionsOf(m, d.name, reapBatch, this.#ownCursor);
+      this.#ownCursor = nextReapCursor(rows.map((r) => r.id), reapBatch);
+      await this.#close(d.name, orphanSessions(rows, live, this.startedAt, now, d.timing.deadAfterMs));
     }
   }
 

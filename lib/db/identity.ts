@@ -6,15 +6,12 @@ import type { Database } from './database.js';
 import { TunnelKey, User, UserKey } from './entities/index.js';
 import { isUniqueViolation } from './queries/common.js';
 import { recordEvent } from './events.js';
+import { userByKey } from './reads/users.js';
+import { sqlOf } from './sql.js';
 
-/** Relations an authenticated user is loaded with. */
-const userRelations = { roles: true, groups: true } as const;
-
-/** The user a key fingerprint belongs to, with roles and groups, or null. */
-export async function findUserByKey(m: EntityManager, fingerprint: string): Promise<User | null> {
-  const key = await m.findOne(UserKey, { where: { fingerprint }, select: { id: true, userId: true } });
-  if (!key) return null;
-  return m.findOne(User, { where: { id: key.userId }, relations: userRelations });
+/** The user a key fingerprint belongs to, with roles and groups, or null (plain SQL: every login asks, twice). */
+export function findUserByKey(m: EntityManager, fingerprint: string): Promise<User | null> {
+  return userByKey(sqlOf(m), fingerprint);
 }
 
 /** Whether a key is already bound to some user. */

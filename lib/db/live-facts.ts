@@ -3,9 +3,11 @@
  * live connections: read in a few batched queries per re-check, never one
  * query per connection.
  */
-import { In, type EntityManager } from 'typeorm';
-import { Host, User, UserKey } from './entities/index.js';
-import { aclsOfUserGroups, type AclRow } from './queries/acls.js';
+import type { EntityManager } from 'typeorm';
+import { aclsNamingUserGroups, type AclRow } from './reads/acls.js';
+import { hostsByIds } from './reads/hosts.js';
+import { keyOwners, usersByIds } from './reads/users.js';
+import { sqlOf } from './sql.js';
 
 /** A user as the access re-check needs it. */
 export interface LiveUser {
@@ -56,20 +58,20 @@ async function inChunks<K, R>(keys: Iterable<K>, load: (chunk: K[]) => Promise<R
 
 const named = (g: { id: number; name: string }): { id: number; name: string } => ({ id: g.id, name: g.name });
 
-/** Loads the facts behind `q` (users with groups and roles, key owners, hosts with groups, ACLs). */
+/** Loads the facts behind `q` (users with groups and roles, key owners, hosts with groups, ACLs), in plain SQL. */
 export async function loadLiveFacts(m: EntityManager, q: LiveFactsQuery): Promise<LiveFacts> {
-  const users = await inChunks(q.userIds, (ids) => m.find(User, { where: { id: In(ids) }, relations: { groups: true, roles: true } }));
-  const keys = await inChunks(q.fingerprints, (fps) =>
-    m.find(UserKey, { where: { fingerprint: In(fps) }, select: { id: true, fingerprint: true, userId: true } }));
-  const hosts = await inChunks(q.hostIds, (ids) => m.find(Host, { where: { id: In(ids) }, relations: { groups: true } }));
+  const sql = sqlOf(m);
+  const users = await inChunks(q.userIds, (ids) => usersByIds(sql, ids));
+  const owners = await inChunks(q.fingerprints, async (fps) => [...(await keyOwners(sql, fps))]);
+  const hosts = await inChunks(q.hostIds, (ids) => hostsByIds(sql, ids));
   const groupIds = [...new Set(users.flatMap((u) => (u.groups ?? []).map((g) => g.id)))];
-  const acls = await inChunks(groupIds, (ids) => aclsOfUserGroups(m, ids));
+  const acls = await inChunks(groupIds, (ids) => aclsNamingUserGroups(sql, ids));
   const uniqueAcls = [...new Map(acls.map((a) => [a.id, a])).values()];
   return {
     users: new Map(users.map((u) => [u.id, {
       id: u.id, name: u.name, email: u.email, groups: (u.groups ?? []).map(named), roles: (u.roles ?? []).map((r) => r.name),
     }])),
-    keyOwners: new Map(keys.map((k) => [k.fingerprint, k.userId])),
+    keyOwners: new Map(owners),
     hosts: new Map(hosts.map((h) => [h.id, { id: h.id, name: h.name, addr: h.addr, user: h.user, groups: (h.groups ?? []).map(named) }])),
     acls: uniqueAcls,
   };

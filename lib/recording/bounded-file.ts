@@ -18,6 +18,15 @@ import { encodeSealFile, sealPath, type Seal } from './seal.js';
 /** Default bound of the queue. */
 const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const MAX_BATCH_BYTES = 1024 * 1024;
+/**
+ * A small write waits this long for others to join it: a typing session then
+ * costs one file write per burst instead of two per keystroke (input and its
+ * echo), each a trip through the thread pool. A crash loses at most this much
+ * more of the tail.
+ */
+const COALESCE_MS = 20;
+/** Queued bytes that start a write at once. */
+const COALESCE_BYTES = 64 * 1024;
 /** Live recordings are sealed this often, so a crash loses at most this much of the tail's proof. */
 const DEFAULT_SEAL_INTERVAL_MS = 30_000;
 
@@ -50,6 +59,8 @@ export class BoundedFileWriter {
   #sealedLength = -1;
   #sealing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout;
+  /** Pending start of the drain loop while small writes gather. */
+  #gather: NodeJS.Timeout | undefined;
   /** Producers paused on {@link backlogged}, called once the queue is low again. */
   #waiters: (() => void)[] = [];
 
@@ -103,8 +114,21 @@ export class BoundedFileWriter {
     }
     this.#queue.push(buf);
     this.#queued += buf.length;
-    this.#loop ??= this.#drain().finally(() => { this.#loop = undefined; });
+    this.#kick(false);
     return true;
+  }
+
+  /** Starts the drain loop unless it runs: at once when `now` or enough is queued, else after {@link COALESCE_MS}. */
+  #kick(now: boolean): void {
+    if (this.#loop || this.#queue.length === 0) return;
+    if (!now && this.#queued < COALESCE_BYTES) {
+      this.#gather ??= setTimeout(() => { this.#gather = undefined; this.#kick(true); }, COALESCE_MS);
+      return;
+    }
+    clearTimeout(this.#gather);
+    this.#gather = undefined;
+    // What was queued after the loop's last look starts the next one.
+    this.#loop = this.#drain().finally(() => { this.#loop = undefined; this.#kick(false); });
   }
 
   /** Flushes what is queued, then closes the file. Never rejects. */
@@ -112,6 +136,7 @@ export class BoundedFileWriter {
     this.#closing = true;
     clearInterval(this.#timer);
     this.#release();
+    this.#kick(true);
     while (this.#loop) await this.#loop;
     const fh = await this.#fh;
     await fh?.close().catch((err: unknown) => this.#log.warn('recording close failed', { path: this.path, err }));

@@ -37,3 +37,33 @@ export function openFilesLimit(): number | null {
     return null;
   }
 }
+
+/** The connection limits in force, as the open-files check sees them. */
+export interface ConnectionLimits {
+  maxConnections: number;
+  /** Whether `--max-connections` was given (else it was sized from `openFiles`). */
+  explicit: boolean;
+  maxStartups: number;
+}
+
+/**
+ * Why the open-files limit is too low for the connection limits, or null when
+ * it is not (or unknown). Node already raises its soft limit to the hard one at
+ * start, so only the hard limit (systemd's LimitNOFILE, `ulimit -Hn`) can be
+ * too low: an explicit `--max-connections` that needs more descriptors than
+ * allowed runs out of them (refused accepts, sessions failing to record), and
+ * a cap sized below `--max-startups` lets unauthenticated connections alone
+ * fill the portal. Pure.
+ */
+export function openFilesShortfall(openFiles: number | null, limits: ConnectionLimits): string | null {
+  if (openFiles === null) return null;
+  const needed = reservedFds + fdsPerConnection * limits.maxConnections;
+  const raise = 'raise the hard open-files limit (LimitNOFILE= in the systemd unit, `ulimit -Hn` as root, `--ulimit nofile=` in Docker)';
+  if (limits.explicit && openFiles < needed) {
+    return `open-files limit ${openFiles} is below the ${needed} descriptors --max-connections ${limits.maxConnections} may need (${fdsPerConnection} per connection + ${reservedFds}): ${raise} or lower --max-connections`;
+  }
+  if (!limits.explicit && limits.maxConnections < limits.maxStartups) {
+    return `open-files limit ${openFiles} caps connections at ${limits.maxConnections}, below --max-startups ${limits.maxStartups}: unauthenticated connections alone can fill the portal; ${raise}`;
+  }
+  return null;
+}

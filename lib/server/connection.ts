@@ -161,7 +161,9 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   });
   conn.on('close', () => {
     if (!state) deps.metrics.connection('none');
-    // A connection that tried and never got in is one failed login for its address.
-    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !notClientsFault) failed(state.refusals.at(-1) ?? 'no accepted key', null);
+    // A connection that tried and never got in is one failed login for its address, unless the
+    // portal shed it for a newer one: under a burst of logins from one NAT address, counting those
+    // would refuse the whole address for --auth-cooldown because the portal was busy.
+    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !notClientsFault && !control.shed()) failed(state.refusals.at(-1) ?? 'no accepted key', null);
   });
 }

@@ -13,6 +13,12 @@ export interface SocketControl {
   authenticated(): void;
   /** Ends the connection for sure: DISCONNECT, then the socket is destroyed after a short linger. */
   drop(): void;
+  /**
+   * Whether the listener dropped this connection to make room for a newer one
+   * (--max-startups, --max-connections): the portal's load, not the client's
+   * doing, so not a failed login of its address.
+   */
+  shed(): boolean;
 }
 
 /** Called for each client that sent its SSH identification. */
@@ -56,7 +62,7 @@ const defaultKeepalive: Keepalive = { intervalMs: 15_000, countMax: 3 };
 /** The real client behind a trusted balancer, as its PROXY header names it. */
 type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
 
-interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; client?: ClientAddress; dropping: boolean }
+interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; client?: ClientAddress; dropping: boolean; shed: boolean }
 
 /**
  * The SSH listener: owns the TCP server, every client socket and the ssh2
@@ -99,7 +105,7 @@ export class SshListener {
       // Garbage on the port must never take the server down.
       conn.on('error', () => undefined);
       // Behind a trusted balancer the socket's peer is the balancer: every later use sees the client.
-      handler(conn, t.client ? { ...info, ...t.client } : info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key) });
+      handler(conn, t.client ? { ...info, ...t.client } : info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key), shed: () => t.shed });
     }).on('error', (err: Error) => this.#log.debug('ssh error', { err }));
     this.#ssh = this.#makeSsh(ident);
     this.#tcp = createServer((socket) => this.#accept(socket));
@@ -118,7 +124,7 @@ export class SshListener {
       this.#drop(key);
     }, this.#limits.loginGraceMs);
     grace.unref();
-    const tracked: Tracked = { socket, grace, dropping: false };
+    const tracked: Tracked = { socket, grace, dropping: false, shed: false };
     this.#tracked.set(key, tracked);
     this.#live++;
     socket.once('close', () => {
@@ -129,7 +135,7 @@ export class SshListener {
     });
     for (const old of this.#pending.add(key)) {
       this.#log.info('dropping the oldest unauthenticated connection', { remote: old, max: this.#limits.maxStartups });
-      this.#drop(old);
+      this.#shed(old);
     }
     this.#start(socket, key, ip);
   }
@@ -196,8 +202,15 @@ export class SshListener {
     const oldest = this.#pending.oldest();
     if (oldest === undefined) return false;
     this.#log.info('dropping the oldest unauthenticated connection', { remote: oldest, maxConnections: this.#limits.maxConnections });
-    this.#drop(oldest);
+    this.#shed(oldest);
     return true;
+  }
+
+  /** Drops a connection to make room for a newer one. */
+  #shed(key: string): void {
+    const t = this.#tracked.get(key);
+    if (t) t.shed = true;
+    this.#drop(key);
   }
 
   #refuse(socket: Socket, key: string): void {

@@ -34,8 +34,10 @@ class Pump {
   }
 
   #onData(chunk: Buffer): void {
+    // Forwarded first: counters and the recording never stand between a keystroke and its echo.
+    const full = !this.#dst.write(chunk);
     this.#onChunk?.(chunk);
-    if (!this.#dst.write(chunk) && !this.#waitingDst) {
+    if (full && !this.#waitingDst) {
       this.#waitingDst = true;
       this.#src.pause();
       this.#dst.once('drain', () => { this.#waitingDst = false; this.#resume(); });

@@ -1,5 +1,7 @@
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Acl, HostGroup, UserGroup } from '../entities/index.js';
+import { aclsNamingUserGroups, type AclRow } from '../reads/acls.js';
+import { sqlOf } from '../sql.js';
 import { findByIds, groupPairs, joinPairs } from './common.js';
 
 /** An ACL as `acl ls` shows it. */
@@ -22,20 +24,9 @@ export function findAcls(m: EntityManager, identifiers: readonly string[], withG
   return findByIds(m, Acl, identifiers, 'ACL', withGroups ? { userGroups: true, hostGroups: true } : undefined);
 }
 
-/**
- * An ACL as access decisions read it: its columns and the ids of its groups.
- * lib/acl/decide maps it to the evaluator's input; lib/db knows nothing of that.
- */
-export type AclRow = Pick<Acl, 'id' | 'action' | 'weight' | 'inception' | 'expiration' | 'hostPattern' | 'shell' | 'exec' | 'fileCopy'
-  | 'localForward' | 'remoteForward' | 'agentForward' | 'x11'> & { userGroupIds: number[]; hostGroupIds: number[] };
+export type { AclRow } from '../reads/acls.js';
 
-/** The ACLs that name one of `userGroupIds`, with their group ids (two queries). */
-export async function aclsOfUserGroups(m: EntityManager, userGroupIds: readonly number[]): Promise<AclRow[]> {
-  if (userGroupIds.length === 0) return [];
-  const acls = await m.find(Acl, { where: { userGroups: { id: In([...userGroupIds]) } }, select: { id: true } });
-  if (acls.length === 0) return [];
-  const full = await m.find(Acl, { where: { id: In(acls.map((a) => a.id)) }, relations: { userGroups: true, hostGroups: true } });
-  return full.map(({ userGroups, hostGroups, ...a }) => ({
-    ...a, userGroupIds: (userGroups ?? []).map((g) => g.id), hostGroupIds: (hostGroups ?? []).map((g) => g.id),
-  }));
+/** The ACLs that name one of `userGroupIds`, with their group ids (plain SQL: every host login reads them). */
+export function aclsOfUserGroups(m: EntityManager, userGroupIds: readonly number[]): Promise<AclRow[]> {
+  return aclsNamingUserGroups(sqlOf(m), userGroupIds);
 }

@@ -1,6 +1,8 @@
-import { In, IsNull, type EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { AlreadyExistsError, ConflictError, InvalidArgumentError } from '../../errors.js';
 import { Host, HostGroup, SshKey } from '../entities/index.js';
+import { hostById, hostByName, sshKeyByName } from '../reads/hosts.js';
+import { sqlOf } from '../sql.js';
 import { findNamed, groupPairs, joinPairs, nameTaken } from './common.js';
 
 /** A host as `host ls` shows it: names of its key, hop and groups resolved. */
@@ -73,17 +75,16 @@ export async function removeHosts(m: EntityManager, hosts: readonly Host[]): Pro
 
 /** Reads hosts one at a time, with the groups and client key the bastion path needs (lib/routing's host finder). */
 export function hostFinder(m: EntityManager): { byName(name: string): Promise<Host | null>; byId(id: number): Promise<Host | null> } {
-  const relations = { groups: true, sshKey: true } as const;
   return {
-    byName: (name) => m.findOne(Host, { where: { name }, relations }),
-    byId: (id) => m.findOne(Host, { where: { id }, relations }),
+    byName: (name) => hostByName(sqlOf(m), name),
+    byId: (id) => hostById(sqlOf(m), id),
   };
 }
 
 /** The client key used for a host: its own, or `default`. */
 export async function hostClientKey(m: EntityManager, host: Host): Promise<SshKey | null> {
   if (host.sshKey) return host.sshKey;
-  return m.findOneBy(SshKey, { name: 'default' });
+  return sshKeyByName(sqlOf(m), 'default');
 }
 
 /**
@@ -91,7 +92,8 @@ export async function hostClientKey(m: EntityManager, host: Host): Promise<SshKe
  * with no pinned key is updated. Returns the key now pinned.
  */
 export async function pinHostKey(m: EntityManager, hostId: number, blob: string): Promise<string | null> {
-  await m.update(Host, { id: hostId, hostKey: IsNull() }, { hostKey: blob });
-  const h = await m.findOne(Host, { where: { id: hostId }, select: { id: true, hostKey: true } });
-  return h?.hostKey ?? null;
+  const sql = sqlOf(m);
+  await sql.write('UPDATE hosts SET host_key = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ? AND host_key IS NULL', [blob, hostId]);
+  const row = (await sql.rows('SELECT h.host_key AS host_key FROM hosts h WHERE h.id = ?', [hostId])).at(0);
+  return row && typeof row.host_key === 'string' ? row.host_key : null;
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../database.js';
 import { NodeRow, Session } from '../entities/index.js';
 import { recordEvent } from '../events.js';
@@ -55,10 +55,10 @@ export async function activeSessionCounts(m: EntityManager): Promise<Map<string,
 /** An `active` session row as the reaper sees it. */
 export interface ActiveSession { id: number; createdAt: Date; userId: number | null; hostName: string }
 
-/** Up to `limit` `active` sessions held by `node`, oldest first. */
-export async function activeSessionsOf(m: EntityManager, node: string, limit: number): Promise<ActiveSession[]> {
+/** Up to `limit` `active` sessions held by `node` with an id above `afterId`, oldest first. */
+export async function activeSessionsOf(m: EntityManager, node: string, limit: number, afterId = 0): Promise<ActiveSession[]> {
   const rows = await m.find(Session, {
-    where: { node, status: 'active' }, relations: { host: true }, order: { id: 'ASC' }, take: limit,
+    where: { node, status: 'active', id: MoreThan(afterId) }, relations: { host: true }, order: { id: 'ASC' }, take: limit,
     select: { id: true, createdAt: true, userId: true, host: { id: true, name: true } },
   });
   return rows.map((s) => ({ id: s.id, createdAt: s.createdAt, userId: s.userId, hostName: s.host?.name ?? '' }));

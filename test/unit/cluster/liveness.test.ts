@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { deadHolders, formatAddress, isAlive, lostMessage, nodeAddress, orphanSessions, splitAddress } from '../../../lib/cluster/liveness.js';
+import { deadHolders, formatAddress, isAlive, lostMessage, nextReapCursor, nodeAddress, orphanSessions, splitAddress } from '../../../lib/cluster/liveness.js';
 import type { ListenAddress } from '../../../lib/config/bind-address.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -39,6 +39,13 @@ describe('cluster: liveness', () => {
     expect(orphanSessions(rows, new Set([2]), started, at(200), 30_000).map((r) => r.id)).to.deep.equal([1, 3]);
     expect(orphanSessions(rows, new Set([1, 2, 3, 4]), started, at(200), 30_000)).to.deep.equal([]);
   });
+
+  const cursors: { ids: number[]; batch: number; want: number; why: string }[] = [
+    { ids: [], batch: 3, want: 0, why: 'nothing read: start over' },
+    { ids: [4, 9], batch: 3, want: 0, why: 'a short pass reached the end: start over' },
+    { ids: [4, 9, 12], batch: 3, want: 12, why: 'a full pass: go on past the last row read' },
+  ];
+  for (const c of cursors) it(`next reaper pass after [${c.ids.join(', ')}] (batch ${c.batch}): ${c.why}`, () => expect(nextReapCursor(c.ids, c.batch)).to.equal(c.want));
 });
 
 describe('cluster: node addresses', () => {

@@ -95,6 +95,23 @@ describe('recording/CastRecorder', () => {
     expect(w.write('more')).to.equal(false);
   });
 
+  it('writes gathered small writes in order, and what is queued at close at once', async () => {
+    const path = join(tmp.path, 'keys.cast');
+    const w = new BoundedFileWriter({ path, log: silentLogger });
+    for (const k of ['a', 'b', 'c']) w.write(k);
+    let seen = '';
+    for (let i = 0; i < 100 && seen !== 'abc'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      try { seen = readFileSync(path, 'utf8'); } catch { seen = ''; }
+    }
+    expect(seen).to.equal('abc');
+    w.write('d');
+    const closing = Date.now();
+    await w.close();
+    expect(readFileSync(path, 'utf8')).to.equal('abcd');
+    expect(Date.now() - closing).to.be.below(1000);
+  });
+
   describe('seals', () => {
     const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -103,7 +120,8 @@ describe('recording/CastRecorder', () => {
       const rec = new CastRecorder({ path, mode: 'everything', width: 80, height: 24, log: silentLogger, sealIntervalMs: 20 });
       rec.output(Buffer.from('first\r\n'));
       let live = null;
-      for (let i = 0; i < 200 && live === null; i++) {
+      // Until a checkpoint covers what was written (writes gather for a few ms; an earlier one covers an empty file).
+      for (let i = 0; i < 200 && !live?.length; i++) {
         await new Promise((r) => setTimeout(r, 10));
         try { live = parseSealFile(readFileSync(sealPath(path), 'utf8')); } catch { live = null; }
       }
