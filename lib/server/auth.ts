@@ -1,4 +1,3 @@
-import ssh2 from 'ssh2';
 import type { AuthContext, PublicKeyAuthContext } from 'ssh2';
 import { fingerprintOf, type PublicKeyInfo } from '../crypto/ssh-keys.js';
 import type { Database } from '../db/database.js';
@@ -11,6 +10,7 @@ import { maxConnectorsPerHost, tooManyConnectors } from '../tunnel/registry.js';
 import { isTunnelUrl } from '../routing/host-url.js';
 import type { Logger } from '../log.js';
 import type { LoginKind } from '../routing/login.js';
+import { parsePublicKeyBlob } from '../ssh/signing-keys.js';
 import { decidePublicKey, refusalMessage, type KeyFacts } from './auth-decision.js';
 
 /** Who a connection proved to be. */
@@ -58,9 +58,11 @@ function keyInfo(ctx: PublicKeyAuthContext): PublicKeyInfo {
 /** Verifies the signature of a signed public-key attempt. */
 function signatureValid(ctx: PublicKeyAuthContext): boolean {
   if (!ctx.signature || !ctx.blob) return false;
-  const parsed = ssh2.utils.parseKey(ctx.key.data);
-  if (parsed instanceof Error || Array.isArray(parsed)) return false;
-  return parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo);
+  const parsed = parsePublicKeyBlob(ctx.key.data);
+  if (!parsed) return false;
+  // Only `true` proves the key: a failure comes back as an Error (a truthy value), whatever the typings say.
+  const verdict: unknown = parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo);
+  return verdict === true;
 }
 
 /** The tunnel hosts a key is a connector key of (only for connector logins: other logins never look). */

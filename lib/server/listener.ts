@@ -3,6 +3,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
+import { parseSigningKey } from '../ssh/signing-keys.js';
 import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
 import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
@@ -91,8 +92,11 @@ export class SshListener {
     this.#limits = limits;
     this.#pending = new PendingConnections(limits.maxStartups);
     this.#ident = ident;
+    // Parsed once: every login signs with it.
+    const key = parseSigningKey(hostKey);
     this.#makeSsh = (id) => new ssh2.Server({
-      hostKeys: [hostKey],
+      // As `{ key }`: ssh2 reads a bare object as one, and passes a parsed key through.
+      hostKeys: [{ key }],
       ident: id,
       algorithms: { cipher: [...limits.ciphers] as ssh2.CipherAlgorithm[] },
       // Like sshd's ClientAlive*: a peer that stops answering (a tunnel connector behind a dead NAT) is dropped.
