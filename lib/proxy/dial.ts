@@ -4,12 +4,13 @@
  * key is checked by the caller's `verifyHostKey`. Failures become
  * AppErrors whose message is safe to show the user.
  */
-import type { BaseAgent, Client, ConnectConfig } from 'ssh2';
+import type { BaseAgent, Client, ConnectConfig, PasswordAuthMethod, PublicKeyAuthMethod } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
+import { sharedPrivateKey } from './shared-keys.js';
 import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
 
@@ -88,9 +89,15 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(client);
     });
-    const methods: Array<'publickey' | 'password'> = [];
-    if (hop.privateKey !== undefined) methods.push('publickey');
-    if (hop.password !== undefined) methods.push('password');
+    // Given as parsed methods, not in the config: ssh2 would keep its own parsed copy of the key per connection.
+    const methods: Array<PublicKeyAuthMethod | PasswordAuthMethod> = [];
+    try {
+      if (hop.privateKey !== undefined) methods.push({ type: 'publickey', username: hop.username, key: sharedPrivateKey(hop.privateKey, hop.passphrase) });
+    } catch (err) {
+      fail(new UpstreamError(`cannot connect to '${hop.name}': ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      return;
+    }
+    if (hop.password !== undefined) methods.push({ type: 'password', username: hop.username, password: hop.password });
     const cfg: ConnectConfig = {
       host: hop.host,
       port: hop.port,
@@ -114,9 +121,6 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
     };
     if (sock) cfg.sock = sock;
     if (opts.log.debugEnabled) cfg.debug = (msg: string) => opts.log.debug(msg, { hop: hop.name });
-    if (hop.privateKey !== undefined) cfg.privateKey = hop.privateKey;
-    if (hop.passphrase !== undefined) cfg.passphrase = hop.passphrase;
-    if (hop.password !== undefined) cfg.password = hop.password;
     if (agent) cfg.agent = agent;
     try {
       client.connect(cfg);
