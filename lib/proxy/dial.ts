@@ -4,12 +4,13 @@
  * key is checked by the caller's `verifyHostKey`. Failures become
  * AppErrors whose message is safe to show the user.
  */
-import type { BaseAgent, Client, ConnectConfig } from 'ssh2';
+import type { AnyAuthMethod, BaseAgent, Client, ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
+import { clientSigningKey } from '../ssh/signing-keys.js';
 import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
 
@@ -88,9 +89,6 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(client);
     });
-    const methods: Array<'publickey' | 'password'> = [];
-    if (hop.privateKey !== undefined) methods.push('publickey');
-    if (hop.password !== undefined) methods.push('password');
     const cfg: ConnectConfig = {
       host: hop.host,
       port: hop.port,
@@ -98,7 +96,6 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       readyTimeout: HOP_READY_TIMEOUT_MS,
       keepaliveInterval: 30_000,
       keepaliveCountMax: 4,
-      authHandler: methods,
       algorithms: { cipher: [...UPSTREAM_CIPHERS] },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void): void => {
         let formatted: string;
@@ -114,11 +111,13 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
     };
     if (sock) cfg.sock = sock;
     if (opts.log.debugEnabled) cfg.debug = (msg: string) => opts.log.debug(msg, { hop: hop.name });
-    if (hop.privateKey !== undefined) cfg.privateKey = hop.privateKey;
-    if (hop.passphrase !== undefined) cfg.passphrase = hop.passphrase;
-    if (hop.password !== undefined) cfg.password = hop.password;
     if (agent) cfg.agent = agent;
     try {
+      // The key parsed once and kept: ssh2 would parse it on every connection, and sign with its PEM text.
+      const attempts: AnyAuthMethod[] = [];
+      if (hop.privateKey !== undefined) attempts.push({ type: 'publickey', username: hop.username, key: clientSigningKey(hop.privateKey, hop.passphrase) });
+      if (hop.password !== undefined) attempts.push({ type: 'password', username: hop.username, password: hop.password });
+      cfg.authHandler = () => attempts.shift() ?? false;
       client.connect(cfg);
     } catch (err) {
       fail(new UpstreamError(`cannot connect to '${hop.name}': ${err instanceof Error ? err.message : String(err)}`, { cause: err }));

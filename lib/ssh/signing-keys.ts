@@ -47,8 +47,8 @@ export function withKeyObjects(key: ParsedKey): ParsedKey {
 }
 
 /** Parses a private key (OpenSSH or PEM text) for ssh2, signing with a key object when ed25519. */
-export function parseSigningKey(text: string): ParsedKey {
-  const parsed: unknown = ssh2.utils.parseKey(text);
+export function parseSigningKey(text: string, passphrase?: string): ParsedKey {
+  const parsed: unknown = ssh2.utils.parseKey(text, passphrase);
   if (parsed instanceof Error) throw parsed;
   // OpenSSH's format may hold several keys; ssh2 (and sshd) use the first.
   const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey | undefined;
@@ -77,5 +77,28 @@ export function parsePublicKeyBlob(blob: Buffer): ParsedKey | null {
     if (!oldest.done) publicKeys.delete(oldest.value);
   }
   publicKeys.set(id, key);
+  return key;
+}
+
+/** How many client keys stay parsed (one per distinct key the hosts use). */
+const maxClientKeys = 64;
+const clientKeys = new Map<string, ParsedKey>();
+
+/**
+ * The parsed client key for `text`, kept (a few dozen, oldest dropped first):
+ * every relayed login signs with one of the few keys its hosts use. A key
+ * changed in the database is new text, so it is parsed anew. Throws what
+ * {@link parseSigningKey} throws.
+ */
+export function clientSigningKey(text: string, passphrase?: string): ParsedKey {
+  const id = `${passphrase ?? ''}\0${text}`;
+  const known = clientKeys.get(id);
+  if (known) return known;
+  const key = parseSigningKey(text, passphrase);
+  if (clientKeys.size >= maxClientKeys) {
+    const oldest = clientKeys.keys().next();
+    if (!oldest.done) clientKeys.delete(oldest.value);
+  }
+  clientKeys.set(id, key);
   return key;
 }
