@@ -1,15 +1,19 @@
 /**
  * A server under benchmark in its own process (as in production), driven over
  * IPC: it sends `{ port }` when listening, answers `{ rss: true }` with its RSS
- * (after a GC), `{ cpu: true }` with its CPU time, `{ lag: true }` with its
- * event-loop delay since the last such question, and stops on `{ stop: true }`. Used by run.ts (relay front) and
- * scale.ts (the real portal).
+ * (after a GC), `{ mem: true }` with its memory figures (after a GC), `{ snapshot: path }` by writing a heap snapshot
+ * there, `{ cpu: true }` with its CPU time, `{ lag: true }` with its event-loop delay since the last such question,
+ * and stops on `{ stop: true }`. Used by run.ts (relay front), scale.ts and session-memory.ts (the real portal).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
+
+/** A server's memory after a GC, bytes (process.memoryUsage()). */
+export interface MemoryFigures { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }
 
 /** A running benchmark server process. */
 export interface BenchProcess {
@@ -17,6 +21,10 @@ export interface BenchProcess {
   port: number;
   /** RSS after a GC, MiB. */
   rss(): Promise<number>;
+  /** Memory figures after a GC, bytes. */
+  mem(): Promise<MemoryFigures>;
+  /** Writes a heap snapshot of the process to `path`. */
+  snapshot(path: string): Promise<void>;
   /** CPU seconds (user + system) the process used so far. */
   cpu(): Promise<number>;
   /** Event-loop delay since the previous call (or the start), ms. */
@@ -31,12 +39,16 @@ export interface LoopDelay { p50: number; p99: number; max: number }
 
 /** Forks `bench/<script>` with `cfg` as a JSON argument; resolves once it reports its port. RSS is in MiB. */
 export function startBenchProcess(script: string, cfg: unknown): Promise<BenchProcess> {
-  const path = join(fileURLToPath(new URL('.', import.meta.url)), script);
+  // BENCH_COMPILED=<dir>: the server runs from JavaScript compiled there (tsc, as `npm run build`), not through tsx.
+  const js = process.env.BENCH_COMPILED ? join(process.env.BENCH_COMPILED, 'bench', script.replace(/\.ts$/, '.js')) : undefined;
+  const compiled = js !== undefined && existsSync(js);
+  const path = compiled ? js : join(fileURLToPath(new URL('.', import.meta.url)), script);
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (see the README).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   // BENCH_NODE_FLAGS: extra V8/Node flags for the server process (to compare GC settings).
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = fork(path, [JSON.stringify(cfg)], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_EXEC_PATH: runs the server through this executable instead of node (a wrapper such as heaptrack's).
+  const child = fork(path, [JSON.stringify(cfg)], { execPath: process.env.BENCH_EXEC_PATH ?? process.execPath, execArgv: [...(compiled ? [] : ['--import', 'tsx']), '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(key: string): Promise<T> => new Promise((resolve) => {
     const on = (m: unknown): void => {
       if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key]); }
@@ -47,6 +59,8 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     child,
     port,
     rss: () => { const p = next<number>('rss'); child.send({ rss: true }); return p.then((b) => b / (1024 * 1024)); },
+    mem: () => { const p = next<MemoryFigures>('mem'); child.send({ mem: true }); return p; },
+    snapshot: (path: string) => { const p = next<string>('snapshot'); child.send({ snapshot: path }); return p.then(() => undefined); },
     cpu: () => { const p = next<number>('cpu'); child.send({ cpu: true }); return p.then((us) => us / 1e6); },
     lag: () => { const p = next<LoopDelay>('lag'); child.send({ lag: true }); return p; },
     fds: () => readdirSync(`/proc/${child.pid ?? 0}/fd`).length,
@@ -66,6 +80,12 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
     if ('rss' in m) {
       (globalThis as { gc?: () => void }).gc?.();
       process.send?.({ rss: process.memoryUsage().rss });
+    } else if ('mem' in m) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+      process.send?.({ mem: { rss, heapTotal, heapUsed, external, arrayBuffers } });
+    } else if ('snapshot' in m && typeof m.snapshot === 'string') {
+      process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) });
     } else if ('cpu' in m) {
       const u = process.cpuUsage();
       process.send?.({ cpu: u.user + u.system });

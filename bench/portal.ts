@@ -30,6 +30,8 @@ interface PortalConfig {
   target: Pick<SshdTarget, 'host' | 'port' | 'user'>;
   users?: { name: string; publicKey: string }[];
   limits?: 'bench' | 'default';
+  /** Extra server flags (e.g. `maxUserConnections` for thousands of sessions of one user). */
+  flags?: ServerFlags;
 }
 
 // As `sshportal server` does (cmd/server.ts); BENCH_NO_HEAP_TUNING=1 measures without it.
@@ -37,7 +39,7 @@ if (!process.env.BENCH_NO_HEAP_TUNING) tuneHeap();
 const cfg = JSON.parse(process.argv[2] ?? '{}') as PortalConfig;
 const raised: ServerFlags = cfg.limits === 'default' ? {} : { maxStartups: '1024', maxAuthFailures: '100000' };
 const config = resolveServerConfig({
-  bindAddress: '127.0.0.1:0', dbConn: join(cfg.dir, 'sshportal.db'), logsLocation: join(cfg.dir, 'log'), nodeName: 'bench', ...raised,
+  bindAddress: '127.0.0.1:0', dbConn: join(cfg.dir, 'sshportal.db'), logsLocation: join(cfg.dir, 'log'), nodeName: 'bench', ...raised, ...cfg.flags,
 }, { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: cfg.inviteToken }, 'bench');
 // BENCH_PORTAL_LOG=info (or debug) shows what the portal logs below warnings, e.g. which connections it dropped and why.
 const level = process.env.BENCH_PORTAL_LOG === 'info' || process.env.BENCH_PORTAL_LOG === 'debug' ? process.env.BENCH_PORTAL_LOG : 'warn';

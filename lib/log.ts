@@ -73,24 +73,45 @@ export function formatLine(format: LogFormat, time: Date, level: LogLevel, msg: 
   return parts.join(' ');
 }
 
+/** What a logger and all its children share. */
+interface LoggerConfig { level: LogLevel; format: LogFormat; sink: LogSink; now: () => Date }
+
+/**
+ * Methods on the prototype, not closures: every connection has its child
+ * logger, and closures per child cost memory per connection (issue 13).
+ */
+class StructuredLogger implements Logger {
+  readonly #cfg: LoggerConfig;
+  readonly #bindings: LogFields;
+
+  constructor(cfg: LoggerConfig, bindings: LogFields) {
+    this.#cfg = cfg;
+    this.#bindings = bindings;
+  }
+
+  get debugEnabled(): boolean { return order.debug >= order[this.#cfg.level]; }
+
+  debug(msg: string, fields?: LogFields): void { this.#write('debug', msg, fields); }
+  info(msg: string, fields?: LogFields): void { this.#write('info', msg, fields); }
+  warn(msg: string, fields?: LogFields): void { this.#write('warn', msg, fields); }
+  error(msg: string, fields?: LogFields): void { this.#write('error', msg, fields); }
+  child(bindings: LogFields): Logger { return new StructuredLogger(this.#cfg, { ...this.#bindings, ...bindings }); }
+
+  #write(lvl: LogLevel, msg: string, fields?: LogFields): void {
+    const cfg = this.#cfg;
+    if (order[lvl] < order[cfg.level]) return;
+    cfg.sink(formatLine(cfg.format, cfg.now(), lvl, msg, { ...this.#bindings, ...fields }));
+  }
+}
+
 /** Creates a logger. */
 export function createLogger(opts: LoggerOptions = {}, bindings: LogFields = {}): Logger {
-  const level = opts.level ?? 'info';
-  const format = opts.format ?? 'text';
-  const sink = opts.sink ?? ((line: string) => process.stderr.write(line + '\n'));
-  const now = opts.now ?? (() => new Date());
-  const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
-    if (order[lvl] < order[level]) return;
-    sink(formatLine(format, now(), lvl, msg, { ...bindings, ...fields }));
-  };
-  return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    child: (b) => createLogger(opts, { ...bindings, ...b }),
-    debugEnabled: order.debug >= order[level],
-  };
+  return new StructuredLogger({
+    level: opts.level ?? 'info',
+    format: opts.format ?? 'text',
+    sink: opts.sink ?? ((line: string) => process.stderr.write(line + '\n')),
+    now: opts.now ?? (() => new Date()),
+  }, bindings);
 }
 
 /** A logger that drops everything (tests). */

@@ -4,13 +4,13 @@
  * key is checked by the caller's `verifyHostKey`. Failures become
  * AppErrors whose message is safe to show the user.
  */
-import type { AnyAuthMethod, BaseAgent, Client, ConnectConfig } from 'ssh2';
+import type { BaseAgent, Client, ConnectConfig, PasswordAuthMethod, PublicKeyAuthMethod } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
-import { clientSigningKey } from '../ssh/signing-keys.js';
+import { sharedPrivateKey } from './shared-keys.js';
 import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
 
@@ -89,6 +89,15 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(client);
     });
+    // Given as parsed methods, not in the config: ssh2 would keep its own parsed copy of the key per connection.
+    const methods: Array<PublicKeyAuthMethod | PasswordAuthMethod> = [];
+    try {
+      if (hop.privateKey !== undefined) methods.push({ type: 'publickey', username: hop.username, key: sharedPrivateKey(hop.privateKey, hop.passphrase) });
+    } catch (err) {
+      fail(new UpstreamError(`cannot connect to '${hop.name}': ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      return;
+    }
+    if (hop.password !== undefined) methods.push({ type: 'password', username: hop.username, password: hop.password });
     const cfg: ConnectConfig = {
       host: hop.host,
       port: hop.port,
@@ -96,6 +105,7 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       readyTimeout: HOP_READY_TIMEOUT_MS,
       keepaliveInterval: 30_000,
       keepaliveCountMax: 4,
+      authHandler: methods,
       algorithms: { cipher: [...UPSTREAM_CIPHERS] },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void): void => {
         let formatted: string;
@@ -113,11 +123,6 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
     if (opts.log.debugEnabled) cfg.debug = (msg: string) => opts.log.debug(msg, { hop: hop.name });
     if (agent) cfg.agent = agent;
     try {
-      // The key parsed once and kept: ssh2 would parse it on every connection, and sign with its PEM text.
-      const attempts: AnyAuthMethod[] = [];
-      if (hop.privateKey !== undefined) attempts.push({ type: 'publickey', username: hop.username, key: clientSigningKey(hop.privateKey, hop.passphrase) });
-      if (hop.password !== undefined) attempts.push({ type: 'password', username: hop.username, password: hop.password });
-      cfg.authHandler = () => attempts.shift() ?? false;
       client.connect(cfg);
     } catch (err) {
       fail(new UpstreamError(`cannot connect to '${hop.name}': ${err instanceof Error ? err.message : String(err)}`, { cause: err }));

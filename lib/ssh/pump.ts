@@ -12,33 +12,56 @@ export interface Hold {
 }
 
 /**
+ * One pump's state. Methods on the prototype and one bound listener: a relayed
+ * session has three pumps for hours, and closures per pump cost memory per
+ * session (issue 13); the wake-up listeners exist only while waiting.
+ */
+class Pump {
+  readonly #src: Readable;
+  readonly #dst: Writable;
+  readonly #onChunk: ((chunk: Buffer) => void) | undefined;
+  readonly #hold: Hold | undefined;
+  #waitingDst = false;
+  #waitingHold = false;
+
+  constructor(src: Readable, dst: Writable, onChunk: ((chunk: Buffer) => void) | undefined, hold: Hold | undefined) {
+    this.#src = src;
+    this.#dst = dst;
+    this.#onChunk = onChunk;
+    this.#hold = hold;
+    // Hot path: no allocation per chunk.
+    src.on('data', this.#onData.bind(this));
+  }
+
+  #onData(chunk: Buffer): void {
+    // Forwarded first: counters and the recording never stand between a keystroke and its echo.
+    const full = !this.#dst.write(chunk);
+    this.#onChunk?.(chunk);
+    if (full && !this.#waitingDst) {
+      this.#waitingDst = true;
+      this.#src.pause();
+      this.#dst.once('drain', () => { this.#waitingDst = false; this.#resume(); });
+    }
+    if (this.#hold?.backlogged && !this.#waitingHold) {
+      this.#waitingHold = true;
+      this.#src.pause();
+      this.#hold.onceReady(() => { this.#waitingHold = false; this.#resume(); });
+    }
+  }
+
+  #resume(): void {
+    if (!this.#waitingDst && !this.#waitingHold) this.#src.resume();
+  }
+}
+
+/**
  * Moves chunks from `src` to `dst` without ending `dst` (the caller decides
  * how each side ends). Pauses `src` while `dst` reports a full buffer, or
  * `hold` is backlogged; resumes when neither is.
  * `onChunk` sees every chunk (counters, recording) and must not block.
  */
 export function pump(src: Readable, dst: Writable, onChunk?: (chunk: Buffer) => void, hold?: Hold): void {
-  // Hot path: one closure per pump, no allocation per chunk.
-  let waitingDst = false;
-  let waitingHold = false;
-  const resume = (): void => { if (!waitingDst && !waitingHold) src.resume(); };
-  const onDrain = (): void => { waitingDst = false; resume(); };
-  const onReady = (): void => { waitingHold = false; resume(); };
-  src.on('data', (chunk: Buffer) => {
-    // Forwarded first: counters and the recording never stand between a keystroke and its echo.
-    const full = !dst.write(chunk);
-    onChunk?.(chunk);
-    if (full && !waitingDst) {
-      waitingDst = true;
-      src.pause();
-      dst.once('drain', onDrain);
-    }
-    if (hold?.backlogged && !waitingHold) {
-      waitingHold = true;
-      src.pause();
-      hold.onceReady(onReady);
-    }
-  });
+  new Pump(src, dst, onChunk, hold);
 }
 
 /**

@@ -80,25 +80,3 @@ export function parsePublicKeyBlob(blob: Buffer): ParsedKey | null {
   return key;
 }
 
-/** How many client keys stay parsed (one per distinct key the hosts use). */
-const maxClientKeys = 64;
-const clientKeys = new Map<string, ParsedKey>();
-
-/**
- * The parsed client key for `text`, kept (a few dozen, oldest dropped first):
- * every relayed login signs with one of the few keys its hosts use. A key
- * changed in the database is new text, so it is parsed anew. Throws what
- * {@link parseSigningKey} throws.
- */
-export function clientSigningKey(text: string, passphrase?: string): ParsedKey {
-  const id = `${passphrase ?? ''}\0${text}`;
-  const known = clientKeys.get(id);
-  if (known) return known;
-  const key = parseSigningKey(text, passphrase);
-  if (clientKeys.size >= maxClientKeys) {
-    const oldest = clientKeys.keys().next();
-    if (!oldest.done) clientKeys.delete(oldest.value);
-  }
-  clientKeys.set(id, key);
-  return key;
-}

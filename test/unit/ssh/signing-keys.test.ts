@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
-import { clientSigningKey, parsePublicKeyBlob, parseSigningKey, withKeyObjects } from '../../../lib/ssh/signing-keys.js';
+import { parsePublicKeyBlob, parseSigningKey, withKeyObjects } from '../../../lib/ssh/signing-keys.js';
 
 const ed = generateKeyPair('ed25519', 256, 'a');
 const other = generateKeyPair('ed25519', 256, 'b');
@@ -48,11 +48,4 @@ describe('ssh: signing keys on key objects', () => {
     expect(() => parseSigningKey('nope')).to.throw();
   });
 
-  it('keeps parsed client keys by their text: the same key comes back, another text parses anew', () => {
-    const key = clientSigningKey(ed.privateKey);
-    expect(clientSigningKey(ed.privateKey)).to.equal(key);
-    expect(clientSigningKey(other.privateKey)).to.not.equal(key);
-    expect(plain(blobOf(ed.publicKey)).verify(data, key.sign(data))).to.equal(true);
-    expect(() => clientSigningKey('garbage')).to.throw();
-  });
 });

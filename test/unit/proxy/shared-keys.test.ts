@@ -1,0 +1,24 @@
+import { expect } from 'chai';
+import ssh2 from 'ssh2';
+import { sharedPrivateKey } from '../../../lib/proxy/shared-keys.js';
+
+describe('lib/proxy/shared-keys: one parsed client key per distinct key text', () => {
+  const text = ssh2.utils.generateKeyPairSync('ed25519').private;
+
+  it('hands every connection the same parsed key while it is in use', () => {
+    const a = sharedPrivateKey(text);
+    expect(sharedPrivateKey(text)).to.equal(a);
+    expect(a.isPrivateKey()).to.equal(true);
+  });
+
+  it('parses another key (or the same with another passphrase) separately', () => {
+    const other = ssh2.utils.generateKeyPairSync('ed25519').private;
+    expect(sharedPrivateKey(other)).to.not.equal(sharedPrivateKey(text));
+  });
+
+  it('refuses what is not a private key, with the message ssh2 gave', () => {
+    expect(() => sharedPrivateKey('not a key')).to.throw(/^Cannot parse privateKey: /);
+    const pub = ssh2.utils.generateKeyPairSync('ed25519').public;
+    expect(() => sharedPrivateKey(pub)).to.throw(/does not contain a \(valid\) private key/);
+  });
+});
