@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ParsedKey } from 'ssh2';
 import ssh2 from 'ssh2';
+import { withKeyObjects } from '../ssh/signing-keys.js';
 
 const cache = new Map<string, WeakRef<ParsedKey>>();
 const collected = new FinalizationRegistry<string>((id) => {
@@ -26,6 +27,8 @@ export function sharedPrivateKey(text: string, passphrase?: string): ParsedKey {
   // ssh2 keeps only the first key of a file (OpenSSH's format stores one).
   const key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
   if (!key.isPrivateKey()) throw new Error('privateKey value does not contain a (valid) private key');
+  // Signing with a key object: ssh2 would re-read the PEM text on every login's signature.
+  withKeyObjects(key);
   cache.set(id, new WeakRef(key));
   collected.register(key, id);
   return key;

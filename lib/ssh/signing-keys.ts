@@ -47,8 +47,8 @@ export function withKeyObjects(key: ParsedKey): ParsedKey {
 }
 
 /** Parses a private key (OpenSSH or PEM text) for ssh2, signing with a key object when ed25519. */
-export function parseSigningKey(text: string): ParsedKey {
-  const parsed: unknown = ssh2.utils.parseKey(text);
+export function parseSigningKey(text: string, passphrase?: string): ParsedKey {
+  const parsed: unknown = ssh2.utils.parseKey(text, passphrase);
   if (parsed instanceof Error) throw parsed;
   // OpenSSH's format may hold several keys; ssh2 (and sshd) use the first.
   const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey | undefined;
@@ -79,3 +79,4 @@ export function parsePublicKeyBlob(blob: Buffer): ParsedKey | null {
   publicKeys.set(id, key);
   return key;
 }
+

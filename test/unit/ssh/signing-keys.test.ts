@@ -47,4 +47,5 @@ describe('ssh: signing keys on key objects', () => {
     expect(() => parseSigningKey(ed.publicKey)).to.throw();
     expect(() => parseSigningKey('nope')).to.throw();
   });
+
 });
