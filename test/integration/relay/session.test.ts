@@ -155,15 +155,25 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
     const calls = new Calls();
     const started = calls.mustCall(undefined, 1, 'channel-started');
     observed.onEvent = (e) => { if (e.type === 'channel-started') started(); };
-    const pending = run('ssh', sshArgs(front, keys.user, 'web', 'echo ready; exec cat'), { holdStdin: true, timeoutMs: 10_000 });
-    await calls.done();
-    // The channel started; give `echo ready` its moment to reach the client before the close.
-    await new Promise((r) => setTimeout(r, 200));
-    front.relays[front.relays.length - 1]?.close('the portal is shutting down');
-    const r = await pending;
-    expect(r.stdout.toString()).to.equal('ready\n');
-    expect(r.stderr).to.equal('error: the portal is shutting down\n');
-    expect(r.code).to.equal(255);
+    const child = spawn('ssh', sshArgs(front, keys.user, 'web', 'echo ready; exec cat'), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const code = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    try {
+      await calls.done();
+      // The close comes once `echo ready` reached the client (a fixed pause lost that race on a busy machine).
+      while (!out.includes('ready') && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+      front.relays[front.relays.length - 1]?.close('the portal is shutting down');
+      expect(await code).to.equal(255);
+      child.stdin.destroy();
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(out).to.equal('ready\n');
+    expect(err).to.equal('error: the portal is shutting down\n');
     await front.relays[front.relays.length - 1]?.closed;
     expect(observed.summaries[0]?.error).to.equal('the portal is shutting down');
   });
