@@ -10,6 +10,7 @@ import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
+import { trimHandshakes } from '../ssh/handshake-trim.js';
 import { sharedPrivateKey } from './shared-keys.js';
 import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
@@ -133,6 +134,7 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       opts.log.warn('upstream sent past its channel window: connection closed', { hop: hop.name, sent, window });
       client.destroy();
     });
+    trimHandshakes(client);
     if (!sock) client.setNoDelay(true);
   });
 }

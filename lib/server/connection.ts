@@ -5,6 +5,7 @@ import { recordEvent } from '../db/events.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import { classifyLogin } from '../routing/login.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
+import { trimHandshakes } from '../ssh/handshake-trim.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
 import type { ConnectionContext, ConnectionDeps } from './connection-types.js';
 import { drainingRefusal } from './drain.js';
@@ -73,6 +74,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   const id = randomBytes(4).toString('hex');
   const ctx: ConnectionContext = { id, remoteAddr, log: deps.log.child({ conn: id, remote: remoteAddr }) };
   const { throttle } = deps;
+  trimHandshakes(conn);
   // A client that overruns a channel window would otherwise be buffered without bound.
   enforceChannelWindows(conn, (sent, window) => {
     ctx.log.warn('client sent past its channel window: connection dropped', { sent, window });
