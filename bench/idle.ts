@@ -38,3 +38,22 @@ export async function openIdleSessions(port: number, key: TestKey, n: number, co
     await Promise.race([Promise.all(closed), sleep(5000)]);
   };
 }
+
+/**
+ * RSS per relayed session of `server`, KiB: the growth of its RSS (after a
+ * GC) with `n` idle sessions open, measured after a warm-up of a few sessions
+ * opened and closed, so that what the first session loads once (code paths
+ * compiled, allocator arenas grown) is not counted per session.
+ */
+export async function rssPerSessionKiB(server: { port: number; rss(): Promise<number> }, key: TestKey, n: number, command = 'exec cat'): Promise<number> {
+  await (await openIdleSessions(server.port, key, 10, 10, command))();
+  await sleep(500);
+  const rss0 = await server.rss();
+  const close = await openIdleSessions(server.port, key, n, 20, command);
+  try {
+    await sleep(500);
+    return (((await server.rss()) - rss0) * 1024) / n;
+  } finally {
+    await close();
+  }
+}

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { generateKey, tempDir } from '../test/support/keys.js';
 import { startSshd } from '../test/support/sshd.js';
 import { startBenchProcess } from './child.js';
-import { openIdleSessions } from './idle.js';
+import { rssPerSessionKiB } from './idle.js';
 import { echoLatencies, percentile } from './keystroke.js';
-import { sleep, table, timed } from './measure.js';
+import { table, timed } from './measure.js';
 import { requireSshdForBench } from './sshd-check.js';
 import { CIPHER, sshOpts, uploads } from './uploads.js';
 
@@ -56,12 +56,7 @@ async function main(): Promise<void> {
     await timed(`${base} -p ${portal.port} invite:${inviteToken}@127.0.0.1`);
     // First, in the fresh process (as the CI gate): after a GiB has gone through, RSS depends on what the allocator kept.
     process.stderr.write(`${SESSIONS} concurrent sessions…\n`); loads.push(load());
-    await sleep(1000);
-    const rss0 = await portal.rss();
-    const close = await openIdleSessions(portal.port, user, SESSIONS, 20, 'sleep 120');
-    await sleep(1000);
-    const perSessionKiB = (((await portal.rss()) - rss0) * 1024) / SESSIONS;
-    await close();
+    const perSessionKiB = await rssPerSessionKiB(portal, user, SESSIONS, 'sleep 120');
     process.stderr.write(`uploads (${MB} MiB × ${RUNS})…\n`); loads.push(load());
     const dUp = await uploads(portal, `${base} ${direct.join(' ')}`, MB, RUNS, cpuFile);
     const jUp = await uploads(portal, `${base} ${jump}`, MB, RUNS, cpuFile);
