@@ -85,7 +85,7 @@ describe('live sessions: a stalled viewer never slows the owner nor grows memory
     return { seconds, bytes, rssGrowthMb: (peak - rss0) / 1e6 };
   }
 
-  it('owner throughput within 10 % and portal RSS within +32 MB while a viewer never reads (100 MB streamed)', async () => {
+  it('owner throughput within 25 % and portal RSS within +32 MB while a viewer never reads (100 MB streamed)', async () => {
     const base: Run[] = [];
     const stall: Run[] = [];
     // A warm-up of each kind first (code compiled, heap grown to its working size), then
@@ -101,7 +101,9 @@ describe('live sessions: a stalled viewer never slows the owner nor grows memory
     const rss = (rs: Run[]): string => rs.map((r) => r.rssGrowthMb.toFixed(1)).join(', ');
     console.log(`      owner MB/s without a viewer: ${mbps(base)}; with a stalled viewer: ${mbps(stall)}; portal RSS growth without: ${rss(base)} MB, with: ${rss(stall)} MB`);
     for (const r of [...base, ...stall]) expect(r.bytes).to.be.at.least(total);
-    expect(best(stall)).to.be.at.most(best(base) * 1.10);
+    // A viewer that held the owner back would hold it at the viewer's pace (nothing, for a stalled one);
+    // runs of the same kind differ by up to 30 % on this 2-core machine, so 10 % failed on noise alone.
+    expect(best(stall)).to.be.at.most(best(base) * 1.25);
     for (const r of stall) expect(r.rssGrowthMb).to.be.below(32);
   });
 });
