@@ -50,20 +50,22 @@ export function roleOf(r: Row): UserRole {
   return role;
 }
 
-/** A `user_groups` row (relations not loaded). */
-export function userGroupOf(r: Row): UserGroup {
-  const g = base(new UserGroup(), r);
+/** A group row (user or host group: the same columns), relations not loaded. */
+function groupOf<T extends UserGroup | HostGroup>(g: T, r: Row): T {
+  base(g, r);
   g.name = textOf(r.name);
   g.comment = textOf(r.comment);
   return g;
 }
 
+/** A `user_groups` row (relations not loaded). */
+export function userGroupOf(r: Row): UserGroup {
+  return groupOf(new UserGroup(), r);
+}
+
 /** A `host_groups` row (relations not loaded). */
 export function hostGroupOf(r: Row): HostGroup {
-  const g = base(new HostGroup(), r);
-  g.name = textOf(r.name);
-  g.comment = textOf(r.comment);
-  return g;
+  return groupOf(new HostGroup(), r);
 }
 
 /** A `hosts` row (relations not loaded). */
