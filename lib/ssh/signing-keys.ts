@@ -60,6 +60,11 @@ export function parseSigningKey(text: string, passphrase?: string): ParsedKey {
 const maxPublicKeys = 256;
 const publicKeys = new Map<string, ParsedKey>();
 
+/** How many parsed public keys are kept now (for tests of the bound). */
+export function publicKeysKept(): number {
+  return publicKeys.size;
+}
+
 /**
  * The parsed public key of an SSH wire-format blob, or null when ssh2 cannot
  * parse it. Parsed keys are kept (a few hundred, oldest dropped first): a

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
-import { parsePublicKeyBlob, parseSigningKey, withKeyObjects } from '../../../lib/ssh/signing-keys.js';
+import { parsePublicKeyBlob, parseSigningKey, publicKeysKept, withKeyObjects } from '../../../lib/ssh/signing-keys.js';
 
 const ed = generateKeyPair('ed25519', 256, 'a');
 const other = generateKeyPair('ed25519', 256, 'b');
@@ -41,6 +41,11 @@ describe('ssh: signing keys on key objects', () => {
   it('keeps parsed public keys; garbage is null', () => {
     expect(parsePublicKeyBlob(blobOf(ed.publicKey))).to.equal(parsePublicKeyBlob(blobOf(ed.publicKey)));
     expect(parsePublicKeyBlob(Buffer.from('not a key'))).to.equal(null);
+  });
+
+  it('keeps at most 256 parsed keys however many distinct keys clients offer', () => {
+    for (let i = 0; i < 300; i++) expect(parsePublicKeyBlob(blobOf(generateKeyPair('ed25519', 256, `k${String(i)}`).publicKey))).to.not.equal(null);
+    expect(publicKeysKept()).to.equal(256);
   });
 
   it('refuses a public key or garbage as a signing key', () => {
