@@ -108,17 +108,14 @@ export class ConnectionBudget {
     if (over) { this.refused(over); return null; }
     this.#held.channels++;
     if (kind === 'session') this.#held.sessions++;
-    return this.#slot(() => {
-      this.#held.channels--;
-      if (kind === 'session') this.#held.sessions--;
-    });
+    return new HeldSlot(this, kind);
   }
 
   /** Reserves a pending request, or returns null (logged) when too many await an answer. */
   beginRequest(): Slot | null {
     if (this.#pending >= this.limits.maxPendingRequests) { this.refused('pending requests'); return null; }
     this.#pending++;
-    return this.#slot(() => { this.#pending--; });
+    return new HeldSlot(this, 'request');
   }
 
   /** Requests awaiting an answer now. */
@@ -126,23 +123,59 @@ export class ConnectionBudget {
 
   /** A fresh env budget for one session channel. */
   envBudget(): EnvBudget {
-    const used: EnvUsage = { count: 0, bytes: 0 };
-    return {
-      take: (key, value) => {
-        if (!envFits(used, key, value, this.limits)) { this.refused('env'); return false; }
-        used.count++;
-        used.bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
-        return true;
-      },
-    };
+    return new ChannelEnvBudget(this);
   }
 
   /** Channels and sessions held now (tests, metrics). */
   get held(): Readonly<ChannelCounts> { return { ...this.#held }; }
 
-  #slot(free: () => void): Slot {
-    let done = false;
-    return { release: () => { if (!done) { done = true; free(); } } };
+  /** Frees what one slot held (called once per slot, by {@link HeldSlot}). */
+  free(kind: SlotKind): void {
+    if (kind === 'request') { this.#pending--; return; }
+    this.#held.channels--;
+    if (kind === 'session') this.#held.sessions--;
+  }
+}
+
+/** What a slot holds. */
+type SlotKind = ChannelKind | 'request';
+
+/**
+ * One held slot. A class, not closures: a relayed session holds its slot for
+ * hours, and per-slot closures cost memory per session (issue 13).
+ */
+class HeldSlot implements Slot {
+  #budget: ConnectionBudget | undefined;
+  readonly #kind: SlotKind;
+
+  constructor(budget: ConnectionBudget, kind: SlotKind) {
+    this.#budget = budget;
+    this.#kind = kind;
+  }
+
+  release(): void {
+    const b = this.#budget;
+    if (!b) return;
+    this.#budget = undefined;
+    b.free(this.#kind);
+  }
+}
+
+/** The env budget of one session channel. */
+class ChannelEnvBudget implements EnvBudget {
+  readonly #budget: ConnectionBudget;
+  readonly #used: EnvUsage = { count: 0, bytes: 0 };
+
+  constructor(budget: ConnectionBudget) {
+    this.#budget = budget;
+  }
+
+  take(key: string, value: string): boolean {
+    const limits = this.#budget.limits;
+    if (!envFits(this.#used, key, value, limits)) { this.#budget.refused('env'); return false; }
+    this.#used.count++;
+    this.#used.bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+    return true;
   }
 }
 

@@ -73,15 +73,20 @@ function prohibitChannel(conn: Connection, reject: () => void, description: stri
 }
 
 /** Decides requests against the plan's policy once the plan exists. */
+/** Where the gate finds the plan and reports refusals (the relay's plan holder). */
+export interface PlanSource {
+  /** The plan once prepared, else undefined. */
+  readonly current: RelayPlan | undefined;
+  emit(e: RelayEvent): void;
+}
+
 export class PolicyGate {
-  #plan: () => RelayPlan | undefined;
-  #emit: (e: RelayEvent) => void;
+  #plans: PlanSource;
   #log: Logger;
   #refusals = 0;
 
-  constructor(plan: () => RelayPlan | undefined, emit: (e: RelayEvent) => void, log: Logger) {
-    this.#plan = plan;
-    this.#emit = emit;
+  constructor(plans: PlanSource, log: Logger) {
+    this.#plans = plans;
     this.#log = log;
   }
 
@@ -90,7 +95,7 @@ export class PolicyGate {
    * request fails on that) or no policy: allowed.
    */
   peek(r: PolicyRequest): PolicyVerdict {
-    return this.#plan()?.check?.(r) ?? { allowed: true, what: r.kind };
+    return this.#plans.current?.check?.(r) ?? { allowed: true, what: r.kind };
   }
 
   /** The verdict; a refusal is logged and reported as an event. */
@@ -100,7 +105,7 @@ export class PolicyGate {
     this.#refusals++;
     if (this.#refusals <= MAX_REFUSAL_EVENTS) {
       this.#log.info('refused by the session policy', { what: v.what, reason: v.reason });
-      this.#emit({ type: 'policy-refused', what: v.what, reason: v.reason });
+      this.#plans.emit({ type: 'policy-refused', what: v.what, reason: v.reason });
     } else if (this.#refusals === MAX_REFUSAL_EVENTS + 1) {
       this.#log.warn('more session-policy refusals on this connection: no further events', { limit: MAX_REFUSAL_EVENTS });
     }

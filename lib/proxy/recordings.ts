@@ -13,17 +13,17 @@ import type { RecordingPlan, RelayEvent } from './types.js';
 export class ConnectionRecordings {
   #plan: RecordingPlan;
   #log: Logger;
-  #emit: (e: RelayEvent) => void;
+  #events: { emit(e: RelayEvent): void };
   #casts: CastRecorder[] = [];
   #tunnels: TunnelLog | undefined;
   #closing: Promise<CastSummary>[] = [];
   #finished = new Set<CastRecorder>();
   #closed = false;
 
-  constructor(plan: RecordingPlan, log: Logger, emit: (e: RelayEvent) => void) {
+  constructor(plan: RecordingPlan, log: Logger, events: { emit(e: RelayEvent): void }) {
     this.#plan = plan;
     this.#log = log;
-    this.#emit = emit;
+    this.#events = events;
   }
 
   /** Starts a cast for a PTY session, or undefined when recording is disabled. */
@@ -43,7 +43,7 @@ export class ConnectionRecordings {
       log: this.#log,
     });
     this.#casts.push(rec);
-    this.#emit({ type: 'recording-started', path });
+    this.#events.emit({ type: 'recording-started', path });
     return rec;
   }
 
@@ -53,7 +53,7 @@ export class ConnectionRecordings {
     this.#finished.add(rec);
     this.#closing.push(
       rec.close().then((s) => {
-        this.#emit({ type: 'recording-finished', path: s.path, droppedBytes: s.droppedBytes, failed: s.failed });
+        this.#events.emit({ type: 'recording-finished', path: s.path, droppedBytes: s.droppedBytes, failed: s.failed });
         return s;
       }),
     );

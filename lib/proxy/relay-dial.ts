@@ -3,47 +3,50 @@
  * it, reports the failure or the connection as a relay event, and starts
  * relaying the channels the target opens back.
  */
-import type { Connection } from 'ssh2';
 import { AppError } from '../errors.js';
-import type { Logger } from '../log.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
-import { dialChain, type DialedChain } from './dial.js';
+import { dialChain, type DialedChain, type DialOptions } from './dial.js';
 import { relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
 import type { PolicyGate } from './policy-gate.js';
 import type { FailureReport } from './session.js';
-import type { RelayEvent, RelayPlan } from './types.js';
+import type { RelayPlan } from './types.js';
+
+/** The relay's side of a dial: its downstream connection (`conn`: its agent, if forwarded and allowed, authenticates the hops), events and clock. */
+export interface DialingRelay extends ForwardContext {
+  report(err: unknown): FailureReport;
+}
 
 /** What {@link dialUpstream} needs from the relay. */
 export interface UpstreamDialDeps {
-  /** The downstream connection (its agent, if forwarded and allowed, authenticates the hops). */
-  conn: Connection;
-  log: Logger;
   gate: PolicyGate;
-  forwardCtx: ForwardContext;
+  relay: DialingRelay;
   /** Aborts the dial when the downstream connection closes. */
   signal: AbortSignal;
-  emit: (e: RelayEvent) => void;
-  report: (err: unknown) => FailureReport;
-  now: () => number;
   /** Called with the dialed chain before the target's channels are relayed (it watches the client close). */
   onDialed: (chain: DialedChain) => void;
 }
 
 /** Dials `plan.chain`; emits `upstream-failed` (and rethrows) or `upstream-connected`. */
 export async function dialUpstream(plan: RelayPlan, deps: UpstreamDialDeps): Promise<DialedChain> {
-  const agent = canOpenAgentChannels(deps.conn) && deps.gate.peek({ kind: 'agent-forward' }).allowed
-    ? new DownstreamAgent(deps.conn, deps.log, (ch) => trackAgentChannel(deps.forwardCtx, ch))
+  const relay = deps.relay;
+  const agent = canOpenAgentChannels(relay.conn) && deps.gate.peek({ kind: 'agent-forward' }).allowed
+    ? new DownstreamAgent(relay.conn, relay.log, (ch) => trackAgentChannel(relay, ch))
     : undefined;
-  const started = deps.now();
+  const started = relay.now();
+  const hops = plan.chain.map((h) => h.name);
+  const options: DialOptions = { log: relay.log, agent, signal: deps.signal };
   let chain: DialedChain;
   try {
-    chain = await dialChain(plan.chain, { log: deps.log, agent, signal: deps.signal });
+    chain = await dialChain(plan.chain, options);
   } catch (err) {
-    deps.emit({ type: 'upstream-failed', error: deps.report(err).message, code: err instanceof AppError ? err.code : 'internal' });
+    relay.emit({ type: 'upstream-failed', error: relay.report(err).message, code: err instanceof AppError ? err.code : 'internal' });
     throw err;
+  } finally {
+    // The dial's callbacks (kept by ssh2 for the connection's life) keep these options: the signal is only for the dial.
+    delete options.signal;
   }
   deps.onDialed(chain);
-  relayTargetChannels(deps.forwardCtx, chain.client);
-  deps.emit({ type: 'upstream-connected', hops: plan.chain.map((h) => h.name), durationMs: deps.now() - started });
+  relayTargetChannels(relay, chain.client);
+  relay.emit({ type: 'upstream-connected', hops, durationMs: relay.now() - started });
   return chain;
 }

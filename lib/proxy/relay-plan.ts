@@ -8,16 +8,18 @@ import type { RelayEvent, RelayPlan } from './types.js';
 
 /** How many events are kept while the plan is not known yet (the rest are dropped). */
 const MAX_EARLY_EVENTS = 16;
+/** The buffer once the plan is known (never written to again): shared, not one empty array per connection. */
+const noEvents: RelayEvent[] = [];
 
 /** Callbacks of a {@link RelayPlanHolder}. */
 export interface RelayPlanHooks {
   /** Runs the access check and opens the session row (RelayOptions.prepare). */
-  prepare: () => Promise<RelayPlan>;
+  prepare(): Promise<RelayPlan>;
   log: Logger;
   /** Called once the plan is known, after the early events were delivered. */
-  onReady: (plan: RelayPlan) => void;
+  onReady(plan: RelayPlan): void;
   /** Called (in a later macrotask) when preparing failed. */
-  onFailed: (err: unknown) => void;
+  onFailed(err: unknown): void;
 }
 
 /**
@@ -46,7 +48,7 @@ export class RelayPlanHolder {
   isPrepareError(err: unknown): boolean { return err === this.#prepareError; }
 
   /** Delivers an event to the plan (a failing handler is logged), or buffers it until the plan is known. */
-  emit = (e: RelayEvent): void => {
+  emit(e: RelayEvent): void {
     if (!this.#plan) {
       if (this.#early.length < MAX_EARLY_EVENTS) this.#early.push(e);
       return;
@@ -56,7 +58,7 @@ export class RelayPlanHolder {
     } catch (err) {
       this.#hooks.log.warn('relay event handler failed', { event: e.type, err });
     }
-  };
+  }
 
   /**
    * The plan, prepared once, before the first channel is confirmed. A refused
@@ -70,6 +72,7 @@ export class RelayPlanHolder {
     this.#planned = this.#hooks.prepare().then((plan) => {
       this.#plan = plan;
       for (const e of this.#early.splice(0)) this.emit(e);
+      this.#early = noEvents;
       this.#hooks.onReady(plan);
       return plan;
     }, (err: unknown) => { this.#prepareError = err; throw err; });

@@ -10,7 +10,7 @@ import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../
 import type { Logger } from '../log.js';
 import type { DialedChain } from './dial.js';
 import { relayDirectStreamLocal, relayDirectTcpip, type ForwardContext } from './forwards.js';
-import { onGlobalRequest, watchQueuedReplies } from '../ssh/global-requests.js';
+import { onGlobalRequest, watchQueuedReplies, type Accept, type GlobalRequest, type Reject } from '../ssh/global-requests.js';
 import { relayGlobalRequest } from './global-requests.js';
 import { IdleTimer } from './idle.js';
 import { ConnectionBudget, defaultLimits, type Slot } from './limits.js';
@@ -20,20 +20,33 @@ import { SessionBridge, type FailureReport, type SessionContext } from './sessio
 import { holdSession, holding } from './channel-slots.js';
 import { OpenSessions, PendingForwards } from './relay-bookkeeping.js';
 import { dialUpstream } from './relay-dial.js';
-import { RelayPlanHolder } from './relay-plan.js';
-import type { RelayEvent, RelayHandle, RelayOptions, ReasonLine } from './types.js';
+import { RelayPlanHolder, type RelayPlanHooks } from './relay-plan.js';
+import type { LivePtyOwner, LivePtyTap, RelayEvent, RelayHandle, RelayOptions, RelayPlan, ReasonLine } from './types.js';
+import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
+import type { CastRecorder } from '../recording/cast-recorder.js';
+import type { TunnelRecord } from '../recording/tunnel-log.js';
+
+/** Stands for a relay's prepare once it was called (RelayPlanHolder calls it once). */
+function preparedOnce(): Promise<RelayPlan> {
+  return Promise.reject(new UpstreamError('the plan was already prepared'));
+}
 
 /** How long a refused or failed connection waits for its channels to close before it is cut. */
 const CLOSE_GRACE_MS = 1000;
 
-class Relay implements RelayHandle {
+/**
+ * One relayed connection. It is itself the context its forwards, sessions,
+ * plan and policy gate call back into (methods on the prototype): a relay
+ * lives for hours, and an object of closures per relay and per session cost
+ * memory per session (issue 13).
+ */
+class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHooks {
   #bytesUp = 0;
   #bytesDown = 0;
   readonly closed: Promise<void>;
-  #conn: Connection;
+  readonly conn: Connection;
+  readonly log: Logger;
   #opts: RelayOptions;
-  #log: Logger;
-  #now: () => number;
   #plans: RelayPlanHolder;
   #budget: ConnectionBudget;
   #granted = false;
@@ -48,41 +61,28 @@ class Relay implements RelayHandle {
   #ending = false;
   #finalizing = false;
   #graceTimer: NodeJS.Timeout | undefined;
-  #abort = new AbortController();
+  #abort: AbortController | undefined;
   #idle: IdleTimer | undefined;
   #resolveClosed!: () => void;
-  #forwardCtx: ForwardContext;
 
   constructor(conn: Connection, opts: RelayOptions) {
-    this.#conn = conn;
-    this.#opts = opts;
-    this.#log = opts.log;
-    this.#now = opts.now ?? Date.now;
+    this.conn = conn;
+    // A copy: its prepare is dropped once called.
+    this.#opts = { ...opts };
+    this.log = opts.log;
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
-    this.#plans = new RelayPlanHolder({
-      prepare: () => opts.prepare(), log: opts.log, onFailed: this.#fatal,
-      onReady: (plan) => { this.#recordings = new ConnectionRecordings(plan.recording, this.#log, this.#emit); },
-    });
-    this.#gate = new PolicyGate(() => this.#plans.current, (e) => this.#emit(e), opts.log);
-    this.#forwardCtx = this.#makeForwardCtx();
-    this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.#log);
+    this.#plans = new RelayPlanHolder(this);
+    this.#gate = new PolicyGate(this.#plans, opts.log);
+    this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.log);
     if (opts.idleTimeoutMs > 0) {
-      this.#idle = new IdleTimer(opts.idleTimeoutMs, this.#now, () => this.#onIdle());
+      this.#idle = new IdleTimer(opts.idleTimeoutMs, opts.now ?? Date.now, () => this.#onIdle());
     }
     // ssh2 leaves Nagle on; its typings lack setNoDelay on server connections.
     (conn as Connection & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
-    conn.on('error', (err: Error) => this.#log.debug('downstream connection error', { err }));
+    conn.on('error', (err: Error) => this.log.debug('downstream connection error', { err }));
     conn.once('close', () => void this.#finalize());
     onChannelOpen(conn, (open) => this.#onChannelOpen(open));
-    onGlobalRequest(conn, (r, accept, reject) => {
-      this.#idle?.touch();
-      if (this.#ending) { reject?.(); return; }
-      const slot = this.#budget.beginRequest();
-      if (!slot) { reject?.(); return; }
-      const refuse = (): void => { slot.release(); reject?.(); };
-      const relay = (): void => void relayGlobalRequest(this.#forwardCtx, r, accept, reject).finally(() => slot.release());
-      void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, refuse), refuse);
-    }, (name) => this.#log.debug('malformed global request refused', { name }));
+    onGlobalRequest(conn, (r, accept, reject) => this.#onGlobalRequest(r, accept, reject), (name) => this.log.debug('malformed global request refused', { name }));
     const overflow = (): void => { this.#budget.refused('queued replies'); this.close('too many requests waiting for an answer'); };
     watchQueuedReplies(conn, () => this.#budget.pending > 0, this.#budget.limits.maxQueuedReplies, overflow);
   }
@@ -100,55 +100,75 @@ class Relay implements RelayHandle {
     this.#sessions.notify(line);
   }
 
-  #emit = (e: RelayEvent): void => this.#plans.emit(e);
+  // RelayPlanHooks
 
-  #onBytes = (dir: 'up' | 'down', n: number): void => {
+  /** Called once (RelayPlanHolder): the caller's prepare is dropped after, with what it holds (the user row). */
+  prepare(): Promise<RelayPlan> {
+    const opts = this.#opts;
+    const planned = opts.prepare();
+    opts.prepare = preparedOnce;
+    return planned;
+  }
+
+  onReady(plan: RelayPlan): void { this.#recordings = new ConnectionRecordings(plan.recording, this.log, this); }
+
+  onFailed(err: unknown): void { this.fatal(err); }
+
+  // ForwardContext and SessionContext
+
+  emit(e: RelayEvent): void { this.#plans.emit(e); }
+
+  onBytes(dir: 'up' | 'down', n: number): void {
     if (dir === 'up') this.#bytesUp += n;
     else this.#bytesDown += n;
     this.#idle?.touch();
-  };
+  }
 
-  #report = (err: unknown): FailureReport => {
+  report(err: unknown): FailureReport {
     const message = err instanceof AppError ? err.message : userMessage(err);
     const refused = this.#plans.isPrepareError(err) || err instanceof PermissionDeniedError;
     return { message, exitCode: refused ? 1 : 255 };
-  };
-
-  #fatal = (err: unknown): void => {
-    this.#error ??= this.#report(err).message;
-    this.#endSoon();
-  };
-
-  #makeForwardCtx(): ForwardContext {
-    return {
-      log: this.#log,
-      conn: this.#conn,
-      upstream: () => this.#authorizedUpstream(),
-      fatal: this.#fatal,
-      onBytes: this.#onBytes,
-      emit: this.#emit,
-      tunnel: (r) => this.#recordings?.tunnel(r),
-      now: () => this.#now(),
-      track: (done) => this.#forwards.track(done),
-    };
   }
 
-  #sessionCtx(): SessionContext {
-    return {
-      log: this.#log,
-      upstream: () => this.#authorizedUpstream(),
-      report: this.#report,
-      fatal: this.#fatal,
-      // The chain may know before its client closed (a tunnel whose connector went away).
-      upstreamLost: () => this.#lost ?? this.#chain?.lostReason(),
-      startRecording: (pty, title) => this.#recordings?.startCast(pty, title),
-      onBytes: this.#onBytes,
-      emit: this.#emit,
-      env: this.#budget.envBudget(),
-      refusing: () => this.#ending,
-      check: (r) => this.#gate.check(r),
-      live: (owner) => this.#plans.current?.live?.(owner),
-    };
+  fatal(err: unknown): void {
+    this.#error ??= this.report(err).message;
+    this.#endSoon();
+  }
+
+  /** The upstream for one new channel or request: re-checked after the first (which prepare() checked). */
+  async upstream(): Promise<Client> {
+    if (this.#granted && this.#opts.authorize) await this.#opts.authorize();
+    this.#granted = true;
+    return this.#getUpstream();
+  }
+
+  tunnel(r: Omit<TunnelRecord, 'user' | 'host'>): void { this.#recordings?.tunnel(r); }
+
+  now(): number { return (this.#opts.now ?? Date.now)(); }
+
+  track(done: Promise<void>): void { this.#forwards.track(done); }
+
+  // The chain may know before its client closed (a tunnel whose connector went away).
+  upstreamLost(): string | undefined { return this.#lost ?? this.#chain?.lostReason(); }
+
+  startRecording(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined {
+    return this.#recordings?.startCast(pty, title);
+  }
+
+  refusing(): boolean { return this.#ending; }
+
+  check(r: PolicyRequest): PolicyVerdict { return this.#gate.check(r); }
+
+  live(owner: LivePtyOwner): LivePtyTap | undefined { return this.#plans.current?.live?.(owner); }
+
+  #onGlobalRequest(r: GlobalRequest, accept: Accept, reject: Reject): void {
+    this.#idle?.touch();
+    if (this.#ending) { reject?.(); return; }
+    const slot = this.#budget.beginRequest();
+    if (!slot) { reject?.(); return; }
+    const refuse = (): void => { slot.release(); reject?.(); };
+    const relay = (): void => void relayGlobalRequest(this, r, accept, reject).finally(() => slot.release());
+    void this.#afterPlan(() => this.#gate.gateGlobal(globalAsk(r), relay, refuse), refuse);
   }
 
   /** Runs `fn` once the plan and its policy are settled (a channel's requests follow its confirmation), `skip` if ending. */
@@ -174,31 +194,24 @@ class Relay implements RelayHandle {
         return;
       default: {
         const never: never = open;
-        this.#log.warn('unhandled channel open', { open: JSON.stringify(never) });
+        this.log.warn('unhandled channel open', { open: JSON.stringify(never) });
       }
     }
   }
 
   #onForward(open: ForwardOpen): void {
-    if (!this.#gate.gateChannel(this.#conn, open)) return;
-    if (open.type === 'direct-tcpip') void relayDirectTcpip(this.#forwardCtx, open.accept, open.reject, open.info);
-    else void relayDirectStreamLocal(this.#forwardCtx, open.accept, open.reject, open.socketPath);
+    if (!this.#gate.gateChannel(this.conn, open)) return;
+    if (open.type === 'direct-tcpip') void relayDirectTcpip(this, open.accept, open.reject, open.info);
+    else void relayDirectStreamLocal(this, open.accept, open.reject, open.socketPath);
   }
 
   #onSession(accept: () => Session | undefined, slot: Slot): void {
     const session = accept();
     if (!session) { slot.release(); return; }
-    holdSession(this.#conn, session, slot);
-    this.#sessions.add(new SessionBridge(session, this.#sessionCtx()), (bridge) => {
+    holdSession(this.conn, session, slot);
+    this.#sessions.add(new SessionBridge(session, this, this.#budget.envBudget()), (bridge) => {
       if (bridge.recorder) this.#recordings?.finishCast(bridge.recorder);
     });
-  }
-
-  /** The upstream for one new channel or request: re-checked after the first (which prepare() checked). */
-  async #authorizedUpstream(): Promise<Client> {
-    if (this.#granted && this.#opts.authorize) await this.#opts.authorize();
-    this.#granted = true;
-    return this.#getUpstream();
   }
 
   #getUpstream(): Promise<Client> {
@@ -211,11 +224,16 @@ class Relay implements RelayHandle {
     const plan = await this.#plans.get(this.#finalizing);
     if (this.#ending) throw new UpstreamError('connection closed');
     const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
-    const chain = await dialUpstream(plan, {
-      conn: this.#conn, log: this.#log, gate: this.#gate, forwardCtx: this.#forwardCtx, signal: this.#abort.signal,
-      emit: this.#emit, report: this.#report, now: () => this.#now(), onDialed: (c) => this.#watchChain(c, target),
-    });
-    return chain.client;
+    // Only while dialing: a dial done or failed has nothing left to abort.
+    const abort = new AbortController();
+    this.#abort = abort;
+    try {
+      const chain = await dialUpstream(plan, { gate: this.#gate, relay: this, signal: abort.signal, onDialed: (c) => this.#watchChain(c, target) });
+      return chain.client;
+    } finally {
+      if (this.#abort === abort) this.#abort = undefined;
+      plan.dialed?.();
+    }
   }
 
   /** Keeps the dialed chain; its client closing ends the relay, with the reason it knows. */
@@ -231,7 +249,7 @@ class Relay implements RelayHandle {
 
   #onIdle(): void {
     const secs = Math.round(this.#opts.idleTimeoutMs / 1000);
-    this.#emit({ type: 'idle-timeout', idleMs: this.#opts.idleTimeoutMs });
+    this.emit({ type: 'idle-timeout', idleMs: this.#opts.idleTimeoutMs });
     this.close(`idle timeout: no traffic for ${secs} s, closing the connection`);
   }
 
@@ -241,8 +259,8 @@ class Relay implements RelayHandle {
     this.#ending = true;
     this.#idle?.stop();
     const sessionsClosed = this.#sessions.endAll(message, shown);
-    this.#graceTimer = setTimeout(() => this.#conn.end(), CLOSE_GRACE_MS);
-    void sessionsClosed.then(() => this.#conn.end());
+    this.#graceTimer = setTimeout(() => this.conn.end(), CLOSE_GRACE_MS);
+    void sessionsClosed.then(() => this.conn.end());
   }
 
   async #finalize(): Promise<void> {
@@ -250,7 +268,7 @@ class Relay implements RelayHandle {
     this.#ending = true;
     this.#idle?.stop();
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
-    this.#abort.abort();
+    this.#abort?.abort();
     this.#chain?.close();
     await this.#plans.started?.catch(() => undefined);
     await this.#upstream?.catch(() => undefined);
@@ -263,7 +281,7 @@ class Relay implements RelayHandle {
       try {
         await plan.onClose({ error: this.#error ?? this.#lost, recordings: seals.map((s) => s.path), seals, bytesUp: this.bytesUp, bytesDown: this.bytesDown });
       } catch (err) {
-        this.#log.warn('relay close handler failed', { err });
+        this.log.warn('relay close handler failed', { err });
       }
     }
     this.#resolveClosed();

@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import type { EnvBudget } from './limits.js';
 import { endChannel, type ExitInfo } from '../ssh/exit.js';
-import { ended, pump } from '../ssh/pump.js';
+import { pump, whenEnded } from '../ssh/pump.js';
 import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
 import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
 import type { LivePtyOwner, LivePtyTap, RelayEvent, ReasonLine } from './types.js';
@@ -36,8 +36,6 @@ export interface SessionContext {
   startRecording(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined;
   onBytes(dir: 'up' | 'down', n: number): void;
   emit(e: RelayEvent): void;
-  /** This channel's budget of buffered env requests. */
-  env: EnvBudget;
   /** True once the connection is refused or ending: nothing more is kept for the host. */
   refusing(): boolean;
   /** The session policy's verdict (a refusal is already reported). */
@@ -53,6 +51,8 @@ const maxInjectedBacklog = 1024 * 1024;
 /** One relayed session channel. */
 export class SessionBridge {
   #ctx: SessionContext;
+  /** This channel's budget of buffered env requests; dropped once the session started. */
+  #env: EnvBudget | undefined;
   #setup: SessionSetup = { env: {}, agent: false };
   #size: WindowChangeInfo | undefined;
   #down: ServerChannel | undefined;
@@ -66,9 +66,11 @@ export class SessionBridge {
   #downClosed: Promise<void>;
   #eol = '\n';
 
-  constructor(session: Session, ctx: SessionContext) {
+  /** `env`: this channel's budget of buffered env requests. */
+  constructor(session: Session, ctx: SessionContext, env: EnvBudget) {
     this.#ctx = ctx;
-    this.#downClosed = new Promise((resolve) => session.once('close', () => resolve()));
+    this.#env = env;
+    this.#downClosed = new Promise((resolve) => { session.once('close', resolve); });
     void this.#downClosed.then(() => this.#onDownClosed());
     onSessionRequest(session, (r) => this.#handle(r));
   }
@@ -104,7 +106,7 @@ export class SessionBridge {
         return;
       case 'env':
         // Kept until the start request; bounded, and nothing once access is refused.
-        if (this.#ctx.refusing() || this.#started || !this.#ctx.env.take(r.key, r.value)) { r.reject?.(); return; }
+        if (this.#ctx.refusing() || this.#started || !this.#env?.take(r.key, r.value)) { r.reject?.(); return; }
         this.#setup.env[r.key] = r.value;
         r.accept?.();
         return;
@@ -164,6 +166,7 @@ export class SessionBridge {
     const down = accept();
     if (!down) return;
     this.#started = true;
+    this.#env = undefined;
     this.#down = down;
     down.on('error', (err: Error) => this.#ctx.log.debug('downstream channel error', { err }));
     // Accepted, then refused in words: OpenSSH users see `error: acl N forbids …` and exit status 1.
@@ -219,19 +222,22 @@ export class SessionBridge {
     const rec = this.#recorder;
     const up = opened.channel;
     up.on('error', (err: Error) => ctx.log.debug('upstream channel error', { err }));
-    const upClosed = new Promise<void>((resolve) => up.once('close', () => resolve()));
     // The recorder holds the pumps while its file lags: a recording stays complete at full speed.
     pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); }, rec);
     const tap = this.#tap;
     pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec);
     pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec);
-    void ended(down).then(() => { if (!this.#closed) up.end(); });
-    void Promise.all([upClosed, ended(up), ended(up.stderr)]).then(() => {
-      if (this.#closed) return;
+    whenEnded(down, () => { if (!this.#closed) up.end(); });
+    // The upstream is done once it closed and its stderr ended (its 'close' implies its own end).
+    let waiting = 2;
+    const step = (): void => {
+      if (--waiting > 0 || this.#closed) return;
       const exit = opened.exit();
       const lost = exit ? undefined : ctx.upstreamLost();
-      return this.#finish(down, exit ?? (lost ? { code: 255 } : undefined), lost);
-    });
+      void this.#finish(down, exit ?? (lost ? { code: 255 } : undefined), lost);
+    };
+    up.on('close', () => queueMicrotask(step));
+    whenEnded(up.stderr, step);
   }
 
   /** Writes an optional error line, then sends the exit status and ends (lib/ssh's endChannel). */

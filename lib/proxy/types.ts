@@ -94,6 +94,12 @@ export interface RelayPlan {
    */
   check?(r: PolicyRequest): PolicyVerdict;
   onEvent?(e: RelayEvent): void;
+  /**
+   * Called once the chain was dialed, or failed to be (it is dialed once per
+   * connection): what only the dial needed (the hops' keys and passwords) may
+   * be dropped.
+   */
+  dialed?(): void;
   /** Makes a PTY session channel watchable (lib/live); absent = not watchable. */
   live?(owner: LivePtyOwner): LivePtyTap;
   /** Called exactly once, after every recording is flushed. */

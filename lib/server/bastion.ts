@@ -1,6 +1,6 @@
 import type { Connection } from 'ssh2';
 import { aclInputOf, decideAccess, type AccessRequest } from '../acl/decide.js';
-import { decidePolicy } from '../acl/policy.js';
+import { decidePolicy, type DecisivePolicy, type PolicyRequest, type PolicyVerdict } from '../acl/policy.js';
 import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fingerprintOf } from '../crypto/ssh-keys.js';
@@ -15,16 +15,17 @@ import type { LiveHub } from '../live/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
-import type { HopTarget, RelayEvent, RelayHandle, RelayPlan } from '../proxy/types.js';
+import type { HopTarget, LivePtyOwner, LivePtyTap, RecordingPlan, RelayEvent, RelayHandle, RelayPlan, RelaySummary } from '../proxy/types.js';
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
 import { isTunnelUrl, splitHostPort } from '../routing/host-url.js';
 import { findTarget, loadChain } from '../routing/hosts.js';
 import type { ConnectorView, Tunnels } from '../tunnel/index.js';
 import type { Identity } from './auth.js';
-import { checkHostKey } from './host-key-pin.js';
+import { checkHostKey, type PinnedHost } from './host-key-pin.js';
 import type { ConnectionContext } from './connection.js';
 import type { LiveTicket, Revocation } from './revocation.js';
-import { CommandLog } from './session-commands.js';
+import { CommandLog, type CommandLogSinks } from './session-commands.js';
+import type { CommandStart } from '../db/session-commands.js';
 
 /** What the bastion path needs. */
 export interface BastionDeps {
@@ -64,8 +65,9 @@ function recordingModeOf(host: Host): RecordingMode {
   }
 }
 
-/** The verifier of one hop: pin on first use, refuse a change. */
-function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host) {
+/** The verifier of one hop: pin on first use, refuse a change. Keeps the host's id, name and key, not its row (ssh2 keeps the verifier for the connection's life). */
+function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, userId: number, row: Host) {
+  const host: PinnedHost = { id: row.id, name: row.name, hostKey: row.hostKey };
   return async (key: string): Promise<void> => {
     try {
       if ((await checkHostKey(host, key, (id, blob) => pinHostKey(deps.db.manager, id, blob))) === 'pinned') {
@@ -73,7 +75,7 @@ function hostKeyVerifier(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
       }
     } catch (err) {
       if (err instanceof HostKeyMismatchError) {
-        await audit(deps, ctx, { authorId: who.user.id, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected: err.expected, actual: err.actual } });
+        await audit(deps, ctx, { authorId: userId, domain: 'host', action: 'host-key-mismatch', entity: host.name, args: { expected: err.expected, actual: err.actual } });
       }
       throw err;
     }
@@ -89,7 +91,7 @@ async function hopTarget(deps: BastionDeps, ctx: ConnectionContext, who: UserIde
     name: host.name, host: addr, port, username: host.user || 'root',
     privateKey: key ? cipher.decrypt(key.privKey) : undefined,
     password: host.password ? cipher.decrypt(host.password) : undefined,
-    verifyHostKey: hostKeyVerifier(deps, ctx, who, host),
+    verifyHostKey: hostKeyVerifier(deps, ctx, who.user.id, host),
     open: route ? () => deps.tunnels.open(host, route) : undefined,
   };
 }
@@ -112,35 +114,93 @@ async function tunnelRoutes(deps: BastionDeps, ctx: ConnectionContext, who: User
   return routes;
 }
 
-/** Records each exec command, subsystem and shell of a session: its events and the row's list. */
-function commandLog(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, sessionId: number): CommandLog {
-  return new CommandLog({
-    saveRow: (json) => setSessionCommands(deps.db.manager, sessionId, json),
-    event: (action, args) => void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action, entity: host.name, args: { ...args, session_id: sessionId } }),
-    failed: (err) => ctx.log.warn('cannot record the session command', { err, session: sessionId }),
-  });
-}
+/**
+ * The plan of one granted host session: its policy, audit and close, as
+ * methods. Keeps plain values (ids and names), not the user and host rows nor
+ * closures over them: a relayed session lives for hours (issue 13).
+ */
+class BastionPlan implements RelayPlan, CommandLogSinks {
+  chain: readonly HopTarget[];
+  readonly recording: RecordingPlan;
+  readonly #deps: BastionDeps;
+  readonly #ctx: ConnectionContext;
+  readonly #userId: number;
+  readonly #hostName: string;
+  readonly #sessionId: number;
+  readonly #policy: DecisivePolicy;
+  readonly #commands: CommandLog;
 
-function relayEventToAudit(deps: BastionDeps, ctx: ConnectionContext, who: UserIdentity, host: Host, sessionId: number, commands: CommandLog, e: RelayEvent): void {
-  if (e.type === 'upstream-connected') deps.metrics.upstreamDial(e.durationMs);
-  switch (e.type) {
-    case 'channel-started':
-      commands.add(e);
-      return;
-    case 'forward-closed':
-    case 'forward-refused':
-    case 'remote-forward':
-    case 'upstream-failed':
-    case 'idle-timeout':
-    case 'policy-refused':
-      void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: e.type, entity: host.name, args: { ...e, session_id: sessionId } });
-      return;
-    case 'recording-started':
-      // The row names the recording while the session is live, not only once it closed.
-      void addRecording(deps.db.manager, sessionId, e.path).catch((err: unknown) => ctx.log.warn('cannot record the recording path', { err }));
-      return;
-    default:
-      ctx.log.debug('relay event', { ...e });
+  constructor(deps: BastionDeps, ctx: ConnectionContext, s: { userId: number; hostName: string; sessionId: number; policy: DecisivePolicy; chain: readonly HopTarget[]; recording: RecordingPlan }) {
+    this.#deps = deps;
+    this.#ctx = ctx;
+    this.#userId = s.userId;
+    this.#hostName = s.hostName;
+    this.#sessionId = s.sessionId;
+    this.#policy = s.policy;
+    this.chain = s.chain;
+    this.recording = s.recording;
+    // Records each exec command, subsystem and shell of the session: its events and the row's list.
+    this.#commands = new CommandLog(this);
+  }
+
+  check(r: PolicyRequest): PolicyVerdict { return decidePolicy(this.#policy, r); }
+
+  /** The chain was dialed (or failed): the hops' secrets are not needed any more. */
+  dialed(): void {
+    for (const hop of this.chain) { hop.privateKey = undefined; hop.password = undefined; }
+    this.chain = [];
+  }
+
+  live(owner: LivePtyOwner): LivePtyTap { return this.#deps.hub.register(this.#sessionId, owner); }
+
+  // CommandLogSinks
+  saveRow(json: string): Promise<void> { return setSessionCommands(this.#deps.db.manager, this.#sessionId, json); }
+
+  event(action: CommandStart['kind'], args: Record<string, unknown>): void {
+    void this.#audit({ authorId: this.#userId, domain: 'session', action, entity: this.#hostName, args: { ...args, session_id: this.#sessionId } });
+  }
+
+  failed(err: unknown): void { this.#ctx.log.warn('cannot record the session command', { err, session: this.#sessionId }); }
+
+  #audit(e: EventInput): Promise<void> { return audit(this.#deps, this.#ctx, e); }
+
+  onEvent(e: RelayEvent): void {
+    const deps = this.#deps;
+    if (e.type === 'upstream-connected') deps.metrics.upstreamDial(e.durationMs);
+    switch (e.type) {
+      case 'channel-started':
+        this.#commands.add(e);
+        return;
+      case 'forward-closed':
+      case 'forward-refused':
+      case 'remote-forward':
+      case 'upstream-failed':
+      case 'idle-timeout':
+      case 'policy-refused':
+        void this.#audit({ authorId: this.#userId, domain: 'session', action: e.type, entity: this.#hostName, args: { ...e, session_id: this.#sessionId } });
+        return;
+      case 'recording-started':
+        // The row names the recording while the session is live, not only once it closed.
+        void addRecording(deps.db.manager, this.#sessionId, e.path).catch((err: unknown) => this.#ctx.log.warn('cannot record the recording path', { err }));
+        return;
+      default:
+        this.#ctx.log.debug('relay event', { ...e });
+    }
+  }
+
+  async onClose(summary: RelaySummary): Promise<void> {
+    const deps = this.#deps;
+    const sessionId = this.#sessionId;
+    deps.metrics.sessionClosed();
+    await this.#commands.settled();
+    await closeSession(deps.db.manager, sessionId, { at: deps.now(), error: summary.error, recordings: summary.recordings, seals: summary.seals })
+      .catch((err: unknown) => this.#ctx.log.warn('cannot close session row', { err, session: sessionId }));
+    // Only once the row says closed: until then the reaper must see a live relay behind it.
+    deps.live.delete(sessionId);
+    // The seals enter the hash chain with the close event, and a checkpoint signs it.
+    await this.#audit({ authorId: this.#userId, domain: 'session', action: 'close', entity: this.#hostName, checkpoint: true,
+      args: { session_id: sessionId, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error, seals: summary.seals } });
+    this.#ctx.log.info('session closed', { session: sessionId, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
   }
 }
 
@@ -181,26 +241,10 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
   ctx.log.info('session opened', { session: session.id, user: who.user.name, host: host.name, reason: decision.reason });
   deps.metrics.sessionOpened();
   void audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'connect', entity: host.name, args: { session_id: session.id, remote_addr: ctx.remoteAddr } });
-  const commands = commandLog(deps, ctx, who, host, session.id);
-  return {
-    chain,
-    check: (r) => decidePolicy(decision.policy, r),
+  return new BastionPlan(deps, ctx, {
+    userId: who.user.id, hostName: host.name, sessionId: session.id, policy: decision.policy, chain,
     recording: { mode, dir: deps.config.logsLocation, baseName: `session-${session.id}`, user: who.user.name, host: host.name },
-    onEvent: (e) => relayEventToAudit(deps, ctx, who, host, session.id, commands, e),
-    live: (owner) => deps.hub.register(session.id, owner),
-    async onClose(summary) {
-      deps.metrics.sessionClosed();
-      await commands.settled();
-      await closeSession(m, session.id, { at: deps.now(), error: summary.error, recordings: summary.recordings, seals: summary.seals })
-        .catch((err: unknown) => ctx.log.warn('cannot close session row', { err, session: session.id }));
-      // Only once the row says closed: until then the reaper must see a live relay behind it.
-      deps.live.delete(session.id);
-      // The seals enter the hash chain with the close event, and a checkpoint signs it.
-      await audit(deps, ctx, { authorId: who.user.id, domain: 'session', action: 'close', entity: host.name, checkpoint: true,
-        args: { session_id: session.id, bytes_up: summary.bytesUp, bytes_down: summary.bytesDown, error: summary.error, seals: summary.seals } });
-      ctx.log.info('session closed', { session: session.id, bytesUp: summary.bytesUp, bytesDown: summary.bytesDown, error: summary.error });
-    },
-  };
+  });
 }
 
 /** Hands an authenticated host login to the relay engine; returns the relay. */
@@ -208,25 +252,30 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
   ctx.log.info('host login', { user: who.user.name, host: target });
   // Tracked from the start: a revoked user's connection ends even before its first channel.
   // Revocation may fire before the relay exists; `end` then has nothing to close.
-  let relay: RelayHandle | undefined = undefined;
+  const holder: { relay?: RelayHandle } = {};
   const ticket = deps.revocation.track({
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'host', hostId: null } },
-    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log, end: (message) => relay?.close(message),
+    userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log, end: (message) => holder.relay?.close(message),
   });
-  relay = attachRelay(conn, {
+  const relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
     limits: limitsFrom(deps.config),
-    prepare: () => prepare(deps, who, target, ctx, ticket, () => relay).catch((err: unknown) => { throw asDatabaseError(err); }),
+    prepare: preparer(deps, who, target, ctx, ticket, holder),
     authorize: () => ticket.check(),
   });
+  holder.relay = relay;
   deps.relays.add(relay);
   deps.metrics.relayStarted(relay);
-  const handle = relay;
   void relay.closed.then(() => {
     ticket.release();
-    deps.relays.delete(handle);
-    deps.metrics.relayEnded(handle);
+    deps.relays.delete(relay);
+    deps.metrics.relayEnded(relay);
   });
   return relay;
+}
+
+/** The relay's `prepare`, in its own scope: the closures above live as long as the connection and must not keep `who` (the user row). */
+function preparer(deps: BastionDeps, who: UserIdentity, target: string, ctx: ConnectionContext, ticket: LiveTicket, holder: { relay?: RelayHandle }): () => Promise<RelayPlan> {
+  return () => prepare(deps, who, target, ctx, ticket, () => holder.relay).catch((err: unknown) => { throw asDatabaseError(err); });
 }

@@ -89,6 +89,8 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   let notClientsFault = false;
   /** A refused connector is one `tunnel`/`refused` event, not one per failed attempt. */
   let tunnelRefused = false;
+  /** Set once the authenticated connection was handed to its service. */
+  let handedOff = false;
   const failed = (reason: string, fingerprint: string | null, counted = true): void => {
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
     deps.metrics.authFailure();
@@ -149,7 +151,10 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   });
   conn.on('ready', () => {
     if (!state) return void conn.end();
-    onReady(conn, state, deps, ctx, control);
+    const s = state;
+    onReady(conn, s, deps, ctx, control);
+    // Handed off: this handler keeps only that the client got in, not who (the user row and its relations), for the connection's life.
+    if (s.identity) { handedOff = true; s.identity = null; }
   });
   conn.on('error', (err: Error & { level?: string }) => {
     ctx.log.debug('connection error', { err });
@@ -164,6 +169,6 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     // A connection that tried and never got in is one failed login for its address, unless the
     // portal shed it for a newer one: under a burst of logins from one NAT address, counting those
     // would refuse the whole address for --auth-cooldown because the portal was busy.
-    if (state && !state.identity && attempts > 0 && state.login.kind !== 'healthcheck' && !notClientsFault && !control.shed()) failed(state.refusals.at(-1) ?? 'no accepted key', null);
+    if (state && !state.identity && !handedOff && attempts > 0 && state.login.kind !== 'healthcheck' && !notClientsFault && !control.shed()) failed(state.refusals.at(-1) ?? 'no accepted key', null);
   });
 }

@@ -84,3 +84,21 @@ export function ended(r: Readable): Promise<void> {
     r.once('close', () => resolve());
   });
 }
+
+/**
+ * Calls `cb` once (in a microtask, as a settled {@link ended} would) when `r`
+ * has emitted (or already emitted) 'end' or 'close'. One closure and two plain
+ * listeners, where {@link ended} costs a promise and two `once` wrappers: for
+ * streams that live as long as a relayed session (issue 13).
+ */
+export function whenEnded(r: Readable, cb: () => void): void {
+  if (r.readableEnded || r.destroyed) { queueMicrotask(cb); return; }
+  let fired = false;
+  const fire = (): void => {
+    if (fired) return;
+    fired = true;
+    queueMicrotask(cb);
+  };
+  r.on('end', fire);
+  r.on('close', fire);
+}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough, Writable } from 'node:stream';
-import { flushed, pump } from '../../../lib/ssh/pump.js';
+import { flushed, pump, whenEnded } from '../../../lib/ssh/pump.js';
 
 describe('ssh/pump backpressure', () => {
   it('pauses the source while the destination is full and resumes on drain', async () => {
@@ -50,5 +50,36 @@ describe('ssh/pump backpressure', () => {
     dst.write('b');
     await flushed(dst);
     expect(order).to.deep.equal(['a', 'b', '<empty>']);
+  });
+
+  describe('whenEnded()', () => {
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+    const cases: { name: string; act: (s: PassThrough) => void }[] = [
+      { name: "on 'end'", act: (s) => { s.resume(); s.end(); } },
+      { name: "on 'close' without 'end'", act: (s) => { s.destroy(); } },
+      { name: "on 'end' then 'close'", act: (s) => { s.resume(); s.end(); s.once('end', () => s.destroy()); } },
+    ];
+    for (const c of cases) {
+      it(`calls back once, in a microtask, ${c.name}`, async () => {
+        const s = new PassThrough();
+        let calls = 0;
+        whenEnded(s, () => { calls++; });
+        c.act(s);
+        expect(calls).to.equal(0);
+        await tick();
+        await tick();
+        expect(calls).to.equal(1);
+      });
+    }
+
+    it('calls back for a stream that already ended', async () => {
+      const s = new PassThrough();
+      s.destroy();
+      let calls = 0;
+      whenEnded(s, () => { calls++; });
+      expect(calls).to.equal(0);
+      await tick();
+      expect(calls).to.equal(1);
+    });
   });
 });
