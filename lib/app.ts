@@ -18,7 +18,7 @@ import { nativeCryptoAvailable } from './proxy/crypto-check.js';
 import type { RelayHandle } from './proxy/types.js';
 import { defaultOutputLimits } from './server/backpressure.js';
 import { startBastion } from './server/bastion.js';
-import { handleConnection } from './server/connection.js';
+import { handleConnection, type ConnectionDeps } from './server/connection.js';
 import { Revocation } from './server/revocation.js';
 import { defaultMaxConnections, openFilesLimit, openFilesShortfall } from './server/connection-limit.js';
 import { defaultMaxUserConnections, PrincipalConnections } from './server/principal-limit.js';
@@ -146,13 +146,15 @@ export class App {
       const shortfall = openFilesShortfall(openFiles, { maxConnections, explicit: config.maxConnections !== null, maxStartups: config.maxStartups });
       if (shortfall !== null) log.warn(shortfall);
       const principals = new PrincipalConnections(config.maxUserConnections ?? defaultMaxUserConnections(maxConnections));
-      const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, {
+      // One for every connection (each keeps it for its life).
+      const connectionDeps: ConnectionDeps = {
         db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal, principals,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
         liveSessions,
         viewer: (who, mode, session, s, ctx) => serveViewer({ db, service: liveSessions, aclCheckCmd: config.aclCheckCmd, now },
           { channel: s.channel, pty: s.pty, user: who.user, remoteAddr: ctx.remoteAddr, log: ctx.log }, mode, session),
-      }), {
+      };
+      const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, connectionDeps), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,
         ciphers: config.ciphers, throttle, now: () => now().getTime(), keepalive: opts.keepalive,
         trustedProxy: (ip) => config.trustedProxies.some((range) => cidrContains(range, ip)),

@@ -41,16 +41,17 @@ function freeUnstarted(conn: Connection, session: Session): boolean {
 
 /** Releases `slot` when the session channel closes (a started one is freed by ssh2 itself). */
 export function holdSession(conn: Connection, session: Session, slot: Slot): void {
-  session.once('close', () => {
+  // A plain listener for the one 'close' (a `once` wrapper is kept for the channel's life); both calls are idempotent.
+  session.on('close', () => {
     if (freeUnstarted(conn, session)) slot.release();
   });
 }
 
 /** Wraps a channel's accept so its slot is released when the channel closes (or was never opened). */
-export function holding<T extends { once(event: 'close', fn: () => void): unknown }>(accept: () => T | undefined, slot: Slot): () => T | undefined {
+export function holding<T extends { on(event: 'close', fn: () => void): unknown }>(accept: () => T | undefined, slot: Slot): () => T | undefined {
   return () => {
     const ch = accept();
-    if (ch) ch.once('close', () => slot.release());
+    if (ch) ch.on('close', () => slot.release());
     else slot.release();
     return ch;
   };

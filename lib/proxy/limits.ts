@@ -74,7 +74,8 @@ export class ConnectionBudget {
   #log: Logger;
   #held: ChannelCounts = { channels: 0, sessions: 0 };
   #pending = 0;
-  #logged = new Set<LimitName>();
+  /** The limits logged so far (made on the first refusal: most connections have none). */
+  #logged: Set<LimitName> | undefined;
 
   constructor(limits: ConnectionLimits, log: Logger) {
     this.limits = limits;
@@ -83,6 +84,7 @@ export class ConnectionBudget {
 
   /** Logs a refusal, once per connection and limit (a flood must not flood the log). */
   refused(limit: LimitName): void {
+    this.#logged ??= new Set();
     if (this.#logged.has(limit)) return;
     this.#logged.add(limit);
     this.#log.warn('connection limit reached, refusing', { limit, max: this.#max(limit) });

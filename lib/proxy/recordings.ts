@@ -9,15 +9,18 @@ import type { RecordingSeal } from '../recording/seal.js';
 import { TunnelLog, type TunnelRecord } from '../recording/tunnel-log.js';
 import type { RecordingPlan, RelayEvent } from './types.js';
 
-/** Owns and closes every recording file of a connection. */
+/** Shared stand-in for a list nothing was added to yet (one empty array per connection costs memory per session). */
+const none: readonly never[] = [];
+
+/** Owns and closes every recording file of a connection (its lists are made on first use: most sessions record no cast). */
 export class ConnectionRecordings {
   #plan: RecordingPlan;
   #log: Logger;
   #events: { emit(e: RelayEvent): void };
-  #casts: CastRecorder[] = [];
+  #casts: readonly CastRecorder[] = none;
   #tunnels: TunnelLog | undefined;
-  #closing: Promise<CastSummary>[] = [];
-  #finished = new Set<CastRecorder>();
+  #closing: readonly Promise<CastSummary>[] = none;
+  #finished: Set<CastRecorder> | undefined;
   #closed = false;
 
   constructor(plan: RecordingPlan, log: Logger, events: { emit(e: RelayEvent): void }) {
@@ -42,21 +45,21 @@ export class ConnectionRecordings {
       title: who ? `${who}: ${title}` : title,
       log: this.#log,
     });
-    this.#casts.push(rec);
+    this.#casts = [...this.#casts, rec];
     this.#events.emit({ type: 'recording-started', path });
     return rec;
   }
 
   /** Closes one cast early (its session ended). */
   finishCast(rec: CastRecorder): void {
+    this.#finished ??= new Set();
     if (this.#finished.has(rec)) return;
     this.#finished.add(rec);
-    this.#closing.push(
-      rec.close().then((s) => {
-        this.#events.emit({ type: 'recording-finished', path: s.path, droppedBytes: s.droppedBytes, failed: s.failed });
-        return s;
-      }),
-    );
+    const closing = rec.close().then((s) => {
+      this.#events.emit({ type: 'recording-finished', path: s.path, droppedBytes: s.droppedBytes, failed: s.failed });
+      return s;
+    });
+    this.#closing = [...this.#closing, closing];
   }
 
   /** Appends a finished forward to the tunnel log (unless recording is disabled). */

@@ -33,17 +33,19 @@ export class OpenSessions {
 
 /** The forwards of one relay whose totals are not reported yet. */
 export class PendingForwards {
-  #pending = new Set<Promise<void>>();
+  /** Made on the first forward: most connections have none. */
+  #pending: Set<Promise<void>> | undefined;
 
   /** Keeps `done` until it settles. */
   track(done: Promise<void>): void {
-    this.#pending.add(done);
-    void done.finally(() => this.#pending.delete(done));
+    const pending = (this.#pending ??= new Set());
+    pending.add(done);
+    void done.finally(() => pending.delete(done));
   }
 
   /** Waits, at most `graceMs`, for the tracked forwards to settle (their channels close with the connection). */
   async settle(graceMs: number): Promise<void> {
-    if (this.#pending.size === 0) return;
+    if (!this.#pending || this.#pending.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
     await Promise.race([Promise.all(this.#pending), bound]);

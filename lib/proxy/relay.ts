@@ -80,7 +80,8 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
     // ssh2 leaves Nagle on; its typings lack setNoDelay on server connections.
     (conn as Connection & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
     conn.on('error', (err: Error) => this.log.debug('downstream connection error', { err }));
-    conn.once('close', () => void this.#finalize());
+    // 'close' comes once: a plain listener, guarded (a `once` wrapper is kept for the connection's life, issue 13).
+    conn.on('close', () => { if (!this.#finalizing) void this.#finalize(); });
     onChannelOpen(conn, (open) => this.#onChannelOpen(open));
     onGlobalRequest(conn, (r, accept, reject) => this.#onGlobalRequest(r, accept, reject), (name) => this.log.debug('malformed global request refused', { name }));
     const overflow = (): void => { this.#budget.refused('queued replies'); this.close('too many requests waiting for an answer'); };

@@ -70,7 +70,7 @@ export class SessionBridge {
   constructor(session: Session, ctx: SessionContext, env: EnvBudget) {
     this.#ctx = ctx;
     this.#env = env;
-    this.#downClosed = new Promise((resolve) => { session.once('close', resolve); });
+    this.#downClosed = new Promise((resolve) => { session.on('close', resolve); });
     void this.#downClosed.then(() => this.#onDownClosed());
     onSessionRequest(session, (r) => this.#handle(r));
   }

@@ -31,39 +31,78 @@ export interface OutputGuardEvents {
  * all for `stuckMs` is reported stuck.
  */
 export function guardOutput(socket: Socket, limits: OutputLimits, events: OutputGuardEvents): void {
-  let paused = false;
-  let scheduled = false;
-  let stuckTimer: NodeJS.Timeout | undefined;
-  const onDrain = (): void => {
-    paused = false;
-    clearTimeout(stuckTimer);
-    if (!socket.destroyed) socket.resume();
-  };
-  /** Reports the peer stuck when its unsent output did not shrink at all over `stuckMs`. */
-  const watch = (last: number): void => {
-    stuckTimer = setTimeout(() => {
-      const now = socket.writableLength;
-      if (now < last) return watch(now);
-      events.stuck(now);
-    }, limits.stuckMs);
-    stuckTimer.unref();
-  };
-  const check = (): void => {
-    scheduled = false;
-    const pending = socket.writableLength;
-    if (paused || socket.destroyed || pending <= limits.highWaterBytes) return;
-    paused = true;
-    socket.pause();
-    events.paused(pending);
-    watch(pending);
-    // The bound is far above the socket's high-water mark, so the last write asked for 'drain'.
-    socket.once('drain', onDrain);
-  };
-  socket.on('data', () => {
-    if (scheduled) return;
-    scheduled = true;
+  OutputGuard.attach(socket, limits, events);
+}
+
+/**
+ * The guard of one socket. Its listeners and timer callbacks are shared by
+ * every socket (static, finding the guard by socket), not closures per
+ * connection: a connection lives for hours (issue 13).
+ */
+class OutputGuard {
+  static readonly #guards = new WeakMap<Socket, OutputGuard>();
+  readonly #socket: Socket;
+  readonly #limits: OutputLimits;
+  readonly #events: OutputGuardEvents;
+  #paused = false;
+  #scheduled = false;
+  #stuckTimer: NodeJS.Timeout | undefined;
+
+  private constructor(socket: Socket, limits: OutputLimits, events: OutputGuardEvents) {
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#events = events;
+  }
+
+  static attach(socket: Socket, limits: OutputLimits, events: OutputGuardEvents): void {
+    OutputGuard.#guards.set(socket, new OutputGuard(socket, limits, events));
+    socket.on('data', OutputGuard.#onData);
+    socket.on('close', OutputGuard.#onClose);
+  }
+
+  static #onData(this: Socket): void {
+    const g = OutputGuard.#guards.get(this);
+    if (!g || g.#scheduled) return;
+    g.#scheduled = true;
     // After the SSH layer's own 'data' listener handled the chunk and wrote its replies.
-    setImmediate(check);
-  });
-  socket.once('close', () => clearTimeout(stuckTimer));
+    setImmediate(OutputGuard.#check, g);
+  }
+
+  static #onClose(this: Socket): void {
+    const g = OutputGuard.#guards.get(this);
+    if (g) clearTimeout(g.#stuckTimer);
+  }
+
+  static #onDrain(this: Socket): void {
+    const g = OutputGuard.#guards.get(this);
+    if (!g) return;
+    g.#paused = false;
+    clearTimeout(g.#stuckTimer);
+    if (!this.destroyed) this.resume();
+  }
+
+  static #check(g: OutputGuard): void {
+    g.#scheduled = false;
+    const socket = g.#socket;
+    const pending = socket.writableLength;
+    if (g.#paused || socket.destroyed || pending <= g.#limits.highWaterBytes) return;
+    g.#paused = true;
+    socket.pause();
+    g.#events.paused(pending);
+    g.#watch(pending);
+    // The bound is far above the socket's high-water mark, so the last write asked for 'drain'.
+    socket.once('drain', OutputGuard.#onDrain);
+  }
+
+  /** Reports the peer stuck when its unsent output did not shrink at all over `stuckMs`. */
+  #watch(last: number): void {
+    this.#stuckTimer = setTimeout(OutputGuard.#stuckCheck, this.#limits.stuckMs, this, last);
+    this.#stuckTimer.unref();
+  }
+
+  static #stuckCheck(g: OutputGuard, last: number): void {
+    const now = g.#socket.writableLength;
+    if (now < last) return g.#watch(now);
+    g.#events.stuck(now);
+  }
 }

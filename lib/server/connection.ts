@@ -37,7 +37,8 @@ function holdPrincipal(conn: Connection, who: Exclude<Identity, { kind: 'healthc
   if (principal === null) return true;
   const release = deps.principals.take(principal);
   if (release) {
-    conn.once('close', release);
+    // Plain listeners for the one 'close' (a `once` wrapper is kept for the connection's life); releases are idempotent.
+    conn.on('close', release);
     return true;
   }
   // One line per 10 s at most: a client retrying in a loop must not flood the log.
@@ -60,7 +61,7 @@ function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: 
   const live = serveUser(conn, state, who, deps, ctx);
   if (live) {
     const remove = deps.live.add(live);
-    conn.once('close', remove);
+    conn.on('close', remove);
   }
 }
 

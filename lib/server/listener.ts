@@ -4,7 +4,7 @@ import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
 import { parseSigningKey } from '../ssh/signing-keys.js';
-import { guardOutput, type OutputLimits } from './backpressure.js';
+import { guardOutput, type OutputGuardEvents, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
 import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
 
@@ -63,7 +63,45 @@ const defaultKeepalive: Keepalive = { intervalMs: 15_000, countMax: 3 };
 /** The real client behind a trusted balancer, as its PROXY header names it. */
 type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
 
-interface Tracked { socket: Socket; grace: NodeJS.Timeout; conn?: Connection; client?: ClientAddress; dropping: boolean; shed: boolean }
+/** What the listener does for a tracked socket's control (one object per listener). */
+interface ListenerOps {
+  authenticated(key: string): void;
+  drop(key: string): void;
+  paused(key: string, pending: number): void;
+  stuck(key: string, pending: number): void;
+}
+
+/**
+ * One accepted socket, and the {@link SocketControl} its handler gets: methods,
+ * not three closures per connection (a connection lives for hours, issue 13).
+ */
+class Tracked implements SocketControl, OutputGuardEvents {
+  readonly key: string;
+  readonly socket: Socket;
+  grace: NodeJS.Timeout | undefined;
+  conn?: Connection;
+  client?: ClientAddress;
+  dropping = false;
+  wasShed = false;
+  readonly #ops: ListenerOps;
+
+  constructor(key: string, socket: Socket, grace: NodeJS.Timeout, ops: ListenerOps) {
+    this.key = key;
+    this.socket = socket;
+    this.grace = grace;
+    this.#ops = ops;
+  }
+
+  authenticated(): void { this.#ops.authenticated(this.key); }
+
+  drop(): void { this.#ops.drop(this.key); }
+
+  shed(): boolean { return this.wasShed; }
+
+  paused(pending: number): void { this.#ops.paused(this.key, pending); }
+
+  stuck(pending: number): void { this.#ops.stuck(this.key, pending); }
+}
 
 /**
  * The SSH listener: owns the TCP server, every client socket and the ssh2
@@ -79,6 +117,15 @@ export class SshListener {
   readonly #ident: string;
   readonly #tcp: Server;
   readonly #tracked = new Map<string, Tracked>();
+  readonly #ops: ListenerOps = {
+    authenticated: (key) => this.#authenticated(key),
+    drop: (key) => this.#drop(key),
+    paused: (key, pending) => this.#log.info('client is not reading: input paused', { remote: this.#remote(key), pending }),
+    stuck: (key, pending) => {
+      this.#log.warn('dropping a client that stopped reading', { remote: this.#remote(key), pending, afterMs: this.#limits.output.stuckMs });
+      this.#drop(key);
+    },
+  };
   readonly #pending: PendingConnections<string>;
   readonly #log: Logger;
   readonly #limits: ListenerLimits;
@@ -109,7 +156,7 @@ export class SshListener {
       // Garbage on the port must never take the server down.
       conn.on('error', () => undefined);
       // Behind a trusted balancer the socket's peer is the balancer: every later use sees the client.
-      handler(conn, t.client ? { ...info, ...t.client } : info, { authenticated: () => this.#authenticated(key), drop: () => this.#drop(key), shed: () => t.shed });
+      handler(conn, t.client ? { ...info, ...t.client } : info, t);
     }).on('error', (err: Error) => this.#log.debug('ssh error', { err }));
     this.#ssh = this.#makeSsh(ident);
     this.#tcp = createServer((socket) => this.#accept(socket));
@@ -128,11 +175,12 @@ export class SshListener {
       this.#drop(key);
     }, this.#limits.loginGraceMs);
     grace.unref();
-    const tracked: Tracked = { socket, grace, dropping: false, shed: false };
+    const tracked = new Tracked(key, socket, grace, this.#ops);
     this.#tracked.set(key, tracked);
     this.#live++;
-    socket.once('close', () => {
-      clearTimeout(grace);
+    // A plain listener for the one 'close' (a `once` wrapper is kept for the connection's life).
+    socket.on('close', () => {
+      clearTimeout(tracked.grace);
       if (!tracked.dropping) this.#live--;
       this.#tracked.delete(key);
       this.#pending.remove(key);
@@ -180,13 +228,8 @@ export class SshListener {
   #inject(socket: Socket, key: string): void {
     (this.#drainingSsh ?? this.#ssh).injectSocket(socket);
     // After injection: ssh2 paused the socket, so this listener does not start the flow early.
-    guardOutput(socket, this.#limits.output, {
-      paused: (pending) => this.#log.info('client is not reading: input paused', { remote: this.#remote(key), pending }),
-      stuck: (pending) => {
-        this.#log.warn('dropping a client that stopped reading', { remote: this.#remote(key), pending, afterMs: this.#limits.output.stuckMs });
-        this.#drop(key);
-      },
-    });
+    const t = this.#tracked.get(key);
+    if (t) guardOutput(socket, this.#limits.output, t);
   }
 
   /** The client's address as logs show it (the PROXY header's, behind a balancer). */
@@ -213,7 +256,7 @@ export class SshListener {
   /** Drops a connection to make room for a newer one. */
   #shed(key: string): void {
     const t = this.#tracked.get(key);
-    if (t) t.shed = true;
+    if (t) t.wasShed = true;
     this.#drop(key);
   }
 
@@ -230,7 +273,7 @@ export class SshListener {
 
   #authenticated(key: string): void {
     const t = this.#tracked.get(key);
-    if (t) clearTimeout(t.grace);
+    if (t) { clearTimeout(t.grace); t.grace = undefined; }
     this.#pending.remove(key);
   }
 

@@ -70,6 +70,36 @@ function hookKey(byAcl: AclDecision, req: AccessRequest): string {
   return JSON.stringify([byAcl.action, u.id, u.name, u.email, groupList(u.groups), h.id, h.name, h.addr, h.user, groupList(h.groups)]);
 }
 
+/** What a {@link Ticket} asks of its {@link Revocation}. */
+interface TicketOps {
+  check(e: Entry): Promise<void>;
+  release(e: Entry): void;
+  /** Whether `--acl-check-cmd` is set (its answers are kept per connection). */
+  hooked(): boolean;
+}
+
+/** A tracked connection's ticket: methods, not closures per connection (a connection lives for hours, issue 13). */
+class Ticket implements LiveTicket {
+  readonly #e: Entry;
+  readonly #ops: TicketOps;
+
+  constructor(e: Entry, ops: TicketOps) {
+    this.#e = e;
+    this.#ops = ops;
+  }
+
+  grantHost(host: { id: number; name: string }, sessionId: number, request: AccessRequest, decision: AccessDecision): void {
+    const e = this.#e;
+    e.subject = { ...e.subject, login: { kind: 'host', hostId: host.id } };
+    e.host = { name: host.name, sessionId };
+    if (this.#ops.hooked()) e.hook = { key: hookKey(decisionByAcl(request), request), decision };
+  }
+
+  check(): Promise<void> { return this.#ops.check(this.#e); }
+
+  release(): void { this.#ops.release(this.#e); }
+}
+
 /** Tracks live user connections and ends those whose access was revoked. */
 export class Revocation {
   readonly #deps: RevocationDeps;
@@ -86,19 +116,18 @@ export class Revocation {
   /** Number of tracked connections. */
   get size(): number { return this.#live.size; }
 
+  /** What its tickets ask of the service (one object per service, not closures per ticket). */
+  readonly #ops: TicketOps = {
+    check: (e) => this.#checkOne(e),
+    release: (e) => { this.#live.delete(e); },
+    hooked: () => this.#deps.aclCheckCmd !== null && this.#deps.aclCheckCmd !== '',
+  };
+
   /** Starts tracking a connection. */
   track(init: LiveConnectionInit): LiveTicket {
     const e: Entry = { ...init, subject: { ...init.subject } };
     this.#live.add(e);
-    return {
-      grantHost: (host, sessionId, request, decision) => {
-        e.subject = { ...e.subject, login: { kind: 'host', hostId: host.id } };
-        e.host = { name: host.name, sessionId };
-        if (this.#deps.aclCheckCmd) e.hook = { key: hookKey(decisionByAcl(request), request), decision };
-      },
-      check: () => this.#checkOne(e),
-      release: () => { this.#live.delete(e); },
-    };
+    return new Ticket(e, this.#ops);
   }
 
   /** Starts the periodic sweep. */
