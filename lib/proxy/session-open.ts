@@ -53,17 +53,35 @@ export interface UpstreamSession {
   exit(): ExitInfo | undefined;
 }
 
-function openOnce(client: Client, start: SessionStart, setup: SessionSetup): Promise<UpstreamSession> {
+/** What ssh2 records of a channel's exit (`code` undefined until the target sent one), since its first moment. */
+interface ExitRecord { _exit?: { code?: number | null; signal?: string; dump?: boolean; desc?: string } }
+
+/**
+ * An opened upstream channel; its exit is read from what ssh2 records on the
+ * channel (exit-status or exit-signal, the first one, as ssh2 emits 'exit'),
+ * not from a listener and closures per session (issue 13).
+ */
+class OpenedUpstream implements OpenedSession {
+  readonly channel: ClientChannel;
+  pty = false;
+  warning?: string;
+
+  constructor(channel: ClientChannel) {
+    this.channel = channel;
+  }
+
+  exit(): ExitInfo | undefined {
+    const e = (this.channel as unknown as ExitRecord)._exit;
+    if (e?.code === undefined) return undefined;
+    return { code: e.code, signal: e.signal, dump: e.dump, desc: e.desc };
+  }
+}
+
+function openOnce(client: Client, start: SessionStart, setup: SessionSetup): Promise<OpenedUpstream> {
   return new Promise((resolve, reject) => {
     const cb = (err: Error | undefined, channel: ClientChannel): void => {
       if (err) { reject(err); return; }
-      // Listen now: ssh2 may parse exit-status in the same tick as the
-      // request's success, before any promise continuation runs.
-      let exit: ExitInfo | undefined;
-      channel.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
-        exit = { code, signal, dump, desc };
-      });
-      resolve({ channel, exit: () => exit });
+      resolve(new OpenedUpstream(channel));
     };
     try {
       switch (start.kind) {
@@ -106,12 +124,15 @@ export interface OpenedSession extends UpstreamSession {
 export async function openUpstreamSession(client: Client, start: SessionStart, setup: SessionSetup): Promise<OpenedSession> {
   const wantsPty = setup.pty !== undefined && start.kind !== 'subsystem';
   try {
-    return { ...(await openOnce(client, start, setup)), pty: wantsPty };
+    const opened = await openOnce(client, start, setup);
+    opened.pty = wantsPty;
+    return opened;
   } catch (err) {
     const optional = [wantsPty ? 'PTY allocation' : undefined, setup.x11 ? 'X11 forwarding' : undefined, setup.agent ? 'agent forwarding' : undefined]
       .filter((x) => x !== undefined);
     if (optional.length === 0 || start.kind === 'subsystem') throw err;
     const opened = await openOnce(client, start, { env: setup.env, agent: false });
-    return { ...opened, pty: false, warning: `the target refused ${optional.join(' or ')}` };
+    opened.warning = `the target refused ${optional.join(' or ')}`;
+    return opened;
   }
 }

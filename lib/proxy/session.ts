@@ -65,6 +65,8 @@ export class SessionBridge {
   #finishing = false;
   #downClosed: Promise<void>;
   #eol = '\n';
+  /** The upstream channel's close and its stderr's end, while not both happened. */
+  #upstreamWaits = 0;
 
   /** `env`: this channel's budget of buffered env requests. */
   constructor(session: Session, ctx: SessionContext, env: EnvBudget) {
@@ -229,15 +231,17 @@ export class SessionBridge {
     pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec);
     whenEnded(down, () => { if (!this.#closed) up.end(); });
     // The upstream is done once it closed and its stderr ended (its 'close' implies its own end).
-    let waiting = 2;
-    const step = (): void => {
-      if (--waiting > 0 || this.#closed) return;
-      const exit = opened.exit();
-      const lost = exit ? undefined : ctx.upstreamLost();
-      void this.#finish(down, exit ?? (lost ? { code: 255 } : undefined), lost);
-    };
-    up.on('close', () => queueMicrotask(step));
-    whenEnded(up.stderr, step);
+    this.#upstreamWaits = 2;
+    up.on('close', () => queueMicrotask(() => this.#upstreamStep(down, opened)));
+    whenEnded(up.stderr, () => this.#upstreamStep(down, opened));
+  }
+
+  /** One of the upstream's channel and stderr is done: once both are, the exit status (or the loss) is sent. */
+  #upstreamStep(down: ServerChannel, opened: UpstreamSession): void {
+    if (--this.#upstreamWaits > 0 || this.#closed) return;
+    const exit = opened.exit();
+    const lost = exit ? undefined : this.#ctx.upstreamLost();
+    void this.#finish(down, exit ?? (lost ? { code: 255 } : undefined), lost);
   }
 
   /** Writes an optional error line, then sends the exit status and ends (lib/ssh's endChannel). */

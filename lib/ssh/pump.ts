@@ -85,20 +85,29 @@ export function ended(r: Readable): Promise<void> {
   });
 }
 
+/** Callbacks waiting for a stream's end or close (see {@link whenEnded}). */
+const endWatchers = new WeakMap<Readable, (() => void)[]>();
+
+/** The one listener of every watched stream ('end' and 'close'; ssh2 and Node call it with `this` = the stream). */
+function onEndOrClose(this: Readable): void {
+  const cbs = endWatchers.get(this);
+  if (!cbs) return;
+  endWatchers.delete(this);
+  for (const cb of cbs) queueMicrotask(cb);
+}
+
 /**
  * Calls `cb` once (in a microtask, as a settled {@link ended} would) when `r`
- * has emitted (or already emitted) 'end' or 'close'. One closure and two plain
- * listeners, where {@link ended} costs a promise and two `once` wrappers: for
- * streams that live as long as a relayed session (issue 13).
+ * has emitted (or already emitted) 'end' or 'close'. Two listeners shared by
+ * every stream and an array per watched stream, where {@link ended} costs a
+ * promise and two `once` wrappers: for streams that live as long as a relayed
+ * session (issue 13).
  */
 export function whenEnded(r: Readable, cb: () => void): void {
   if (r.readableEnded || r.destroyed) { queueMicrotask(cb); return; }
-  let fired = false;
-  const fire = (): void => {
-    if (fired) return;
-    fired = true;
-    queueMicrotask(cb);
-  };
-  r.on('end', fire);
-  r.on('close', fire);
+  const cbs = endWatchers.get(r);
+  if (cbs) { cbs.push(cb); return; }
+  endWatchers.set(r, [cb]);
+  r.on('end', onEndOrClose);
+  r.on('close', onEndOrClose);
 }
