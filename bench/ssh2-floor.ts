@@ -9,6 +9,7 @@
  * dropped, key objects made once). In its own process, IPC as child.ts.
  */
 import '../lib/ssh/padding-pool.js';
+import '../lib/ssh/kex-keys.js';
 import '../lib/ssh/host-key-announcements.js';
 import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
