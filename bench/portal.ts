@@ -12,6 +12,7 @@
  */
 // First: ssh2's cipher module must load with the padding pool, as in `sshportal server`.
 import '../lib/ssh/padding-pool.js';
+import '../lib/ssh/kex-keys.js';
 import { join } from 'node:path';
 import { App } from '../lib/app.js';
 import { resolveServerConfig, type ServerFlags } from '../lib/config/server-config.js';

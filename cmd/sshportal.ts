@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // First, before anything loads ssh2: its packets' padding comes from a pool (lib/ssh/padding-pool.ts).
 import '../lib/ssh/padding-pool.js';
+// Likewise its curve25519 key exchange moves keys as raw bytes (lib/ssh/kex-keys.ts).
+import '../lib/ssh/kex-keys.js';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, userMessage } from '../lib/errors.js';
 import { readVersion } from '../lib/version.js';

@@ -34,6 +34,12 @@ export function createDataSource(db: DbConfig, mariadb = true, timeoutMs = defau
       timeout: timeoutMs,
       prepareDatabase: (conn: { pragma(s: string): unknown }) => {
         conn.pragma('journal_mode = WAL');
+        // A commit is written to the WAL without waiting for the disk; the WAL is synced at each checkpoint.
+        // Measured here: FULL cost ~215 µs CPU and ~1 ms of a blocked event loop (every relayed session of
+        // the node waits) per commit, ~5 commits per login; NORMAL ~27 µs and ~0.06 ms. A portal that
+        // crashes or is killed loses nothing; a power loss or kernel crash may roll back the last commits
+        // (never corrupts the file, never breaks the audit chain: a rolled-back tail is a shorter chain).
+        conn.pragma('synchronous = NORMAL');
         // Deleted and overwritten content is zeroed: no clear secret lingers in free pages.
         conn.pragma('secure_delete = ON');
       },

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ParsedKey } from 'ssh2';
 import ssh2 from 'ssh2';
-import { withKeyObjects } from '../ssh/signing-keys.js';
+import { withKeyObjects } from '../ssh/key-objects.js';
 
 const cache = new Map<string, WeakRef<ParsedKey>>();
 const collected = new FinalizationRegistry<string>((id) => {

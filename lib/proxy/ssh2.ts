@@ -4,6 +4,8 @@
  * through the default export.
  */
 import ssh2 from 'ssh2';
+// Upstream clients ignore sshd's host-key announcements (see the module).
+import '../ssh/host-key-announcements.js';
 
 /** ssh2's client class. */
 export const SshClient = ssh2.Client;

@@ -7,44 +7,8 @@
  * portal holds for a long time (its host key) and the user keys it verifies
  * go through here. Other key types keep ssh2's own methods.
  */
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import ssh2, { type ParsedKey } from 'ssh2';
-
-/** Whether a key is one this module speeds up. */
-function isEd25519(key: ParsedKey): boolean {
-  return key.type === 'ssh-ed25519';
-}
-
-/**
- * `key` (changed in place) with sign/verify on key objects when it is
- * ed25519; other types are returned as they are. The results are ssh2's:
- * a Buffer or boolean, or the Error (never thrown) a failure gives.
- */
-export function withKeyObjects(key: ParsedKey): ParsedKey {
-  if (!isEd25519(key)) return key;
-  const pub: KeyObject = createPublicKey(key.getPublicPEM());
-  const privatePem = key.isPrivateKey() ? key.getPrivatePEM() : null;
-  const priv: KeyObject | null = privatePem === null ? null : createPrivateKey(privatePem);
-  const signWith = (data: Buffer | string): Buffer | Error => {
-    if (!priv) return new Error('No private key available');
-    try {
-      return sign(null, typeof data === 'string' ? Buffer.from(data) : data, priv);
-    } catch (err) {
-      return err instanceof Error ? err : new Error('signing failed');
-    }
-  };
-  const verifyWith = (data: Buffer | string, signature: Buffer): boolean | Error => {
-    try {
-      return verify(null, typeof data === 'string' ? Buffer.from(data) : data, pub, signature);
-    } catch (err) {
-      return err instanceof Error ? err : new Error('verification failed');
-    }
-  };
-  // ssh2 checks for an Error result; its typings only name the success types.
-  key.sign = signWith as ParsedKey['sign'];
-  key.verify = verifyWith as ParsedKey['verify'];
-  return key;
-}
+import { withKeyObjects } from './key-objects.js';
 
 /** Parses a private key (OpenSSH or PEM text) for ssh2, signing with a key object when ed25519. */
 export function parseSigningKey(text: string, passphrase?: string): ParsedKey {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
-import { parsePublicKeyBlob, parseSigningKey, publicKeysKept, withKeyObjects } from '../../../lib/ssh/signing-keys.js';
+import { withKeyObjects } from '../../../lib/ssh/key-objects.js';
+import { parsePublicKeyBlob, parseSigningKey, publicKeysKept } from '../../../lib/ssh/signing-keys.js';
 
 const ed = generateKeyPair('ed25519', 256, 'a');
 const other = generateKeyPair('ed25519', 256, 'b');
