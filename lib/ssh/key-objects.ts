@@ -27,14 +27,21 @@ function publicKeyObject(key: ParsedKey): KeyObject {
 
 /**
  * `key` (changed in place) with sign/verify on key objects when it is
- * ed25519; other types are returned as they are. The results are ssh2's:
+ * ed25519; other types, and keys node:crypto refuses, are returned as they are. The results are ssh2's:
  * a Buffer or boolean, or the Error (never thrown) a failure gives.
  */
 export function withKeyObjects(key: ParsedKey): ParsedKey {
   if (!isEd25519(key)) return key;
-  const pub: KeyObject = publicKeyObject(key);
-  const privatePem = key.isPrivateKey() ? key.getPrivatePEM() : null;
-  const priv: KeyObject | null = privatePem === null ? null : createPrivateKey(privatePem);
+  let pub: KeyObject;
+  let priv: KeyObject | null;
+  try {
+    pub = publicKeyObject(key);
+    const privatePem = key.isPrivateKey() ? key.getPrivatePEM() : null;
+    priv = privatePem === null ? null : createPrivateKey(privatePem);
+  } catch {
+    // A key node:crypto will not take (a peer's host key, say) keeps ssh2's methods, which fail with an Error result.
+    return key;
+  }
   const signWith = (data: Buffer | string): Buffer | Error => {
     if (!priv) return new Error('No private key available');
     try {

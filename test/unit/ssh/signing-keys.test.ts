@@ -31,6 +31,12 @@ describe('ssh: signing keys on key objects', () => {
     expect(parsePublicKeyBlob(blobOf(ed.publicKey))?.sign(data)).to.be.instanceOf(Error);
   });
 
+  it('an ed25519 key node:crypto refuses keeps ssh2\'s methods (no throw)', () => {
+    const odd = { type: 'ssh-ed25519', getPublicSSH: () => Buffer.alloc(5), isPrivateKey: () => false } as unknown as ParsedKey;
+    expect(withKeyObjects(odd)).to.equal(odd);
+    expect(Object.hasOwn(odd, 'verify')).to.equal(false);
+  });
+
   it('other key types keep ssh2\'s methods', () => {
     // ssh2's methods live on the key's prototype; ours are the key's own.
     const own = (k: ParsedKey): boolean[] => [Object.hasOwn(k, 'sign'), Object.hasOwn(k, 'verify')];
