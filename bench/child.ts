@@ -10,10 +10,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
-/** A server's memory after a GC, bytes (process.memoryUsage()). */
-export interface MemoryFigures { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }
+/**
+ * A server's memory after a GC, bytes (process.memoryUsage()); `newSpace`: the
+ * resident part of V8's young generation, which is sized for the process, not
+ * per session, and pages in as allocation goes through it.
+ */
+export interface MemoryFigures { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; newSpace: number }
 
 /** A running benchmark server process. */
 export interface BenchProcess {
@@ -83,7 +87,8 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
     } else if ('mem' in m) {
       (globalThis as { gc?: () => void }).gc?.();
       const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-      process.send?.({ mem: { rss, heapTotal, heapUsed, external, arrayBuffers } });
+      const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0;
+      process.send?.({ mem: { rss, heapTotal, heapUsed, external, arrayBuffers, newSpace } });
     } else if ('snapshot' in m && typeof m.snapshot === 'string') {
       process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) });
     } else if ('cpu' in m) {
