@@ -118,10 +118,10 @@ export class BoundedFileWriter {
     return true;
   }
 
-  /** Starts the drain loop unless it runs: at once when `now` or enough is queued, else after {@link COALESCE_MS}. */
+  /** Starts the drain loop unless it runs: at once when `now`, closing or enough is queued, else after {@link COALESCE_MS}. */
   #kick(now: boolean): void {
     if (this.#loop || this.#queue.length === 0) return;
-    if (!now && this.#queued < COALESCE_BYTES) {
+    if (!now && !this.#closing && this.#queued < COALESCE_BYTES) {
       this.#gather ??= setTimeout(() => { this.#gather = undefined; this.#kick(true); }, COALESCE_MS);
       return;
     }
@@ -214,6 +214,9 @@ export class BoundedFileWriter {
         this.#dropped += size;
         this.#fail(err);
       }
+      // What arrived during the write gathers too (see #kick): written at once, each keystroke's
+      // echo made a file write of its own, a trip through the thread pool (issue 13).
+      if (!this.#closing && this.#queued < COALESCE_BYTES) break;
     }
   }
 }

@@ -10,7 +10,8 @@
  */
 import type { Client, Connection } from 'ssh2';
 
-type DataHandler = (self: unknown, recipient: number, data: Buffer, ...rest: unknown[]) => unknown;
+/** ssh2's CHANNEL_DATA handler (`type` is CHANNEL_EXTENDED_DATA's data type code). */
+type DataHandler = (self: unknown, recipient: number, data: Buffer, type?: unknown) => unknown;
 
 interface WindowedChannel { incoming?: { window?: number }; _channel?: WindowedChannel }
 
@@ -50,7 +51,8 @@ export function enforceChannelWindows(conn: Connection | Client, overrun: (sent:
     const original = handlers[name];
     if (typeof original !== 'function') continue;
     const handle = original as DataHandler;
-    handlers[name] = (self: unknown, recipient: number, data: Buffer, ...rest: unknown[]): unknown => {
+    // Fixed parameters, no rest array: this runs for every data packet (issue 13).
+    handlers[name] = (self: unknown, recipient: number, data: Buffer, type?: unknown): unknown => {
       if (broken) return undefined;
       const window = windowOf(internals, recipient);
       if (window !== undefined && data.length > window) {
@@ -58,7 +60,7 @@ export function enforceChannelWindows(conn: Connection | Client, overrun: (sent:
         overrun(data.length, window);
         return undefined;
       }
-      return handle(self, recipient, data, ...rest);
+      return handle(self, recipient, data, type);
     };
     wrapped++;
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '../../../lib/log.js';
 import { BoundedFileWriter } from '../../../lib/recording/bounded-file.js';
@@ -110,6 +111,39 @@ describe('recording/CastRecorder', () => {
     await w.close();
     expect(readFileSync(path, 'utf8')).to.equal('abcd');
     expect(Date.now() - closing).to.be.below(1000);
+  });
+
+  it('gathers what arrives during a file write with what follows, instead of writing it at once', async () => {
+    // Counts the file writes, each made slow (5 ms) so that chunks arrive while one is in flight.
+    const probe = await open(join(tmp.path, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const original = proto.write;
+    let writes = 0;
+    proto.write = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+      writes++;
+      await new Promise((r) => setTimeout(r, 5));
+      return original.apply(this, args);
+    };
+    try {
+      const path = join(tmp.path, 'typing.cast');
+      const w = new BoundedFileWriter({ path, log: silentLogger });
+      let expected = '';
+      const start = Date.now();
+      for (let i = 0; i < 60; i++) {
+        w.write(`${i},`);
+        expected += `${i},`;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const typed = Date.now() - start;
+      await w.close();
+      expect(readFileSync(path, 'utf8')).to.equal(expected);
+      // One write per 20 ms gathering (each followed by its 5 ms write), plus the one at close;
+      // written at once, what arrived during each write made a write every 5–6 ms.
+      expect(writes).to.be.at.most(Math.floor(typed / 20) + 2);
+    } finally {
+      proto.write = original;
+    }
   });
 
   describe('seals', () => {
