@@ -6,6 +6,7 @@
 import ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
 import type { TestKey } from '../test/support/keys.js';
+import type { MemoryFigures } from './child.js';
 import { sleep } from './measure.js';
 
 function openIdle(port: number, key: TestKey, command: string): Promise<Client> {
@@ -39,20 +40,34 @@ export async function openIdleSessions(port: number, key: TestKey, n: number, co
   };
 }
 
+/** Memory per relayed session, KiB. */
+export interface SessionMemory {
+  /** The growth of the server's RSS (after a GC) divided by the sessions. */
+  rssKiB: number;
+  /**
+   * The part of it that is V8's young generation paging in (divided the same
+   * way): a per-process reservation (2 × 16 MiB at most) that allocation
+   * touches over time, whatever the sessions; 0 to ~160 KiB at 100 sessions.
+   */
+  youngKiB: number;
+}
+
 /**
- * RSS per relayed session of `server`, KiB: the growth of its RSS (after a
- * GC) with `n` idle sessions open, measured after a warm-up of a few sessions
+ * Memory per relayed session of `server`: the growth of its RSS (after a GC)
+ * with `n` idle sessions open, measured after a warm-up of a few sessions
  * opened and closed, so that what the first session loads once (code paths
  * compiled, allocator arenas grown) is not counted per session.
  */
-export async function rssPerSessionKiB(server: { port: number; rss(): Promise<number> }, key: TestKey, n: number, command = 'exec cat'): Promise<number> {
+export async function rssPerSessionKiB(server: { port: number; mem(): Promise<MemoryFigures> }, key: TestKey, n: number, command = 'exec cat'): Promise<SessionMemory> {
   await (await openIdleSessions(server.port, key, 10, 10, command))();
   await sleep(500);
-  const rss0 = await server.rss();
+  const m0 = await server.mem();
   const close = await openIdleSessions(server.port, key, n, 20, command);
   try {
     await sleep(500);
-    return (((await server.rss()) - rss0) * 1024) / n;
+    const m1 = await server.mem();
+    const perSession = (bytes: number): number => bytes / 1024 / n;
+    return { rssKiB: perSession(m1.rss - m0.rss), youngKiB: perSession(m1.newSpace - m0.newSpace) };
   } finally {
     await close();
   }
