@@ -10,7 +10,7 @@ import { authenticate, type AuthState, type Identity } from './auth.js';
 import type { ConnectionContext, ConnectionDeps } from './connection-types.js';
 import { drainingRefusal } from './drain.js';
 import { serveHealthcheck } from './healthcheck.js';
-import type { SocketControl } from './listener.js';
+import type { SocketControl } from './tracked-socket.js';
 import { serveUser } from './login-dispatch.js';
 
 export type { ConnectionContext, ConnectionDeps } from './connection-types.js';

@@ -4,23 +4,10 @@ import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
 import { parseSigningKey } from '../ssh/signing-keys.js';
-import { guardOutput, type OutputGuardEvents, type OutputLimits } from './backpressure.js';
+import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
 import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
-
-/** What the listener tells a connection handler about its socket. */
-export interface SocketControl {
-  /** The connection authenticated: it leaves the pre-auth limits. */
-  authenticated(): void;
-  /** Ends the connection for sure: DISCONNECT, then the socket is destroyed after a short linger. */
-  drop(): void;
-  /**
-   * Whether the listener dropped this connection to make room for a newer one
-   * (--max-startups, --max-connections): the portal's load, not the client's
-   * doing, so not a failed login of its address.
-   */
-  shed(): boolean;
-}
+import { Tracked, type SocketControl, type TrackedOps } from './tracked-socket.js';
 
 /** Called for each client that sent its SSH identification. */
 export type ConnectionHandler = (conn: Connection, info: ssh2.ClientInfo, control: SocketControl) => void;
@@ -60,49 +47,6 @@ const fullLogEveryMs = 10_000;
 /** A client silent for 3 probes 15 s apart is dropped (a tunnel connector behind a dead NAT, a vanished laptop). */
 const defaultKeepalive: Keepalive = { intervalMs: 15_000, countMax: 3 };
 
-/** The real client behind a trusted balancer, as its PROXY header names it. */
-type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
-
-/** What the listener does for a tracked socket's control (one object per listener). */
-interface ListenerOps {
-  authenticated(key: string): void;
-  drop(key: string): void;
-  paused(key: string, pending: number): void;
-  stuck(key: string, pending: number): void;
-}
-
-/**
- * One accepted socket, and the {@link SocketControl} its handler gets: methods,
- * not three closures per connection (a connection lives for hours, issue 13).
- */
-class Tracked implements SocketControl, OutputGuardEvents {
-  readonly key: string;
-  readonly socket: Socket;
-  grace: NodeJS.Timeout | undefined;
-  conn?: Connection;
-  client?: ClientAddress;
-  dropping = false;
-  wasShed = false;
-  readonly #ops: ListenerOps;
-
-  constructor(key: string, socket: Socket, grace: NodeJS.Timeout, ops: ListenerOps) {
-    this.key = key;
-    this.socket = socket;
-    this.grace = grace;
-    this.#ops = ops;
-  }
-
-  authenticated(): void { this.#ops.authenticated(this.key); }
-
-  drop(): void { this.#ops.drop(this.key); }
-
-  shed(): boolean { return this.wasShed; }
-
-  paused(pending: number): void { this.#ops.paused(this.key, pending); }
-
-  stuck(pending: number): void { this.#ops.stuck(this.key, pending); }
-}
-
 /**
  * The SSH listener: owns the TCP server, every client socket and the ssh2
  * server they are handed to. Sockets are accepted here (not by ssh2) so that
@@ -117,7 +61,7 @@ export class SshListener {
   readonly #ident: string;
   readonly #tcp: Server;
   readonly #tracked = new Map<string, Tracked>();
-  readonly #ops: ListenerOps = {
+  readonly #ops: TrackedOps = {
     authenticated: (key) => this.#authenticated(key),
     drop: (key) => this.#drop(key),
     paused: (key, pending) => this.#log.info('client is not reading: input paused', { remote: this.#remote(key), pending }),

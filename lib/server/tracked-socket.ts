@@ -1,0 +1,65 @@
+/**
+ * One socket the SSH listener accepted, as the listener tracks it and as its
+ * connection handler controls it ({@link SocketControl}).
+ */
+import type { Socket } from 'node:net';
+import type ssh2 from 'ssh2';
+import type { Connection } from 'ssh2';
+import type { OutputGuardEvents } from './backpressure.js';
+
+/** What the listener tells a connection handler about its socket. */
+export interface SocketControl {
+  /** The connection authenticated: it leaves the pre-auth limits. */
+  authenticated(): void;
+  /** Ends the connection for sure: DISCONNECT, then the socket is destroyed after a short linger. */
+  drop(): void;
+  /**
+   * Whether the listener dropped this connection to make room for a newer one
+   * (--max-startups, --max-connections): the portal's load, not the client's
+   * doing, so not a failed login of its address.
+   */
+  shed(): boolean;
+}
+
+/** The real client behind a trusted balancer, as its PROXY header names it. */
+export type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
+
+/** What the listener does for a tracked socket's control (one object per listener). */
+export interface TrackedOps {
+  authenticated(key: string): void;
+  drop(key: string): void;
+  paused(key: string, pending: number): void;
+  stuck(key: string, pending: number): void;
+}
+
+/**
+ * One accepted socket, and the {@link SocketControl} its handler gets: methods,
+ * not three closures per connection (a connection lives for hours, issue 13).
+ */
+export class Tracked implements SocketControl, OutputGuardEvents {
+  readonly key: string;
+  readonly socket: Socket;
+  grace: NodeJS.Timeout | undefined;
+  conn?: Connection;
+  client?: ClientAddress;
+  dropping = false;
+  wasShed = false;
+  readonly #ops: TrackedOps;
+
+  constructor(key: string, socket: Socket, grace: NodeJS.Timeout, ops: TrackedOps) {
+    this.key = key;
+    this.socket = socket;
+    this.grace = grace;
+    this.#ops = ops;
+  }
+
+  authenticated(): void { this.#ops.authenticated(this.key); }
+
+  drop(): void { this.#ops.drop(this.key); }
+
+  shed(): boolean { return this.wasShed; }
+
+  paused(pending: number): void { this.#ops.paused(this.key, pending); }
+
+  stuck(pending: number): void { this.#ops.stuck(this.key, pending); }
+}
