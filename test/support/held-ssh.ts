@@ -8,11 +8,18 @@ export class Held {
   out = '';
   err = '';
   readonly exited: Promise<number | null>;
-  constructor(port: number, key: string, login: string, cmd: string[]) {
-    this.child = spawn('ssh', [...sshOptions(port, key), `${login}@127.0.0.1`, ...cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** The exit code once stdout and stderr are read to their end too. */
+  readonly closed: Promise<number | null>;
+  /** `ssh` to `login` on 127.0.0.1:`port` with the suite's options, or with exactly `args`. */
+  constructor(port: number, key: string, login: string, cmd: string[]);
+  constructor(args: string[]);
+  constructor(...a: [number, string, string, string[]] | [string[]]) {
+    const args = a.length === 1 ? a[0] : [...sshOptions(a[0], a[1]), `${a[2]}@127.0.0.1`, ...a[3]];
+    this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8').on('data', (s: string) => { this.out += s; });
     this.child.stderr.setEncoding('utf8').on('data', (s: string) => { this.err += s; });
     this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
+    this.closed = new Promise((r) => this.child.once('close', (code) => r(code)));
   }
 
   /** Writes `line` and waits (15 s at most) until `expect` holds. */

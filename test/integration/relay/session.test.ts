@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { PermissionDeniedError } from '../../../lib/errors.js';
 import { silentLogger } from '../../../lib/log.js';
+import { Held } from '../../support/held-ssh.js';
 import { tempDir, type TempDir } from '../../support/keys.js';
 import { Calls } from '../../support/must-call.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
@@ -131,19 +131,14 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
   it('tells the user when the target connection is lost mid-session', async () => {
     cutter = await tcpProxy(target.port);
     // `cat` with an open stdin ends on the target when its connection goes away.
-    const child = spawn('ssh', sshArgs(front, keys.user, 'fragile', 'echo started; exec cat'), { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    const code = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const ssh = new Held(sshArgs(front, keys.user, 'fragile', 'echo started; exec cat'));
+    const timer = setTimeout(() => ssh.child.kill('SIGKILL'), 15_000);
     try {
-      while (!out.includes('started')) await new Promise((r) => setTimeout(r, 20));
+      while (!ssh.out.includes('started')) await new Promise((r) => setTimeout(r, 20));
       cutter.cut();
-      expect(await code).to.equal(255);
-      child.stdin.destroy();
-      expect(err).to.equal("error: connection to 'fragile' lost\n");
+      expect(await ssh.closed).to.equal(255);
+      ssh.child.stdin.destroy();
+      expect(ssh.err).to.equal("error: connection to 'fragile' lost\n");
     } finally {
       clearTimeout(timer);
       await cutter.close();
@@ -155,25 +150,20 @@ describe('relay: session channels (real ssh → relay → real sshd)', function 
     const calls = new Calls();
     const started = calls.mustCall(undefined, 1, 'channel-started');
     observed.onEvent = (e) => { if (e.type === 'channel-started') started(); };
-    const child = spawn('ssh', sshArgs(front, keys.user, 'web', 'echo ready; exec cat'), { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    const code = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const ssh = new Held(sshArgs(front, keys.user, 'web', 'echo ready; exec cat'));
+    const timer = setTimeout(() => ssh.child.kill('SIGKILL'), 10_000);
     try {
       await calls.done();
       // The close comes once `echo ready` reached the client (a fixed pause lost that race on a busy machine).
-      while (!out.includes('ready') && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+      while (!ssh.out.includes('ready') && ssh.child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
       front.relays[front.relays.length - 1]?.close('the portal is shutting down');
-      expect(await code).to.equal(255);
-      child.stdin.destroy();
+      expect(await ssh.closed).to.equal(255);
+      ssh.child.stdin.destroy();
     } finally {
       clearTimeout(timer);
     }
-    expect(out).to.equal('ready\n');
-    expect(err).to.equal('error: the portal is shutting down\n');
+    expect(ssh.out).to.equal('ready\n');
+    expect(ssh.err).to.equal('error: the portal is shutting down\n');
     await front.relays[front.relays.length - 1]?.closed;
     expect(observed.summaries[0]?.error).to.equal('the portal is shutting down');
   });
