@@ -32,6 +32,34 @@ export interface AuthState {
   readonly login: LoginKind;
   identity: Identity | null;
   refusals: string[];
+  /** The user the last probe (an attempt without signature) found for its key, for the signed attempt that follows. */
+  probed?: ProbedKey;
+}
+
+/** A probe's lookup: which key, whose it was, when (performance.now()). */
+export interface ProbedKey {
+  fingerprint: string;
+  user: User | null;
+  atMs: number;
+}
+
+/**
+ * How long a probe's lookup answers the signed attempt of the same key:
+ * OpenSSH signs as soon as the probe is accepted, and the lookup was a
+ * quarter of a login's database work. A key removed in between is caught
+ * as one removed just after the login: the revocation sweep ends the
+ * connection within its interval (2 s ± 25 %, revocation.ts), with an event.
+ */
+const probeReuseMs = 2_000;
+
+/** The user holding the key `fingerprint`; a signed attempt right after a probe of the same key takes the probe's answer. */
+async function userOfKey(state: AuthState, deps: AuthDeps, fingerprint: string, signed: boolean): Promise<User | null> {
+  const probed = state.probed;
+  state.probed = undefined;
+  if (signed && probed?.fingerprint === fingerprint && performance.now() - probed.atMs <= probeReuseMs) return probed.user;
+  const user = await findUserByKey(deps.db.manager, fingerprint);
+  if (!signed) state.probed = { fingerprint, user, atMs: performance.now() };
+  return user;
 }
 
 /** What the authenticator needs. */
@@ -71,10 +99,10 @@ async function connectorHosts(state: AuthState, deps: AuthDeps, fingerprint: str
   return (await tunnelKeyHosts(deps.db.manager, fingerprint)).filter((h) => isTunnelUrl(h.url));
 }
 
-async function keyFacts(state: AuthState, deps: AuthDeps, key: PublicKeyInfo): Promise<{ facts: KeyFacts; user: User | null; hosts: Host[] }> {
+async function keyFacts(state: AuthState, deps: AuthDeps, key: PublicKeyInfo, signed: boolean): Promise<{ facts: KeyFacts; user: User | null; hosts: Host[] }> {
   const m = deps.db.manager;
   const login = state.login;
-  const user = login.kind === 'healthcheck' || login.kind === 'peer' || login.kind === 'tunnel' ? null : await findUserByKey(m, key.fingerprint);
+  const user = login.kind === 'healthcheck' || login.kind === 'peer' || login.kind === 'tunnel' ? null : await userOfKey(state, deps, key.fingerprint, signed);
   const inviteValid = login.kind === 'invite' && (await findInvitedUser(m, login.token, deps.now())) !== null;
   const tunnelInviteValid = login.kind === 'tunnel-invite' && (await findTunnelInvite(m, login.token, deps.now())) !== null;
   const bound = user !== null || (login.kind === 'invite' && (await keyIsBound(m, key.fingerprint)));
@@ -117,7 +145,7 @@ async function provenIdentity(state: AuthState, deps: AuthDeps, key: PublicKeyIn
 
 async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: AuthDeps): Promise<void> {
   const key = keyInfo(ctx);
-  const { facts, user, hosts } = await keyFacts(state, deps, key);
+  const { facts, user, hosts } = await keyFacts(state, deps, key, ctx.signature !== undefined);
   const decision = decidePublicKey(state.login, facts, key.fingerprint);
   if (decision.action === 'reject') {
     if (ctx.signature) deps.onFailure(decision.reason, key.fingerprint);
