@@ -53,3 +53,37 @@ export function table(head: string[], rows: string[][]): string {
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
   return [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n');
 }
+
+/** What {@link loginRounds} reads of a server process. */
+interface CpuSource {
+  /** CPU seconds (user + system) the process used so far. */
+  cpu(): Promise<number>;
+}
+
+/**
+ * CPU ms per login of `server` in each of `rounds` rounds of `n` simultaneous
+ * `login` commands, and each round's wall time (s). V8 keeps optimizing the
+ * login path's functions for over a thousand logins (measured: 25–35
+ * functions optimized per round of 100 in rounds 2–6, 11–15 in rounds 12–14;
+ * TurboFan's jobs on V8's worker threads were ~14 % of the portal's CPU,
+ * ~0.8 ms per login, in rounds 2–8), so the first rounds read above what a
+ * portal that has run for a while spends: {@link warmLoginCpu} is the figure
+ * of a warmer process.
+ */
+export async function loginRounds(server: CpuSource, login: string, n: number, rounds: number): Promise<{ cpuMs: number[]; wallS: number[] }> {
+  const cpuMs: number[] = [];
+  const wallS: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const c0 = await server.cpu();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: n }, () => timed(login, 120_000)));
+    wallS.push((performance.now() - t0) / 1000);
+    cpuMs.push(((await server.cpu()) - c0) * 1000 / n);
+  }
+  return { cpuMs, wallS };
+}
+
+/** The CPU per login of a warm process: the median of the last three rounds (of all, when fewer). */
+export function warmLoginCpu(cpuMs: number[]): number {
+  return median(cpuMs.slice(-3));
+}
