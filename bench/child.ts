@@ -68,7 +68,12 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     cpu: () => { const p = next<number>('cpu'); child.send({ cpu: true }); return p.then((us) => us / 1e6); },
     lag: () => { const p = next<LoopDelay>('lag'); child.send({ lag: true }); return p; },
     fds: () => readdirSync(`/proc/${child.pid ?? 0}/fd`).length,
-    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send({ stop: true }); }),
+    // A child that already exited (it crashed, say) has nothing to stop: waiting for its 'exit' would hang the bench.
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null || !child.connected) { resolve(); return; }
+      child.once('exit', () => resolve());
+      child.send({ stop: true });
+    }),
   }));
 }
 

@@ -5,21 +5,24 @@
  * same sshd, in one run: ROUNDS of LOGINS simultaneous `ssh web@… true`
  * after a warm-up of 5, the CPU of the server process per login (user +
  * system) for each round, and the median of the last three (a warm process:
- * see loginRounds in measure.ts).
+ * see loginRounds in measure.ts). Then keystroke echo through each of them
+ * and direct, three terminals typed into in turn (KEYS keys each).
  *
- *   npm run bench:login   (env BENCH_LOGINS, default 100; BENCH_ROUNDS, default 6)
+ *   npm run bench:login   (env BENCH_LOGINS, default 100; BENCH_ROUNDS, default 6; BENCH_KEYS, default 400)
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { generateKey, tempDir } from '../test/support/keys.js';
 import { startSshd } from '../test/support/sshd.js';
 import { startBenchProcess, type BenchProcess } from './child.js';
+import { interleavedEchoLatencies, percentile } from './keystroke.js';
 import { loginRounds, table, timed, warmLoginCpu } from './measure.js';
 import { requireSshdForBench } from './sshd-check.js';
 import { sshOpts } from './uploads.js';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const KEYS = Number(process.env.BENCH_KEYS ?? 400);
 
 /** CPU ms per login of `server` per round (after a warm-up of 5), and the rounds' wall times (s). */
 async function rounds(server: BenchProcess, login: string): Promise<{ cpuMs: number[]; wallS: number[] }> {
@@ -49,6 +52,17 @@ async function main(): Promise<void> {
       ['real portal (SQLite, recording on)', fmt(p.cpuMs, 1), warmLoginCpu(p.cpuMs).toFixed(1), fmt(p.wallS, 2)],
       ['bare ssh2 relay (bench/ssh2-floor.ts)', fmt(f.cpuMs, 1), warmLoginCpu(f.cpuMs).toFixed(1), fmt(f.wallS, 2)],
     ]));
+    // The same three ways for a keystroke's echo, typed in turn into three terminals open at once.
+    const opts = sshOpts(user.path);
+    const [d = [], fk = [], pk = []] = await interleavedEchoLatencies([
+      [...opts, '-p', String(target.port), `${target.user}@127.0.0.1`], [...opts, '-p', String(floor.port), 'web@127.0.0.1'], [...opts, '-p', String(portal.port), 'web@127.0.0.1'],
+    ], KEYS);
+    const row = (name: string, xs: number[]): string[] => {
+      const diff = (a: number, b: number): string => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(2)}`;
+      return [name, `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`, xs === d ? '—' : `${diff(percentile(xs, 50), percentile(d, 50))} / ${diff(percentile(xs, 99), percentile(d, 99))}`];
+    };
+    console.log(`\nKeystroke echo, ${KEYS} keys into each of three terminals open at once, typed in turn\n`);
+    console.log(table(['path', 'median / p99 (ms)', 'vs direct'], [row('direct to sshd', d), row('bare ssh2 relay', fk), row('real portal', pk)]));
   } finally {
     await Promise.all([portal.stop(), floor.stop()]);
     await target.stop();

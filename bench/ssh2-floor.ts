@@ -2,7 +2,8 @@
  * The least a relayed login can cost with ssh2 (issue 13: "portal CPU per
  * login"): an ssh2 server that checks the user's key signature against one
  * key and, for each exec request, dials the target with an ssh2 client
- * (publickey), runs the command there and relays its output and exit status.
+ * (publickey), runs the command there (on a terminal when the client asked
+ * for one) and relays its output and exit status.
  * No database, ACL, audit, recording or limits: what is left is ssh2's two
  * transports (both key exchanges, both authentications, the channels). The
  * same ssh2 tweaks as the portal (padding pool, host-key announcements
@@ -13,7 +14,7 @@ import '../lib/ssh/kex-keys.js';
 import '../lib/ssh/host-key-announcements.js';
 import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
-import type { AuthContext, ClientChannel, PublicKeyAuthMethod, ServerChannel } from 'ssh2';
+import type { AuthContext, ClientChannel, PseudoTtyOptions, PublicKeyAuthMethod, ServerChannel } from 'ssh2';
 import { parseSigningKey, parsePublicKeyBlob } from '../lib/ssh/signing-keys.js';
 import { sharedPrivateKey } from '../lib/proxy/shared-keys.js';
 import type { TestKey } from '../test/support/keys.js';
@@ -30,11 +31,12 @@ const cfg = JSON.parse(process.argv[2] ?? '{}') as FloorConfig;
 const userBlob = Buffer.from(cfg.userPublicKey.split(' ')[1] ?? '', 'base64');
 const method: PublicKeyAuthMethod = { type: 'publickey', username: cfg.target.user, key: sharedPrivateKey(cfg.portalKey.privateKey, undefined) };
 
-function relay(command: string, channel: ServerChannel): void {
+function relay(command: string, channel: ServerChannel, pty: PseudoTtyOptions | undefined): void {
   const client = new ssh2.Client();
+  track(client);
   client.on('error', (err) => { process.stderr.write(`floor: upstream ${err.message}\n`); channel.close(); });
   client.once('ready', () => {
-    client.exec(command, (err: Error | undefined, up: ClientChannel) => {
+    client.exec(command, pty ? { pty } : {}, (err: Error | undefined, up: ClientChannel) => {
       if (err) { channel.close(); client.end(); return; }
       let code: number | undefined;
       up.pipe(channel, { end: false });
@@ -52,7 +54,18 @@ function relay(command: string, channel: ServerChannel): void {
   client.connect({ host: cfg.target.host, port: cfg.target.port, username: cfg.target.user, authHandler: [method], hostVerifier: () => true });
 }
 
+/**
+ * Open connections, both sides: stopping ends them (server.close() waits for
+ * every client to go, and a target session on a terminal outlives its client).
+ */
+const open = new Set<{ end(): unknown; once(event: 'close', f: () => void): unknown }>();
+
+function track(c: { end(): unknown; once(event: 'close', f: () => void): unknown }): void {
+  open.add(c);
+  c.once('close', () => open.delete(c));
+}
 const server = new ssh2.Server({ hostKeys: [{ key: parseSigningKey(cfg.hostKey) }] }, (conn) => {
+  track(conn);
   conn.on('error', () => undefined);
   conn.on('authentication', (ctx: AuthContext) => {
     if (ctx.method !== 'publickey' || ctx.key.data.length !== userBlob.length || !timingSafeEqual(ctx.key.data, userBlob)) { ctx.reject(['publickey']); return; }
@@ -62,10 +75,16 @@ const server = new ssh2.Server({ hostKeys: [{ key: parseSigningKey(cfg.hostKey) 
   });
   conn.on('session', (accept) => {
     const session = accept();
-    session.on('exec', (acc, _rej, info) => relay(info.command, acc()));
+    // A terminal (`ssh -tt`, the keystroke benchmark) is asked for on the target as the client asked for it.
+    let pty: PseudoTtyOptions | undefined;
+    session.on('pty', (acc, _rej, info) => { pty = { rows: info.rows, cols: info.cols, height: info.height, width: info.width, term: info.term, modes: info.modes }; acc(); });
+    session.on('exec', (acc, _rej, info) => relay(info.command, acc(), pty));
   });
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  serveBenchIpc(typeof address === 'object' && address !== null ? address.port : 0, () => new Promise((resolve) => { server.close(() => resolve()); }));
+  serveBenchIpc(typeof address === 'object' && address !== null ? address.port : 0, () => new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const conn of open) conn.end();
+  }));
 });
