@@ -2,9 +2,13 @@ import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { BaseRow } from './base.js';
 import type { User } from './user.js';
 
-/** An audit trail entry. */
+/**
+ * An audit trail entry. `idx_events_created` is the order of `event ls`
+ * (newest first): a page reads its rows from the index, not a sort of the table.
+ */
 @Entity('events')
 @Index('uq_events_seq', ['seq'], { unique: true })
+@Index('idx_events_created', ['createdAt', 'id'])
 export class Event extends BaseRow {
   @Column({ type: 'integer', name: 'author_id', nullable: true })
   authorId: number | null;

@@ -3,9 +3,14 @@ import { BaseRow } from './base.js';
 import type { Host } from './host.js';
 import type { User } from './user.js';
 
-/** One relayed connection through the portal. */
+/**
+ * One relayed connection through the portal. `idx_sessions_created` is the
+ * order of `session ls` (newest first); `session ls --active` reads the live
+ * rows through `idx_sessions_status` and sorts only those.
+ */
 @Entity('sessions')
 @Index('idx_sessions_status', ['status'])
+@Index('idx_sessions_created', ['createdAt', 'id'])
 export class Session extends BaseRow {
   @Column({ type: 'datetime', precision: 3, name: 'stopped_at', nullable: true })
   stoppedAt: Date | null;
