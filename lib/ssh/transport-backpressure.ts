@@ -8,7 +8,9 @@
  * the portal by 470 MB in 15 s. With this, a channel's write completes only
  * once its transport's unsent bytes are under {@link transportHighWaterBytes}:
  * the channel's own buffer then fills and the relay's pumps pause, as they do
- * at an exhausted window.
+ * at an exhausted window. The same for a server channel's stderr (its own
+ * Writable in ssh2): a user who granted a 4 GiB window and stopped reading,
+ * running a command that floods stderr, grew the portal by 2.3 GB in 10 s.
  */
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
@@ -17,8 +19,10 @@ import type { Writable } from 'node:stream';
 export const transportHighWaterBytes = 1024 * 1024;
 
 type WriteCb = (err?: Error | null) => void;
-type WriteFn = (this: ChannelLike, data: Buffer, encoding: BufferEncoding, cb: WriteCb) => void;
-interface ChannelLike { _client?: { _sock?: Writable } }
+type WriteFn = (this: unknown, data: Buffer, encoding: BufferEncoding, cb: WriteCb) => void;
+interface Transported { _client?: { _sock?: Writable } }
+/** A channel (its transport is `_client._sock`) or a server channel's stderr (through `_channel`). */
+interface ChannelLike extends Transported { _channel?: Transported }
 
 let applied = false;
 
@@ -41,21 +45,40 @@ function whenDrained(sock: Writable, cb: () => void): void {
   sock.on('close', done);
 }
 
-/** Installs the check on ssh2's Channel (once per process); false if this ssh2 has no such class. */
-export function applyTransportBackpressure(): boolean {
-  if (applied) return true;
-  const mod = createRequire(import.meta.url)('ssh2/lib/Channel.js') as { Channel?: { prototype: { _write?: unknown } } };
-  const proto = mod.Channel?.prototype;
-  if (!proto || typeof proto._write !== 'function') return false;
+/** `_write` of `proto`, completing only once the transport under the stream is under the bound. */
+function holdAtTransport(proto: { _write?: unknown }): void {
   const original = proto._write as WriteFn;
   proto._write = function (this: ChannelLike, data: Buffer, encoding: BufferEncoding, cb: WriteCb): void {
     original.call(this, data, encoding, (err) => {
-      const sock = this._client?._sock;
+      const sock = (this._channel ?? this)._client?._sock;
       // Past the bound, a write to the transport already returned false: 'drain' will come (or 'close').
       if (err || !sock || sock.destroyed || sock.writableLength <= transportHighWaterBytes) return cb(err);
       whenDrained(sock, () => cb());
     });
   };
+}
+
+interface ChannelModule {
+  Channel?: { prototype: { _write?: unknown }; new (client: unknown, info: unknown, opts: unknown): { stderr?: object } };
+}
+
+/** The prototype of a server channel's stderr: ssh2 does not export its class, so it is read off a channel made for the purpose. */
+function serverStderrPrototype(mod: ChannelModule): { _write?: unknown } | undefined {
+  if (!mod.Channel) return undefined;
+  const probe = new mod.Channel({}, { type: 'session', incoming: {}, outgoing: {} }, { server: true });
+  const proto = probe.stderr ? (Object.getPrototypeOf(probe.stderr) as { _write?: unknown }) : undefined;
+  return typeof proto?._write === 'function' ? proto : undefined;
+}
+
+/** Installs the check on ssh2's Channel and server stderr (once per process); false if this ssh2 has no such classes. */
+export function applyTransportBackpressure(): boolean {
+  if (applied) return true;
+  const mod = createRequire(import.meta.url)('ssh2/lib/Channel.js') as ChannelModule;
+  const channel = mod.Channel?.prototype;
+  const stderr = serverStderrPrototype(mod);
+  if (!channel || typeof channel._write !== 'function' || !stderr) return false;
+  holdAtTransport(channel);
+  holdAtTransport(stderr);
   applied = true;
   return true;
 }
