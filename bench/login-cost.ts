@@ -8,7 +8,7 @@
  * see loginRounds in measure.ts). Then keystroke echo through each of them
  * and direct, three terminals typed into in turn (KEYS keys each).
  *
- *   npm run bench:login   (env BENCH_LOGINS, default 100; BENCH_ROUNDS, default 6; BENCH_KEYS, default 400)
+ *   npm run bench:login   (env BENCH_LOGINS, default 100; BENCH_ROUNDS, default 12; BENCH_KEYS, default 400)
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { requireSshdForBench } from './sshd-check.js';
 import { sshOpts } from './uploads.js';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const KEYS = Number(process.env.BENCH_KEYS ?? 400);
 
 /** CPU ms per login of `server` per round (after a warm-up of 5), and the rounds' wall times (s). */

@@ -7,7 +7,7 @@
  * simultaneous logins vs 100 direct ones. One table, ratios computed in-run.
  *
  * Env: BENCH_MB (upload size, default 1024), BENCH_RUNS (default 3),
- * BENCH_SESSIONS (default 300), BENCH_KEYS (default 300), BENCH_LOGINS (default 100), BENCH_LOGIN_ROUNDS (default 6).
+ * BENCH_SESSIONS (default 300), BENCH_KEYS (default 300), BENCH_LOGINS (default 100), BENCH_LOGIN_ROUNDS (default 12).
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -26,7 +26,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 300);
 const KEYS = Number(process.env.BENCH_KEYS ?? 300);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
-const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 6);
+const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 12);
 
 /** Starts `n` copies of `script` at once; returns the wall time until all finished, ms. */
 async function simultaneous(script: string, n: number): Promise<number> {
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     // Warm-up: modules a login loads lazily and V8's first compilations are paid once per process, not per login.
     await simultaneous(`${base} ${viaPortal.join(' ')} true`, 5);
     const dLogins = await simultaneous(`${base} ${direct.join(' ')} true`, LOGINS);
-    // The wall time is the first round's; the CPU per login that of a warm process (rounds 4–6: see loginRounds).
+    // The wall time is the first round's; the CPU per login that of a warm process (the last 3 rounds: see loginRounds).
     const logins = await loginRounds(portal, `${base} ${viaPortal.join(' ')} true`, LOGINS, LOGIN_ROUNDS);
     const pLogins = (logins.wallS[0] ?? NaN) * 1000;
     const loginCpuMs = warmLoginCpu(logins.cpuMs);

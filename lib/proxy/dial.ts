@@ -83,7 +83,8 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       if (refusal !== undefined) fail(refusal);
       else fail(new UpstreamError(describe(hop, err), { cause: err }));
     });
-    client.once('close', () => fail(refusal ?? new UpstreamError(`connection to '${hop.name}' closed during login`)));
+    // Every upstream connection closes some day: the error (and its stack trace) is made only when it closed during login.
+    client.once('close', () => { if (!settled) fail(refusal ?? new UpstreamError(`connection to '${hop.name}' closed during login`)); });
     client.once('ready', () => {
       if (settled) return;
       settled = true;
