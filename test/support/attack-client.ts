@@ -82,6 +82,19 @@ export function rssMiB(): number {
   return process.memoryUsage().rss / (1024 * 1024);
 }
 
+/** Runs `during` while sampling this process's RSS every 50 ms; resolves with the peak growth over the start, MiB. */
+export async function peakRssGrowthMiB(during: () => Promise<void>): Promise<number> {
+  const rss0 = rssMiB();
+  let peak = rss0;
+  const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
+  try {
+    await during();
+  } finally {
+    clearInterval(sampler);
+  }
+  return Math.max(peak, rssMiB()) - rss0;
+}
+
 /** What a paced flood achieved. */
 export interface PacedResult {
   /** Bytes handed to the portal. */

@@ -128,3 +128,11 @@ export async function startWebTarget(portal: Portal): Promise<SshdTarget> {
   await m.save(m.create(Host, { name: 'web01', addr: `127.0.0.1:${target.port}`, user: target.user, groups: [hg] }));
   return target;
 }
+
+/** Runs `ssh admin@portal info` through real OpenSSH; throws unless it succeeded; resolves with how long it took, ms. */
+export async function adminInfoMs(portal: Portal): Promise<number> {
+  const t = Date.now();
+  const r = await portal.ssh(['info'], { timeoutMs: 20_000 });
+  if (r.code !== 0) throw new Error(`info failed (${String(r.code)}): ${r.stderr}`);
+  return Date.now() - t;
+}

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
-import { rssMiB } from '../../support/attack-client.js';
+import { peakRssGrowthMiB } from '../../support/attack-client.js';
 import { sshOptions } from '../../support/openssh.js';
-import { startPortal, type Portal } from '../../support/portal.js';
+import { adminInfoMs, startPortal, type Portal } from '../../support/portal.js';
 
 /** ssh2 internals the hostile target drives directly. */
 interface RawServerSide {
@@ -49,19 +49,16 @@ describe('security: a target that grants a huge window and stops reading cannot 
   });
 
   it('a user uploading into it through real OpenSSH: portal RSS within +100 MB over 10 s; admin answered within 2 s', async () => {
-    const rss0 = rssMiB();
-    let peak = rss0;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
     const upload = spawn('sh', ['-c', `head -c 2000000000 /dev/zero | ssh ${sshOptions(portal.port, portal.adminKey).join(' ')} evil@127.0.0.1 'cat >/dev/null'`], { detached: true, stdio: 'ignore' });
     try {
-      await new Promise((r) => setTimeout(r, 10_000));
-      const t = Date.now();
-      const r = await portal.ssh(['info'], { timeoutMs: 20_000 });
-      expect(r.code, r.stderr).to.equal(0);
-      expect(Date.now() - t).to.be.below(2_000);
-      expect(peak - rss0).to.be.below(100);
+      let adminMs = Infinity;
+      const growth = await peakRssGrowthMiB(async () => {
+        await new Promise((r) => setTimeout(r, 10_000));
+        adminMs = await adminInfoMs(portal);
+      });
+      expect(adminMs).to.be.below(2_000);
+      expect(growth).to.be.below(100);
     } finally {
-      clearInterval(sampler);
       try { process.kill(-(upload.pid as number), 'SIGKILL'); } catch { /* already gone */ }
     }
   });
