@@ -6,6 +6,7 @@ import { createDataSource, defaultDbTimeoutMs, isMariaDb, withClusterLock } from
 import { installMysqlDeadlines, type TimeoutListener } from './deadline.js';
 import { withDbRetry } from './retry.js';
 import { serialQueue } from './serial.js';
+import { setSqliteTurns } from './sqlite-turns.js';
 
 /**
  * A transaction, or the manager for reads outside one: what the queries of
@@ -85,6 +86,8 @@ export async function openDatabase(config: DbConfig, aesKey: string | null, opts
 function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: string | null, closeTimeoutMs = defaultDbTimeoutMs): Database {
   // MySQL gives each transaction its own pooled connection; SQLite has one, so its transactions take turns.
   const inTurn = driver === 'sqlite3' ? serialQueue() : <T>(task: () => Promise<T>): Promise<T> => task();
+  // Writes outside any transaction take a turn between these (sqlite-turns.ts).
+  if (driver === 'sqlite3') setSqliteTurns(ds, inTurn);
   return {
     driver,
     ds,

@@ -9,7 +9,8 @@
  * The SQL must be portable: `?` placeholders, lower-case unquoted names
  * qualified by a table alias (MySQL accepts a reserved word after a period).
  */
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { outsideTransactions } from './sqlite-turns.js';
 
 /** A value bound to a placeholder. Dates are written as the ORM writes them. */
 export type SqlParam = string | number | null | Date;
@@ -110,6 +111,20 @@ function settle<T>(fn: () => T): Promise<T> {
 }
 
 const sqliteRunners = new WeakMap<SqliteHandle, Sql>();
+const sqliteOutsideRunners = new WeakMap<SqliteHandle, Sql>();
+
+/**
+ * The runner of a manager outside any transaction: its writes wait out a
+ * transaction another caller has open on the one connection (sqlite-turns.ts),
+ * instead of joining it and rolling back with it.
+ */
+function sqliteOutsideSql(ds: DataSource, db: SqliteHandle & { inTransaction: boolean }, inside: Sql): Sql {
+  return {
+    rows: (sql, params) => inside.rows(sql, params),
+    // inside.write runs its statement synchronously (better-sqlite3) and hands back a settled promise.
+    write: (sql, params = []) => outsideTransactions(ds, db, () => inside.write(sql, params)),
+  };
+}
 
 function sqliteSql(db: SqliteHandle): Sql {
   const prepared = new Map<string, Statement>();
@@ -149,11 +164,14 @@ export function sqlOf(m: EntityManager): Sql {
   const ds = m.dataSource;
   if (ds.options.type === 'better-sqlite3') {
     // One connection for the whole data source: a transaction of `m` runs on it too.
-    const db = (ds.driver as unknown as { databaseConnection?: SqliteHandle }).databaseConnection;
+    const db = (ds.driver as unknown as { databaseConnection?: SqliteHandle & { inTransaction: boolean } }).databaseConnection;
     if (!db) throw new Error('the SQLite database is not open');
     let sql = sqliteRunners.get(db);
     if (!sql) { sql = sqliteSql(db); sqliteRunners.set(db, sql); }
-    return sql;
+    if (m.queryRunner?.isTransactionActive) return sql;
+    let outside = sqliteOutsideRunners.get(db);
+    if (!outside) { outside = sqliteOutsideSql(ds, db, sql); sqliteOutsideRunners.set(db, outside); }
+    return outside;
   }
   let sql = mysqlRunners.get(m);
   if (!sql) { sql = mysqlSql(m); mysqlRunners.set(m, sql); }

@@ -10,6 +10,7 @@ import { AuditCheckpoint, Event } from '../entities/index.js';
 import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
 import type { ChainSigner } from './signer.js';
 import { appendSqlite } from './sqlite-append.js';
+import { outsideTransactions, sqliteConnection } from '../sqlite-turns.js';
 
 /** The event columns a caller chooses. */
 export interface EventValues {
@@ -116,7 +117,10 @@ export async function appendEvent(m: EntityManager, v: EventValues, checkpoint =
     return;
   }
   if (ds.options.type === 'better-sqlite3') {
-    appendSqlite(ds, v, s.signer, checkpoint);
+    const conn = sqliteConnection(ds);
+    // The caller's own transaction takes it as a savepoint; anyone else's open transaction is waited out.
+    if (m.queryRunner?.isTransactionActive || !conn) appendSqlite(ds, v, s.signer, checkpoint);
+    else await outsideTransactions(ds, conn, () => appendSqlite(ds, v, s.signer, checkpoint));
     return;
   }
   for (let attempt = 1; ; attempt++) {
