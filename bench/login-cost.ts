@@ -16,7 +16,7 @@ import { generateKey, tempDir } from '../test/support/keys.js';
 import { startSshd } from '../test/support/sshd.js';
 import { startBenchProcess, type BenchProcess } from './child.js';
 import { interleavedEchoLatencies, percentile } from './keystroke.js';
-import { loginRounds, table, timed, warmLoginCpu } from './measure.js';
+import { loginRounds, signed, simultaneous, table, timed, warmLoginCpu } from './measure.js';
 import { requireSshdForBench } from './sshd-check.js';
 import { sshOpts } from './uploads.js';
 
@@ -26,7 +26,7 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 400);
 
 /** CPU ms per login of `server` per round (after a warm-up of 5), and the rounds' wall times (s). */
 async function rounds(server: BenchProcess, login: string): Promise<{ cpuMs: number[]; wallS: number[] }> {
-  await Promise.all(Array.from({ length: 5 }, () => timed(login, 120_000)));
+  await simultaneous(login, 5);
   return loginRounds(server, login, LOGINS, ROUNDS);
 }
 
@@ -57,10 +57,8 @@ async function main(): Promise<void> {
     const [d = [], fk = [], pk = []] = await interleavedEchoLatencies([
       [...opts, '-p', String(target.port), `${target.user}@127.0.0.1`], [...opts, '-p', String(floor.port), 'web@127.0.0.1'], [...opts, '-p', String(portal.port), 'web@127.0.0.1'],
     ], KEYS);
-    const row = (name: string, xs: number[]): string[] => {
-      const diff = (a: number, b: number): string => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(2)}`;
-      return [name, `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`, xs === d ? '—' : `${diff(percentile(xs, 50), percentile(d, 50))} / ${diff(percentile(xs, 99), percentile(d, 99))}`];
-    };
+    const row = (name: string, xs: number[]): string[] => [name, `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`,
+      xs === d ? '—' : `${signed(percentile(xs, 50) - percentile(d, 50))} / ${signed(percentile(xs, 99) - percentile(d, 99))}`];
     console.log(`\nKeystroke echo, ${KEYS} keys into each of three terminals open at once, typed in turn\n`);
     console.log(table(['path', 'median / p99 (ms)', 'vs direct'], [row('direct to sshd', d), row('bare ssh2 relay', fk), row('real portal', pk)]));
   } finally {

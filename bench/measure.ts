@@ -54,6 +54,18 @@ export function table(head: string[], rows: string[][]): string {
   return [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n');
 }
 
+/** Starts `n` copies of `script` at once; returns the wall time until all finished, ms. */
+export async function simultaneous(script: string, n: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, () => timed(script, 120_000)));
+  return performance.now() - t0;
+}
+
+/** A difference with its sign, 2 decimals (`+0.25`, `-1.40`). */
+export function signed(n: number): string {
+  return `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
+}
+
 /** What {@link loginRounds} reads of a server process. */
 interface CpuSource {
   /** CPU seconds (user + system) the process used so far. */
@@ -75,9 +87,7 @@ export async function loginRounds(server: CpuSource, login: string, n: number, r
   const wallS: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const c0 = await server.cpu();
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: n }, () => timed(login, 120_000)));
-    wallS.push((performance.now() - t0) / 1000);
+    wallS.push((await simultaneous(login, n)) / 1000);
     cpuMs.push(((await server.cpu()) - c0) * 1000 / n);
   }
   return { cpuMs, wallS };

@@ -17,7 +17,7 @@ import { startSshd } from '../test/support/sshd.js';
 import { startBenchProcess } from './child.js';
 import { rssPerSessionKiB } from './idle.js';
 import { interleavedEchoLatencies, percentile } from './keystroke.js';
-import { loginRounds, table, timed, warmLoginCpu } from './measure.js';
+import { loginRounds, signed, simultaneous, table, timed, warmLoginCpu } from './measure.js';
 import { requireSshdForBench } from './sshd-check.js';
 import { CIPHER, sshOpts, uploads } from './uploads.js';
 
@@ -27,13 +27,6 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 300);
 const KEYS = Number(process.env.BENCH_KEYS ?? 300);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
 const LOGIN_ROUNDS = Number(process.env.BENCH_LOGIN_ROUNDS ?? 12);
-
-/** Starts `n` copies of `script` at once; returns the wall time until all finished, ms. */
-async function simultaneous(script: string, n: number): Promise<number> {
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, () => timed(script, 120_000)));
-  return performance.now() - t0;
-}
 
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 
@@ -75,7 +68,6 @@ async function main(): Promise<void> {
     const loginCpuMs = warmLoginCpu(logins.cpuMs);
 
     const f = (n: number, d = 0): string => n.toFixed(d);
-    const signed = (n: number): string => `${n >= 0 ? '+' : ''}${f(n, 2)}`;
     const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
     const med = (xs: number[]): number => percentile(xs, 50);
     const p99 = (xs: number[]): number => percentile(xs, 99);
