@@ -74,10 +74,12 @@ export async function outsideTransactions<T>(ds: DataSource, conn: Connection, w
       ran = true;
       return write();
     }
-    const timeout = giveUpAfter<T | Promise<T>>(Math.min(left, queue ? left : recheckMs));
-    const turn = queue ? await Promise.race([queue(() => Promise.resolve(attempt())), timeout.promise]) : await timeout.promise;
-    timeout.cancel();
-    if (turn.done) return turn.value;
+    if (queue) {
+      const timeout = giveUpAfter<T | Promise<T>>(left);
+      const turn = await Promise.race([queue(() => Promise.resolve(attempt())), timeout.promise]);
+      timeout.cancel();
+      if (turn.done) return turn.value;
+    }
     if (conn.inTransaction) await new Promise((r) => setTimeout(r, recheckMs));
   }
 }
