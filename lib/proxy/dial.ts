@@ -5,12 +5,14 @@
  * AppErrors whose message is safe to show the user.
  */
 import type { BaseAgent, Client, ConnectConfig, PasswordAuthMethod, PublicKeyAuthMethod } from 'ssh2';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
 import { trimHandshakes } from '../ssh/handshake-trim.js';
+import { releaseWrittenPackets } from '../ssh/packet-pool.js';
 import { sharedPrivateKey } from './shared-keys.js';
 import { SshClient } from './ssh2.js';
 import type { HopTarget, OpenedSocket } from './types.js';
@@ -136,7 +138,12 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       client.destroy();
     });
     trimHandshakes(client);
-    if (!sock) client.setNoDelay(true);
+    if (!sock) {
+      client.setNoDelay(true);
+      // The socket ssh2 made for this connection (a hop's channel is not one: its packets are copied into the outer one's).
+      const own = (client as unknown as { _sock?: unknown })._sock;
+      if (own instanceof Socket) releaseWrittenPackets(own);
+    }
   });
 }
 

@@ -3,6 +3,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
 import type { Logger } from '../log.js';
+import { releaseWrittenPackets } from '../ssh/packet-pool.js';
 import { parseSigningKey } from '../ssh/signing-keys.js';
 import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
@@ -171,6 +172,7 @@ export class SshListener {
   /** Hands the socket to SSH, with backpressure on its output. */
   #inject(socket: Socket, key: string): void {
     (this.#drainingSsh ?? this.#ssh).injectSocket(socket);
+    releaseWrittenPackets(socket);
     // After injection: ssh2 paused the socket, so this listener does not start the flow early.
     const t = this.#tracked.get(key);
     if (t) guardOutput(socket, this.#limits.output, t);

@@ -43,6 +43,9 @@ export function pooledRandomFill(source: Fill): Fill {
   return fill;
 }
 
+/** The process's pooled fill (the one ssh2's cipher module took, when it was installed): for other packet code. */
+export const paddingFill: Fill = pooledRandomFill(crypto.randomFillSync);
+
 const require = createRequire(import.meta.url);
 const cipherModule = require.resolve('ssh2/lib/protocol/crypto.js');
 
@@ -50,7 +53,7 @@ const cipherModule = require.resolve('ssh2/lib/protocol/crypto.js');
 function install(): boolean {
   if (require.cache[cipherModule]) return false;
   const original = crypto.randomFillSync;
-  crypto.randomFillSync = pooledRandomFill(original);
+  crypto.randomFillSync = paddingFill;
   try {
     require(cipherModule);
   } finally {
