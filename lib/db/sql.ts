@@ -10,6 +10,7 @@
  * qualified by a table alias (MySQL accepts a reserved word after a period).
  */
 import type { DataSource, EntityManager } from 'typeorm';
+import { sqliteConnection, type SqliteConnection, type SqliteStatement } from './sqlite-connection.js';
 import { outsideTransactions } from './sqlite-turns.js';
 
 /** A value bound to a placeholder. Dates are written as the ORM writes them. */
@@ -29,15 +30,6 @@ export interface Sql {
   rows(sql: string, params?: readonly SqlParam[]): Promise<Record<string, unknown>[]>;
   /** Runs an INSERT, UPDATE or DELETE. */
   write(sql: string, params?: readonly SqlParam[]): Promise<SqlWrite>;
-}
-
-/** The slice of better-sqlite3's API used here. */
-interface Statement {
-  all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-}
-interface SqliteHandle {
-  prepare(sql: string): Statement;
 }
 
 /**
@@ -110,15 +102,15 @@ function settle<T>(fn: () => T): Promise<T> {
   }
 }
 
-const sqliteRunners = new WeakMap<SqliteHandle, Sql>();
-const sqliteOutsideRunners = new WeakMap<SqliteHandle, Sql>();
+const sqliteRunners = new WeakMap<SqliteConnection, Sql>();
+const sqliteOutsideRunners = new WeakMap<SqliteConnection, Sql>();
 
 /**
  * The runner of a manager outside any transaction: its writes wait out a
  * transaction another caller has open on the one connection (sqlite-turns.ts),
  * instead of joining it and rolling back with it.
  */
-function sqliteOutsideSql(ds: DataSource, db: SqliteHandle & { inTransaction: boolean }, inside: Sql): Sql {
+function sqliteOutsideSql(ds: DataSource, db: SqliteConnection, inside: Sql): Sql {
   return {
     rows: (sql, params) => inside.rows(sql, params),
     // inside.write runs its statement synchronously (better-sqlite3) and hands back a settled promise.
@@ -126,9 +118,9 @@ function sqliteOutsideSql(ds: DataSource, db: SqliteHandle & { inTransaction: bo
   };
 }
 
-function sqliteSql(db: SqliteHandle): Sql {
-  const prepared = new Map<string, Statement>();
-  const statement = (sql: string): Statement => {
+function sqliteSql(db: SqliteConnection): Sql {
+  const prepared = new Map<string, SqliteStatement>();
+  const statement = (sql: string): SqliteStatement => {
     let s = prepared.get(sql);
     if (!s) { s = db.prepare(sql); prepared.set(sql, s); }
     return s;
@@ -164,7 +156,7 @@ export function sqlOf(m: EntityManager): Sql {
   const ds = m.dataSource;
   if (ds.options.type === 'better-sqlite3') {
     // One connection for the whole data source: a transaction of `m` runs on it too.
-    const db = (ds.driver as unknown as { databaseConnection?: SqliteHandle & { inTransaction: boolean } }).databaseConnection;
+    const db = sqliteConnection(ds);
     if (!db) throw new Error('the SQLite database is not open');
     let sql = sqliteRunners.get(db);
     if (!sql) { sql = sqliteSql(db); sqliteRunners.set(db, sql); }

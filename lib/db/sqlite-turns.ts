@@ -11,11 +11,7 @@
  */
 import type { DataSource } from 'typeorm';
 import type { SerialQueue } from './serial.js';
-
-/** The slice of better-sqlite3's connection used here. */
-interface Connection {
-  readonly inTransaction: boolean;
-}
+import type { SqliteConnection } from './sqlite-connection.js';
 
 /** The queue the portal's SQLite transactions take turns in, by data source (database.ts registers it). */
 const turns = new WeakMap<DataSource, SerialQueue>();
@@ -56,7 +52,7 @@ function giveUpAfter<T>(ms: number): { promise: Promise<Try<T>>; cancel(): void 
  * after {@link maxWaitMs}, at once. Runs it exactly once. Its result, or its
  * throw, as a promise.
  */
-export async function outsideTransactions<T>(ds: DataSource, conn: Connection, write: () => T | Promise<T>): Promise<T> {
+export async function outsideTransactions<T>(ds: DataSource, conn: Pick<SqliteConnection, 'inTransaction'>, write: () => T | Promise<T>): Promise<T> {
   const queue = turns.get(ds);
   const since = performance.now();
   let ran = false;
@@ -82,10 +78,4 @@ export async function outsideTransactions<T>(ds: DataSource, conn: Connection, w
     }
     if (conn.inTransaction) await new Promise((r) => setTimeout(r, recheckMs));
   }
-}
-
-/** The better-sqlite3 connection of a data source, or undefined when it is not open (or not SQLite). */
-export function sqliteConnection(ds: DataSource): Connection | undefined {
-  const conn = (ds.driver as unknown as { databaseConnection?: unknown }).databaseConnection;
-  return typeof conn === 'object' && conn !== null && 'inTransaction' in conn ? (conn as Connection) : undefined;
 }

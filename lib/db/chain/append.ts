@@ -10,7 +10,8 @@ import { AuditCheckpoint, Event } from '../entities/index.js';
 import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
 import type { ChainSigner } from './signer.js';
 import { appendSqlite } from './sqlite-append.js';
-import { outsideTransactions, sqliteConnection } from '../sqlite-turns.js';
+import { sqliteConnection } from '../sqlite-connection.js';
+import { outsideTransactions } from '../sqlite-turns.js';
 
 /** The event columns a caller chooses. */
 export interface EventValues {

@@ -9,16 +9,8 @@
 import type { DataSource } from 'typeorm';
 import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
 import type { ChainSigner } from './signer.js';
+import { sqliteConnection, type SqliteConnection } from '../sqlite-connection.js';
 
-/** The slice of better-sqlite3's API used here. */
-interface Statement {
-  run(...params: unknown[]): { lastInsertRowid: number | bigint };
-  get(...params: unknown[]): unknown;
-}
-interface SqliteHandle {
-  prepare(sql: string): Statement;
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): { immediate(...args: A): R };
-}
 
 /** What one append writes, as the caller chose it. */
 export interface SqliteEventValues {
@@ -38,7 +30,7 @@ type Append = (v: SqliteEventValues, signer: ChainSigner | undefined, checkpoint
 
 const appenders = new WeakMap<DataSource, Append>();
 
-function build(db: SqliteHandle): Append {
+function build(db: SqliteConnection): Append {
   const head = db.prepare('SELECT seq, hash FROM events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1');
   const insert = db.prepare(`INSERT INTO events (created_at, updated_at, author_id, domain, action, entity, args, seq, prev_hash, hash, chain_author_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -63,7 +55,9 @@ function build(db: SqliteHandle): Append {
 export function appendSqlite(ds: DataSource, v: SqliteEventValues, signer: ChainSigner | undefined, checkpoint: boolean): void {
   let append = appenders.get(ds);
   if (!append) {
-    append = build((ds.driver as unknown as { databaseConnection: SqliteHandle }).databaseConnection);
+    const db = sqliteConnection(ds);
+    if (!db) throw new Error('the SQLite database is not open');
+    append = build(db);
     appenders.set(ds, append);
   }
   append(v, signer, checkpoint);
