@@ -6,7 +6,7 @@
  */
 import type { LiveFacts } from '../db/live-facts.js';
 import { aclInputOf, type AccessRequest } from './decide.js';
-import { evaluateAcl, type AclDecision } from './evaluate.js';
+import { evaluateAcl, type AclDecision, type AclInput } from './evaluate.js';
 
 /** What a live connection was let in for. */
 export type LiveLogin =
@@ -30,6 +30,18 @@ export type Revalidation =
   /** Identity still valid; the ACLs (and the optional hook) decide on `request`. */
   | { action: 'access'; request: AccessRequest; byAcl: AclDecision };
 
+/** The ACL inputs of a facts' ACL list, made once per list (a sweep re-checks thousands of connections against one). */
+const inputsOf = new WeakMap<LiveFacts['acls'], AclInput[]>();
+
+function aclInputs(acls: LiveFacts['acls']): AclInput[] {
+  let inputs = inputsOf.get(acls);
+  if (!inputs) {
+    inputs = acls.map(aclInputOf);
+    inputsOf.set(acls, inputs);
+  }
+  return inputs;
+}
+
 /** Re-checks one live connection against the current facts (pure). */
 export function revalidate(s: LiveSubject, facts: LiveFacts, now: Date): Revalidation {
   const user = facts.users.get(s.userId);
@@ -45,7 +57,7 @@ export function revalidate(s: LiveSubject, facts: LiveFacts, now: Date): Revalid
       if (login.hostId === null) return { action: 'keep' };
       const host = facts.hosts.get(login.hostId);
       if (!host) return { action: 'end', reason: 'host removed' };
-      const acls = facts.acls.map(aclInputOf);
+      const acls = aclInputs(facts.acls);
       const request: AccessRequest = {
         user: { id: user.id, name: user.name, email: user.email, groups: user.groups }, host, acls, now,
       };

@@ -3,6 +3,7 @@
  * live connections: read in a few batched queries per re-check, never one
  * query per connection.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import { aclsNamingUserGroups, type AclRow } from './reads/acls.js';
 import { hostsByIds } from './reads/hosts.js';
@@ -49,10 +50,14 @@ export interface LiveFactsQuery {
 /** Bounds the size of one `IN (…)` list (SQLite caps bound parameters). */
 const CHUNK = 500;
 
+/** Loads `keys` a chunk at a time, giving the event loop a turn between chunks (SQLite answers synchronously). */
 async function inChunks<K, R>(keys: Iterable<K>, load: (chunk: K[]) => Promise<R[]>): Promise<R[]> {
   const all = [...new Set(keys)];
   const out: R[] = [];
-  for (let i = 0; i < all.length; i += CHUNK) out.push(...(await load(all.slice(i, i + CHUNK))));
+  for (let i = 0; i < all.length; i += CHUNK) {
+    if (i > 0) await nextTurn();
+    out.push(...(await load(all.slice(i, i + CHUNK))));
+  }
   return out;
 }
 
