@@ -114,6 +114,8 @@ export class Revocation {
   readonly #live = new Set<Entry>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  /** Set by stop(): a sweep under way ends at its next turn. */
+  #stopped = false;
   /** True while the database is failing re-checks (logged once per outage). */
   #failing = false;
 
@@ -147,6 +149,7 @@ export class Revocation {
   /** Stops the periodic sweep. */
   stop(): void {
     this.#running = false;
+    this.#stopped = true;
     clearTimeout(this.#timer);
   }
 
@@ -168,6 +171,9 @@ export class Revocation {
   async sweep(): Promise<void> {
     const entries = [...this.#live];
     if (entries.length === 0) return;
+    // The subjects the facts are read for. A connection granted its host meanwhile has a new
+    // subject (grantHost checked that access itself): it is re-checked by the next sweep.
+    const subjects = entries.map((e) => e.subject);
     let facts: LiveFacts;
     try {
       facts = await this.#load(entries);
@@ -178,9 +184,12 @@ export class Revocation {
     const now = this.#deps.now();
     const shared = new Map<string, Revalidation>();
     for (let i = 0; i < entries.length; i++) {
-      if (i > 0 && i % SWEEP_SLICE === 0) await nextTurn();
+      if (i > 0 && i % SWEEP_SLICE === 0) {
+        await nextTurn();
+        if (this.#stopped) return;
+      }
       const e = entries[i];
-      if (!this.#live.has(e)) continue;
+      if (!this.#live.has(e) || e.subject !== subjects[i]) continue;
       const key = subjectKey(e.subject);
       let r = shared.get(key);
       if (!r) {
@@ -196,10 +205,13 @@ export class Revocation {
     if (!this.#live.has(e)) throw new PermissionDeniedError('access revoked');
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), CHECK_TIMEOUT_MS); });
+    const subject = e.subject;
     try {
       const facts = await Promise.race([this.#load([e]), late]);
       if (facts === 'late') { this.#unavailable(new Error('no answer within the re-check timeout')); return; }
-      const reason = await this.#verdict(e, revalidate(e.subject, facts, this.#deps.now()));
+      // Granted its host while the facts were read: that grant was an access check of its own.
+      if (e.subject !== subject) return;
+      const reason = await this.#verdict(e, revalidate(subject, facts, this.#deps.now()));
       if (reason === null) return;
       this.#revoke(e, reason);
       throw new PermissionDeniedError(`access revoked: ${reason}`);

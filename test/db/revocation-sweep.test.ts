@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { generateKeyPair, parsePublicKey } from '../../lib/crypto/ssh-keys.js';
 import { openDatabase, type Database } from '../../lib/db/database.js';
-import { User, UserKey } from '../../lib/db/entities/index.js';
+import { Host, HostGroup, User, UserKey } from '../../lib/db/entities/index.js';
 import { createLogger } from '../../lib/log.js';
 import type { LiveSubject } from '../../lib/acl/revalidate.js';
 import { Revocation, SWEEP_SLICE, subjectKey } from '../../lib/server/revocation.js';
@@ -85,6 +85,28 @@ for (const driver of drivers) {
       expect(ended.filter((n) => n === 'alice')).to.have.length(0);
       expect(revocation.size).to.equal(each);
       expect(turnsDuring, 'event-loop turns while the sweep ran').to.be.at.least(3);
+    });
+
+    it('keeps a connection granted its host while the sweep ran (not "host removed": the facts were read before)', async () => {
+      const m = db.manager;
+      const kp = generateKeyPair('ed25519', 256, 'carol');
+      const user = await m.save(m.create(User, { name: 'carol', email: 'carol@x' }));
+      const info = parsePublicKey(kp.publicKey);
+      await m.save(m.create(UserKey, { key: info.blob, fingerprint: info.fingerprint, authorizedKey: kp.publicKey, userId: user.id }));
+      const group = await m.save(m.create(HostGroup, { name: 'sweep-hg' }));
+      const host = await m.save(m.create(Host, { name: 'sweep-web', addr: '127.0.0.1:22', user: 'root', groups: [group] }));
+      const log = createLogger({ level: 'error' });
+      const revocation = new Revocation({ db, log, now: () => new Date(), aclCheckCmd: null, nodeName: 'n1' });
+      const subject = { userId: user.id, fingerprint: info.fingerprint, login: { kind: 'host' as const, hostId: null } };
+      const ended: string[] = [];
+      for (let i = 0; i < SWEEP_SLICE + 10; i++) revocation.track({ subject, userName: 'carol', remoteAddr: '127.0.0.1:1', log, end: (msg) => ended.push(msg) });
+      const last = revocation.track({ subject, userName: 'carol', remoteAddr: '127.0.0.1:1', log, end: (msg) => ended.push(`last: ${msg}`) });
+      const sweep = revocation.sweep();
+      // What the bastion does once the session row is written: here, during the sweep's first turn.
+      setImmediate(() => last.grantHost({ id: host.id, name: host.name }, 1, {} as never, {} as never));
+      await sweep;
+      await new Promise((r) => setImmediate(r));
+      expect(ended).to.deep.equal([]);
     });
   });
 }
