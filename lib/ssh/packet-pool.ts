@@ -51,7 +51,8 @@ export class PacketSlots {
     let slot = this.#free.pop();
     if (slot) this.#listed.delete(slot);
     else {
-      slot = new ArrayBuffer(packetSlotBytes);
+      // Not zero-filled (as ssh2's allocUnsafe): every byte a packet sends is written first.
+      slot = Buffer.allocUnsafeSlow(packetSlotBytes).buffer;
       this.#ours.add(slot);
       this.#made++;
     }
@@ -111,7 +112,8 @@ export function releaseWrittenPackets(socket: Writable, slots: PacketSlots = pac
 }
 
 interface CipherPrototype { allocPacket(payloadLen: number): Buffer }
-interface CipherModule {
+/** The slice of ssh2's cipher module used here (exported for tests). */
+export interface CipherModule {
   bindingAvailable: boolean;
   CIPHER_INFO: Record<string, { keyLen: number; ivLen: number } | undefined>;
   createCipher(config: unknown): object;
@@ -119,25 +121,49 @@ interface CipherModule {
 
 const require = createRequire(import.meta.url);
 
-/** The prototype of the cipher ssh2 makes for `name` (its binding class), through a throwaway instance. */
-function cipherPrototype(m: CipherModule, name: string): CipherPrototype | undefined {
+interface Throwaway extends CipherPrototype { free?: () => void }
+
+/** A throwaway cipher of ssh2's for `name` (all-zero key: only its class is wanted), or undefined. */
+function throwawayCipher(m: CipherModule, name: string): Throwaway | undefined {
   const info = m.CIPHER_INFO[name];
   if (!info) return undefined;
-  const cipher = m.createCipher({ outbound: { onWrite: () => undefined, cipherInfo: info, cipherKey: Buffer.alloc(info.keyLen),
-    cipherIV: Buffer.alloc(info.ivLen), seqno: 0 } }) as CipherPrototype & { free?: () => void };
-  cipher.free?.();
-  return Object.getPrototypeOf(cipher) as CipherPrototype;
+  return m.createCipher({ outbound: { onWrite: () => undefined, cipherInfo: info, cipherKey: Buffer.alloc(info.keyLen),
+    cipherIV: Buffer.alloc(info.ivLen), seqno: 0 } }) as Throwaway;
 }
 
-/** Patches ssh2's AEAD binding ciphers to allocate from {@link packetSlots}; false when ssh2 has no native binding here. */
+/** Payload lengths whose packets must come out of ssh2's class and of {@link aeadPacket} alike before the class is patched. */
+const probeLengths = [0, 1, 3, 11, 12, 15, 16, 17, 100, 24_000, 32_768 + 9];
+
+/**
+ * Patches the class of ssh2's cipher for `name` to allocate with
+ * {@link aeadPacket}, if its own allocation lays packets out the same way
+ * (length, padding length, total with the tag) for every probe length:
+ * anything else (a fallback class sending its tag apart) is left alone.
+ * Exported for tests.
+ */
+export function patchCipherClass(m: CipherModule, name: string, block: number): boolean {
+  const cipher = throwawayCipher(m, name);
+  if (!cipher) return false;
+  const proto = Object.getPrototypeOf(cipher) as CipherPrototype;
+  const probeSlots = new PacketSlots();
+  const same = probeLengths.every((n) => {
+    const theirs = proto.allocPacket.call(cipher, n);
+    const ours = aeadPacket(n, block, probeSlots);
+    return theirs.length === ours.length && theirs.readUInt32BE(0) === ours.readUInt32BE(0) && theirs[4] === ours[4];
+  });
+  cipher.free?.();
+  if (!same) return false;
+  proto.allocPacket = (payloadLen: number): Buffer => aeadPacket(payloadLen, block);
+  return true;
+}
+
+/** Patches ssh2's AEAD binding ciphers to allocate from {@link packetSlots}; false when ssh2 has no native binding here, or one was not patched. */
 function install(): boolean {
   const m = require('ssh2/lib/protocol/crypto.js') as CipherModule;
   if (!m.bindingAvailable) return false;
-  const gcm = cipherPrototype(m, 'aes128-gcm@openssh.com');
-  const chacha = cipherPrototype(m, 'chacha20-poly1305@openssh.com');
-  if (gcm) gcm.allocPacket = (payloadLen: number): Buffer => aeadPacket(payloadLen, 16);
-  if (chacha) chacha.allocPacket = (payloadLen: number): Buffer => aeadPacket(payloadLen, 8);
-  return gcm !== undefined && chacha !== undefined;
+  const gcm = patchCipherClass(m, 'aes128-gcm@openssh.com', 16);
+  const chacha = patchCipherClass(m, 'chacha20-poly1305@openssh.com', 8);
+  return gcm && chacha;
 }
 
 /** Whether ssh2's AEAD ciphers in this process take their large packets from the slots. */

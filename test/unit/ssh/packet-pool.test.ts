@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { aeadPacket, maxFreeSlots, packetPoolInstalled, packetSlotBytes, PacketSlots, pooledPacketMinBytes, releaseWrittenPackets } from '../../../lib/ssh/packet-pool.js';
+import { aeadPacket, maxFreeSlots, packetPoolInstalled, packetSlotBytes, PacketSlots, patchCipherClass, pooledPacketMinBytes, releaseWrittenPackets, type CipherModule } from '../../../lib/ssh/packet-pool.js';
 
 /** A Writable that holds every write until `flush` (so a write queues), or completes at once. */
 function sink(hold: boolean): { stream: Writable; got: Buffer[]; flush: () => void } {
@@ -60,6 +60,30 @@ describe('ssh/packet-pool', () => {
       ].join('\n');
       const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8' });
       expect(Number(out.trim())).to.be.greaterThan(3000);
+    });
+  });
+
+  describe('patchCipherClass', () => {
+    /** A cipher module whose one class allocates with `alloc`. */
+    function fakeModule(alloc: (n: number) => Buffer): { m: CipherModule; proto: { allocPacket: (n: number) => Buffer } } {
+      class Fake { allocPacket(n: number): Buffer { return alloc(n); } }
+      const m: CipherModule = { bindingAvailable: true, CIPHER_INFO: { x: { keyLen: 16, ivLen: 12 } }, createCipher: () => new Fake() };
+      return { m, proto: Fake.prototype };
+    }
+
+    it('patches a class that lays packets out as aeadPacket does', () => {
+      const { m, proto } = fakeModule((n) => aeadPacket(n, 16, new PacketSlots()));
+      const before = proto.allocPacket;
+      expect(patchCipherClass(m, 'x', 16)).to.equal(true);
+      expect(proto.allocPacket).to.not.equal(before);
+    });
+
+    it('leaves alone a class that lays them out otherwise (a tag sent apart), and an unknown cipher', () => {
+      const { m, proto } = fakeModule((n) => aeadPacket(n, 16, new PacketSlots()).subarray(0, -16));
+      const before = proto.allocPacket;
+      expect(patchCipherClass(m, 'x', 16)).to.equal(false);
+      expect(proto.allocPacket).to.equal(before);
+      expect(patchCipherClass(m, 'unknown', 16)).to.equal(false);
     });
   });
 
