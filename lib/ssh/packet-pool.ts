@@ -95,20 +95,32 @@ export function aeadPacket(payloadLen: number, block: number, slots: PacketSlots
   return packet;
 }
 
+type WriteFn = (this: Writable, chunk: unknown, ...rest: unknown[]) => boolean;
+
+/** The one `write` of every socket releasing into `slots`: not a closure per connection (a connection lives for hours, issue 13). */
+const releasingWrites = new WeakMap<PacketSlots, WriteFn>();
+
+function releasingWrite(slots: PacketSlots): WriteFn {
+  let fn = releasingWrites.get(slots);
+  if (!fn) {
+    fn = function (this: Writable, chunk: unknown, ...rest: unknown[]): boolean {
+      const ok = (Object.getPrototypeOf(this) as { write: WriteFn }).write.call(this, chunk, ...rest);
+      if (this.writableLength === 0 && Buffer.isBuffer(chunk)) slots.give(chunk);
+      return ok;
+    };
+    releasingWrites.set(slots, fn);
+  }
+  return fn;
+}
+
 /**
  * Makes `socket` give a pooled packet back once its write finished at once:
- * after `write` returns, nothing left to send (`writableLength` 0) means the
- * kernel took every byte and neither Node nor libuv keeps the buffer. Only
- * writes of slots change anything; every other write is untouched.
+ * after its class's `write` returns, nothing left to send (`writableLength`
+ * 0) means the kernel took every byte and neither Node nor libuv keeps the
+ * buffer. Only writes of slots change anything; every other write is untouched.
  */
 export function releaseWrittenPackets(socket: Writable, slots: PacketSlots = packetSlots): void {
-  const write = Reflect.get(socket, 'write') as (this: Writable, chunk: unknown, ...rest: unknown[]) => boolean;
-  const releasing = function (this: Writable, chunk: unknown, ...rest: unknown[]): boolean {
-    const ok = write.call(this, chunk, ...rest);
-    if (this.writableLength === 0 && Buffer.isBuffer(chunk)) slots.give(chunk);
-    return ok;
-  };
-  Object.defineProperty(socket, 'write', { value: releasing, configurable: true, writable: true });
+  Object.defineProperty(socket, 'write', { value: releasingWrite(slots), configurable: true, writable: true });
 }
 
 interface CipherPrototype { allocPacket(payloadLen: number): Buffer }

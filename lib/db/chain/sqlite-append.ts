@@ -11,7 +11,6 @@ import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
 import type { ChainSigner } from './signer.js';
 import { sqliteConnection, type SqliteConnection } from '../sqlite-connection.js';
 
-
 /** What one append writes, as the caller chose it. */
 export interface SqliteEventValues {
   authorId: number | null;
