@@ -59,7 +59,12 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     };
     child.on('message', on);
   });
-  return next<number>('port').then((port) => ({
+  // A child that dies before it listens (a crash at start) fails the caller instead of leaving it waiting.
+  const died = new Promise<never>((_resolve, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`bench/${script} exited before listening (${signal ?? `status ${code}`})`)));
+  });
+  died.catch(() => undefined);
+  return Promise.race([next<number>('port'), died]).then((port) => ({
     child,
     port,
     rss: () => { const p = next<number>('rss'); child.send({ rss: true }); return p.then((b) => b / (1024 * 1024)); },
@@ -68,13 +73,30 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     cpu: () => { const p = next<number>('cpu'); child.send({ cpu: true }); return p.then((us) => us / 1e6); },
     lag: () => { const p = next<LoopDelay>('lag'); child.send({ lag: true }); return p; },
     fds: () => readdirSync(`/proc/${child.pid ?? 0}/fd`).length,
-    // A child that already exited (it crashed, say) has nothing to stop: waiting for its 'exit' would hang the bench.
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null || !child.connected) { resolve(); return; }
-      child.once('exit', () => resolve());
-      child.send({ stop: true });
-    }),
+    stop: () => stopChild(child),
   }));
+}
+
+/** How long a bench child gets to stop by itself before it is killed. */
+const stopGraceMs = 15_000;
+
+/**
+ * Asks a bench child to stop and resolves once it exited. One that already
+ * exited (it crashed, say) has nothing to stop; one that does not exit within
+ * {@link stopGraceMs} (its event loop stuck, a connection that never closes) is
+ * killed, so a failing run still ends: a child left running holds the test
+ * process open forever through its IPC channel.
+ */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null || !child.connected) { resolve(); return; }
+    const kill = setTimeout(() => {
+      process.stderr.write(`bench: pid ${child.pid ?? '?'} did not stop within ${stopGraceMs / 1000} s: killed\n`);
+      child.kill('SIGKILL');
+    }, stopGraceMs);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.send({ stop: true });
+  });
 }
 
 /** The child side: reports `port`, answers RSS requests, runs `stop` then disconnects. */

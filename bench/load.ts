@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './child.js';
 
 /** A portal login of the generator: `login` is the SSH user name (the host), the key says who logs in. */
 export interface LoadUser {
@@ -66,11 +67,7 @@ export async function startLoader(): Promise<Loader> {
     pid: child.pid ?? 0,
     open: (r) => { const p = reply<LoadStatus>(child, 'opened'); child.send({ open: r }); return p; },
     status: () => { const p = reply<LoadStatus>(child, 'status'); child.send({ status: true }); return p; },
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.send({ stop: true });
-    }),
+    stop: () => stopChild(child),
   };
 }
 

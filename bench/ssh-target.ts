@@ -9,6 +9,7 @@
 import { createServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ServerChannel } from 'ssh2';
+import { generateKeyPair } from '../lib/crypto/ssh-keys.js';
 import { serveBenchIpc } from './child.js';
 
 /** Behaves like `cat`: echoes what it reads, ends with the client. */
@@ -18,7 +19,8 @@ function echo(ch: ServerChannel): void {
   ch.on('error', () => undefined);
 }
 
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+// generateKeyPair retries ssh2's ed25519 keys that do not parse (about one in 300).
+const hostKey = generateKeyPair('ed25519', 256).privateKey;
 const server = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
   client.on('error', () => undefined);
   client.on('authentication', (ctx) => {

@@ -17,6 +17,12 @@ import { median, sleep, timed } from '../../../bench/measure.js';
 import { sshOpts } from '../../../bench/uploads.js';
 import { generateKey, tempDir, type TempDir } from '../../support/keys.js';
 
+/** Whether a bench process's event loop still answers, and its delay since the last question (a failure's first clue). */
+async function answers(p: BenchProcess): Promise<string> {
+  const lag = p.lag().then((l) => `answers, event-loop delay p99 ${l.p99.toFixed(0)} ms, max ${l.max.toFixed(0)} ms`);
+  return Promise.race([lag, sleep(5_000).then(() => 'does not answer within 5 s (event loop stuck)')]);
+}
+
 const HELD = 100;
 const BURST = 200;
 const INFO_RUNS = 5;
@@ -67,6 +73,7 @@ describe('scale: the real portal with default limits holds sessions and takes 20
     expect(held, 'the held sessions').to.include({ open: HELD, failed: 0, lost: 0 });
     // All at once from one address and one user: under --max-startups (256) and --max-user-connections.
     const burst = await loader.open({ port: portal.port, users: users.slice(0, 1), n: BURST, concurrency: BURST, command: 'cat', timeoutMs: 60_000 });
+    if (burst.failed > 0 || burst.lost > 0) console.log(`      after the failed burst: portal ${await answers(portal)}; target ${await answers(target)}`);
     expect(burst, `${BURST} simultaneous logins (first error: ${burst.firstError})`).to.include({ open: HELD + BURST, failed: 0, lost: 0 });
     // The burst's trailing writes (session rows, events) settle first: info is measured with the sessions open, not during the logins.
     await sleep(1000);
