@@ -83,12 +83,16 @@ describe('scale: the real portal with default limits holds sessions and takes 20
     const lag = await portal.lag();
     const ms = (xs: { ms: number }[]): number => median(xs.map((x) => x.ms));
     const cpu = (xs: { cpuMs: number }[]): number => median(xs.map((x) => x.cpuMs));
-    console.log(`      info median ${ms(idle).toFixed(0)} ms idle, ${ms(loaded).toFixed(0)} ms with ${HELD + BURST} sessions (${(ms(loaded) / ms(idle)).toFixed(2)} ×); ` +
+    const fastest = (xs: { ms: number }[]): number => Math.min(...xs.map((x) => x.ms));
+    console.log(`      info median ${ms(idle).toFixed(0)} ms idle, ${ms(loaded).toFixed(0)} ms with ${HELD + BURST} sessions (${(ms(loaded) / ms(idle)).toFixed(2)} ×; fastest ${fastest(idle).toFixed(0)} → ${fastest(loaded).toFixed(0)} ms); ` +
       `portal CPU per info ${cpu(idle).toFixed(1)} → ${cpu(loaded).toFixed(1)} ms; event-loop delay meanwhile p99 ${lag.p99.toFixed(0)}, max ${lag.max.toFixed(0)} ms`);
     // Nothing in info's path may grow with the sessions open: its CPU is the steady figure on a shared
-    // machine; the wall time, noisier, only has to stay in the same range.
+    // machine; the wall time, noisier, only has to stay in the same range. It is compared by the fastest
+    // run of each set: about one OpenSSH login in three waits ~40 ms more, whatever the server (its client
+    // sends the key exchange's second packet with Nagle on, and the server's kernel delays its ACK of the
+    // first; sshd shows the same stall), so a median of 5 was 14 or 55 ms by chance (ratio 4.2 once in 25).
     expect(cpu(loaded) / cpu(idle), 'portal CPU per info with the sessions open / with none').to.be.below(2);
-    expect(ms(loaded) / ms(idle), 'info wall time with the sessions open / with none').to.be.below(4);
+    expect(fastest(loaded) / fastest(idle), 'fastest info with the sessions open / with none').to.be.below(4);
     expect(await loader.status()).to.include({ open: HELD + BURST, failed: 0, lost: 0 });
   });
 });
