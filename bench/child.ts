@@ -5,8 +5,8 @@
  * there, `{ cpu: true }` with its CPU time, `{ lag: true }` with its event-loop delay since the last such question,
  * and stops on `{ stop: true }`. Used by run.ts (relay front), scale.ts and session-memory.ts (the real portal).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,13 @@ export interface BenchProcess {
   cpu(): Promise<number>;
   /** Event-loop delay since the previous call (or the start), ms. */
   lag(): Promise<LoopDelay>;
+  /**
+   * What the process is doing, for a failure's message when it stopped
+   * answering: its scheduler state, the system call it waits in, and its
+   * JavaScript stack through the inspector (SIGUSR1: works while JavaScript
+   * spins; none while a system call blocks the main thread).
+   */
+  diagnose(): Promise<string>;
   /** File descriptors the process holds now (Linux). */
   fds(): number;
   stop(): Promise<void>;
@@ -72,9 +79,34 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     snapshot: (path: string) => { const p = next<string>('snapshot'); child.send({ snapshot: path }); return p.then(() => undefined); },
     cpu: () => { const p = next<number>('cpu'); child.send({ cpu: true }); return p.then((us) => us / 1e6); },
     lag: () => { const p = next<LoopDelay>('lag'); child.send({ lag: true }); return p; },
+    diagnose: () => diagnose(child.pid ?? 0),
     fds: () => readdirSync(`/proc/${child.pid ?? 0}/fd`).length,
     stop: () => stopChild(child),
   }));
+}
+
+/** Reads a /proc file of `pid`, or says why not. */
+function procText(pid: number, file: string): string {
+  try { return readFileSync(`/proc/${pid}/${file}`, 'utf8').trim(); } catch (err) { return `(${err instanceof Error ? err.message : String(err)})`; }
+}
+
+/** See {@link BenchProcess.diagnose}. */
+async function diagnose(pid: number): Promise<string> {
+  // Field 3 of /proc/PID/stat, after the parenthesized name: R running, S sleeping, D in uninterruptible I/O.
+  const state = procText(pid, 'stat').replace(/^.*\) /, '').split(' ')[0];
+  const head = `pid ${pid}: state ${state}, wchan ${procText(pid, 'wchan')}, syscall ${procText(pid, 'syscall').split(' ')[0]}`;
+  // Node's debugger client attaches by pid (SIGUSR1 opens the inspector), pauses the main thread and prints its stack.
+  const dbg = spawn(process.execPath, ['inspect', '-p', String(pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  dbg.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  dbg.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  dbg.stdin.on('error', () => undefined);
+  const say = (ms: number, line: string): NodeJS.Timeout => setTimeout(() => dbg.stdin.write(`${line}\n`), ms);
+  const timers = [say(1_500, 'pause'), say(3_000, 'bt'), say(4_000, '.exit'), setTimeout(() => dbg.kill('SIGKILL'), 6_000)];
+  await new Promise((resolve) => dbg.once('exit', resolve));
+  for (const t of timers) clearTimeout(t);
+  const stack = out.split('\n').map((l) => l.replace(/^(debug> )+/, '')).filter((l) => /^#\d+ /.test(l));
+  return [head, ...(stack.length > 0 ? ['JavaScript stack:', ...stack.slice(0, 25)] : ['no JavaScript stack (the main thread does not run JavaScript: a blocking call?)'])].join('\n');
 }
 
 /** How long a bench child gets to stop by itself before it is killed. */

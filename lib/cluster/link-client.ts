@@ -7,6 +7,7 @@
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel } from 'ssh2';
 import { PeerLinkError, userMessage } from '../errors.js';
+import { endClient } from '../ssh/end-client.js';
 import type { Logger, Secret } from '../log.js';
 import type { Duplex } from 'node:stream';
 import { maxHeaderBytes, maxReplyBytes, parseReply, streamRefusal, type AnsweredRequest, type PeerChannel, type PeerReply, type StreamRequest } from './protocol.js';
@@ -107,7 +108,7 @@ class Link {
   }
 
   end(): void {
-    this.client.end();
+    endClient(this.client);
   }
 }
 

@@ -11,6 +11,7 @@ import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
+import { endClient } from '../ssh/end-client.js';
 import { trimHandshakes } from '../ssh/handshake-trim.js';
 import { releaseWrittenPackets } from '../ssh/packet-pool.js';
 import { sharedPrivateKey } from './shared-keys.js';
@@ -75,7 +76,7 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
-      client.end();
+      endClient(client);
       reject(err);
     };
     if (opts.signal?.aborted) { reject(new UpstreamError('connection closed')); return; }
@@ -161,7 +162,7 @@ export async function dialChain(chain: readonly HopTarget[], opts: DialOptions):
   if (chain.length === 0) throw new UpstreamError('no target to connect to');
   const clients: Client[] = [];
   const opened: OpenedSocket[] = [];
-  const close = (): void => { for (const c of [...clients].reverse()) c.end(); };
+  const close = (): void => { for (const c of [...clients].reverse()) endClient(c); };
   try {
     let prev: { client: Client; hop: HopTarget } | undefined;
     for (const [i, hop] of chain.entries()) {

@@ -127,6 +127,8 @@ export class SshListener {
     socket.on('close', () => {
       clearTimeout(tracked.grace);
       if (!tracked.dropping) this.#live--;
+      // The same address and port may already be a newer connection's (a client port reused on loopback).
+      if (this.#tracked.get(key) !== tracked) return;
       this.#tracked.delete(key);
       this.#pending.remove(key);
     });

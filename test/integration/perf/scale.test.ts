@@ -19,8 +19,10 @@ import { generateKey, tempDir, type TempDir } from '../../support/keys.js';
 
 /** Whether a bench process's event loop still answers, and its delay since the last question (a failure's first clue). */
 async function answers(p: BenchProcess): Promise<string> {
-  const lag = p.lag().then((l) => `answers, event-loop delay p99 ${l.p99.toFixed(0)} ms, max ${l.max.toFixed(0)} ms`);
-  return Promise.race([lag, sleep(5_000).then(() => 'does not answer within 5 s (event loop stuck)')]);
+  let answered = false;
+  const lag = p.lag().then((l) => { answered = true; return `answers, event-loop delay p99 ${l.p99.toFixed(0)} ms, max ${l.max.toFixed(0)} ms`; });
+  const stuck = sleep(5_000).then(async () => (answered ? '' : `does not answer within 5 s (event loop stuck):\n${await p.diagnose()}`));
+  return Promise.race([lag, stuck]);
 }
 
 const HELD = 100;
@@ -61,8 +63,8 @@ describe('scale: the real portal with default limits holds sessions and takes 20
   });
   after(async () => {
     await loader?.stop();
-    await portal?.stop();
-    await target?.stop();
+    // Together: a portal waiting for the target to close its side must not wait for the target's stop.
+    await Promise.all([portal?.stop(), target?.stop()]);
     tmp?.remove();
   });
 
