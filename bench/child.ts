@@ -66,12 +66,19 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
     };
     child.on('message', on);
   });
-  // A child that dies before it listens (a crash at start) fails the caller instead of leaving it waiting.
+  // A message to a child that died is dropped (the caller's own wait then tells), not an unhandled 'error'.
+  child.on('error', () => undefined);
+  // A child that dies before it listens (a crash at start), or does not listen in time, fails the caller instead of leaving it waiting.
   const died = new Promise<never>((_resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`bench/${script} exited before listening (${signal ?? `status ${code}`})`)));
   });
   died.catch(() => undefined);
-  return Promise.race([next<number>('port'), died]).then((port) => ({
+  let startTimer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    startTimer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`bench/${script} did not listen within ${startTimeoutMs / 1000} s: killed`)); }, startTimeoutMs);
+  });
+  late.catch(() => undefined);
+  return Promise.race([next<number>('port'), died, late]).finally(() => clearTimeout(startTimer)).then((port) => ({
     child,
     port,
     rss: () => { const p = next<number>('rss'); child.send({ rss: true }); return p.then((b) => b / (1024 * 1024)); },
@@ -109,6 +116,9 @@ async function diagnose(pid: number): Promise<string> {
   return [head, ...(stack.length > 0 ? ['JavaScript stack:', ...stack.slice(0, 25)] : ['no JavaScript stack (the main thread does not run JavaScript: a blocking call?)'])].join('\n');
 }
 
+/** How long a bench child may take to start listening before it is killed. */
+const startTimeoutMs = 120_000;
+
 /** How long a bench child gets to stop by itself before it is killed. */
 const stopGraceMs = 15_000;
 
@@ -138,6 +148,9 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
   const delay = monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
   process.send?.({ port });
+  // The parent is gone (it exited, or killed its test run): nothing will ever ask this process to stop.
+  const orphaned = (): never => process.exit(1);
+  process.once('disconnect', orphaned);
   process.on('message', (m: unknown) => {
     if (typeof m !== 'object' || m === null) return;
     if ('rss' in m) {
@@ -159,7 +172,7 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
       process.send?.({ lag: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } });
       delay.reset();
     } else if ('stop' in m) {
-      void stop().then(() => process.disconnect());
+      void stop().then(() => { process.off('disconnect', orphaned); process.disconnect(); });
     }
   });
 }

@@ -82,4 +82,6 @@ process.on('message', (m: unknown) => {
     void Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]).then(() => process.exit(0));
   }
 });
+// The parent is gone: nothing will ever ask this process to stop.
+process.once('disconnect', () => process.exit(1));
 process.send?.({ ready: true });

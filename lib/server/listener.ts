@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { ListenAddress } from '../config/bind-address.js';
@@ -41,6 +41,11 @@ export interface Keepalive {
   countMax: number;
 }
 
+/** The client's address as logs show it (the PROXY header's, behind a balancer). */
+function remoteOf(t: Tracked): string {
+  return t.client ? `${t.client.ip}:${t.client.port}` : t.key;
+}
+
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
 const lingerMs = 1_000;
 /** While connections are refused at --max-connections, one log line per this period. */
@@ -61,17 +66,18 @@ export class SshListener {
   readonly #makeSsh: (ident: string) => ssh2.Server;
   readonly #ident: string;
   readonly #tcp: Server;
-  readonly #tracked = new Map<string, Tracked>();
+  /** Every accepted socket, by the socket itself (not by the peer's address and port: two connections may share them). */
+  readonly #tracked = new Map<Socket, Tracked>();
   readonly #ops: TrackedOps = {
-    authenticated: (key) => this.#authenticated(key),
-    drop: (key) => this.#drop(key),
-    paused: (key, pending) => this.#log.info('client is not reading: input paused', { remote: this.#remote(key), pending }),
-    stuck: (key, pending) => {
-      this.#log.warn('dropping a client that stopped reading', { remote: this.#remote(key), pending, afterMs: this.#limits.output.stuckMs });
-      this.#drop(key);
+    authenticated: (t) => this.#authenticated(t),
+    drop: (t) => this.#drop(t),
+    paused: (t, pending) => this.#log.info('client is not reading: input paused', { remote: remoteOf(t), pending }),
+    stuck: (t, pending) => {
+      this.#log.warn('dropping a client that stopped reading', { remote: remoteOf(t), pending, afterMs: this.#limits.output.stuckMs });
+      this.#drop(t);
     },
   };
-  readonly #pending: PendingConnections<string>;
+  readonly #pending: PendingConnections<Tracked>;
   readonly #log: Logger;
   readonly #limits: ListenerLimits;
   /** Tracked sockets not being dropped: what --max-connections counts. */
@@ -94,8 +100,9 @@ export class SshListener {
       // Like sshd's ClientAlive*: a peer that stops answering (a tunnel connector behind a dead NAT) is dropped.
       keepaliveInterval: (limits.keepalive ?? defaultKeepalive).intervalMs, keepaliveCountMax: (limits.keepalive ?? defaultKeepalive).countMax,
     }, (conn, info) => {
-      const key = `${info.ip}:${info.port}`;
-      const t = this.#tracked.get(key);
+      // ssh2 keeps the socket it was handed as the connection's `_sock`.
+      const sock = (conn as unknown as { _sock?: unknown })._sock;
+      const t = sock instanceof Socket ? this.#tracked.get(sock) : undefined;
       if (!t) return void conn.end();
       t.conn = conn;
       // Garbage on the port must never take the server down.
@@ -116,27 +123,25 @@ export class SshListener {
     if (!this.#makeRoom()) return this.#refuse(socket, key);
     socket.setNoDelay(true);
     const grace = setTimeout(() => {
-      this.#log.info('login grace time exceeded', { remote: this.#remote(key) });
-      this.#drop(key);
+      this.#log.info('login grace time exceeded', { remote: remoteOf(tracked) });
+      this.#drop(tracked);
     }, this.#limits.loginGraceMs);
     grace.unref();
     const tracked = new Tracked(key, socket, grace, this.#ops);
-    this.#tracked.set(key, tracked);
+    this.#tracked.set(socket, tracked);
     this.#live++;
     // A plain listener for the one 'close' (a `once` wrapper is kept for the connection's life).
     socket.on('close', () => {
       clearTimeout(tracked.grace);
       if (!tracked.dropping) this.#live--;
-      // The same address and port may already be a newer connection's (a client port reused on loopback).
-      if (this.#tracked.get(key) !== tracked) return;
-      this.#tracked.delete(key);
-      this.#pending.remove(key);
+      this.#tracked.delete(socket);
+      this.#pending.remove(tracked);
     });
-    for (const old of this.#pending.add(key)) {
-      this.#log.info('dropping the oldest unauthenticated connection', { remote: old, max: this.#limits.maxStartups });
+    for (const old of this.#pending.add(tracked)) {
+      this.#log.info('dropping the oldest unauthenticated connection', { remote: remoteOf(old), max: this.#limits.maxStartups });
       this.#shed(old);
     }
-    this.#start(socket, key, ip);
+    this.#start(tracked, ip);
   }
 
   #cooledDown(ip: string, remote: string): boolean {
@@ -149,41 +154,35 @@ export class SshListener {
    * Hands the socket to SSH. A trusted balancer's header is read first, under
    * the login grace timer already running; from anyone else a header is refused.
    */
-  #start(socket: Socket, key: string, ip: string): void {
+  #start(t: Tracked, ip: string): void {
+    const socket = t.socket;
     const refuse = (reason: string): void => {
-      this.#log.info('connection refused: bad PROXY protocol header', { remote: key, reason });
+      this.#log.info('connection refused: bad PROXY protocol header', { remote: t.key, reason });
       socket.destroy();
     };
     if (!this.#limits.trustedProxy?.(ip)) {
-      this.#inject(socket, key);
+      this.#inject(t);
       return watchForProxyHeader(socket, () => refuse('PROXY protocol header from an untrusted address'));
     }
     readProxyHeader(socket, (header) => {
-      const t = this.#tracked.get(key);
-      if (!t) return;
+      if (!this.#tracked.has(socket)) return;
       if (header.kind === 'invalid') return refuse(`${header.reason} (from a trusted proxy)`);
       if (header.kind === 'proxied') {
         const { address, port, family } = header.source;
         t.client = { ip: address, port, family };
         if (this.#cooledDown(address, `${address}:${port}`)) return void socket.destroy();
       }
-      this.#inject(socket, key);
+      this.#inject(t);
     });
   }
 
   /** Hands the socket to SSH, with backpressure on its output. */
-  #inject(socket: Socket, key: string): void {
+  #inject(t: Tracked): void {
+    const socket = t.socket;
     (this.#drainingSsh ?? this.#ssh).injectSocket(socket);
     releaseWrittenPackets(socket);
     // After injection: ssh2 paused the socket, so this listener does not start the flow early.
-    const t = this.#tracked.get(key);
-    if (t) guardOutput(socket, this.#limits.output, t);
-  }
-
-  /** The client's address as logs show it (the PROXY header's, behind a balancer). */
-  #remote(key: string): string {
-    const client = this.#tracked.get(key)?.client;
-    return client ? `${client.ip}:${client.port}` : key;
+    if (this.#tracked.has(socket)) guardOutput(socket, this.#limits.output, t);
   }
 
   /**
@@ -196,16 +195,15 @@ export class SshListener {
     if (this.#live < this.#limits.maxConnections) return true;
     const oldest = this.#pending.oldest();
     if (oldest === undefined) return false;
-    this.#log.info('dropping the oldest unauthenticated connection', { remote: oldest, maxConnections: this.#limits.maxConnections });
+    this.#log.info('dropping the oldest unauthenticated connection', { remote: remoteOf(oldest), maxConnections: this.#limits.maxConnections });
     this.#shed(oldest);
     return true;
   }
 
   /** Drops a connection to make room for a newer one. */
-  #shed(key: string): void {
-    const t = this.#tracked.get(key);
-    if (t) t.wasShed = true;
-    this.#drop(key);
+  #shed(t: Tracked): void {
+    t.wasShed = true;
+    this.#drop(t);
   }
 
   #refuse(socket: Socket, key: string): void {
@@ -219,18 +217,17 @@ export class SshListener {
     socket.destroy();
   }
 
-  #authenticated(key: string): void {
-    const t = this.#tracked.get(key);
-    if (t) { clearTimeout(t.grace); t.grace = undefined; }
-    this.#pending.remove(key);
+  #authenticated(t: Tracked): void {
+    clearTimeout(t.grace);
+    t.grace = undefined;
+    this.#pending.remove(t);
   }
 
-  #drop(key: string): void {
-    const t = this.#tracked.get(key);
-    if (!t || t.dropping) return;
+  #drop(t: Tracked): void {
+    if (!this.#tracked.has(t.socket) || t.dropping) return;
     t.dropping = true;
     this.#live--;
-    this.#pending.remove(key);
+    this.#pending.remove(t);
     if (t.conn) t.conn.end();
     else t.socket.end();
     setTimeout(() => t.socket.destroy(), lingerMs).unref();
@@ -271,7 +268,7 @@ export class SshListener {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.#tcp.close(() => resolve());
-      for (const key of [...this.#tracked.keys()]) this.#drop(key);
+      for (const t of [...this.#tracked.values()]) this.#drop(t);
     });
   }
 }

@@ -26,10 +26,10 @@ export type ClientAddress = Pick<ssh2.ClientInfo, 'ip' | 'port' | 'family'>;
 
 /** What the listener does for a tracked socket's control (one object per listener). */
 export interface TrackedOps {
-  authenticated(key: string): void;
-  drop(key: string): void;
-  paused(key: string, pending: number): void;
-  stuck(key: string, pending: number): void;
+  authenticated(t: Tracked): void;
+  drop(t: Tracked): void;
+  paused(t: Tracked, pending: number): void;
+  stuck(t: Tracked, pending: number): void;
 }
 
 /**
@@ -37,6 +37,10 @@ export interface TrackedOps {
  * not three closures per connection (a connection lives for hours, issue 13).
  */
 export class Tracked implements SocketControl, OutputGuardEvents {
+  /**
+   * The peer's `ip:port`, for logs only: two live connections can share it
+   * (the same source port to two addresses of this host), so nothing is looked up by it.
+   */
   readonly key: string;
   readonly socket: Socket;
   grace: NodeJS.Timeout | undefined;
@@ -53,13 +57,13 @@ export class Tracked implements SocketControl, OutputGuardEvents {
     this.#ops = ops;
   }
 
-  authenticated(): void { this.#ops.authenticated(this.key); }
+  authenticated(): void { this.#ops.authenticated(this); }
 
-  drop(): void { this.#ops.drop(this.key); }
+  drop(): void { this.#ops.drop(this); }
 
   shed(): boolean { return this.wasShed; }
 
-  paused(pending: number): void { this.#ops.paused(this.key, pending); }
+  paused(pending: number): void { this.#ops.paused(this, pending); }
 
-  stuck(pending: number): void { this.#ops.stuck(this.key, pending); }
+  stuck(pending: number): void { this.#ops.stuck(this, pending); }
 }

@@ -17,9 +17,15 @@ export const END_GRACE_MS = 5_000;
  */
 export function endClient(client: Client, graceMs = END_GRACE_MS): void {
   client.end();
+  // Once per client: callers may end a chain twice (a hop's channel never reads as destroyed).
+  if (ending.has(client)) return;
   const sock = (client as unknown as { _sock?: unknown })._sock;
   if (!(sock instanceof Duplex) || sock.destroyed) return;
+  ending.add(client);
   const timer = setTimeout(() => sock.destroy(), graceMs);
   timer.unref();
-  sock.once('close', () => clearTimeout(timer));
+  client.once('close', () => clearTimeout(timer));
 }
+
+/** Clients {@link endClient} already set a timer for. */
+const ending = new WeakSet<Client>();

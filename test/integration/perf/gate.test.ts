@@ -4,11 +4,10 @@
  * OpenSSH in the same run, failing when a ratio falls below its floor. Only
  * ratios measured in one run, never absolute times (the machine is shared).
  *
- * Asserted as regression guards, with the issue's floors printed as met or
- * not (they sit within this machine's noise): RSS per relayed session ≤ 160
- * KiB (issue: 96), in the fresh process after a warm-up of a few sessions;
- * upload ≥ 1.1 × OpenSSH ProxyJump (issue: 1.3) and portal CPU per GiB ≤ 3.0
- * × one OpenSSH transport, the `ssh` client of a direct upload (issue: 2.6),
+ * Asserted: the issue's floors. RSS per relayed session ≤ 96 KiB (V8's young
+ * generation aside, as bench:portal judges it), in the fresh process after a
+ * warm-up of a few sessions; upload ≥ 1.3 × OpenSSH ProxyJump and portal CPU
+ * per GiB ≤ 2.6 × one OpenSSH transport (the `ssh` client of a direct upload),
  * best of up to four rounds after a warm-up upload.
  */
 import { expect } from 'chai';
@@ -27,26 +26,16 @@ const MB = 256;
 const SESSIONS = 100;
 /** Rounds of uploads at most (the gate stops at the first round meeting both floors). */
 const ROUNDS = 4;
-/** The issue's floors, with margin for this noisy 2-core machine (goals: 1.6 ×, 2.0 ×, 64 KiB). */
+/**
+ * The issue's floors, with margin for this noisy 2-core machine (goals: 1.6 ×,
+ * 2.0 ×, 64 KiB). Measured in the full suite on two machines of the kind
+ * (2026-11-26): best round 1.57–1.99 × ProxyJump and 1.08–1.53 × CPU, 66–71
+ * KiB per session without the young generation (70–137 KiB raw: the young
+ * generation alone moved it by up to 71).
+ */
 const THROUGHPUT_FLOOR = 1.3;
 const CPU_FLOOR = 2.6;
-/**
- * What is asserted: on a quiet machine the best round lands at 1.29–1.75 ×
- * and 1.5–2.4 × — around the issue's floors, so asserting them would fail
- * CI on noise. The guards catch a real regression (the portal slower than
- * ProxyJump's chain, or a third transport's worth of CPU); the issue's floors
- * are printed with each run as met or not.
- */
-const THROUGHPUT_GUARD = 1.1;
-const CPU_GUARD = 3.0;
-/**
- * The issue's RSS floor is 96 KiB; measured honestly (after a warm-up, so that
- * memory freed at start is not counted as free room) a relayed session costs
- * 85–135 KiB here through tsx, so the gate asserts a regression guard and
- * prints the issue's floor beside it.
- */
 const RSS_FLOOR_KIB = 96;
-const RSS_GUARD_KIB = 160;
 
 describe('performance gate: the real portal against OpenSSH, ratios of one run', function () {
   this.timeout(120_000);
@@ -78,16 +67,16 @@ describe('performance gate: the real portal against OpenSSH, ratios of one run',
   });
 
   // First, in the fresh process: RSS after an upload depends on what the allocator kept of its buffers.
-  it(`RSS per relayed session (${SESSIONS} open), V8's young generation aside, ≤ ${RSS_GUARD_KIB} KiB (the issue's ${RSS_FLOOR_KIB} KiB printed)`, async () => {
+  it(`RSS per relayed session (${SESSIONS} open), V8's young generation aside, ≤ ${RSS_FLOOR_KIB} KiB`, async () => {
     const { rssKiB, youngKiB } = await rssPerSessionKiB(portal, user, SESSIONS);
-    // The guard excludes V8's young generation paging in meanwhile: per process (≤ 32 MiB), it alone moved
-    // the figure between 55 and 140 KiB in runs of the same code. Both are printed; the issue's floor against RSS.
+    // Judged without V8's young generation paging in meanwhile (as bench:portal judges its goal): per
+    // process (≤ 32 MiB), it alone moved the raw figure between 55 and 140 KiB in runs of the same code.
     const sessionKiB = rssKiB - youngKiB;
-    console.log(`      RSS per relayed session: ${rssKiB.toFixed(0)} KiB, of which V8's young generation paging in ${youngKiB.toFixed(0)} (issue floor ${RSS_FLOOR_KIB}: ${rssKiB <= RSS_FLOOR_KIB ? 'met' : 'NOT met'}); without it ${sessionKiB.toFixed(0)} KiB (guard ${RSS_GUARD_KIB})`);
-    expect(sessionKiB, 'portal RSS per relayed session without the young generation, KiB').to.be.at.most(RSS_GUARD_KIB);
+    console.log(`      RSS per relayed session: ${rssKiB.toFixed(0)} KiB, of which V8's young generation paging in ${youngKiB.toFixed(0)}; without it ${sessionKiB.toFixed(0)} KiB (issue floor ${RSS_FLOOR_KIB})`);
+    expect(sessionKiB, 'portal RSS per relayed session without the young generation, KiB').to.be.at.most(RSS_FLOOR_KIB);
   });
 
-  it(`uploads (${MB} MiB) at ≥ ${THROUGHPUT_GUARD} × OpenSSH ProxyJump, portal CPU per GiB ≤ ${CPU_GUARD} × one OpenSSH transport (issue floors printed)`, async () => {
+  it(`uploads (${MB} MiB) at ≥ ${THROUGHPUT_FLOOR} × OpenSSH ProxyJump, portal CPU per GiB ≤ ${CPU_FLOOR} × one OpenSSH transport`, async () => {
     const cpuFile = join(tmp.path, 'client-cpu');
     const jump = `${base} -o ProxyCommand='${base} -p ${hop.port} -W %h:%p ${hop.user}@127.0.0.1' -p ${target.port} ${target.user}@127.0.0.1`;
     // Best of up to ROUNDS rounds, each measuring all three paths back to back: a regression fails every
@@ -105,10 +94,8 @@ describe('performance gate: the real portal against OpenSSH, ratios of one run',
         `portal CPU ${viaPortal.portalCpuPerGiB.toFixed(2)} s/GiB vs ssh client ${direct.clientCpuPerGiB.toFixed(2)}: ${cpu.toFixed(2)} ×`);
       best = { throughput: Math.max(best.throughput, throughput), cpu: Math.min(best.cpu, cpu) };
     }
-    const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-    console.log(`      best: ${best.throughput.toFixed(2)} × ProxyJump (issue floor ${THROUGHPUT_FLOOR}: ${verdict(best.throughput >= THROUGHPUT_FLOOR)}), ` +
-      `${best.cpu.toFixed(2)} × CPU (issue floor ${CPU_FLOOR}: ${verdict(best.cpu <= CPU_FLOOR)})`);
-    expect(best.throughput, 'upload through the portal / through ProxyJump (best round)').to.be.at.least(THROUGHPUT_GUARD);
-    expect(best.cpu, 'portal CPU per GiB / ssh client CPU per GiB (best round)').to.be.at.most(CPU_GUARD);
+    console.log(`      best: ${best.throughput.toFixed(2)} × ProxyJump (floor ${THROUGHPUT_FLOOR}), ${best.cpu.toFixed(2)} × CPU (floor ${CPU_FLOOR})`);
+    expect(best.throughput, 'upload through the portal / through ProxyJump (best round)').to.be.at.least(THROUGHPUT_FLOOR);
+    expect(best.cpu, 'portal CPU per GiB / ssh client CPU per GiB (best round)').to.be.at.most(CPU_FLOOR);
   });
 });
