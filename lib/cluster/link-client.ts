@@ -46,7 +46,8 @@ class Link {
       const fail = (err: Error): void => { clearTimeout(timer); reject(err); };
       try {
         this.client.exec(command, (err, stream) => {
-          if (err) { fail(new LinkBroken(err.message)); return; }
+          // A refusal on a live link (the peer's cap on channels in flight) is no broken link: its other streams go on.
+          if (err) { fail(this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the request: ${err.message}`)); return; }
           channel = stream;
           const chunks: Buffer[] = [];
           let size = 0;

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import { PeerLinkError } from '../../../lib/errors.js';
+// ssh2's own ed25519 generation makes an unparsable private key about once in 300: this one retries.
+import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
+import { PeerLinks } from '../../../lib/cluster/link-client.js';
+import { createLogger, Secret } from '../../../lib/log.js';
+
+/**
+ * A peer node that holds every stream channel open and refuses every exec, as
+ * a node at its cap of channels in flight refuses a request (link-server.ts).
+ */
+async function refusingPeer(): Promise<{ tcp: Server; port: number; hostKeyBlob: Buffer; connections: () => number }> {
+  const host = generateKeyPair('ed25519', 256);
+  let connections = 0;
+  const ssh = new ssh2.Server({ hostKeys: [host.privateKey] }, (client) => {
+    connections++;
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => ctx.accept());
+    client.on('tcpip', (accept) => { accept().on('error', () => undefined); });
+    client.on('session', (accept) => { accept().on('exec', (_accept, reject) => reject()); });
+  });
+  const tcp = createServer((s) => { s.on('error', () => undefined); ssh.injectSocket(s); });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
+  return { tcp, port: (tcp.address() as AddressInfo).port, hostKeyBlob: Buffer.from(host.publicKey.split(' ')[1] ?? '', 'base64'), connections: () => connections };
+}
+
+describe('node link client: a request the peer refuses', () => {
+  it('fails that request only: the link and its open streams go on', async () => {
+    const peer = await refusingPeer();
+    const links = new PeerLinks({
+      self: 'node-b', clusterKey: new Secret(generateKeyPair('ed25519', 256).privateKey), hostKeyBlob: peer.hostKeyBlob,
+      resolve: () => Promise.resolve({ host: '127.0.0.1', port: peer.port }), log: createLogger({ level: 'error' }),
+    });
+    let held: Duplex | undefined;
+    try {
+      held = await links.stream('node-a', { type: 'tunnel', hostId: 1, connectorId: 1 });
+      let heldClosed = false;
+      held.once('close', () => { heldClosed = true; });
+      const err = await links.request('node-a', { type: 'ping' }).then(() => null, (e: unknown) => e);
+      expect(err).to.be.instanceOf(PeerLinkError);
+      expect((err as Error).message).to.include('refused');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heldClosed, 'the stream already open on the link was closed').to.equal(false);
+      expect(peer.connections(), 'connections the peer saw (a broken link is dialed again)').to.equal(1);
+    } finally {
+      held?.destroy();
+      links.close();
+      peer.tcp.close();
+    }
+  });
+});
