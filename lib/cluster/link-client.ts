@@ -38,6 +38,15 @@ class Link {
 
   get closed(): boolean { return this.#closed; }
 
+  /**
+   * A channel the peer did not open: on a closed link the link broke (worth
+   * one re-dial); on a live one the peer refused it (its cap on channels in
+   * flight) and the link's other streams go on.
+   */
+  #refusal(err: Error, what: 'request' | 'stream'): Error {
+    return this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the ${what}: ${err.message}`);
+  }
+
   exec(command: string, timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new LinkBroken('link closed'));
@@ -46,8 +55,7 @@ class Link {
       const fail = (err: Error): void => { clearTimeout(timer); reject(err); };
       try {
         this.client.exec(command, (err, stream) => {
-          // A refusal on a live link (the peer's cap on channels in flight) is no broken link: its other streams go on.
-          if (err) { fail(this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the request: ${err.message}`)); return; }
+          if (err) { fail(this.#refusal(err, 'request')); return; }
           channel = stream;
           const chunks: Buffer[] = [];
           let size = 0;
@@ -77,7 +85,7 @@ class Link {
       try {
         this.client.forwardOut('peer', 0, dest, 0, (err, ch) => {
           clearTimeout(timer);
-          if (err) reject(this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the stream: ${err.message}`));
+          if (err) reject(this.#refusal(err, 'stream'));
           else resolve(ch);
         });
       } catch (err) {
@@ -97,7 +105,7 @@ class Link {
       try {
         this.client.exec(command, (err, stream) => {
           // A refused channel on a live link (too many in flight) is no broken link: the other streams on it go on.
-          if (err) return fail(this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the stream: ${err.message}`));
+          if (err) return fail(this.#refusal(err, 'stream'));
           channel = stream;
           stream.stderr.resume();
           readHeader(stream).then((rest) => { clearTimeout(timer); if (rest.length > 0) stream.unshift(rest); resolve(stream); }, fail);

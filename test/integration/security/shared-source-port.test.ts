@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { connect, type Socket } from 'node:net';
 import { startPortal, type Portal } from '../../support/portal.js';
+import { closedWithin } from '../../support/wait.js';
 
 /** A raw TCP connection to `host:port` from 127.0.0.1:`localPort` that never says a word. */
 function silent(host: string, port: number, localPort: number): Promise<Socket> {
@@ -9,16 +10,6 @@ function silent(host: string, port: number, localPort: number): Promise<Socket> 
     s.once('error', reject);
     // Read (and discard) the portal's identification, so that only the portal can end the connection.
     s.resume();
-  });
-}
-
-/** Milliseconds until `s` closes, or null if still open after `withinMs`. */
-function closedWithin(s: Socket, withinMs: number): Promise<number | null> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    if (s.destroyed) { resolve(0); return; }
-    const timer = setTimeout(() => resolve(null), withinMs);
-    s.once('close', () => { clearTimeout(timer); resolve(Date.now() - t0); });
   });
 }
 

@@ -5,6 +5,7 @@ import type { Client } from 'ssh2';
 // ssh2's own ed25519 generation makes an unparsable private key about once in 300: this one retries.
 import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
 import { endClient } from '../../../lib/ssh/end-client.js';
+import { closedWithin } from '../../support/wait.js';
 
 const hostKey = generateKeyPair('ed25519', 256).privateKey;
 const userKey = generateKeyPair('ed25519', 256).privateKey;
@@ -36,15 +37,6 @@ async function peer(deaf: boolean): Promise<Peer> {
     client.connect({ host: '127.0.0.1', port: (tcp.address() as AddressInfo).port, username: 'u', privateKey: userKey });
   });
   return { client, serverSocket, close: () => { serverSocket.destroy(); tcp.close(); } };
-}
-
-/** Milliseconds until `client` closes, or null if it is still open after `withinMs`. */
-function closedWithin(client: Client, withinMs: number): Promise<number | null> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), withinMs);
-    client.once('close', () => { clearTimeout(timer); resolve(performance.now() - t0); });
-  });
 }
 
 describe('endClient: a connection the portal ends is gone, whatever the peer does', () => {
