@@ -7,6 +7,8 @@ import { installMysqlDeadlines, type TimeoutListener } from './deadline.js';
 import { withDbRetry } from './retry.js';
 import { serialQueue } from './serial.js';
 import { setSqliteTurns } from './sqlite-turns.js';
+import { sqliteConnection } from './sqlite-connection.js';
+import { commitNow } from './sqlite-group-commit.js';
 
 /**
  * A transaction, or the manager for reads outside one: what the queries of
@@ -103,6 +105,9 @@ function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: stri
     },
     async close() {
       if (!ds.isInitialized) return;
+      // Writes queued for this turn's group commit land before the connection goes.
+      const sqlite = sqliteConnection(ds);
+      if (sqlite) commitNow(sqlite);
       // Ending pooled connections waits for the server's goodbye: a hung server must not hold shutdown.
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<void>((r) => { timer = setTimeout(r, closeTimeoutMs); timer.unref(); });

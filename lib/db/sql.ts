@@ -102,7 +102,7 @@ function settle<T>(fn: () => T): Promise<T> {
   }
 }
 
-const sqliteRunners = new WeakMap<SqliteConnection, Sql>();
+const sqliteRunners = new WeakMap<SqliteConnection, SqliteSql>();
 const sqliteOutsideRunners = new WeakMap<SqliteConnection, Sql>();
 
 /**
@@ -110,15 +110,19 @@ const sqliteOutsideRunners = new WeakMap<SqliteConnection, Sql>();
  * transaction another caller has open on the one connection (sqlite-turns.ts),
  * instead of joining it and rolling back with it.
  */
-function sqliteOutsideSql(ds: DataSource, db: SqliteConnection, inside: Sql): Sql {
+function sqliteOutsideSql(ds: DataSource, db: SqliteConnection, inside: SqliteSql): Sql {
   return {
     rows: (sql, params) => inside.rows(sql, params),
-    // inside.write runs its statement synchronously (better-sqlite3) and hands back a settled promise.
-    write: (sql, params = []) => outsideTransactions(ds, db, () => inside.write(sql, params)),
+    write: (sql, params = []) => outsideTransactions(ds, db, () => inside.writeNow(sql, params)),
   };
 }
 
-function sqliteSql(db: SqliteConnection): Sql {
+/** The SQLite runner, with its write as the synchronous statement it is. */
+interface SqliteSql extends Sql {
+  writeNow(sql: string, params?: readonly SqlParam[]): SqlWrite;
+}
+
+function sqliteSql(db: SqliteConnection): SqliteSql {
   const prepared = new Map<string, SqliteStatement>();
   const statement = (sql: string): SqliteStatement => {
     let s = prepared.get(sql);
@@ -126,13 +130,15 @@ function sqliteSql(db: SqliteConnection): Sql {
     return s;
   };
   const bind = (params: readonly SqlParam[]): unknown[] => params.map((p) => (p instanceof Date ? sqliteDateText(p) : p));
+  const writeNow = (sql: string, params: readonly SqlParam[] = []): SqlWrite => {
+    const r = statement(sql).run(...bind(params));
+    return { insertId: Number(r.lastInsertRowid), changes: r.changes };
+  };
   return {
     // Synchronous underneath: nothing else runs on the connection between a statement's steps.
     rows: (sql, params = []) => settle(() => statement(sql).all(...bind(params)) as Record<string, unknown>[]),
-    write: (sql, params = []) => settle(() => {
-      const r = statement(sql).run(...bind(params));
-      return { insertId: Number(r.lastInsertRowid), changes: r.changes };
-    }),
+    write: (sql, params = []) => settle(() => writeNow(sql, params)),
+    writeNow,
   };
 }
 

@@ -12,6 +12,7 @@
 import type { DataSource } from 'typeorm';
 import type { SerialQueue } from './serial.js';
 import type { SqliteConnection } from './sqlite-connection.js';
+import { groupCommit } from './sqlite-group-commit.js';
 
 /** The queue the portal's SQLite transactions take turns in, by data source (database.ts registers it). */
 const turns = new WeakMap<DataSource, SerialQueue>();
@@ -45,6 +46,17 @@ function giveUpAfter<T>(ms: number): { promise: Promise<Try<T>>; cancel(): void 
 }
 
 /**
+ * Runs `write` (synchronous, on `conn`) at the end of this turn of the event
+ * loop, in one commit with the other writes made outside transactions in it
+ * (sqlite-group-commit.ts), if no transaction is open on the connection by
+ * then; else as {@link waitOutside} does. Runs it exactly once. Its result,
+ * or its throw, as a promise.
+ */
+export function outsideTransactions<T>(ds: DataSource, conn: SqliteConnection, write: () => T): Promise<T> {
+  return groupCommit(conn, write, (w) => waitOutside(ds, conn, w));
+}
+
+/**
  * Runs `write` (synchronous, on `conn`) now if no transaction is open on the
  * connection, else as soon as none is: in a turn of the transaction queue
  * (between two of the portal's transactions, so a steady stream of them
@@ -52,7 +64,7 @@ function giveUpAfter<T>(ms: number): { promise: Promise<Try<T>>; cancel(): void 
  * after {@link maxWaitMs}, at once. Runs it exactly once. Its result, or its
  * throw, as a promise.
  */
-export async function outsideTransactions<T>(ds: DataSource, conn: Pick<SqliteConnection, 'inTransaction'>, write: () => T | Promise<T>): Promise<T> {
+async function waitOutside<T>(ds: DataSource, conn: Pick<SqliteConnection, 'inTransaction'>, write: () => T): Promise<T> {
   const queue = turns.get(ds);
   const since = performance.now();
   let ran = false;

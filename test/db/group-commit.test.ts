@@ -1,0 +1,77 @@
+/**
+ * On a real SQLite file: the writes made outside transactions in one turn of
+ * the event loop (chained events, session rows) commit together, in order,
+ * and a failing one fails alone. The rules case by case:
+ * test/unit/db/sqlite-group-commit.test.ts.
+ */
+import { expect } from 'chai';
+import { Event, Session } from '../../lib/db/entities/index.js';
+import { recordEvent } from '../../lib/db/events.js';
+import { sqlOf } from '../../lib/db/sql.js';
+import { sqliteConnection } from '../../lib/db/sqlite-connection.js';
+import { openDatabase } from '../../lib/db/database.js';
+import { suiteDatabase } from '../support/databases.js';
+import { tempDir } from '../support/tmp.js';
+
+describe('db: writes outside a transaction commit together, one group per turn of the event loop (sqlite3)', () => {
+  const suite = suiteDatabase('sqlite3');
+  const conn = () => {
+    const c = sqliteConnection(suite.db.manager.dataSource);
+    if (!c) throw new Error('no SQLite connection');
+    return c;
+  };
+  /** Empties the WAL; then the frames the writes after it added. */
+  const walFrames = (mode: 'TRUNCATE' | 'PASSIVE'): number => (conn().prepare(`PRAGMA wal_checkpoint(${mode})`).get() as { log: number }).log;
+  const event = (entity: string): Promise<void> => recordEvent(suite.db.manager, { authorId: null, domain: 'session', action: 'connect', entity });
+  const session = (addr: string): Promise<unknown> => sqlOf(suite.db.manager).write('INSERT INTO sessions (status, node, remote_addr) VALUES (?, ?, ?)', ['active', 'n1', addr]);
+
+  it('20 writes of one turn write a fraction of the WAL frames of 20 writes one after the other, and all land in order', async () => {
+    walFrames('TRUNCATE');
+    for (let i = 0; i < 10; i++) { await event(`one-by-one-${i}`); await session(`10.0.0.1:${i}`); }
+    const separate = walFrames('PASSIVE');
+    walFrames('TRUNCATE');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => [event(`grouped-${i}`), session(`10.0.0.2:${i}`)]).flat());
+    const grouped = walFrames('PASSIVE');
+    expect(grouped, `WAL frames: ${grouped} grouped, ${separate} one by one`).to.be.below(separate / 4);
+    const events = await suite.db.manager.find(Event, { where: { action: 'connect' }, order: { seq: 'ASC' } });
+    const names = events.map((e) => e.entity);
+    expect(names.filter((n) => n.startsWith('grouped-'))).to.deep.equal(Array.from({ length: 10 }, (_, i) => `grouped-${i}`));
+    expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, i) => (events[0]?.seq ?? 0) + i));
+    expect(await suite.db.manager.countBy(Session, { node: 'n1' })).to.equal(20);
+  });
+
+  it('a write that fails (a taken id) fails alone; the writes of its turn are committed', async () => {
+    const taken = (await sqlOf(suite.db.manager).write('INSERT INTO sessions (status, node, remote_addr) VALUES (?, ?, ?)', ['active', 'n2', 'a'])).insertId;
+    const results = await Promise.allSettled([
+      event('before-the-failure'),
+      sqlOf(suite.db.manager).write('INSERT INTO sessions (id, status, node, remote_addr) VALUES (?, ?, ?, ?)', [taken, 'active', 'n2', 'b']),
+      session('after-the-failure'),
+    ]);
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/UNIQUE constraint failed/);
+    expect(conn().inTransaction).to.equal(false);
+    expect(await suite.db.manager.countBy(Event, { entity: 'before-the-failure' })).to.equal(1);
+    expect(await suite.db.manager.countBy(Session, { remoteAddr: 'after-the-failure' })).to.equal(1);
+  });
+});
+
+describe('db: closing the database commits the writes of the turn it closes in (sqlite3)', () => {
+  it('an event recorded without waiting, right before close, is in the file', async () => {
+    const dir = tempDir();
+    try {
+      const config = { driver: 'sqlite3' as const, path: `${dir.path}/sshportal.db` };
+      const db = await openDatabase(config, null);
+      const queued = recordEvent(db.manager, { authorId: null, domain: 'session', action: 'close', entity: 'last-words' });
+      await db.close();
+      await queued;
+      const again = await openDatabase(config, null);
+      try {
+        expect(await again.manager.countBy(Event, { entity: 'last-words' })).to.equal(1);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
