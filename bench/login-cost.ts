@@ -4,11 +4,11 @@
  * database, ACL, audit or recording), each in its own process, against the
  * same sshd, in one run: ROUNDS of LOGINS simultaneous `ssh web@… true`
  * after a warm-up of 5, the CPU of the server process per login (user +
- * system) for each round, and the median of the last three (a warm process:
+ * system) for each round, and the median of the last five (a warm process:
  * see loginRounds in measure.ts). Then keystroke echo through each of them
  * and direct, three terminals typed into in turn (KEYS keys each).
  *
- *   npm run bench:login   (env BENCH_LOGINS, default 100; BENCH_ROUNDS, default 12; BENCH_KEYS, default 400)
+ *   npm run bench:login   (env BENCH_LOGINS, default 100; BENCH_ROUNDS, default 20; BENCH_KEYS, default 400)
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,12 +16,12 @@ import { generateKey, tempDir } from '../test/support/keys.js';
 import { startSshd } from '../test/support/sshd.js';
 import { startBenchProcess, type BenchProcess } from './child.js';
 import { interleavedEchoLatencies, percentile } from './keystroke.js';
-import { loginRounds, signed, simultaneous, table, timed, warmLoginCpu } from './measure.js';
+import { LOGIN_ROUNDS, loginRounds, signed, simultaneous, table, timed, WARM_ROUNDS, warmLoginCpu } from './measure.js';
 import { requireSshdForBench } from './sshd-check.js';
 import { sshOpts } from './uploads.js';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? LOGIN_ROUNDS);
 const KEYS = Number(process.env.BENCH_KEYS ?? 400);
 
 /** CPU ms per login of `server` per round (after a warm-up of 5), and the rounds' wall times (s). */
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     const f = await rounds(floor, `${base} -p ${floor.port} web@127.0.0.1 true`);
     const fmt = (xs: number[], d: number): string => xs.map((x) => x.toFixed(d)).join(' / ');
     console.log(`\nCPU per relayed login, ${LOGINS} simultaneous \`ssh web@… true\`, ${ROUNDS} rounds after a warm-up of 5, ${new Date().toISOString()}\n`);
-    console.log(table(['server', 'CPU ms per login (rounds)', 'warm (median of the last 3)', 'wall s (rounds)'], [
+    console.log(table(['server', 'CPU ms per login (rounds)', `warm (median of the last ${WARM_ROUNDS})`, 'wall s (rounds)'], [
       ['real portal (SQLite, recording on)', fmt(p.cpuMs, 1), warmLoginCpu(p.cpuMs).toFixed(1), fmt(p.wallS, 2)],
       ['bare ssh2 relay (bench/ssh2-floor.ts)', fmt(f.cpuMs, 1), warmLoginCpu(f.cpuMs).toFixed(1), fmt(f.wallS, 2)],
     ]));

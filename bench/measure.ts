@@ -75,12 +75,13 @@ interface CpuSource {
 /**
  * CPU ms per login of `server` in each of `rounds` rounds of `n` simultaneous
  * `login` commands, and each round's wall time (s). V8 keeps optimizing the
- * login path's functions for over a thousand logins (measured: 25–35
- * functions optimized per round of 100 in rounds 2–6, 11–15 in rounds 12–14;
- * TurboFan's jobs on V8's worker threads were ~14 % of the portal's CPU,
- * ~0.8 ms per login, in rounds 2–8), so the first rounds read above what a
- * portal that has run for a while spends: {@link warmLoginCpu} is the figure
- * of a warmer process.
+ * login path's functions for over a thousand logins: measured with
+ * `--trace-opt`, rounds of 100 logins on a fresh portal optimized 80, 66, 56,
+ * 62, 66, 32, 54, 44, 38, 58, 30, 24, 22, 22 and 32 functions in rounds 1–15
+ * and none from round 16 on; TurboFan's jobs run on V8's worker threads and
+ * count in the process's CPU (~14 % of it in rounds 2–8). So the first rounds
+ * read above what a portal that has run for a while spends:
+ * {@link warmLoginCpu} is the figure of a warm process.
  */
 export async function loginRounds(server: CpuSource, login: string, n: number, rounds: number): Promise<{ cpuMs: number[]; wallS: number[] }> {
   const cpuMs: number[] = [];
@@ -93,7 +94,13 @@ export async function loginRounds(server: CpuSource, login: string, n: number, r
   return { cpuMs, wallS };
 }
 
-/** The CPU per login of a warm process: the median of the last three rounds (of all, when fewer). */
+/** Rounds {@link warmLoginCpu} takes its median of: the last ones, past V8's optimizations (see {@link loginRounds}). */
+export const WARM_ROUNDS = 5;
+
+/** Login rounds the benchmarks run by default: 15 to warm up, {@link WARM_ROUNDS} warm. */
+export const LOGIN_ROUNDS = 20;
+
+/** The CPU per login of a warm process: the median of the last {@link WARM_ROUNDS} rounds (of all, when fewer). */
 export function warmLoginCpu(cpuMs: number[]): number {
-  return median(cpuMs.slice(-3));
+  return median(cpuMs.slice(-WARM_ROUNDS));
 }

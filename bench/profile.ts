@@ -50,7 +50,7 @@ if (mode === 'up') {
   await echoLatencies([...opts, '-p', String(portal.port), 'web@127.0.0.1'], 10);
   for (const [name, args] of [['direct', [...opts, '-p', String(target.port), `${target.user}@127.0.0.1`]], ['portal', [...opts, '-p', String(portal.port), 'web@127.0.0.1']]] as const) {
     const k0 = await portal.cpu();
-    const ms = await echoLatencies([...args], keys);
+    const ms = await echoLatencies([...args], keys, Number(process.env.WARMUP ?? 20));
     const perKey = ((await portal.cpu()) - k0) * 1e6 / keys;
     console.log(`echo ${name} median ${percentile(ms, 50).toFixed(2)} p99 ${percentile(ms, 99).toFixed(2)} ms; portal CPU per key (its login included) ${perKey.toFixed(0)} µs`);
   }
