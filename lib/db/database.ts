@@ -97,7 +97,12 @@ function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: stri
     manager: ds.manager,
     async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
       try {
-        return await withDbRetry(() => inTurn(() => ds.transaction(fn)));
+        return await withDbRetry(() => inTurn(() => {
+          // Writes queued before this transaction land before it, as when each ran at once (not after it, or inside it).
+          const sqlite = sqliteConnection(ds);
+          if (sqlite && !sqlite.inTransaction) commitNow(sqlite);
+          return ds.transaction(fn);
+        }));
       } catch (err) {
         if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
         throw err;
@@ -105,7 +110,8 @@ function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: stri
     },
     async close() {
       if (!ds.isInitialized) return;
-      // Writes queued for this turn's group commit land before the connection goes.
+      // Writes queued for this turn's group commit land before the connection goes (unless a transaction is
+      // still open: those wait for it, and go with the connection, as before the group commit).
       const sqlite = sqliteConnection(ds);
       if (sqlite) commitNow(sqlite);
       // Ending pooled connections waits for the server's goodbye: a hung server must not hold shutdown.

@@ -18,9 +18,15 @@
  * caller's `whenBusy` path instead, see sqlite-turns.ts), and a write that
  * fails fails alone: SQLite undoes a failed statement and keeps the
  * transaction, and a chained append is a savepoint of it. An error that ends
- * the whole transaction (disk full, I/O) fails the writes it took with it,
- * and the rest run one by one. What changes: a write lands at the end of the
- * turn it was made in, not at once; its promise settles then.
+ * the whole transaction (disk full, I/O) takes the writes before it along:
+ * they run again, alone, as do the rest (their effects were undone, so each
+ * still lands once); so does a group whose COMMIT failed and was rolled back.
+ * A group that cannot begin because another process holds the database past
+ * the busy timeout fails at once, every write with that error (one by one,
+ * each would wait out the timeout again). What changes: a write lands at the
+ * end of the turn it was made in, not at once (an admin transaction that
+ * begins in that turn commits the group first: database.ts); its promise
+ * settles then.
  */
 import type { SqliteConnection, SqliteStatement } from './sqlite-connection.js';
 
@@ -105,9 +111,11 @@ function flush(conn: SqliteConnection, group: Pending[]): void {
   try {
     control = controlOf(conn);
     control.begin.run();
-  } catch {
-    // No transaction (the database is locked by another process past its busy timeout, or closed): each write alone, as before.
-    for (const p of group) settle(p, runAlone(p));
+  } catch (error) {
+    // Locked by another process past the busy timeout: each write alone would wait that long again.
+    if (isBusy(error)) for (const p of group) p.reject(error);
+    // Otherwise (the database closed, say) each write alone, as before.
+    else for (const p of group) settle(p, runAlone(p));
     return;
   }
   const done: { p: Pending; o: Outcome }[] = [];
@@ -116,8 +124,11 @@ function flush(conn: SqliteConnection, group: Pending[]): void {
     const p = group[i];
     const o = runAlone(p);
     if (!o.ok && !open(conn)) {
-      // The error ended the transaction: what it held is gone too.
-      for (const d of done) if (d.o.ok) d.o = o;
+      // The error ended the transaction (disk full, I/O) and took the writes before it along: they run again alone.
+      settle(p, o);
+      for (const d of done) settle(d.p, runAlone(d.p));
+      i++;
+      break;
     }
     done.push({ p, o });
   }
@@ -125,11 +136,23 @@ function flush(conn: SqliteConnection, group: Pending[]): void {
     try {
       control.commit.run();
     } catch (error) {
-      try { if (open(conn)) control.rollback.run(); } catch { /* already rolled back */ }
-      for (const d of done) if (d.o.ok) d.o = { ok: false, error };
+      if (open(conn)) {
+        // Not committed (busy): rolled back, and every write of the group runs again alone.
+        try { control.rollback.run(); } catch { /* rolled back already */ }
+        for (const d of done) d.o = runAlone(d.p);
+      } else {
+        // The transaction is over but whether it was written is unknown (an error after the commit): said as it is.
+        for (const d of done) if (d.o.ok) d.o = { ok: false, error };
+      }
     }
+    for (const d of done) settle(d.p, d.o);
   }
-  for (const d of done) settle(d.p, d.o);
   // Writes after a transaction-ending error run one by one.
   for (; i < group.length; i++) settle(group[i], runAlone(group[i]));
+}
+
+/** Whether `error` is SQLite's "database is locked" (another connection holds the write lock). */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }

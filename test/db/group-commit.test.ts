@@ -55,6 +55,43 @@ describe('db: writes outside a transaction commit together, one group per turn o
   });
 });
 
+describe('db: group commit around admin transactions and a full disk (sqlite3)', () => {
+  const suite = suiteDatabase('sqlite3');
+
+  it('an event recorded in the turn an admin transaction begins lands before it, and survives its rollback', async () => {
+    const recorded = recordEvent(suite.db.manager, { authorId: null, domain: 'session', action: 'connect', entity: 'before-the-command' });
+    const seenInside = await suite.db.transaction(async (m) => {
+      const n = await m.countBy(Event, { entity: 'before-the-command' });
+      throw Object.assign(new Error('the command failed'), { n });
+    }).catch((err: unknown) => (err as { n?: number }).n);
+    await recorded;
+    expect(seenInside, 'committed before the transaction began').to.equal(1);
+    expect(await suite.db.manager.countBy(Event, { entity: 'before-the-command' })).to.equal(1);
+  });
+
+  it('a write that fills the disk fails alone: the writes of its turn before and after it land', async () => {
+    const conn = sqliteConnection(suite.db.manager.dataSource) as unknown as { pragma(p: string, o?: { simple: boolean }): unknown };
+    const pages = Number(conn.pragma('page_count', { simple: true }));
+    conn.pragma(`max_page_count = ${String(pages + 2)}`);
+    try {
+      const results = await Promise.allSettled([
+        event(suite, 'before-the-full-disk'),
+        sqlOf(suite.db.manager).write('INSERT INTO sessions (status, node, remote_addr, err_msg) VALUES (?, ?, ?, ?)', ['active', 'n3', 'big', 'x'.repeat(50_000)]),
+        event(suite, 'after-the-full-disk'),
+      ]);
+      expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/full/i);
+    } finally {
+      conn.pragma('max_page_count = 1073741823');
+    }
+    expect(await suite.db.manager.countBy(Event, [{ entity: 'before-the-full-disk' }, { entity: 'after-the-full-disk' }])).to.equal(2);
+  });
+});
+
+function event(suite: { db: { manager: import('typeorm').EntityManager } }, entity: string): Promise<void> {
+  return recordEvent(suite.db.manager, { authorId: null, domain: 'session', action: 'connect', entity });
+}
+
 describe('db: closing the database commits the writes of the turn it closes in (sqlite3)', () => {
   it('an event recorded without waiting, right before close, is in the file', async () => {
     const dir = tempDir();

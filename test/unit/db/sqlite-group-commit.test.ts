@@ -11,12 +11,18 @@ import type { SqliteConnection } from '../../../lib/db/sqlite-connection.js';
 class FakeConnection implements SqliteConnection {
   inTransaction = false;
   readonly log: string[] = [];
+  /** A control statement that throws (with `failCode`); `failEnds`: its throw ends the transaction. */
   fail: string | undefined;
+  failCode: string | undefined;
+  failEnds = false;
 
   prepare(sql: string): { run(): { changes: number; lastInsertRowid: number }; get(): undefined; all(): [] } {
     return {
       run: () => {
-        if (this.fail === sql) throw new Error(`${sql} failed`);
+        if (this.fail === sql) {
+          if (this.failEnds) this.inTransaction = false;
+          throw Object.assign(new Error(`${sql} failed`), { code: this.failCode });
+        }
         this.log.push(sql);
         if (sql === 'BEGIN IMMEDIATE') this.inTransaction = true;
         if (sql === 'COMMIT' || sql === 'ROLLBACK') this.inTransaction = false;
@@ -63,24 +69,42 @@ describe('db: SQLite group commit', () => {
     expect(c.log).to.deep.equal(['BEGIN IMMEDIATE', 'a', 'b', 'COMMIT']);
   });
 
-  it('an error that ends the transaction fails the writes it took with it; the later ones run alone', async () => {
+  it('an error that ends the transaction fails only its own write: the writes it undid run again alone, then the rest', async () => {
     const c = new FakeConnection();
     const full = (): never => { c.inTransaction = false; throw new Error('database or disk is full'); };
     const r = await Promise.all([settled(groupCommit(c, c.write('a'), busyPath(c.log))), settled(groupCommit(c, full, busyPath(c.log))), settled(groupCommit(c, c.write('b'), busyPath(c.log)))]);
-    expect(r).to.deep.equal([{ ok: false, error: 'database or disk is full' }, { ok: false, error: 'database or disk is full' }, { ok: true, value: 'b done' }]);
-    expect(c.log).to.deep.equal(['BEGIN IMMEDIATE', 'a', 'b']);
+    expect(r).to.deep.equal([{ ok: true, value: 'a done' }, { ok: false, error: 'database or disk is full' }, { ok: true, value: 'b done' }]);
+    expect(c.log, 'a ran in the lost transaction, then alone').to.deep.equal(['BEGIN IMMEDIATE', 'a', 'a', 'b']);
   });
 
-  it('a failed COMMIT fails every write of the group and rolls back', async () => {
+  it('a COMMIT that fails with the transaction still open is rolled back, and every write runs again alone', async () => {
     const c = new FakeConnection();
     c.fail = 'COMMIT';
     const r = await Promise.all(['a', 'b'].map((n) => settled(groupCommit(c, c.write(n), busyPath(c.log)))));
-    expect(r).to.deep.equal([{ ok: false, error: 'COMMIT failed' }, { ok: false, error: 'COMMIT failed' }]);
-    expect(c.log).to.deep.equal(['BEGIN IMMEDIATE', 'a', 'b', 'ROLLBACK']);
+    expect(r).to.deep.equal([{ ok: true, value: 'a done' }, { ok: true, value: 'b done' }]);
+    expect(c.log).to.deep.equal(['BEGIN IMMEDIATE', 'a', 'b', 'ROLLBACK', 'a', 'b']);
     expect(c.inTransaction).to.equal(false);
   });
 
-  it('when BEGIN fails (database locked past its timeout), each write runs alone', async () => {
+  it('a COMMIT that fails after ending the transaction (written or not: unknown) fails every write with its error', async () => {
+    const c = new FakeConnection();
+    c.fail = 'COMMIT';
+    c.failEnds = true;
+    const r = await Promise.all(['a', 'b'].map((n) => settled(groupCommit(c, c.write(n), busyPath(c.log)))));
+    expect(r).to.deep.equal([{ ok: false, error: 'COMMIT failed' }, { ok: false, error: 'COMMIT failed' }]);
+    expect(c.log).to.deep.equal(['BEGIN IMMEDIATE', 'a', 'b']);
+  });
+
+  it('when BEGIN finds the database locked past its busy timeout, every write fails at once with that error', async () => {
+    const c = new FakeConnection();
+    c.fail = 'BEGIN IMMEDIATE';
+    c.failCode = 'SQLITE_BUSY';
+    const r = await Promise.all(['a', 'b'].map((n) => settled(groupCommit(c, c.write(n), busyPath(c.log)))));
+    expect(r).to.deep.equal([{ ok: false, error: 'BEGIN IMMEDIATE failed' }, { ok: false, error: 'BEGIN IMMEDIATE failed' }]);
+    expect(c.log).to.deep.equal([]);
+  });
+
+  it('when BEGIN fails otherwise, each write runs alone', async () => {
     const c = new FakeConnection();
     c.fail = 'BEGIN IMMEDIATE';
     expect(await Promise.all(['a', 'b'].map((n) => groupCommit(c, c.write(n), busyPath(c.log))))).to.deep.equal(['a done', 'b done']);
