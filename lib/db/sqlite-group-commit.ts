@@ -123,10 +123,12 @@ function flush(conn: SqliteConnection, group: Pending[]): void {
   for (; i < group.length && open(conn); i++) {
     const p = group[i];
     const o = runAlone(p);
-    if (!o.ok && !open(conn)) {
-      // The error ended the transaction (disk full, I/O) and took the writes before it along: they run again alone.
+    if (!open(conn)) {
       settle(p, o);
-      for (const d of done) settle(d.p, runAlone(d.p));
+      // The error ended the transaction (disk full, I/O) and took the writes before it along: they run again alone.
+      if (!o.ok) for (const d of done) settle(d.p, runAlone(d.p));
+      // A write that ended it itself (none of the portal's does) leaves theirs unknown: said as it is.
+      else for (const d of done) d.p.reject(new Error('the write transaction ended before its commit'));
       i++;
       break;
     }

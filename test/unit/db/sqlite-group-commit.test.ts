@@ -77,6 +77,14 @@ describe('db: SQLite group commit', () => {
     expect(c.log, 'a ran in the lost transaction, then alone').to.deep.equal(['BEGIN IMMEDIATE', 'a', 'a', 'b']);
   });
 
+  it('a write that ends the transaction itself answers its own caller; the writes before it fail, unknown, and the rest run alone', async () => {
+    const c = new FakeConnection();
+    const ender = (): string => { c.inTransaction = false; return 'ended'; };
+    const r = await Promise.all([settled(groupCommit(c, c.write('a'), busyPath(c.log))), settled(groupCommit(c, ender, busyPath(c.log))), settled(groupCommit(c, c.write('b'), busyPath(c.log)))]);
+    expect(r).to.deep.equal([{ ok: false, error: 'the write transaction ended before its commit' }, { ok: true, value: 'ended' }, { ok: true, value: 'b done' }]);
+    expect(c.log).to.deep.equal(['BEGIN IMMEDIATE', 'a', 'b']);
+  });
+
   it('a COMMIT that fails with the transaction still open is rolled back, and every write runs again alone', async () => {
     const c = new FakeConnection();
     c.fail = 'COMMIT';
