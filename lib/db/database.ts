@@ -96,6 +96,9 @@ function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: stri
     cipher: createFieldCipher(aesKey),
     manager: ds.manager,
     async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+      // Writes made before this transaction was asked for go before it: committed now, or queued ahead of it.
+      const requested = sqliteConnection(ds);
+      if (requested) commitNow(requested);
       try {
         return await withDbRetry(() => inTurn(() => {
           // Writes queued before this transaction land before it, as when each ran at once (not after it, or inside it).

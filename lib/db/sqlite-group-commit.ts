@@ -14,8 +14,9 @@
  *
  * What stays: each write runs exactly once, in the order it was queued, on
  * the one connection, never inside another caller's open transaction (when
- * one is open at the end of the turn, every write of the group takes the
- * caller's `whenBusy` path instead, see sqlite-turns.ts), and a write that
+ * one is open at the end of the turn, or writes of an earlier group still
+ * wait for one, every write of the group takes the caller's `whenBusy` path
+ * instead: the transaction queue, see sqlite-turns.ts), and a write that
  * fails fails alone: SQLite undoes a failed statement and keeps the
  * transaction, and a chained append is a savepoint of it. An error that ends
  * the whole transaction (disk full, I/O) takes the writes before it along:
@@ -47,6 +48,8 @@ function open(conn: SqliteConnection): boolean {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 const groups = new WeakMap<SqliteConnection, Pending[]>();
+/** Writes handed to their `whenBusy` path and not yet run, by connection: later groups queue behind them. */
+const waiting = new WeakMap<SqliteConnection, number>();
 const controls = new WeakMap<SqliteConnection, { begin: SqliteStatement; commit: SqliteStatement; rollback: SqliteStatement }>();
 
 function controlOf(conn: SqliteConnection): { begin: SqliteStatement; commit: SqliteStatement; rollback: SqliteStatement } {
@@ -89,7 +92,11 @@ function settle(p: Pending, o: Outcome): void {
   else p.reject(o.error);
 }
 
-/** Commits the writes queued on `conn` now, without waiting for the end of the turn (the database closes next). */
+/**
+ * Commits the writes queued on `conn` now, without waiting for the end of the
+ * turn (the database closes, or an admin transaction is asked for: the writes
+ * made before it then go first, or take their place in the queue before it).
+ */
 export function commitNow(conn: SqliteConnection): void {
   const group = groups.get(conn);
   if (group) flush(conn, group);
@@ -99,8 +106,12 @@ export function commitNow(conn: SqliteConnection): void {
 function flush(conn: SqliteConnection, group: Pending[]): void {
   if (groups.get(conn) !== group) return;
   groups.delete(conn);
-  if (conn.inTransaction) {
-    for (const p of group) p.whenBusy(p.write).then(p.resolve, p.reject);
+  // A transaction is open, or writes of an earlier group still wait for one: in the queue, after them.
+  if (conn.inTransaction || (waiting.get(conn) ?? 0) > 0) {
+    for (const p of group) {
+      waiting.set(conn, (waiting.get(conn) ?? 0) + 1);
+      p.whenBusy(p.write).then(p.resolve, p.reject).finally(() => { waiting.set(conn, (waiting.get(conn) ?? 1) - 1); });
+    }
     return;
   }
   if (group.length === 1) {
@@ -153,8 +164,8 @@ function flush(conn: SqliteConnection, group: Pending[]): void {
   for (; i < group.length; i++) settle(group[i], runAlone(group[i]));
 }
 
-/** Whether `error` is SQLite's "database is locked" (another connection holds the write lock). */
+/** Whether `error` is SQLite's "database is locked" (another connection holds the write lock), extended codes included. */
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
 }

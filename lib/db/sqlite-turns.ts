@@ -57,12 +57,12 @@ export function outsideTransactions<T>(ds: DataSource, conn: SqliteConnection, w
 }
 
 /**
- * Runs `write` (synchronous, on `conn`) now if no transaction is open on the
- * connection, else as soon as none is: in a turn of the transaction queue
- * (between two of the portal's transactions, so a steady stream of them
- * cannot starve it), or, for a transaction opened outside the queue, after it;
- * after {@link maxWaitMs}, at once. Runs it exactly once. Its result, or its
- * throw, as a promise.
+ * Runs `write` (synchronous, on `conn`) in a turn of the transaction queue,
+ * after what is queued before it (between two of the portal's transactions,
+ * so a steady stream of them cannot starve it), once no transaction is open;
+ * for a transaction opened outside the queue, after it; after
+ * {@link maxWaitMs}, at once. Runs it exactly once. Its result, or its throw,
+ * as a promise.
  */
 async function waitOutside<T>(ds: DataSource, conn: Pick<SqliteConnection, 'inTransaction'>, write: () => T): Promise<T> {
   const queue = turns.get(ds);
@@ -74,9 +74,12 @@ async function waitOutside<T>(ds: DataSource, conn: Pick<SqliteConnection, 'inTr
     ran = true;
     return { done: true, value: write() };
   };
-  for (;;) {
-    const now = attempt();
-    if (now.done) return now.value;
+  // The first try is the queue's turn: a write must not pass the writes and transactions queued before it.
+  for (let first = true; ; first = false) {
+    if (!first || !queue) {
+      const now = attempt();
+      if (now.done) return now.value;
+    }
     const left = maxWaitMs - (performance.now() - since);
     if (left <= 0) {
       ran = true;

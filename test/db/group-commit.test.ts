@@ -69,6 +69,36 @@ describe('db: group commit around admin transactions and a full disk (sqlite3)',
     expect(await suite.db.manager.countBy(Event, { entity: 'before-the-command' })).to.equal(1);
   });
 
+  /** The chained events' entities in chain order. */
+  const chainOrder = async (prefix: string): Promise<string[]> => (await suite.db.manager.find(Event, { order: { seq: 'ASC' } }))
+    .map((e) => e.entity).filter((n) => n.startsWith(prefix));
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  it('with an admin transaction open, an event and then a second transaction asked for in one turn keep that order', async () => {
+    const t1 = suite.db.transaction(async (m) => { await event({ db: { manager: m } }, 'o1-T1'); await sleep(50); });
+    await sleep(10);
+    const a = event(suite, 'o1-A-outside-first');
+    const t2 = suite.db.transaction(async (m) => { await event({ db: { manager: m } }, 'o1-B-in-T2-second'); });
+    await Promise.all([t1, a, t2]);
+    expect(await chainOrder('o1-')).to.deep.equal(['o1-T1', 'o1-A-outside-first', 'o1-B-in-T2-second']);
+  });
+
+  it('an event waiting for its turn behind admin transactions is not passed by a later one', async () => {
+    let b: Promise<void> | undefined;
+    const t1 = suite.db.transaction(async (m) => {
+      await event({ db: { manager: m } }, 'o2-T1');
+      setTimeout(() => { b = event(suite, 'o2-D-outside-last'); }, 40);
+      await sleep(40);
+    });
+    await sleep(5);
+    const t2 = suite.db.transaction(async (m) => { await event({ db: { manager: m } }, 'o2-B-T2'); });
+    await sleep(5);
+    const c = event(suite, 'o2-C-outside');
+    await Promise.all([t1, t2, c]);
+    await b;
+    expect(await chainOrder('o2-')).to.deep.equal(['o2-T1', 'o2-B-T2', 'o2-C-outside', 'o2-D-outside-last']);
+  });
+
   it('a write that fills the disk fails alone: the writes of its turn before and after it land', async () => {
     const conn = sqliteConnection(suite.db.manager.dataSource) as unknown as { pragma(p: string, o?: { simple: boolean }): unknown };
     const pages = Number(conn.pragma('page_count', { simple: true }));

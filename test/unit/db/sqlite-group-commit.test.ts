@@ -103,14 +103,16 @@ describe('db: SQLite group commit', () => {
     expect(c.log).to.deep.equal(['BEGIN IMMEDIATE', 'a', 'b']);
   });
 
-  it('when BEGIN finds the database locked past its busy timeout, every write fails at once with that error', async () => {
-    const c = new FakeConnection();
-    c.fail = 'BEGIN IMMEDIATE';
-    c.failCode = 'SQLITE_BUSY';
-    const r = await Promise.all(['a', 'b'].map((n) => settled(groupCommit(c, c.write(n), busyPath(c.log)))));
-    expect(r).to.deep.equal([{ ok: false, error: 'BEGIN IMMEDIATE failed' }, { ok: false, error: 'BEGIN IMMEDIATE failed' }]);
-    expect(c.log).to.deep.equal([]);
-  });
+  for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']) {
+    it(`when BEGIN finds the database locked past its busy timeout (${code}), every write fails at once with that error`, async () => {
+      const c = new FakeConnection();
+      c.fail = 'BEGIN IMMEDIATE';
+      c.failCode = code;
+      const r = await Promise.all(['a', 'b'].map((n) => settled(groupCommit(c, c.write(n), busyPath(c.log)))));
+      expect(r).to.deep.equal([{ ok: false, error: 'BEGIN IMMEDIATE failed' }, { ok: false, error: 'BEGIN IMMEDIATE failed' }]);
+      expect(c.log).to.deep.equal([]);
+    });
+  }
 
   it('when BEGIN fails otherwise, each write runs alone', async () => {
     const c = new FakeConnection();
@@ -125,6 +127,24 @@ describe('db: SQLite group commit', () => {
     c.inTransaction = true;
     expect(await results).to.deep.equal(['a done', 'b done']);
     expect(c.log).to.deep.equal(['waited', 'a', 'waited', 'b']);
+  });
+
+  it('while writes of an earlier group wait for their turn, a later group waits behind them, even with no transaction open', async () => {
+    const c = new FakeConnection();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => { release = r; });
+    const queued: string[] = [];
+    const slowPath = <T>(w: () => T): Promise<T> => { queued.push('waited'); return gate.then(() => w()); };
+    const first = groupCommit(c, c.write('a'), slowPath);
+    c.inTransaction = true;
+    await new Promise((r) => setImmediate(r));
+    c.inTransaction = false;
+    const second = Promise.all([groupCommit(c, c.write('b'), slowPath), groupCommit(c, c.write('c'), slowPath)]);
+    await new Promise((r) => setImmediate(r));
+    expect(queued, 'b and c queued behind a, not committed past it').to.deep.equal(['waited', 'waited', 'waited']);
+    release();
+    await Promise.all([first, second]);
+    expect(c.log).to.deep.equal(['a', 'b', 'c']);
   });
 
   it('commitNow commits the turn\'s writes at once (the database closes next), and only once', async () => {
