@@ -75,13 +75,15 @@ interface CpuSource {
 /**
  * CPU ms per login of `server` in each of `rounds` rounds of `n` simultaneous
  * `login` commands, and each round's wall time (s). V8 keeps optimizing the
- * login path's functions for over a thousand logins: measured with
- * `--trace-opt`, rounds of 100 logins on a fresh portal optimized 80, 66, 56,
- * 62, 66, 32, 54, 44, 38, 58, 30, 24, 22, 22 and 32 functions in rounds 1–15
- * and none from round 16 on; TurboFan's jobs run on V8's worker threads and
- * count in the process's CPU (~14 % of it in rounds 2–8). So the first rounds
- * read above what a portal that has run for a while spends:
- * {@link warmLoginCpu} is the figure of a warm process.
+ * login path's functions for thousands of logins: measured with `--trace-opt`
+ * (one run of 25 rounds of 100 on a fresh portal), 30–40 functions were
+ * optimized per round in rounds 2–6, 10–29 in rounds 7–17, 7–19 in rounds
+ * 18–21 and 9 per round in rounds 22–25 — functions that run once per login
+ * reaching V8's threshold one after another. TurboFan's jobs run on V8's
+ * worker threads and count in the process's CPU (~14 % of it in rounds 2–8,
+ * ~5 % in rounds 16–24). So the first rounds read above what a portal that
+ * has run for a while spends: {@link warmLoginCpu} is the figure of a warmer
+ * process (not a settled one).
  */
 export async function loginRounds(server: CpuSource, login: string, n: number, rounds: number): Promise<{ cpuMs: number[]; wallS: number[] }> {
   const cpuMs: number[] = [];
@@ -94,7 +96,7 @@ export async function loginRounds(server: CpuSource, login: string, n: number, r
   return { cpuMs, wallS };
 }
 
-/** Rounds {@link warmLoginCpu} takes its median of: the last ones, past V8's optimizations (see {@link loginRounds}). */
+/** Rounds {@link warmLoginCpu} takes its median of: the last, warmest ones (see {@link loginRounds}). */
 export const WARM_ROUNDS = 5;
 
 /** Login rounds the benchmarks run by default: 15 to warm up, {@link WARM_ROUNDS} warm. */
