@@ -26,9 +26,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 300);
 const KEYS = Number(process.env.BENCH_KEYS ?? 1000);
 /**
- * Keys typed into both terminals before the measured ones: V8 optimizes the
- * keystroke path's functions over the first few hundred keys of a session, as
- * the login path's over the first logins (see loginRounds).
+ * Keys typed into both terminals before the measured ones: V8 still optimizes
+ * functions of the keystroke path while a fresh session is typed into (75
+ * during the first 1,520 keys of one measured session, `--trace-opt`), as it
+ * does the login path's over the first logins (see loginRounds).
  */
 const KEY_WARMUP = 300;
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 100);
