@@ -113,14 +113,21 @@ function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: stri
     },
     async close() {
       if (!ds.isInitialized) return;
-      // Writes queued for this turn's group commit land before the connection goes (unless a transaction is
-      // still open: those wait for it, and go with the connection, as before the group commit).
-      const sqlite = sqliteConnection(ds);
-      if (sqlite) commitNow(sqlite);
       // Ending pooled connections waits for the server's goodbye: a hung server must not hold shutdown.
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<void>((r) => { timer = setTimeout(r, closeTimeoutMs); timer.unref(); });
-      await Promise.race([ds.destroy(), gaveUp]).finally(() => clearTimeout(timer));
+      try {
+        const sqlite = sqliteConnection(ds);
+        if (sqlite) {
+          // The transactions queued or open, and the writes waiting for a turn between them, end first (within the same bound).
+          await Promise.race([inTurn(() => Promise.resolve()), gaveUp]);
+          // Writes queued for this turn's group commit land before the connection goes.
+          commitNow(sqlite);
+        }
+        await Promise.race([ds.destroy(), gaveUp]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

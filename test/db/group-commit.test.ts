@@ -122,7 +122,33 @@ function event(suite: { db: { manager: import('typeorm').EntityManager } }, enti
   return recordEvent(suite.db.manager, { authorId: null, domain: 'session', action: 'connect', entity });
 }
 
-describe('db: closing the database commits the writes of the turn it closes in (sqlite3)', () => {
+describe('db: closing the database commits the writes of the turn it closes in, and those waiting for a transaction (sqlite3)', () => {
+  it('an event waiting for an admin transaction when the database closes lands after it', async () => {
+    const dir = tempDir();
+    try {
+      const config = { driver: 'sqlite3' as const, path: `${dir.path}/sshportal.db` };
+      const db = await openDatabase(config, null);
+      const command = db.transaction(async (m) => {
+        await recordEvent(m, { authorId: null, domain: 'hostgroup', action: 'create', entity: 'the-command' });
+        await new Promise((r) => setTimeout(r, 100));
+      });
+      await new Promise((r) => setTimeout(r, 10));
+      const waiting = recordEvent(db.manager, { authorId: null, domain: 'session', action: 'close', entity: 'waited-for-the-command' });
+      await db.close();
+      await command;
+      await waiting;
+      const again = await openDatabase(config, null);
+      try {
+        expect((await again.manager.find(Event, { order: { seq: 'ASC' } })).map((e) => e.entity).filter((n) => n === 'the-command' || n === 'waited-for-the-command'))
+          .to.deep.equal(['the-command', 'waited-for-the-command']);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('an event recorded without waiting, right before close, is in the file', async () => {
     const dir = tempDir();
     try {
