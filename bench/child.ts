@@ -59,7 +59,11 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
   // BENCH_NODE_FLAGS: extra V8/Node flags for the server process (to compare GC settings).
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   // BENCH_EXEC_PATH: runs the server through this executable instead of node (a wrapper such as heaptrack's).
-  const child = fork(path, [JSON.stringify(cfg)], { execPath: process.env.BENCH_EXEC_PATH ?? process.execPath, execArgv: [...(compiled ? [] : ['--import', 'tsx']), '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // ESBUILD_WORKER_THREADS=0: under tsx, a synchronous transform (a module first loaded through require) waits on
+  // esbuild's worker thread with Atomics.wait and no timeout; without the worker it runs esbuild as a child and fails
+  // instead. Suspected of the portal's main thread stuck in a futex during a login burst (scale test, twice).
+  const env = { ...process.env, ESBUILD_WORKER_THREADS: '0' };
+  const child = fork(path, [JSON.stringify(cfg)], { env, execPath: process.env.BENCH_EXEC_PATH ?? process.execPath, execArgv: [...(compiled ? [] : ['--import', 'tsx']), '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(key: string): Promise<T> => new Promise((resolve) => {
     const on = (m: unknown): void => {
       if (typeof m === 'object' && m !== null && key in m) { child.off('message', on); resolve((m as Record<string, T>)[key]); }
@@ -113,7 +117,37 @@ async function diagnose(pid: number): Promise<string> {
   await new Promise((resolve) => dbg.once('exit', resolve));
   for (const t of timers) clearTimeout(t);
   const stack = out.split('\n').map((l) => l.replace(/^(debug> )+/, '')).filter((l) => /^#\d+ /.test(l));
-  return [head, ...(stack.length > 0 ? ['JavaScript stack:', ...stack.slice(0, 25)] : ['no JavaScript stack (the main thread does not run JavaScript: a blocking call?)'])].join('\n');
+  const js = stack.length > 0 ? ['JavaScript stack:', ...stack.slice(0, 25)] : ['no JavaScript stack (the main thread does not run JavaScript: a blocking call?)'];
+  return [head, ...js, ...threadsOf(pid), ...childrenOf(pid), ...(await nativeStacks(pid))].join('\n');
+}
+
+/** Each thread of `pid`: its name, state, kernel wait channel and system call. */
+function threadsOf(pid: number): string[] {
+  let tids: string[];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return []; }
+  return ['threads:', ...tids.map((t) => {
+    const stat = procText(pid, `task/${t}/stat`).replace(/^.*\) /, '').split(' ')[0];
+    return `  ${t} ${procText(pid, `task/${t}/comm`)}: state ${stat}, wchan ${procText(pid, `task/${t}/wchan`)}, syscall ${procText(pid, `task/${t}/syscall`).split(' ')[0]}`;
+  })];
+}
+
+/** The processes `pid` started that still run (an esbuild service, say). */
+function childrenOf(pid: number): string[] {
+  const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => procText(Number(d), 'stat').replace(/^.*\) /, '').split(' ')[1] === String(pid));
+  return kids.length === 0 ? ['no child processes'] : ['child processes:', ...kids.map((k) => `  ${k}: ${procText(Number(k), 'cmdline').split('\0').join(' ').slice(0, 200)}`)];
+}
+
+/** Native stacks of every thread through gdb, where it is installed (CI installs it): which lock or wait a stuck thread is in. */
+async function nativeStacks(pid: number): Promise<string[]> {
+  const gdb = spawn('gdb', ['-p', String(pid), '-batch', '-nx', '-ex', 'thread apply all bt 12'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  gdb.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  gdb.on('error', () => { out = '(gdb not installed: no native stacks)'; });
+  const timer = setTimeout(() => gdb.kill('SIGKILL'), 20_000);
+  await new Promise((resolve) => { gdb.once('close', resolve); gdb.once('error', resolve); });
+  clearTimeout(timer);
+  const lines = out.split('\n').filter((l) => /^(Thread |#\d+ )|gdb not installed/.test(l)).map((l) => `  ${l.slice(0, 160)}`);
+  return ['native stacks:', ...lines.slice(0, 200)];
 }
 
 /** How long a bench child may take to start listening before it is killed. */
