@@ -101,10 +101,17 @@ function procText(pid: number, file: string): string {
   try { return readFileSync(`/proc/${pid}/${file}`, 'utf8').trim(); } catch (err) { return `(${err instanceof Error ? err.message : String(err)})`; }
 }
 
+/**
+ * A field of a /proc `stat` file of `pid` (`stat`, or `task/TID/stat`), counted after the parenthesized name:
+ * 0 the state (R running, S sleeping, D in uninterruptible I/O), 1 the parent's pid.
+ */
+function statField(pid: number, file: string, index: number): string {
+  return procText(pid, file).replace(/^.*\) /, '').split(' ')[index] ?? '';
+}
+
 /** See {@link BenchProcess.diagnose}. */
 async function diagnose(pid: number): Promise<string> {
-  // Field 3 of /proc/PID/stat, after the parenthesized name: R running, S sleeping, D in uninterruptible I/O.
-  const state = procText(pid, 'stat').replace(/^.*\) /, '').split(' ')[0];
+  const state = statField(pid, 'stat', 0);
   const head = `pid ${pid}: state ${state}, wchan ${procText(pid, 'wchan')}, syscall ${procText(pid, 'syscall').split(' ')[0]}`;
   // Node's debugger client attaches by pid (SIGUSR1 opens the inspector), pauses the main thread and prints its stack.
   const dbg = spawn(process.execPath, ['inspect', '-p', String(pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -126,14 +133,13 @@ function threadsOf(pid: number): string[] {
   let tids: string[];
   try { tids = readdirSync(`/proc/${pid}/task`); } catch { return []; }
   return ['threads:', ...tids.map((t) => {
-    const stat = procText(pid, `task/${t}/stat`).replace(/^.*\) /, '').split(' ')[0];
-    return `  ${t} ${procText(pid, `task/${t}/comm`)}: state ${stat}, wchan ${procText(pid, `task/${t}/wchan`)}, syscall ${procText(pid, `task/${t}/syscall`).split(' ')[0]}`;
+    return `  ${t} ${procText(pid, `task/${t}/comm`)}: state ${statField(pid, `task/${t}/stat`, 0)}, wchan ${procText(pid, `task/${t}/wchan`)}, syscall ${procText(pid, `task/${t}/syscall`).split(' ')[0]}`;
   })];
 }
 
 /** The processes `pid` started that still run (an esbuild service, say). */
 function childrenOf(pid: number): string[] {
-  const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => procText(Number(d), 'stat').replace(/^.*\) /, '').split(' ')[1] === String(pid));
+  const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => statField(Number(d), 'stat', 1) === String(pid));
   return kids.length === 0 ? ['no child processes'] : ['child processes:', ...kids.map((k) => `  ${k}: ${procText(Number(k), 'cmdline').split('\0').join(' ').slice(0, 200)}`)];
 }
 

@@ -96,13 +96,12 @@ function wrapDataSource(ds: DataSource, driver: DbConfig['driver'], aesKey: stri
     cipher: createFieldCipher(aesKey),
     manager: ds.manager,
     async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+      const sqlite = sqliteConnection(ds);
       // Writes made before this transaction was asked for go before it: committed now, or queued ahead of it.
-      const requested = sqliteConnection(ds);
-      if (requested) commitNow(requested);
+      if (sqlite) commitNow(sqlite);
       try {
         return await withDbRetry(() => inTurn(() => {
           // Writes queued before this transaction land before it, as when each ran at once (not after it, or inside it).
-          const sqlite = sqliteConnection(ds);
           if (sqlite && !sqlite.inTransaction) commitNow(sqlite);
           return ds.transaction(fn);
         }));
