@@ -16,10 +16,9 @@ import { INTERRUPT_BUDGET, tuneTiering } from '../lib/server/tiering.js';
 /**
  * A server's memory after a GC, bytes (process.memoryUsage()); `newSpace`: the
  * resident part of V8's young generation, which is sized for the process, not
- * per session, and pages in as allocation goes through it; `codeSpace`: the
- * resident part of V8's code spaces (compiled code, once per process).
+ * per session, and pages in as allocation goes through it.
  */
-export interface MemoryFigures { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; newSpace: number; codeSpace: number }
+export interface MemoryFigures { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; newSpace: number }
 
 /** A running benchmark server process. */
 export interface BenchProcess {
@@ -214,11 +213,8 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
     } else if ('mem' in m) {
       (globalThis as { gc?: () => void }).gc?.();
       const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-      const spaces = getHeapSpaceStatistics();
-      const physical = (names: readonly string[]): number => spaces.filter((s) => names.includes(s.space_name)).reduce((a, s) => a + s.physical_space_size, 0);
-      const newSpace = physical(['new_space']);
-      const codeSpace = physical(['code_space', 'code_large_object_space']);
-      process.send?.({ mem: { rss, heapTotal, heapUsed, external, arrayBuffers, newSpace, codeSpace } });
+      const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0;
+      process.send?.({ mem: { rss, heapTotal, heapUsed, external, arrayBuffers, newSpace } });
     } else if ('snapshot' in m && typeof m.snapshot === 'string') {
       process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) });
     } else if ('cpu' in m) {

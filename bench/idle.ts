@@ -50,12 +50,6 @@ export interface SessionMemory {
    * touches over time, whatever the sessions; 0 to ~160 KiB at 100 sessions.
    */
   youngKiB: number;
-  /**
-   * The part of it that is V8's compiled code growing (divided the same way):
-   * functions optimized while the sessions open, once per process (the server
-   * optimizes early: lib/server/tiering.ts); 1–4 KiB at 300 sessions.
-   */
-  codeKiB: number;
 }
 
 /**
@@ -73,7 +67,7 @@ export async function rssPerSessionKiB(server: { port: number; mem(): Promise<Me
     await sleep(500);
     const m1 = await server.mem();
     const perSession = (bytes: number): number => bytes / 1024 / n;
-    return { rssKiB: perSession(m1.rss - m0.rss), youngKiB: perSession(m1.newSpace - m0.newSpace), codeKiB: perSession(m1.codeSpace - m0.codeSpace) };
+    return { rssKiB: perSession(m1.rss - m0.rss), youngKiB: perSession(m1.newSpace - m0.newSpace) };
   } finally {
     await close();
   }

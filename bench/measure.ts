@@ -61,9 +61,9 @@ export async function simultaneous(script: string, n: number): Promise<number> {
   return performance.now() - t0;
 }
 
-/** A difference with its sign, `digits` decimals (`+0.25`, `-1.40`; `+8` with 0). */
-export function signed(n: number, digits = 2): string {
-  return `${n >= 0 ? '+' : ''}${n.toFixed(digits)}`;
+/** A difference with its sign, 2 decimals (`+0.25`, `-1.40`). */
+export function signed(n: number): string {
+  return `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
 }
 
 /** What {@link loginRounds} reads of a server process. */

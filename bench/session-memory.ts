@@ -17,10 +17,7 @@
  * allocation goes through it. A fresh portal has paged in about half of it
  * after the warm-up; opening N sessions pages in the rest, up to 16 MiB that
  * the RSS column divides by N (measured: ~53 KiB of the ~105 KiB compiled at
- * 300). `RSS − young gen` is what the sessions themselves cost, but for
- * `V8 code grown`: code V8 compiled while they opened (once per process; the
- * server optimizes early, lib/server/tiering.ts), which bench:portal and the
- * CI gate set aside too.
+ * 300). `RSS − young gen` is what the sessions themselves cost.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -87,13 +84,13 @@ async function main(): Promise<void> {
         await close();
         const d = (f: (m: MemoryFigures) => number): string => kib(f(m1) - f(m0), n);
         rows.push([String(n), openSecs.toFixed(1), (m1.rss / 2 ** 20).toFixed(0), d((m) => m.rss), d((m) => m.heapUsed), d((m) => m.heapTotal),
-          d((m) => m.external), d((m) => m.rss - m.heapTotal), d((m) => m.newSpace), d((m) => m.rss - m.newSpace), d((m) => m.codeSpace)]);
+          d((m) => m.external), d((m) => m.rss - m.heapTotal), d((m) => m.newSpace), d((m) => m.rss - m.newSpace)]);
       } finally {
         await portal.stop();
       }
     }
     console.log(`\nMemory per relayed session — real portal (SQLite, recording on), target ${TARGET}, ${new Date().toISOString()}\n`);
-    console.log(table(['sessions', 'open (s)', 'RSS (MiB)', 'RSS/session (KiB)', 'heap used', 'heap total', 'external', 'RSS − heap total', 'young gen paged in', 'RSS − young gen', 'V8 code grown'], rows));
+    console.log(table(['sessions', 'open (s)', 'RSS (MiB)', 'RSS/session (KiB)', 'heap used', 'heap total', 'external', 'RSS − heap total', 'young gen paged in', 'RSS − young gen'], rows));
   } finally {
     await target.stop();
     tmp.remove();
