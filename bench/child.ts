@@ -11,7 +11,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
-import { INTERRUPT_BUDGET, tuneTiering } from '../lib/server/tiering.js';
 
 /**
  * A server's memory after a GC, bytes (process.memoryUsage()); `newSpace`: the
@@ -48,19 +47,6 @@ export interface BenchProcess {
 
 /** Event-loop delay percentiles, ms. */
 export interface LoopDelay { p50: number; p99: number; max: number }
-
-/**
- * In a benchmark server process: V8's tiering as `sshportal server` sets it
- * (lib/server/tiering.ts), or as BENCH_TIERING says: `v8` for V8's default,
- * a number for that interrupt budget (bytes).
- */
-export function benchTiering(): void {
-  const t = process.env.BENCH_TIERING;
-  if (t === 'v8') return;
-  const budget = t === undefined ? INTERRUPT_BUDGET : Number(t);
-  if (!Number.isInteger(budget) || budget <= 0) throw new Error(`BENCH_TIERING: expected v8 or a number of bytes, got ${t ?? ''}`);
-  tuneTiering(budget);
-}
 
 /** Forks `bench/<script>` with `cfg` as a JSON argument; resolves once it reports its port. RSS is in MiB. */
 export function startBenchProcess(script: string, cfg: unknown): Promise<BenchProcess> {

@@ -22,7 +22,7 @@ import { createLogger } from '../lib/log.js';
 import { tuneHeap } from '../lib/server/heap.js';
 import type { TestKey } from '../test/support/keys.js';
 import type { SshdTarget } from '../test/support/sshd.js';
-import { benchTiering, serveBenchIpc } from './child.js';
+import { serveBenchIpc } from './child.js';
 
 interface PortalConfig {
   dir: string;
@@ -37,7 +37,6 @@ interface PortalConfig {
 
 // As `sshportal server` does (cmd/server.ts); BENCH_NO_HEAP_TUNING=1 measures without it.
 if (!process.env.BENCH_NO_HEAP_TUNING) tuneHeap();
-benchTiering();
 const cfg = JSON.parse(process.argv[2] ?? '{}') as PortalConfig;
 const raised: ServerFlags = cfg.limits === 'default' ? {} : { maxStartups: '1024', maxAuthFailures: '100000' };
 const config = resolveServerConfig({

@@ -18,10 +18,7 @@ import type { AuthContext, ClientChannel, PseudoTtyOptions, PublicKeyAuthMethod,
 import { parseSigningKey, parsePublicKeyBlob } from '../lib/ssh/signing-keys.js';
 import { sharedPrivateKey } from '../lib/proxy/shared-keys.js';
 import type { TestKey } from '../test/support/keys.js';
-import { benchTiering, serveBenchIpc } from './child.js';
-
-// The server's V8 tiering, as the portal's (a process setting, not part of what the portal adds).
-benchTiering();
+import { serveBenchIpc } from './child.js';
 
 interface FloorConfig {
   hostKey: string;

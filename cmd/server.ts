@@ -3,7 +3,6 @@ import { App } from '../lib/app.js';
 import { resolveServerConfig, type ServerFlags } from '../lib/config/server-config.js';
 import { createLogger } from '../lib/log.js';
 import { tuneHeap } from '../lib/server/heap.js';
-import { tuneTiering } from '../lib/server/tiering.js';
 
 /** How long shutdown may take before the process exits anyway. */
 const shutdownLimitMs = 5_000;
@@ -17,7 +16,6 @@ const shutdownLimitMs = 5_000;
 export async function runServer(flags: ServerFlags, version: string): Promise<void> {
   const config = resolveServerConfig(flags, process.env, hostname());
   tuneHeap();
-  tuneTiering();
   const log = createLogger({ level: config.debug ? 'debug' : 'info', format: config.logFormat });
   const app = await App.start({ config, log, version });
   let signals = 0;
