@@ -1,8 +1,21 @@
 import { expect } from 'chai';
 import { PassThrough, Writable } from 'node:stream';
-import { flushed, pump, whenEnded } from '../../../lib/ssh/pump.js';
+import { flushed, pump, pumpReadAheadBytes, pumpWriteBufferBytes, whenEnded } from '../../../lib/ssh/pump.js';
 
 describe('ssh/pump backpressure', () => {
+  it('caps what its streams buffer (ssh2 channels: 2 MiB each way) and never raises it', () => {
+    const cases = [
+      { src: 2 * 1024 * 1024, dst: 2 * 1024 * 1024, readAhead: pumpReadAheadBytes, writeBuffer: pumpWriteBufferBytes },
+      { src: 16, dst: 4, readAhead: 16, writeBuffer: 4 },
+    ];
+    for (const c of cases) {
+      const src = new PassThrough({ highWaterMark: c.src });
+      const dst = new Writable({ highWaterMark: c.dst, write: (_chunk, _enc, cb) => cb() });
+      pump(src, dst);
+      expect([src.readableHighWaterMark, dst.writableHighWaterMark]).to.deep.equal([c.readAhead, c.writeBuffer]);
+    }
+  });
+
   it('pauses the source while the destination is full and resumes on drain', async () => {
     const src = new PassThrough({ highWaterMark: 16 });
     const written: Buffer[] = [];
