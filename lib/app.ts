@@ -12,6 +12,7 @@ import { prepareSecrets } from './db/secrets.js';
 import { exposedSqliteFiles } from './db/sqlite-files.js';
 import { LiveHub, LiveService, livePeerHandlers, serveViewer } from './live/index.js';
 import { Secret, type Logger } from './log.js';
+import { applyPendingWriteFixes } from './ssh/pending-writes.js';
 import { applyTransportBackpressure } from './ssh/transport-backpressure.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
@@ -84,6 +85,7 @@ export class App {
     const { config, log } = opts;
     const now = opts.now ?? (() => new Date());
     if (!applyTransportBackpressure()) log.warn('ssh2 internals changed: channel writes do not wait for their transport (a peer that stops reading can grow memory)');
+    if (!applyPendingWriteFixes()) log.warn('ssh2 internals changed: channel writes that waited for window are resumed as ssh2 does (a stderr write after a stdout one may be lost)');
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
     if (config.db.driver === 'sqlite3') {
       for (const f of exposedSqliteFiles(config.db.path)) {

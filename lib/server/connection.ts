@@ -5,6 +5,7 @@ import { recordEvent } from '../db/events.js';
 import { DatabaseUnavailableError } from '../errors.js';
 import { classifyLogin } from '../routing/login.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
+import { retryStderrOnAdjust } from '../ssh/pending-writes.js';
 import { trimHandshakes } from '../ssh/handshake-trim.js';
 import { authenticate, type AuthState, type Identity } from './auth.js';
 import type { ConnectionContext, ConnectionDeps } from './connection-types.js';
@@ -81,6 +82,8 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     ctx.log.warn('client sent past its channel window: connection dropped', { sent, window });
     control.drop();
   });
+  // ssh2 resumes only stdout's waiting write after a window adjust: a waiting stderr write would wait for good.
+  retryStderrOnAdjust(conn);
   let state: AuthState | null = null;
   let attempts = 0;
   let rawUser: string | null = null;

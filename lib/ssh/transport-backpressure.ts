@@ -58,12 +58,12 @@ function holdAtTransport(proto: { _write?: unknown }): void {
   };
 }
 
-interface ChannelModule {
+export interface ChannelModule {
   Channel?: { prototype: { _write?: unknown }; new (client: unknown, info: unknown, opts: unknown): { stderr?: object } };
 }
 
 /** The prototype of a server channel's stderr: ssh2 does not export its class, so it is read off a channel made for the purpose. */
-function serverStderrPrototype(mod: ChannelModule): { _write?: unknown } | undefined {
+export function serverStderrPrototype(mod: ChannelModule): { _write?: unknown } | undefined {
   if (!mod.Channel) return undefined;
   const probe = new mod.Channel({}, { type: 'session', incoming: {}, outgoing: {} }, { server: true });
   const proto = probe.stderr ? (Object.getPrototypeOf(probe.stderr) as { _write?: unknown }) : undefined;
