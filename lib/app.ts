@@ -13,6 +13,7 @@ import { exposedSqliteFiles } from './db/sqlite-files.js';
 import { LiveHub, LiveService, livePeerHandlers, serveViewer } from './live/index.js';
 import { Secret, type Logger } from './log.js';
 import { applyPendingWriteFixes } from './ssh/pending-writes.js';
+import { applySharedWindow } from './ssh/shared-window.js';
 import { applyTransportBackpressure } from './ssh/transport-backpressure.js';
 import { createPromMetrics, MetricsServer, noopMetrics, type Metrics } from './metrics/index.js';
 import { nativeCryptoAvailable } from './proxy/crypto-check.js';
@@ -86,6 +87,7 @@ export class App {
     const now = opts.now ?? (() => new Date());
     if (!applyTransportBackpressure()) log.warn('ssh2 internals changed: channel writes do not wait for their transport (a peer that stops reading can grow memory)');
     if (!applyPendingWriteFixes()) log.warn('ssh2 internals changed: channel writes that waited for window are resumed as ssh2 does (a stderr write after a stdout one may be lost)');
+    if (!applySharedWindow()) log.warn('ssh2 internals changed: a target channel\'s stdout and stderr do not share their window (a target may grow memory through the stream nobody reads)');
     if (!nativeCryptoAvailable()) log.warn('ssh2 native crypto binding is not loaded: AES-GCM throughput will be ~4x lower; reinstall with a C++ toolchain');
     if (config.db.driver === 'sqlite3') {
       for (const f of exposedSqliteFiles(config.db.path)) {

@@ -62,11 +62,20 @@ export interface ChannelModule {
   Channel?: { prototype: { _write?: unknown }; new (client: unknown, info: unknown, opts: unknown): { stderr?: object } };
 }
 
-/** The prototype of a server channel's stderr: ssh2 does not export its class, so it is read off a channel made for the purpose. */
-export function serverStderrPrototype(mod: ChannelModule): { _write?: unknown } | undefined {
+/**
+ * The prototype of a channel's stderr (a server channel's is a Writable, a
+ * client channel's a Readable): ssh2 does not export their classes, so it is
+ * read off a channel made for the purpose.
+ */
+export function stderrPrototype(mod: ChannelModule, server: boolean): Record<string, unknown> | undefined {
   if (!mod.Channel) return undefined;
-  const probe = new mod.Channel({}, { type: 'session', incoming: {}, outgoing: {} }, { server: true });
-  const proto = probe.stderr ? (Object.getPrototypeOf(probe.stderr) as { _write?: unknown }) : undefined;
+  const probe = new mod.Channel({}, { type: 'session', incoming: {}, outgoing: {} }, { server });
+  return probe.stderr ? (Object.getPrototypeOf(probe.stderr) as Record<string, unknown>) : undefined;
+}
+
+/** The prototype of a server channel's stderr, if it has a `_write`. */
+export function serverStderrPrototype(mod: ChannelModule): { _write?: unknown } | undefined {
+  const proto = stderrPrototype(mod, true);
   return typeof proto?._write === 'function' ? proto : undefined;
 }
 

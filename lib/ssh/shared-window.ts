@@ -1,0 +1,66 @@
+/**
+ * Makes the two streams of a channel the portal opened (to a target, a hop, a
+ * node) share their SSH window honestly. A channel's stdout and stderr draw
+ * on one window, but ssh2 grants the peer more of it whenever the stream that
+ * just received data has room, whatever the other holds: a target that sent
+ * 1 MiB to stderr for each byte to stdout, to a user who never read, grew the
+ * portal without bound (100 MiB held in a paused stderr in a helper's
+ * reproduction, ssh2 1.17). With this, a stream that received data reports
+ * itself full while the other is full too, and a stream asking for more grants
+ * nothing while the other is full: the window is granted again once both have
+ * room (the full one's consumer reads, and its read grants it).
+ */
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+import { stderrPrototype, type ChannelModule } from './transport-backpressure.js';
+
+type PushFn = (this: unknown, chunk: unknown, encoding?: BufferEncoding) => boolean;
+type ReadFn = (this: unknown, size: number) => void;
+
+/** A client channel as this module reads it (server channels have a Writable stderr and are left alone). */
+interface ClientSide { server?: boolean; stderr?: unknown }
+
+let applied = false;
+
+/** Whether `r` holds as much as its high-water mark (a Readable; anything else never counts as full). */
+function full(r: unknown): boolean {
+  const s = r as Partial<Readable> | undefined;
+  return typeof s?.readableLength === 'number' && typeof s.readableHighWaterMark === 'number' && s.readableLength >= s.readableHighWaterMark;
+}
+
+/** The other stream of a client channel's stream `self` (its stderr, or the channel of a stderr), or undefined. */
+function otherOfChannel(self: unknown): unknown {
+  const ch = self as ClientSide;
+  return ch.server === false ? ch.stderr : undefined;
+}
+
+function otherOfStderr(self: unknown): unknown {
+  return (self as { _channel?: unknown })._channel;
+}
+
+/** Wraps `push` and `_read` of `proto` so that they defer to the stream `other(this)`. */
+function shareWindow(proto: { push?: unknown; _read?: unknown }, other: (self: unknown) => unknown): void {
+  const push = proto.push as PushFn;
+  const read = proto._read as ReadFn;
+  proto.push = function (this: unknown, chunk: unknown, encoding?: BufferEncoding): boolean {
+    const room = push.call(this, chunk, encoding);
+    return room && !full(other(this));
+  };
+  proto._read = function (this: unknown, size: number): void {
+    if (full(other(this))) return;
+    read.call(this, size);
+  };
+}
+
+/** Installs the sharing on ssh2's client channels and their stderr (once per process); false if this ssh2 has no such classes. */
+export function applySharedWindow(): boolean {
+  if (applied) return true;
+  const mod = createRequire(import.meta.url)('ssh2/lib/Channel.js') as ChannelModule;
+  const channel = mod.Channel?.prototype as { push?: unknown; _read?: unknown } | undefined;
+  const stderr = stderrPrototype(mod, false) as { push?: unknown; _read?: unknown } | undefined;
+  if (!channel || typeof channel.push !== 'function' || typeof channel._read !== 'function' || !stderr || typeof stderr.push !== 'function' || typeof stderr._read !== 'function') return false;
+  shareWindow(channel, otherOfChannel);
+  shareWindow(stderr, otherOfStderr);
+  applied = true;
+  return true;
+}
