@@ -18,8 +18,7 @@
  * waiting stderr write is retried too while window is left.
  */
 import type { Connection } from 'ssh2';
-import { createRequire } from 'node:module';
-import { serverStderrPrototype, type ChannelModule } from './transport-backpressure.js';
+import { writePrototypes } from './transport-backpressure.js';
 
 type WriteCb = (err?: Error | null) => void;
 type WriteFn = (this: unknown, data: Buffer, encoding: BufferEncoding | null, cb: WriteCb) => void;
@@ -51,10 +50,9 @@ function clearingFirst(proto: { _write?: unknown }, clear: (self: unknown) => vo
 /** Installs the clearing on ssh2's Channel and server stderr (once per process); false if this ssh2 has no such classes. */
 export function applyPendingWriteFixes(): boolean {
   if (applied) return true;
-  const mod = createRequire(import.meta.url)('ssh2/lib/Channel.js') as ChannelModule;
-  const channel = mod.Channel?.prototype;
-  const stderr = serverStderrPrototype(mod);
-  if (!channel || typeof channel._write !== 'function' || !stderr) return false;
+  const protos = writePrototypes();
+  if (!protos) return false;
+  const { channel, stderr } = protos;
   clearingFirst(channel, (self) => {
     const ch = self as PendingChannel;
     ch._chunk = undefined;

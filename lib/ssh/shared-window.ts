@@ -10,9 +10,8 @@
  * nothing while the other is full: the window is granted again once both have
  * room (the full one's consumer reads, and its read grants it).
  */
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import { stderrPrototype, type ChannelModule } from './transport-backpressure.js';
+import { channelModule, stderrPrototype } from './transport-backpressure.js';
 
 type PushFn = (this: unknown, chunk: unknown, encoding?: BufferEncoding) => boolean;
 type ReadFn = (this: unknown, size: number) => void;
@@ -55,7 +54,7 @@ function shareWindow(proto: { push?: unknown; _read?: unknown }, other: (self: u
 /** Installs the sharing on ssh2's client channels and their stderr (once per process); false if this ssh2 has no such classes. */
 export function applySharedWindow(): boolean {
   if (applied) return true;
-  const mod = createRequire(import.meta.url)('ssh2/lib/Channel.js') as ChannelModule;
+  const mod = channelModule();
   const channel = mod.Channel?.prototype as { push?: unknown; _read?: unknown } | undefined;
   const stderr = stderrPrototype(mod, false) as { push?: unknown; _read?: unknown } | undefined;
   if (!channel || typeof channel.push !== 'function' || typeof channel._read !== 'function' || !stderr || typeof stderr.push !== 'function' || typeof stderr._read !== 'function') return false;

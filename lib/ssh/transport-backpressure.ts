@@ -73,19 +73,26 @@ export function stderrPrototype(mod: ChannelModule, server: boolean): Record<str
   return probe.stderr ? (Object.getPrototypeOf(probe.stderr) as Record<string, unknown>) : undefined;
 }
 
-/** The prototype of a server channel's stderr, if it has a `_write`. */
-export function serverStderrPrototype(mod: ChannelModule): { _write?: unknown } | undefined {
-  const proto = stderrPrototype(mod, true);
-  return typeof proto?._write === 'function' ? proto : undefined;
+/** ssh2's channel module (not part of its public API). */
+export function channelModule(): ChannelModule {
+  return createRequire(import.meta.url)('ssh2/lib/Channel.js') as ChannelModule;
+}
+
+/** The `_write`s ssh2 sends channel data with: a channel's (stdout) and a server channel's stderr's; undefined if this ssh2 has no such classes. */
+export function writePrototypes(): { channel: { _write?: unknown }; stderr: { _write?: unknown } } | undefined {
+  const mod = channelModule();
+  const channel = mod.Channel?.prototype;
+  const stderr = stderrPrototype(mod, true);
+  if (!channel || typeof channel._write !== 'function' || typeof stderr?._write !== 'function') return undefined;
+  return { channel, stderr };
 }
 
 /** Installs the check on ssh2's Channel and server stderr (once per process); false if this ssh2 has no such classes. */
 export function applyTransportBackpressure(): boolean {
   if (applied) return true;
-  const mod = createRequire(import.meta.url)('ssh2/lib/Channel.js') as ChannelModule;
-  const channel = mod.Channel?.prototype;
-  const stderr = serverStderrPrototype(mod);
-  if (!channel || typeof channel._write !== 'function' || !stderr) return false;
+  const protos = writePrototypes();
+  if (!protos) return false;
+  const { channel, stderr } = protos;
   holdAtTransport(channel);
   holdAtTransport(stderr);
   applied = true;
