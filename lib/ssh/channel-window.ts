@@ -13,15 +13,20 @@ import type { Client, Connection } from 'ssh2';
 /** ssh2's CHANNEL_DATA handler (`type` is CHANNEL_EXTENDED_DATA's data type code). */
 type DataHandler = (self: unknown, recipient: number, data: Buffer, type?: unknown) => unknown;
 
-interface WindowedChannel { incoming?: { window?: number }; _channel?: WindowedChannel }
+interface WindowedChannel { incoming?: { window?: number } }
 
-interface Internals {
+/** The parts of an ssh2 connection (server or client) the portal's mends reach into. */
+export interface ConnectionInternals {
   _protocol?: { _handlers?: Record<string, unknown> };
   _chanMgr?: { get(id: number): unknown };
 }
 
-/** The receive window left of local channel `recipient`, or undefined if it has none (ssh2 decides). */
-function windowOf(internals: Internals, recipient: number): number | undefined {
+/**
+ * ssh2's channel object for local channel `recipient` of a connection, or
+ * undefined if there is none: a server-side session keeps its channel one
+ * level down once it has one (`_channel`), and that is the one returned.
+ */
+export function channelAt(internals: ConnectionInternals, recipient: number): object | undefined {
   let ch: unknown;
   try {
     ch = internals._chanMgr?.get(recipient);
@@ -29,9 +34,12 @@ function windowOf(internals: Internals, recipient: number): number | undefined {
     return undefined;
   }
   if (typeof ch !== 'object' || ch === null) return undefined;
-  const c = ch as WindowedChannel;
-  // A server-side session keeps its channel one level down once it has one.
-  const w = (c.incoming ?? c._channel?.incoming)?.window;
+  return (ch as { _channel?: object })._channel ?? ch;
+}
+
+/** The receive window left of local channel `recipient`, or undefined if it has none (ssh2 decides). */
+function windowOf(internals: ConnectionInternals, recipient: number): number | undefined {
+  const w = (channelAt(internals, recipient) as WindowedChannel | undefined)?.incoming?.window;
   return typeof w === 'number' ? w : undefined;
 }
 
@@ -42,7 +50,7 @@ function windowOf(internals: Internals, recipient: number): number | undefined {
  * if this ssh2 has no handler table. Call it on a Client after `connect()`.
  */
 export function enforceChannelWindows(conn: Connection | Client, overrun: (sent: number, window: number) => void): boolean {
-  const internals = conn as unknown as Internals;
+  const internals = conn as unknown as ConnectionInternals;
   const handlers = internals._protocol?._handlers;
   if (!handlers) return false;
   let broken = false;

@@ -18,6 +18,7 @@
  * waiting stderr write is retried too while window is left.
  */
 import type { Connection } from 'ssh2';
+import { channelAt, type ConnectionInternals } from './channel-window.js';
 import { writePrototypes } from './transport-backpressure.js';
 
 type WriteCb = (err?: Error | null) => void;
@@ -32,8 +33,6 @@ interface PendingChannel {
   _waitWindow?: boolean;
   outgoing?: { window?: number };
   stderr?: { _write?: WriteFn };
-  /** A server session keeps its channel here once it has one. */
-  _channel?: PendingChannel;
 }
 
 let applied = false;
@@ -68,29 +67,21 @@ export function applyPendingWriteFixes(): boolean {
   return true;
 }
 
-interface Internals {
-  _protocol?: { _handlers?: Record<string, unknown> };
-  _chanMgr?: { get(id: number): unknown };
-}
-
 /**
  * After each window adjust on server connection `conn`, retries a channel's
  * waiting stderr write that ssh2 left waiting (it retried stdout's, and window
  * is left). Returns false if this ssh2 has no handler table.
  */
 export function retryStderrOnAdjust(conn: Connection): boolean {
-  const internals = conn as unknown as Internals;
+  const internals = conn as unknown as ConnectionInternals;
   const handlers = internals._protocol?._handlers;
   const original = handlers?.CHANNEL_WINDOW_ADJUST;
   if (!handlers || typeof original !== 'function') return false;
   const handle = original as (self: unknown, recipient: number, amount: number) => unknown;
   handlers.CHANNEL_WINDOW_ADJUST = (self: unknown, recipient: number, amount: number): unknown => {
     const result = handle(self, recipient, amount);
-    let found: unknown;
-    try { found = internals._chanMgr?.get(recipient); } catch { return result; }
-    if (typeof found !== 'object' || found === null) return result;
-    const pc = found as PendingChannel;
-    const ch = pc._channel ?? pc;
+    const ch = channelAt(internals, recipient) as PendingChannel | undefined;
+    if (!ch) return result;
     const data = ch._chunkErr;
     const write = ch.stderr?._write;
     if (data && !ch._waitWindow && (ch.outgoing?.window ?? 0) > 0 && typeof write === 'function') {

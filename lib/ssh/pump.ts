@@ -11,9 +11,9 @@ import type { Readable, Writable } from 'node:stream';
  * client forwarding to a destination that never reads, or never reading a
  * command's output, made the portal hold 7.5 MiB per channel (one enrolled
  * key may open 128 channels per connection). With these caps it holds ~3 MiB
- * (the window the peer still has, plus these). Not lower: ssh2 also waits
- * for a full read-ahead to drain before it grants more window, and a 64 KiB
- * cap cost uploads 8 % (6 interleaved pairs of 1 GiB). At these, uploads
+ * (the window the peer still has, plus these). Not lower: ssh2 grants no
+ * more window once a read-ahead is full, until it drops under the cap again,
+ * and a 64 KiB cap cost uploads 8 % (6 interleaved pairs of 1 GiB). At these, uploads
  * through the portal against the same portal without caps: 315 against 322
  * MB/s in 14 interleaved pairs of 512 MiB (CPU per GiB 1.61 against 1.70),
  * 319 against 342 and 326 against 327 in two series of 1 GiB pairs; a 1 MiB
