@@ -11,6 +11,7 @@ import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { onChannelOpen } from '../ssh/channel-opens.js';
 import { endChannel } from '../ssh/exit.js';
+import { capRelayBuffers } from '../ssh/pump.js';
 import { onSessionRequest } from '../ssh/session-requests.js';
 import { isStreamRequest, maxRequestBytes, parseChannel, parseRequest, type AnsweredRequest, type Envelope, type PeerChannel, type StreamRequest } from './protocol.js';
 
@@ -33,8 +34,14 @@ export interface LinkServerDeps {
   stream(req: PeerChannel, from: string): Promise<Duplex>;
 }
 
-/** Joins a link channel and a local stream both ways; either end closing closes the other. */
-function join(ch: ServerChannel, local: Duplex): void {
+/**
+ * Joins a link channel and a local stream both ways; either end closing closes
+ * the other. Both keep the relay's buffer caps: a far end that never reads
+ * holds ~1 MiB here, not ssh2's 2 MiB read-ahead and 2 MiB write queue.
+ */
+export function joinLinkChannel(ch: ServerChannel, local: Duplex): void {
+  capRelayBuffers(ch);
+  capRelayBuffers(local);
   ch.pipe(local);
   local.pipe(ch);
   const end = (): void => { local.destroy(); ch.close(); };
@@ -82,7 +89,7 @@ function serveStream(accept: () => ServerChannel | undefined, reject: () => void
     const ch = accept();
     if (!ch) { st.open--; local.destroy(); return; }
     ch.once('close', () => { st.open--; });
-    join(ch, local);
+    joinLinkChannel(ch, local);
   }, (err: unknown) => {
     st.open--;
     deps.log.debug('node link channel failed', { from, err });

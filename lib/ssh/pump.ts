@@ -29,6 +29,18 @@ function capBuffer(state: { highWaterMark: number } | undefined, cap: number): v
   if (state && state.highWaterMark > cap) state.highWaterMark = cap;
 }
 
+/**
+ * Gives a channel (or socket) that is joined by hand rather than through
+ * {@link pump} the same caps, on whichever sides it has: a read-ahead of
+ * {@link pumpReadAheadBytes} and a write buffer of {@link pumpWriteBufferBytes}.
+ * For the node link's tunnelled streams and the live paths, whose far ends
+ * are as slow or as deaf as any user's.
+ */
+export function capRelayBuffers(s: Readable | Writable): void {
+  capBuffer((s as Buffered)._readableState, pumpReadAheadBytes);
+  capBuffer((s as Buffered)._writableState, pumpWriteBufferBytes);
+}
+
 /** A second consumer that can ask the pump to wait (a recording file that lags). */
 export interface Hold {
   readonly backlogged: boolean;

@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import type { AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
 import type { ServerChannel } from 'ssh2';
-// ssh2's own ed25519 generation makes an unparsable private key about once in 300: this one retries.
-import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
 import { applyPendingWriteFixes, retryStderrOnAdjust } from '../../../lib/ssh/pending-writes.js';
 import { applyTransportBackpressure } from '../../../lib/ssh/transport-backpressure.js';
+import { withSsh2Pair } from '../../support/ssh2-pair.js';
 
 /** More than the client's 2 MiB window: every such write waits for a window adjust. */
 const SIZE = 3 * 1024 * 1024;
@@ -18,43 +15,22 @@ interface Outcome { stdout: Buffer; stderr: Buffer; stdoutCalls: number; stderrC
  * the portal applies them) and a real ssh2 client reading everything. `send`
  * writes on the server channel and calls `count` from each write's callback.
  */
-async function run(send: (ch: ServerChannel, count: (stream: 'stdout' | 'stderr') => void) => Promise<void>): Promise<Outcome> {
+function run(send: (ch: ServerChannel, count: (stream: 'stdout' | 'stderr') => void) => Promise<void>): Promise<Outcome> {
   const calls = { stdout: 0, stderr: 0 };
-  const server = new ssh2.Server({ hostKeys: [generateKeyPair('ed25519', 256).privateKey] }, (conn) => {
-    retryStderrOnAdjust(conn);
-    conn.on('error', () => undefined);
-    conn.on('authentication', (ctx) => ctx.accept());
-    conn.on('session', (accept) => {
-      accept().on('exec', (acceptExec) => {
-        const ch = acceptExec();
-        ch.on('error', () => undefined);
-        void send(ch, (stream) => { calls[stream]++; }).then(() => { ch.exit(0); ch.end(); });
-      });
+  return withSsh2Pair({
+    onConnection: retryStderrOnAdjust,
+    serve(ch) { void send(ch, (stream) => { calls[stream]++; }).then(() => { ch.exit(0); ch.end(); }); },
+  }, (ch) => new Promise<Outcome>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the command did not finish within 10 s')), 10_000);
+    const out: Buffer[] = [];
+    const errOut: Buffer[] = [];
+    ch.on('data', (d: Buffer) => out.push(d));
+    ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+    ch.on('close', () => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), stdoutCalls: calls.stdout, stderrCalls: calls.stderr });
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const client = new ssh2.Client();
-  try {
-    return await new Promise<Outcome>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the command did not finish within 10 s')), 10_000);
-      client.on('error', reject);
-      client.on('ready', () => client.exec('x', (err, ch) => {
-        if (err) { reject(err); return; }
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => errOut.push(d));
-        ch.on('close', () => {
-          clearTimeout(timer);
-          resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), stdoutCalls: calls.stdout, stderrCalls: calls.stderr });
-        });
-      }));
-      client.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'u', password: 'p' });
-    });
-  } finally {
-    client.end();
-    server.close();
-  }
+  }));
 }
 
 /** Resolves once `w` called back for `data` (and counts the call). */

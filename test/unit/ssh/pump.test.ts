@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough, Writable } from 'node:stream';
-import { flushed, pump, pumpReadAheadBytes, pumpWriteBufferBytes, whenEnded } from '../../../lib/ssh/pump.js';
+import { capRelayBuffers, flushed, pump, pumpReadAheadBytes, pumpWriteBufferBytes, whenEnded } from '../../../lib/ssh/pump.js';
 
 describe('ssh/pump backpressure', () => {
   it('caps what its streams buffer (ssh2 channels: 2 MiB each way) and never raises it', () => {
@@ -14,6 +14,22 @@ describe('ssh/pump backpressure', () => {
       pump(src, dst);
       expect([src.readableHighWaterMark, dst.writableHighWaterMark]).to.deep.equal([c.readAhead, c.writeBuffer]);
     }
+  });
+
+  it('capRelayBuffers() gives a stream joined by hand the same caps, on each side it has, never raising them', () => {
+    const MiB = 1024 * 1024;
+    const cases = [
+      { name: 'a duplex (a link channel)', make: () => new PassThrough({ readableHighWaterMark: 2 * MiB, writableHighWaterMark: 2 * MiB }), expected: [pumpReadAheadBytes, pumpWriteBufferBytes] },
+      { name: 'a duplex already below', make: () => new PassThrough({ readableHighWaterMark: 16, writableHighWaterMark: 4 }), expected: [16, 4] },
+    ];
+    for (const c of cases) {
+      const s = c.make();
+      capRelayBuffers(s);
+      expect([s.readableHighWaterMark, s.writableHighWaterMark], c.name).to.deep.equal(c.expected);
+    }
+    const w = new Writable({ highWaterMark: 2 * MiB, write: (_chunk, _enc, cb) => cb() });
+    capRelayBuffers(w);
+    expect(w.writableHighWaterMark, 'a writable only').to.equal(pumpWriteBufferBytes);
   });
 
   it('pauses the source while the destination is full and resumes on drain', async () => {

@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import type { AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
-import type { ClientChannel, ServerChannel } from 'ssh2';
-// ssh2's own ed25519 generation makes an unparsable private key about once in 300: this one retries.
-import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
+import type { ClientChannel } from 'ssh2';
 import { applySharedWindow } from '../../../lib/ssh/shared-window.js';
+import { withSsh2Pair } from '../../support/ssh2-pair.js';
 
 const MiB = 1024 * 1024;
 
@@ -17,42 +14,21 @@ function writtenWithin(w: { write(data: Buffer, cb: () => void): unknown }, data
 }
 
 /**
- * A real ssh2 server (a hostile target) and a real ssh2 client (the portal's
- * side), which runs `onChannel` on its exec channel. The target sends 1 MiB to
- * stderr and then one byte to stdout, 40 times, as long as its writes go out.
+ * A hostile target (a real ssh2 server) and the portal's side (a real ssh2
+ * client), which runs `onChannel` on its exec channel. The target sends 1 MiB
+ * to stderr and then one byte to stdout, 40 times, as long as its writes go out.
  */
-async function withHostileTarget(onChannel: (ch: ClientChannel) => Promise<void>): Promise<void> {
-  const server = new ssh2.Server({ hostKeys: [generateKeyPair('ed25519', 256).privateKey] }, (conn) => {
-    conn.on('error', () => undefined);
-    conn.on('authentication', (ctx) => ctx.accept());
-    conn.on('session', (accept) => {
-      accept().on('exec', (acceptExec) => {
-        const ch: ServerChannel = acceptExec();
-        ch.on('error', () => undefined);
-        void (async () => {
-          for (let i = 0; i < 40; i++) {
-            if (!(await writtenWithin(ch.stderr, Buffer.alloc(MiB, 0x45), 10_000))) return;
-            if (!(await writtenWithin(ch, Buffer.from('o'), 10_000))) return;
-          }
-        })();
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const client = new ssh2.Client();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.on('error', reject);
-      client.on('ready', () => client.exec('x', (err, ch) => {
-        if (err) { reject(err); return; }
-        onChannel(ch).then(resolve, reject);
-      }));
-      client.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'u', password: 'p' });
-    });
-  } finally {
-    client.end();
-    server.close();
-  }
+function withHostileTarget(onChannel: (ch: ClientChannel) => Promise<void>): Promise<void> {
+  return withSsh2Pair({
+    serve(ch) {
+      void (async () => {
+        for (let i = 0; i < 40; i++) {
+          if (!(await writtenWithin(ch.stderr, Buffer.alloc(MiB, 0x45), 10_000))) return;
+          if (!(await writtenWithin(ch, Buffer.from('o'), 10_000))) return;
+        }
+      })();
+    },
+  }, onChannel);
 }
 
 describe('ssh/shared-window: a channel\'s stdout and stderr share its window', function () {

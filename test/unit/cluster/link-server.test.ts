@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { Duplex, Readable } from 'node:stream';
+import { joinLinkChannel } from '../../../lib/cluster/link-server.js';
+import { pumpReadAheadBytes, pumpWriteBufferBytes } from '../../../lib/ssh/pump.js';
+import { withSsh2Pair } from '../../support/ssh2-pair.js';
+
+const MiB = 1024 * 1024;
+
+/** A local end (a target's socket) that accepts writes and never completes one, and sends nothing. */
+function deafLocal(): Duplex {
+  return new Duplex({ read: () => undefined, write: () => undefined });
+}
+
+/** A local end that sends `total` bytes, 64 KiB at a time, as fast as it is read, and never completes a write. */
+function floodingLocal(total: number): Duplex {
+  let sent = 0;
+  const d = new Duplex({
+    read() {
+      while (sent < total) {
+        sent += 64 * 1024;
+        if (!this.push(Buffer.alloc(64 * 1024, 0x41))) return;
+      }
+    },
+    write: () => undefined,
+  });
+  return d;
+}
+
+const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('cluster/link-server: a tunnelled stream joined to a link channel holds the relay\'s caps, not ssh2\'s buffers', function () {
+  this.timeout(20_000);
+
+  it('a node sending into a local end that never reads: the serving side holds the window it granted once, not that again', async () => {
+    let held = -1;
+    await withSsh2Pair({
+      serve(ch) {
+        const local = deafLocal();
+        joinLinkChannel(ch, local);
+        setTimeout(() => { held = ch.readableLength + local.writableLength; }, 2_000);
+      },
+    }, async (ch) => {
+      // The other node keeps writing (20 MiB) as the window allows.
+      const data = Readable.from((function* () { for (let i = 0; i < 320; i++) yield Buffer.alloc(64 * 1024, 0x42); })());
+      data.pipe(ch);
+      await settle(2_500);
+      data.destroy();
+    });
+    // The first 2 MiB window is the sender's to use; with ssh2's 2 MiB read-ahead it was granted again (4 MiB held).
+    expect(held, 'bytes read ahead on the link channel and queued to the deaf local end').to.be.within(1, 2 * MiB + pumpReadAheadBytes);
+  });
+
+  it('a local end flooding a node that never reads: the channel queues at most its write cap, not 2 MiB', async () => {
+    let queued = -1;
+    await withSsh2Pair({
+      serve(ch) {
+        joinLinkChannel(ch, floodingLocal(40 * MiB));
+        setTimeout(() => { queued = ch.writableLength; }, 2_000);
+      },
+    }, async () => { await settle(2_500); });
+    expect(queued, 'bytes the link channel queued').to.be.within(1, pumpWriteBufferBytes + 64 * 1024);
+  });
+});
