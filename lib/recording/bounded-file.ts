@@ -30,6 +30,13 @@ const COALESCE_BYTES = 64 * 1024;
 /** Live recordings are sealed this often, so a crash loses at most this much of the tail's proof. */
 const DEFAULT_SEAL_INTERVAL_MS = 30_000;
 
+/** One buffer of a batch's chunks (`size` bytes): event texts are joined and encoded once. */
+function bytesOf(batch: (string | Buffer)[], size: number): Buffer {
+  if (batch.every((c) => typeof c === 'string')) return Buffer.from(batch.join(''), 'utf8');
+  if (batch.length === 1 && Buffer.isBuffer(batch[0])) return batch[0];
+  return Buffer.concat(batch.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)), size);
+}
+
 /** Options of {@link BoundedFileWriter}. */
 export interface BoundedFileWriterOptions {
   path: string;
@@ -47,7 +54,9 @@ export class BoundedFileWriter {
   #log: Logger;
   #max: number;
   #mode: number;
-  #queue: Buffer[] = [];
+  /** Chunks waiting, as given (an event's text is turned into bytes once per batch, not once per event), and their sizes in bytes. */
+  #queue: (string | Buffer)[] = [];
+  #sizes: number[] = [];
   #queued = 0;
   #dropped = 0;
   #failed = false;
@@ -107,13 +116,14 @@ export class BoundedFileWriter {
 
   /** Queues a chunk; returns false when it was dropped. Never blocks. */
   write(chunk: string | Buffer): boolean {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    if (this.#failed || this.#closing || this.#queued + buf.length > this.#max) {
-      this.#dropped += buf.length;
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
+    if (this.#failed || this.#closing || this.#queued + size > this.#max) {
+      this.#dropped += size;
       return false;
     }
-    this.#queue.push(buf);
-    this.#queued += buf.length;
+    this.#queue.push(chunk);
+    this.#sizes.push(size);
+    this.#queued += size;
     this.#kick(false);
     return true;
   }
@@ -188,6 +198,7 @@ export class BoundedFileWriter {
     this.#failed = true;
     this.#dropped += this.#queued;
     this.#queue = [];
+    this.#sizes = [];
     this.#queued = 0;
     this.#release();
   }
@@ -195,15 +206,13 @@ export class BoundedFileWriter {
   async #drain(): Promise<void> {
     const fh = await this.#handle();
     while (fh && this.#queue.length > 0 && !this.#failed) {
-      const batch: Buffer[] = [];
+      let count = 0;
       let size = 0;
-      while (this.#queue.length > 0 && size < MAX_BATCH_BYTES) {
-        const b = this.#queue.shift() as Buffer;
-        batch.push(b);
-        size += b.length;
-      }
+      while (count < this.#queue.length && size < MAX_BATCH_BYTES) size += this.#sizes[count++] ?? 0;
+      const batch = this.#queue.splice(0, count);
+      this.#sizes.splice(0, count);
       try {
-        const chunk = batch.length === 1 ? (batch[0]) : Buffer.concat(batch, size);
+        const chunk = bytesOf(batch, size);
         await fh.write(chunk);
         this.#hash.update(chunk);
         this.#length += size;

@@ -113,6 +113,22 @@ describe('recording/CastRecorder', () => {
     expect(Date.now() - closing).to.be.below(1000);
   });
 
+  it('writes text and bytes mixed, in order, counting text in UTF-8 bytes, in batches of at most 1 MiB', async () => {
+    const path = join(tmp.path, 'mixed.cast');
+    const w = new BoundedFileWriter({ path, log: silentLogger, maxQueuedBytes: 4 * 1024 * 1024 });
+    const parts: (string | Buffer)[] = ['é✓', Buffer.from([0xe2, 0x9c, 0x93]), 'x'.repeat(700 * 1024), Buffer.alloc(700 * 1024, 0x79), 'z\n'];
+    for (const p of parts) expect(w.write(p)).to.equal(true);
+    await w.close();
+    const expected = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    expect(readFileSync(path).equals(expected)).to.equal(true);
+    expect(w.seal()).to.deep.equal({ length: expected.length, sha256: createHash('sha256').update(expected).digest('hex') });
+    // The bound counts bytes, not characters: 3 bytes of text do not fit in 2.
+    const tiny = new BoundedFileWriter({ path: join(tmp.path, 'tiny.cast'), log: silentLogger, maxQueuedBytes: 2 });
+    expect(tiny.write('✓')).to.equal(false);
+    expect(tiny.droppedBytes).to.equal(3);
+    await tiny.close();
+  });
+
   it('gathers what arrives during a file write with what follows, instead of writing it at once', async () => {
     // Counts the file writes, each made slow (5 ms) so that chunks arrive while one is in flight.
     const probe = await open(join(tmp.path, 'probe'), 'w');
