@@ -9,6 +9,8 @@ const MiB = 1024 * 1024;
 function writtenWithin(w: { write(data: Buffer, cb: () => void): unknown }, data: Buffer, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(false), ms);
+    // A write still waiting when its test ends (nobody reads) must not hold the run.
+    t.unref();
     w.write(data, () => { clearTimeout(t); resolve(true); });
   });
 }
