@@ -36,8 +36,9 @@ export interface LinkServerDeps {
 
 /**
  * Joins a link channel and a local stream both ways; either end closing closes
- * the other. Both keep the relay's buffer caps: a far end that never reads
- * holds ~1 MiB here, not ssh2's 2 MiB read-ahead and 2 MiB write queue.
+ * the other. Both keep the relay's buffer caps: a local end that never reads
+ * makes this side hold the window it granted once (2 MiB), not granted again
+ * (4 MiB), and a node that never reads at most 256 KiB queued, not 2 MiB.
  */
 export function joinLinkChannel(ch: ServerChannel, local: Duplex): void {
   capRelayBuffers(ch);
