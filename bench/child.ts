@@ -2,7 +2,7 @@
  * A server under benchmark in its own process (as in production), driven over
  * IPC: it sends `{ port }` when listening, answers `{ rss: true }` with its RSS
  * (after a GC), `{ mem: true }` with its memory figures (after a GC), `{ snapshot: path }` by writing a heap snapshot
- * there, `{ cpu: true }` with its CPU time, `{ lag: true }` with its event-loop delay since the last such question,
+ * there, `{ cpu: true }` with its CPU time, `{ lag: true }` with its event-loop delay since the last such question (the first starts measuring),
  * and stops on `{ stop: true }`. Used by run.ts (relay front), scale.ts and session-memory.ts (the real portal).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -184,9 +184,12 @@ export function stopChild(child: ChildProcess): Promise<void> {
 /** The child side: reports `port`, answers RSS requests, runs `stop` then disconnects. */
 export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
   // 10 ms resolution: finer costs CPU in the measured process for nothing (the goals are in tens of ms).
+  // Enabled at the first `lag` question only: its timer wakes the process 100 times a second, which
+  // every CPU figure of a benchmark that never asks was charged for (~11 ms per second here, 2026-11-27:
+  // ~1 ms of each login's CPU in `bench:login`, ~0.1 ms of each keystroke's).
   const resolutionMs = 10;
   const delay = monitorEventLoopDelay({ resolution: resolutionMs });
-  delay.enable();
+  let delayEnabled = false;
   process.send?.({ port });
   // The parent is gone (it exited, or killed its test run): nothing will ever ask this process to stop.
   const orphaned = (): never => process.exit(1);
@@ -208,8 +211,10 @@ export function serveBenchIpc(port: number, stop: () => Promise<void>): void {
       process.send?.({ cpu: u.user + u.system });
     } else if ('lag' in m) {
       // The histogram holds the time between two ticks of its timer: the delay is what exceeds the period.
-      const ms = (ns: number): number => Math.max(0, ns / 1e6 - resolutionMs);
+      // The first question starts the measuring and answers zeros (every caller asks once to start a window).
+      const ms = (ns: number): number => (delayEnabled ? Math.max(0, ns / 1e6 - resolutionMs) : 0);
       process.send?.({ lag: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } });
+      if (!delayEnabled) { delay.enable(); delayEnabled = true; }
       delay.reset();
     } else if ('stop' in m) {
       void stop().then(() => { process.off('disconnect', orphaned); process.disconnect(); });

@@ -6,7 +6,8 @@
  * after a warm-up of 5, the CPU of the server process per login (user +
  * system) for each round, and the median of the last five (a warm process:
  * see loginRounds in measure.ts). Then keystroke echo through each of them
- * and direct, three terminals typed into in turn (KEYS keys each).
+ * and direct, three terminals typed into in turn (KEYS keys each), with the
+ * CPU each server process spent per key.
  *
  *   npm run bench:login   (env BENCH_LOGINS, default 100; BENCH_ROUNDS, default 20; BENCH_KEYS, default 400)
  */
@@ -54,13 +55,18 @@ async function main(): Promise<void> {
     ]));
     // The same three ways for a keystroke's echo, typed in turn into three terminals open at once.
     const opts = sshOpts(user.path);
+    // Each server's CPU over the typing (its login and 20 unmeasured keys included), per measured key.
+    const [floorCpu0, portalCpu0] = [await floor.cpu(), await portal.cpu()];
     const [d = [], fk = [], pk = []] = await interleavedEchoLatencies([
       [...opts, '-p', String(target.port), `${target.user}@127.0.0.1`], [...opts, '-p', String(floor.port), 'web@127.0.0.1'], [...opts, '-p', String(portal.port), 'web@127.0.0.1'],
     ], KEYS);
-    const row = (name: string, xs: number[]): string[] => [name, `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`,
-      xs === d ? '—' : `${signed(percentile(xs, 50) - percentile(d, 50))} / ${signed(percentile(xs, 99) - percentile(d, 99))}`];
+    const perKeyUs = (cpu0: number, cpu1: number): string => ((cpu1 - cpu0) * 1e6 / KEYS).toFixed(0);
+    const cpuPerKey = { floor: perKeyUs(floorCpu0, await floor.cpu()), portal: perKeyUs(portalCpu0, await portal.cpu()) };
+    const row = (name: string, xs: number[], cpu: string): string[] => [name, `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`,
+      xs === d ? '—' : `${signed(percentile(xs, 50) - percentile(d, 50))} / ${signed(percentile(xs, 99) - percentile(d, 99))}`, cpu];
     console.log(`\nKeystroke echo, ${KEYS} keys into each of three terminals open at once, typed in turn\n`);
-    console.log(table(['path', 'median / p99 (ms)', 'vs direct'], [row('direct to sshd', d), row('bare ssh2 relay', fk), row('real portal', pk)]));
+    console.log(table(['path', 'median / p99 (ms)', 'vs direct', 'server CPU per key (µs)'],
+      [row('direct to sshd', d, '—'), row('bare ssh2 relay', fk, cpuPerKey.floor), row('real portal', pk, cpuPerKey.portal)]));
   } finally {
     await Promise.all([portal.stop(), floor.stop()]);
     await target.stop();
