@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { generateKey, tempDir } from '../test/support/keys.js';
 import { startSshd } from '../test/support/sshd.js';
 import { startBenchProcess, type BenchProcess } from './child.js';
-import { interleavedEchoLatencies, percentile } from './keystroke.js';
+import { echoLatencies, interleavedEchoLatencies, percentile } from './keystroke.js';
 import { LOGIN_ROUNDS, loginRounds, signed, simultaneous, table, timed, WARM_ROUNDS, warmLoginCpu } from './measure.js';
 import { requireSshdForBench } from './sshd-check.js';
 import { sshOpts } from './uploads.js';
@@ -55,7 +55,11 @@ async function main(): Promise<void> {
     ]));
     // The same three ways for a keystroke's echo, typed in turn into three terminals open at once.
     const opts = sshOpts(user.path);
-    // Each server's CPU over the typing (its login and 20 unmeasured keys included), per measured key.
+    // A first short session each loads what a terminal session loads lazily (the portal's terminal
+    // emulator and recorder: ~5 % of the portal's CPU over 600 keys when left in). Then each server's CPU
+    // over the typing (its login and 20 unmeasured keys included), per measured key.
+    await echoLatencies([...opts, '-p', String(floor.port), 'web@127.0.0.1'], 10);
+    await echoLatencies([...opts, '-p', String(portal.port), 'web@127.0.0.1'], 10);
     const [floorCpu0, portalCpu0] = [await floor.cpu(), await portal.cpu()];
     const [d = [], fk = [], pk = []] = await interleavedEchoLatencies([
       [...opts, '-p', String(target.port), `${target.user}@127.0.0.1`], [...opts, '-p', String(floor.port), 'web@127.0.0.1'], [...opts, '-p', String(portal.port), 'web@127.0.0.1'],
