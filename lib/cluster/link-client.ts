@@ -8,6 +8,7 @@ import ssh2 from 'ssh2';
 import type { Client, ClientChannel } from 'ssh2';
 import { PeerLinkError, userMessage } from '../errors.js';
 import { endClient } from '../ssh/end-client.js';
+import { capRelayBuffers } from '../ssh/pump.js';
 import type { Logger, Secret } from '../log.js';
 import type { Duplex } from 'node:stream';
 import { maxHeaderBytes, maxReplyBytes, parseReply, streamRefusal, type AnsweredRequest, type PeerChannel, type PeerReply, type StreamRequest } from './protocol.js';
@@ -107,6 +108,8 @@ class Link {
           // A refused channel on a live link (too many in flight) is no broken link: the other streams on it go on.
           if (err) return fail(this.#refusal(err, 'stream'));
           channel = stream;
+          // Read at the consumer's pace (a viewer, an admin's terminal): 512 KiB read ahead, not ssh2's 2 MiB.
+          capRelayBuffers(stream);
           stream.stderr.resume();
           readHeader(stream).then((rest) => { clearTimeout(timer); if (rest.length > 0) stream.unshift(rest); resolve(stream); }, fail);
         });

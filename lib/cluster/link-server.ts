@@ -64,7 +64,9 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   let env: Envelope;
   try {
     const req = parseRequest(command);
-    if (isStreamRequest(req)) { deps.execStream(req, ch, from); return; }
+    // A stream (a recording, a remote viewer's screen) keeps the relay's caps: a requester that reads
+    // slowly or never holds 256 KiB queued here, not ssh2's 2 MiB.
+    if (isStreamRequest(req)) { capRelayBuffers(ch); deps.execStream(req, ch, from); return; }
     env = { ok: true, value: await withTimeout(deps.handle(req, from), handlerTimeoutMs) };
   } catch (err) {
     deps.log.debug('node link request failed', { from, err });

@@ -9,7 +9,6 @@ import type { Database } from '../db/database.js';
 import { Session } from '../db/entities/index.js';
 import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { capRelayBuffers } from '../ssh/pump.js';
 import type { LiveHub } from './hub.js';
 import { castPathOf, openCast } from './recordings.js';
 import { noPtyMessage, terminationMessage } from './words.js';
@@ -57,8 +56,6 @@ async function fetchRecording(deps: LivePeerDeps, id: number, ch: ServerChannel)
   const file = openCast(id, castPathOf(row.recordings), deps.logsLocation);
   await new Promise<void>((resolve, reject) => { file.once('open', () => resolve()); file.once('error', reject); });
   ch.write(header());
-  // A requester that reads slowly holds 256 KiB of the file here, not ssh2's 2 MiB.
-  capRelayBuffers(ch);
   file.pipe(ch);
   ch.once('close', () => file.destroy());
   file.once('error', () => ch.close());

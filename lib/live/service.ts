@@ -7,7 +7,6 @@ import type { ClientChannel } from 'ssh2';
 import type { Cluster } from '../cluster/index.js';
 import { ConflictError, PeerLinkError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { capRelayBuffers } from '../ssh/pump.js';
 import type { AttachOptions, Attachment, LiveHub } from './hub.js';
 import { castPathOf, openCast } from './recordings.js';
 import type { ViewerSink } from './viewer.js';
@@ -44,8 +43,6 @@ const maxRemoteInput = 1024 * 1024;
 /** An attachment to a session on another node: the link channel carries the view one way and keystrokes the other. */
 function remoteAttachment(rc: ClientChannel, sink: ViewerSink): Attachment {
   rc.on('error', () => undefined);
-  // Paused while the viewer does not read: 512 KiB read ahead, not ssh2's 2 MiB.
-  capRelayBuffers(rc);
   rc.on('data', (d: Buffer) => {
     if (sink.write(d)) return;
     rc.pause();
@@ -114,10 +111,7 @@ export class LiveService implements LiveControl {
     const local = (): Readable => openCast(s.id, castPathOf(s.recordings), logsLocation);
     if (s.node === cluster.name) return local();
     try {
-      const rc = await cluster.open(s.node, { type: 'recording-fetch', sessionId: s.id });
-      // Read as fast as the admin's terminal takes it: 512 KiB read ahead, not ssh2's 2 MiB.
-      capRelayBuffers(rc);
-      return rc;
+      return await cluster.open(s.node, { type: 'recording-fetch', sessionId: s.id });
     } catch (err) {
       if (!(err instanceof PeerLinkError)) throw err;
       // The node is gone; its recordings may still be here (a shared recordings volume).

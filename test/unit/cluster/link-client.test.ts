@@ -7,6 +7,7 @@ import { PeerLinkError } from '../../../lib/errors.js';
 import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
 import { PeerLinks } from '../../../lib/cluster/link-client.js';
 import { createLogger, Secret } from '../../../lib/log.js';
+import { pumpReadAheadBytes } from '../../../lib/ssh/pump.js';
 
 /**
  * A peer node that holds every stream channel open and refuses every exec, as
@@ -27,13 +28,64 @@ async function refusingPeer(): Promise<{ tcp: Server; port: number; hostKeyBlob:
   return { tcp, port: (tcp.address() as AddressInfo).port, hostKeyBlob: Buffer.from(host.publicKey.split(' ')[1] ?? '', 'base64'), connections: () => connections };
 }
 
+/**
+ * A peer node that answers every stream request with its header and then as
+ * much data as the window lets through (40 MiB), as a node serving a
+ * recording does.
+ */
+async function streamingPeer(): Promise<{ tcp: Server; port: number; hostKeyBlob: Buffer }> {
+  const host = generateKeyPair('ed25519', 256);
+  const ssh = new ssh2.Server({ hostKeys: [host.privateKey] }, (client) => {
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => ctx.accept());
+    client.on('session', (accept) => {
+      accept().on('exec', (acceptExec) => {
+        const ch = acceptExec();
+        ch.on('error', () => undefined);
+        ch.write(JSON.stringify({ ok: true, value: null }) + '\n');
+        const send = (left: number): void => {
+          while (left > 0) {
+            left -= 64 * 1024;
+            if (!ch.write(Buffer.alloc(64 * 1024, 0x41))) { ch.once('drain', () => send(left)); return; }
+          }
+        };
+        send(40 * 1024 * 1024);
+      });
+    });
+  });
+  const tcp = createServer((s) => { s.on('error', () => undefined); ssh.injectSocket(s); });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
+  return { tcp, port: (tcp.address() as AddressInfo).port, hostKeyBlob: Buffer.from(host.publicKey.split(' ')[1] ?? '', 'base64') };
+}
+
+function linksTo(peer: { port: number; hostKeyBlob: Buffer }): PeerLinks {
+  return new PeerLinks({
+    self: 'node-b', clusterKey: new Secret(generateKeyPair('ed25519', 256).privateKey), hostKeyBlob: peer.hostKeyBlob,
+    resolve: () => Promise.resolve({ host: '127.0.0.1', port: peer.port }), log: createLogger({ level: 'error' }),
+  });
+}
+
+describe('node link client: a stream whose consumer does not read', () => {
+  it('holds the window it granted once and its read-ahead cap, not ssh2\'s 2 MiB read-ahead and that window again', async () => {
+    const peer = await streamingPeer();
+    const links = linksTo(peer);
+    try {
+      const rc = await links.open('node-a', { type: 'recording-fetch', sessionId: 1 });
+      // Nobody reads (an admin's terminal that stopped, a viewer that stalled).
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(rc.readableLength, 'bytes read ahead on the stream channel').to.be.within(1, 2 * 1024 * 1024 + pumpReadAheadBytes);
+      rc.destroy();
+    } finally {
+      links.close();
+      peer.tcp.close();
+    }
+  });
+});
+
 describe('node link client: a request the peer refuses', () => {
   it('fails that request only: the link and its open streams go on', async () => {
     const peer = await refusingPeer();
-    const links = new PeerLinks({
-      self: 'node-b', clusterKey: new Secret(generateKeyPair('ed25519', 256).privateKey), hostKeyBlob: peer.hostKeyBlob,
-      resolve: () => Promise.resolve({ host: '127.0.0.1', port: peer.port }), log: createLogger({ level: 'error' }),
-    });
+    const links = linksTo(peer);
     let held: Duplex | undefined;
     try {
       held = await links.stream('node-a', { type: 'tunnel', hostId: 1, connectorId: 1 });

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
+import type { AddressInfo } from 'node:net';
 import { Duplex, Readable } from 'node:stream';
-import { joinLinkChannel } from '../../../lib/cluster/link-server.js';
+import ssh2 from 'ssh2';
+import type { ServerChannel } from 'ssh2';
+import { joinLinkChannel, serveLink } from '../../../lib/cluster/link-server.js';
+// ssh2's own ed25519 generation makes an unparsable private key about once in 300: this one retries.
+import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
+import { createLogger } from '../../../lib/log.js';
 import { pumpReadAheadBytes, pumpWriteBufferBytes } from '../../../lib/ssh/pump.js';
 import { withSsh2Pair } from '../../support/ssh2-pair.js';
 
@@ -59,5 +65,36 @@ describe('cluster/link-server: a tunnelled stream joined to a link channel holds
       },
     }, async () => { await settle(2_500); });
     expect(queued, 'bytes the link channel queued').to.be.within(1, pumpWriteBufferBytes + 64 * 1024);
+  });
+
+  it('a stream request (a recording, a remote viewer\'s screen) whose requester never reads: its channel queues at most the write cap, not 2 MiB', async () => {
+    const host = generateKeyPair('ed25519', 256);
+    let served: ServerChannel | undefined;
+    const server = new ssh2.Server({ hostKeys: [host.privateKey] }, (conn) => {
+      conn.on('error', () => undefined);
+      conn.on('authentication', (ctx) => ctx.accept());
+      conn.on('ready', () => serveLink(conn, 'node-a', {
+        log: createLogger({ level: 'error' }),
+        handle: () => Promise.resolve(null),
+        // As the recording fetch does: the file piped into the channel, 40 MiB of it.
+        execStream(_req, ch) { served = ch; floodingLocal(40 * MiB).pipe(ch); },
+        stream: () => Promise.reject(new Error('no streams here')),
+      }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const client = new ssh2.Client();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.on('error', reject);
+        client.on('ready', () => client.exec(JSON.stringify({ type: 'recording-fetch', sessionId: 1 }), (err) => (err ? reject(err) : resolve())));
+        client.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'peer:node-a', password: 'p' });
+      });
+      // The requester reads nothing.
+      await settle(2_000);
+      expect(served?.writableLength ?? -1, 'bytes queued on the served stream channel').to.be.within(1, pumpWriteBufferBytes + 64 * 1024);
+    } finally {
+      client.end();
+      server.close();
+    }
   });
 });
