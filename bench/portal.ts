@@ -19,6 +19,7 @@ import { resolveServerConfig, type ServerFlags } from '../lib/config/server-conf
 import { parsePublicKey } from '../lib/crypto/ssh-keys.js';
 import { Host, HostGroup, SshKey, User, UserGroup, UserKey } from '../lib/db/entities/index.js';
 import { createLogger } from '../lib/log.js';
+import type { StallLimits } from '../lib/proxy/stall-budget.js';
 import { tuneHeap } from '../lib/server/heap.js';
 import type { TestKey } from '../test/support/keys.js';
 import type { SshdTarget } from '../test/support/sshd.js';
@@ -33,6 +34,8 @@ interface PortalConfig {
   limits?: 'bench' | 'default';
   /** Extra server flags (e.g. `maxUserConnections` for thousands of sessions of one user). */
   flags?: ServerFlags;
+  /** The stall budget's limits (security tests shrink them). */
+  stallLimits?: StallLimits;
 }
 
 // As `sshportal server` does (cmd/server.ts); BENCH_NO_HEAP_TUNING=1 measures without it.
@@ -44,7 +47,7 @@ const config = resolveServerConfig({
 }, { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: cfg.inviteToken }, 'bench');
 // BENCH_PORTAL_LOG=info (or debug) shows what the portal logs below warnings, e.g. which connections it dropped and why.
 const level = process.env.BENCH_PORTAL_LOG === 'info' || process.env.BENCH_PORTAL_LOG === 'debug' ? process.env.BENCH_PORTAL_LOG : 'warn';
-const app = await App.start({ config, log: createLogger({ level }), version: 'bench' });
+const app = await App.start({ config, log: createLogger({ level }), version: 'bench', stallLimits: cfg.stallLimits });
 const m = app.db.manager;
 await m.update(SshKey, { name: 'default' }, { privKey: app.db.cipher.encrypt(cfg.portalKey.privateKey), pubKey: cfg.portalKey.publicKey });
 const group = await m.findOneByOrFail(HostGroup, { name: 'default' });

@@ -24,6 +24,7 @@ import { handleConnection, type ConnectionDeps } from './server/connection.js';
 import { Revocation } from './server/revocation.js';
 import { defaultMaxConnections, openFilesLimit, openFilesShortfall } from './server/connection-limit.js';
 import { defaultMaxUserConnections, PrincipalConnections } from './server/principal-limit.js';
+import { StallLedger, type StallLimits } from './proxy/stall-budget.js';
 import { drainNotice, LiveConnections } from './server/drain.js';
 import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener, type Keepalive } from './server/listener.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
   keepalive?: Keepalive;
   /** Mean interval of the live-access re-check (default RECHECK_INTERVAL_MS; tests lengthen it to isolate the per-channel check). */
   revocationIntervalMs?: number;
+  /** What stalled relayed channels may hold (tests shorten the waits and budgets). */
+  stallLimits?: StallLimits;
 }
 
 
@@ -140,7 +143,8 @@ export class App {
       const hub = new LiveHub();
       const liveSessions = new LiveService({ hub, cluster, log, logsLocation: config.logsLocation });
       cluster.serveLive(livePeerHandlers({ hub, relays: cluster.live, db, log, node: config.nodeName, logsLocation: config.logsLocation }));
-      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live, tunnels, hub };
+      const stalls = new StallLedger({ log, now: () => now().getTime(), limits: opts.stallLimits });
+      const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live, tunnels, hub, stalls };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);
       sweeper.unref();
@@ -169,7 +173,7 @@ export class App {
       await cluster.start(nodeAddress(config.nodeAddress, config.listen, addr.port));
       revocation.start();
       log.info('sshportal listening', { address: `${addr.address}:${addr.port}`, db: config.db.driver, version: opts.version, maxConnections, maxUserConnections: principals.max, openFiles: openFiles === Number.POSITIVE_INFINITY ? 'unlimited' : openFiles });
-      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); }, metricsServer, live, cluster, tunnels);
+      return new App(db, listener, relays, log, () => { clearInterval(sweeper); revocation.stop(); stalls.close(); }, metricsServer, live, cluster, tunnels);
     } catch (err) {
       await started?.cluster.stop();
       await started?.listener.close();

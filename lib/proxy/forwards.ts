@@ -9,6 +9,8 @@ import type { Channel, Client, Connection, ServerChannel, TcpConnectionDetails, 
 import type { Logger } from '../log.js';
 import type { TunnelKind, TunnelRecord } from '../recording/tunnel-log.js';
 import { linkChannels } from '../ssh/link.js';
+import { discard, type Held, type StallSink } from '../ssh/pump.js';
+import type { Cuttable, StallAccount } from './stall-budget.js';
 import type { RelayEvent } from './types.js';
 
 /** Services forwards need from their connection. */
@@ -23,13 +25,51 @@ export interface ForwardContext {
   now(): number;
   /** Registers a forward until it finished (the relay waits for it before closing its logs). */
   track(done: Promise<void>): void;
+  /** Where this connection's stalled channels are counted (stall-budget.ts), if anywhere. */
+  readonly stalls: StallAccount | undefined;
+}
+
+/**
+ * A forward's side of the stall budget: hears its pumps wait, and closes both
+ * channels when cut. It is forgotten once both closed (the link is done): a
+ * target that keeps its side open (sshd does while its destination does not
+ * read) keeps it counted, and the budget then ends the connection.
+ */
+class ForwardStalls implements StallSink, Cuttable {
+  readonly #ctx: ForwardContext;
+  readonly #account: StallAccount;
+  readonly #channel: string;
+  readonly #down: Channel;
+  readonly #up: Channel;
+
+  constructor(ctx: ForwardContext, account: StallAccount, channel: string, down: Channel, up: Channel) {
+    this.#ctx = ctx;
+    this.#account = account;
+    this.#channel = channel;
+    this.#down = down;
+    this.#up = up;
+  }
+
+  stalled(p: Held): void { this.#account.stalled(p, this); }
+  moving(p: Held): void { this.#account.moving(p, this); }
+  forget(): void { this.#account.forget(this); }
+
+  cut(heldBytes: number, stalledMs: number): void {
+    this.#ctx.emit({ type: 'channel-cut', channel: this.#channel, heldBytes, stalledMs });
+    this.#down.close();
+    this.#up.close();
+    discard(this.#down);
+    discard(this.#up);
+  }
 }
 
 /** Links a pair of channels and reports the forward's life. */
 function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string, to: string, down: Channel, up: Channel): void {
   const start = ctx.now();
   ctx.emit({ type: 'forward-opened', kind, from, to });
-  ctx.track(linkChannels(down, up, (dir, n) => ctx.onBytes(dir, n)).then((r) => {
+  const stalls = ctx.stalls ? new ForwardStalls(ctx, ctx.stalls, `${kind} ${to}`, down, up) : undefined;
+  ctx.track(linkChannels(down, up, (dir, n) => ctx.onBytes(dir, n), stalls).then((r) => {
+    stalls?.forget();
     const durationMs = ctx.now() - start;
     ctx.emit({ type: 'forward-closed', kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, durationMs });
     ctx.tunnel({ kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, startedAt: new Date(start), durationMs });

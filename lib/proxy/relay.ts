@@ -17,6 +17,7 @@ import { ConnectionBudget, defaultLimits, type Slot } from './limits.js';
 import { globalAsk, PolicyGate, type ForwardOpen } from './policy-gate.js';
 import { ConnectionRecordings } from './recordings.js';
 import { SessionBridge, type FailureReport, type SessionContext } from './session.js';
+import type { StallAccount } from './stall-budget.js';
 import { holdSession, holding } from './channel-slots.js';
 import { OpenSessions, PendingForwards } from './relay-bookkeeping.js';
 import { dialUpstream } from './relay-dial.js';
@@ -64,6 +65,7 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
   #abort: AbortController | undefined;
   #idle: IdleTimer | undefined;
   #resolveClosed!: () => void;
+  readonly stalls: StallAccount | undefined;
 
   constructor(conn: Connection, opts: RelayOptions) {
     this.conn = conn;
@@ -74,6 +76,7 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
     this.#plans = new RelayPlanHolder(this);
     this.#gate = new PolicyGate(this.#plans, opts.log);
     this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.log);
+    this.stalls = opts.stalls;
     if (opts.idleTimeoutMs > 0) {
       this.#idle = new IdleTimer(opts.idleTimeoutMs, opts.now ?? Date.now, () => this.#onIdle());
     }
@@ -268,6 +271,7 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
     this.#finalizing = true;
     this.#ending = true;
     this.#idle?.stop();
+    this.stalls?.close();
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     this.#abort?.abort();
     this.#chain?.close();

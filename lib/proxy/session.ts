@@ -13,9 +13,10 @@ import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import type { EnvBudget } from './limits.js';
 import { endChannel, type ExitInfo } from '../ssh/exit.js';
-import { pump, whenEnded } from '../ssh/pump.js';
+import { discard, pump, whenEnded, type Held, type StallSink } from '../ssh/pump.js';
 import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
 import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
+import type { Cuttable, StallAccount } from './stall-budget.js';
 import type { LivePtyOwner, LivePtyTap, RelayEvent, ReasonLine } from './types.js';
 
 /** What a failure looks like to the user. */
@@ -42,14 +43,16 @@ export interface SessionContext {
   check(r: PolicyRequest): PolicyVerdict;
   /** Makes a PTY session watchable (lib/live); undefined when not. */
   live?(owner: LivePtyOwner): LivePtyTap | undefined;
+  /** Where this connection's stalled channels are counted (stall-budget.ts), if anywhere. */
+  readonly stalls: StallAccount | undefined;
 }
 
 /** Joiner input is dropped while this much is already waiting for the target. */
 const maxInjectedBacklog = 1024 * 1024;
 
 
-/** One relayed session channel. */
-export class SessionBridge {
+/** One relayed session channel; its pumps report to it when their reader stops, and the stall budget may cut it. */
+export class SessionBridge implements StallSink, Cuttable {
   #ctx: SessionContext;
   /** This channel's budget of buffered env requests; dropped once the session started. */
   #env: EnvBudget | undefined;
@@ -67,6 +70,10 @@ export class SessionBridge {
   #eol = '\n';
   /** The upstream channel's close and its stderr's end, while not both happened. */
   #upstreamWaits = 0;
+  /** Set once the upstream channel closed. */
+  #upClosed = false;
+  /** Set when the stall budget cut this session: it stays counted until both sides closed. */
+  #cut = false;
 
   /** `env`: this channel's budget of buffered env requests. */
   constructor(session: Session, ctx: SessionContext, env: EnvBudget) {
@@ -225,14 +232,19 @@ export class SessionBridge {
     const up = opened.channel;
     up.on('error', (err: Error) => ctx.log.debug('upstream channel error', { err }));
     // The recorder holds the pumps while its file lags: a recording stays complete at full speed.
-    pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); }, rec);
+    const stalls = ctx.stalls ? this : undefined;
+    pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); }, rec, stalls);
     const tap = this.#tap;
-    pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec);
-    pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec);
+    pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec, stalls);
+    pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec, stalls);
     whenEnded(down, () => { if (!this.#closed) up.end(); });
     // The upstream is done once it closed and its stderr ended (its 'close' implies its own end).
     this.#upstreamWaits = 2;
-    up.on('close', () => queueMicrotask(() => this.#upstreamStep(down, opened)));
+    up.on('close', () => {
+      this.#upClosed = true;
+      if (this.#cut && this.#closed) this.#ctx.stalls?.forget(this);
+      queueMicrotask(() => this.#upstreamStep(down, opened));
+    });
     whenEnded(up.stderr, () => this.#upstreamStep(down, opened));
   }
 
@@ -254,8 +266,29 @@ export class SessionBridge {
 
   #onDownClosed(): void {
     this.#closed = true;
+    if (!this.#cut || this.#upClosed || !this.#up) this.#ctx.stalls?.forget(this);
     this.#tap?.close();
     this.#up?.close();
+  }
+
+  // StallSink: one of this session's pumps waits for a reader, or moves again.
+  stalled(p: Held): void { this.#ctx.stalls?.stalled(p, this); }
+  moving(p: Held): void { this.#ctx.stalls?.moving(p, this); }
+
+  /**
+   * Cuttable: the stall budget closes both sides and drops what they read
+   * ahead (the client's side may not read a word of why). It is forgotten
+   * once both closed; the budget ends the connection if they do not.
+   */
+  cut(heldBytes: number, stalledMs: number): void {
+    this.#cut = true;
+    this.#ctx.emit({ type: 'channel-cut', channel: 'session', heldBytes, stalledMs });
+    const down = this.#down;
+    const up = this.#up;
+    down?.close();
+    up?.close();
+    if (down) discard(down);
+    if (up) { discard(up); discard(up.stderr); }
   }
 
   /** The owner's side of a live PTY session: joiners type into `up` as the owner would. */

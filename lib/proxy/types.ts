@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
 import type { Logger } from '../log.js';
 import type { ConnectionLimits } from './limits.js';
+import type { StallAccount } from './stall-budget.js';
 import type { RecordingMode } from '../recording-mode.js';
 import type { RecordingSeal } from '../recording/seal.js';
 import type { TunnelKind } from '../recording/tunnel-log.js';
@@ -68,6 +69,8 @@ export type RelayEvent =
   | { type: 'forward-refused'; kind: TunnelKind; to: string; error: string }
   | { type: 'remote-forward'; action: 'bound' | 'cancelled' | 'refused'; address: string; port: number; error?: string }
   | { type: 'idle-timeout'; idleMs: number }
+  /** A channel whose reader stopped was closed by the user's or node's stall budget (stall-budget.ts). */
+  | { type: 'channel-cut'; channel: string; heldBytes: number; stalledMs: number }
   | { type: 'policy-refused'; what: string; reason: string };
 
 /** Summary given to {@link RelayPlan.onClose}. */
@@ -128,6 +131,8 @@ export interface RelayOptions {
   idleTimeoutMs: number;
   /** What the client may make the portal hold (default {@link defaultLimits}). */
   limits?: ConnectionLimits;
+  /** Where the connection's stalled channels count against its user's budget (absent: not bounded beyond each channel's caps). */
+  stalls?: StallAccount;
   /** Milliseconds clock (tests). */
   now?: () => number;
 }

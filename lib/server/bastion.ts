@@ -15,6 +15,7 @@ import type { LiveHub } from '../live/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { attachRelay } from '../proxy/relay.js';
+import type { StallLedger } from '../proxy/stall-budget.js';
 import type { HopTarget, LivePtyOwner, LivePtyTap, RecordingPlan, RelayEvent, RelayHandle, RelayPlan, RelaySummary } from '../proxy/types.js';
 import { parseRecordingMode, type RecordingMode } from '../recording-mode.js';
 import { isTunnelUrl, splitHostPort } from '../routing/host-url.js';
@@ -44,6 +45,8 @@ export interface BastionDeps {
   tunnels: Tunnels;
   /** Live PTY session channels, for their viewers. */
   hub: LiveHub;
+  /** What each user's stalled channels may hold (absent: only each channel's caps). */
+  stalls?: StallLedger;
 }
 
 type UserIdentity = Extract<Identity, { kind: 'user' }>;
@@ -177,6 +180,7 @@ class BastionPlan implements RelayPlan, CommandLogSinks {
       case 'upstream-failed':
       case 'idle-timeout':
       case 'policy-refused':
+      case 'channel-cut':
         void this.#audit({ authorId: this.#userId, domain: 'session', action: e.type, entity: this.#hostName, args: { ...e, session_id: this.#sessionId } });
         return;
       case 'recording-started':
@@ -257,10 +261,13 @@ export function startBastion(deps: BastionDeps, conn: Connection, who: UserIdent
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'host', hostId: null } },
     userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log, end: (message) => holder.relay?.close(message),
   });
+  // Its drop ends the connection for sure: a client that never closed a cut channel keeps its buffers until the socket goes.
+  const stalls = deps.stalls?.account(`user:${who.user.id}`, (reason) => { holder.relay?.close(reason); ctx.control.drop(); });
   const relay = attachRelay(conn, {
     log: ctx.log,
     idleTimeoutMs: deps.config.idleTimeoutMs,
     limits: limitsFrom(deps.config),
+    stalls,
     prepare: preparer(deps, who, target, ctx, ticket, holder),
     authorize: () => ticket.check(),
   });

@@ -17,6 +17,7 @@ import type { AuthThrottle } from './guard.js';
 import type { PrincipalConnections } from './principal-limit.js';
 import type { Revocation } from './revocation.js';
 import type { TerminalSession } from './terminal-sessions.js';
+import type { SocketControl } from './tracked-socket.js';
 
 /** What a connection needs from the portal. */
 export interface ConnectionDeps {
@@ -54,4 +55,6 @@ export interface ConnectionContext {
   id: string;
   remoteAddr: string;
   log: Logger;
+  /** The connection's socket, to drop it for sure. */
+  control: SocketControl;
 }

@@ -74,7 +74,7 @@ function onReady(conn: Connection, state: AuthState, deps: ConnectionDeps, ctx: 
 export function handleConnection(conn: Connection, info: ClientInfo, control: SocketControl, deps: ConnectionDeps): void {
   const remoteAddr = `${info.ip}:${info.port}`;
   const id = randomBytes(4).toString('hex');
-  const ctx: ConnectionContext = { id, remoteAddr, log: deps.log.child({ conn: id, remote: remoteAddr }) };
+  const ctx: ConnectionContext = { id, remoteAddr, log: deps.log.child({ conn: id, remote: remoteAddr }), control };
   const { throttle } = deps;
   trimHandshakes(conn);
   // A client that overruns a channel window would otherwise be buffered without bound.

@@ -6,7 +6,7 @@
  */
 import type { Channel } from 'ssh2';
 import type { Writable } from 'node:stream';
-import { ended, flushed, pump } from './pump.js';
+import { ended, flushed, pump, type StallSink } from './pump.js';
 
 /** Byte counts of a finished link. */
 export interface LinkResult {
@@ -27,12 +27,14 @@ export function flushedOrClosed(w: Writable, closed: Promise<void>): Promise<voi
 
 /**
  * Links `down` (the client's side) with `up` (the target's side). `onBytes`
- * is called for every chunk (direction, length). Resolves when both closed.
+ * is called for every chunk (direction, length); `stalls` hears when either
+ * direction waits for a reader that does not read. Resolves when both closed.
  */
 export function linkChannels(
   down: Channel,
   up: Channel,
   onBytes: (dir: 'up' | 'down', n: number) => void,
+  stalls?: StallSink,
 ): Promise<LinkResult> {
   const result: LinkResult = { bytesUp: 0, bytesDown: 0 };
   const downClosed = closedPromise(down);
@@ -40,8 +42,8 @@ export function linkChannels(
   const ignore = (): void => undefined;
   down.on('error', ignore);
   up.on('error', ignore);
-  pump(down, up, (c) => { result.bytesUp += c.length; onBytes('up', c.length); });
-  pump(up, down, (c) => { result.bytesDown += c.length; onBytes('down', c.length); });
+  pump(down, up, (c) => { result.bytesUp += c.length; onBytes('up', c.length); }, undefined, stalls);
+  pump(up, down, (c) => { result.bytesDown += c.length; onBytes('down', c.length); }, undefined, stalls);
   const halfClose = (from: Channel, to: Channel, toClosed: Promise<void>): Promise<void> =>
     ended(from).then(() => flushedOrClosed(to, toClosed)).then(() => to.eof());
   void Promise.all([halfClose(down, up, upClosed), halfClose(up, down, downClosed)]).then(() => {

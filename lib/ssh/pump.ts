@@ -41,6 +41,32 @@ export function capRelayBuffers(s: Readable | Writable): void {
   capBuffer((s as Buffered)._writableState, pumpWriteBufferBytes);
 }
 
+/** What a waiting pump holds. */
+export interface Held {
+  /** Bytes its source read ahead and its destination queued. */
+  readonly heldBytes: number;
+}
+
+/**
+ * Told when a pump starts waiting for its destination to drain, and when it
+ * moves again (lib/proxy/stall-budget.ts bounds what waiting pumps hold).
+ */
+export interface StallSink {
+  stalled(p: Held): void;
+  moving(p: Held): void;
+}
+
+/**
+ * Stops relaying what `r` reads and drops it, what it read ahead included:
+ * for a channel that is being cut. ssh2 emits a channel's 'close' only once
+ * its readable side ended, which a paused channel full of unread data never
+ * does.
+ */
+export function discard(r: Readable): void {
+  r.removeAllListeners('data');
+  r.resume();
+}
+
 /** A second consumer that can ask the pump to wait (a recording file that lags). */
 export interface Hold {
   readonly backlogged: boolean;
@@ -53,19 +79,21 @@ export interface Hold {
  * session has three pumps for hours, and closures per pump cost memory per
  * session (issue 13); the wake-up listeners exist only while waiting.
  */
-class Pump {
+class Pump implements Held {
   readonly #src: Readable;
   readonly #dst: Writable;
   readonly #onChunk: ((chunk: Buffer) => void) | undefined;
   readonly #hold: Hold | undefined;
+  readonly #stalls: StallSink | undefined;
   #waitingDst = false;
   #waitingHold = false;
 
-  constructor(src: Readable, dst: Writable, onChunk: ((chunk: Buffer) => void) | undefined, hold: Hold | undefined) {
+  constructor(src: Readable, dst: Writable, onChunk: ((chunk: Buffer) => void) | undefined, hold: Hold | undefined, stalls: StallSink | undefined) {
     this.#src = src;
     this.#dst = dst;
     this.#onChunk = onChunk;
     this.#hold = hold;
+    this.#stalls = stalls;
     capBuffer((src as Buffered)._readableState, pumpReadAheadBytes);
     capBuffer((dst as Buffered)._writableState, pumpWriteBufferBytes);
     // Hot path: no allocation per chunk.
@@ -79,7 +107,8 @@ class Pump {
     if (full && !this.#waitingDst) {
       this.#waitingDst = true;
       this.#src.pause();
-      this.#dst.once('drain', () => { this.#waitingDst = false; this.#resume(); });
+      this.#stalls?.stalled(this);
+      this.#dst.once('drain', () => { this.#waitingDst = false; this.#stalls?.moving(this); this.#resume(); });
     }
     if (this.#hold?.backlogged && !this.#waitingHold) {
       this.#waitingHold = true;
@@ -91,6 +120,8 @@ class Pump {
   #resume(): void {
     if (!this.#waitingDst && !this.#waitingHold) this.#src.resume();
   }
+
+  get heldBytes(): number { return this.#src.readableLength + this.#dst.writableLength; }
 }
 
 /**
@@ -98,9 +129,12 @@ class Pump {
  * how each side ends). Pauses `src` while `dst` reports a full buffer, or
  * `hold` is backlogged; resumes when neither is.
  * `onChunk` sees every chunk (counters, recording) and must not block.
+ * `stalls` hears when the pump starts and stops waiting for `dst` (not for
+ * `hold`: a recording that lags is the portal's own disk, not a reader that
+ * stopped).
  */
-export function pump(src: Readable, dst: Writable, onChunk?: (chunk: Buffer) => void, hold?: Hold): void {
-  new Pump(src, dst, onChunk, hold);
+export function pump(src: Readable, dst: Writable, onChunk?: (chunk: Buffer) => void, hold?: Hold, stalls?: StallSink): void {
+  new Pump(src, dst, onChunk, hold, stalls);
 }
 
 /**

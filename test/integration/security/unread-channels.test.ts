@@ -7,6 +7,7 @@ import type { ClientChannel } from 'ssh2';
 import { startBenchProcess, type BenchProcess } from '../../../bench/child.js';
 import { timed } from '../../../bench/measure.js';
 import { sshOpts } from '../../../bench/uploads.js';
+import { fillChannel } from '../../support/fill.js';
 import { generateKey, tempDir, type TempDir, type TestKey } from '../../support/keys.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 
@@ -17,22 +18,6 @@ import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
  * the caps: 7.5 MiB per channel.
  */
 const MAX_MIB_PER_CHANNEL = 4.5;
-
-/** Writes into `ch` until it takes nothing more for `quietMs` (its window and buffers are full). */
-function fill(ch: ClientChannel, quietMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const chunk = Buffer.alloc(32 * 1024, 0x61);
-    let last = Date.now();
-    const push = (): void => {
-      last = Date.now();
-      while (ch.write(chunk)) last = Date.now();
-    };
-    ch.on('drain', push);
-    ch.on('error', () => undefined);
-    push();
-    const t = setInterval(() => { if (Date.now() - last > quietMs) { clearInterval(t); resolve(); } }, 100);
-  });
-}
 
 /**
  * One enrolled key, a client that opens many channels whose far end never
@@ -88,7 +73,7 @@ describe('security: channels whose far end never reads hold a bounded amount of 
     const channels = await Promise.all(Array.from({ length: 20 }, () => new Promise<ClientChannel>((resolve, reject) => {
       client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, ch) => (err ? reject(err) : resolve(ch)));
     })));
-    await Promise.all(channels.map((ch) => fill(ch, 2_000)));
+    await Promise.all(channels.map((ch) => fillChannel(ch, 2_000)));
     const perChannel = ((await buffersMiB()) - before) / channels.length;
     console.log(`      portal buffers: +${perChannel.toFixed(2)} MiB per forward`);
     expect(perChannel, 'MiB the portal holds per forward').to.be.at.most(MAX_MIB_PER_CHANNEL);

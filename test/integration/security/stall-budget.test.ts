@@ -1,0 +1,155 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import { startBenchProcess, type BenchProcess } from '../../../bench/child.js';
+import { timed } from '../../../bench/measure.js';
+import { sshOpts } from '../../../bench/uploads.js';
+import type { StallLimits } from '../../../lib/proxy/stall-budget.js';
+import { fillChannel } from '../../support/fill.js';
+import { generateKey, tempDir, type TempDir, type TestKey } from '../../support/keys.js';
+import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { waitFor } from '../../support/wait.js';
+
+const MiB = 1024 * 1024;
+/** Shrunk so that a few stalled channels are well over it and the test takes seconds. */
+const limits: StallLimits = { perUserBytes: 8 * MiB, perNodeBytes: 1024 * MiB, minStallMs: 1_500, graceMs: 2_000, sweepMs: 250 };
+/**
+ * What the portal may still hold for the user: the budget counts the bytes
+ * its pumps hold; the memory behind them is up to ~1.5 × that (a buffered
+ * chunk keeps its whole packet buffer), plus room for the allocator.
+ */
+const boundMiB = (1.5 * limits.perUserBytes) / MiB + 2;
+
+function connect(port: number, key: TestKey, username = 'web'): Promise<ssh2.Client> {
+  const client = new ssh2.Client();
+  return new Promise((resolve, reject) => {
+    client.once('ready', () => resolve(client));
+    client.once('error', reject);
+    client.connect({ host: '127.0.0.1', port, username, privateKey: key.privateKey });
+  });
+}
+
+function forward(client: ssh2.Client, port: number): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, ch) => (err ? reject(err) : resolve(ch)));
+  });
+}
+
+function execOut(client: ssh2.Client, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (err, ch) => {
+      if (err) { reject(err); return; }
+      let out = '';
+      ch.on('data', (d: Buffer) => { out += d.toString(); });
+      ch.on('close', () => resolve(out));
+    });
+  });
+}
+
+/**
+ * One enrolled key fills channel after channel whose destination never reads:
+ * each is bounded (unread-channels.test.ts), but together they were bounded
+ * only by `--max-channels` × `--max-user-connections`. The stall budget
+ * closes the channels stalled the longest once the user's stalled channels
+ * hold more than its budget; a client that does not even answer the close
+ * loses its connection.
+ */
+describe('security: what one user\'s stalled channels may hold together is bounded', function () {
+  this.timeout(90_000);
+  let tmp: TempDir;
+  let user: TestKey;
+  let target: SshdTarget;
+  let portal: BenchProcess;
+  let deaf: Server;
+  let deafPort: number;
+  const deafSides: Socket[] = [];
+  const clients: ssh2.Client[] = [];
+
+  const buffersMiB = async (): Promise<number> => (await portal.mem()).arrayBuffers / MiB;
+  /** `channel-cut` events in the audit trail, as `event ls` shows them (the enrolled key is the admin's). */
+  const cutEvents = async (): Promise<number> => {
+    const admin = await connect(portal.port, user, 'admin');
+    try {
+      return (await execOut(admin, 'event ls')).split('\n').filter((l) => l.includes('channel-cut')).length;
+    } finally {
+      admin.end();
+    }
+  };
+
+  before(async function () {
+    requireSshd(this);
+    tmp = tempDir('sshportal-stalls-');
+    user = generateKey(join(tmp.path, 'user'));
+    const portalKey = generateKey(join(tmp.path, 'portal'));
+    target = await startSshd({ authorizedKeys: [user.publicKey, portalKey.publicKey] });
+    deaf = createServer((s) => { s.pause(); deafSides.push(s); });
+    await new Promise<void>((resolve) => deaf.listen(0, '127.0.0.1', () => resolve()));
+    deafPort = (deaf.address() as AddressInfo).port;
+    const inviteToken = randomBytes(12).toString('hex');
+    portal = await startBenchProcess('portal.ts', { dir: tmp.path, inviteToken, portalKey, target: { host: target.host, port: target.port, user: target.user }, stallLimits: limits });
+    await timed(`ssh ${sshOpts(user.path).join(' ')} -p ${portal.port} invite:${inviteToken}@127.0.0.1`);
+  });
+  after(async () => {
+    for (const c of clients) c.end();
+    for (const s of deafSides) s.destroy();
+    deaf?.close();
+    await portal?.stop();
+    await target?.stop();
+    tmp?.remove();
+  });
+
+  /** `n` sessions running `cat /dev/zero` whose output the client never reads. */
+  const unreadSessions = (client: ssh2.Client, n: number): Promise<ClientChannel[]> => Promise.all(Array.from({ length: n }, () => new Promise<ClientChannel>((resolve, reject) => {
+    client.exec('cat /dev/zero', (err, ch) => {
+      if (err) { reject(err); return; }
+      ch.pause();
+      resolve(ch);
+    });
+  })));
+
+  it(`8 sessions whose output is never read: the oldest are cut until the user holds ≤ ${limits.perUserBytes / MiB} MiB; the connection goes on`, async () => {
+    const client = await connect(portal.port, user);
+    clients.push(client);
+    const before = await buffersMiB();
+    const channels = await unreadSessions(client, 8);
+    // Filled within a second, stalled for minStallMs, then cut within a sweep or two.
+    await waitFor(async () => (await cutEvents()) > 0 && (await buffersMiB()) - before <= boundMiB, 20_000, 'the portal to cut stalled sessions');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const cuts = await cutEvents();
+    const held = (await buffersMiB()) - before;
+    console.log(`      ${cuts} of 8 sessions cut, portal buffers +${held.toFixed(1)} MiB`);
+    expect(cuts, 'sessions cut').to.be.within(1, 7);
+    expect(held, 'MiB the portal still holds for this user').to.be.at.most(boundMiB);
+    expect(await execOut(client, 'echo still-here'), 'the same connection still relays').to.equal('still-here\n');
+    for (const ch of channels) ch.close();
+  });
+
+  it('stalled forwards whose target never closes its side: cut, then the connection ends', async () => {
+    const client = await connect(portal.port, user);
+    clients.push(client);
+    let gone = false;
+    client.on('close', () => { gone = true; });
+    client.on('error', () => undefined);
+    // Ten: how much each one stalls with depends on how much the kernel buffers towards the deaf destination.
+    const channels = await Promise.all(Array.from({ length: 10 }, () => forward(client, deafPort)));
+    // sshd keeps a direct-tcpip channel open while its destination has not read what it was sent.
+    await Promise.all(channels.map((ch) => fillChannel(ch, 1_000)));
+    await waitFor(() => gone, 20_000, 'the portal to end the connection');
+  });
+
+  it('a client that never answers the close of a cut session loses its connection', async () => {
+    const client = await connect(portal.port, user);
+    clients.push(client);
+    // This client keeps every channel the portal closes: ssh2 answers a CHANNEL_CLOSE in this handler.
+    const handlers = (client as unknown as { _protocol: { _handlers: Record<string, unknown> } })._protocol._handlers;
+    handlers.CHANNEL_CLOSE = (): void => undefined;
+    let gone = false;
+    client.on('close', () => { gone = true; });
+    client.on('error', () => undefined);
+    await unreadSessions(client, 6);
+    await waitFor(() => gone, 20_000, 'the portal to end the connection');
+  });
+});
