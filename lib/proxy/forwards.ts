@@ -50,12 +50,19 @@ class ForwardStalls implements StallSink, Cuttable {
     this.#up = up;
   }
 
-  stalled(p: Held): void { this.#account.stalled(p, this); }
-  moving(p: Held): void { this.#account.moving(p, this); }
-  forget(): void { this.#account.forget(this); }
+  #done = false;
 
-  cut(heldBytes: number, stalledMs: number): void {
-    this.#ctx.emit({ type: 'channel-cut', channel: this.#channel, heldBytes, stalledMs });
+  /** Not counted once the link is done (a pump may still report after its channels closed). */
+  stalled(p: Held): void { if (!this.#done) this.#account.stalled(p, this); }
+
+  /** The link is done: both channels closed. */
+  forget(): void {
+    this.#done = true;
+    this.#account.forget(this);
+  }
+
+  cut(heldBytes: number, stalledMs: number, audited: boolean): void {
+    if (audited) this.#ctx.emit({ type: 'channel-cut', channel: this.#channel, heldBytes, stalledMs });
     this.#down.close();
     this.#up.close();
     discard(this.#down);

@@ -271,18 +271,17 @@ export class SessionBridge implements StallSink, Cuttable {
     this.#up?.close();
   }
 
-  // StallSink: one of this session's pumps waits for a reader, or moves again.
-  stalled(p: Held): void { this.#ctx.stalls?.stalled(p, this); }
-  moving(p: Held): void { this.#ctx.stalls?.moving(p, this); }
+  /** StallSink: one of this session's pumps waits for a reader (not counted once the session closed: nothing waits there any more). */
+  stalled(p: Held): void { if (!this.#closed) this.#ctx.stalls?.stalled(p, this); }
 
   /**
    * Cuttable: the stall budget closes both sides and drops what they read
    * ahead (the client's side may not read a word of why). It is forgotten
    * once both closed; the budget ends the connection if they do not.
    */
-  cut(heldBytes: number, stalledMs: number): void {
+  cut(heldBytes: number, stalledMs: number, audited: boolean): void {
     this.#cut = true;
-    this.#ctx.emit({ type: 'channel-cut', channel: 'session', heldBytes, stalledMs });
+    if (audited) this.#ctx.emit({ type: 'channel-cut', channel: 'session', heldBytes, stalledMs });
     const down = this.#down;
     const up = this.#up;
     down?.close();

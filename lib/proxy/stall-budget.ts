@@ -1,6 +1,6 @@
 /**
  * A bound on what relayed channels hold, per user and per node, for readers
- * that stopped reading.
+ * that stopped reading (or read too slowly to turn their backlog over).
  *
  * Every relayed channel is bounded (lib/ssh/pump.ts: ~3 MiB when its far end
  * never reads, because the window ssh2 granted at open cannot be taken back),
@@ -9,15 +9,21 @@
  * sockets instead can deadlock (both directions over budget, each waiting for
  * a window adjust on the paused socket), so the budget cuts channels:
  *
- * - a pump that waits for its destination to drain reports itself stalled,
- *   and reports again once it moves: only waiting pumps are tracked, so the
- *   bookkeeping costs nothing while data flows;
- * - a sweep every second sums, per user and for the node, what the stalled
- *   pumps hold (their source's read-ahead and their destination's queue);
+ * - a pump that waits for its destination to drain reports itself once; from
+ *   then on its owner (a session, a forward) is watched: only channels that
+ *   have waited are, so the bookkeeping costs nothing while data flows freely;
+ * - a sweep every second sums, per user and for the node, what the watched
+ *   pumps hold (their source's read-ahead and their destination's queue). An
+ *   owner is *stalled since* the last time it turned its backlog over: it
+ *   moved at least as many bytes as it holds. Reading a little now and then
+ *   does not reset it (a reader that takes 10 s to drain 3 MiB is as good as
+ *   stopped); a transfer, however large or slow, turns over within seconds.
+ *   An owner that is not waiting and holds nearly nothing stops being watched;
  * - over a budget, it closes the channels stalled the longest, as long as
- *   they have been stalled for `minStallMs`, until the sum is back under it
- *   (over the node's budget, the heaviest user's first). Channels that move
- *   are never cut, however much they carry;
+ *   they have been stalled for `minStallMs`, until the sum is back under it.
+ *   The node's budget counts only such old stalls, and takes them from the
+ *   user holding the most of them first, so nobody's fresh or moving
+ *   channels make another user's channels go;
  * - a cut channel stops relaying and drops what it read ahead; it no longer
  *   counts, unless it is still open after `graceMs` (the client or the
  *   target never answered the close, so ssh2 keeps it and what it queued):
@@ -31,22 +37,29 @@ import type { Held } from '../ssh/pump.js';
 
 export type { Held, StallSink } from '../ssh/pump.js';
 
-/** The owner of stalled pumps (a session, a forward): closes its channels when it is cut. */
+/** The owner of watched pumps (a session, a forward): closes its channels when it is cut. */
 export interface Cuttable {
-  cut(heldBytes: number, stalledMs: number): void;
+  /** `audited`: whether this cut is written to the audit trail (at most {@link maxCutEvents} per connection). */
+  cut(heldBytes: number, stalledMs: number, audited: boolean): void;
 }
+
+/** Cuts written to the audit trail per connection; the log line per user and sweep goes on. */
+export const maxCutEvents = 64;
+
+/** An owner not waiting and holding less than this is no longer watched. */
+const drainedBytes = 64 * 1024;
 
 /** The budgets and pace of the sweep. */
 export interface StallLimits {
   /** Bytes one user's stalled channels may hold, all its connections on this node together. */
   perUserBytes: number;
-  /** Bytes every user's stalled channels may hold together on this node. */
+  /** Bytes every user's channels stalled for `minStallMs` may hold together on this node. */
   perNodeBytes: number;
-  /** A channel is cut only once it has waited this long. */
+  /** A channel is cut only once it has been stalled this long. */
   minStallMs: number;
   /** A cut channel still open after this long ends its connection. */
   graceMs: number;
-  /** Interval between two sweeps while anything is stalled. */
+  /** Interval between two sweeps while anything is watched. */
   sweepMs: number;
 }
 
@@ -59,11 +72,11 @@ export const defaultStallLimits: StallLimits = Object.freeze({
   sweepMs: 1_000,
 });
 
-/** One stalled owner as the decision sees it. */
+/** One watched owner as the decision sees it. */
 export interface StallView {
   user: string;
   held: number;
-  /** When its longest-waiting pump started waiting. */
+  /** Since when it has been stalled (the last time it turned its backlog over). */
   since: number;
   /** When it was cut, if it was. */
   cutAt: number | undefined;
@@ -75,13 +88,14 @@ export interface StallVerdict {
   drop: number[];
 }
 
+interface Candidate { v: StallView; i: number }
+
 /** Pure: which stalled owners to cut, and which cut ones to end the connection of. */
 export function chooseCuts(views: readonly StallView[], now: number, limits: StallLimits): StallVerdict {
   const cut: number[] = [];
   const drop: number[] = [];
   const perUser = new Map<string, number>();
-  let node = 0;
-  const eligible: { v: StallView; i: number }[] = [];
+  const eligible: Candidate[] = [];
   views.forEach((v, i) => {
     // A cut owner's buffers go with its close: counting them would cut more while the close is on its way.
     if (v.cutAt !== undefined) {
@@ -89,37 +103,44 @@ export function chooseCuts(views: readonly StallView[], now: number, limits: Sta
       return;
     }
     perUser.set(v.user, (perUser.get(v.user) ?? 0) + v.held);
-    node += v.held;
-    if (now - v.since >= limits.minStallMs) eligible.push({ v, i });
+    if (v.held > 0 && now - v.since >= limits.minStallMs) eligible.push({ v, i });
   });
-  // Longest waiting first; of equal waits, the largest.
+  // Longest stalled first; of equal waits, the largest.
   eligible.sort((a, b) => a.v.since - b.v.since || b.v.held - a.v.held);
-  const take = (e: { v: StallView; i: number }): void => {
-    cut.push(e.i);
-    perUser.set(e.v.user, (perUser.get(e.v.user) ?? 0) - e.v.held);
-    node -= e.v.held;
-  };
-  const left: { v: StallView; i: number }[] = [];
+  // Per user, then per node: what is left after the users' own budgets, by user, oldest first.
+  const old = new Map<string, Candidate[]>();
+  let oldBytes = 0;
   for (const e of eligible) {
-    if ((perUser.get(e.v.user) ?? 0) > limits.perUserBytes) take(e);
-    else left.push(e);
+    const total = perUser.get(e.v.user) ?? 0;
+    if (total > limits.perUserBytes) {
+      cut.push(e.i);
+      perUser.set(e.v.user, total - e.v.held);
+      continue;
+    }
+    const list = old.get(e.v.user) ?? [];
+    list.push(e);
+    old.set(e.v.user, list);
+    oldBytes += e.v.held;
   }
-  while (node > limits.perNodeBytes && left.length > 0) {
-    // The heaviest user that still has a channel to cut loses its longest-waiting one.
-    let pick = 0;
-    let heaviest = -1;
-    left.forEach((e, k) => {
-      const total = perUser.get(e.v.user) ?? 0;
-      if (total > heaviest) { heaviest = total; pick = k; }
-    });
-    take(left.splice(pick, 1)[0]);
+  const oldOf = new Map([...old].map(([user, list]) => [user, list.reduce((n, e) => n + e.v.held, 0)]));
+  while (oldBytes > limits.perNodeBytes) {
+    // The user holding the most in old stalls loses its longest-stalled one.
+    let user: string | undefined;
+    let most = 0;
+    for (const [u, bytes] of oldOf) if (bytes > most) { most = bytes; user = u; }
+    const e = user === undefined ? undefined : old.get(user)?.shift();
+    if (user === undefined || !e) break;
+    cut.push(e.i);
+    oldOf.set(user, most - e.v.held);
+    oldBytes -= e.v.held;
   }
   return { cut, drop };
 }
 
-/** One stalled owner: its waiting pumps (and since when each waits), and when it was cut. */
+/** One watched owner: its pumps (with what each had moved when its stall began), since when, and when it was cut. */
 interface OwnerStall {
   pumps: Map<Held, number>;
+  since: number;
   cutAt: number | undefined;
 }
 
@@ -130,12 +151,12 @@ export interface StallLedgerDeps {
   limits?: StallLimits;
 }
 
-/** The node's stalled channels, by connection; sweeps while any is stalled. */
+/** The node's watched channels, by connection; sweeps while any is watched. */
 export class StallLedger {
   readonly limits: StallLimits;
   readonly #log: Logger;
   readonly #now: () => number;
-  /** Accounts with at least one stalled owner. */
+  /** Accounts with at least one watched owner. */
   readonly #stalled = new Set<StallAccount>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -152,11 +173,7 @@ export class StallLedger {
 
   now(): number { return this.#now(); }
 
-  /**
-   * An account has its first stalled owner, or its last one left. The timer
-   * stops at the first sweep that finds nothing stalled, not here: a bulk
-   * transfer waits for its reader and moves on thousands of times per GiB.
-   */
+  /** An account has its first watched owner, or its last one left. */
   changed(a: StallAccount, stalled: boolean): void {
     if (!stalled) { this.#stalled.delete(a); return; }
     this.#stalled.add(a);
@@ -165,7 +182,7 @@ export class StallLedger {
     this.#timer.unref();
   }
 
-  /** Owners stalled now, all connections (tests, metrics). */
+  /** Owners watched now, all connections (tests, metrics). */
   get stalledOwners(): number {
     let n = 0;
     for (const a of this.#stalled) n += a.size;
@@ -177,13 +194,12 @@ export class StallLedger {
     if (this.#stalled.size === 0) { this.close(); return; }
     const now = this.#now();
     const found: { view: StallView; account: StallAccount; owner: Cuttable; stall: OwnerStall }[] = [];
-    for (const account of this.#stalled) {
-      account.each((owner, stall) => {
-        let held = 0;
-        let since = now;
-        for (const [p, t] of stall.pumps) { held += p.heldBytes; if (t < since) since = t; }
-        found.push({ view: { user: account.user, held, since, cutAt: stall.cutAt }, account, owner, stall });
-      });
+    for (const account of [...this.#stalled]) {
+      for (const [owner, stall] of account.owners()) {
+        const view = observe(stall, now);
+        if (view === 'drained') { account.forget(owner); continue; }
+        found.push({ view: { user: account.user, held: view.held, since: stall.since, cutAt: stall.cutAt }, account, owner, stall });
+      }
     }
     const verdict = chooseCuts(found.map((f) => f.view), now, this.limits);
     const cutsByUser = new Map<string, { channels: number; bytes: number }>();
@@ -193,7 +209,7 @@ export class StallLedger {
       c.channels++;
       c.bytes += f.view.held;
       cutsByUser.set(f.view.user, c);
-      f.owner.cut(f.view.held, now - f.view.since);
+      f.owner.cut(f.view.held, now - f.view.since, f.account.audits());
     }
     // One line per user and sweep: a client with thousands of stalled channels must not flood the log.
     for (const [user, c] of cutsByUser) {
@@ -210,7 +226,7 @@ export class StallLedger {
     }
   }
 
-  /** Stops the sweep (server shutdown). */
+  /** Stops the sweep (server shutdown, or nothing left to watch). */
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
@@ -219,7 +235,29 @@ export class StallLedger {
 }
 
 /**
- * The stalled channels of one connection. Created with the connection; holds
+ * What an owner holds now; its stall starts again when it turned its backlog
+ * over since the last start. 'drained': not waiting, holding nearly nothing.
+ */
+function observe(stall: OwnerStall, now: number): { held: number } | 'drained' {
+  let held = 0;
+  let moved = 0;
+  let waiting = false;
+  for (const [p, base] of stall.pumps) {
+    held += p.heldBytes;
+    moved += p.movedBytes - base;
+    if (p.waiting) waiting = true;
+  }
+  if (stall.cutAt !== undefined) return { held };
+  if (!waiting && held < drainedBytes) return 'drained';
+  if (moved >= held) {
+    stall.since = now;
+    for (const p of stall.pumps.keys()) stall.pumps.set(p, p.movedBytes);
+  }
+  return { held };
+}
+
+/**
+ * The watched channels of one connection. Created with the connection; holds
  * nothing until one of its pumps waits.
  */
 export class StallAccount {
@@ -228,6 +266,7 @@ export class StallAccount {
   readonly #drop: (reason: string) => void;
   #owners: Map<Cuttable, OwnerStall> | undefined;
   #closed = false;
+  #cuts = 0;
 
   constructor(ledger: StallLedger, user: string, drop: (reason: string) => void) {
     this.#ledger = ledger;
@@ -235,40 +274,37 @@ export class StallAccount {
     this.#drop = drop;
   }
 
-  /** Stalled owners of this connection. */
+  /** Watched owners of this connection. */
   get size(): number { return this.#owners?.size ?? 0; }
 
-  /** `p`, a pump of `owner`, waits for its destination. */
+  /** `p`, a pump of `owner`, waits for its destination: the owner is watched from now on (once per pump). */
   stalled(p: Held, owner: Cuttable): void {
     if (this.#closed) return;
     this.#owners ??= new Map();
     let stall = this.#owners.get(owner);
     if (!stall) {
-      stall = { pumps: new Map(), cutAt: undefined };
+      stall = { pumps: new Map(), since: this.#ledger.now(), cutAt: undefined };
       this.#owners.set(owner, stall);
       if (this.#owners.size === 1) this.#ledger.changed(this, true);
     }
-    if (!stall.pumps.has(p)) stall.pumps.set(p, this.#ledger.now());
+    if (!stall.pumps.has(p)) stall.pumps.set(p, p.movedBytes);
   }
 
-  /** `p` moves again. */
-  moving(p: Held, owner: Cuttable): void {
-    const stall = this.#owners?.get(owner);
-    if (!stall) return;
-    stall.pumps.delete(p);
-    if (stall.pumps.size === 0) this.forget(owner);
-  }
-
-  /** `owner` closed (or moves again): nothing of it is tracked any more. */
+  /** `owner` closed, or drained: nothing of it is watched any more. */
   forget(owner: Cuttable): void {
     const owners = this.#owners;
     if (!owners?.delete(owner)) return;
     if (owners.size === 0) this.#ledger.changed(this, false);
   }
 
-  /** Calls `fn` for every stalled owner (the ledger's sweep). */
-  each(fn: (owner: Cuttable, stall: OwnerStall) => void): void {
-    if (this.#owners) for (const [owner, stall] of this.#owners) fn(owner, stall);
+  /** The watched owners (the ledger's sweep). */
+  owners(): [Cuttable, OwnerStall][] {
+    return this.#owners ? [...this.#owners] : [];
+  }
+
+  /** Whether the next cut is written to the audit trail (the first {@link maxCutEvents} of the connection are). */
+  audits(): boolean {
+    return ++this.#cuts <= maxCutEvents;
   }
 
   /** Ends the connection (a cut channel stayed open). */

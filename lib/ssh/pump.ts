@@ -41,19 +41,22 @@ export function capRelayBuffers(s: Readable | Writable): void {
   capBuffer((s as Buffered)._writableState, pumpWriteBufferBytes);
 }
 
-/** What a waiting pump holds. */
+/** What a pump holds, and how much it moved. */
 export interface Held {
   /** Bytes its source read ahead and its destination queued. */
   readonly heldBytes: number;
+  /** Bytes it moved so far. */
+  readonly movedBytes: number;
+  /** Whether it waits for its destination to drain now. */
+  readonly waiting: boolean;
 }
 
 /**
- * Told when a pump starts waiting for its destination to drain, and when it
- * moves again (lib/proxy/stall-budget.ts bounds what waiting pumps hold).
+ * Told when a pump starts waiting for its destination to drain
+ * (lib/proxy/stall-budget.ts then watches what it holds and moves).
  */
 export interface StallSink {
   stalled(p: Held): void;
-  moving(p: Held): void;
 }
 
 /**
@@ -87,6 +90,7 @@ class Pump implements Held {
   readonly #stalls: StallSink | undefined;
   #waitingDst = false;
   #waitingHold = false;
+  #moved = 0;
 
   constructor(src: Readable, dst: Writable, onChunk: ((chunk: Buffer) => void) | undefined, hold: Hold | undefined, stalls: StallSink | undefined) {
     this.#src = src;
@@ -103,12 +107,14 @@ class Pump implements Held {
   #onData(chunk: Buffer): void {
     // Forwarded first: counters and the recording never stand between a keystroke and its echo.
     const full = !this.#dst.write(chunk);
+    this.#moved += chunk.length;
     this.#onChunk?.(chunk);
     if (full && !this.#waitingDst) {
       this.#waitingDst = true;
       this.#src.pause();
-      this.#stalls?.stalled(this);
-      this.#dst.once('drain', () => { this.#waitingDst = false; this.#stalls?.moving(this); this.#resume(); });
+      // A destination that ended (its channel closed) never drains: nothing waits for a reader there.
+      if (!this.#dst.writableEnded && !this.#dst.destroyed) this.#stalls?.stalled(this);
+      this.#dst.once('drain', () => { this.#waitingDst = false; this.#resume(); });
     }
     if (this.#hold?.backlogged && !this.#waitingHold) {
       this.#waitingHold = true;
@@ -122,6 +128,8 @@ class Pump implements Held {
   }
 
   get heldBytes(): number { return this.#src.readableLength + this.#dst.writableLength; }
+  get movedBytes(): number { return this.#moved; }
+  get waiting(): boolean { return this.#waitingDst; }
 }
 
 /**
@@ -129,9 +137,8 @@ class Pump implements Held {
  * how each side ends). Pauses `src` while `dst` reports a full buffer, or
  * `hold` is backlogged; resumes when neither is.
  * `onChunk` sees every chunk (counters, recording) and must not block.
- * `stalls` hears when the pump starts and stops waiting for `dst` (not for
- * `hold`: a recording that lags is the portal's own disk, not a reader that
- * stopped).
+ * `stalls` hears when the pump starts waiting for `dst` (not for `hold`: a
+ * recording that lags is the portal's own disk, not a reader that stopped).
  */
 export function pump(src: Readable, dst: Writable, onChunk?: (chunk: Buffer) => void, hold?: Hold, stalls?: StallSink): void {
   new Pump(src, dst, onChunk, hold, stalls);

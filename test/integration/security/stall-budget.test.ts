@@ -69,6 +69,16 @@ describe('security: what one user\'s stalled channels may hold together is bound
   const clients: ssh2.Client[] = [];
 
   const buffersMiB = async (): Promise<number> => (await portal.mem()).arrayBuffers / MiB;
+  /** The portal's buffers once what earlier tests closed is gone (two readings 0.5 s apart within 0.25 MiB). */
+  const settledMiB = async (): Promise<number> => {
+    let last = await buffersMiB();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await buffersMiB();
+      if (Math.abs(now - last) < 0.25) return now;
+      last = now;
+    }
+  };
   /** `channel-cut` events in the audit trail, as `event ls` shows them (the enrolled key is the admin's). */
   const cutEvents = async (): Promise<number> => {
     const admin = await connect(portal.port, user, 'admin');
@@ -125,6 +135,38 @@ describe('security: what one user\'s stalled channels may hold together is bound
     expect(held, 'MiB the portal still holds for this user').to.be.at.most(boundMiB);
     expect(await execOut(client, 'echo still-here'), 'the same connection still relays').to.equal('still-here\n');
     for (const ch of channels) ch.close();
+  });
+
+  it('sessions whose client reads a little now and then (never its backlog) are cut all the same', async () => {
+    const client = await connect(portal.port, user);
+    clients.push(client);
+    const cutsBefore = await cutEvents();
+    const channels = await unreadSessions(client, 8);
+    // The channels take all they get; the client's socket is what reads little: 2 ms every 500 ms, so the portal's
+    // pumps move, and wait again, all the time, but less in a stall's 1.5 s than the ~3 MiB each holds.
+    for (const ch of channels) { ch.on('data', () => undefined); ch.resume(); }
+    const sock = (client as unknown as { _sock: Socket })._sock;
+    sock.pause();
+    const nibble = setInterval(() => { sock.resume(); setTimeout(() => sock.pause(), 2); }, 500);
+    try {
+      await waitFor(async () => (await cutEvents()) > cutsBefore, 30_000, 'the portal to cut sessions read only a little');
+    } finally {
+      clearInterval(nibble);
+      sock.resume();
+    }
+    expect(await execOut(client, 'echo still-here'), 'the same connection still relays').to.equal('still-here\n');
+    for (const ch of channels) ch.close();
+  });
+
+  it('sessions the client closed while their output waited are not kept (nothing is watched after a close)', async () => {
+    const client = await connect(portal.port, user);
+    clients.push(client);
+    const before = await settledMiB();
+    // Two: under the budget, so nothing is cut; the portal holds ~3 MiB for each until the client closes them.
+    const channels = await unreadSessions(client, 2);
+    await waitFor(async () => (await buffersMiB()) - before > 4, 10_000, 'the sessions to fill');
+    for (const ch of channels) ch.close();
+    await waitFor(async () => (await buffersMiB()) - before < 1, 10_000, 'the portal to let go of closed sessions');
   });
 
   it('stalled forwards whose target never closes its side: cut, then the connection ends', async () => {
