@@ -10,8 +10,9 @@
  * log line) instead of crashing.
  */
 import type { Channel, Connection } from 'ssh2';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
+import type { Slot } from './limits.js';
 import { SshBaseAgent } from './ssh2.js';
 
 const WINDOW = 2 * 1024 * 1024;
@@ -47,19 +48,35 @@ function openDownstreamAgentChannel(conn: Connection, cb: (err: Error | undefine
   conn._protocol.openssh_authAgent(local, WINDOW, PACKET);
 }
 
+/** What the downstream agent needs from its relay. */
+export interface AgentRelay {
+  /** A slot in the connection's channel budget, or null (logged) when it is full. */
+  openTargetChannel(): Slot | null;
+  /** Relays `up` (the target's agent channel) to `down` (the client's) and releases `slot` once both closed. */
+  relay(down: Channel, up: Channel, slot: Slot): void;
+}
+
 /**
  * An ssh2 agent whose streams are agent channels opened back to the client.
  * It is never used to authenticate (the upstream auth list omits `agent`).
+ *
+ * ssh2 joins the target's agent channel to the stream handed back with
+ * `pipe()` both ways, with its own 2 MiB buffers, outside every bound the
+ * relay keeps; and the target may open as many as it likes. So each one
+ * takes a slot in the connection's channel budget, and the two pipes ssh2
+ * sets up (synchronously, in the callback) are replaced by the relay's own
+ * link: capped buffers, the stall budget. Should a future ssh2 not pipe that
+ * way, the channels are left piped as before (logged), slot still held.
  */
 export class DownstreamAgent extends SshBaseAgent {
   #conn: Connection;
   #log: Logger;
-  #onChannel: (ch: Channel) => void;
-  constructor(conn: Connection, log: Logger, onChannel: (ch: Channel) => void) {
+  #relay: AgentRelay;
+  constructor(conn: Connection, log: Logger, relay: AgentRelay) {
     super();
     this.#conn = conn;
     this.#log = log;
-    this.#onChannel = onChannel;
+    this.#relay = relay;
   }
   getIdentities(cb: (err: Error | undefined) => void): void {
     cb(new Error('the downstream agent is only available for forwarding'));
@@ -69,14 +86,36 @@ export class DownstreamAgent extends SshBaseAgent {
     if (typeof cb === 'function') (cb as (err: Error) => void)(new Error('the downstream agent is only available for forwarding'));
   }
   override getStream(cb: (err: Error | undefined, stream?: Duplex) => void): void {
+    const slot = this.#relay.openTargetChannel();
+    if (!slot) { cb(new Error('too many channels')); return; }
     openDownstreamAgentChannel(this.#conn, (err, ch) => {
       if (err || !ch) {
+        slot.release();
         this.#log.debug('agent channel refused by client', { err });
         cb(err ?? new Error('agent channel refused'));
         return;
       }
-      this.#onChannel(ch);
+      let up: unknown;
+      const onPipe = (src: unknown): void => { up = src; };
+      ch.once('pipe', onPipe);
       cb(undefined, ch);
+      ch.removeListener('pipe', onPipe);
+      if (!isChannel(up)) {
+        this.#log.warn('agent channel left as ssh2 piped it: its buffers are not capped');
+        ch.once('close', () => slot.release());
+        return;
+      }
+      up.unpipe(ch);
+      ch.unpipe(up);
+      this.#relay.relay(ch, up, slot);
+      // unpipe() paused both; the relay's pumps pause them again when their destination is full.
+      ch.resume();
+      up.resume();
     });
   }
+}
+
+/** Whether `x` is what ssh2 pipes an agent channel from: one of its channels. */
+function isChannel(x: unknown): x is Channel {
+  return x instanceof Duplex && typeof (x as Partial<Channel>).close === 'function' && typeof (x as Partial<Channel>).eof === 'function';
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { TunnelKind, TunnelRecord } from '../recording/tunnel-log.js';
 import { linkChannels } from '../ssh/link.js';
 import { discard, type Held, type StallSink } from '../ssh/pump.js';
+import type { Slot } from './limits.js';
 import type { Cuttable, StallAccount } from './stall-budget.js';
 import type { RelayEvent } from './types.js';
 
@@ -27,6 +28,8 @@ export interface ForwardContext {
   track(done: Promise<void>): void;
   /** Where this connection's stalled channels are counted (stall-budget.ts), if anywhere. */
   readonly stalls: StallAccount | undefined;
+  /** A slot in the connection's channel budget for a channel the target opens, or null (logged) when it is full. */
+  openTargetChannel(): Slot | null;
 }
 
 /**
@@ -70,29 +73,32 @@ class ForwardStalls implements StallSink, Cuttable {
   }
 }
 
-/** Links a pair of channels and reports the forward's life. */
-function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string, to: string, down: Channel, up: Channel): void {
+/**
+ * Links a pair of channels and reports the forward's life; `slot` (a channel
+ * the target opened) is released once both closed. Agent channels are not
+ * written to the tunnel log (they never were: they carry the user's agent
+ * protocol, not a tunnel).
+ */
+function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string, to: string, down: Channel, up: Channel, slot?: Slot): void {
   const start = ctx.now();
   ctx.emit({ type: 'forward-opened', kind, from, to });
   const stalls = ctx.stalls ? new ForwardStalls(ctx, ctx.stalls, `${kind} ${to}`, down, up) : undefined;
   ctx.track(linkChannels(down, up, (dir, n) => ctx.onBytes(dir, n), stalls).then((r) => {
     stalls?.forget();
+    slot?.release();
     const durationMs = ctx.now() - start;
     ctx.emit({ type: 'forward-closed', kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, durationMs });
-    ctx.tunnel({ kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, startedAt: new Date(start), durationMs });
+    if (kind !== 'auth-agent') ctx.tunnel({ kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, startedAt: new Date(start), durationMs });
   }));
 }
 
-/** Counts and reports an agent channel the target opened (relayed to the client's agent). */
-export function trackAgentChannel(ctx: ForwardContext, ch: Channel): void {
-  let bytes = 0;
-  const start = ctx.now();
-  ch.on('data', (c: Buffer) => { bytes += c.length; ctx.onBytes('up', c.length); });
-  ctx.emit({ type: 'forward-opened', kind: 'auth-agent', from: 'target', to: 'client agent' });
-  ch.once('close', () => {
-    const durationMs = ctx.now() - start;
-    ctx.emit({ type: 'forward-closed', kind: 'auth-agent', from: 'target', to: 'client agent', bytesUp: bytes, bytesDown: 0, durationMs });
-  });
+/**
+ * Relays an agent channel the target opened (`up`) to the one opened to the
+ * client's agent (`down`), as any forward: capped buffers, the stall budget,
+ * its slot in the connection's channel budget.
+ */
+export function relayAgentChannel(ctx: ForwardContext, down: Channel, up: Channel, slot: Slot): void {
+  trackForward(ctx, 'auth-agent', 'target', 'client agent', down, up, slot);
 }
 
 function refused(ctx: ForwardContext, kind: TunnelKind, to: string, err: unknown): void {
@@ -134,25 +140,33 @@ export async function relayDirectStreamLocal(ctx: ForwardContext, accept: Accept
  * downstream client. Registered once per upstream client.
  */
 export function relayTargetChannels(ctx: ForwardContext, client: Client): void {
+  // Each counts in the connection's channel budget, as the client's own channels do: a process on the target
+  // connecting in a loop must not open channels to the client without end.
   client.on('tcp connection', (info: TcpConnectionDetails, accept: () => Channel, reject: () => void) => {
+    const slot = ctx.openTargetChannel();
+    if (!slot) { reject(); return; }
     const to = `${info.destIP}:${info.destPort}`;
     const from = `${info.srcIP}:${info.srcPort}`;
     ctx.conn.forwardOut(info.destIP, info.destPort, info.srcIP, info.srcPort, (err, down) => {
-      if (err) { reject(); refused(ctx, 'forwarded-tcpip', to, err); return; }
-      trackForward(ctx, 'forwarded-tcpip', from, to, down, accept());
+      if (err) { slot.release(); reject(); refused(ctx, 'forwarded-tcpip', to, err); return; }
+      trackForward(ctx, 'forwarded-tcpip', from, to, down, accept(), slot);
     });
   });
   client.on('unix connection', (info: { socketPath: string }, accept: () => Channel, reject: () => void) => {
+    const slot = ctx.openTargetChannel();
+    if (!slot) { reject(); return; }
     ctx.conn.openssh_forwardOutStreamLocal(info.socketPath, (err, down) => {
-      if (err) { reject(); refused(ctx, 'forwarded-streamlocal', info.socketPath, err); return; }
-      trackForward(ctx, 'forwarded-streamlocal', 'target', info.socketPath, down, accept());
+      if (err) { slot.release(); reject(); refused(ctx, 'forwarded-streamlocal', info.socketPath, err); return; }
+      trackForward(ctx, 'forwarded-streamlocal', 'target', info.socketPath, down, accept(), slot);
     });
   });
   client.on('x11', (info: X11Details, accept: () => Channel, reject: () => void) => {
+    const slot = ctx.openTargetChannel();
+    if (!slot) { reject(); return; }
     const from = `${info.srcIP}:${info.srcPort}`;
     ctx.conn.x11(info.srcIP, info.srcPort, (err, down) => {
-      if (err) { reject(); refused(ctx, 'x11', 'client display', err); return; }
-      trackForward(ctx, 'x11', from, 'client display', down, accept());
+      if (err) { slot.release(); reject(); refused(ctx, 'x11', 'client display', err); return; }
+      trackForward(ctx, 'x11', from, 'client display', down, accept(), slot);
     });
   });
 }

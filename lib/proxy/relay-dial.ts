@@ -6,7 +6,7 @@
 import { AppError } from '../errors.js';
 import { DownstreamAgent, canOpenAgentChannels } from './agent.js';
 import { dialChain, type DialedChain, type DialOptions } from './dial.js';
-import { relayTargetChannels, trackAgentChannel, type ForwardContext } from './forwards.js';
+import { relayTargetChannels, relayAgentChannel, type ForwardContext } from './forwards.js';
 import type { PolicyGate } from './policy-gate.js';
 import type { FailureReport } from './session.js';
 import type { RelayPlan } from './types.js';
@@ -30,7 +30,7 @@ export interface UpstreamDialDeps {
 export async function dialUpstream(plan: RelayPlan, deps: UpstreamDialDeps): Promise<DialedChain> {
   const relay = deps.relay;
   const agent = canOpenAgentChannels(relay.conn) && deps.gate.peek({ kind: 'agent-forward' }).allowed
-    ? new DownstreamAgent(relay.conn, relay.log, (ch) => trackAgentChannel(relay, ch))
+    ? new DownstreamAgent(relay.conn, relay.log, { openTargetChannel: () => relay.openTargetChannel(), relay: (down, up, slot) => relayAgentChannel(relay, down, up, slot) })
     : undefined;
   const started = relay.now();
   const hops = plan.chain.map((h) => h.name);

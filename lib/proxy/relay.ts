@@ -122,6 +122,8 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
 
   emit(e: RelayEvent): void { this.#plans.emit(e); }
 
+  openTargetChannel(): Slot | null { return this.#ending ? null : this.#budget.openChannel('forward'); }
+
   onBytes(dir: 'up' | 'down', n: number): void {
     if (dir === 'up') this.#bytesUp += n;
     else this.#bytesDown += n;
