@@ -1,16 +1,11 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
-import { startBenchProcess, type BenchProcess } from '../../../bench/child.js';
-import { timed } from '../../../bench/measure.js';
-import { sshOpts } from '../../../bench/uploads.js';
 import type { StallLimits } from '../../../lib/proxy/stall-budget.js';
 import { fillChannel } from '../../support/fill.js';
-import { generateKey, tempDir, type TempDir, type TestKey } from '../../support/keys.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { connectSsh2, startPortalRig, type PortalRig } from '../../support/portal-rig.js';
+import { requireSshd } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait.js';
 
 const MiB = 1024 * 1024;
@@ -22,15 +17,6 @@ const limits: StallLimits = { perUserBytes: 8 * MiB, perNodeBytes: 1024 * MiB, m
  * chunk keeps its whole packet buffer), plus room for the allocator.
  */
 const boundMiB = (1.5 * limits.perUserBytes) / MiB + 2;
-
-function connect(port: number, key: TestKey, username = 'web'): Promise<ssh2.Client> {
-  const client = new ssh2.Client();
-  return new Promise((resolve, reject) => {
-    client.once('ready', () => resolve(client));
-    client.once('error', reject);
-    client.connect({ host: '127.0.0.1', port, username, privateKey: key.privateKey });
-  });
-}
 
 function forward(client: ssh2.Client, port: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
@@ -59,16 +45,13 @@ function execOut(client: ssh2.Client, command: string): Promise<string> {
  */
 describe('security: what one user\'s stalled channels may hold together is bounded', function () {
   this.timeout(90_000);
-  let tmp: TempDir;
-  let user: TestKey;
-  let target: SshdTarget;
-  let portal: BenchProcess;
+  let rig: PortalRig;
   let deaf: Server;
   let deafPort: number;
   const deafSides: Socket[] = [];
   const clients: ssh2.Client[] = [];
 
-  const buffersMiB = async (): Promise<number> => (await portal.mem()).arrayBuffers / MiB;
+  const buffersMiB = async (): Promise<number> => (await rig.portal.mem()).arrayBuffers / MiB;
   /** The portal's buffers once what earlier tests closed is gone (two readings 0.5 s apart within 0.25 MiB). */
   const settledMiB = async (): Promise<number> => {
     let last = await buffersMiB();
@@ -81,7 +64,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   };
   /** `channel-cut` events in the audit trail, as `event ls` shows them (the enrolled key is the admin's). */
   const cutEvents = async (): Promise<number> => {
-    const admin = await connect(portal.port, user, 'admin');
+    const admin = await connectSsh2(rig.portal.port, rig.user, 'admin');
     try {
       return (await execOut(admin, 'event ls')).split('\n').filter((l) => l.includes('channel-cut')).length;
     } finally {
@@ -91,24 +74,16 @@ describe('security: what one user\'s stalled channels may hold together is bound
 
   before(async function () {
     requireSshd(this);
-    tmp = tempDir('sshportal-stalls-');
-    user = generateKey(join(tmp.path, 'user'));
-    const portalKey = generateKey(join(tmp.path, 'portal'));
-    target = await startSshd({ authorizedKeys: [user.publicKey, portalKey.publicKey] });
     deaf = createServer((s) => { s.pause(); deafSides.push(s); });
     await new Promise<void>((resolve) => deaf.listen(0, '127.0.0.1', () => resolve()));
     deafPort = (deaf.address() as AddressInfo).port;
-    const inviteToken = randomBytes(12).toString('hex');
-    portal = await startBenchProcess('portal.ts', { dir: tmp.path, inviteToken, portalKey, target: { host: target.host, port: target.port, user: target.user }, stallLimits: limits });
-    await timed(`ssh ${sshOpts(user.path).join(' ')} -p ${portal.port} invite:${inviteToken}@127.0.0.1`);
+    rig = await startPortalRig('sshportal-stalls-', { stallLimits: limits });
   });
   after(async () => {
     for (const c of clients) c.end();
     for (const s of deafSides) s.destroy();
     deaf?.close();
-    await portal?.stop();
-    await target?.stop();
-    tmp?.remove();
+    await rig?.stop();
   });
 
   /** `n` sessions running `cat /dev/zero` whose output the client never reads. */
@@ -121,7 +96,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   })));
 
   it(`8 sessions whose output is never read: the oldest are cut until the user holds ≤ ${limits.perUserBytes / MiB} MiB; the connection goes on`, async () => {
-    const client = await connect(portal.port, user);
+    const client = await connectSsh2(rig.portal.port, rig.user);
     clients.push(client);
     const before = await buffersMiB();
     const channels = await unreadSessions(client, 8);
@@ -138,7 +113,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   });
 
   it('sessions whose client reads a little now and then (never its backlog) are cut all the same', async () => {
-    const client = await connect(portal.port, user);
+    const client = await connectSsh2(rig.portal.port, rig.user);
     clients.push(client);
     const cutsBefore = await cutEvents();
     const channels = await unreadSessions(client, 8);
@@ -159,7 +134,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   });
 
   it('sessions the client closed while their output waited are not kept (nothing is watched after a close)', async () => {
-    const client = await connect(portal.port, user);
+    const client = await connectSsh2(rig.portal.port, rig.user);
     clients.push(client);
     const before = await settledMiB();
     // Two: under the budget, so nothing is cut; the portal holds ~3 MiB for each until the client closes them.
@@ -170,7 +145,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   });
 
   it('stalled forwards whose target never closes its side: cut, then the connection ends', async () => {
-    const client = await connect(portal.port, user);
+    const client = await connectSsh2(rig.portal.port, rig.user);
     clients.push(client);
     let gone = false;
     client.on('close', () => { gone = true; });
@@ -183,7 +158,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   });
 
   it('a client that never answers the close of a cut session loses its connection', async () => {
-    const client = await connect(portal.port, user);
+    const client = await connectSsh2(rig.portal.port, rig.user);
     clients.push(client);
     // This client keeps every channel the portal closes: ssh2 answers a CHANNEL_CLOSE in this handler.
     const handlers = (client as unknown as { _protocol: { _handlers: Record<string, unknown> } })._protocol._handlers;

@@ -1,14 +1,9 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
-import { startBenchProcess, type BenchProcess } from '../../../bench/child.js';
-import { timed } from '../../../bench/measure.js';
-import { sshOpts } from '../../../bench/uploads.js';
-import { generateKey, tempDir, type TempDir, type TestKey } from '../../support/keys.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { connectSsh2, startPortalRig, type PortalRig } from '../../support/portal-rig.js';
+import { requireSshd } from '../../support/sshd.js';
 
 const MAX_CHANNELS = 8;
 
@@ -20,37 +15,19 @@ const MAX_CHANNELS = 8;
  */
 describe('security: channels the target opens count in --max-channels', function () {
   this.timeout(60_000);
-  let tmp: TempDir;
-  let user: TestKey;
-  let target: SshdTarget;
-  let portal: BenchProcess;
+  let rig: PortalRig;
   let client: ssh2.Client;
   const sockets: Socket[] = [];
 
   before(async function () {
     requireSshd(this);
-    tmp = tempDir('sshportal-target-channels-');
-    user = generateKey(join(tmp.path, 'user'));
-    const portalKey = generateKey(join(tmp.path, 'portal'));
-    target = await startSshd({ authorizedKeys: [user.publicKey, portalKey.publicKey] });
-    const inviteToken = randomBytes(12).toString('hex');
-    portal = await startBenchProcess('portal.ts', {
-      dir: tmp.path, inviteToken, portalKey, target: { host: target.host, port: target.port, user: target.user }, flags: { maxChannels: String(MAX_CHANNELS) },
-    });
-    await timed(`ssh ${sshOpts(user.path).join(' ')} -p ${portal.port} invite:${inviteToken}@127.0.0.1`);
-    client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', reject);
-      client.connect({ host: '127.0.0.1', port: portal.port, username: 'web', privateKey: user.privateKey });
-    });
+    rig = await startPortalRig('sshportal-target-channels-', { flags: { maxChannels: String(MAX_CHANNELS) } });
+    client = await connectSsh2(rig.portal.port, rig.user);
   });
   after(async () => {
     for (const s of sockets) s.destroy();
     client?.end();
-    await portal?.stop();
-    await target?.stop();
-    tmp?.remove();
+    await rig?.stop();
   });
 
   it(`30 connections to a -R port on the target: at most ${MAX_CHANNELS} reach the client at once, and the connection goes on`, async () => {
@@ -58,7 +35,7 @@ describe('security: channels the target opens count in --max-channels', function
     const reached: ClientChannel[] = [];
     client.on('tcp connection', (_info, accept) => { reached.push(accept()); });
     for (let i = 0; i < 30; i++) {
-      const s = tcpConnect(port, target.host);
+      const s = tcpConnect(port, rig.target.host);
       s.on('error', () => undefined);
       sockets.push(s);
     }
@@ -70,7 +47,7 @@ describe('security: channels the target opens count in --max-channels', function
     for (const s of sockets) s.destroy();
     await new Promise((r) => setTimeout(r, 1_000));
     const before = reached.length;
-    const again = tcpConnect(port, target.host);
+    const again = tcpConnect(port, rig.target.host);
     again.on('error', () => undefined);
     sockets.push(again);
     await new Promise((r) => setTimeout(r, 1_500));

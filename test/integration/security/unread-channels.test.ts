@@ -1,15 +1,10 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
-import { startBenchProcess, type BenchProcess } from '../../../bench/child.js';
-import { timed } from '../../../bench/measure.js';
-import { sshOpts } from '../../../bench/uploads.js';
 import { fillChannel } from '../../support/fill.js';
-import { generateKey, tempDir, type TempDir, type TestKey } from '../../support/keys.js';
-import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
+import { connectSsh2, startPortalRig, type PortalRig } from '../../support/portal-rig.js';
+import { requireSshd } from '../../support/sshd.js';
 
 /**
  * What the portal may hold for one relayed channel whose far end stops
@@ -29,42 +24,26 @@ const MAX_MIB_PER_CHANNEL = 4.5;
  */
 describe('security: channels whose far end never reads hold a bounded amount of the portal', function () {
   this.timeout(90_000);
-  let tmp: TempDir;
-  let user: TestKey;
-  let target: SshdTarget;
-  let portal: BenchProcess;
+  let rig: PortalRig;
   let deaf: Server;
   const deafSides: Socket[] = [];
   let client: ssh2.Client;
 
   /** The portal's ArrayBuffer memory (channel buffers live there) after a GC, MiB. */
-  const buffersMiB = async (): Promise<number> => (await portal.mem()).arrayBuffers / 2 ** 20;
+  const buffersMiB = async (): Promise<number> => (await rig.portal.mem()).arrayBuffers / 2 ** 20;
 
   before(async function () {
     requireSshd(this);
-    tmp = tempDir('sshportal-unread-');
-    user = generateKey(join(tmp.path, 'user'));
-    const portalKey = generateKey(join(tmp.path, 'portal'));
-    target = await startSshd({ authorizedKeys: [user.publicKey, portalKey.publicKey] });
     deaf = createServer((s) => { s.pause(); deafSides.push(s); });
     await new Promise<void>((resolve) => deaf.listen(0, '127.0.0.1', () => resolve()));
-    const inviteToken = randomBytes(12).toString('hex');
-    portal = await startBenchProcess('portal.ts', { dir: tmp.path, inviteToken, portalKey, target: { host: target.host, port: target.port, user: target.user } });
-    await timed(`ssh ${sshOpts(user.path).join(' ')} -p ${portal.port} invite:${inviteToken}@127.0.0.1`);
-    client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', reject);
-      client.connect({ host: '127.0.0.1', port: portal.port, username: 'web', privateKey: user.privateKey });
-    });
+    rig = await startPortalRig('sshportal-unread-');
+    client = await connectSsh2(rig.portal.port, rig.user);
   });
   after(async () => {
     client?.end();
     for (const s of deafSides) s.destroy();
     deaf?.close();
-    await portal?.stop();
-    await target?.stop();
-    tmp?.remove();
+    await rig?.stop();
   });
 
   it(`20 forwards (-L) to a destination that never reads: ≤ ${MAX_MIB_PER_CHANNEL} MiB each`, async () => {
