@@ -25,7 +25,12 @@ export class Held {
   /** Writes `line` and waits (15 s at most) until `expect` holds. */
   async send(line: string, expect: (h: Held) => boolean, what: string): Promise<void> {
     this.child.stdin.write(line);
-    await waitFor(() => expect(this), 15_000, what);
+    try {
+      await waitFor(() => expect(this), 15_000, what);
+    } catch (err) {
+      // What the session printed last tells a flaky wait from a wrong answer.
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; stdout ends ${JSON.stringify(this.out.slice(-300))}, stderr ends ${JSON.stringify(this.err.slice(-300))}`);
+    }
   }
 
   /** Closes stdin and resolves with the exit code. */
