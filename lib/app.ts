@@ -143,7 +143,7 @@ export class App {
       const hub = new LiveHub();
       const liveSessions = new LiveService({ hub, cluster, log, logsLocation: config.logsLocation });
       cluster.serveLive(livePeerHandlers({ hub, relays: cluster.live, db, log, node: config.nodeName, logsLocation: config.logsLocation }));
-      const stalls = new StallLedger({ log, now: Date.now, limits: opts.stallLimits });
+      const stalls = new StallLedger({ log, now: Date.now, limits: opts.stallLimits, metrics });
       const bastionDeps = { db, config, now, relays, metrics, revocation, live: cluster.live, tunnels, hub, stalls };
       const throttle = new AuthThrottle({ ...defaultGuardLimits, banAfter: config.maxAuthFailures, cooldownMs: config.authCooldownMs });
       const sweeper = setInterval(() => throttle.sweep(now().getTime()), 60_000);

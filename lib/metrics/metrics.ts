@@ -32,6 +32,8 @@ export interface Metrics {
   relayEnded(r: ByteSource): void;
   /** The upstream chain answered after `ms` milliseconds. */
   upstreamDial(ms: number): void;
+  /** The stall budget closed `n` channels, or ended a connection whose cut channel stayed open. */
+  stallCut(what: 'channel' | 'connection', n: number): void;
 }
 
 /** Metrics that go nowhere (the default). */
@@ -44,6 +46,7 @@ export const noopMetrics: Metrics = {
   relayStarted: () => undefined,
   relayEnded: () => undefined,
   upstreamDial: () => undefined,
+  stallCut: () => undefined,
 };
 
 /** Prometheus metrics and the registry that exposes them. */
@@ -67,6 +70,8 @@ export function createPromMetrics(labels: Record<string, string> = {}): PromMetr
     name: 'sshportal_upstream_dial_seconds', help: 'Time to connect and authenticate through the hop chain to the target',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
   });
+  const cuts = new Counter({ name: 'sshportal_stall_cuts_total', help: 'Relayed channels closed by the stall budget (what=channel), connections it ended (what=connection)', labelNames: ['what'], registers });
+  for (const what of ['channel', 'connection'] as const) cuts.inc({ what }, 0);
   const live = new Set<ByteSource>();
   const ended = { up: 0, down: 0 };
   // Bytes are read from live relays at scrape time, so long sessions show progress; a relay's
@@ -97,6 +102,7 @@ export function createPromMetrics(labels: Record<string, string> = {}): PromMetr
       ended.down += r.bytesDown;
     },
     upstreamDial: (ms) => dial.observe(ms / 1000),
+    stallCut: (what, n) => cuts.inc({ what }, n),
   };
   return { metrics, registry };
 }

@@ -144,11 +144,17 @@ interface OwnerStall {
   cutAt: number | undefined;
 }
 
+/** Where the ledger counts what it did (lib/metrics). */
+export interface StallCounter {
+  stallCut(what: 'channel' | 'connection', n: number): void;
+}
+
 /** What the ledger needs. */
 export interface StallLedgerDeps {
   log: Logger;
   now: () => number;
   limits?: StallLimits;
+  metrics?: StallCounter;
 }
 
 /** The node's watched channels, by connection; sweeps while any is watched. */
@@ -156,6 +162,7 @@ export class StallLedger {
   readonly limits: StallLimits;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #metrics: StallCounter | undefined;
   /** Accounts with at least one watched owner. */
   readonly #stalled = new Set<StallAccount>();
   #timer: NodeJS.Timeout | undefined;
@@ -164,6 +171,7 @@ export class StallLedger {
     this.limits = deps.limits ?? defaultStallLimits;
     this.#log = deps.log;
     this.#now = deps.now;
+    this.#metrics = deps.metrics;
   }
 
   /** The account of one connection of `user`; `drop` ends that connection. */
@@ -211,6 +219,7 @@ export class StallLedger {
       cutsByUser.set(f.view.user, c);
       f.owner.cut(f.view.held, now - f.view.since, f.account.audits());
     }
+    if (verdict.cut.length > 0) this.#metrics?.stallCut('channel', verdict.cut.length);
     // One line per user and sweep: a client with thousands of stalled channels must not flood the log.
     for (const [user, c] of cutsByUser) {
       this.#log.warn('relayed channels cut: their readers stopped and the budget is spent', {
@@ -222,6 +231,7 @@ export class StallLedger {
       if (dropped.has(f.account)) continue;
       dropped.add(f.account);
       this.#log.warn('connection ended: a cut channel did not close', { user: f.account.user, graceMs: this.limits.graceMs });
+      this.#metrics?.stallCut('connection', 1);
       f.account.drop();
     }
   }

@@ -57,6 +57,7 @@ describe('ops: Prometheus /metrics and JSON logs on a real portal', function () 
     expect(text).to.match(/^nodejs_eventloop_lag_seconds\{node="node-m"\} /m);
     expect(sample(text, 'sshportal_sessions_active')).to.equal(0);
     expect(sample(text, 'sshportal_connections_total', 'kind="invite"')).to.equal(1);
+    expect(sample(text, 'sshportal_stall_cuts_total', 'what="channel"')).to.equal(0);
     expect((await fetch(url.replace('/metrics', '/'))).status).to.equal(404);
   });
 

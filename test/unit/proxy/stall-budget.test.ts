@@ -53,7 +53,8 @@ describe('proxy/stall-budget', () => {
 
   it('the ledger watches a pump from its first wait, cuts through the owner and ends connections that keep a cut channel', () => {
     let now = 0;
-    const ledger = new StallLedger({ log: createLogger({ level: 'error' }), now: () => now, limits });
+    const counted: string[] = [];
+    const ledger = new StallLedger({ log: createLogger({ level: 'error' }), now: () => now, limits, metrics: { stallCut: (what, n) => counted.push(`${what} ${String(n)}`) } });
     const dropped: string[] = [];
     const a = ledger.account('user:1', (reason) => dropped.push(reason));
     const cuts: { held: number; stalledMs: number; audited: boolean }[] = [];
@@ -87,6 +88,7 @@ describe('proxy/stall-budget', () => {
     ledger.sweep();
     expect(dropped.length, 'still open 5 s after the cut: the connection goes').to.equal(1);
     expect(ledger.stalledOwners, 'a dropped connection forgets its stalls').to.equal(0);
+    expect(counted, 'the metric').to.deep.equal(['channel 1', 'connection 1']);
     ledger.close();
   });
 
