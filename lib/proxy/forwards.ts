@@ -44,6 +44,7 @@ class ForwardStalls implements StallSink, Cuttable {
   readonly #channel: string;
   readonly #down: Channel;
   readonly #up: Channel;
+  #done = false;
 
   constructor(ctx: ForwardContext, account: StallAccount, channel: string, down: Channel, up: Channel) {
     this.#ctx = ctx;
@@ -52,8 +53,6 @@ class ForwardStalls implements StallSink, Cuttable {
     this.#down = down;
     this.#up = up;
   }
-
-  #done = false;
 
   /** Not counted once the link is done (a pump may still report after its channels closed). */
   stalled(p: Held): void { if (!this.#done) this.#account.stalled(p, this); }
