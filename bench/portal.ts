@@ -19,7 +19,7 @@ import { resolveServerConfig, type ServerFlags } from '../lib/config/server-conf
 import { parsePublicKey } from '../lib/crypto/ssh-keys.js';
 import { Host, HostGroup, SshKey, User, UserGroup, UserKey } from '../lib/db/entities/index.js';
 import { createLogger } from '../lib/log.js';
-import type { StallLimits } from '../lib/proxy/stall-budget.js';
+import type { StallLimits } from '../lib/proxy/stall-decision.js';
 import { tuneHeap } from '../lib/server/heap.js';
 import type { TestKey } from '../test/support/keys.js';
 import type { SshdTarget } from '../test/support/sshd.js';

@@ -9,9 +9,9 @@ import type { Channel, Client, Connection, ServerChannel, TcpConnectionDetails, 
 import type { Logger } from '../log.js';
 import type { TunnelKind, TunnelRecord } from '../recording/tunnel-log.js';
 import { linkChannels } from '../ssh/link.js';
-import { discard, type Held, type StallSink } from '../ssh/pump.js';
 import type { Slot } from './limits.js';
-import type { Cuttable, StallAccount } from './stall-budget.js';
+import { PairStalls } from './pair-stalls.js';
+import type { StallAccount } from './stall-budget.js';
 import type { RelayEvent } from './types.js';
 
 /** Services forwards need from their connection. */
@@ -33,46 +33,6 @@ export interface ForwardContext {
 }
 
 /**
- * A forward's side of the stall budget: hears its pumps wait, and closes both
- * channels when cut. It is forgotten once both closed (the link is done): a
- * target that keeps its side open (sshd does while its destination does not
- * read) keeps it counted, and the budget then ends the connection.
- */
-class ForwardStalls implements StallSink, Cuttable {
-  readonly #ctx: ForwardContext;
-  readonly #account: StallAccount;
-  readonly #channel: string;
-  readonly #down: Channel;
-  readonly #up: Channel;
-  #done = false;
-
-  constructor(ctx: ForwardContext, account: StallAccount, channel: string, down: Channel, up: Channel) {
-    this.#ctx = ctx;
-    this.#account = account;
-    this.#channel = channel;
-    this.#down = down;
-    this.#up = up;
-  }
-
-  /** Not counted once the link is done (a pump may still report after its channels closed). */
-  stalled(p: Held): void { if (!this.#done) this.#account.stalled(p, this); }
-
-  /** The link is done: both channels closed. */
-  forget(): void {
-    this.#done = true;
-    this.#account.forget(this);
-  }
-
-  cut(heldBytes: number, stalledMs: number, audited: boolean): void {
-    if (audited) this.#ctx.emit({ type: 'channel-cut', channel: this.#channel, heldBytes, stalledMs });
-    this.#down.close();
-    this.#up.close();
-    discard(this.#down);
-    discard(this.#up);
-  }
-}
-
-/**
  * Links a pair of channels and reports the forward's life; `slot` (a channel
  * the target opened) is released once both closed. Agent channels are not
  * written to the tunnel log (they never were: they carry the user's agent
@@ -81,9 +41,10 @@ class ForwardStalls implements StallSink, Cuttable {
 function trackForward(ctx: ForwardContext, kind: TunnelKind, from: string, to: string, down: Channel, up: Channel, slot?: Slot): void {
   const start = ctx.now();
   ctx.emit({ type: 'forward-opened', kind, from, to });
-  const stalls = ctx.stalls ? new ForwardStalls(ctx, ctx.stalls, `${kind} ${to}`, down, up) : undefined;
+  const stalls = ctx.stalls ? new PairStalls(ctx, ctx.stalls, `${kind} ${to}`, down, up) : undefined;
   ctx.track(linkChannels(down, up, (dir, n) => ctx.onBytes(dir, n), stalls).then((r) => {
-    stalls?.forget();
+    stalls?.upClosed();
+    stalls?.downClosed();
     slot?.release();
     const durationMs = ctx.now() - start;
     ctx.emit({ type: 'forward-closed', kind, from, to, bytesUp: r.bytesUp, bytesDown: r.bytesDown, durationMs });

@@ -65,7 +65,6 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
   #abort: AbortController | undefined;
   #idle: IdleTimer | undefined;
   #resolveClosed!: () => void;
-  readonly stalls: StallAccount | undefined;
 
   constructor(conn: Connection, opts: RelayOptions) {
     this.conn = conn;
@@ -76,7 +75,6 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
     this.#plans = new RelayPlanHolder(this);
     this.#gate = new PolicyGate(this.#plans, opts.log);
     this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.log);
-    this.stalls = opts.stalls;
     if (opts.idleTimeoutMs > 0) {
       this.#idle = new IdleTimer(opts.idleTimeoutMs, opts.now ?? Date.now, () => this.#onIdle());
     }
@@ -121,6 +119,8 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
   // ForwardContext and SessionContext
 
   emit(e: RelayEvent): void { this.#plans.emit(e); }
+
+  get stalls(): StallAccount | undefined { return this.#opts.stalls; }
 
   openTargetChannel(): Slot | null { return this.#ending ? null : this.#budget.openChannel('forward'); }
 

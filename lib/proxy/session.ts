@@ -13,10 +13,11 @@ import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import type { EnvBudget } from './limits.js';
 import { endChannel, type ExitInfo } from '../ssh/exit.js';
-import { discard, pump, whenEnded, type Held, type StallSink } from '../ssh/pump.js';
+import { pump, whenEnded } from '../ssh/pump.js';
 import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
 import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
-import type { Cuttable, StallAccount } from './stall-budget.js';
+import { PairStalls } from './pair-stalls.js';
+import type { StallAccount } from './stall-budget.js';
 import type { LivePtyOwner, LivePtyTap, RelayEvent, ReasonLine } from './types.js';
 
 /** What a failure looks like to the user. */
@@ -51,8 +52,8 @@ export interface SessionContext {
 const maxInjectedBacklog = 1024 * 1024;
 
 
-/** One relayed session channel; its pumps report to it when their reader stops, and the stall budget may cut it. */
-export class SessionBridge implements StallSink, Cuttable {
+/** One relayed session channel. */
+export class SessionBridge {
   #ctx: SessionContext;
   /** This channel's budget of buffered env requests; dropped once the session started. */
   #env: EnvBudget | undefined;
@@ -70,10 +71,8 @@ export class SessionBridge implements StallSink, Cuttable {
   #eol = '\n';
   /** The upstream channel's close and its stderr's end, while not both happened. */
   #upstreamWaits = 0;
-  /** Set once the upstream channel closed. */
-  #upClosed = false;
-  /** Set when the stall budget cut this session: it stays counted until both sides closed. */
-  #cut = false;
+  /** The pair as the stall budget sees it, once the upstream channel is open. */
+  #stalls: PairStalls | undefined;
 
   /** `env`: this channel's budget of buffered env requests. */
   constructor(session: Session, ctx: SessionContext, env: EnvBudget) {
@@ -232,7 +231,8 @@ export class SessionBridge implements StallSink, Cuttable {
     const up = opened.channel;
     up.on('error', (err: Error) => ctx.log.debug('upstream channel error', { err }));
     // The recorder holds the pumps while its file lags: a recording stays complete at full speed.
-    const stalls = ctx.stalls ? this : undefined;
+    const stalls = ctx.stalls ? new PairStalls(ctx, ctx.stalls, 'session', down, up) : undefined;
+    this.#stalls = stalls;
     pump(down, up, (c) => { ctx.onBytes('up', c.length); rec?.input(c); }, rec, stalls);
     const tap = this.#tap;
     pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec, stalls);
@@ -241,8 +241,7 @@ export class SessionBridge implements StallSink, Cuttable {
     // The upstream is done once it closed and its stderr ended (its 'close' implies its own end).
     this.#upstreamWaits = 2;
     up.on('close', () => {
-      this.#upClosed = true;
-      if (this.#cut && this.#closed) this.#ctx.stalls?.forget(this);
+      stalls?.upClosed();
       queueMicrotask(() => this.#upstreamStep(down, opened));
     });
     whenEnded(up.stderr, () => this.#upstreamStep(down, opened));
@@ -266,28 +265,9 @@ export class SessionBridge implements StallSink, Cuttable {
 
   #onDownClosed(): void {
     this.#closed = true;
-    if (!this.#cut || this.#upClosed || !this.#up) this.#ctx.stalls?.forget(this);
+    this.#stalls?.downClosed();
     this.#tap?.close();
     this.#up?.close();
-  }
-
-  /** StallSink: one of this session's pumps waits for a reader (not counted once the session closed: nothing waits there any more). */
-  stalled(p: Held): void { if (!this.#closed) this.#ctx.stalls?.stalled(p, this); }
-
-  /**
-   * Cuttable: the stall budget closes both sides and drops what they read
-   * ahead (the client's side may not read a word of why). It is forgotten
-   * once both closed; the budget ends the connection if they do not.
-   */
-  cut(heldBytes: number, stalledMs: number, audited: boolean): void {
-    this.#cut = true;
-    if (audited) this.#ctx.emit({ type: 'channel-cut', channel: 'session', heldBytes, stalledMs });
-    const down = this.#down;
-    const up = this.#up;
-    down?.close();
-    up?.close();
-    if (down) discard(down);
-    if (up) { discard(up); discard(up.stderr); }
   }
 
   /** The owner's side of a live PTY session: joiners type into `up` as the owner would. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
-import type { StallLimits } from '../../../lib/proxy/stall-budget.js';
+import type { StallLimits } from '../../../lib/proxy/stall-decision.js';
 import { fillChannel } from '../../support/fill.js';
 import { connectSsh2, startPortalRig, type PortalRig } from '../../support/portal-rig.js';
 import { requireSshd } from '../../support/sshd.js';
