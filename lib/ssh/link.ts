@@ -6,7 +6,7 @@
  */
 import type { Channel } from 'ssh2';
 import type { Writable } from 'node:stream';
-import { ended, flushed, pump, type StallSink } from './pump.js';
+import { discard, ended, flushed, pump, type StallSink } from './pump.js';
 
 /** Byte counts of a finished link. */
 export interface LinkResult {
@@ -50,7 +50,9 @@ export function linkChannels(
     down.close();
     up.close();
   });
-  void downClosed.then(() => flushedOrClosed(up, upClosed)).then(() => up.close());
-  void upClosed.then(() => flushedOrClosed(down, downClosed)).then(() => down.close());
+  // Once one side closed, what the other read ahead can go nowhere: dropped, so that the other can close
+  // (ssh2 emits a channel's 'close' only once its readable side ended, which a paused channel never does).
+  void downClosed.then(() => flushedOrClosed(up, upClosed)).then(() => { up.close(); discard(up); });
+  void upClosed.then(() => flushedOrClosed(down, downClosed)).then(() => { down.close(); discard(down); });
   return Promise.all([downClosed, upClosed]).then(() => result);
 }

@@ -54,3 +54,51 @@ describe('security: channels the target opens count in --max-channels', function
     expect(reached.length, 'a connection after the others closed').to.equal(before + 1);
   });
 });
+
+/**
+ * A forward whose client side closed while the target side still held data
+ * nobody would read: ssh2 emits a channel's 'close' only once its readable
+ * side ended, so the target's paused channel never closed, and the forward
+ * kept its slot (and what it read ahead) until the connection ended. After
+ * `--max-channels` of them no `-R` connection reached the client any more.
+ */
+describe('security: a forward closed by the client gives its slot back, whatever the target still sends', function () {
+  this.timeout(60_000);
+  let rig: PortalRig;
+  let client: ssh2.Client;
+  const sockets: Socket[] = [];
+
+  before(async function () {
+    requireSshd(this);
+    rig = await startPortalRig('sshportal-closed-forwards-', { flags: { maxChannels: String(MAX_CHANNELS) } });
+    client = await connectSsh2(rig.portal.port, rig.user);
+  });
+  after(async () => {
+    for (const s of sockets) s.destroy();
+    client?.end();
+    await rig?.stop();
+  });
+
+  it(`${MAX_CHANNELS * 2} -R connections in turn, each sending 8 MiB the client never reads before closing its channel: every one reaches the client`, async () => {
+    const port = await new Promise<number>((resolve, reject) => client.forwardIn('127.0.0.1', 0, (err, p) => (err ? reject(err) : resolve(p))));
+    const arrivals: ((ch: ClientChannel) => void)[] = [];
+    client.on('tcp connection', (_info, accept) => { const ch = accept(); ch.pause(); arrivals.shift()?.(ch); });
+    for (let i = 0; i < MAX_CHANNELS * 2; i++) {
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = new Promise<ClientChannel | undefined>((resolve) => {
+        arrivals.push(resolve);
+        timer = setTimeout(() => resolve(undefined), 3_000);
+      });
+      const s = tcpConnect(port, rig.target.host);
+      s.on('error', () => undefined);
+      s.write(Buffer.alloc(8 * 1024 * 1024, 0x62));
+      sockets.push(s);
+      const ch = await arrived;
+      clearTimeout(timer);
+      expect(ch, `connection ${i + 1} reached the client`).to.not.equal(undefined);
+      // Let the portal fill what it holds for this channel, then close the client's side without reading.
+      await new Promise((r) => setTimeout(r, 300));
+      ch?.close();
+    }
+  });
+});
