@@ -49,6 +49,10 @@ describe('security: what one user\'s stalled channels may hold together is bound
   let deaf: Server;
   let deafPort: number;
   const deafSides: Socket[] = [];
+  /** A destination that sends 8 MiB to each connection and keeps it open. */
+  let talker: Server;
+  let talkerPort: number;
+  const talkerSides: Socket[] = [];
   const clients: ssh2.Client[] = [];
 
   const buffersMiB = async (): Promise<number> => (await rig.portal.mem()).arrayBuffers / MiB;
@@ -77,12 +81,17 @@ describe('security: what one user\'s stalled channels may hold together is bound
     deaf = createServer((s) => { s.pause(); deafSides.push(s); });
     await new Promise<void>((resolve) => deaf.listen(0, '127.0.0.1', () => resolve()));
     deafPort = (deaf.address() as AddressInfo).port;
+    talker = createServer((s) => { s.on('error', () => undefined); s.write(Buffer.alloc(8 * MiB, 0x74)); talkerSides.push(s); });
+    await new Promise<void>((resolve) => talker.listen(0, '127.0.0.1', () => resolve()));
+    talkerPort = (talker.address() as AddressInfo).port;
     rig = await startPortalRig('sshportal-stalls-', { stallLimits: limits });
   });
   after(async () => {
     for (const c of clients) c.end();
     for (const s of deafSides) s.destroy();
     deaf?.close();
+    for (const s of talkerSides) s.destroy();
+    talker?.close();
     await rig?.stop();
   });
 
@@ -142,6 +151,18 @@ describe('security: what one user\'s stalled channels may hold together is bound
     await waitFor(async () => (await buffersMiB()) - before > 4, 10_000, 'the sessions to fill');
     for (const ch of channels) ch.close();
     await waitFor(async () => (await buffersMiB()) - before < 1, 10_000, 'the portal to let go of closed sessions');
+  });
+
+  it('forwards the client closed while their destination\'s output waited are not kept either', async () => {
+    const client = await connectSsh2(rig.portal.port, rig.user);
+    clients.push(client);
+    const before = await settledMiB();
+    // Two, each from a destination that sends 8 MiB at once: the client reads none of it, then closes.
+    const channels = await Promise.all([talkerPort, talkerPort].map((port) => forward(client, port)));
+    for (const ch of channels) ch.pause();
+    await waitFor(async () => (await buffersMiB()) - before > 2, 10_000, 'the forwards to fill');
+    for (const ch of channels) ch.close();
+    await waitFor(async () => (await buffersMiB()) - before < 1, 10_000, 'the portal to let go of closed forwards');
   });
 
   it('stalled forwards whose target never closes its side: cut, then the connection ends', async () => {
