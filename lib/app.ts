@@ -46,6 +46,8 @@ export interface AppOptions {
   revocationIntervalMs?: number;
   /** What stalled relayed channels may hold (tests shorten the waits and budgets). */
   stallLimits?: StallLimits;
+  /** Viewers one live PTY session takes at most (default maxViewersPerSession, lib/live/hub.ts; tests lower it). */
+  maxViewers?: number;
 }
 
 
@@ -141,7 +143,7 @@ export class App {
         hostKeyBlob: Buffer.from(parsePrivateKey(boot.hostPrivateKey).publicKey.split(' ')[1] ?? '', 'base64'),
       });
       const revocation = new Revocation({ db, log, now, aclCheckCmd: config.aclCheckCmd, nodeName: config.nodeName, intervalMs: opts.revocationIntervalMs });
-      const hub = new LiveHub();
+      const hub = new LiveHub(undefined, opts.maxViewers);
       const liveSessions = new LiveService({ hub, cluster, log, logsLocation: config.logsLocation });
       cluster.serveLive(livePeerHandlers({ hub, relays: cluster.live, db, log, node: config.nodeName, logsLocation: config.logsLocation }));
       const stalls = new StallLedger({ log, now: Date.now, limits: opts.stallLimits, metrics });

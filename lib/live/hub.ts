@@ -8,7 +8,15 @@ import type { AttachMode } from '../cluster/index.js';
 import type { LivePtyOwner, LivePtyTap } from '../proxy/types.js';
 import { LiveScreen, defaultScreenLimits, type ScreenLimits } from './screen.js';
 import { ViewerQueue, clearScreen, type ViewerSink } from './viewer.js';
-import { sizeWarning, viewerNotice } from './words.js';
+import { noPtyMessage, sizeWarning, tooManyViewersMessage, viewerNotice } from './words.js';
+
+/**
+ * Viewers (watchers and joiners together) one PTY session channel takes at
+ * most. Each holds a queue of up to 256 KiB (viewer.ts) and costs a screen
+ * snapshot when it attaches; a class watching one admin fits, an admin key
+ * attaching in a loop does not grow the owner's node without end.
+ */
+export const maxViewersPerSession = 32;
 
 /** How a viewer attaches. */
 export interface AttachOptions {
@@ -70,9 +78,11 @@ class LivePty implements LivePtyTap {
 export class LiveHub {
   readonly #byId = new Map<number, LivePty[]>();
   readonly #limits: ScreenLimits;
+  readonly #maxViewers: number;
 
-  constructor(limits: ScreenLimits = defaultScreenLimits) {
+  constructor(limits: ScreenLimits = defaultScreenLimits, maxViewers = maxViewersPerSession) {
     this.#limits = limits;
+    this.#maxViewers = maxViewers;
   }
 
   /** Registers a PTY session channel of session `sessionId`; the relay feeds the tap. */
@@ -86,24 +96,27 @@ export class LiveHub {
     return pty;
   }
 
-  /** Whether session `sessionId` has a live PTY channel here. */
-  has(sessionId: number): boolean {
-    return this.#byId.has(sessionId);
-  }
-
   /** Viewers of session `sessionId` on this node. */
   watchers(sessionId: number): number {
     return (this.#byId.get(sessionId) ?? []).reduce((n, p) => n + p.viewers.size, 0);
   }
 
+  /** Why no viewer can attach to session `sessionId` on this node now (`node` names it), or null when one can. */
+  refusal(sessionId: number, node: string): string | null {
+    const pty = this.#byId.get(sessionId)?.at(-1);
+    if (!pty) return noPtyMessage(sessionId, node);
+    return pty.viewers.size >= this.#maxViewers ? tooManyViewersMessage(sessionId, this.#maxViewers) : null;
+  }
+
   /**
    * Attaches a viewer to the newest PTY channel of session `sessionId`: it
    * gets an optional warning line, the current screen, then live output.
-   * Returns null when the session has no live PTY channel on this node.
+   * Returns null when {@link refusal} has a reason (no live PTY channel on
+   * this node, or as many viewers as it takes).
    */
   attach(sessionId: number, opts: AttachOptions, sink: ViewerSink): Attachment | null {
     const pty = this.#byId.get(sessionId)?.at(-1);
-    if (!pty) return null;
+    if (!pty || pty.viewers.size >= this.#maxViewers) return null;
     const { cols, rows } = pty.screen.size;
     const warning = opts.cols < cols || opts.rows < rows ? `${sizeWarning(opts, { cols, rows })}\r\n` : '';
     // A smaller viewer keeps its warning on screen: its view scrolls instead of being cleared.

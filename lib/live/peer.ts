@@ -11,7 +11,7 @@ import { userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LiveHub } from './hub.js';
 import { castPathOf, openCast } from './recordings.js';
-import { noPtyMessage, terminationMessage } from './words.js';
+import { terminationMessage } from './words.js';
 
 /** What the serving side needs. */
 export interface LivePeerDeps {
@@ -33,7 +33,8 @@ function refuse(ch: ServerChannel, error: string): void {
 }
 
 function attach(deps: LivePeerDeps, req: Extract<StreamRequest, { type: 'live-attach' }>, ch: ServerChannel, from: string): void {
-  if (!deps.hub.has(req.sessionId)) return refuse(ch, noPtyMessage(req.sessionId, deps.node));
+  const why = deps.hub.refusal(req.sessionId, deps.node);
+  if (why !== null) return refuse(ch, why);
   ch.write(header());
   const att = deps.hub.attach(req.sessionId, { mode: req.mode, viewer: req.viewer, cols: req.cols, rows: req.rows }, ch);
   if (!att) return void ch.end();

@@ -39,3 +39,8 @@ export function parseSessionId(text: string): number | null {
 export function noPtyMessage(sessionId: number, node: string): string {
   return `session ${sessionId} has no live PTY session channel on node ${node}: only PTY sessions can be watched or joined`;
 }
+
+/** Why a session cannot be watched: as many viewers as it takes are on it. */
+export function tooManyViewersMessage(sessionId: number, max: number): string {
+  return `session ${sessionId} has ${max} viewers already: no one else can watch or join it until one leaves`;
+}

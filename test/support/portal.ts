@@ -44,6 +44,8 @@ export interface PortalOptions {
   revocationIntervalMs?: number;
   /** Keepalive probes to clients (App option, not a flag). */
   keepalive?: Keepalive;
+  /** Viewers one live session takes at most (App option, not a flag). */
+  maxViewers?: number;
   /** Use this database (e.g. reached through a proxy) instead of a fresh one of `driver`; `close()` drops it. */
   db?: TestDb;
   /** Lowest level logged (default debug; measurements use info: per-packet debug lines cost CPU and memory). */
@@ -67,6 +69,8 @@ export interface AppOptions {
   logLevel?: LogLevel;
   /** Keepalive probes to clients (App option, not a flag). */
   keepalive?: Keepalive;
+  /** Viewers one live session takes at most (App option, not a flag). */
+  maxViewers?: number;
 }
 
 /** Starts the real App in-process on 127.0.0.1:0 on `db` (node name `test-node` unless flags say otherwise). */
@@ -79,7 +83,7 @@ export function startApp(db: TestDb, opts: AppOptions): Promise<App> {
     opts.logs?.push(l);
     if (process.env.PORTAL_LOGS) console.error(prefix + l);
   } });
-  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs, keepalive: opts.keepalive });
+  return App.start({ config, log, version: 'test', clusterTiming: opts.clusterTiming, revocationIntervalMs: opts.revocationIntervalMs, keepalive: opts.keepalive, maxViewers: opts.maxViewers });
 }
 
 /** Starts the real server in-process on 127.0.0.1:0 against a fresh database. */
@@ -91,7 +95,7 @@ export async function startPortal(ctx: Mocha.Context, opts: PortalOptions): Prom
   const app = await startApp(db, {
     logsLocation: join(dir.path, 'log'), flags: opts.flags, env: { SSHPORTAL_DEFAULT_ADMIN_INVITE_TOKEN: token, ...opts.env }, logs,
     clusterTiming: opts.clusterTiming,
-    revocationIntervalMs: opts.revocationIntervalMs, logLevel: opts.logLevel, keepalive: opts.keepalive,
+    revocationIntervalMs: opts.revocationIntervalMs, logLevel: opts.logLevel, keepalive: opts.keepalive, maxViewers: opts.maxViewers,
   });
   const newKey = (name: string): string => generateKey(join(dir.path, name), name).path;
   const adminKey = newKey('admin_key');

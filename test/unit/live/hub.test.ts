@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { LiveHub } from '../../../lib/live/hub.js';
+import { noPtyMessage, tooManyViewersMessage } from '../../../lib/live/words.js';
 import type { LivePtyOwner } from '../../../lib/proxy/types.js';
 
 class Sink extends EventEmitter {
@@ -48,8 +49,25 @@ describe('live: hub', () => {
     tap.close();
     await tick();
     expect(ended).to.equal(true);
-    expect(hub.has(7)).to.equal(false);
+    expect(hub.refusal(7, 'n1')).to.equal(noPtyMessage(7, 'n1'));
     expect(hub.watchers(7)).to.equal(0);
+  });
+
+  it('takes as many viewers as its cap, refuses the next with the reason, and takes one again once a viewer left', () => {
+    const hub = new LiveHub(undefined, 3);
+    const tap = hub.register(5, owner());
+    const opts = { mode: 'watch' as const, viewer: 'bob', cols: 80, rows: 24 };
+    expect(hub.refusal(5, 'n1')).to.equal(null);
+    const first = hub.attach(5, opts, new Sink());
+    hub.attach(5, { ...opts, mode: 'join' }, new Sink());
+    hub.attach(5, opts, new Sink());
+    expect(hub.refusal(5, 'n1')).to.equal(tooManyViewersMessage(5, 3));
+    expect(hub.attach(5, opts, new Sink()), 'a fourth viewer').to.equal(null);
+    expect(hub.watchers(5)).to.equal(3);
+    first?.leave();
+    expect(hub.refusal(5, 'n1')).to.equal(null);
+    expect(hub.attach(5, opts, new Sink())).to.not.equal(null);
+    tap.close();
   });
 
   it('warns a smaller viewer once, before its view', async () => {
