@@ -8,7 +8,6 @@ import type { Client, Connection, Session } from 'ssh2';
 import { onChannelOpen, type ChannelOpen } from '../ssh/channel-opens.js';
 import { AppError, PermissionDeniedError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DialedChain } from './dial.js';
 import { relayDirectStreamLocal, relayDirectTcpip, type ForwardContext } from './forwards.js';
 import { onGlobalRequest, watchQueuedReplies, type Accept, type GlobalRequest, type Reject } from '../ssh/global-requests.js';
 import { relayGlobalRequest } from './global-requests.js';
@@ -20,7 +19,7 @@ import { SessionBridge, type FailureReport, type SessionContext } from './sessio
 import type { StallAccount } from './stall-budget.js';
 import { holdSession, holding } from './channel-slots.js';
 import { OpenSessions, PendingForwards } from './relay-bookkeeping.js';
-import { dialUpstream } from './relay-dial.js';
+import { RelayUpstream, type UpstreamOwner } from './relay-upstream.js';
 import { RelayPlanHolder, type RelayPlanHooks } from './relay-plan.js';
 import type { LivePtyOwner, LivePtyTap, RelayEvent, RelayHandle, RelayOptions, RelayPlan, ReasonLine } from './types.js';
 import type { PolicyRequest, PolicyVerdict } from '../acl/policy.js';
@@ -41,7 +40,7 @@ const CLOSE_GRACE_MS = 1000;
  * lives for hours, and an object of closures per relay and per session cost
  * memory per session (issue 13).
  */
-class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHooks {
+class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHooks, UpstreamOwner {
   #bytesUp = 0;
   #bytesDown = 0;
   readonly closed: Promise<void>;
@@ -53,16 +52,13 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
   #granted = false;
   #gate: PolicyGate;
   #recordings: ConnectionRecordings | undefined;
-  #upstream: Promise<Client> | undefined;
-  #chain: DialedChain | undefined;
-  #lost: string | undefined;
+  #upstream: RelayUpstream;
   #error: string | undefined;
   #sessions = new OpenSessions();
   #forwards = new PendingForwards();
   #ending = false;
   #finalizing = false;
   #graceTimer: NodeJS.Timeout | undefined;
-  #abort: AbortController | undefined;
   #idle: IdleTimer | undefined;
   #resolveClosed!: () => void;
 
@@ -74,6 +70,7 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
     this.#plans = new RelayPlanHolder(this);
     this.#gate = new PolicyGate(this.#plans, opts.log);
+    this.#upstream = new RelayUpstream(this, this.#gate);
     this.#budget = new ConnectionBudget(opts.limits ?? defaultLimits, this.log);
     if (opts.idleTimeoutMs > 0) {
       this.#idle = new IdleTimer(opts.idleTimeoutMs, opts.now ?? Date.now, () => this.#onIdle());
@@ -145,7 +142,7 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
   async upstream(): Promise<Client> {
     if (this.#granted && this.#opts.authorize) await this.#opts.authorize();
     this.#granted = true;
-    return this.#getUpstream();
+    return this.#upstream.get(this.#finalizing);
   }
 
   tunnel(r: Omit<TunnelRecord, 'user' | 'host'>): void { this.#recordings?.tunnel(r); }
@@ -155,7 +152,7 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
   track(done: Promise<void>): void { this.#forwards.track(done); }
 
   // The chain may know before its client closed (a tunnel whose connector went away).
-  upstreamLost(): string | undefined { return this.#lost ?? this.#chain?.lostReason(); }
+  upstreamLost(): string | undefined { return this.#upstream.lostReason(); }
 
   startRecording(pty: { cols: number; rows: number; term: string }, title: string): CastRecorder | undefined {
     return this.#recordings?.startCast(pty, title);
@@ -220,37 +217,15 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
     });
   }
 
-  #getUpstream(): Promise<Client> {
-    if (this.#finalizing && !this.#upstream) return Promise.reject(new UpstreamError('connection closed'));
-    this.#upstream ??= this.#dial();
-    return this.#upstream;
-  }
+  // UpstreamOwner
 
-  async #dial(): Promise<Client> {
-    const plan = await this.#plans.get(this.#finalizing);
-    if (this.#ending) throw new UpstreamError('connection closed');
-    const target = plan.chain[plan.chain.length - 1]?.name ?? 'target';
-    // Only while dialing: a dial done or failed has nothing left to abort.
-    const abort = new AbortController();
-    this.#abort = abort;
-    try {
-      const chain = await dialUpstream(plan, { gate: this.#gate, relay: this, signal: abort.signal, onDialed: (c) => this.#watchChain(c, target) });
-      return chain.client;
-    } finally {
-      if (this.#abort === abort) this.#abort = undefined;
-      plan.dialed?.();
-    }
-  }
+  plan(): Promise<RelayPlan> { return this.#plans.get(this.#finalizing); }
 
-  /** Keeps the dialed chain; its client closing ends the relay, with the reason it knows. */
-  #watchChain(chain: DialedChain, target: string): void {
-    this.#chain = chain;
-    chain.client.on('close', () => {
-      const known = this.#ending ? undefined : chain.lostReason();
-      if (!this.#ending) this.#lost = known ?? `connection to '${target}' lost`;
-      // A reason the chain knows (a tunnel's connector went away) is told to open sessions whatever closed first.
-      this.#endSoon(known);
-    });
+  get ending(): boolean { return this.#ending; }
+
+  upstreamClosed(known: string | undefined): void {
+    // A reason the chain knows (a tunnel's connector went away) is told to open sessions whatever closed first.
+    this.#endSoon(known);
   }
 
   #onIdle(): void {
@@ -275,18 +250,16 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
     this.#idle?.stop();
     this.stalls?.close();
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
-    this.#abort?.abort();
-    this.#chain?.close();
+    const upstreamClosed = this.#upstream.close();
     await this.#plans.started?.catch(() => undefined);
-    await this.#upstream?.catch(() => undefined);
-    this.#chain?.close();
+    await upstreamClosed;
     // Forwards report their totals (bounded) before the close is recorded.
     await this.#forwards.settle(CLOSE_GRACE_MS);
     const seals = (await this.#recordings?.close()) ?? [];
     const plan = this.#plans.current;
     if (plan) {
       try {
-        await plan.onClose({ error: this.#error ?? this.#lost, recordings: seals.map((s) => s.path), seals, bytesUp: this.bytesUp, bytesDown: this.bytesDown });
+        await plan.onClose({ error: this.#error ?? this.#upstream.lost, recordings: seals.map((s) => s.path), seals, bytesUp: this.bytesUp, bytesDown: this.bytesDown });
       } catch (err) {
         this.log.warn('relay close handler failed', { err });
       }
