@@ -16,21 +16,22 @@ const MAX_CHANNELS = 8;
 describe('security: channels the target opens count in --max-channels', function () {
   this.timeout(60_000);
   let rig: PortalRig;
-  let client: ssh2.Client;
+  const clients: ssh2.Client[] = [];
   const sockets: Socket[] = [];
 
   before(async function () {
     requireSshd(this);
     rig = await startPortalRig('sshportal-target-channels-', { flags: { maxChannels: String(MAX_CHANNELS) } });
-    client = await connectSsh2(rig.portal.port, rig.user);
   });
   after(async () => {
     for (const s of sockets) s.destroy();
-    client?.end();
+    for (const c of clients) c.end();
     await rig?.stop();
   });
 
   it(`30 connections to a -R port on the target: at most ${MAX_CHANNELS} reach the client at once, and the connection goes on`, async () => {
+    const client = await connectSsh2(rig.portal.port, rig.user);
+    clients.push(client);
     const port = await new Promise<number>((resolve, reject) => client.forwardIn('127.0.0.1', 0, (err, p) => (err ? reject(err) : resolve(p))));
     const reached: ClientChannel[] = [];
     client.on('tcp connection', (_info, accept) => { reached.push(accept()); });
@@ -53,33 +54,17 @@ describe('security: channels the target opens count in --max-channels', function
     await new Promise((r) => setTimeout(r, 1_500));
     expect(reached.length, 'a connection after the others closed').to.equal(before + 1);
   });
-});
 
-/**
- * A forward whose client side closed while the target side still held data
- * nobody would read: ssh2 emits a channel's 'close' only once its readable
- * side ended, so the target's paused channel never closed, and the forward
- * kept its slot (and what it read ahead) until the connection ended. After
- * `--max-channels` of them no `-R` connection reached the client any more.
- */
-describe('security: a forward closed by the client gives its slot back, whatever the target still sends', function () {
-  this.timeout(60_000);
-  let rig: PortalRig;
-  let client: ssh2.Client;
-  const sockets: Socket[] = [];
-
-  before(async function () {
-    requireSshd(this);
-    rig = await startPortalRig('sshportal-closed-forwards-', { flags: { maxChannels: String(MAX_CHANNELS) } });
-    client = await connectSsh2(rig.portal.port, rig.user);
-  });
-  after(async () => {
-    for (const s of sockets) s.destroy();
-    client?.end();
-    await rig?.stop();
-  });
-
+  /**
+   * A forward whose client side closed while the target side still held data
+   * nobody would read: ssh2 emits a channel's 'close' only once its readable
+   * side ended, so the target's paused channel never closed, and the forward
+   * kept its slot (and what it read ahead) until the connection ended. After
+   * `--max-channels` of them no `-R` connection reached the client any more.
+   */
   it(`${MAX_CHANNELS * 2} -R connections in turn, each sending 8 MiB the client never reads before closing its channel: every one reaches the client`, async () => {
+    const client = await connectSsh2(rig.portal.port, rig.user);
+    clients.push(client);
     const port = await new Promise<number>((resolve, reject) => client.forwardIn('127.0.0.1', 0, (err, p) => (err ? reject(err) : resolve(p))));
     const arrivals: ((ch: ClientChannel) => void)[] = [];
     client.on('tcp connection', (_info, accept) => { const ch = accept(); ch.pause(); arrivals.shift()?.(ch); });
