@@ -17,8 +17,13 @@ export interface Ssh2Pair {
   serve(ch: ServerChannel): void;
 }
 
-export async function withSsh2Pair<T>(pair: Ssh2Pair, use: (ch: ClientChannel) => Promise<T>): Promise<T> {
-  const server = new ssh2.Server({ hostKeys: [generateKeyPair('ed25519', 256).privateKey] }, (conn) => {
+/**
+ * The server half alone: an ssh2 server that accepts any login and hands each
+ * exec channel to `pair.serve`, and its host key (ed25519, OpenSSH public form).
+ */
+export function execServer(pair: Ssh2Pair): { server: ssh2.Server; hostPublicKey: string } {
+  const host = generateKeyPair('ed25519', 256);
+  const server = new ssh2.Server({ hostKeys: [host.privateKey] }, (conn) => {
     pair.onConnection?.(conn);
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => ctx.accept());
@@ -30,6 +35,11 @@ export async function withSsh2Pair<T>(pair: Ssh2Pair, use: (ch: ClientChannel) =
       });
     });
   });
+  return { server, hostPublicKey: host.publicKey };
+}
+
+export async function withSsh2Pair<T>(pair: Ssh2Pair, use: (ch: ClientChannel) => Promise<T>): Promise<T> {
+  const { server } = execServer(pair);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const client = new ssh2.Client();
   try {

@@ -95,6 +95,18 @@ describe('security: what one user\'s stalled channels may hold together is bound
     await rig?.stop();
   });
 
+  /** A new connection of the user's to the host `web`, ended after the tests. */
+  const newClient = async (): Promise<ssh2.Client> => {
+    const client = await connectSsh2(rig.portal.port, rig.user);
+    clients.push(client);
+    return client;
+  };
+  /** The connection still relays after its channels were cut; then the rest are closed. */
+  const stillRelaysThenClose = async (client: ssh2.Client, channels: ClientChannel[]): Promise<void> => {
+    expect(await execOut(client, 'echo still-here'), 'the same connection still relays').to.equal('still-here\n');
+    for (const ch of channels) ch.close();
+  };
+
   /** `n` sessions running `cat /dev/zero` whose output the client never reads. */
   const unreadSessions = (client: ssh2.Client, n: number): Promise<ClientChannel[]> => Promise.all(Array.from({ length: n }, () => new Promise<ClientChannel>((resolve, reject) => {
     client.exec('cat /dev/zero', (err, ch) => {
@@ -105,8 +117,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   })));
 
   it(`8 sessions whose output is never read: the oldest are cut until the user holds ≤ ${limits.perUserBytes / MiB} MiB; the connection goes on`, async () => {
-    const client = await connectSsh2(rig.portal.port, rig.user);
-    clients.push(client);
+    const client = await newClient();
     const before = await buffersMiB();
     const channels = await unreadSessions(client, 8);
     // Filled within a second, stalled for minStallMs, then cut within a sweep or two.
@@ -117,13 +128,11 @@ describe('security: what one user\'s stalled channels may hold together is bound
     console.log(`      ${cuts} of 8 sessions cut, portal buffers +${held.toFixed(1)} MiB`);
     expect(cuts, 'sessions cut').to.be.within(1, 7);
     expect(held, 'MiB the portal still holds for this user').to.be.at.most(boundMiB);
-    expect(await execOut(client, 'echo still-here'), 'the same connection still relays').to.equal('still-here\n');
-    for (const ch of channels) ch.close();
+    await stillRelaysThenClose(client, channels);
   });
 
   it('sessions whose client reads a little now and then (never its backlog) are cut all the same', async () => {
-    const client = await connectSsh2(rig.portal.port, rig.user);
-    clients.push(client);
+    const client = await newClient();
     const cutsBefore = await cutEvents();
     const channels = await unreadSessions(client, 8);
     // The channels take all they get; the client's socket is what reads little: 2 ms every 500 ms, so the portal's
@@ -138,13 +147,11 @@ describe('security: what one user\'s stalled channels may hold together is bound
       clearInterval(nibble);
       sock.resume();
     }
-    expect(await execOut(client, 'echo still-here'), 'the same connection still relays').to.equal('still-here\n');
-    for (const ch of channels) ch.close();
+    await stillRelaysThenClose(client, channels);
   });
 
   it('sessions the client closed while their output waited are not kept (nothing is watched after a close)', async () => {
-    const client = await connectSsh2(rig.portal.port, rig.user);
-    clients.push(client);
+    const client = await newClient();
     const before = await settledMiB();
     // Two: under the budget, so nothing is cut; the portal holds ~3 MiB for each until the client closes them.
     const channels = await unreadSessions(client, 2);
@@ -154,8 +161,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   });
 
   it('forwards the client closed while their destination\'s output waited are not kept either', async () => {
-    const client = await connectSsh2(rig.portal.port, rig.user);
-    clients.push(client);
+    const client = await newClient();
     const before = await settledMiB();
     // Two, each from a destination that sends 8 MiB at once: the client reads none of it, then closes.
     const channels = await Promise.all([talkerPort, talkerPort].map((port) => forward(client, port)));
@@ -166,8 +172,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   });
 
   it('stalled forwards whose target never closes its side: cut, then the connection ends', async () => {
-    const client = await connectSsh2(rig.portal.port, rig.user);
-    clients.push(client);
+    const client = await newClient();
     let gone = false;
     client.on('close', () => { gone = true; });
     client.on('error', () => undefined);
@@ -179,8 +184,7 @@ describe('security: what one user\'s stalled channels may hold together is bound
   });
 
   it('a client that never answers the close of a cut session loses its connection', async () => {
-    const client = await connectSsh2(rig.portal.port, rig.user);
-    clients.push(client);
+    const client = await newClient();
     // This client keeps every channel the portal closes: ssh2 answers a CHANNEL_CLOSE in this handler.
     const handlers = (client as unknown as { _protocol: { _handlers: Record<string, unknown> } })._protocol._handlers;
     handlers.CHANNEL_CLOSE = (): void => undefined;

@@ -8,6 +8,7 @@ import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
 import { PeerLinks } from '../../../lib/cluster/link-client.js';
 import { createLogger, Secret } from '../../../lib/log.js';
 import { pumpReadAheadBytes } from '../../../lib/ssh/pump.js';
+import { execServer } from '../../support/ssh2-pair.js';
 
 /**
  * A peer node that holds every stream channel open and refuses every exec, as
@@ -34,28 +35,21 @@ async function refusingPeer(): Promise<{ tcp: Server; port: number; hostKeyBlob:
  * recording does.
  */
 async function streamingPeer(): Promise<{ tcp: Server; port: number; hostKeyBlob: Buffer }> {
-  const host = generateKeyPair('ed25519', 256);
-  const ssh = new ssh2.Server({ hostKeys: [host.privateKey] }, (client) => {
-    client.on('error', () => undefined);
-    client.on('authentication', (ctx) => ctx.accept());
-    client.on('session', (accept) => {
-      accept().on('exec', (acceptExec) => {
-        const ch = acceptExec();
-        ch.on('error', () => undefined);
-        ch.write(JSON.stringify({ ok: true, value: null }) + '\n');
-        const send = (left: number): void => {
-          while (left > 0) {
-            left -= 64 * 1024;
-            if (!ch.write(Buffer.alloc(64 * 1024, 0x41))) { ch.once('drain', () => send(left)); return; }
-          }
-        };
-        send(40 * 1024 * 1024);
-      });
-    });
+  const { server: ssh, hostPublicKey } = execServer({
+    serve: (ch) => {
+      ch.write(JSON.stringify({ ok: true, value: null }) + '\n');
+      const send = (left: number): void => {
+        while (left > 0) {
+          left -= 64 * 1024;
+          if (!ch.write(Buffer.alloc(64 * 1024, 0x41))) { ch.once('drain', () => send(left)); return; }
+        }
+      };
+      send(40 * 1024 * 1024);
+    },
   });
   const tcp = createServer((s) => { s.on('error', () => undefined); ssh.injectSocket(s); });
   await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
-  return { tcp, port: (tcp.address() as AddressInfo).port, hostKeyBlob: Buffer.from(host.publicKey.split(' ')[1] ?? '', 'base64') };
+  return { tcp, port: (tcp.address() as AddressInfo).port, hostKeyBlob: Buffer.from(hostPublicKey.split(' ')[1] ?? '', 'base64') };
 }
 
 function linksTo(peer: { port: number; hostKeyBlob: Buffer }): PeerLinks {
