@@ -11,10 +11,10 @@ import { ViewerQueue, clearScreen, type ViewerSink } from './viewer.js';
 import { noPtyMessage, sizeWarning, tooManyViewersMessage, viewerNotice } from './words.js';
 
 /**
- * Viewers (watchers and joiners together) one PTY session channel takes at
- * most. Each holds a queue of up to 256 KiB (viewer.ts) and costs a screen
- * snapshot when it attaches; a class watching one admin fits, an admin key
- * attaching in a loop does not grow the owner's node without end.
+ * Viewers (watchers and joiners together) one session takes at most, over
+ * all its PTY channels. Each holds a queue of up to 256 KiB (viewer.ts) and
+ * costs a screen snapshot when it attaches; a class watching one admin fits,
+ * an admin key attaching in a loop does not grow the owner's node without end.
  */
 export const maxViewersPerSession = 32;
 
@@ -105,7 +105,8 @@ export class LiveHub {
   refusal(sessionId: number, node: string): string | null {
     const pty = this.#byId.get(sessionId)?.at(-1);
     if (!pty) return noPtyMessage(sessionId, node);
-    return pty.viewers.size >= this.#maxViewers ? tooManyViewersMessage(sessionId, this.#maxViewers) : null;
+    // Counted over the session's PTY channels (a multiplexed connection may have several).
+    return this.watchers(sessionId) >= this.#maxViewers ? tooManyViewersMessage(sessionId, this.#maxViewers) : null;
   }
 
   /**
@@ -116,7 +117,7 @@ export class LiveHub {
    */
   attach(sessionId: number, opts: AttachOptions, sink: ViewerSink): Attachment | null {
     const pty = this.#byId.get(sessionId)?.at(-1);
-    if (!pty || pty.viewers.size >= this.#maxViewers) return null;
+    if (!pty || this.watchers(sessionId) >= this.#maxViewers) return null;
     const { cols, rows } = pty.screen.size;
     const warning = opts.cols < cols || opts.rows < rows ? `${sizeWarning(opts, { cols, rows })}\r\n` : '';
     // A smaller viewer keeps its warning on screen: its view scrolls instead of being cleared.

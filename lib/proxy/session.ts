@@ -237,7 +237,8 @@ export class SessionBridge {
     const tap = this.#tap;
     pump(up, down, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec, stalls);
     pump(up.stderr, down.stderr, (c) => { ctx.onBytes('down', c.length); rec?.output(c); tap?.output(c); }, rec, stalls);
-    whenEnded(down, () => { if (!this.#closed) up.end(); });
+    // Not once the target's channel ended or went: end() would then only build an error nobody reads (a stack trace per login).
+    whenEnded(down, () => { if (!this.#closed && !up.writableEnded && !up.destroyed) up.end(); });
     // The upstream is done once it closed and its stderr ended (its 'close' implies its own end).
     this.#upstreamWaits = 2;
     up.on('close', () => {

@@ -60,13 +60,28 @@ export interface StallSink {
 }
 
 /**
- * Stops relaying what `r` reads and drops it, what it read ahead included:
- * for a channel that is being cut. ssh2 emits a channel's 'close' only once
- * its readable side ended, which a paused channel full of unread data never
- * does.
+ * What {@link discard} drops at most: what a closed channel can still have
+ * coming (its read-ahead, the window its peer was granted, a packet in
+ * flight) with room to spare. A peer that sends more after our close, and
+ * never answers it, is then read no further: ssh2 grants a channel more
+ * window as it is read, so dropping without end would let it stream forever.
  */
-export function discard(r: Readable): void {
+export const discardMaxBytes = 4 * 1024 * 1024;
+
+/**
+ * Stops relaying what `r` reads and drops it, what it read ahead included:
+ * for a channel that is being cut, or whose other side closed. ssh2 emits a
+ * channel's 'close' only once its readable side ended, which a paused channel
+ * full of unread data never does. Past `maxBytes` dropped, `r` is paused for
+ * good (its peer then holds at most the window it has left).
+ */
+export function discard(r: Readable, maxBytes = discardMaxBytes): void {
   r.removeAllListeners('data');
+  let dropped = 0;
+  r.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > maxBytes) r.pause();
+  });
   r.resume();
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough, Writable } from 'node:stream';
-import { capRelayBuffers, flushed, pump, pumpReadAheadBytes, pumpWriteBufferBytes, whenEnded } from '../../../lib/ssh/pump.js';
+import { capRelayBuffers, discard, flushed, pump, pumpReadAheadBytes, pumpWriteBufferBytes, whenEnded } from '../../../lib/ssh/pump.js';
 
 describe('ssh/pump backpressure', () => {
   it('caps what its streams buffer (ssh2 channels: 2 MiB each way) and never raises it', () => {
@@ -70,6 +70,32 @@ describe('ssh/pump backpressure', () => {
     hold.backlogged = false;
     ready?.();
     expect(src.isPaused()).to.equal(false);
+  });
+
+  it('discard() drops what a stream read ahead and what follows, so that it ends; past its bound it stops reading', async () => {
+    const chunk = Buffer.alloc(64 * 1024);
+    // A peer that answers our close after what it had in flight: all of it dropped, the stream ends.
+    const closing = new PassThrough({ highWaterMark: 256 * 1024 });
+    for (let i = 0; i < 8; i++) closing.write(chunk);
+    let relayed = 0;
+    closing.on('data', (c: Buffer) => { relayed += c.length; });
+    discard(closing, 1024 * 1024);
+    closing.end();
+    await new Promise<void>((resolve) => closing.once('end', () => resolve()));
+    expect(relayed, 'the relay listener is gone').to.equal(0);
+    // A peer that never stops: past the bound the stream is paused, and what it sends after stays unread.
+    const endless = new PassThrough({ highWaterMark: 256 * 1024 });
+    discard(endless, 1024 * 1024);
+    let taken = 0;
+    while (taken < 4 * 1024 * 1024) {
+      if (!endless.write(chunk)) {
+        await new Promise((r) => setImmediate(r));
+        if (endless.isPaused()) break;
+      }
+      taken += chunk.length;
+    }
+    expect(endless.isPaused(), 'paused past the bound').to.equal(true);
+    expect(taken, 'took about the bound').to.be.within(1024 * 1024, 2 * 1024 * 1024);
   });
 
   it('flushed() resolves after queued writes', async () => {
