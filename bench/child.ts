@@ -61,7 +61,8 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
   // BENCH_EXEC_PATH: runs the server through this executable instead of node (a wrapper such as heaptrack's).
   // ESBUILD_WORKER_THREADS=0: under tsx, a synchronous transform (a module first loaded through require) waits on
   // esbuild's worker thread with Atomics.wait and no timeout; without the worker it runs esbuild as a child and fails
-  // instead. Suspected of the portal's main thread stuck in a futex during a login burst (scale test, twice).
+  // instead. (Once suspected of the portal's main thread stuck in a futex during a login burst; that was Node's key
+  // export deadlock, see lib/ssh/kex-keys.ts.)
   const env = { ...process.env, ESBUILD_WORKER_THREADS: '0' };
   const child = fork(path, [JSON.stringify(cfg)], { env, execPath: process.env.BENCH_EXEC_PATH ?? process.execPath, execArgv: [...(compiled ? [] : ['--import', 'tsx']), '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(key: string): Promise<T> => new Promise((resolve) => {

@@ -54,34 +54,49 @@ function asksSpkiDer(options: unknown): boolean {
   return o.type === 'spki' && o.format === 'der';
 }
 
-/** The raw 32 bytes of an X25519 public key object (via JWK: no encoder). */
-function rawOf(key: KeyObject): Buffer {
-  const { x } = key.export({ format: 'jwk' });
-  if (typeof x !== 'string') throw new Error('X25519 key without its public value');
-  return Buffer.from(x, 'base64url');
-}
-
-/** `pub` (changed in place) exporting its SPKI DER from the raw key; other exports as before. */
-export function withRawSpkiExport(pub: KeyObject): KeyObject {
+/** `pub` (changed in place) exporting its SPKI DER from `raw`, its raw 32 bytes; other exports as before. */
+export function withRawSpkiExport(pub: KeyObject, raw: Buffer): KeyObject {
   const exportKey = pub.export.bind(pub) as (options?: unknown) => unknown;
-  const fast = (options?: unknown): unknown => (asksSpkiDer(options) ? x25519SpkiOfRaw(rawOf(pub)) : exportKey(options));
+  const fast = (options?: unknown): unknown => (asksSpkiDer(options) ? x25519SpkiOfRaw(raw) : exportKey(options));
   Object.defineProperty(pub, 'export', { value: fast, configurable: true, writable: true });
   return pub;
 }
 
+/** node:crypto's own `createPublicKey`, whatever is swapped in while ssh2's key exchange loads. */
+const importPublicKey = crypto.createPublicKey;
+
 type GenerateKeyPairSync = typeof crypto.generateKeyPairSync;
 type CreatePublicKey = typeof crypto.createPublicKey;
 
-/** A `generateKeyPairSync` whose X25519 public keys export SPKI DER from the raw key. Exported for tests. */
+/**
+ * A `generateKeyPairSync` whose X25519 public keys export SPKI DER from the
+ * raw key. Exported for tests.
+ *
+ * The raw key comes from a JWK the generation itself encodes, and the public
+ * key object ssh2 gets is imported from it: a generated key object is never
+ * exported. In Node 20, exporting a freshly generated key object as JWK hangs
+ * the process for good when a garbage collection during the export finalizes
+ * the generation job, whose destructor waits for the key's mutex that the
+ * export holds: a loop of generate-and-export hung within a few thousand keys
+ * here, and a portal (or the bare relay of bench/ssh2-floor.ts) stopped
+ * answering after some thousands of logins, its main thread in that futex.
+ * Encoded during the generation, the job is still alive; an imported key has
+ * no job. (ssh2's own DER export and its `diffieHellman` with the generated
+ * private key went through 200,000 keys each.)
+ */
 export function rawX25519KeyPairs(original: GenerateKeyPairSync): GenerateKeyPairSync {
   const generate = original as (type: string, options?: unknown) => { publicKey: unknown; privateKey: unknown };
   const wrapped = (type: string, options?: unknown): { publicKey: unknown; privateKey: unknown } => {
-    const pair = generate(type, options);
-    if (type === 'x25519' && options === undefined && pair.publicKey instanceof crypto.KeyObject) withRawSpkiExport(pair.publicKey);
-    return pair;
+    if (type !== 'x25519' || options !== undefined) return generate(type, options);
+    const pair = generate(type, { publicKeyEncoding: { format: 'jwk' } });
+    const x = (pair.publicKey as { x?: unknown }).x;
+    if (typeof x !== 'string') throw new Error('X25519 key without its public value');
+    const publicKey = importPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    return { publicKey: withRawSpkiExport(publicKey, Buffer.from(x, 'base64url')), privateKey: pair.privateKey };
   };
   return wrapped as unknown as GenerateKeyPairSync;
 }
+
 
 /** A `createPublicKey` that imports X25519 SPKI DER as a raw key (JWK); everything else as before. Exported for tests. */
 export function rawX25519Imports(original: CreatePublicKey): CreatePublicKey {

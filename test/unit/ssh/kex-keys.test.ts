@@ -30,10 +30,10 @@ describe('ssh/kex-keys', () => {
   });
 
   it('a key object exports the same SPKI DER as before, and other formats unchanged', () => {
-    const pub = withRawSpkiExport(crypto.createPublicKey({ key: der, type: 'spki', format: 'der' }));
+    const pub = withRawSpkiExport(crypto.createPublicKey({ key: der, type: 'spki', format: 'der' }), der.subarray(12));
     expect(pub.export({ type: 'spki', format: 'der' })).to.deep.equal(der);
     expect(pub.export({ type: 'spki', format: 'pem' })).to.equal(x.publicKey.export({ type: 'spki', format: 'pem' }));
-    expect(pub.export({ format: 'jwk' })).to.deep.equal(x.publicKey.export({ format: 'jwk' }));
+    expect(pub.export({ format: 'jwk' })).to.deep.equal(crypto.createPublicKey(x.privateKey).export({ format: 'jwk' }));
   });
 
   it('generated X25519 pairs export their SPKI DER from the raw key; other key types are left alone', () => {
@@ -42,6 +42,13 @@ describe('ssh/kex-keys', () => {
     expect(Object.hasOwn(pair.publicKey, 'export')).to.equal(true);
     expect(pair.publicKey.export({ type: 'spki', format: 'der' })).to.deep.equal(spkiOf(crypto.createPublicKey(pair.privateKey)));
     expect(Object.hasOwn(generate('ed25519').publicKey, 'export')).to.equal(false);
+  });
+
+  it('generating and exporting 30,000 X25519 pairs as ssh2 does never hangs (Node 20 deadlocked exporting a generated key as JWK)', function () {
+    this.timeout(60_000);
+    // In a child: a hang there is a failed test here, not a stuck run.
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../support/kex-keys-loop.ts'), '30000'], { encoding: 'utf8', timeout: 45_000 });
+    expect(out.trim()).to.equal('30000 pairs');
   });
 
   it('an imported X25519 SPKI agrees on the same secret as the original import; anything else goes to the original', () => {
