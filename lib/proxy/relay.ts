@@ -52,7 +52,7 @@ class Relay implements RelayHandle, ForwardContext, SessionContext, RelayPlanHoo
   #granted = false;
   #gate: PolicyGate;
   #recordings: ConnectionRecordings | undefined;
-  #upstream: RelayUpstream;
+  readonly #upstream: RelayUpstream;
   #error: string | undefined;
   #sessions = new OpenSessions();
   #forwards = new PendingForwards();
