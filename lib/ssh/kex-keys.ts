@@ -97,7 +97,6 @@ export function rawX25519KeyPairs(original: GenerateKeyPairSync): GenerateKeyPai
   return wrapped as unknown as GenerateKeyPairSync;
 }
 
-
 /** A `createPublicKey` that imports X25519 SPKI DER as a raw key (JWK); everything else as before. Exported for tests. */
 export function rawX25519Imports(original: CreatePublicKey): CreatePublicKey {
   const wrapped = (input: unknown): KeyObject => {
