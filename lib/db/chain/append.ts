@@ -53,6 +53,18 @@ type Head = { seq: number; hash: string };
 const maxAttempts = 50;
 
 /**
+ * How long an append outside a transaction keeps trying past
+ * {@link maxAttempts}. Appends inside transactions hold the end of the chain
+ * in turn (a locking read), and one outside loses to every one of them
+ * queued: with 60 shell-like transactions and 60 plain appends from two nodes
+ * at once, a plain append lost 50 races in a row and failed. Every race it
+ * loses is another event appended (the chain moves), and each try waits for
+ * the transaction holding the end to commit, so it gets its turn once that
+ * queue drains.
+ */
+export const appendPatienceMs = 10_000;
+
+/**
  * The newest chained event. Inside a transaction by a locking read: it sees the
  * latest committed row even in an older snapshot, and holds the end of the chain
  * until that transaction ends. Outside one, a plain read is already the latest.
@@ -92,12 +104,14 @@ async function writeCheckpoint(m: EntityManager, signer: ChainSigner, seq: numbe
 async function appendMysql(m: EntityManager, v: EventValues, s: ChainSettings, checkpoint: boolean): Promise<void> {
   const inTransaction = m.queryRunner?.isTransactionActive === true;
   const createdAt = new Date();
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const row = chained(await lastEvent(m, inTransaction), v, createdAt);
     try {
       await m.createQueryBuilder().insert().into(Event).values(row).updateEntity(false).execute();
     } catch (err) {
-      if (!isTakenSeq(err) || attempt >= maxAttempts) throw err;
+      const patient = !inTransaction && Date.now() - started < appendPatienceMs;
+      if (!isTakenSeq(err) || (attempt >= maxAttempts && !patient)) throw err;
       continue;
     }
     if (s.signer && (checkpoint || row.seq % s.signer.every === 0)) await writeCheckpoint(m, s.signer, row.seq, row.hash);
