@@ -70,9 +70,8 @@ export class LiveService implements LiveControl {
   async attach(s: SessionFacts, opts: AttachOptions, sink: ViewerSink): Promise<Attachment> {
     const { hub, cluster } = this.#deps;
     if (s.node === cluster.name) {
-      const why = hub.refusal(s.id, s.node);
-      const att = why === null ? hub.attach(s.id, opts, sink) : null;
-      if (!att) throw new ConflictError(why ?? noPtyMessage(s.id, s.node));
+      const att = hub.attach(s.id, opts, sink);
+      if (!att) throw new ConflictError(hub.refusal(s.id, s.node) ?? noPtyMessage(s.id, s.node));
       return att;
     }
     const rc = await cluster.open(s.node, { type: 'live-attach', sessionId: s.id, ...opts });

@@ -9,9 +9,9 @@
  * forgotten only once both closed (the cut made both drain): a side that
  * never closes keeps it counted, and the budget then ends the connection.
  */
-import { Readable } from 'node:stream';
 import type { Channel } from 'ssh2';
-import { discard, type Held, type StallSink } from '../ssh/pump.js';
+import { closeAndDrop } from '../ssh/link.js';
+import type { Held, StallSink } from '../ssh/pump.js';
 import type { Cuttable, StallAccount } from './stall-budget.js';
 import type { RelayEvent } from './types.js';
 
@@ -64,8 +64,7 @@ export class PairStalls implements StallSink, Cuttable {
   cut(heldBytes: number, stalledMs: number, audited: boolean): void {
     this.#cut = true;
     if (audited) this.#events.emit({ type: 'channel-cut', channel: this.#channel, heldBytes, stalledMs });
-    this.#down.close();
-    this.#up.close();
-    for (const r of [this.#down, this.#up, this.#up.stderr]) if (r instanceof Readable) discard(r);
+    closeAndDrop(this.#down);
+    closeAndDrop(this.#up);
   }
 }

@@ -13,7 +13,8 @@ import type { Logger } from '../log.js';
 import type { CastRecorder } from '../recording/cast-recorder.js';
 import type { EnvBudget } from './limits.js';
 import { endChannel, type ExitInfo } from '../ssh/exit.js';
-import { discard, pump, whenEnded } from '../ssh/pump.js';
+import { closeAndDrop } from '../ssh/link.js';
+import { pump, whenEnded } from '../ssh/pump.js';
 import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
 import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedSession, type UpstreamSession } from './session-open.js';
 import { PairStalls } from './pair-stalls.js';
@@ -268,12 +269,8 @@ export class SessionBridge {
     this.#closed = true;
     this.#stalls?.downClosed();
     this.#tap?.close();
-    const up = this.#up;
-    if (!up) return;
-    up.close();
     // What the target sent that the client will never read goes nowhere (a paused channel full of it would never close).
-    discard(up);
-    discard(up.stderr);
+    if (this.#up) closeAndDrop(this.#up);
   }
 
   /** The owner's side of a live PTY session: joiners type into `up` as the owner would. */

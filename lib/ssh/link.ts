@@ -5,7 +5,7 @@
  * closes the other after a flush.
  */
 import type { Channel } from 'ssh2';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { discard, ended, flushed, pump, type StallSink } from './pump.js';
 
 /** Byte counts of a finished link. */
@@ -14,6 +14,18 @@ export interface LinkResult {
   bytesUp: number;
   /** Bytes from `up` to `down` (target → client). */
   bytesDown: number;
+}
+
+/**
+ * Closes `ch` and drops what it read ahead and still reads, its stderr's too
+ * where that is a stream it reads ({@link discard}): for a channel whose
+ * other side is gone, or that is cut. ssh2 emits a channel's 'close' only
+ * once its readable side ended, which a paused channel full of unread data
+ * never does.
+ */
+export function closeAndDrop(ch: Channel): void {
+  ch.close();
+  for (const r of [ch, ch.stderr]) if (r instanceof Readable) discard(r);
 }
 
 function closedPromise(ch: Channel): Promise<void> {
@@ -50,9 +62,8 @@ export function linkChannels(
     down.close();
     up.close();
   });
-  // Once one side closed, what the other read ahead can go nowhere: dropped, so that the other can close
-  // (ssh2 emits a channel's 'close' only once its readable side ended, which a paused channel never does).
-  void downClosed.then(() => flushedOrClosed(up, upClosed)).then(() => { up.close(); discard(up); });
-  void upClosed.then(() => flushedOrClosed(down, downClosed)).then(() => { down.close(); discard(down); });
+  // Once one side closed, what the other read ahead can go nowhere: dropped, so that the other can close.
+  void downClosed.then(() => flushedOrClosed(up, upClosed)).then(() => closeAndDrop(up));
+  void upClosed.then(() => flushedOrClosed(down, downClosed)).then(() => closeAndDrop(down));
   return Promise.all([downClosed, upClosed]).then(() => result);
 }
