@@ -63,27 +63,66 @@ export function checkKeySpec(type: string, length: number | undefined): { type: 
   return { type, length: len };
 }
 
-function generateOnce(type: KeyType, length: number, comment: string): KeyPair {
-  const pair = type === 'ed25519'
-    ? utils.generateKeyPairSync('ed25519', { comment })
-    : type === 'rsa'
-      ? utils.generateKeyPairSync('rsa', { bits: length, comment })
-      : utils.generateKeyPairSync('ecdsa', { bits: length as 256 | 384 | 521, comment });
-  const pub = parsePublicKey(pair.public);
-  return { type, length, privateKey: pair.private, publicKey: pair.public.trim(), fingerprint: pub.fingerprint };
+type GeneratedText = { private: string; public: string };
+type Generated = (err: Error | null, text: GeneratedText) => void;
+
+function pairOf(type: KeyType, length: number, text: GeneratedText): KeyPair {
+  const pub = parsePublicKey(text.public);
+  return { type, length, privateKey: text.private, publicKey: text.public.trim(), fingerprint: pub.fingerprint };
 }
+
+function generateOnce(type: KeyType, length: number, comment: string): KeyPair {
+  switch (type) {
+    case 'ed25519': return pairOf(type, length, utils.generateKeyPairSync('ed25519', { comment }));
+    case 'rsa': return pairOf(type, length, utils.generateKeyPairSync('rsa', { bits: length, comment }));
+    case 'ecdsa': return pairOf(type, length, utils.generateKeyPairSync('ecdsa', { bits: length as 256 | 384 | 521, comment }));
+  }
+}
+
+function generateOnceAsync(type: KeyType, length: number, comment: string): Promise<KeyPair> {
+  return new Promise((resolve, reject) => {
+    const done: Generated = (err, text) => {
+      if (err) return reject(err);
+      try { resolve(pairOf(type, length, text)); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); }
+    };
+    switch (type) {
+      case 'ed25519': return utils.generateKeyPair('ed25519', { comment }, done);
+      case 'rsa': return utils.generateKeyPair('rsa', { bits: length, comment }, done);
+      case 'ecdsa': return utils.generateKeyPair('ecdsa', { bits: length as 256 | 384 | 521, comment }, done);
+    }
+  });
+}
+
+/** How many times a generation is tried (see {@link generateKeyPair}). */
+const generateAttempts = 8;
 
 /**
  * Generates a key pair with OpenSSH formats. ssh2's ed25519 generation drops a
  * leading zero byte about once in 200 keys, leaving a key that does not parse:
- * such a pair is thrown away and generated again.
+ * such a pair is thrown away and generated again. Synchronous: for start-up
+ * (the portal's own ed25519 keys); a running portal uses {@link generateKeyPairAsync}.
  */
 export function generateKeyPair(type: KeyType, length: number, comment = ''): KeyPair {
   for (let attempt = 1; ; attempt++) {
     try {
       return generateOnce(type, length, comment);
     } catch (err) {
-      if (attempt >= 8) throw err;
+      if (attempt >= generateAttempts) throw err;
+    }
+  }
+}
+
+/**
+ * {@link generateKeyPair} off the event loop (libuv's thread pool): an 8192-bit
+ * RSA key takes 6–16 s of CPU here, and a synchronous one held every relayed
+ * session and login of the portal that long.
+ */
+export async function generateKeyPairAsync(type: KeyType, length: number, comment = ''): Promise<KeyPair> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await generateOnceAsync(type, length, comment);
+    } catch (err) {
+      if (attempt >= generateAttempts) throw err;
     }
   }
 }

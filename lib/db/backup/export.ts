@@ -45,12 +45,15 @@ async function loadGraph(m: EntityManager, ignoreEvents: boolean) {
   const hga = await joinPairs(m, 'host_group_acls', 'host_group_id', 'acl_id');
   const [keyOf, hostOf, hgOf, ugOf, roleOf, userOf, aclOf] = [lookup(keys), lookup(hosts), lookup(hostGroups), lookup(userGroups), lookup(roles), lookup(users), lookup(acls)];
   const one = <T>(list: T[]): T | null => list[0] ?? null;
-  for (const k of keys) Object.assign(k, { hosts: hosts.filter((h) => h.sshKeyId === k.id) });
+  // Grouped once, not filtered per row: 10k keys × 10k hosts was 10^8 comparisons with the event loop held.
+  const hostsOfKey = groupPairs(hosts.flatMap((h): [number, number][] => (h.sshKeyId === null ? [] : [[h.sshKeyId, h.id]])));
+  for (const k of keys) Object.assign(k, { hosts: hostOf(hostsOfKey.get(k.id)) });
   const groupsOfHost = groupPairs(hhg);
   for (const h of hosts) Object.assign(h, { groups: hgOf(groupsOfHost.get(h.id)), sshKey: h.sshKeyId === null ? null : one(keyOf([h.sshKeyId])) });
   for (const k of userKeys) k.user = one(userOf([k.userId])) ?? undefined;
-  const [rolesOf, ugsOfUser] = [groupPairs(uur), groupPairs(uug)];
-  for (const u of users) Object.assign(u, { roles: roleOf(rolesOf.get(u.id)), groups: ugOf(ugsOfUser.get(u.id)), keys: userKeys.filter((k) => k.userId === u.id) });
+  const [rolesOf, ugsOfUser, keysOfUser] = [groupPairs(uur), groupPairs(uug), groupPairs(userKeys.map((k): [number, number] => [k.userId, k.id]))];
+  const userKeyOf = lookup(userKeys);
+  for (const u of users) Object.assign(u, { roles: roleOf(rolesOf.get(u.id)), groups: ugOf(ugsOfUser.get(u.id)), keys: userKeyOf(keysOfUser.get(u.id)) });
   const [usersOf, aclsOfUg, hostsOf, aclsOfHg] = [groupPairs(invert(uug)), groupPairs(uga), groupPairs(invert(hhg)), groupPairs(hga)];
   for (const g of userGroups) Object.assign(g, { users: userOf(usersOf.get(g.id)), acls: aclOf(aclsOfUg.get(g.id)) });
   for (const g of hostGroups) Object.assign(g, { hosts: hostOf(hostsOf.get(g.id)), acls: aclOf(aclsOfHg.get(g.id)) });

@@ -33,14 +33,24 @@ function checkUniqueness(p: BackupPlan): void {
   if (p.events) assertUnique(p.events, 'events');
 }
 
+/**
+ * Refuses a hop loop. Linear in the hosts (a backup of 20k hosts chained one
+ * behind another took 14 s when every host walked its whole chain, with the
+ * event loop held): each host is walked once, and a walk stops at a host
+ * already known to end outside any loop. Runs after repairReferences (every
+ * hop id names a host of the backup).
+ */
 function checkHops(p: BackupPlan): void {
-  const hopOf = new Map(p.hosts.map((h) => [h.id, h.hopId]));
-  for (const h of p.hosts) {
-    const seen = new Set<number>([h.id]);
-    for (let id = h.hopId; id !== null; id = hopOf.get(id) ?? null) {
-      if (seen.has(id)) throw invalid('hosts', `host '${h.name}' reaches itself through its hops`);
-      seen.add(id);
+  const byId = new Map(p.hosts.map((h) => [h.id, h]));
+  const state = new Map<number, 'walking' | 'done'>();
+  for (const start of p.hosts) {
+    const path: number[] = [];
+    for (let h = byId.get(start.id); h !== undefined && !state.has(h.id); h = h.hopId === null ? undefined : byId.get(h.hopId)) {
+      state.set(h.id, 'walking');
+      path.push(h.id);
+      if (h.hopId !== null && state.get(h.hopId) === 'walking') throw invalid('hosts', `host '${byId.get(h.hopId)?.name ?? h.name}' reaches itself through its hops`);
     }
+    for (const id of path) state.set(id, 'done');
   }
 }
 

@@ -19,19 +19,24 @@ async function insertPairs(m: EntityManager, table: string, left: string, right:
   await insert(m, table, pairs.map(([l, r]) => ({ [left]: l, [right]: r })));
 }
 
-/** Hosts ordered so that every hop is written before the hosts going through it. Pure. */
+/**
+ * Hosts ordered so that every hop is written before the hosts going through
+ * it. Pure; iterative (a chain as long as the backup must not overflow the
+ * stack), loops already refused (links.ts).
+ */
 export function hopOrder(hosts: readonly HostRow[]): HostRow[] {
   const byId = new Map(hosts.map((h) => [h.id, h]));
   const done = new Set<number>();
   const out: HostRow[] = [];
-  const visit = (h: HostRow): void => {
-    if (done.has(h.id)) return;
-    done.add(h.id);
-    const hop = h.hopId === null ? undefined : byId.get(h.hopId);
-    if (hop) visit(hop);
-    out.push(h);
-  };
-  for (const h of [...hosts].sort((a, b) => a.id - b.id)) visit(h);
+  for (const start of [...hosts].sort((a, b) => a.id - b.id)) {
+    // The unwritten part of start's chain, start first; written hop first.
+    const chain: HostRow[] = [];
+    for (let h: HostRow | undefined = start; h !== undefined && !done.has(h.id); h = h.hopId === null ? undefined : byId.get(h.hopId)) {
+      done.add(h.id);
+      chain.push(h);
+    }
+    out.push(...chain.reverse());
+  }
   return out;
 }
 

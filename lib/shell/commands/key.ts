@@ -3,7 +3,7 @@ import { sshKeyJson } from '../../db/json/go-json.js';
 import { SshKey } from '../../db/entities/index.js';
 import { insertRow } from '../../db/queries/common.js';
 import { assertKeyNameFree, findSshKeys, listSshKeys, removeSshKeys, type SshKeyWithCount } from '../../db/queries/ssh-keys.js';
-import { checkKeySpec, generateKeyPair, parsePrivateKey, parsePublicKey, type KeyPair } from '../../crypto/ssh-keys.js';
+import { checkKeySpec, generateKeyPairAsync, parsePrivateKey, parsePublicKey, type KeyPair } from '../../crypto/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { randomName } from '../names.js';
@@ -39,7 +39,7 @@ function defineCreate(parent: Command, ctx: ShellContext): void {
     const name = checkName(opts.string('name') ?? randomName(), 'key');
     const comment = checkComment(opts.string('comment') ?? '');
     const spec = checkKeySpec(opts.string('type') ?? 'ed25519', parseLength(opts.string('length')));
-    const pair = generateKeyPair(spec.type, spec.length, comment || name);
+    const pair = await generateKeyPairAsync(spec.type, spec.length, comment || name);
     ctx.out(`${(await saveKey(ctx, pair, name, comment, 'create')).id}\n`);
   });
 }
