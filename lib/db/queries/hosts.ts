@@ -47,14 +47,23 @@ export async function assertHostNameFree(m: EntityManager, name: string, exceptI
   if (await nameTaken(m, Host, name, exceptId)) throw new AlreadyExistsError(`host '${name}' already exists`);
 }
 
-/** Throws when making `hopId` the hop of `hostId` would loop (a host reaching itself through its hops). */
+/**
+ * Throws when making `hopId` the hop of `hostId` would loop (a host reaching
+ * itself through its hops). On MySQL each hop is read with a lock: plain reads
+ * see the transaction's snapshot, and `host update a --hop b` beside `host
+ * update b --hop a` both found no loop and both committed one. Locking, a walk
+ * waits for the other change and sees it once committed (a deadlock between
+ * the two is retried by the transaction). SQLite runs transactions one at a time.
+ */
 export async function assertNoHopLoop(m: EntityManager, hostId: number, hopId: number): Promise<void> {
   const seen = new Set<number>();
   for (let id: number | null = hopId; id !== null; ) {
     if (id === hostId) throw new InvalidArgumentError('invalid hop: the hop chain would lead back to the host itself');
     if (seen.has(id)) return;
     seen.add(id);
-    const row: Host | null = await m.findOne(Host, { select: { id: true, hopId: true }, where: { id } });
+    // A locking read on MySQL: the latest committed hop, not the snapshot's (see the doc comment).
+    const lock = m.dataSource.options.type === 'better-sqlite3' ? undefined : { mode: 'pessimistic_read' as const };
+    const row: Host | null = await m.findOne(Host, { select: { id: true, hopId: true }, where: { id }, lock });
     id = row?.hopId ?? null;
   }
 }

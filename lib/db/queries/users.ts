@@ -42,11 +42,22 @@ export async function assertUserNameFree(m: EntityManager, name: string, exceptI
   if (await nameTaken(m, User, name, exceptId)) throw new AlreadyExistsError(`user '${name}' already exists`);
 }
 
-/** Throws ConflictError when no user would hold the admin role any more (nobody could administer the portal). */
+/**
+ * Throws ConflictError when no user would hold the admin role any more (nobody
+ * could administer the portal). Called inside the transaction that took a role
+ * or a user away, after the change. On MySQL the count is a locking read: a
+ * plain one reads the transaction's snapshot, so two admins each taking the
+ * other's role (or removing the other) at the same moment both saw one admin
+ * left and both committed, leaving none. Locking, the count sees the other's
+ * committed change, or waits for it (a deadlock between the two is retried by
+ * the transaction, whose count then sees it). SQLite runs transactions one at
+ * a time.
+ */
 export async function assertAdminRemains(m: EntityManager): Promise<void> {
-  const admins = await m.createQueryBuilder(User, 'u')
+  const qb = m.createQueryBuilder(User, 'u')
     .innerJoin('user_user_roles', 'ur', 'ur.user_id = u.id').innerJoin(UserRole, 'r', 'r.id = ur.user_role_id')
-    .where('r.name = :admin', { admin: 'admin' }).getCount();
+    .where('r.name = :admin', { admin: 'admin' });
+  const admins = await (m.dataSource.options.type === 'better-sqlite3' ? qb : qb.setLock('pessimistic_read')).getCount();
   if (admins === 0) throw new ConflictError('this would leave the portal without any admin');
 }
 
