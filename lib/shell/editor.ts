@@ -31,6 +31,19 @@ const redraw: EditResult = { kind: 'redraw' };
 function isHigh(code: number): boolean { return code >= 0xd800 && code <= 0xdbff; }
 function isLow(code: number): boolean { return code >= 0xdc00 && code <= 0xdfff; }
 
+/**
+ * UTF-8 bytes of `text`, counted per UTF-16 unit so that the count of a
+ * concatenation is the sum of its parts' (a surrogate counts 2, a pair 4).
+ */
+export function utf8Bytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+  }
+  return n;
+}
+
 function commonPrefix(items: readonly string[]): string {
   let prefix = items[0] ?? '';
   for (const item of items) while (!item.startsWith(prefix)) prefix = prefix.slice(0, -1);
@@ -46,6 +59,8 @@ function commonPrefix(items: readonly string[]): string {
 export class LineEditor {
   line = '';
   cursor = 0;
+  /** UTF-8 bytes of {@link line}, kept as the line changes (never a pass over the whole line to append). */
+  #bytes = 0;
   readonly #complete: Completer;
   readonly #history: string[] = [];
   #historyChars = 0;
@@ -57,10 +72,16 @@ export class LineEditor {
     this.#complete = complete;
   }
 
+  /** UTF-8 bytes of the line. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Empties the line (a dropped or interrupted line). */
   clearLine(): void {
     this.line = '';
     this.cursor = 0;
+    this.#bytes = 0;
     this.#index = -1;
   }
 
@@ -96,6 +117,7 @@ export class LineEditor {
   }
 
   #insert(text: string): EditResult {
+    this.#bytes += utf8Bytes(text);
     if (this.cursor === this.line.length) {
       this.line += text;
       this.cursor = this.line.length;
@@ -108,6 +130,7 @@ export class LineEditor {
 
   #remove(from: number, to: number): EditResult {
     if (from >= to) return none;
+    this.#bytes -= utf8Bytes(this.line.slice(from, to));
     this.line = this.line.slice(0, from) + this.line.slice(to);
     this.cursor = from;
     return redraw;
@@ -170,6 +193,7 @@ export class LineEditor {
     if (this.#index === -1) this.#saved = this.line;
     this.#index = index;
     this.line = index === -1 ? this.#saved : this.#history[index] ?? '';
+    this.#bytes = utf8Bytes(this.line);
     this.cursor = this.line.length;
     return redraw;
   }

@@ -1,6 +1,7 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { asError } from '../errors.js';
 import { complete, completionTree } from './complete.js';
+import { outputDrained } from './drain.js';
 import type { LineInput, PtySize, RawIo, SessionState, ShellContext, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 import { LineQueue, readLines, StreamInput, tooLong } from './input.js';
 import { buildProgram } from './program.js';
@@ -21,8 +22,23 @@ function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out:
   };
 }
 
-/** Runs lines until `exit` or the end of input; the status is `exit`'s or the last command's. */
-async function loop(ctx: ShellContext, lines: LineQueue, prompt: string): Promise<number> {
+/** Where a session's output goes and whose channel it is, for the command loop to wait for the client. */
+interface Flow {
+  outputs: readonly Writable[];
+  client: Readable;
+}
+
+/** The session's distinct output streams. */
+function outputsOf(...streams: (Writable | undefined)[]): Writable[] {
+  return [...new Set(streams.filter((s): s is Writable => s !== undefined))];
+}
+
+/**
+ * Runs lines until `exit` or the end of input; the status is `exit`'s or the
+ * last command's. A command runs only once the client took the previous one's
+ * output (however many lines it sent at once); a client that closed meanwhile ends the loop.
+ */
+async function loop(ctx: ShellContext, lines: LineQueue, prompt: string, flow: Flow): Promise<number> {
   for (;;) {
     const line = await lines.next(prompt);
     if (line === null) break;
@@ -30,10 +46,11 @@ async function loop(ctx: ShellContext, lines: LineQueue, prompt: string): Promis
       // Nothing of a cut line runs: it could be any command, truncated.
       ctx.err('error: line too long\n');
       ctx.session.lastStatus = 1;
-      continue;
+    } else {
+      await runLine(ctx, line);
+      if (ctx.session.exitStatus !== null) return ctx.session.exitStatus;
     }
-    await runLine(ctx, line);
-    if (ctx.session.exitStatus !== null) return ctx.session.exitStatus;
+    if ((await outputDrained(flow.outputs, flow.client)) === 'gone') break;
   }
   return ctx.session.lastStatus;
 }
@@ -44,12 +61,19 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
   term.write(banner);
   let tree: ReturnType<typeof completionTree> | null = null;
   const lines = new LineQueue();
-  const editor = new TerminalEditor(io.input, term, lines, (before) => complete(tree ?? {}, before));
+  const fault = { seen: false };
+  const onFault = (err: unknown): void => {
+    fault.seen = true;
+    deps.log.error('admin shell input failed', { err: asError(err), user: who.user.name });
+    term.write('\r\nerror: internal error\r\n');
+  };
+  const editor = new TerminalEditor(io.input, term, lines, (before) => complete(tree ?? new Map(), before), onFault);
   // On a terminal, errors go through the same stream as the rest so they show in order with the prompt.
   const ctx = makeContext(deps, who, lines, term, term, pty, { output: io.rawOutput ?? io.output, keys: null, pty });
   tree = completionTree(buildProgram(ctx));
   try {
-    return await loop(ctx, lines, 'config> ');
+    const status = await loop(ctx, lines, 'config> ', { outputs: outputsOf(term, io.rawOutput), client: io.input });
+    return fault.seen ? 1 : status;
   } finally {
     editor.close();
   }
@@ -58,7 +82,8 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
 async function script(deps: ShellDeps, who: ShellIdentity, io: ShellIo): Promise<number> {
   const lines = new LineQueue();
   readLines(io.input, lines);
-  return loop(makeContext(deps, who, lines, io.output, io.errorOutput, null, { output: io.rawOutput ?? io.output, keys: null, pty: null }), lines, '');
+  const ctx = makeContext(deps, who, lines, io.output, io.errorOutput, null, { output: io.rawOutput ?? io.output, keys: null, pty: null });
+  return loop(ctx, lines, '', { outputs: outputsOf(io.output, io.errorOutput, io.rawOutput), client: io.input });
 }
 
 /**

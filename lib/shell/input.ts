@@ -179,13 +179,19 @@ export class LineQueue implements LineInput {
  * Splits a byte stream into lines for the queue (the line-by-line mode without
  * a terminal): LF, CR LF or a lone CR end a line, a line over
  * {@link maxLineBytes} becomes {@link tooLong} and the rest of it is skipped.
- * One pass over the bytes; the stream is paused while the queue is full.
+ * One pass over the bytes. While the queue is full the stream is paused and
+ * the rest of the chunk at hand waits, unsplit: at most one chunk and the
+ * queue's lines are held, however many lines the client sends at once.
  */
 export function readLines(input: Readable, queue: LineQueue): void {
   let parts: Buffer[] = [];
   let size = 0;
   let skipping = false;
   let lastWasCr = false;
+  let flowing = true;
+  let held: Buffer | null = null;
+  let ended = false;
+  let finished = false;
   const add = (piece: Buffer): void => {
     if (skipping || piece.length === 0) return;
     if (size + piece.length > maxLineBytes) {
@@ -204,9 +210,8 @@ export function readLines(input: Readable, queue: LineQueue): void {
     size = 0;
     skipping = false;
   };
-  queue.attach({ prompt: () => undefined, setFlowing: (on) => { if (on) input.resume(); else input.pause(); } });
-  input.on('data', (chunk: Buffer | string) => {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  /** Splits `buf` up to where the queue is full; returns what is left. */
+  const split = (buf: Buffer): Buffer | null => {
     let start = 0;
     for (let i = 0; i < buf.length; i++) {
       const b = buf[i];
@@ -215,17 +220,36 @@ export function readLines(input: Readable, queue: LineQueue): void {
       start = i + 1;
       // CR LF is one end of line, even split across two chunks: the CR ended it.
       const afterCr = i === 0 ? lastWasCr : buf[i - 1] === 0x0d;
+      lastWasCr = b === 0x0d;
       if (!(b === 0x0a && afterCr)) endLine();
+      if (!flowing && start < buf.length) return buf.subarray(start);
     }
     add(buf.subarray(start));
-    if (buf.length > 0) lastWasCr = buf[buf.length - 1] === 0x0d;
-  });
-  let ended = false;
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
+    if (start < buf.length) lastWasCr = false;
+    return null;
+  };
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
     if (size > 0) endLine();
     queue.end();
+  };
+  const pump = (): void => {
+    while (held && flowing) held = split(held);
+    if (held) input.pause();
+    else if (ended) finish();
+    else if (flowing) input.resume();
+    else input.pause();
+  };
+  queue.attach({ prompt: () => undefined, setFlowing: (on) => { flowing = on; pump(); } });
+  input.on('data', (chunk: Buffer | string) => {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    held = held ? Buffer.concat([held, buf]) : buf;
+    pump();
+  });
+  const end = (): void => {
+    ended = true;
+    pump();
   };
   input.once('end', end);
   input.once('close', end);

@@ -59,21 +59,40 @@ const up = (n: number): string => (n > 0 ? `${esc}${n}A` : '');
 const down = (n: number): string => (n > 0 ? `${esc}${n}B` : '');
 const right = (n: number): string => (n > 0 ? `${esc}${n}C` : '');
 
+/** Bytes after which a segment of input ends: see {@link segmentEnd}. */
+const segmentBytes: ReadonlySet<number> = new Set([0x0d, 0x0a, 0x03, 0x09, 0x0c]);
+
+/**
+ * Where the first segment of `buf` ends: after its first CR, LF, Ctrl-C, Tab or
+ * Ctrl-L, else at its end. Only these bytes decode to keys that end a line or
+ * write more than their echo (a line, `^C`, a completion list, a cleared
+ * screen), so a segment queues at most one line and writes a bounded amount.
+ */
+export function segmentEnd(buf: Buffer): number {
+  for (let i = 0; i < buf.length; i++) if (segmentBytes.has(buf[i] ?? 0)) return i + 1;
+  return buf.length;
+}
+
 /**
  * The terminal's line editor: reads the session's input, edits the line with
  * {@link LineEditor}, echoes it and queues finished lines. Linear in what the
  * client sends: typing at the end echoes only what was typed; any other edit
- * redraws the line once per batch of input (not once per key); a line is cut at
- * {@link maxLineBytes} bytes of input (`error: line too long`, the rest up to
- * Enter is dropped). Reading stops while the queue is full or the client does not read.
+ * redraws the line once per batch of input (not once per key). A line is cut
+ * (`error: line too long`, the rest up to Enter or Ctrl-C is dropped) when it
+ * would exceed {@link maxLineBytes} bytes, or when more input than that came
+ * since the last Enter or Ctrl-C. Input is decoded one segment at a time and
+ * decoding stops, keeping the rest, while the queue is full or the client does
+ * not read its output: what the session holds is bounded whatever the client sends.
+ * Nothing it does for the input's events throws: a fault ends this session only.
  */
 export class TerminalEditor implements LineSource {
   readonly #input: Readable;
   readonly #out: TerminalOutput;
   readonly #queue: LineQueue;
   readonly #editor: LineEditor;
+  readonly #onFault: (err: unknown) => void;
   readonly #keys = new KeyDecoder();
-  #utf8 = new StringDecoder('utf8');
+  readonly #utf8 = new StringDecoder('utf8');
   #prompt = '';
   /** Row of the terminal's cursor, counted from the prompt's first row. */
   #cursorRow = 0;
@@ -82,32 +101,43 @@ export class TerminalEditor implements LineSource {
   #append = '';
   #redraw = false;
   #scheduled = false;
-  /** Bytes of input since the last end of line (or Ctrl-C). */
+  /** Bytes of input since the last Enter or Ctrl-C (as decoded: an escape sequence may swallow a CR). */
   #lineBytes = 0;
   #dropping = false;
   #queueFlowing = true;
-  #outputBlocked = false;
+  /** Input received and not decoded yet (reading is paused meanwhile). */
+  #held: Buffer | null = null;
+  #pumping = false;
+  #awaitingDrain = false;
+  /** The input ended: the session finishes once what is held is decoded. */
+  #ended = false;
   #done = false;
   #timer: NodeJS.Timeout | null = null;
-  readonly #onData = (chunk: Buffer | string): void => this.#receive(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-  readonly #onEnd = (): void => this.#finish();
+  readonly #onData = (chunk: Buffer | string): void => this.#guard(() => this.#receive(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
+  readonly #onEnd = (): void => this.#guard(() => { this.#ended = true; this.#pump(); });
+  /** The channel closed: nobody reads what it sent last. */
+  readonly #onClose = (): void => this.#guard(() => this.#finish());
 
-  constructor(input: Readable, out: TerminalOutput, queue: LineQueue, complete: Completer) {
+  /** `onFault` hears of an unexpected error in the editor; the session's input has ended then. */
+  constructor(input: Readable, out: TerminalOutput, queue: LineQueue, complete: Completer, onFault: (err: unknown) => void) {
     this.#input = input;
     this.#out = out;
     this.#queue = queue;
     this.#editor = new LineEditor(complete);
+    this.#onFault = onFault;
     queue.attach(this);
     input.on('data', this.#onData);
     input.once('end', this.#onEnd);
-    input.once('close', this.#onEnd);
-    input.once('error', this.#onEnd);
+    input.once('close', this.#onClose);
+    input.once('error', this.#onClose);
   }
 
   /** Stops reading: the session is over. */
   close(): void {
     this.#done = true;
+    this.#held = null;
     if (this.#timer) clearTimeout(this.#timer);
+    // The end, close and error listeners stay: they do nothing now, and an error must still find a listener.
     this.#input.off('data', this.#onData);
   }
 
@@ -120,22 +150,67 @@ export class TerminalEditor implements LineSource {
 
   setFlowing(flowing: boolean): void {
     this.#queueFlowing = flowing;
-    this.#updateFlow();
+    this.#guard(() => this.#pump());
   }
 
+  /** Runs a step for an event of the input, a timer or the queue; a fault ends the session instead of escaping. */
+  #guard(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #fail(err: unknown): void {
+    const first = !this.#done;
+    this.close();
+    this.#queue.end();
+    if (first) this.#onFault(err);
+  }
+
+  #receive(buf: Buffer): void {
+    if (this.#done || buf.length === 0) return;
+    this.#held = this.#held ? Buffer.concat([this.#held, buf]) : buf;
+    this.#pump();
+  }
+
+  /** Decodes held input, a segment at a time, while there is room for its lines and its output. */
+  #pump(): void {
+    if (this.#pumping || this.#done) return;
+    this.#pumping = true;
+    try {
+      // close() lets go of what is held: the loop stops when the session ends.
+      while (this.#held && this.#queueFlowing && !this.#out.writableNeedDrain) {
+        const held = this.#held;
+        const end = segmentEnd(held);
+        this.#held = end < held.length ? held.subarray(end) : null;
+        this.#segment(held.subarray(0, end));
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    if (!this.#held && this.#ended) this.#finish();
+    else this.#updateFlow();
+  }
+
+  /** Reads from the client only when nothing is held, the queue has room and the client reads its output. */
   #updateFlow(): void {
     if (this.#done) return;
-    if (this.#queueFlowing && !this.#outputBlocked) this.#input.resume();
+    const blocked = this.#out.writableNeedDrain;
+    if (!this.#held && this.#queueFlowing && !blocked) this.#input.resume();
     else this.#input.pause();
+    if (blocked && !this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      this.#out.once('drain', () => this.#guard(() => { this.#awaitingDrain = false; this.#pump(); }));
+    }
   }
 
   #write(text: string): void {
     if (text === '' || this.#done) return;
-    if (!this.#out.write(text) && !this.#outputBlocked) {
-      this.#outputBlocked = true;
-      this.#updateFlow();
-      this.#out.once('drain', () => { this.#outputBlocked = false; this.#updateFlow(); });
-    }
+    this.#out.write(text);
+    // Reading stops as soon as the client falls behind, not only at the next input.
+    if (this.#out.writableNeedDrain) this.#updateFlow();
   }
 
   #finish(): void {
@@ -145,33 +220,29 @@ export class TerminalEditor implements LineSource {
     this.#queue.end();
   }
 
-  /** Splits input at the bytes that end a line (CR, LF, Ctrl-C) to count each line's bytes. */
-  #receive(buf: Buffer): void {
-    let start = 0;
-    for (let i = 0; i <= buf.length && !this.#done; i++) {
-      const b = buf[i];
-      const last = i === buf.length;
-      if (!last && b !== 0x0d && b !== 0x0a && b !== 0x03) continue;
-      if (!this.#dropping && this.#lineBytes + (i - start) > maxLineBytes) this.#tooLong();
-      if (!this.#dropping) {
-        this.#feed(buf.subarray(start, last ? i : i + 1));
-        this.#lineBytes += i - start;
-      }
-      if (!last) {
-        this.#lineBytes = 0;
-        this.#dropping = false;
-      }
-      start = i + 1;
-    }
+  /** One segment: counted against the limit (but its last byte, which may end the line), then decoded. */
+  #segment(bytes: Buffer): void {
+    const last = bytes[bytes.length - 1];
+    const content = last === 0x0d || last === 0x0a || last === 0x03 ? bytes.length - 1 : bytes.length;
+    if (!this.#dropping && this.#lineBytes + content > maxLineBytes) this.#tooLong();
+    this.#lineBytes += bytes.length;
+    this.#feed(bytes);
   }
 
   #feed(bytes: Buffer): void {
     for (const key of this.#keys.decode(this.#utf8.write(bytes))) {
       if (this.#done) return;
+      // Only a decoded Enter or Ctrl-C ends a line: a CR swallowed by an escape sequence does not.
+      const ends = key.kind === 'enter' || key.kind === 'interrupt';
+      if (ends) this.#lineBytes = 0;
+      if (this.#dropping) {
+        if (ends) this.#dropping = false;
+        continue;
+      }
       // The line as typed shows before what ends it (Enter, Ctrl-C, a completion list).
       if (endsLine.has(key.kind)) this.#flush();
-      const r = this.#editor.apply(key);
-      this.#show(r);
+      this.#show(this.#editor.apply(key));
+      if (this.#editor.bytes > maxLineBytes) this.#tooLong();
     }
   }
 
@@ -202,11 +273,12 @@ export class TerminalEditor implements LineSource {
     if (line !== null) this.#queue.push(line);
   }
 
-  /** The line is over the limit: drop it and what follows up to Enter; the command loop answers the error. */
+  /**
+   * The line is over the limit: drop it and what follows up to Enter or Ctrl-C
+   * (still decoded, so that an escape sequence cannot hide its end); the command loop answers the error.
+   */
   #tooLong(): void {
     this.#editor.clearLine();
-    this.#keys.reset();
-    this.#utf8 = new StringDecoder('utf8');
     this.#append = '';
     this.#redraw = false;
     this.#endLine('', null);
@@ -224,7 +296,7 @@ export class TerminalEditor implements LineSource {
     // One redraw per batch of input: keys arriving together cost one pass over the line.
     // A long line is redrawn at most every few milliseconds, so keys sent one by one
     // cannot make each cost a copy of the line (in CPU and in bytes sent back).
-    const flush = (): void => { this.#timer = null; this.#scheduled = false; this.#flush(); };
+    const flush = (): void => this.#guard(() => { this.#timer = null; this.#scheduled = false; this.#flush(); });
     if (this.#redraw && this.#editor.line.length > longLine) this.#timer = setTimeout(flush, redrawEveryMs);
     else setImmediate(flush);
   }

@@ -3,13 +3,18 @@ import { Command } from 'commander';
 import { allowed } from '../../../lib/shell/guard.js';
 import { complete, completionTree, type CompletionTree } from '../../../lib/shell/complete.js';
 
+/** A completion tree from a literal. */
+function treeOf(literal: Record<string, Record<string, string[]>>): CompletionTree {
+  return new Map(Object.entries(literal).map(([name, subs]) => [name, new Map(Object.entries(subs))]));
+}
+
 describe('shell: tab completion', () => {
-  const tree: CompletionTree = {
+  const tree = treeOf({
     host: { create: ['--name', '--group'], ls: ['--quiet', '--latest'] },
     hostgroup: { create: ['--name'] },
     help: {},
     h: {},
-  };
+  });
   const cases: { line: string; want: [string[], string] }[] = [
     { line: '', want: [['h', 'help', 'host', 'hostgroup'], ''] },
     { line: 'ho', want: [['host', 'hostgroup'], 'ho'] },
@@ -20,6 +25,18 @@ describe('shell: tab completion', () => {
     { line: 'host ls --', want: [['--latest', '--quiet'], '--'] },
     { line: 'host create web', want: [[], 'web'] },
     { line: 'nope x', want: [[], 'x'] },
+    // Names every object inherits are not commands, subcommands or options.
+    { line: 'host constructor -', want: [[], '-'] },
+    { line: 'host __proto__ -', want: [[], '-'] },
+    { line: 'host hasOwnProperty --', want: [[], '--'] },
+    { line: '__proto__ hasOwnProperty -', want: [[], '-'] },
+    { line: 'constructor name -', want: [[], '-'] },
+    { line: 'constructor ', want: [[], ''] },
+    { line: '__proto__ ', want: [[], ''] },
+    { line: 'toString', want: [[], 'toString'] },
+    { line: 'valueOf -', want: [[], '-'] },
+    { line: 'host toString', want: [[], 'toString'] },
+    { line: 'host constructor prototype -', want: [[], '-'] },
   ];
   for (const c of cases) it(`completes ${JSON.stringify(c.line)}`, () => expect(complete(tree, c.line)).to.deep.equal(c.want));
 
@@ -28,7 +45,7 @@ describe('shell: tab completion', () => {
     const host = root.command('host');
     host.command('ls').option('-q, --quiet');
     root.command('help').alias('h');
-    expect(completionTree(root)).to.deep.equal({ host: { ls: ['--quiet'] }, help: {}, h: {} });
+    expect(completionTree(root)).to.deep.equal(treeOf({ host: { ls: ['--quiet'] }, help: {}, h: {} }));
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LineEditor, type EditResult } from '../../../lib/shell/editor.js';
+import { LineEditor, utf8Bytes, type EditResult } from '../../../lib/shell/editor.js';
 import type { Key } from '../../../lib/shell/keys.js';
 
 type K = Key['kind'];
@@ -62,4 +62,31 @@ describe('shell: line editor', () => {
     expect(n).to.equal(500);
     expect(e.line).to.equal('cmd100');
   });
+});
+
+describe('shell: line editor byte count (what the line limit is checked against)', () => {
+  for (const text of ['', 'abc', 'é', '日本', '😀', 'a😀é日\u0000']) {
+    it(`utf8Bytes(${JSON.stringify(text)})`, () => expect(utf8Bytes(text)).to.equal(Buffer.byteLength(text)));
+  }
+
+  const cases: Key[][] = [
+    [t('héllo 日本😀')],
+    [t('héllo'), k('backspace'), k('backspace')],
+    [t('a😀b'), k('left'), k('backspace')],
+    [t('日本 語'), k('word-left'), t('é'), k('kill-end')],
+    [t('😀😀'), k('home'), k('delete'), t('x')],
+    [t('one'), k('enter'), t('tw😀'), k('up')],
+    [t('one'), k('enter'), t('tw😀'), k('up'), k('down')],
+    [t('abc'), k('interrupt')],
+    [t('ab'), k('kill-start'), t('é')],
+  ];
+  for (const keys of cases) {
+    it(keys.map((key) => (key.kind === 'text' ? JSON.stringify(key.text) : key.kind)).join(' '), () => {
+      const e = new LineEditor(completer);
+      for (const key of keys) {
+        e.apply(key);
+        expect(e.bytes).to.equal(Buffer.byteLength(e.line));
+      }
+    });
+  }
 });

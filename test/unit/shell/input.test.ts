@@ -97,7 +97,7 @@ function terminal(sink?: Writable) {
   let screen = '';
   const out = sink ?? new Writable({ write(c: Buffer, _e, cb) { screen += c.toString('utf8'); cb(); } });
   const queue = new LineQueue();
-  const editor = new TerminalEditor(input, new TerminalOutput(out, { cols: 20, rows: 10 }), queue, () => [[], '']);
+  const editor = new TerminalEditor(input, new TerminalOutput(out, { cols: 20, rows: 10 }), queue, () => [[], ''], (err) => { throw err; });
   return { input, queue, editor, screen: () => screen };
 }
 
@@ -141,7 +141,7 @@ describe('shell: terminal line editor drawing (on a 20-column screen)', () => {
     const input = new PassThrough();
     const out = new Writable({ write(c: Buffer, _e, cb) { screen.write(c.toString('utf8')); cb(); } });
     const queue = new LineQueue();
-    const editor = new TerminalEditor(input, new TerminalOutput(out, { cols: 20, rows: 10 }), queue, () => [[], '']);
+    const editor = new TerminalEditor(input, new TerminalOutput(out, { cols: 20, rows: 10 }), queue, () => [[], ''], (err) => { throw err; });
     const type = async (s: string): Promise<void> => { input.write(s); await new Promise((r) => setTimeout(r, 40)); };
     return { screen, queue, editor, type };
   }

@@ -1,0 +1,46 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** How waiting for a session's output ended: it was sent on, or nobody will read it. */
+export type OutputWait = 'drained' | 'gone';
+
+function isGone(stream: Readable | Writable): boolean {
+  return stream.destroyed || stream.closed;
+}
+
+/** Waits for `out`'s 'drain', or for `out` or `client` to close or fail. */
+function drainOrGone(out: Writable, client: Readable): Promise<OutputWait> {
+  return new Promise((resolve) => {
+    const settle = (how: OutputWait): void => {
+      out.off('drain', drained);
+      out.off('close', gone);
+      out.off('error', gone);
+      client.off('close', gone);
+      client.off('error', gone);
+      resolve(how);
+    };
+    const drained = (): void => settle('drained');
+    const gone = (): void => settle('gone');
+    out.once('drain', drained);
+    out.once('close', gone);
+    out.once('error', gone);
+    client.once('close', gone);
+    client.once('error', gone);
+  });
+}
+
+/**
+ * Waits until none of a session's `outputs` holds more than its high-water
+ * mark, so that the next command runs only once the client took the last one's
+ * output. Resolves 'gone' instead when an output must be waited for and the
+ * client's channel (`client`, its input side) or that output closed: what is
+ * buffered will never be read. Never rejects.
+ */
+export async function outputDrained(outputs: readonly Writable[], client: Readable): Promise<OutputWait> {
+  for (const out of outputs) {
+    while (out.writableNeedDrain) {
+      if (isGone(out) || isGone(client)) return 'gone';
+      if ((await drainOrGone(out, client)) === 'gone') return 'gone';
+    }
+  }
+  return 'drained';
+}
