@@ -11,6 +11,7 @@ import { endClient } from '../ssh/end-client.js';
 import { capRelayBuffers } from '../ssh/pump.js';
 import type { Logger, Secret } from '../log.js';
 import type { Duplex } from 'node:stream';
+import { connectorOpenTimeoutMs } from '../tunnel/index.js';
 import { maxHeaderBytes, maxReplyBytes, parseReply, streamRefusal, type AnsweredRequest, type PeerChannel, type PeerReply, type StreamRequest } from './protocol.js';
 
 /** What the dialing side needs. */
@@ -52,11 +53,14 @@ class Link {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new LinkBroken('link closed'));
       let channel: ClientChannel | undefined;
-      const timer = setTimeout(() => { channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
       const fail = (err: Error): void => { clearTimeout(timer); reject(err); };
       try {
         this.client.exec(command, (err, stream) => {
           if (err) { fail(this.#refusal(err, 'request')); return; }
+          // Opened after the requester gave up: it would hold one of the peer's channels for nothing.
+          if (timedOut) { stream.close(); return; }
           channel = stream;
           const chunks: Buffer[] = [];
           let size = 0;
@@ -82,10 +86,13 @@ class Link {
   stream(dest: string, timeoutMs: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new LinkBroken('link closed'));
-      const timer = setTimeout(() => reject(new PeerLinkError('no answer in time')), timeoutMs);
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; reject(new PeerLinkError('no answer in time')); }, timeoutMs);
       try {
         this.client.forwardOut('peer', 0, dest, 0, (err, ch) => {
           clearTimeout(timer);
+          // Opened after the requester gave up: left open, it would hold one of the peer's channels (and its connector's) for good.
+          if (timedOut) { if (!err) ch.close(); return; }
           if (err) reject(this.#refusal(err, 'stream'));
           else resolve(ch);
         });
@@ -101,12 +108,15 @@ class Link {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new LinkBroken('link closed'));
       let channel: ClientChannel | undefined;
-      const timer = setTimeout(() => { channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
       const fail = (err: Error): void => { clearTimeout(timer); channel?.close(); reject(err); };
       try {
         this.client.exec(command, (err, stream) => {
           // A refused channel on a live link (too many in flight) is no broken link: the other streams on it go on.
           if (err) return fail(this.#refusal(err, 'stream'));
+          // Opened after the requester gave up: nobody would read or close it.
+          if (timedOut) { stream.close(); return; }
           channel = stream;
           // Read at the consumer's pace (a viewer, an admin's terminal): 512 KiB read ahead, not ssh2's 2 MiB.
           capRelayBuffers(stream);
@@ -152,6 +162,18 @@ function readHeader(stream: ClientChannel): Promise<Buffer> {
   });
 }
 
+/**
+ * How long a stream channel of each kind may take to open, from a request's
+ * time (`requestMs`). A tunnel stream waits on the serving node for its
+ * connector (up to {@link connectorOpenTimeoutMs}): the requester waits that
+ * long plus a request's time, so that the serving node's own answer (the
+ * channel, or its refusal) comes first. A new kind fails to compile until its
+ * entry is written.
+ */
+const streamOpenMs: Record<PeerChannel['type'], (requestMs: number) => number> = {
+  tunnel: (requestMs) => connectorOpenTimeoutMs + requestMs,
+};
+
 /** Every outgoing node link of this node. */
 export class PeerLinks {
   readonly #deps: LinkClientDeps;
@@ -170,8 +192,14 @@ export class PeerLinks {
       if (typeof where === 'string') throw new PeerLinkError(where);
       const client = new ssh2.Client();
       await new Promise<void>((resolve, reject) => {
-        client.once('ready', () => resolve());
-        client.once('error', (err: Error) => reject(new PeerLinkError(`node ${node} unreachable at ${where.host}:${where.port}: ${err.message}`)));
+        let ready = false;
+        client.once('ready', () => { ready = true; resolve(); });
+        // Its address and the system's words are logged; what users may see names the node only.
+        client.once('error', (err: Error) => {
+          if (ready) return;
+          this.#deps.log.warn('cannot dial a node link', { node, address: `${where.host}:${where.port}`, err });
+          reject(new PeerLinkError(`node ${node} unreachable`));
+        });
         client.connect({
           host: where.host, port: where.port, username: `peer:${this.#deps.self}`,
           privateKey: this.#deps.clusterKey.reveal(),
@@ -213,7 +241,7 @@ export class PeerLinks {
 
   /** Opens a typed stream channel to `node` (re-dialed once when the link was broken). */
   stream(node: string, req: PeerChannel): Promise<Duplex> {
-    return this.#onLink(node, (link) => link.stream(JSON.stringify(req), this.#timeoutMs));
+    return this.#onLink(node, (link) => link.stream(JSON.stringify(req), streamOpenMs[req.type](this.#timeoutMs)));
   }
 
   /**

@@ -76,7 +76,12 @@ async function answer(ch: ServerChannel, command: string, from: string, deps: Li
   await endChannel(ch, { exit: { code: 0 } }, deps.log);
 }
 
-interface LinkState { open: number }
+interface LinkState {
+  /** Channels in flight (requests and streams). */
+  open: number;
+  /** Set once the link's connection closed. */
+  closed: boolean;
+}
 
 function serveStream(accept: () => ServerChannel | undefined, reject: () => void, info: TcpipRequestInfo, from: string, deps: LinkServerDeps, st: LinkState): void {
   if (st.open >= maxLinkChannels) return reject();
@@ -89,6 +94,9 @@ function serveStream(accept: () => ServerChannel | undefined, reject: () => void
   }
   st.open++;
   deps.stream(req, from).then((local) => {
+    // The link closed while the local end opened (a connector may take seconds): ssh2 would still hand out
+    // a channel, one that never closes, and the local end (the connector's channel) would stay open with it.
+    if (st.closed) { st.open--; local.destroy(); return; }
     const ch = accept();
     if (!ch) { st.open--; local.destroy(); return; }
     ch.once('close', () => { st.open--; });
@@ -132,9 +140,12 @@ function serveRequests(session: Session, from: string, deps: LinkServerDeps): vo
 
 /** Serves the node link on an authenticated `peer:` connection from node `from`. */
 export function serveLink(conn: Connection, from: string, deps: LinkServerDeps): void {
-  const st: LinkState = { open: 0 };
+  const st: LinkState = { open: 0, closed: false };
   deps.log.info('node link opened', { from });
-  conn.on('close', () => deps.log.info('node link closed', { from }));
+  conn.on('close', () => {
+    st.closed = true;
+    deps.log.info('node link closed', { from });
+  });
   onChannelOpen(conn, (open) => {
     switch (open.type) {
       case 'direct-tcpip':

@@ -47,7 +47,7 @@ function remoteOf(t: Tracked): string {
 }
 
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
-const lingerMs = 1_000;
+export const dropLingerMs = 1_000;
 /** While connections are refused at --max-connections, one log line per this period. */
 const fullLogEveryMs = 10_000;
 /** A client silent for 3 probes 15 s apart is dropped (a tunnel connector behind a dead NAT, a vanished laptop). */
@@ -230,7 +230,7 @@ export class SshListener {
     this.#pending.remove(t);
     if (t.conn) t.conn.end();
     else t.socket.end();
-    setTimeout(() => t.socket.destroy(), lingerMs).unref();
+    setTimeout(() => t.socket.destroy(), dropLingerMs).unref();
   }
 
   /** Starts listening; resolves with the bound address. */

@@ -91,7 +91,7 @@ export function serveUser(conn: Connection, state: AuthState, who: Exclude<Ident
       // A node link is no user connection: a drain does not wait for it.
       return null;
     case 'connector':
-      serveConnector(conn, who, ctx.remoteAddr, deps, ctx.log.child({ tunnel: who.host.name }));
+      serveConnector(conn, who, ctx.remoteAddr, deps, ctx.log.child({ tunnel: who.host.name }), () => ctx.control.drop());
       // A connector is no user connection: a drain does not wait for it.
       return null;
     case 'user': {

@@ -7,11 +7,13 @@
 import type { Duplex } from 'node:stream';
 import { TunnelOfflineError, UpstreamError, userMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { ConnectorConnections } from './connections.js';
 import { maxConnectorsPerHost, tooManyConnectors, TunnelRegistry, viewOf, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
 import { selectConnector } from './select.js';
 
+export { ConnectorConnections, revokes, type ConnectorConnection } from './connections.js';
 export { maxConnectorsPerHost, tooManyConnectors, TunnelRegistry, type ConnectorHandle, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
-export { decideBind, selectConnector, type BindDecision, type BoundHost } from './select.js';
+export { decideBind, recheckBind, selectConnector, type BindDecision, type BoundHost, type KeyRecheck } from './select.js';
 
 /** How long a connector may take to accept or refuse the channel of a new session. */
 export const connectorOpenTimeoutMs = 10_000;
@@ -53,6 +55,8 @@ export interface TunnelDeps {
 /** The reverse-tunnel service of one node. */
 export class Tunnels {
   readonly registry = new TunnelRegistry();
+  /** Every connector connection of this node, forwards or not: what a revocation ends. */
+  readonly connections = new ConnectorConnections();
   readonly #deps: TunnelDeps;
 
   constructor(deps: TunnelDeps) {
@@ -160,7 +164,9 @@ export class Tunnels {
     try {
       stream = await peers.open(view.node, host.id, view.id);
     } catch (err) {
-      throw new UpstreamError(`cannot reach the connector of ${host.name} on node ${view.node}: ${userMessage(err)}`, { cause: err });
+      // The link's words name the node's address: logged, not shown.
+      this.#deps.log.warn('cannot reach a tunnel connector on another node', { host: host.name, node: view.node, err });
+      throw new UpstreamError(`cannot reach the connector of ${host.name} on node ${view.node}`, { cause: err });
     }
     // The holding node relays bytes only; a stream that ends under a live session means its connector went away.
     return { stream, lost: () => lostMessage };
@@ -199,19 +205,26 @@ export class Tunnels {
     return this.openLocal(c);
   }
 
-  /** Drops every connector of this node (shutdown) and waits, at most `timeoutMs`, until their connections closed. */
+  /**
+   * Drops every connector connection of this node (shutdown): their forwards
+   * leave at once; waits, at most `timeoutMs`, for registrations in flight.
+   */
   async close(timeoutMs = 2_000): Promise<void> {
-    for (const c of this.registry.list(null)) c.handle.drop('the portal is shutting down');
+    this.connections.dropAll('the portal is shutting down');
     const until = Date.now() + timeoutMs;
     while (this.registry.list(null).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   }
 
-  /** Drops this node's connectors of `hostId` using `fingerprints` (all when empty); returns how many. */
+  /**
+   * Drops this node's connector connections of `hostId` using `fingerprints`
+   * (all when empty): those with a forward of it, and those logged in for it
+   * that forward nothing yet. Returns how many connections.
+   */
   dropLocal(hostId: number, fingerprints: readonly string[]): number {
-    return this.registry.drop(hostId, fingerprints, 'connector key revoked');
+    return this.connections.drop(hostId, fingerprints, 'connector key revoked');
   }
 
-  /** Drops connectors of `hostId` using `fingerprints` (all when empty) on every node; returns how many. */
+  /** Drops connector connections of `hostId` using `fingerprints` (all when empty) on every node; returns how many. */
   async dropAll(hostId: number, fingerprints: string[]): Promise<number> {
     let n = this.dropLocal(hostId, fingerprints);
     const peers = this.#deps.peers;

@@ -14,12 +14,14 @@ export function tooManyConnectors(hostName: string): string {
   return `tunnel host '${hostName}' already has ${maxConnectorsPerHost} connectors online`;
 }
 
-/** What the SSH side gives for one registered forward. */
+/**
+ * What the SSH side gives for one registered forward. Ending its connection
+ * (revoked keys, shutdown) goes through the connection, which may have no
+ * forward at all (./connections.ts).
+ */
 export interface ConnectorHandle {
   /** Opens one `forwarded-tcpip` channel echoing the forward's bind address and port. */
   open(originAddr: string, originPort: number): Promise<Duplex>;
-  /** Ends the connector's connection (revoked keys). */
-  drop(reason: string): void;
 }
 
 /** One live connector on this node. */
@@ -94,13 +96,6 @@ export class TunnelRegistry {
   /** The connector `id` of `hostId`, if live. */
   find(hostId: number, id: number): LocalConnector | undefined {
     return this.#byHost.get(hostId)?.find((c) => c.id === id);
-  }
-
-  /** Drops the connectors of `hostId` using `fingerprints` (all when empty); returns how many. */
-  drop(hostId: number, fingerprints: readonly string[], reason: string): number {
-    const doomed = (this.#byHost.get(hostId) ?? []).filter((c) => fingerprints.length === 0 || fingerprints.includes(c.fingerprint));
-    for (const c of doomed) c.handle.drop(reason);
-    return doomed.length;
   }
 }
 

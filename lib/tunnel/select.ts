@@ -1,6 +1,7 @@
 /**
  * Pure decisions of the reverse-tunnel registry: which host a connector's
- * `tcpip-forward` registers, and which connector serves a new session.
+ * `tcpip-forward` registers (and whether its key still may), and which
+ * connector serves a new session.
  */
 
 /** The addresses OpenSSH sends when `-R` names no bind address (or a wildcard): the login's host. */
@@ -23,6 +24,23 @@ export function decideBind(bindAddr: string, loginHost: BoundHost, bound: readon
   if (named) return { action: 'register', hostId: named.id, hostName: named.name };
   if (genericBinds.has(bindAddr)) return { action: 'register', hostId: loginHost.id, hostName: loginHost.name };
   return { action: 'refuse', reason: `this connector key is not bound to a tunnel host named ${JSON.stringify(bindAddr.slice(0, 64))}` };
+}
+
+/** What a forward's second look at its key decides. */
+export type KeyRecheck = { action: 'register'; hostId: number; hostName: string } | { action: 'refuse'; reason: string } | { action: 'drop'; reason: string };
+
+/**
+ * Checks a forward {@link decideBind} registered against the hosts its key is
+ * bound to now (read again from the database, not those of the login): a key
+ * no longer bound to the login's host ends the connection (revoked, or the
+ * host removed); one no longer bound to the forward's host refuses the
+ * forward. The host's name is the one it has now. Pure.
+ */
+export function recheckBind(decided: BoundHost, loginHostId: number, now: readonly BoundHost[]): KeyRecheck {
+  if (!now.some((h) => h.id === loginHostId)) return { action: 'drop', reason: 'connector key revoked' };
+  const host = now.find((h) => h.id === decided.id);
+  if (!host) return { action: 'refuse', reason: `this connector key is no longer bound to tunnel host ${decided.name}` };
+  return { action: 'register', hostId: host.id, hostName: host.name };
 }
 
 /** A connector as selection sees it. */

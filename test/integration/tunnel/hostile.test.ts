@@ -4,14 +4,34 @@ import type ssh2 from 'ssh2';
 import { fingerprintOf } from '../../../lib/crypto/ssh-keys.js';
 import { Host, TunnelKey } from '../../../lib/db/entities/index.js';
 import { maxForwardRequests } from '../../../lib/server/connector.js';
+import { dropLingerMs } from '../../../lib/server/listener.js';
 import { connectorOpenTimeoutMs, maxConnectorsPerHost } from '../../../lib/tunnel/index.js';
 import { connectAttacker, rssMiB, type AttackClient } from '../../support/attack-client.js';
+import { connectDeafPeer } from '../../support/deaf-peer.js';
 import { startPortal, type Portal } from '../../support/portal.js';
 import { waitFor } from '../../support/wait.js';
 import { tunnelEvents } from './connector.js';
 
+/** Whether the portal accepts a `tcpip-forward` (false too when the connection is already gone: ssh2 throws). */
 const forwardIn = (c: ssh2.Client, addr: string, port: number): Promise<boolean> =>
-  new Promise((resolve) => { c.forwardIn(addr, port, (err) => resolve(!err)); });
+  new Promise((resolve) => {
+    try {
+      c.forwardIn(addr, port, (err) => resolve(!err));
+    } catch {
+      resolve(false);
+    }
+  });
+
+/** Whether `p` settles within `ms`. */
+const within = async (p: Promise<unknown>, ms: number): Promise<boolean> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ms); });
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 describe('tunnel connectors written as an attacker (ssh2 client)', function () {
   let portal: Portal;
@@ -23,16 +43,22 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
     return a;
   };
 
+  /** A new connector key bound to pi42: its private key and fingerprint. */
+  const boundKey = async (name: string): Promise<{ key: string; fingerprint: string }> => {
+    const path = portal.newKey(name);
+    const [algo, blob] = readFileSync(`${path}.pub`, 'utf8').split(' ');
+    const m = portal.app.db.manager;
+    const host = await m.findOneByOrFail(Host, { name: 'pi42' });
+    const fingerprint = fingerprintOf(blob ?? '');
+    await m.save(m.create(TunnelKey, { hostId: host.id, fingerprint, authorizedKey: `${algo} ${blob}`, comment: '', deletedAt: null }));
+    return { key: readFileSync(path, 'utf8'), fingerprint };
+  };
+
   before(async function () {
     portal = await startPortal(this, { driver: 'sqlite3' });
     expect((await portal.ssh(['host', 'create', '--tunnel', 'pi@pi42'])).code).to.equal(0);
     expect((await portal.ssh(['host', 'create', '--tunnel', 'pi@pi43'])).code).to.equal(0);
-    const path = portal.newKey('attacker_connector');
-    key = readFileSync(path, 'utf8');
-    const [algo, blob] = readFileSync(`${path}.pub`, 'utf8').split(' ');
-    const m = portal.app.db.manager;
-    const host = await m.findOneByOrFail(Host, { name: 'pi42' });
-    await m.save(m.create(TunnelKey, { hostId: host.id, fingerprint: fingerprintOf(blob ?? ''), authorizedKey: `${algo} ${blob}`, comment: '', deletedAt: null }));
+    key = (await boundKey('attacker_connector')).key;
   });
   afterEach(() => { for (const a of open.splice(0)) a.client.end(); });
   after(async () => { await portal?.close(); });
@@ -112,5 +138,44 @@ describe('tunnel connectors written as an attacker (ssh2 client)', function () {
     expect(r.code).to.equal(255);
     expect(r.stderr).to.match(/^error: /m);
     expect((await portal.ssh(['host', 'ls'])).code).to.equal(0);
+  });
+
+  it('a connector that forwards nothing yet: host tunnel-revoke ends it, and no forward of it registers after', async () => {
+    const k = await boundKey('idle_connector');
+    const a = await connectAttacker(portal.port, 'tunnel:pi42', k.key);
+    open.push(a);
+    const r = await portal.ssh(['host', 'tunnel-revoke', 'pi42', k.fingerprint]);
+    expect(r.stdout).to.equal('1 connector key(s) revoked, 1 live connector(s) dropped\n');
+    // The forward sent after the revocation: refused, or the connection is already gone.
+    const forwarded = await Promise.race([forwardIn(a.client, '', 0), a.closed.then(() => false)]);
+    expect(forwarded, 'forward after the revocation').to.equal(false);
+    expect(await within(a.closed, 3_000), 'the connection closed').to.equal(true);
+    expect((await portal.ssh(['host', 'tunnels', 'pi42'])).stdout).to.not.include(k.fingerprint);
+  });
+
+  it('a forward checks its key again: one removed since the login is refused and its connection dropped', async () => {
+    const k = await boundKey('stale_connector');
+    const a = await connectAttacker(portal.port, 'tunnel:pi42', k.key);
+    open.push(a);
+    // Removed behind this node's back (a revocation whose drop did not reach it): only the database knows.
+    await portal.app.db.manager.delete(TunnelKey, { fingerprint: k.fingerprint });
+    const forwarded = await Promise.race([forwardIn(a.client, '', 0), a.closed.then(() => false)]);
+    expect(forwarded, 'forward of a revoked key').to.equal(false);
+    expect(await within(a.closed, 3_000), 'the connection closed').to.equal(true);
+    expect((await portal.ssh(['host', 'tunnels', 'pi42'])).stdout).to.not.include(k.fingerprint);
+  });
+
+  it('a dropped connector that ignores DISCONNECT, never closes its side and keeps pinging: unlisted at once, its socket closed', async () => {
+    const k = await boundKey('deaf_connector');
+    const d = await connectDeafPeer(portal.port, 'tunnel:pi42', k.key);
+    open.push(d);
+    expect(await forwardIn(d.client, 'localhost', 22)).to.equal(true);
+    expect((await portal.ssh(['host', 'tunnels', 'pi42'])).stdout).to.include(k.fingerprint);
+    const r = await portal.ssh(['host', 'tunnel-revoke', 'pi42', k.fingerprint]);
+    expect(r.stdout).to.equal('1 connector key(s) revoked, 1 live connector(s) dropped\n');
+    expect((await portal.ssh(['host', 'tunnels', 'pi42'])).stdout, 'listed after its drop').to.not.include(k.fingerprint);
+    expect(await within(d.closed, dropLingerMs + 3_000), 'the portal closed its socket').to.equal(true);
+    expect(d.finSeen(), 'the portal\'s FIN reached the peer (which ignored it)').to.equal(true);
+    expect(d.pings()).to.be.above(0);
   });
 });

@@ -8,6 +8,7 @@ import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
 import { PeerLinks } from '../../../lib/cluster/link-client.js';
 import { createLogger, Secret } from '../../../lib/log.js';
 import { pumpReadAheadBytes } from '../../../lib/ssh/pump.js';
+import { connectorOpenTimeoutMs } from '../../../lib/tunnel/index.js';
 import { execServer } from '../../support/ssh2-pair.js';
 
 /**
@@ -52,10 +53,41 @@ async function streamingPeer(): Promise<{ tcp: Server; port: number; hostKeyBlob
   return { tcp, port: (tcp.address() as AddressInfo).port, hostKeyBlob: Buffer.from(hostPublicKey.split(' ')[1] ?? '', 'base64') };
 }
 
-function linksTo(peer: { port: number; hostKeyBlob: Buffer }): PeerLinks {
+/** A stream channel as the peer saw it: when it opened it, and whether it saw it close. */
+interface SeenChannel { connectorId: number; closed: boolean }
+
+/**
+ * A peer node that opens each tunnel stream channel after `delayMs(connectorId)`
+ * (a serving node waiting on a slow connector), and notes when its side closes.
+ */
+async function latePeer(delayMs: (connectorId: number) => number): Promise<{ tcp: Server; port: number; hostKeyBlob: Buffer; seen: SeenChannel[] }> {
+  const host = generateKeyPair('ed25519', 256);
+  const seen: SeenChannel[] = [];
+  const ssh = new ssh2.Server({ hostKeys: [host.privateKey] }, (client) => {
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => ctx.accept());
+    client.on('tcpip', (accept, _reject, info) => {
+      const connectorId = (JSON.parse(info.destIP) as { connectorId: number }).connectorId;
+      setTimeout(() => {
+        const ch = accept();
+        const s: SeenChannel = { connectorId, closed: false };
+        seen.push(s);
+        ch.on('error', () => undefined);
+        // Read, as the serving node's relay does: ssh2 emits a server channel's 'close' only after its 'end'.
+        ch.resume();
+        ch.once('close', () => { s.closed = true; });
+      }, delayMs(connectorId));
+    });
+  });
+  const tcp = createServer((sock) => { sock.on('error', () => undefined); ssh.injectSocket(sock); });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
+  return { tcp, port: (tcp.address() as AddressInfo).port, hostKeyBlob: Buffer.from(host.publicKey.split(' ')[1] ?? '', 'base64'), seen };
+}
+
+function linksTo(peer: { port: number; hostKeyBlob: Buffer }, timeoutMs?: number): PeerLinks {
   return new PeerLinks({
     self: 'node-b', clusterKey: new Secret(generateKeyPair('ed25519', 256).privateKey), hostKeyBlob: peer.hostKeyBlob,
-    resolve: () => Promise.resolve({ host: '127.0.0.1', port: peer.port }), log: createLogger({ level: 'error' }),
+    resolve: () => Promise.resolve({ host: '127.0.0.1', port: peer.port }), log: createLogger({ level: 'error' }), timeoutMs,
   });
 }
 
@@ -95,6 +127,56 @@ describe('node link client: a request the peer refuses', () => {
       held?.destroy();
       links.close();
       peer.tcp.close();
+    }
+  });
+});
+
+describe('node link client: a tunnel stream the peer opens late', function () {
+  const requestMs = 300;
+  this.timeout(connectorOpenTimeoutMs + 20_000);
+
+  it(`waits for the serving node's connector (${connectorOpenTimeoutMs / 1000} s) and closes a channel opened after it gave up`, async () => {
+    // Stream 1: the connector answered just before the serving node's own timeout. Stream 2: past the requester's.
+    const peer = await latePeer((id) => (id === 1 ? connectorOpenTimeoutMs + requestMs / 3 : connectorOpenTimeoutMs + requestMs + 700));
+    const links = linksTo(peer, requestMs);
+    let served: Duplex | undefined;
+    try {
+      const [first, second] = await Promise.all([
+        links.stream('node-a', { type: 'tunnel', hostId: 1, connectorId: 1 }).then((d) => d, (e: unknown) => e),
+        links.stream('node-a', { type: 'tunnel', hostId: 1, connectorId: 2 }).then((d) => d, (e: unknown) => e),
+      ]);
+      expect(first, 'the stream the connector answered in time').to.not.be.instanceOf(Error);
+      served = first as Duplex;
+      expect(second).to.be.instanceOf(PeerLinkError);
+      expect((second as Error).message).to.equal('no answer in time');
+      // The peer opens stream 2 about 700 ms after the requester gave up: the requester closes it at once.
+      await new Promise((r) => setTimeout(r, 1_500));
+      const late = peer.seen.find((c) => c.connectorId === 2);
+      expect(late, 'the late channel reached the peer').to.not.equal(undefined);
+      expect(late?.closed, 'the late channel was closed (it would hold one of the link\'s channels for good)').to.equal(true);
+      expect(peer.seen.find((c) => c.connectorId === 1)?.closed, 'the stream in use').to.equal(false);
+    } finally {
+      served?.destroy();
+      links.close();
+      peer.tcp.close();
+    }
+  });
+});
+
+describe('node link client: a node that cannot be dialed', () => {
+  it('is named, its address is not (it reaches users through their errors)', async () => {
+    // A port nobody listens on: bound, then closed.
+    const tcp = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
+    const port = (tcp.address() as AddressInfo).port;
+    await new Promise((r) => tcp.close(r));
+    const links = linksTo({ port, hostKeyBlob: Buffer.alloc(0) });
+    try {
+      const err = await links.request('node-a', { type: 'ping' }).then(() => null, (e: unknown) => e);
+      expect(err).to.be.instanceOf(PeerLinkError);
+      expect((err as Error).message).to.equal('node node-a unreachable');
+    } finally {
+      links.close();
     }
   });
 });

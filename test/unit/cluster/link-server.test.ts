@@ -98,3 +98,48 @@ describe('cluster/link-server: a tunnelled stream joined to a link channel holds
     }
   });
 });
+
+describe('cluster/link-server: a link that closes while a stream\'s local end opens', function () {
+  this.timeout(20_000);
+
+  it('destroys the local end (the connector\'s channel) instead of joining it to a channel that never closes', async () => {
+    const host = generateKeyPair('ed25519', 256);
+    let local: Duplex | undefined;
+    let linkClosed = false;
+    const server = new ssh2.Server({ hostKeys: [host.privateKey] }, (conn) => {
+      conn.on('error', () => undefined);
+      conn.on('authentication', (ctx) => ctx.accept());
+      conn.on('close', () => { linkClosed = true; });
+      conn.on('ready', () => serveLink(conn, 'node-b', {
+        log: createLogger({ level: 'error' }),
+        handle: () => Promise.resolve(null),
+        execStream: () => undefined,
+        // A connector that answers its channel open only after the link closed.
+        stream: async () => {
+          await settle(800);
+          local = deafLocal();
+          return local;
+        },
+      }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const client = new ssh2.Client();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.on('error', reject);
+        client.on('ready', () => resolve());
+        client.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'peer:node-b', password: 'p' });
+      });
+      client.forwardOut('peer', 0, JSON.stringify({ type: 'tunnel', hostId: 1, connectorId: 1 }), 0, () => undefined);
+      await settle(200);
+      client.end();
+      await settle(1_500);
+      expect(linkClosed, 'the link closed first').to.equal(true);
+      expect(local, 'the local end opened').to.not.equal(undefined);
+      expect(local?.destroyed, 'the local end was destroyed').to.equal(true);
+    } finally {
+      client.end();
+      server.close();
+    }
+  });
+});

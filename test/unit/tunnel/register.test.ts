@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
+import { PeerLinkError, UpstreamError, userMessage } from '../../../lib/errors.js';
 import { silentLogger } from '../../../lib/log.js';
 import { maxConnectorsPerHost, Tunnels, type ConnectorInput, type LocalConnector, type TunnelPeers } from '../../../lib/tunnel/index.js';
 
@@ -27,7 +28,7 @@ function cluster(names: string[], delayMs = 5, unreachable = new Set<string>()):
 
 const input = (hostId = 1): ConnectorInput => ({
   hostId, hostName: `pi${hostId}`, fingerprint: 'SHA256:x', remote: '192.0.2.1:1', since: new Date(), bindAddr: 'localhost', bindPort: 22,
-  handle: { open: () => Promise.resolve(new PassThrough()), drop: () => undefined },
+  handle: { open: () => Promise.resolve(new PassThrough()) },
 });
 
 const node = (nodes: Map<string, Tunnels>, name: string): Tunnels => {
@@ -79,5 +80,22 @@ describe('tunnel: Tunnels.register caps connectors per host across the cluster',
     const got: (LocalConnector | string)[] = [];
     for (let i = 0; i < 2; i++) got.push(await node(nodes, 'a').register(input()));
     expect(got.every((c) => typeof c !== 'string')).to.equal(true);
+  });
+});
+
+describe('tunnel: Tunnels.open through another node', () => {
+  it('a node that cannot be reached: the user reads its name, not the link\'s words (its address)', async () => {
+    const peers: TunnelPeers = {
+      others: () => Promise.resolve(['b']),
+      list: () => Promise.resolve([]),
+      open: () => Promise.reject(new PeerLinkError('node b unreachable at 10.0.0.5:2222: connect ECONNREFUSED 10.0.0.5:2222')),
+      drop: () => Promise.resolve(0),
+      count: () => Promise.resolve(0),
+    };
+    const t = new Tunnels({ self: 'a', log: silentLogger, now: () => new Date(), peers });
+    const route = { id: 1, hostId: 1, hostName: 'pi1', node: 'b', remote: '192.0.2.1:1', since: new Date().toISOString(), fingerprint: 'SHA256:x', lastUsed: 0 };
+    const err = await t.open({ id: 1, name: 'pi1' }, route).then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(UpstreamError);
+    expect(userMessage(err)).to.equal('cannot reach the connector of pi1 on node b');
   });
 });

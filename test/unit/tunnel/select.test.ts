@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decideBind, selectConnector, type BindDecision, type Candidate } from '../../../lib/tunnel/select.js';
+import { decideBind, recheckBind, selectConnector, type BindDecision, type Candidate, type KeyRecheck } from '../../../lib/tunnel/select.js';
 
 describe('tunnel: decideBind', () => {
   const login = { id: 1, name: 'pi42' };
@@ -19,6 +19,27 @@ describe('tunnel: decideBind', () => {
       const d = decideBind(addr, login, bound);
       expect(d.action).to.equal(action);
       if (d.action === 'register') expect(d.hostId).to.equal(hostId);
+    });
+  }
+});
+
+describe('tunnel: recheckBind (a forward against the hosts its key is bound to now)', () => {
+  const pi42 = { id: 1, name: 'pi42' };
+  const pi43 = { id: 2, name: 'pi43' };
+  const cases: { name: string; decided: typeof pi42; now: (typeof pi42)[]; want: KeyRecheck['action']; host?: string }[] = [
+    { name: 'still bound to both: registers', decided: pi43, now: [pi42, pi43], want: 'register', host: 'pi43' },
+    { name: 'its login host: registers', decided: pi42, now: [pi42], want: 'register', host: 'pi42' },
+    { name: 'renamed since the login: registers under its name now', decided: pi42, now: [{ id: 1, name: 'pi42-new' }], want: 'register', host: 'pi42-new' },
+    { name: 'no longer bound to the forward\'s host: refused', decided: pi43, now: [pi42], want: 'refuse' },
+    { name: 'no longer bound to the login host: dropped', decided: pi43, now: [pi43], want: 'drop' },
+    { name: 'bound to nothing (revoked, host removed): dropped', decided: pi42, now: [], want: 'drop' },
+    { name: 'another host of the same name is no match', decided: pi43, now: [pi42, { id: 3, name: 'pi43' }], want: 'refuse' },
+  ];
+  for (const t of cases) {
+    it(t.name, () => {
+      const k = recheckBind(t.decided, pi42.id, t.now);
+      expect(k.action).to.equal(t.want);
+      if (k.action === 'register') expect(k.hostName).to.equal(t.host);
     });
   }
 });
