@@ -36,11 +36,6 @@ export class KeyDecoder {
   #pending = '';
   #lastWasCr = false;
 
-  /** Forgets a partial escape sequence (the line was dropped). */
-  reset(): void {
-    this.#pending = '';
-  }
-
   /** The keys in `chunk` (with what was left pending from the previous chunk). */
   decode(chunk: string): Key[] {
     const text = this.#pending + chunk;
