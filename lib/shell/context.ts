@@ -82,6 +82,8 @@ export interface SessionState {
   lastStatus: number;
   /** Set by `exit`: the status the session ends with. */
   exitStatus: number | null;
+  /** Refusals this session wrote to the audit trail (bounded: see session-live.ts). */
+  deniedEvents: number;
 }
 
 /** Everything a command needs: who runs it, where to write, what to read, the portal's services. */

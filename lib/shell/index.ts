@@ -11,7 +11,7 @@ import { banner, TerminalEditor, TerminalOutput } from './terminal.js';
 export type { PtySize, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 
 function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out: Writable, err: Writable, pty: PtySize | null, raw: RawIo): ShellContext {
-  const session: SessionState = { lastStatus: 0, exitStatus: null };
+  const session: SessionState = { lastStatus: 0, exitStatus: null, deniedEvents: 0 };
   const term = out instanceof TerminalOutput ? out : null;
   return {
     deps, who, input, session, interactive: pty !== null, raw,

@@ -22,11 +22,23 @@ function event(ctx: ShellContext, action: string, entity: string, args: Record<s
   return recordEvent(ctx.deps.db.manager, { authorId: ctx.who.user.id, domain: 'session', action, entity, args });
 }
 
-/** Refuses (one line, one event) a user without the admin role. */
+/**
+ * Refusals one shell session writes to the audit trail. A plain user piping a
+ * million `session stop 1` lines wrote a million chained events (the trail
+ * and the database grew at the rate of the pipe); past this many, a refusal
+ * is still answered but no longer recorded, and the last recorded one says so.
+ */
+export const maxDeniedEventsPerSession = 16;
+
+/** Refuses (one line; an event, up to {@link maxDeniedEventsPerSession} per session) a user without the admin role. */
 async function requireAdmin(ctx: ShellContext, what: string, ids: readonly string[]): Promise<void> {
   const roles = await userRoleNames(ctx.deps.db.manager, ctx.who.user.id, ['admin']);
   if (roles.includes('admin')) return;
-  await event(ctx, 'deny', `${what}:${ids.join(',').slice(0, 200)}`, { reason: `session ${what} needs the admin role`, remote_addr: ctx.who.remoteAddr });
+  const n = ++ctx.session.deniedEvents;
+  if (n <= maxDeniedEventsPerSession) {
+    const last = n === maxDeniedEventsPerSession ? { further_refusals: 'not recorded for this session' } : {};
+    await event(ctx, 'deny', `${what}:${ids.join(',').slice(0, 200)}`, { reason: `session ${what} needs the admin role`, remote_addr: ctx.who.remoteAddr, ...last });
+  }
   throw new PermissionDeniedError(`session ${what} needs the admin role`);
 }
 
