@@ -31,6 +31,21 @@ export const defaultScreenLimits: ScreenLimits = Object.freeze({ maxPendingBytes
 /** A terminal size. */
 export interface Size { cols: number; rows: number }
 
+/**
+ * Largest screen emulated. The size comes from the owner's client (`pty-req`,
+ * `window-change`: any 32-bit number), and the emulator keeps ~12 bytes per
+ * cell: a 16384 × 16384 request cost ~3.2 GB and seconds of a blocked event
+ * loop, per session. 512 × 256 (~1.5 MB) is beyond any real terminal; a
+ * larger one is emulated at this size (viewers still get the live output).
+ */
+export const maxScreen: Readonly<Size> = Object.freeze({ cols: 512, rows: 256 });
+
+/** `size` within 1 × 1 and {@link maxScreen}. Pure. */
+export function clampSize(size: Size): Size {
+  const within = (n: number, max: number): number => (Number.isFinite(n) ? Math.min(Math.max(1, Math.floor(n)), max) : 1);
+  return { cols: within(size.cols, maxScreen.cols), rows: within(size.rows, maxScreen.rows) };
+}
+
 /** The emulated screen of a live PTY session. */
 export class LiveScreen {
   readonly #term: InstanceType<typeof Terminal>;
@@ -42,18 +57,26 @@ export class LiveScreen {
   #timer: NodeJS.Timeout | undefined;
   #inFlight = false;
   #disposed = false;
+  /** The owner's size, within {@link maxScreen}: the emulator takes it at the next feed (a flood of window changes costs one resize per feed). */
+  #size: Size;
+  #resized = false;
   /** Output dropped before reaching the emulator (bulk streams), for the record. */
   droppedBytes = 0;
 
   constructor(size: Size, limits: ScreenLimits = defaultScreenLimits) {
     this.#limits = limits;
-    this.#term = new Terminal({ cols: size.cols, rows: size.rows, scrollback: 0, allowProposedApi: true });
+    this.#size = clampSize(size);
+    const { cols, rows } = this.#size;
+    // logLevel off: at xterm's default ('info') each sequence it cannot parse is a console.warn with a dump of
+    // its parser state, and an owner printing `ESC [` + a non-ASCII character in a loop wrote ~10 MB to the
+    // portal's stderr per 64 KiB fed (227 ms of CPU against 9).
+    this.#term = new Terminal({ cols, rows, scrollback: 0, allowProposedApi: true, logLevel: 'off' });
     this.#serializer = new SerializeAddon();
     this.#term.loadAddon(this.#serializer);
   }
 
-  /** The emulated size (the owner's). */
-  get size(): Size { return { cols: this.#term.cols, rows: this.#term.rows }; }
+  /** The emulated size (the owner's, within {@link maxScreen}; a resize asked for counts at once). */
+  get size(): Size { return { ...this.#size }; }
 
   /** Queues owner output (hot path: no parsing here). */
   output(chunk: Buffer): void {
@@ -69,11 +92,12 @@ export class LiveScreen {
     this.#schedule();
   }
 
-  /** Follows the owner's window size. */
+  /** Follows the owner's window size (within {@link maxScreen}), from the next feed on. */
   resize(size: Size): void {
     if (this.#disposed) return;
-    this.#flush();
-    this.#term.resize(Math.max(1, size.cols), Math.max(1, size.rows));
+    this.#size = clampSize(size);
+    this.#resized = true;
+    this.#schedule();
   }
 
   /**
@@ -106,11 +130,11 @@ export class LiveScreen {
   }
 
   #feed(): void {
-    if (this.#disposed || this.#pending.length === 0) return;
+    if (this.#disposed || (this.#pending.length === 0 && !this.#resized)) return;
     this.#inFlight = true;
     this.#flush(() => {
       this.#inFlight = false;
-      if (this.#pending.length > 0) this.#schedule();
+      if (this.#pending.length > 0 || this.#resized) this.#schedule();
     });
   }
 
@@ -124,7 +148,17 @@ export class LiveScreen {
     const data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (data.length > 0) this.#term.write(data, done);
-    else done?.();
+    const size = this.#resized ? this.#size : undefined;
+    this.#resized = false;
+    if (data.length === 0 && !size) {
+      done?.();
+      return;
+    }
+    // The output so far is parsed at the old size (the emulator parses in order, later): the new size applies
+    // once it is, before what follows.
+    this.#term.write(data.length > 0 ? data : '', () => {
+      if (size && !this.#disposed && (size.cols !== this.#term.cols || size.rows !== this.#term.rows)) this.#term.resize(size.cols, size.rows);
+      done?.();
+    });
   }
 }
