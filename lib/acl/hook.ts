@@ -43,6 +43,16 @@ export function parseHookOutput(stdout: string): AclAction | undefined {
 const MAX_OUTPUT = 64 * 1024;
 
 /**
+ * The hook's environment: the portal's, without its own settings. SECURITY.md
+ * tells operators to pass secrets as SSHPORTAL_* variables (the AES keys, the
+ * database URL with its password, the admin invite token): the hook, an
+ * external program, gets none of them.
+ */
+export function hookEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.toUpperCase().startsWith('SSHPORTAL_')));
+}
+
+/**
  * Runs the hook; never rejects. The hook runs in its own process group so a
  * timeout kills it and anything it started, and the answer never waits for
  * a straggler holding its stdout open.
@@ -53,6 +63,13 @@ export function runAclHook(input: AclHookInput): Promise<AclHookResult> {
   return new Promise((resolve) => {
     let done = false;
     let stdout = '';
+    let child: ChildProcess | undefined;
+    const killGroup = (): void => {
+      try { if (child?.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    };
+    // Started before the spawn: a spawn that throws at once (E2BIG for a user with a huge JSON, ENOMEM,
+    // ETXTBSY) finished while the timer was still in its temporal dead zone, and this promise rejected.
+    const timer = setTimeout(() => { killGroup(); prior(`acl hook timed out after ${timeout} ms`); }, timeout);
     const finish = (r: AclHookResult): void => {
       if (done) return;
       done = true;
@@ -60,17 +77,12 @@ export function runAclHook(input: AclHookInput): Promise<AclHookResult> {
       resolve(r);
     };
     const prior = (detail: string): void => finish({ action: input.action, source: 'prior', detail });
-    let child: ChildProcess;
     try {
-      child = spawn(input.command, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true, windowsHide: true });
+      child = spawn(input.command, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true, windowsHide: true, env: hookEnvironment(process.env) });
     } catch (err) {
       prior(`acl hook failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    const killGroup = (): void => {
-      try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    };
-    const timer = setTimeout(() => { killGroup(); prior(`acl hook timed out after ${timeout} ms`); }, timeout);
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (s: string) => {
       stdout += s;

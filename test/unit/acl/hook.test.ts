@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseHookOutput, runAclHook } from '../../../lib/acl/hook.js';
+import { hookEnvironment, parseHookOutput, runAclHook } from '../../../lib/acl/hook.js';
 import { tempDir, type TempDir } from '../../support/keys.js';
 
 describe('acl/hook (--acl-check-cmd)', () => {
@@ -61,4 +61,34 @@ describe('acl/hook (--acl-check-cmd)', () => {
     expect(r.detail).to.match(/timed out/);
     expect(Date.now() - started).to.be.below(1500);
   });
+
+  it('keeps the prior action when the system refuses to start it (E2BIG): it rejected, and the sweep died with it', async () => {
+    // One argument over Linux's 128 KiB per-argument limit: spawn throws at once.
+    const r = await runAclHook({ command: script('never.sh', 'echo allow'), action: 'deny', user: { name: 'x'.repeat(200_000) }, host: {} });
+    expect(r).to.include({ action: 'deny', source: 'prior' });
+    expect(r.detail).to.match(/acl hook failed/);
+  });
+
+  it('gives the hook none of the portal\'s own SSHPORTAL_* settings (secrets), and the rest of its environment', async () => {
+    const out = join(tmp.path, 'env.txt');
+    const saved = { ...process.env };
+    Object.assign(process.env, { SSHPORTAL_AES_KEY: 'secret-aes-key-123', SSHPORTAL_DATABASE_URL: 'root:pw@tcp(db)/x', HOOK_TEST_VISIBLE: 'yes' });
+    try {
+      const r = await runAclHook({ command: script('env.sh', `env > '${out}'; echo allow`), action: 'deny', user: {}, host: {} });
+      expect(r.action).to.equal('allow');
+    } finally {
+      for (const k of ['SSHPORTAL_AES_KEY', 'SSHPORTAL_DATABASE_URL', 'HOOK_TEST_VISIBLE']) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
+    }
+    const { readFileSync } = await import('node:fs');
+    const env = readFileSync(out, 'utf8');
+    expect(env).to.match(/^HOOK_TEST_VISIBLE=yes$/m).and.match(/^PATH=/m);
+    expect(env).not.to.match(/SSHPORTAL_|secret-aes-key/);
+  });
+
+  const envs: [string, Record<string, string>, string[]][] = [
+    ['drops the portal\'s settings', { SSHPORTAL_AES_KEY: 'k', sshportal_db: 'x', PATH: '/bin', HOME: '/root' }, ['HOME', 'PATH']],
+    ['keeps an empty environment empty', {}, []],
+  ];
+  for (const [name, env, keep] of envs) it(`hookEnvironment ${name}`, () => expect(Object.keys(hookEnvironment(env)).sort()).to.deep.equal(keep));
 });
+
