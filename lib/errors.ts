@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'upstream'
   | 'host_key_mismatch'
   | 'database_unavailable'
+  | 'database_tls'
   | 'unauthenticated'
   | 'peer_link'
   | 'tunnel_offline'
@@ -85,6 +86,11 @@ export class HostKeyMismatchError extends AppError {
 /** The database cannot be reached right now. */
 export class DatabaseUnavailableError extends AppError {
   constructor(options?: { cause?: unknown }) { super('database_unavailable', 'database unavailable, try again later', options); }
+}
+
+/** The database connection could not be made with the TLS that --db-conn asks for (no plaintext fallback). */
+export class DatabaseTlsError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) { super('database_tls', message, options); }
 }
 
 /** Another portal node could not be reached over the node link, or did not answer in time. */

@@ -1,5 +1,12 @@
 import { ConfigError } from '../errors.js';
 
+/**
+ * TLS towards the database, as Go's MySQL driver names it in the DSN: none
+ * (`tls=false`, the default), verified against the system's CAs (`tls=true`),
+ * or encrypted without checking the certificate (`tls=skip-verify`).
+ */
+export type MysqlTls = 'off' | 'verify' | 'skip-verify';
+
 /** Connection parameters of a MySQL/MariaDB database. */
 export interface MysqlConn {
   host: string;
@@ -7,6 +14,37 @@ export interface MysqlConn {
   user: string;
   password: string;
   database: string;
+  tls: MysqlTls;
+}
+
+/**
+ * Parameters of Go's MySQL driver that sshportal's DSNs carry (`?parseTime=true`,
+ * `charset`, `loc`, timeouts) and that the portal sets for itself: accepted and
+ * ignored. Anything else is refused rather than dropped: a dropped `tls=true`
+ * connected in plaintext without a word.
+ */
+const ignoredParams: ReadonlySet<string> = new Set([
+  'parseTime', 'charset', 'collation', 'loc', 'timeout', 'readTimeout', 'writeTimeout', 'allowNativePasswords',
+  'interpolateParams', 'maxAllowedPacket', 'clientFoundRows', 'columnsWithAlias', 'rejectReadOnly', 'checkConnLiveness',
+]);
+
+const tlsValues: Readonly<Record<string, MysqlTls>> = { true: 'verify', 'skip-verify': 'skip-verify', false: 'off' };
+
+/** The DSN's query string (without `?`) as connection settings; throws on what the portal cannot honour. */
+function parseParams(query: string, whole: string): { tls: MysqlTls } {
+  const bad = (why: string): ConfigError => new ConfigError(`invalid --db-conn '${redactDsn(whole)}': ${why}`);
+  let tls: MysqlTls = 'off';
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (name === 'tls') {
+      if (!Object.hasOwn(tlsValues, value)) {
+        throw bad(`tls=${JSON.stringify(value).slice(1, -1).slice(0, 40)} is not supported: use tls=true (verified), tls=skip-verify or tls=false`);
+      }
+      tls = tlsValues[value] ?? 'off';
+    } else if (!ignoredParams.has(name)) {
+      throw bad(`unknown parameter '${name.slice(0, 40)}' (supported: tls=true|skip-verify|false; Go's ${[...ignoredParams].join(', ')} are accepted and ignored)`);
+    }
+  }
+  return { tls };
 }
 
 function port(text: string, whole: string): number {
@@ -43,14 +81,15 @@ export function parseMysqlDsn(dsn: string): MysqlConn {
       user: decodeURIComponent(url.username) || 'root',
       password: decodeURIComponent(url.password),
       database,
+      ...parseParams(url.search.replace(/^\?/, ''), dsn),
     };
   }
-  const m = /^(?:([^:@]*)(?::(.*))?@)?(?:tcp\(([^)]*)\))?\/([^?/]+)(?:\?.*)?$/.exec(dsn);
+  const m = /^(?:([^:@]*)(?::(.*))?@)?(?:tcp\(([^)]*)\))?\/([^?/]+)(?:\?(.*))?$/.exec(dsn);
   if (!m) {
     throw new ConfigError(`invalid --db-conn '${redactDsn(dsn)}': expected user:password@tcp(host:port)/dbname or mysql://user:password@host:port/dbname`);
   }
   // Optional groups are undefined when they did not take part in the match.
-  const [, user, password, address] = m as (string | undefined)[];
+  const [, user, password, address, , query] = m as (string | undefined)[];
   const addr = hostPort(address ?? '', dsn);
-  return { ...addr, user: user || 'root', password: password ?? '', database: m[4] };
+  return { ...addr, user: user || 'root', password: password ?? '', database: m[4], ...parseParams(query ?? '', dsn) };
 }

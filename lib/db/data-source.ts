@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import type { MysqlConn } from '../config/mysql-dsn.js';
+import type { MysqlConn, MysqlTls } from '../config/mysql-dsn.js';
 import type { DbConfig } from '../config/server-config.js';
 import { migrations } from '../../migrations/index.js';
 import { entities } from './entities/index.js';
@@ -53,6 +53,7 @@ export function createDataSource(db: DbConfig, mariadb = true, timeoutMs = defau
     username: db.conn.user,
     password: db.conn.password,
     database: db.conn.database,
+    ssl: tlsOptions(db.conn.tls),
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
     entities,
@@ -89,9 +90,21 @@ export async function withClusterLock<T>(ds: DataSource, name: string, fn: () =>
   }
 }
 
+/**
+ * mysql2's TLS options for `tls` (a server that cannot speak TLS then fails the
+ * connection: nothing falls back to plaintext). Verified against Node's CAs.
+ */
+export function tlsOptions(tls: MysqlTls): { rejectUnauthorized: boolean } | undefined {
+  switch (tls) {
+    case 'off': return undefined;
+    case 'verify': return { rejectUnauthorized: true };
+    case 'skip-verify': return { rejectUnauthorized: false };
+  }
+}
+
 /** Whether the MySQL-protocol server at `conn` is MariaDB (typeorm reads its catalog differently). */
 export async function isMariaDb(conn: MysqlConn, timeoutMs = defaultDbTimeoutMs): Promise<boolean> {
-  const c = await mysql.createConnection({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, connectTimeout: timeoutMs });
+  const c = await mysql.createConnection({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, connectTimeout: timeoutMs, ssl: tlsOptions(conn.tls) });
   try {
     const [rows] = await c.query({ sql: 'SELECT VERSION() AS v', timeout: timeoutMs });
     const v = Array.isArray(rows) && rows.length > 0 ? String((rows[0] as Record<string, unknown>).v) : '';

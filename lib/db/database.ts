@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { DbConfig } from '../config/server-config.js';
 import { createFieldCipher, type FieldCipher } from '../crypto/field-cipher.js';
-import { DatabaseUnavailableError } from '../errors.js';
+import { DatabaseTlsError, DatabaseUnavailableError } from '../errors.js';
 import { createDataSource, defaultDbTimeoutMs, isMariaDb, withClusterLock } from './data-source.js';
 import { installMysqlDeadlines, type TimeoutListener } from './deadline.js';
 import { withDbRetry } from './retry.js';
@@ -45,6 +45,19 @@ export function isConnectionError(err: unknown): boolean {
     /^(DB_TIMEOUT|ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/.test(code);
 }
 
+/**
+ * Why a connection that asked for TLS failed because of TLS, in words for the
+ * operator, or null: the server offers no TLS (mysql2's HANDSHAKE_NO_SSL_SUPPORT),
+ * or its certificate was refused (Node's verification codes). Pure.
+ */
+export function tlsFailure(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') return 'the database server does not offer TLS, which --db-conn asks for (tls=true or tls=skip-verify)';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/.test(code)) return `the database server's TLS certificate was refused (${code}): fix it, or use tls=skip-verify`;
+  return null;
+}
+
 /** Turns a "database unreachable" driver error into {@link DatabaseUnavailableError}; other values pass through. */
 export function asDatabaseError(err: unknown): unknown {
   if (err instanceof DatabaseUnavailableError || !isConnectionError(err)) return err;
@@ -71,6 +84,8 @@ export async function openDatabase(config: DbConfig, aesKey: string | null, opts
     ds = createDataSource(config, config.driver === 'mysql' ? await isMariaDb(config.conn, timeoutMs) : false, timeoutMs);
     await ds.initialize();
   } catch (err) {
+    const tls = config.driver === 'mysql' && config.conn.tls !== 'off' ? tlsFailure(err) : null;
+    if (tls !== null) throw new DatabaseTlsError(tls, { cause: err });
     if (isConnectionError(err)) throw new DatabaseUnavailableError({ cause: err });
     throw err;
   }

@@ -25,7 +25,7 @@ export async function freshMariaDb(): Promise<{ config: DbConfig; name: string; 
   return {
     name,
     dsn: `root@tcp(127.0.0.1:3306)/${name}?parseTime=true`,
-    config: { driver: 'mysql', conn: { ...mariaAddr, database: name } },
+    config: { driver: 'mysql', conn: { ...mariaAddr, database: name, tls: 'off' } },
     drop: async () => {
       const d = await mysql.createConnection({ ...mariaAddr });
       await d.query(`DROP DATABASE IF EXISTS \`${name}\``);

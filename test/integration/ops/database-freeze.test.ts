@@ -41,7 +41,7 @@ describe('ops: a frozen database answers "unavailable" within --db-timeout, and 
     proxy = await startTcpProxy(mariaAddr.host, mariaAddr.port);
     const m = await freshMariaDb();
     const db: TestDb = {
-      config: { driver: 'mysql', conn: { ...mariaAddr, port: proxy.port, database: m.name } },
+      config: { driver: 'mysql', conn: { ...mariaAddr, port: proxy.port, database: m.name, tls: 'off' } },
       flags: { driver: 'mysql', conn: `root@tcp(127.0.0.1:${proxy.port})/${m.name}?parseTime=true` },
       drop: m.drop,
     };

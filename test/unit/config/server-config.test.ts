@@ -23,7 +23,7 @@ describe('config: resolveServerConfig', () => {
     { name: 'flags win over env', flags: { bindAddress: ':2000' }, env: { SSHPORTAL_BIND: ':3000' },
       check: (c) => expect(c.listen.port).to.equal(2000) },
     { name: 'mysql Go DSN from env', flags: { dbDriver: 'mysql', nodeAddress: '10.0.0.5:2222' }, env: { SSHPORTAL_DATABASE_URL: 'root@tcp(127.0.0.1:3306)/sshportal?parseTime=true' },
-      check: (c) => expect(c.db).to.deep.equal({ driver: 'mysql', conn: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'sshportal' } }) },
+      check: (c) => expect(c.db).to.deep.equal({ driver: 'mysql', conn: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'sshportal', tls: 'off' } }) },
     { name: 'aes key of 32 chars', flags: { aesKey: 'x'.repeat(32) }, env: {},
       check: (c) => { expect(c.aesKey?.reveal()).to.equal('x'.repeat(32)); expect(String(c.aesKey)).to.equal('[redacted]'); } },
     { name: 'idle timeout', flags: { idleTimeout: '1h30m' }, env: {}, check: (c) => expect(c.idleTimeoutMs).to.equal(5_400_000) },
@@ -118,14 +118,29 @@ describe('config: resolveServerConfig', () => {
 
 describe('config: parseMysqlDsn', () => {
   const cases: [string, ReturnType<typeof parseMysqlDsn>][] = [
-    ['root@tcp(127.0.0.1:3306)/db?parseTime=true', { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'db' }],
-    ['u:p@ss@tcp(db.local:3307)/portal', { host: 'db.local', port: 3307, user: 'u', password: 'p@ss', database: 'portal' }],
-    ['u:pw@tcp(db.local)/portal', { host: 'db.local', port: 3306, user: 'u', password: 'pw', database: 'portal' }],
-    ['u:pw@/portal', { host: '127.0.0.1', port: 3306, user: 'u', password: 'pw', database: 'portal' }],
-    ['mysql://u:p%40w@h:3308/portal', { host: 'h', port: 3308, user: 'u', password: 'p@w', database: 'portal' }],
-    ['mysql://h/portal', { host: 'h', port: 3306, user: 'root', password: '', database: 'portal' }],
+    ['root@tcp(127.0.0.1:3306)/db?parseTime=true', { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'db', tls: 'off' }],
+    ['u:p@ss@tcp(db.local:3307)/portal', { host: 'db.local', port: 3307, user: 'u', password: 'p@ss', database: 'portal', tls: 'off' }],
+    ['u:pw@tcp(db.local)/portal', { host: 'db.local', port: 3306, user: 'u', password: 'pw', database: 'portal', tls: 'off' }],
+    ['u:pw@/portal', { host: '127.0.0.1', port: 3306, user: 'u', password: 'pw', database: 'portal', tls: 'off' }],
+    ['mysql://u:p%40w@h:3308/portal', { host: 'h', port: 3308, user: 'u', password: 'p@w', database: 'portal', tls: 'off' }],
+    ['mysql://h/portal', { host: 'h', port: 3306, user: 'root', password: '', database: 'portal', tls: 'off' }],
+    ['u:pw@tcp(db:3306)/portal?tls=true', { host: 'db', port: 3306, user: 'u', password: 'pw', database: 'portal', tls: 'verify' }],
+    ['u:pw@tcp(db:3306)/portal?parseTime=true&tls=skip-verify&charset=utf8mb4', { host: 'db', port: 3306, user: 'u', password: 'pw', database: 'portal', tls: 'skip-verify' }],
+    ['u:pw@tcp(db:3306)/portal?tls=false&loc=Local', { host: 'db', port: 3306, user: 'u', password: 'pw', database: 'portal', tls: 'off' }],
+    ['mysql://u:pw@db/portal?tls=true', { host: 'db', port: 3306, user: 'u', password: 'pw', database: 'portal', tls: 'verify' }],
   ];
   for (const [dsn, want] of cases) it(`parses ${dsn}`, () => expect(parseMysqlDsn(dsn)).to.deep.equal(want));
+  const refused: [string, RegExp][] = [
+    ['u:secret@tcp(db)/x?tls=preferred', /tls=preferred is not supported: use tls=true/],
+    ['u:secret@tcp(db)/x?tls=custom-ca', /tls=custom-ca is not supported/],
+    ['u:secret@tcp(db)/x?ssl=true', /unknown parameter 'ssl'/],
+    ['mysql://u:secret@db/x?sslmode=require', /unknown parameter 'sslmode'/],
+  ];
+  for (const [dsn, message] of refused) {
+    it(`refuses '${dsn}' rather than connect in plaintext`, () => {
+      expect(() => parseMysqlDsn(dsn)).to.throw(message).with.property('message').that.does.not.include('secret');
+    });
+  }
   for (const dsn of ['', 'tcp(x)', 'mysql://h', 'u@tcp(h:0)/db', 'mysql://h:99999/db']) {
     it(`rejects '${dsn}'`, () => expect(() => parseMysqlDsn(dsn)).to.throw(/invalid --db-conn/));
   }
