@@ -9,6 +9,7 @@ import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
 import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
 import { Tracked, type SocketControl, type TrackedOps } from './tracked-socket.js';
+import { LogEvery, LogEveryPerKey } from './log-every.js';
 
 /** Called for each client that sent its SSH identification. */
 export type ConnectionHandler = (conn: Connection, info: ssh2.ClientInfo, control: SocketControl) => void;
@@ -48,7 +49,7 @@ function remoteOf(t: Tracked): string {
 
 /** How long a dropped peer gets to read our DISCONNECT before its socket is destroyed. */
 export const dropLingerMs = 1_000;
-/** While connections are refused at --max-connections, one log line per this period. */
+/** While connections are refused (--max-connections, cool-down) or shed (--max-startups), one log line per this period. */
 const fullLogEveryMs = 10_000;
 /** A client silent for 3 probes 15 s apart is dropped (a tunnel connector behind a dead NAT, a vanished laptop). */
 const defaultKeepalive: Keepalive = { intervalMs: 15_000, countMax: 3 };
@@ -82,8 +83,9 @@ export class SshListener {
   readonly #limits: ListenerLimits;
   /** Tracked sockets not being dropped: what --max-connections counts. */
   #live = 0;
-  #refused = 0;
-  #lastFullLog = -Infinity;
+  readonly #fullLog = new LogEvery(fullLogEveryMs);
+  readonly #coolDownLog = new LogEveryPerKey(fullLogEveryMs);
+  readonly #shedLog = new LogEvery(fullLogEveryMs);
 
   constructor(hostKey: string, handler: ConnectionHandler, limits: ListenerLimits, log: Logger, ident = 'sshportal') {
     this.#log = log;
@@ -138,15 +140,19 @@ export class SshListener {
       this.#pending.remove(tracked);
     });
     for (const old of this.#pending.add(tracked)) {
-      this.#log.info('dropping the oldest unauthenticated connection', { remote: remoteOf(old), max: this.#limits.maxStartups });
+      const l = this.#shedLog.take(this.#limits.now());
+      if (l.log) this.#log.info('dropping the oldest unauthenticated connection', { remote: remoteOf(old), max: this.#limits.maxStartups, alsoDroppedSinceLastLine: l.held });
       this.#shed(old);
     }
     this.#start(tracked, ip);
   }
 
   #cooledDown(ip: string, remote: string): boolean {
-    if (this.#limits.throttle.verdict(ip, this.#limits.now()).kind !== 'refuse') return false;
-    this.#log.info('connection refused: address in authentication cool-down', { remote });
+    const now = this.#limits.now();
+    if (this.#limits.throttle.verdict(ip, now).kind !== 'refuse') return false;
+    // An address in cool-down that reconnects in a loop: one line per period for it, not one per connection.
+    const l = this.#coolDownLog.take(ip, now);
+    if (l.log) this.#log.info('connection refused: address in authentication cool-down', { remote, alsoRefusedSinceLastLine: l.held });
     return true;
   }
 
@@ -207,13 +213,8 @@ export class SshListener {
   }
 
   #refuse(socket: Socket, key: string): void {
-    this.#refused++;
-    const now = this.#limits.now();
-    if (now - this.#lastFullLog >= fullLogEveryMs) {
-      this.#lastFullLog = now;
-      this.#log.warn('connection refused: --max-connections reached', { remote: key, max: this.#limits.maxConnections, refused: this.#refused });
-      this.#refused = 0;
-    }
+    const l = this.#fullLog.take(this.#limits.now());
+    if (l.log) this.#log.warn('connection refused: --max-connections reached', { remote: key, max: this.#limits.maxConnections, refused: l.held + 1 });
     socket.destroy();
   }
 

@@ -63,6 +63,18 @@ for (const driver of drivers) {
       const banned = await portal.ssh(['version'], { extra: ['-o', 'BindAddress=127.0.0.2'] });
       expect(banned.code).to.equal(255);
       expect(portal.logs.some((l) => l.includes('address in authentication cool-down'))).to.equal(true);
+      // Reconnecting in a loop from there is refused each time, with one log line per 10 s, not one per connection.
+      const lines = (): number => portal.logs.filter((l) => l.includes('address in authentication cool-down')).length;
+      const before = lines();
+      for (let i = 0; i < 100; i++) {
+        await new Promise<void>((resolve) => {
+          const s = connect({ host: '127.0.0.1', port: portal.port, localAddress: '127.0.0.2' });
+          s.on('error', () => resolve());
+          s.on('close', () => resolve());
+          s.resume();
+        });
+      }
+      expect(lines() - before).to.be.at.most(1);
       // … while another address still gets in.
       const other = await portal.ssh(['version'], { extra: ['-o', 'BindAddress=127.0.0.3'] });
       expect([other.code, other.stdout]).to.deep.equal([0, 'test\n']);
