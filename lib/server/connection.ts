@@ -13,6 +13,7 @@ import { drainingRefusal } from './drain.js';
 import { serveHealthcheck } from './healthcheck.js';
 import type { SocketControl } from './tracked-socket.js';
 import { serveUser } from './login-dispatch.js';
+import { LogEvery } from './log-every.js';
 
 export type { ConnectionContext, ConnectionDeps } from './connection-types.js';
 
@@ -30,7 +31,8 @@ function principalOf(who: Exclude<Identity, { kind: 'healthcheck' }>): string | 
   }
 }
 
-let lastPrincipalLog = -Infinity;
+/** One line per 10 s at most: a client retrying in a loop must not flood the log. */
+const principalLog = new LogEvery(10_000);
 
 /** Counts the connection against its principal; false (logged, dropped) past `--max-user-connections`. */
 function holdPrincipal(conn: Connection, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext, control: SocketControl): boolean {
@@ -42,12 +44,8 @@ function holdPrincipal(conn: Connection, who: Exclude<Identity, { kind: 'healthc
     conn.on('close', release);
     return true;
   }
-  // One line per 10 s at most: a client retrying in a loop must not flood the log.
-  const now = deps.now().getTime();
-  if (now - lastPrincipalLog >= 10_000) {
-    lastPrincipalLog = now;
-    ctx.log.warn('connection refused: --max-user-connections reached', { principal, max: deps.principals.max });
-  }
+  const l = principalLog.take(deps.now().getTime());
+  if (l.log) ctx.log.warn('connection refused: --max-user-connections reached', { principal, max: deps.principals.max, alsoRefusedSinceLastLine: l.held });
   control.drop();
   return false;
 }
