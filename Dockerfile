@@ -11,6 +11,9 @@ RUN npm ci && npm prune --omit=dev
 
 # Runtime stage: the compiled portal only, as an unprivileged user.
 FROM node:20-bookworm-slim
+# tini as PID 1: Node there reaps no orphans, and the children of a timed-out --acl-check-cmd (killed as a
+# process group) stayed zombies, one per timeout.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system sshportal && useradd --system --gid sshportal --home /var/lib/sshportal --create-home sshportal
 WORKDIR /app
 COPY --from=build /src/node_modules node_modules
@@ -24,5 +27,5 @@ USER sshportal
 EXPOSE 2222
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
   CMD ["node", "/app/dist/cmd/sshportal.js", "healthcheck", "--quiet", "--addr", "127.0.0.1:2222"]
-ENTRYPOINT ["node", "/app/dist/cmd/sshportal.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/cmd/sshportal.js"]
 CMD ["server"]

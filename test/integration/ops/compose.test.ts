@@ -102,6 +102,9 @@ describe('ops: examples/mysql compose file, cross-checked with the Dockerfile, c
     expect(/^USER (\S+)/m.exec(dockerfile)?.[1]).to.not.match(/^(root|0)$/);
     expect(dockerfile).to.match(/^HEALTHCHECK [\s\S]*?dist\/cmd\/sshportal\.js", "healthcheck"/m);
     expect(/^EXPOSE (\d+)/m.exec(dockerfile)?.[1]).to.equal('2222');
+    // An init reaps orphans (Node as PID 1 does not): the runtime stage installs tini and runs the portal under it.
+    expect(dockerfile).to.match(/^RUN apt-get update && apt-get install -y --no-install-recommends tini /m);
+    expect(dockerfile).to.match(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "\/app\/dist\/cmd\/sshportal\.js"\]$/m);
     for (const m of dockerfile.matchAll(/\b(SSHPORTAL_[A-Z_]+)=/g)) expect(knownEnv).to.include(m[1]);
   });
 
