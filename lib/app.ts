@@ -162,8 +162,8 @@ export class App {
         db, log, config, version: opts.version, now, throttle, metrics, live, revocation, cluster, tunnels, portal, principals,
         bastion: (c, who, target, ctx) => startBastion(bastionDeps, c, who, target, ctx),
         liveSessions,
-        viewer: (who, mode, session, s, ctx) => serveViewer({ db, service: liveSessions, aclCheckCmd: config.aclCheckCmd, now },
-          { channel: s.channel, pty: s.pty, user: who.user, remoteAddr: ctx.remoteAddr, log: ctx.log }, mode, session),
+        viewer: (who, mode, session, s, ctx, guard) => serveViewer({ db, service: liveSessions, aclCheckCmd: config.aclCheckCmd, now },
+          { channel: s.channel, pty: s.pty, user: who.user, remoteAddr: ctx.remoteAddr, log: ctx.log, guard }, mode, session),
       };
       const listener = new SshListener(boot.hostPrivateKey, (conn, info, control) => handleConnection(conn, info, control, connectionDeps), {
         loginGraceMs: config.loginGraceMs, maxStartups: config.maxStartups, maxConnections, output: defaultOutputLimits,

@@ -2,9 +2,10 @@
  * Whether a live, already-authenticated connection may go on, given what the
  * database says now (pure: plain data in, plain data out, `now` passed in).
  * Revocation must reach open connections: a removed user, an unbound key, a
- * removed role or an ACL that no longer allows the host ends them.
+ * removed role or an ACL that no longer allows the host (of a relayed or a
+ * joined session) ends them.
  */
-import type { LiveFacts } from '../db/live-facts.js';
+import type { LiveFacts, LiveUser } from '../db/live-facts.js';
 import { aclInputOf, type AccessRequest } from './decide.js';
 import { evaluateAcl, type AclDecision, type AclInput } from './evaluate.js';
 
@@ -13,7 +14,13 @@ export type LiveLogin =
   /** The admin shell, with the role names the user held when it opened. */
   | { kind: 'shell'; roles: readonly string[] }
   /** A host login; `hostId` is null until its first channel passed the access check. */
-  | { kind: 'host'; hostId: number | null };
+  | { kind: 'host'; hostId: number | null }
+  /**
+   * A `join:ID` login once it was let in: the roles it held at login (as the
+   * admin shell's) and the joined session's host, whose ACLs must still allow
+   * the joiner, as for a host login to it.
+   */
+  | { kind: 'join'; roles: readonly string[]; hostId: number };
 
 /** Who a live connection belongs to, as fixed at login. */
 export interface LiveSubject {
@@ -42,6 +49,26 @@ function aclInputs(acls: LiveFacts['acls']): AclInput[] {
   return inputs;
 }
 
+/** The end of a connection whose login held `roles`, when `user` lost one of them; null when all are held. */
+function rolesLost(roles: readonly string[], user: LiveUser): Revalidation | null {
+  const lost = roles.filter((r) => !user.roles.includes(r));
+  return lost.length === 0 ? null : { action: 'end', reason: `role ${lost.join(', ')} removed` };
+}
+
+/** Whether `user` may still reach host `hostId`: the same re-check for a relayed session and a joined one. */
+function hostAccess(user: LiveUser, hostId: number, facts: LiveFacts, now: Date): Revalidation {
+  const host = facts.hosts.get(hostId);
+  if (!host) return { action: 'end', reason: 'host removed' };
+  const acls = aclInputs(facts.acls);
+  const request: AccessRequest = {
+    user: { id: user.id, name: user.name, email: user.email, groups: user.groups }, host, acls, now,
+  };
+  const byAcl = evaluateAcl({
+    acls, userGroupIds: user.groups.map((g) => g.id), hostGroupIds: host.groups.map((g) => g.id), hostName: host.name, now,
+  });
+  return { action: 'access', request, byAcl };
+}
+
 /** Re-checks one live connection against the current facts (pure). */
 export function revalidate(s: LiveSubject, facts: LiveFacts, now: Date): Revalidation {
   const user = facts.users.get(s.userId);
@@ -49,23 +76,12 @@ export function revalidate(s: LiveSubject, facts: LiveFacts, now: Date): Revalid
   if (facts.keyOwners.get(s.fingerprint) !== s.userId) return { action: 'end', reason: `key ${s.fingerprint} removed` };
   const login = s.login;
   switch (login.kind) {
-    case 'shell': {
-      const lost = login.roles.filter((r) => !user.roles.includes(r));
-      return lost.length === 0 ? { action: 'keep' } : { action: 'end', reason: `role ${lost.join(', ')} removed` };
-    }
-    case 'host': {
-      if (login.hostId === null) return { action: 'keep' };
-      const host = facts.hosts.get(login.hostId);
-      if (!host) return { action: 'end', reason: 'host removed' };
-      const acls = aclInputs(facts.acls);
-      const request: AccessRequest = {
-        user: { id: user.id, name: user.name, email: user.email, groups: user.groups }, host, acls, now,
-      };
-      const byAcl = evaluateAcl({
-        acls, userGroupIds: user.groups.map((g) => g.id), hostGroupIds: host.groups.map((g) => g.id), hostName: host.name, now,
-      });
-      return { action: 'access', request, byAcl };
-    }
+    case 'shell':
+      return rolesLost(login.roles, user) ?? { action: 'keep' };
+    case 'host':
+      return login.hostId === null ? { action: 'keep' } : hostAccess(user, login.hostId, facts, now);
+    case 'join':
+      return rolesLost(login.roles, user) ?? hostAccess(user, login.hostId, facts, now);
     default: {
       const never: never = login;
       return never;

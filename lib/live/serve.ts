@@ -3,10 +3,11 @@
  * live PTY session's current screen, then its live output. A watcher's
  * keystrokes never reach the session (`q` or Ctrl-C leaves); a joiner's reach
  * it as if the owner typed them (OpenSSH's `~.` leaves). Leaving never ends
- * the owner's session.
+ * the owner's session. The connection serving the login re-checks its access
+ * (lib/server/revocation.ts): once revoked, the viewer stops at once.
  */
 import type { ServerChannel } from 'ssh2';
-import { aclInputOf, decideAccess } from '../acl/decide.js';
+import { aclInputOf, decideAccess, type AccessDecision, type AccessRequest } from '../acl/decide.js';
 import type { AttachMode } from '../cluster/index.js';
 import { aclsOfUserGroups } from '../db/queries/acls.js';
 import type { Database } from '../db/database.js';
@@ -36,6 +37,24 @@ export interface ViewerSession {
   user: User;
   remoteAddr: string;
   log: Logger;
+  /** The connection's re-check of this login's access (lib/server/revocation.ts). */
+  guard: ViewerGuard;
+}
+
+/** A join that was let in: the host its access was checked against, and that check. */
+export interface JoinGrant {
+  host: { id: number; name: string };
+  sessionId: number;
+  request: AccessRequest;
+  decision: AccessDecision;
+}
+
+/** What the connection serving a viewer login hears of it, and tells it. */
+export interface ViewerGuard {
+  /** A join was let in: from now on the connection re-checks the joiner's access to that host too. */
+  joined(grant: JoinGrant): void;
+  /** Settles once the connection's access was revoked (the connection then tells why and ends the channel). */
+  readonly revoked: Promise<void>;
 }
 
 /** Resets what a watched program may have changed on the viewer's terminal. */
@@ -49,33 +68,33 @@ function audit(deps: ViewerDeps, v: ViewerSession, action: string, entity: strin
     .catch((err: unknown) => v.log.warn('cannot write event', { err, action }));
 }
 
-/** Checks the viewer may attach to session `id`; returns the row, throws an AppError to refuse. */
-async function authorize(deps: ViewerDeps, v: ViewerSession, mode: AttachMode, id: number): Promise<Session> {
+/** Checks the viewer may attach to session `id`; returns the row (and a join's grant), throws an AppError to refuse. */
+async function authorize(deps: ViewerDeps, v: ViewerSession, mode: AttachMode, id: number): Promise<{ row: Session; join: JoinGrant | null }> {
   const m = deps.db.manager;
   const roles = await userRoleNames(m, v.user.id, ['admin']);
   if (!roles.includes('admin')) throw new PermissionDeniedError(`${mode === 'watch' ? 'watching' : 'joining'} a session needs the admin role`);
   const row = await m.findOne(Session, { where: { id }, relations: { host: { groups: true } } });
   if (!row) throw new NotFoundError(`session ${id} not found`);
   if (row.status !== 'active') throw new NotFoundError(`session ${id} is not active (${row.status})`);
-  if (mode === 'join') {
-    const host = row.host;
-    if (!host) throw new PermissionDeniedError(`session ${id} has no host left to check your access against`);
-    const groups = (v.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
-    const decision = await decideAccess({
-      user: { id: v.user.id, name: v.user.name, email: v.user.email, groups },
-      host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
-      acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
-      now: deps.now(),
-    }, deps.aclCheckCmd);
-    if (decision.action !== 'allow') throw new PermissionDeniedError(`joining session ${id} needs an ACL allowing you to host '${host.name}'`);
-  }
-  return row;
+  if (mode === 'watch') return { row, join: null };
+  const host = row.host;
+  if (!host) throw new PermissionDeniedError(`session ${id} has no host left to check your access against`);
+  const groups = (v.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
+  const request: AccessRequest = {
+    user: { id: v.user.id, name: v.user.name, email: v.user.email, groups },
+    host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
+    acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
+    now: deps.now(),
+  };
+  const decision = await decideAccess(request, deps.aclCheckCmd);
+  if (decision.action !== 'allow') throw new PermissionDeniedError(`joining session ${id} needs an ACL allowing you to host '${host.name}'`);
+  return { row, join: { host: { id: host.id, name: host.name }, sessionId: id, request, decision } };
 }
 
-/** Runs until the viewer leaves or the session ends; resolves with what to tell the viewer. */
-function follow(ch: ServerChannel, mode: AttachMode, att: Attachment): Promise<string> {
+/** Runs until the viewer leaves, the session ends or access is revoked; resolves with what to tell the viewer (null: revoked). */
+function follow(ch: ServerChannel, mode: AttachMode, att: Attachment, revoked: Promise<void>): Promise<string | null> {
   return new Promise((resolve) => {
-    const done = (line: string): void => {
+    const done = (line: string | null): void => {
       ch.off('data', onData);
       att.leave();
       resolve(line);
@@ -87,6 +106,8 @@ function follow(ch: ServerChannel, mode: AttachMode, att: Attachment): Promise<s
     ch.on('data', onData);
     ch.once('close', () => done(''));
     void att.ended.then(() => done('the session ended'));
+    // Keys typed after the revocation no longer reach the session, even before the channel closes.
+    void revoked.then(() => done(null));
   });
 }
 
@@ -96,10 +117,14 @@ export async function serveViewer(deps: ViewerDeps, v: ViewerSession, mode: Atta
   const id = parseSessionId(sessionText);
   if (id === null) { line(`error: invalid session id '${sessionText.slice(0, 40)}'`); return 1; }
   if (!v.pty) { line(`error: ${mode} needs a terminal: use ssh -t ${mode}:${id}@<portal>`); return 1; }
+  const guard = v.guard;
   let row: Session;
   let att: Attachment;
   try {
-    row = await authorize(deps, v, mode, id);
+    const granted = await authorize(deps, v, mode, id);
+    row = granted.row;
+    // Before attaching: a revocation from here on ends the join.
+    if (granted.join) guard.joined(granted.join);
     att = await deps.service.attach(row, { mode, viewer: v.user.name, cols: v.pty.cols, rows: v.pty.rows }, v.channel);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
@@ -111,8 +136,10 @@ export async function serveViewer(deps: ViewerDeps, v: ViewerSession, mode: Atta
   const host = row.host?.name ?? `${id}`;
   v.log.info('viewer attached', { mode, session: id, node: row.node });
   await audit(deps, v, `${mode}-start`, host, { session_id: id, node: row.node });
-  const bye = await follow(v.channel, mode, att);
+  const bye = await follow(v.channel, mode, att, guard.revoked);
   await audit(deps, v, `${mode}-stop`, host, { session_id: id, node: row.node });
+  // Revoked: the connection writes why and ends the channel; the status is the same either way.
+  if (bye === null) return 255;
   // Leave the viewer's terminal usable: attributes, cursor, the normal screen (a full-screen program may have switched).
   if (bye) { v.channel.write(restoreTerminal); line(bye); }
   return 0;

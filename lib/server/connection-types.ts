@@ -7,6 +7,7 @@ import type { ClusterService } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Database } from '../db/database.js';
 import type { LiveControl } from '../live/index.js';
+import type { ViewerGuard } from '../live/serve.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/index.js';
 import type { PortalFacts } from '../shell/context.js';
@@ -45,7 +46,7 @@ export interface ConnectionDeps {
   /** Stop, viewer counts and recordings of live sessions (the admin shell's). */
   liveSessions: LiveControl;
   /** Serves a `watch:ID` / `join:ID` session channel (lib/live); resolves with its exit status. */
-  viewer(who: Extract<Identity, { kind: 'user' }>, mode: 'watch' | 'join', session: string, s: TerminalSession, ctx: ConnectionContext): Promise<number>;
+  viewer(who: Extract<Identity, { kind: 'user' }>, mode: 'watch' | 'join', session: string, s: TerminalSession, ctx: ConnectionContext, guard: ViewerGuard): Promise<number>;
   /** Hands an authenticated host login to the relay. */
   bastion(conn: Connection, who: Extract<Identity, { kind: 'user' }>, target: string, ctx: ConnectionContext): LiveConnection;
 }

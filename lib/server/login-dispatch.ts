@@ -4,6 +4,7 @@
  */
 import type { Connection, ServerChannel } from 'ssh2';
 import { redeemInvite } from '../db/identity.js';
+import type { ViewerGuard } from '../live/serve.js';
 import { limitsFrom } from '../proxy/limits.js';
 import { userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
@@ -30,6 +31,8 @@ interface ShellTracking {
   open: Map<ServerChannel, string>;
   /** Channels that already show why they were refused. */
   told: WeakSet<ServerChannel>;
+  /** Settles once access was revoked, before the open channels are told. */
+  revoked: Promise<void>;
 }
 
 /**
@@ -39,10 +42,13 @@ interface ShellTracking {
 function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext): ShellTracking {
   const open = new Map<ServerChannel, string>();
   const told = new WeakSet<ServerChannel>();
+  let revoke: () => void = () => undefined;
+  const revoked = new Promise<void>((resolve) => { revoke = resolve; });
   const ticket = deps.revocation.track({
     subject: { userId: who.user.id, fingerprint: who.key.fingerprint, login: { kind: 'shell', roles: (who.user.roles ?? []).map((r) => r.name) } },
     userName: who.user.name, remoteAddr: ctx.remoteAddr, log: ctx.log,
     end: (message) => {
+      revoke();
       for (const [ch, eol] of open) if (!told.has(ch)) void finishChannel(ch, 255, ctx.log, `error: ${message}${eol}`);
       // Channels close (their last line shown) before the connection does; bounded, a client that stopped reading is cut anyway.
       const closed = Promise.all([...open.keys()].map((ch) => new Promise((r) => ch.once('close', r))));
@@ -50,7 +56,19 @@ function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identit
     },
   });
   conn.once('close', () => ticket.release());
-  return { ticket, open, told };
+  return { ticket, open, told, revoked };
+}
+
+/**
+ * The guard of a `watch:ID` / `join:ID` login tracked as an admin shell: a
+ * join, once let in, is also re-checked against its host's ACLs, as a relayed
+ * session to that host is; a revocation stops the viewer at once.
+ */
+function viewerGuard(live: ShellTracking): ViewerGuard {
+  return {
+    joined: (g) => live.ticket.grantJoin(g.host, g.sessionId, g.request, g.decision),
+    revoked: live.revoked,
+  };
 }
 
 async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession, live: ShellTracking): Promise<number> {
@@ -105,10 +123,11 @@ export function serveUser(conn: Connection, state: AuthState, who: Exclude<Ident
       if (to?.kind === 'host') return deps.bastion(conn, who, to.target, ctx);
       if (to?.kind === 'live') {
         const live = trackShell(conn, deps, who, ctx);
+        const guard = viewerGuard(live);
         return serveTerminalSessions(conn, async (s) => {
           live.open.set(s.channel, '\r\n');
           s.channel.once('close', () => live.open.delete(s.channel));
-          return deps.viewer(who, to.mode, to.session, s, ctx);
+          return deps.viewer(who, to.mode, to.session, s, ctx, guard);
         }, ctx.log, { maxSessions: 1, limits: limitsFrom(deps.config) });
       }
       conn.end();

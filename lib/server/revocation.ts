@@ -9,16 +9,21 @@
  *
  * When the database cannot answer, nothing is ended (fail open, logged once):
  * live connections keep flowing through a database outage, as relays do.
+ *
+ * With `--acl-check-cmd`, a sweep asks the hook once per distinct input (a few
+ * inputs at a time), and ends the connections that need no hook without
+ * waiting for those that do.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decideAccess, type AccessDecision, type AccessRequest } from '../acl/decide.js';
 import { evaluateAcl, type AclDecision } from '../acl/evaluate.js';
-import { revalidate, type LiveSubject, type Revalidation } from '../acl/revalidate.js';
+import { revalidate, type LiveLogin, type LiveSubject, type Revalidation } from '../acl/revalidate.js';
 import type { Database } from '../db/database.js';
-import { recordEvent } from '../db/events.js';
-import { loadLiveFacts, type LiveFacts } from '../db/live-facts.js';
+import { recordEvent, type EventInput } from '../db/events.js';
+import { loadLiveFacts, type LiveFacts, type LiveFactsQuery } from '../db/live-facts.js';
 import { PermissionDeniedError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { accessVerdict, hookKey, HookRuns, verdictOf, type HookAnswer, type Verdict } from './revocation-verdict.js';
 
 /** Mean interval between two sweeps of a node (each waits 75–125 % of it). */
 export const RECHECK_INTERVAL_MS = 2_000;
@@ -29,12 +34,50 @@ export const SWEEP_SLICE = 200;
 
 /** Everything a re-check reads of a connection's subject: connections with the same key get the same answer. */
 export function subjectKey(s: LiveSubject): string {
-  return JSON.stringify(s.login.kind === 'host' ? ['host', s.userId, s.fingerprint, s.login.hostId] : ['shell', s.userId, s.fingerprint, s.login.roles]);
+  const l = s.login;
+  switch (l.kind) {
+    case 'host':
+      return JSON.stringify(['host', s.userId, s.fingerprint, l.hostId]);
+    case 'shell':
+      return JSON.stringify(['shell', s.userId, s.fingerprint, l.roles]);
+    case 'join':
+      return JSON.stringify(['join', s.userId, s.fingerprint, l.roles, l.hostId]);
+    default: {
+      const never: never = l;
+      return never;
+    }
+  }
 }
 
-/** What the revocation service needs. */
-export interface RevocationDeps {
-  db: Database;
+/** The host whose ACLs a login is re-checked against, or null. */
+function hostIdOf(l: LiveLogin): number | null {
+  return l.kind === 'shell' ? null : l.hostId;
+}
+
+/** What the service reads, asks and writes outside itself. */
+export interface RevocationIo {
+  /** The current facts behind a set of connections. */
+  facts(q: LiveFactsQuery): Promise<LiveFacts>;
+  /** The access decision with `--acl-check-cmd` (never rejects). */
+  decide(req: AccessRequest, hookCommand: string): Promise<AccessDecision>;
+  /** Writes an event. */
+  record(e: EventInput): Promise<void>;
+}
+
+/** The database's and the hook's {@link RevocationIo}. */
+function databaseIo(db: Database): RevocationIo {
+  return {
+    facts: (q) => loadLiveFacts(db.manager, q),
+    decide: (req, hookCommand) => decideAccess(req, hookCommand),
+    record: (e) => recordEvent(db.manager, e),
+  };
+}
+
+/** What the revocation service needs: the database, or (tests) an {@link RevocationIo} of its own. */
+export type RevocationDeps = RevocationSettings & ({ db: Database } | { io: RevocationIo });
+
+/** What the revocation service needs besides its io. */
+export interface RevocationSettings {
   log: Logger;
   now: () => Date;
   /** `--acl-check-cmd`, or null. */
@@ -58,6 +101,12 @@ export interface LiveConnectionInit {
 export interface LiveTicket {
   /** Records the host a host login was granted (after its first access check). */
   grantHost(host: { id: number; name: string }, sessionId: number, request: AccessRequest, decision: AccessDecision): void;
+  /**
+   * Records that a `join:ID` login (tracked as an admin shell) was let into
+   * session `sessionId` on `host`: from now on its roles and its access to
+   * that host are re-checked, as a relayed session's.
+   */
+  grantJoin(host: { id: number; name: string }, sessionId: number, request: AccessRequest, decision: AccessDecision): void;
   /** Re-checks access before a new channel; rejects with PermissionDeniedError (and ends the connection) once revoked. */
   check(): Promise<void>;
   /** Stops tracking (the connection closed). */
@@ -66,16 +115,8 @@ export interface LiveTicket {
 
 interface Entry extends LiveConnectionInit {
   host?: { name: string; sessionId: number };
-  /** The hook's last answer and the input it answered, so the hook runs again only when its input changes. */
-  hook?: { key: string; decision: AccessDecision };
-}
-
-const groupList = (gs: readonly { id: number; name: string }[]): string[] => gs.map((g) => `${g.id}:${g.name}`).sort();
-
-/** Everything the hook is told, in a stable form (relation order may differ between reads). */
-function hookKey(byAcl: AclDecision, req: AccessRequest): string {
-  const { user: u, host: h } = req;
-  return JSON.stringify([byAcl.action, u.id, u.name, u.email, groupList(u.groups), h.id, h.name, h.addr, h.user, groupList(h.groups)]);
+  /** The hook's last answer for this connection, so the hook runs again only when its input changes. */
+  hook?: HookAnswer;
 }
 
 /** What a {@link Ticket} asks of its {@link Revocation}. */
@@ -97,9 +138,20 @@ class Ticket implements LiveTicket {
   }
 
   grantHost(host: { id: number; name: string }, sessionId: number, request: AccessRequest, decision: AccessDecision): void {
+    this.#grant({ kind: 'host', hostId: host.id }, host.name, sessionId, request, decision);
+  }
+
+  grantJoin(host: { id: number; name: string }, sessionId: number, request: AccessRequest, decision: AccessDecision): void {
+    const login = this.#e.subject.login;
+    const roles = login.kind === 'host' ? [] : login.roles;
+    this.#grant({ kind: 'join', roles, hostId: host.id }, host.name, sessionId, request, decision);
+  }
+
+  /** A new subject: the access checked for it (with the hook's answer) is what a later re-check compares against. */
+  #grant(login: LiveLogin, hostName: string, sessionId: number, request: AccessRequest, decision: AccessDecision): void {
     const e = this.#e;
-    e.subject = { ...e.subject, login: { kind: 'host', hostId: host.id } };
-    e.host = { name: host.name, sessionId };
+    e.subject = { ...e.subject, login };
+    e.host = { name: hostName, sessionId };
     if (this.#ops.hooked()) e.hook = { key: hookKey(decisionByAcl(request), request), decision };
   }
 
@@ -110,7 +162,8 @@ class Ticket implements LiveTicket {
 
 /** Tracks live user connections and ends those whose access was revoked. */
 export class Revocation {
-  readonly #deps: RevocationDeps;
+  readonly #deps: RevocationSettings;
+  readonly #io: RevocationIo;
   readonly #live = new Set<Entry>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -121,6 +174,7 @@ export class Revocation {
 
   constructor(deps: RevocationDeps) {
     this.#deps = deps;
+    this.#io = 'io' in deps ? deps.io : databaseIo(deps.db);
   }
 
   /** Number of tracked connections. */
@@ -130,8 +184,14 @@ export class Revocation {
   readonly #ops: TicketOps = {
     check: (e) => this.#checkOne(e),
     release: (e) => { this.#live.delete(e); },
-    hooked: () => this.#deps.aclCheckCmd !== null && this.#deps.aclCheckCmd !== '',
+    hooked: () => this.#hook() !== null,
   };
+
+  /** `--acl-check-cmd`, or null when unset. */
+  #hook(): string | null {
+    const cmd = this.#deps.aclCheckCmd;
+    return cmd === null || cmd === '' ? null : cmd;
+  }
 
   /** Starts tracking a connection. */
   track(init: LiveConnectionInit): LiveTicket {
@@ -157,7 +217,12 @@ export class Revocation {
     if (!this.#running) return;
     const mean = this.#deps.intervalMs ?? RECHECK_INTERVAL_MS;
     // Jitter spreads the nodes of a cluster over the interval.
-    this.#timer = setTimeout(() => void this.sweep().finally(() => this.#schedule()), mean * (0.75 + Math.random() * 0.5));
+    this.#timer = setTimeout(() => {
+      // A sweep that fails is logged: it never becomes an unhandled rejection, and the next one is scheduled.
+      void this.sweep()
+        .catch((err: unknown) => this.#deps.log.error('access re-check sweep failed', { err }))
+        .finally(() => this.#schedule());
+    }, mean * (0.75 + Math.random() * 0.5));
     this.#timer.unref();
   }
 
@@ -166,13 +231,16 @@ export class Revocation {
    * Connections of the same user, key and host share one re-check, and the
    * sweep gives the event loop a turn every {@link SWEEP_SLICE} connections:
    * thousands of them held every relayed session's traffic for up to 23 ms
-   * every 2 s (measured with 2,000 sessions).
+   * every 2 s (measured with 2,000 sessions). Connections whose verdict needs
+   * the hook wait for it apart (one run per distinct input, see
+   * {@link HookRuns}); the others are ended at once. Resolves once every
+   * verdict was applied.
    */
   async sweep(): Promise<void> {
     const entries = [...this.#live];
     if (entries.length === 0) return;
     // The subjects the facts are read for. A connection granted its host meanwhile has a new
-    // subject (grantHost checked that access itself): it is re-checked by the next sweep.
+    // subject (grantHost and grantJoin follow an access check): it is re-checked by the next sweep.
     const subjects = entries.map((e) => e.subject);
     let facts: LiveFacts;
     try {
@@ -183,22 +251,45 @@ export class Revocation {
     }
     const now = this.#deps.now();
     const shared = new Map<string, Revalidation>();
-    for (let i = 0; i < entries.length; i++) {
-      if (i > 0 && i % SWEEP_SLICE === 0) {
-        await nextTurn();
-        if (this.#stopped) return;
+    const hook = this.#hook();
+    const hooks = hook === null ? null : new HookRuns((req) => this.#io.decide(req, hook), this.#deps.log);
+    const asked: Promise<void>[] = [];
+    try {
+      for (let i = 0; i < entries.length; i++) {
+        if (i > 0 && i % SWEEP_SLICE === 0) {
+          await nextTurn();
+          if (this.#stopped) return;
+        }
+        const e = entries[i];
+        if (!this.#live.has(e) || e.subject !== subjects[i]) continue;
+        const key = subjectKey(e.subject);
+        let r = shared.get(key);
+        if (!r) {
+          r = revalidate(e.subject, facts, now);
+          shared.set(key, r);
+        }
+        const v = verdictOf(r, hooks !== null, e.hook);
+        if (v.kind === 'end') this.#revoke(e, v.reason);
+        else if (v.kind === 'ask' && hooks) asked.push(this.#settle(e, e.subject, v, hooks.answer(v.key, v.request)));
       }
-      const e = entries[i];
-      if (!this.#live.has(e) || e.subject !== subjects[i]) continue;
-      const key = subjectKey(e.subject);
-      let r = shared.get(key);
-      if (!r) {
-        r = revalidate(e.subject, facts, now);
-        shared.set(key, r);
-      }
-      const reason = await this.#verdict(e, r);
-      if (reason !== null) this.#revoke(e, reason);
+    } finally {
+      // Even when the loop stopped early: no hook verdict is left unawaited.
+      await Promise.all(asked);
     }
+  }
+
+  /** Applies the hook's answer to `e`, unless it closed or was granted another access meanwhile. */
+  async #settle(e: Entry, subject: LiveSubject, v: Extract<Verdict, { kind: 'ask' }>, answer: Promise<AccessDecision | null>): Promise<void> {
+    const decision = await answer;
+    if (decision === null || !this.#live.has(e) || e.subject !== subject) return;
+    const after = this.#answered(e, v, decision);
+    if (after.kind === 'end') this.#revoke(e, after.reason);
+  }
+
+  /** Keeps the hook's answer for `e` (asked again only for another input); returns its verdict. */
+  #answered(e: Entry, v: Extract<Verdict, { kind: 'ask' }>, decision: AccessDecision): Verdict {
+    e.hook = { key: v.key, decision };
+    return accessVerdict(v.request, decision);
   }
 
   async #checkOne(e: Entry): Promise<void> {
@@ -211,10 +302,16 @@ export class Revocation {
       if (facts === 'late') { this.#unavailable(new Error('no answer within the re-check timeout')); return; }
       // Granted its host while the facts were read: that grant was an access check of its own.
       if (e.subject !== subject) return;
-      const reason = await this.#verdict(e, revalidate(subject, facts, this.#deps.now()));
-      if (reason === null) return;
-      this.#revoke(e, reason);
-      throw new PermissionDeniedError(`access revoked: ${reason}`);
+      const hook = this.#hook();
+      let v = verdictOf(revalidate(subject, facts, this.#deps.now()), hook !== null, e.hook);
+      if (v.kind === 'ask' && hook !== null) {
+        const decision = await this.#io.decide(v.request, hook);
+        if (e.subject !== subject) return;
+        v = this.#answered(e, v, decision);
+      }
+      if (v.kind !== 'end') return;
+      this.#revoke(e, v.reason);
+      throw new PermissionDeniedError(`access revoked: ${v.reason}`);
     } catch (err) {
       if (err instanceof PermissionDeniedError) throw err;
       this.#unavailable(err);
@@ -224,42 +321,19 @@ export class Revocation {
   }
 
   async #load(entries: readonly Entry[]): Promise<LiveFacts> {
-    const facts = await loadLiveFacts(this.#deps.db.manager, {
+    const facts = await this.#io.facts({
       userIds: entries.map((e) => e.subject.userId),
       fingerprints: entries.map((e) => e.subject.fingerprint),
-      hostIds: entries.flatMap((e) => (e.subject.login.kind === 'host' && e.subject.login.hostId !== null ? [e.subject.login.hostId] : [])),
+      hostIds: entries.flatMap((e) => {
+        const hostId = hostIdOf(e.subject.login);
+        return hostId === null ? [] : [hostId];
+      }),
     });
     if (this.#failing) {
       this.#failing = false;
       this.#deps.log.info('access re-check resumed: database answers again');
     }
     return facts;
-  }
-
-  /** The reason to end `e` given its re-check `r`, or null to keep it. */
-  async #verdict(e: Entry, r: Revalidation): Promise<string | null> {
-    switch (r.action) {
-      case 'keep':
-        return null;
-      case 'end':
-        return r.reason;
-      case 'access': {
-        const decision = await this.#decide(e, r.byAcl, r.request);
-        return decision.action === 'allow' ? null : `access to host '${r.request.host.name}' no longer allowed (${decision.reason})`;
-      }
-      default: {
-        const never: never = r;
-        return never;
-      }
-    }
-  }
-
-  async #decide(e: Entry, byAcl: AclDecision, request: AccessRequest): Promise<AclDecision | AccessDecision> {
-    const hook = this.#deps.aclCheckCmd;
-    if (!hook) return byAcl;
-    const key = hookKey(byAcl, request);
-    if (e.hook?.key !== key) e.hook = { key, decision: await decideAccess(request, hook) };
-    return e.hook.decision;
   }
 
   #revoke(e: Entry, reason: string): void {
@@ -270,7 +344,7 @@ export class Revocation {
       user: userName, login: e.subject.login.kind, host: e.host?.name, session_id: e.host?.sessionId, reason, remote_addr: remoteAddr, node: this.#deps.nodeName,
     };
     // No author: the user may be gone, and the portal itself ends the connection.
-    void recordEvent(this.#deps.db.manager, { authorId: null, domain: 'session', action: 'revoke', entity: e.host?.name ?? userName, args })
+    void this.#io.record({ authorId: null, domain: 'session', action: 'revoke', entity: e.host?.name ?? userName, args })
       .catch((err: unknown) => log.warn('cannot write event', { err, domain: 'session', action: 'revoke' }));
     // Deferred: a channel refused by check() answers with its own error line before the connection ends.
     setImmediate(() => e.end(`access revoked: ${reason}`));

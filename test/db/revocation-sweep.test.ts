@@ -23,6 +23,7 @@ describe('server/revocation: subjectKey', () => {
     ['another host', { ...base, login: { kind: 'host', hostId: 8 } }, false],
     ['a host not granted yet', { ...base, login: { kind: 'host', hostId: null } }, false],
     ['the admin shell', { ...base, login: { kind: 'shell', roles: [] } }, false],
+    ['a join to a session on the same host', { ...base, login: { kind: 'join', roles: [], hostId: 7 } }, false],
   ];
   for (const [name, other, same] of cases) {
     it(`${name}: ${same ? 'shares' : 'does not share'} the re-check`, () => {
@@ -33,6 +34,12 @@ describe('server/revocation: subjectKey', () => {
     const a: LiveSubject = { userId: 1, fingerprint: 'f', login: { kind: 'shell', roles: ['admin'] } };
     const b: LiveSubject = { userId: 1, fingerprint: 'f', login: { kind: 'shell', roles: ['admin', 'listhosts'] } };
     expect(subjectKey(a)).to.not.equal(subjectKey(b));
+  });
+  it('joins to other hosts, or with other roles, do not share it', () => {
+    const join = (roles: string[], hostId: number): LiveSubject => ({ userId: 1, fingerprint: 'f', login: { kind: 'join', roles, hostId } });
+    expect(subjectKey(join(['admin'], 7))).to.equal(subjectKey(join(['admin'], 7)));
+    expect(subjectKey(join(['admin'], 7))).to.not.equal(subjectKey(join(['admin'], 8)));
+    expect(subjectKey(join(['admin'], 7))).to.not.equal(subjectKey(join([], 7)));
   });
 });
 

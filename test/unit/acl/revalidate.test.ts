@@ -22,6 +22,7 @@ function facts(extra: Partial<{ users: LiveUser[]; keys: [string, number][]; hos
 
 const shell = (roles: string[]): LiveSubject => ({ userId: 1, fingerprint: fp, login: { kind: 'shell', roles } });
 const host = (hostId: number | null): LiveSubject => ({ userId: 1, fingerprint: fp, login: { kind: 'host', hostId } });
+const join = (roles: string[], hostId: number): LiveSubject => ({ userId: 1, fingerprint: fp, login: { kind: 'join', roles, hostId } });
 
 describe('acl/revalidate: may a live connection go on', () => {
   const cases: Array<{ name: string; subject: LiveSubject; facts: LiveFacts; want: string }> = [
@@ -40,6 +41,15 @@ describe('acl/revalidate: may a live connection go on', () => {
     { name: 'ACL expired', subject: host(5), facts: facts({ acls: [{ ...allowAcl, expiration: new Date(now.getTime() - 1) }] }), want: 'access: deny' },
     { name: 'ACL not yet valid', subject: host(5), facts: facts({ acls: [{ ...allowAcl, inception: new Date(now.getTime() + 1) }] }), want: 'access: deny' },
     { name: 'ACL turned to deny', subject: host(5), facts: facts({ acls: [{ ...allowAcl, action: 'deny' }] }), want: 'access: deny' },
+    { name: 'join, nothing changed', subject: join(['admin'], 5), facts: facts(), want: 'access: allow' },
+    { name: 'join, admin role removed', subject: join(['admin'], 5), facts: facts({ users: [{ ...alice, roles: [] }] }), want: 'end: role admin removed' },
+    { name: 'join, role removed and ACL removed: the role decides', subject: join(['admin'], 5), facts: facts({ users: [{ ...alice, roles: [] }], acls: [] }), want: 'end: role admin removed' },
+    { name: 'join, ACL removed', subject: join(['admin'], 5), facts: facts({ acls: [] }), want: 'access: deny' },
+    { name: 'join, joiner left the group', subject: join(['admin'], 5), facts: facts({ users: [{ ...alice, groups: [] }] }), want: 'access: deny' },
+    { name: 'join, ACL expired', subject: join(['admin'], 5), facts: facts({ acls: [{ ...allowAcl, expiration: new Date(now.getTime() - 1) }] }), want: 'access: deny' },
+    { name: "join, the session's host removed", subject: join(['admin'], 5), facts: facts({ hosts: [] }), want: 'end: host removed' },
+    { name: 'join, user removed', subject: join(['admin'], 5), facts: facts({ users: [] }), want: 'end: user removed' },
+    { name: 'join, key removed', subject: join(['admin'], 5), facts: facts({ keys: [] }), want: `end: key ${fp} removed` },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -48,6 +58,12 @@ describe('acl/revalidate: may a live connection go on', () => {
       expect(got).to.equal(c.want);
     });
   }
+
+  it('re-checks a join against its host exactly as a relayed session to that host', () => {
+    for (const f of [facts(), facts({ acls: [] }), facts({ users: [{ ...alice, groups: [] }] })]) {
+      expect(revalidate(join(['admin'], 5), f, now)).to.deep.equal(revalidate(host(5), f, now));
+    }
+  });
 
   it('hands the hook the same request shape as the login check', () => {
     const r = revalidate(host(5), facts(), now);
