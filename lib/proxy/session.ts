@@ -20,6 +20,7 @@ import { openUpstreamSession, type SessionSetup, type SessionStart, type OpenedS
 import { PairStalls } from './pair-stalls.js';
 import type { StallAccount } from './stall-budget.js';
 import type { LivePtyOwner, LivePtyTap, RelayEvent, ReasonLine } from './types.js';
+import { writeIfOpen } from '../ssh/write-if-open.js';
 
 /** What a failure looks like to the user. */
 export interface FailureReport { message: string; exitCode: number }
@@ -98,11 +99,7 @@ export class SessionBridge {
   /** Writes one line to the session's stderr, if it started and is still open. */
   notify(line: string): void {
     if (!this.#down || this.#closed) return;
-    try {
-      this.#down.stderr.write(line + this.#eol);
-    } catch {
-      // the channel is closing
-    }
+    writeIfOpen(this.#down.stderr, line + this.#eol);
   }
 
   #handle(r: SessionRequest): void {

@@ -16,6 +16,7 @@ import { onChannelOpen, type ChannelOpen } from '../ssh/channel-opens.js';
 import { endChannel } from '../ssh/exit.js';
 import { onGlobalRequest } from '../ssh/global-requests.js';
 import { onSessionRequest, type SessionRequest } from '../ssh/session-requests.js';
+import { writeIfOpen } from '../ssh/write-if-open.js';
 
 /** What the client asked a session channel to run. */
 export type RunRequest = { kind: 'exec'; command: string } | { kind: 'shell' };
@@ -162,13 +163,7 @@ export function serveTerminalSessions(conn: Connection, handler: TerminalHandler
   onGlobalRequest(conn, (_r, _accept, reject) => reject?.(), () => undefined);
   return {
     notify(line) {
-      for (const r of running) {
-        try {
-          r.channel.stderr.write(line + (r.pty ? '\r\n' : '\n'));
-        } catch {
-          // the channel is closing
-        }
-      }
+      for (const r of running) writeIfOpen(r.channel.stderr, line + (r.pty ? '\r\n' : '\n'));
     },
   };
 }
