@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { Host, HostGroup, SshKey } from '../../../lib/db/entities/index.js';
+import { metricsCacheMs } from '../../../lib/metrics/http.js';
 import { sshOptions } from '../../support/openssh.js';
 import { startPortal, type Portal } from '../../support/portal.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
@@ -35,6 +36,11 @@ describe('ops: Prometheus /metrics and JSON logs on a real portal', function () 
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
     return res.text();
+  };
+  /** A scrape after the endpoint's cache window: counts from now, not the collection a scrape just before shared. */
+  const fresh = async (): Promise<string> => {
+    await new Promise((r) => setTimeout(r, metricsCacheMs + 50));
+    return scrape();
   };
 
   before(async function () {
@@ -76,7 +82,7 @@ describe('ops: Prometheus /metrics and JSON logs on a real portal', function () 
       await exited;
     }
     await waitFor(async () => sample(await scrape(), 'sshportal_sessions_active') === 0, 15_000, 'no active session');
-    const text = await scrape();
+    const text = await fresh();
     expect(sample(text, 'sshportal_connections_total', 'kind="host"')).to.equal(hostLogins + 3);
     expect(sample(text, 'sshportal_relayed_bytes_total', 'direction="up"')).to.be.at.least(300_000);
     expect(sample(text, 'sshportal_relayed_bytes_total', 'direction="down"')).to.be.at.least(200_000);
@@ -90,7 +96,7 @@ describe('ops: Prometheus /metrics and JSON logs on a real portal', function () 
     const stranger = portal.newKey('stranger');
     expect((await portal.ssh(['true'], { login: 'web01', key: stranger })).code).to.equal(255);
     expect((await portal.ssh(['true'], { login: 'vault' })).code).to.equal(1);
-    const after = await scrape();
+    const after = await fresh();
     const delta = (name: string): number => (sample(after, name) ?? 0) - (sample(before, name) ?? 0);
     expect(delta('sshportal_auth_failures_total')).to.be.at.least(1);
     expect(delta('sshportal_acl_denials_total')).to.equal(1);
