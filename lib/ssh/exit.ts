@@ -9,6 +9,7 @@
 import type { ServerChannel } from 'ssh2';
 import type { Logger } from '../log.js';
 import { flushedOrClosed } from './link.js';
+import { writeIfOpen } from './write-if-open.js';
 
 /** How a session ended: an exit status, or (`code` null) a signal. */
 export interface ExitInfo { code: number | null; signal?: string; dump?: boolean; desc?: string }
@@ -50,7 +51,8 @@ export async function endChannel(ch: ServerChannel, end: ChannelEnd, log: Logger
   let closed = false as boolean;
   const done = (end.closed ?? channelClosed(ch)).then(() => { closed = true; });
   try {
-    if (end.line !== undefined) ch.stderr.write(end.line + (end.eol ?? '\n'));
+    // Not after the stderr ended (its relay may have ended it): that write would be an uncaught 'error'.
+    if (end.line !== undefined) writeIfOpen(ch.stderr, end.line + (end.eol ?? '\n'));
     await Promise.all([flushedOrClosed(ch, done), flushedOrClosed(ch.stderr, done)]);
     if (closed) return;
     if (end.exit) sendExit(ch, end.exit, log);
