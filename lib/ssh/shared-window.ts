@@ -8,7 +8,10 @@
  * reproduction, ssh2 1.17). With this, a stream that received data reports
  * itself full while the other is full too, and a stream asking for more grants
  * nothing while the other is full: the window is granted again once both have
- * room (the full one's consumer reads, and its read grants it).
+ * room (the full one's consumer reads, and its read grants it). The same
+ * wrapper drops data a peer sends after its EOF (server channels too): Node
+ * turns a push after EOF into an 'error' event, uncaught on a stream nobody
+ * listens to, which ended the process.
  */
 import type { Readable } from 'node:stream';
 import { channelModule, stderrPrototype } from './transport-backpressure.js';
@@ -27,6 +30,11 @@ function full(r: unknown): boolean {
   return typeof s?.readableLength === 'number' && typeof s.readableHighWaterMark === 'number' && s.readableLength >= s.readableHighWaterMark;
 }
 
+/** Whether `r` was ended for reading (push(null) done: the peer sent EOF or the channel closed). */
+function endedReading(r: unknown): boolean {
+  return (r as { _readableState?: { ended?: boolean } } | null)?._readableState?.ended === true;
+}
+
 /** The other stream of a client channel's stream `self` (its stderr, or the channel of a stderr), or undefined. */
 function otherOfChannel(self: unknown): unknown {
   const ch = self as ClientSide;
@@ -42,6 +50,10 @@ function shareWindow(proto: { push?: unknown; _read?: unknown }, other: (self: u
   const push = proto.push as PushFn;
   const read = proto._read as ReadFn;
   proto.push = function (this: unknown, chunk: unknown, encoding?: BufferEncoding): boolean {
+    // Data after the peer's EOF: ssh2 pushes it into the ended stream, and Node answers with an
+    // ERR_STREAM_PUSH_AFTER_EOF 'error' on the next tick, uncaught where nobody listens (a target
+    // channel's stderr): one packet from a hostile peer ended the portal. It is dropped.
+    if (chunk !== null && endedReading(this)) return false;
     const room = push.call(this, chunk, encoding);
     return room && !full(other(this));
   };

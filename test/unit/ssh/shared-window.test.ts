@@ -59,3 +59,41 @@ describe('ssh/shared-window: a channel\'s stdout and stderr share its window', f
     });
   });
 });
+
+/** The target's side writing raw packets, as a hostile sshd may (ssh2's own streams refuse to after EOF). */
+interface RawServerChannel { outgoing: { id: number }; _client: { _protocol: { channelData(id: number, d: Buffer): void; channelExtData(id: number, d: Buffer, type: number): void } } }
+
+describe('ssh/shared-window: data a peer sends after its EOF', function () {
+  this.timeout(20_000);
+  before(() => { expect(applySharedWindow()).to.equal(true); });
+
+  for (const stream of ['stdout', 'stderr'] as const) {
+    it(`is dropped on ${stream}, with no error event (one such packet ended the portal)`, async () => {
+      const errors: unknown[] = [];
+      const onUncaught = (err: unknown): void => { errors.push(err); };
+      process.on('uncaughtException', onUncaught);
+      try {
+        await withSsh2Pair({
+          serve(ch) {
+            ch.eof();
+            const raw = ch as unknown as RawServerChannel;
+            const data = Buffer.from('after EOF');
+            if (stream === 'stdout') raw._client._protocol.channelData(raw.outgoing.id, data);
+            else raw._client._protocol.channelExtData(raw.outgoing.id, data, 1);
+          },
+        }, async (ch) => {
+          // As the relay's target channels: stdout has an 'error' listener, stderr none.
+          ch.on('error', (e) => errors.push(e));
+          let got = '';
+          ch.on('data', (d: Buffer) => { got += d.toString(); });
+          ch.stderr.on('data', (d: Buffer) => { got += d.toString(); });
+          await new Promise((r) => setTimeout(r, 500));
+          expect(got).to.equal('');
+        });
+      } finally {
+        process.off('uncaughtException', onUncaught);
+      }
+      expect(errors.map(String)).to.deep.equal([]);
+    });
+  }
+});
