@@ -75,24 +75,35 @@ export async function relayDirectTcpip(ctx: ForwardContext, accept: Accept, reje
   try { client = await ctx.upstream(); } catch (err) { reject(); ctx.fatal(err); return; }
   const from = `${info.srcIP}:${info.srcPort}`;
   const to = `${info.destIP}:${info.destPort}`;
-  client.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (err, up) => {
-    if (err) { reject(); refused(ctx, 'direct-tcpip', to, err); return; }
-    const down = accept();
-    if (!down) { up.close(); return; }
-    trackForward(ctx, 'direct-tcpip', from, to, down, up);
-  });
+  // ssh2 throws at once ('Not connected') once the target's socket stopped being readable, before 'close'.
+  try {
+    client.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (err, up) => {
+      if (err) { reject(); refused(ctx, 'direct-tcpip', to, err); return; }
+      const down = accept();
+      if (!down) { up.close(); return; }
+      trackForward(ctx, 'direct-tcpip', from, to, down, up);
+    });
+  } catch (err) {
+    reject();
+    refused(ctx, 'direct-tcpip', to, err);
+  }
 }
 
 /** `direct-streamlocal@openssh.com` from the client (`-L` to a unix socket). */
 export async function relayDirectStreamLocal(ctx: ForwardContext, accept: Accept, reject: () => void, socketPath: string): Promise<void> {
   let client: Client;
   try { client = await ctx.upstream(); } catch (err) { reject(); ctx.fatal(err); return; }
-  client.openssh_forwardOutStreamLocal(socketPath, (err, up) => {
-    if (err) { reject(); refused(ctx, 'direct-streamlocal', socketPath, err); return; }
-    const down = accept();
-    if (!down) { up.close(); return; }
-    trackForward(ctx, 'direct-streamlocal', 'client', socketPath, down, up);
-  });
+  try {
+    client.openssh_forwardOutStreamLocal(socketPath, (err, up) => {
+      if (err) { reject(); refused(ctx, 'direct-streamlocal', socketPath, err); return; }
+      const down = accept();
+      if (!down) { up.close(); return; }
+      trackForward(ctx, 'direct-streamlocal', 'client', socketPath, down, up);
+    });
+  } catch (err) {
+    reject();
+    refused(ctx, 'direct-streamlocal', socketPath, err);
+  }
 }
 
 /**

@@ -201,7 +201,8 @@ export class SessionBridge {
     let opened: OpenedSession;
     try {
       opened = await openUpstreamSession(client, start, this.#setup);
-      if (opened.warning) down.stderr.write(`warning: ${opened.warning}${this.#eol}`);
+      // The client may have closed during the upstream round trips: never a write after its stderr ended.
+      if (opened.warning) writeIfOpen(down.stderr, `warning: ${opened.warning}${this.#eol}`);
     } catch (err) {
       const lost = this.#ctx.upstreamLost();
       const detail = err instanceof Error ? err.message : String(err);

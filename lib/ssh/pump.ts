@@ -120,6 +120,13 @@ class Pump implements Held {
   }
 
   #onData(chunk: Buffer): void {
+    // A destination that ended or went (its channel closed) takes nothing more: a write after its end would be
+    // an 'error' event on the next tick, uncaught where nobody listens (a client's stderr closed in the same
+    // segment as a window adjust resumed this pump). The source is left paused.
+    if (this.#dst.writableEnded || this.#dst.destroyed) {
+      this.#src.pause();
+      return;
+    }
     // Forwarded first: counters and the recording never stand between a keystroke and its echo.
     const full = !this.#dst.write(chunk);
     this.#moved += chunk.length;
@@ -127,8 +134,8 @@ class Pump implements Held {
     if (full && !this.#waitingDst) {
       this.#waitingDst = true;
       this.#src.pause();
-      // A destination that ended (its channel closed) never drains: nothing waits for a reader there.
-      if (!this.#dst.writableEnded && !this.#dst.destroyed) this.#stalls?.stalled(this);
+      // (A destination that ended never drains, and is not a reader that stopped: it took nothing, above.)
+      this.#stalls?.stalled(this);
       this.#dst.once('drain', () => { this.#waitingDst = false; this.#resume(); });
     }
     if (this.#hold?.backlogged && !this.#waitingHold) {

@@ -53,6 +53,22 @@ describe('ssh/pump backpressure', () => {
     expect(src.isPaused()).to.equal(false);
   });
 
+  it('writes nothing to a destination that ended (its channel closed): no write-after-end error, the source stays paused', async () => {
+    const src = new PassThrough();
+    const written: Buffer[] = [];
+    // No 'error' listener, as on a client channel's stderr: an error event would fail this test as uncaught.
+    const dst = new Writable({ write(chunk: Buffer, _enc, cb) { written.push(chunk); cb(); } });
+    pump(src, dst);
+    src.write(Buffer.from('before'));
+    await new Promise((r) => setImmediate(r));
+    dst.end();
+    src.write(Buffer.from('after'));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(written).toString()).to.equal('before');
+    expect(src.isPaused()).to.equal(true);
+  });
+
   it('pauses the source while a hold is backlogged and resumes once it is ready', async () => {
     const src = new PassThrough();
     const dst = new PassThrough();

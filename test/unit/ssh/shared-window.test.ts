@@ -83,7 +83,7 @@ describe('ssh/shared-window: data a peer sends after its EOF', function () {
           },
         }, async (ch) => {
           // As the relay's target channels: stdout has an 'error' listener, stderr none.
-          ch.on('error', (e) => errors.push(e));
+          ch.on('error', (e: Error) => errors.push(e));
           let got = '';
           ch.on('data', (d: Buffer) => { got += d.toString(); });
           ch.stderr.on('data', (d: Buffer) => { got += d.toString(); });
