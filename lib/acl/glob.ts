@@ -5,24 +5,38 @@
  * list is comma-separated; an entry starting with `!` negates. Pure; no I/O.
  */
 
-function escapeRegExp(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
-}
-
-/** Translates one glob into an anchored regular expression source. */
-function globToRegExpSource(glob: string): string {
-  let out = '';
-  for (const ch of glob) {
-    if (ch === '*') out += '.*';
-    else if (ch === '?') out += '.';
-    else out += escapeRegExp(ch);
-  }
-  return `^${out}$`;
-}
-
-/** Whether `name` matches the glob `pattern` (whole string, case-insensitive). */
+/**
+ * Whether `name` matches the glob `pattern` (whole string, case-insensitive).
+ * A scan with one backtracking point (the last `*`), not a regular
+ * expression: `*.*.*.internal` as a RegExp backtracked cubically, and a
+ * client's `-L` destination of 2,000 dots held the event loop 1.3 s (34 KB:
+ * hours). This costs at most the product of both lengths, usually their sum.
+ */
 export function globMatch(pattern: string, name: string): boolean {
-  return new RegExp(globToRegExpSource(pattern), 'is').test(name);
+  const p = pattern.toLowerCase();
+  const n = name.toLowerCase();
+  let pi = 0;
+  let ni = 0;
+  // Where the last `*` was, and the first character of the name it was last tried to cover up to.
+  let star = -1;
+  let from = 0;
+  while (ni < n.length) {
+    if (pi < p.length && (p[pi] === '?' || (p[pi] !== '*' && p[pi] === n[ni]))) {
+      pi++;
+      ni++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      from = ni;
+    } else if (star >= 0) {
+      // The last `*` takes one more character, and the rest of the pattern is tried after it.
+      pi = star + 1;
+      ni = ++from;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
 }
 
 /** One entry of a pattern list. */
