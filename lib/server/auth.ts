@@ -79,8 +79,19 @@ export interface AuthDeps {
 
 const methodsLeft: AuthContext['method'][] = ['publickey', 'keyboard-interactive'];
 
-function keyInfo(ctx: PublicKeyAuthContext): PublicKeyInfo {
-  return { algo: ctx.key.algo, blob: ctx.key.data.toString('base64'), fingerprint: fingerprintOf(ctx.key.data), comment: '' };
+/**
+ * The offered key in its one canonical form, or null. ssh2 parses a blob with
+ * trailing bytes (or even in text form) as the same key, and the fingerprint
+ * is taken over the bytes sent: one private key could be offered under any
+ * number of fingerprints (enrolled by an invite apart from its real one, not
+ * found by a revocation of the fingerprint `ssh-keygen -l` shows, a user key
+ * passing for a new connector key). Only a blob that is exactly the key's
+ * wire form counts, under the key's own type name (not the client's).
+ */
+function keyInfo(ctx: PublicKeyAuthContext): PublicKeyInfo | null {
+  const parsed = parsePublicKeyBlob(ctx.key.data);
+  if (!parsed || !parsed.getPublicSSH().equals(ctx.key.data)) return null;
+  return { algo: parsed.type, blob: ctx.key.data.toString('base64'), fingerprint: fingerprintOf(ctx.key.data), comment: '' };
 }
 
 /** Verifies the signature of a signed public-key attempt. */
@@ -145,6 +156,11 @@ async function provenIdentity(state: AuthState, deps: AuthDeps, key: PublicKeyIn
 
 async function publicKey(ctx: PublicKeyAuthContext, state: AuthState, deps: AuthDeps): Promise<void> {
   const key = keyInfo(ctx);
+  if (!key) {
+    state.refusals.push('a key in no canonical form');
+    ctx.reject(methodsLeft);
+    return;
+  }
   const { facts, user, hosts } = await keyFacts(state, deps, key, ctx.signature !== undefined);
   const decision = decidePublicKey(state.login, facts, key.fingerprint);
   if (decision.action === 'reject') {
