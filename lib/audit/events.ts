@@ -29,10 +29,32 @@ export interface CheckpointRowData {
   signature: string;
 }
 
-type Chained = EventRowData & { seq: number; hash: string; prevHash: string };
+/** A row the chain can hold: a sequence number from 1, a hash and a previous hash. */
+export type Chained = EventRowData & { seq: number; hash: string; prevHash: string };
 
-function isChained(e: EventRowData): e is Chained {
-  return e.seq !== null && e.hash !== null && e.prevHash !== null;
+/**
+ * Why a row with a sequence number cannot be part of the chain (null: it can;
+ * rows without one are older than the chain, checked apart). The portal never
+ * writes such a row: someone slipped it in.
+ *
+ * | seq        | hash, prev_hash   | answer                    |
+ * |------------|-------------------|---------------------------|
+ * | null       | any               | null (not in the chain)   |
+ * | < 1        | any               | below the chain           |
+ * | ≥ 1        | either null       | no hash / no previous     |
+ * | ≥ 1        | both present      | null (a chain row)        |
+ */
+export function outsideChain(e: EventRowData): string | null {
+  if (e.seq === null) return null;
+  if (!Number.isSafeInteger(e.seq) || e.seq < 1) return `its sequence number #${e.seq} is outside the chain, which starts at #1`;
+  if (e.hash === null) return `it has a sequence number (#${e.seq}) but no hash`;
+  if (e.prevHash === null) return `it has a sequence number (#${e.seq}) but no previous hash`;
+  return null;
+}
+
+/** Whether the chain can hold `e` (see {@link outsideChain}). */
+export function isChained(e: EventRowData): e is Chained {
+  return e.seq !== null && outsideChain(e) === null;
 }
 
 function rowProblem(r: Chained, prev: Chained | undefined): Problem | null {
@@ -60,6 +82,7 @@ function rowProblem(r: Chained, prev: Chained | undefined): Problem | null {
 export class ChainWalker {
   #prev: Chained | undefined;
   #problem: Problem | null = null;
+  #broken = false;
   #count = 0;
   readonly #wanted: ReadonlySet<number>;
   /** Hash and id of the events at the sequence numbers checkpoints sign. */
@@ -71,26 +94,43 @@ export class ChainWalker {
 
   /** Chained events walked so far. */
   get count(): number { return this.#count; }
+  /** Sequence number of the last chained event walked (0: none). */
+  get head(): number { return this.#prev?.seq ?? 0; }
   /** The first problem, once found. */
   get problem(): Problem | null { return this.#problem; }
   /** Id of the first chained event (legacy events newer than it are inserted ones). */
   firstId: number | undefined;
 
-  /** Feeds the next event in sequence order (rows without a sequence number are ignored). */
+  /**
+   * Feeds the next event in sequence order, from the smallest: rows without a
+   * sequence number are ignored, other rows the chain cannot hold are inserted ones.
+   */
   push(r: EventRowData): void {
-    if (this.#problem || !isChained(r)) return;
+    if (this.#broken || r.seq === null) return;
+    if (!isChained(r)) {
+      // Not a link of the chain: named, and the walk goes on past it.
+      this.#problem ??= { subject: 'event', id: r.id, kind: 'inserted', detail: outsideChain(r) ?? 'it is not part of the chain' };
+      return;
+    }
     this.firstId ??= r.id;
     this.#count++;
     if (this.#wanted.has(r.seq)) this.signed.set(r.seq, { id: r.id, hash: r.hash });
     const expected = (this.#prev?.seq ?? 0) + 1;
     if (r.seq !== expected) {
       const many = r.seq - expected > 1;
-      this.#problem = { subject: 'event', id: r.id, kind: 'deleted',
-        detail: `event${many ? 's' : ''} #${expected}${many ? `–#${r.seq - 1}` : ''} of the chain before it ${many ? 'are' : 'is'} missing` };
+      this.#break({ subject: 'event', id: r.id, kind: 'deleted',
+        detail: `event${many ? 's' : ''} #${expected}${many ? `–#${r.seq - 1}` : ''} of the chain before it ${many ? 'are' : 'is'} missing` });
       return;
     }
-    this.#problem = rowProblem(r, this.#prev);
+    const p = rowProblem(r, this.#prev);
+    if (p) this.#break(p);
     this.#prev = r;
+  }
+
+  /** A broken link: the walk stops there (what follows cannot be trusted to link). */
+  #break(p: Problem): void {
+    this.#problem ??= p;
+    this.#broken = true;
   }
 
   /**
@@ -107,9 +147,10 @@ export class ChainWalker {
 /** Checks a whole chain held in memory (tests and small trails); returns the first problem or null. */
 export function checkChain(events: readonly EventRowData[]): Problem | null {
   const w = new ChainWalker(new Set());
-  for (const e of events.filter(isChained).sort((a, b) => a.seq - b.seq)) w.push(e);
+  const sequenced = events.filter((e): e is EventRowData & { seq: number } => e.seq !== null);
+  for (const e of sequenced.sort((a, b) => a.seq - b.seq)) w.push(e);
   const first = w.firstId;
-  return w.finish(first === undefined ? undefined : events.find((e) => !isChained(e) && e.id > first)?.id);
+  return w.finish(first === undefined ? undefined : events.find((e) => e.seq === null && e.id > first)?.id);
 }
 
 /**
@@ -135,7 +176,7 @@ export function checkCheckpoints(
   return null;
 }
 
-/** How many of the newest chained events no checkpoint covers yet. */
-export function unsignedTail(checkpoints: readonly CheckpointRowData[], chainLength: number): number {
-  return Math.max(0, chainLength - checkpoints.reduce((max, c) => Math.max(max, c.seq), 0));
+/** How many of the newest chained events no checkpoint covers yet (`head`: the last one's sequence number). */
+export function unsignedTail(checkpoints: readonly CheckpointRowData[], head: number): number {
+  return Math.max(0, head - checkpoints.reduce((max, c) => Math.max(max, c.seq), 0));
 }

@@ -5,12 +5,14 @@
  */
 import type { Tx } from '../db/database.js';
 import {
-  allCheckpoints, chainedEventsAfter, countUnchained, sessionSeals, storedPublicKeys, unchainedEventAfter,
+  allCheckpoints, countUnchained, newestSeq, sequencedEvents, sessionSeals, storedPublicKeys, unchainedEventAfter,
 } from '../db/chain/read.js';
-import type { RecordingSeal } from '../recording/seal.js';
-import { ChainWalker, checkCheckpoints, unsignedTail } from './events.js';
+import { defaultCheckpointEvery } from '../db/chain/signer.js';
+import { SessionCloses } from './closes.js';
+import { CheckpointCoverage } from './coverage.js';
+import { ChainWalker, checkCheckpoints, unsignedTail, type EventRowData } from './events.js';
 import { formatProblem, type Problem } from './problem.js';
-import { checkLiveRecordings, checkRecordings, closeEventSeals } from './recordings.js';
+import { checkLiveRecordings, checkRecordings } from './recordings.js';
 
 /** Options of {@link verifyAudit}. */
 export interface VerifyOptions {
@@ -31,15 +33,17 @@ export interface VerifyReport {
 /** Events read per query: the walk holds one page at a time. */
 const pageSize = 2_000;
 
-async function walkEvents(m: Tx, walker: ChainWalker, seals: Map<number, RecordingSeal[]>): Promise<void> {
-  let after = 0;
+/** Something fed every event of the walk, in sequence order. */
+interface EventCheck {
+  push(e: EventRowData): void;
+}
+
+/** Feeds every event with a sequence number (even one below 1) to `checks`, in order, one page at a time. */
+async function walkEvents(m: Tx, checks: readonly EventCheck[]): Promise<void> {
+  let after: number | null = null;
   for (;;) {
-    const page = await chainedEventsAfter(m, after, pageSize);
-    for (const e of page) {
-      walker.push(e);
-      const close = closeEventSeals(e);
-      if (close) seals.set(close.sessionId, close.seals);
-    }
+    const page = await sequencedEvents(m, after, pageSize);
+    for (const e of page) for (const c of checks) c.push(e);
     const last = page.at(-1)?.seq;
     if (page.length < pageSize || last === null || last === undefined) return;
     after = last;
@@ -47,28 +51,35 @@ async function walkEvents(m: Tx, walker: ChainWalker, seals: Map<number, Recordi
 }
 
 /**
- * Runs every check. Checkpoints are read before events and sessions before
- * events, so a portal writing meanwhile cannot make a consistent trail look broken.
+ * Runs every check. The newest sequence number is read first, then
+ * checkpoints, then sessions, then events, so a portal writing meanwhile
+ * cannot make a consistent trail look broken (an event up to that number was
+ * committed with its checkpoint).
  */
 export async function verifyAudit(m: Tx, o: VerifyOptions): Promise<VerifyReport> {
+  const upTo = await newestSeq(m);
   const checkpoints = await allCheckpoints(m);
   const keys = await storedPublicKeys(m);
   const sessions = await sessionSeals(m);
-  const walker = new ChainWalker(new Set(checkpoints.map((c) => c.seq)));
-  const seals = new Map<number, RecordingSeal[]>();
-  await walkEvents(m, walker, seals);
+  const signedSeqs = new Set(checkpoints.map((c) => c.seq));
+  const walker = new ChainWalker(signedSeqs);
+  const closes = new SessionCloses();
+  const coverage = new CheckpointCoverage(signedSeqs, upTo, defaultCheckpointEvery);
+  await walkEvents(m, [walker, closes, coverage]);
   const problems: Problem[] = [];
   const chain = walker.finish(walker.firstId === undefined ? undefined : await unchainedEventAfter(m, walker.firstId));
   if (chain) problems.push(chain);
+  if (closes.problem) problems.push(closes.problem);
   const trusted = new Set(o.trustedKeys ?? keys);
   const signed = checkCheckpoints(checkpoints, walker.signed, trusted);
   if (signed) problems.push(signed);
-  const rec = await checkRecordings(sessions, seals, o.logsDir);
+  if (coverage.problem) problems.push(coverage.problem);
+  const rec = await checkRecordings(sessions, closes.seals, o.logsDir);
   if (rec.problem) problems.push(rec.problem);
   const live = rec.problem ? { verified: 0, problem: null } : await checkLiveRecordings(sessions, o.logsDir);
   if (live.problem) problems.push(live.problem);
   const notes: string[] = [];
-  const tail = unsignedTail(checkpoints, walker.count);
+  const tail = unsignedTail(checkpoints, walker.head);
   if (tail > 0) notes.push(`${tail} newest event${tail > 1 ? 's are' : ' is'} not yet covered by a signed checkpoint (hash chain only)`);
   const legacy = await countUnchained(m);
   if (legacy > 0) notes.push(`${legacy} event${legacy > 1 ? 's' : ''} older than the hash chain (written before it existed, or imported) cannot be verified`);

@@ -7,7 +7,8 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditCheckpoint, Event } from '../entities/index.js';
-import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
+import { checkpointMessage, eventHash } from './encoding.js';
+import { chainHead, type Head } from './head.js';
 import type { ChainSigner } from './signer.js';
 import { appendSqlite } from './sqlite-append.js';
 import { sqliteConnection } from '../sqlite-connection.js';
@@ -47,8 +48,6 @@ function isDeadlock(err: unknown): boolean {
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
-type Head = { seq: number; hash: string };
-
 /** Tries before an append gives up on a chain other nodes keep moving. */
 const maxAttempts = 50;
 
@@ -68,11 +67,13 @@ export const appendPatienceMs = 10_000;
  * The newest chained event. Inside a transaction by a locking read: it sees the
  * latest committed row even in an older snapshot, and holds the end of the chain
  * until that transaction ends. Outside one, a plain read is already the latest.
+ * A newest row the chain cannot link to throws (see {@link chainHead}): falling
+ * back to the genesis hash made every append fail on a taken sequence number.
  */
 async function lastEvent(m: EntityManager, inTransaction: boolean): Promise<Head> {
   const qb = m.createQueryBuilder(Event, 'e').select(['e.id', 'e.seq', 'e.hash']).where('e.seq IS NOT NULL').orderBy('e.seq', 'DESC').limit(1);
   const e = await (inTransaction ? qb.setLock('pessimistic_write') : qb).getOne();
-  return e && e.seq !== null && e.hash !== null ? { seq: e.seq, hash: e.hash } : { seq: 0, hash: genesisHash };
+  return chainHead(e ?? undefined);
 }
 
 function chained(head: Head, v: EventValues, createdAt: Date) {
@@ -94,12 +95,36 @@ async function writeCheckpoint(m: EntityManager, signer: ChainSigner, seq: numbe
   await m.insert(AuditCheckpoint, { seq, hash, node: signer.node, createdAt, publicKey: signer.publicKey, signature });
 }
 
+type ChainedRow = ReturnType<typeof chained>;
+
+async function insertEvent(m: EntityManager, row: ChainedRow): Promise<void> {
+  await m.createQueryBuilder().insert().into(Event).values(row).updateEntity(false).execute();
+}
+
+/**
+ * Inserts `row` and, when `signer` is given, its checkpoint: both or neither.
+ * Inside the caller's transaction they share it; outside one they get their
+ * own, so a crash or a failed checkpoint never leaves a multiple of the
+ * interval (or a session close) without its checkpoint, which the verifier
+ * reports as deleted.
+ */
+async function insertSigned(m: EntityManager, inTransaction: boolean, row: ChainedRow, signer: ChainSigner | undefined): Promise<void> {
+  if (!signer) return insertEvent(m, row);
+  const both = async (t: EntityManager): Promise<void> => {
+    await insertEvent(t, row);
+    await writeCheckpoint(t, signer, row.seq, row.hash);
+  };
+  await (inTransaction ? both(m) : m.transaction(both));
+}
+
 /**
  * One MySQL append: read the newest event, insert its successor. The unique
  * sequence number is the serialization point: when another append (another
  * node, or a transaction still open) takes the same number first, this insert
  * fails on the unique index (after waiting for that transaction) and the
- * append retries on the new newest event. Two statements, no lock held between them.
+ * append retries on the new newest event. No lock held between the read and
+ * the insert; an event that is signed is inserted with its checkpoint in one
+ * transaction.
  */
 async function appendMysql(m: EntityManager, v: EventValues, s: ChainSettings, checkpoint: boolean): Promise<void> {
   const inTransaction = m.queryRunner?.isTransactionActive === true;
@@ -107,14 +132,14 @@ async function appendMysql(m: EntityManager, v: EventValues, s: ChainSettings, c
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const row = chained(await lastEvent(m, inTransaction), v, createdAt);
+    const signer = s.signer && (checkpoint || row.seq % s.signer.every === 0) ? s.signer : undefined;
     try {
-      await m.createQueryBuilder().insert().into(Event).values(row).updateEntity(false).execute();
+      await insertSigned(m, inTransaction, row, signer);
     } catch (err) {
       const patient = !inTransaction && Date.now() - started < appendPatienceMs;
       if (!isTakenSeq(err) || (attempt >= maxAttempts && !patient)) throw err;
       continue;
     }
-    if (s.signer && (checkpoint || row.seq % s.signer.every === 0)) await writeCheckpoint(m, s.signer, row.seq, row.hash);
     return;
   }
 }

@@ -1,5 +1,5 @@
 /** Read-only queries of the audit trail, for the verifier (SELECTs only). */
-import { MoreThan, type EntityManager } from 'typeorm';
+import { IsNull, MoreThan, Not, type EntityManager } from 'typeorm';
 import { migrations } from '../../../migrations/index.js';
 import { AuditCheckpoint, AuditKey, Event, Session } from '../entities/index.js';
 import { ConfigError } from '../../errors.js';
@@ -7,9 +7,20 @@ import { ConfigError } from '../../errors.js';
 const eventColumns = { id: true, seq: true, prevHash: true, hash: true, createdAt: true, authorId: true, chainAuthorId: true,
   domain: true, action: true, entity: true, args: true, deletedAt: true } as const;
 
-/** Chained events with a sequence number above `after`, in order, at most `limit`. */
-export function chainedEventsAfter(m: EntityManager, after: number, limit: number): Promise<Event[]> {
-  return m.find(Event, { select: eventColumns, where: { seq: MoreThan(after) }, order: { seq: 'ASC' }, take: limit });
+/**
+ * Events with a sequence number, in its order, at most `limit`: from the
+ * smallest (`after` null: even one below 1, which the verifier names) or
+ * above `after`.
+ */
+export function sequencedEvents(m: EntityManager, after: number | null, limit: number): Promise<Event[]> {
+  return m.find(Event, { select: eventColumns, where: { seq: after === null ? Not(IsNull()) : MoreThan(after) }, order: { seq: 'ASC' }, take: limit });
+}
+
+/** The largest sequence number of the events table (0 when none has one). */
+export async function newestSeq(m: EntityManager): Promise<number> {
+  const row = await m.createQueryBuilder(Event, 'e').select('MAX(e.seq)', 'seq').getRawOne<{ seq: unknown }>();
+  const seq = Number(row?.seq ?? 0);
+  return Number.isFinite(seq) ? seq : 0;
 }
 
 /** Id of the oldest unchained event newer than `id` (one slipped in beside the chain), if any. */

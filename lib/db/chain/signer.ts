@@ -20,8 +20,12 @@ export interface ChainSigner {
   sign(message: Buffer): string;
 }
 
-/** Default checkpoint interval (events). */
-const defaultCheckpointEvery = 100;
+/**
+ * Default checkpoint interval (events). The verifier requires a checkpoint at
+ * every multiple of it (a signer writes it atomically with the event): a
+ * signer with another interval must divide it.
+ */
+export const defaultCheckpointEvery = 100;
 
 /** Base64 SPKI DER of a public key. */
 export function publicKeyId(key: KeyObject): string {

@@ -7,7 +7,8 @@
  * one SQLite connection, and bastion events arrive while shell commands run.
  */
 import type { DataSource } from 'typeorm';
-import { checkpointMessage, eventHash, genesisHash } from './encoding.js';
+import { checkpointMessage, eventHash } from './encoding.js';
+import { chainHead, type HeadRow } from './head.js';
 import type { ChainSigner } from './signer.js';
 import { sqliteConnection, type SqliteConnection } from '../sqlite-connection.js';
 
@@ -30,12 +31,13 @@ type Append = (v: SqliteEventValues, signer: ChainSigner | undefined, checkpoint
 const appenders = new WeakMap<DataSource, Append>();
 
 function build(db: SqliteConnection): Append {
-  const head = db.prepare('SELECT seq, hash FROM events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1');
+  const head = db.prepare('SELECT id, seq, hash FROM events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1');
   const insert = db.prepare(`INSERT INTO events (created_at, updated_at, author_id, domain, action, entity, args, seq, prev_hash, hash, chain_author_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const sign = db.prepare('INSERT INTO audit_checkpoints (created_at, seq, hash, node, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)');
   const run = db.transaction((v: SqliteEventValues, signer: ChainSigner | undefined, checkpoint: boolean) => {
-    const h = (head.get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: genesisHash };
+    // A newest row the chain cannot link to throws: the transaction writes nothing.
+    const h = chainHead(head.get() as HeadRow | undefined);
     const createdAt = new Date();
     const seq = h.seq + 1;
     const hash = eventHash({ seq, prevHash: h.hash, createdAt, chainAuthorId: v.authorId, domain: v.domain, action: v.action,

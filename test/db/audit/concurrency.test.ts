@@ -42,8 +42,9 @@ for (const driver of drivers) {
     after(async () => { await testDb?.drop(); });
 
     it('stays one chain (no fork, no gap) under concurrent appends, and survives a restart', async () => {
-      const a = await openNode(testDb, 'node-a', 7);
-      const b = driver === 'mysql' ? await openNode(testDb, 'node-b', 7) : a;
+      // Signed every 10 events: the verifier requires a checkpoint at every 100th, so an interval must divide 100.
+      const a = await openNode(testDb, 'node-a', 10);
+      const b = driver === 'mysql' ? await openNode(testDb, 'node-b', 10) : a;
       const adminId = (await a.manager.findOneByOrFail(User, { name: 'admin' })).id;
       try {
         await Promise.all([...burst(a, 'a', 60, adminId), ...burst(b, 'b', 60, adminId)]);
@@ -55,7 +56,7 @@ for (const driver of drivers) {
       expect(r.text).to.match(/^OK: 120 events, 0 recordings verified$/m);
       expect(r.code).to.equal(0);
       // Restart: a node opened again continues the same chain.
-      const c = await openNode(testDb, 'node-a', 7);
+      const c = await openNode(testDb, 'node-a', 10);
       try {
         for (let i = 0; i < 3; i++) await recordEvent(c.manager, { authorId: null, domain: 'auth', action: 'failure', entity: `after-${i}` });
         const [max] = await c.ds.query<{ s: unknown; n: unknown }[]>('SELECT MAX(seq) AS s, COUNT(*) AS n FROM events');
