@@ -18,8 +18,23 @@ function isPlain(command: string): boolean {
   return PLAIN.test(unquoted);
 }
 
+/**
+ * Where a copy tool may be named by path: system directories a user cannot
+ * write to. `./rsync --server` or `~/bin/scp -t` could be any program the user
+ * uploaded under that name (with `--exec=no --file-copy=yes`, a way to run
+ * commands); a bare name is the target's own tool, found on its PATH.
+ */
+const systemDirs: readonly string[] = ['/usr/bin/', '/bin/', '/usr/local/bin/', '/usr/sbin/', '/usr/lib/openssh/', '/usr/libexec/openssh/', '/usr/libexec/', '/usr/lib/ssh/'];
+
+/** Whether `first` names a tool by its bare name or directly inside one of {@link systemDirs}. */
+function trustedLocation(first: string): boolean {
+  if (!first.includes('/')) return true;
+  return systemDirs.some((d) => first.startsWith(d) && !first.slice(d.length).includes('/'));
+}
+
 function tool(tokens: readonly string[]): 'scp' | 'rsync' | 'sftp' | undefined {
   const first = tokens[0] ?? '';
+  if (!trustedLocation(first)) return undefined;
   const base = first.slice(first.lastIndexOf('/') + 1);
   const rest = tokens.slice(1);
   // scp in server mode: a short-option cluster holding t (sink) or f (source), e.g. `-t`, `-r -t`, `-prt`.

@@ -1,4 +1,5 @@
 import { describeStart, appendCommand, truncateCommand, type CommandStart } from '../db/session-commands.js';
+import { MAX_REFUSAL_EVENTS } from '../proxy/policy-gate.js';
 import type { RelayEvent } from '../proxy/types.js';
 
 type ChannelStarted = Extract<RelayEvent, { type: 'channel-started' }>;
@@ -46,6 +47,8 @@ function eventArgs(s: CommandStart, pty: boolean): Record<string, unknown> {
 export class CommandLog {
   #list: string[] = [];
   #full = false;
+  /** Starts the session policy refused so far: past MAX_REFUSAL_EVENTS they are no longer events (a refused start costs the client nothing). */
+  #refused = 0;
   #writes: Promise<void> = Promise.resolve();
   #sinks: CommandLogSinks;
 
@@ -56,7 +59,8 @@ export class CommandLog {
   /** Records one channel start. */
   add(e: ChannelStarted): void {
     const start = startOf(e);
-    this.#sinks.event(start.kind, e.refused === undefined ? eventArgs(start, e.pty) : { ...eventArgs(start, e.pty), refused: e.refused });
+    if (e.refused === undefined) this.#sinks.event(start.kind, eventArgs(start, e.pty));
+    else if (++this.#refused <= MAX_REFUSAL_EVENTS) this.#sinks.event(start.kind, { ...eventArgs(start, e.pty), refused: e.refused });
     if (this.#full) return;
     const entry = describeStart(start);
     const json = appendCommand(this.#list, e.refused === undefined ? entry : `refused ${entry}`);

@@ -101,6 +101,10 @@ describe('acl/policy: commands, summary, check lines', () => {
   const commands: Array<[string, string]> = [
     ['scp -t /x', 'file-copy'], ['scp -f x', 'file-copy'], ['scp -d -t -- /x', 'file-copy'], ['scp -V', 'exec'], ['echo scp -t', 'exec'],
     ['rsync --server --sender . x', 'file-copy'], ['rsync --version', 'exec'], ['sftp-server', 'file-copy'], ['ls -t', 'exec'],
+    // By path: only from a system directory (an uploaded ./rsync is any program).
+    ['/usr/bin/rsync --server . x', 'file-copy'], ['/usr/lib/openssh/sftp-server', 'file-copy'], ['/usr/libexec/openssh/sftp-server', 'file-copy'],
+    ['./rsync --server . x', 'exec'], ['bin/scp -t /x', 'exec'], ['/home/u/rsync --server . x', 'exec'], ['/tmp/sftp-server', 'exec'],
+    ['/usr/bin/../../home/u/rsync --server . x', 'exec'], ['/usr/local/bin/x/scp -t /x', 'exec'],
   ];
   for (const [command, kind] of commands) {
     it(`${JSON.stringify(command)} is ${kind}`, () => expect(classifyCommand(command).kind).to.equal(kind));
