@@ -15,9 +15,13 @@ export interface AttackClient {
   closed: Promise<number>;
 }
 
-/** Connects and authenticates as `username` (with `privateKey`, or none for healthcheck). */
-export async function connectAttacker(port: number, username: string, privateKey?: string): Promise<AttackClient> {
-  const sock = connect(port, '127.0.0.1');
+/**
+ * Connects and authenticates as `username` (with `privateKey`, or none for
+ * healthcheck). `allowHalfOpen`: the socket keeps its own half open after the
+ * portal's FIN (a peer that never lets go, see deaf-peer.ts).
+ */
+export async function connectAttacker(port: number, username: string, privateKey?: string, allowHalfOpen = false): Promise<AttackClient> {
+  const sock = connect({ port, host: '127.0.0.1', allowHalfOpen });
   sock.on('error', () => undefined);
   const client = new ssh2.Client();
   const closed = new Promise<number>((resolve) => sock.once('close', () => resolve(Date.now())));

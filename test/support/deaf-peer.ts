@@ -3,9 +3,7 @@
  * portal's DISCONNECT, keeps its half of the socket open after the portal's
  * FIN (it never sends one back) and keeps sending keepalives. Only for tests.
  */
-import { connect } from 'node:net';
-import ssh2 from 'ssh2';
-import type { AttackClient } from './attack-client.js';
+import { connectAttacker, type AttackClient } from './attack-client.js';
 
 /** The parts of ssh2's protocol object this peer bends. */
 interface ProtocolInternals {
@@ -24,17 +22,7 @@ export interface DeafPeer extends AttackClient {
 
 /** Connects and authenticates as `username` with `privateKey`, then turns deaf; a keepalive every `pingMs`. */
 export async function connectDeafPeer(port: number, username: string, privateKey: string, pingMs = 100): Promise<DeafPeer> {
-  const sock = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-  sock.on('error', () => undefined);
-  const closed = new Promise<number>((resolve) => sock.once('close', () => resolve(Date.now())));
-  const client = new ssh2.Client();
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('error', reject);
-    client.once('close', () => reject(new Error('closed before authentication')));
-    client.connect({ sock, username, privateKey, hostVerifier: () => true, tryKeyboard: false, readyTimeout: 20_000 });
-  });
-  client.on('error', () => undefined);
+  const { client, sock, closed } = await connectAttacker(port, username, privateKey, true);
   const proto = (client as unknown as { _protocol?: ProtocolInternals })._protocol;
   const cipher = proto?._cipher;
   if (!proto?._handlers || !cipher || typeof proto.ping !== 'function') throw new Error('ssh2 internals changed: no _protocol handlers, cipher or ping');

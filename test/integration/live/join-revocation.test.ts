@@ -5,13 +5,14 @@
  * A watcher needs no ACL (the admin role only) and keeps watching.
  */
 import { expect } from 'chai';
-import { Acl, Event, Session, SshKey } from '../../../lib/db/entities/index.js';
+import { Acl, Event, SshKey } from '../../../lib/db/entities/index.js';
 import { sshOptions } from '../../support/openssh.js';
 import { startPortal, type Portal } from '../../support/portal.js';
 import { renderScreen } from '../../support/screen.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
 import { waitFor } from '../../support/wait.js';
+import { ownerShell } from './owner.js';
 
 /** How long a revoked join may go on: a sweep every 1.5–2.5 s, and the channel's last line. */
 const REVOKED_WITHIN_MS = 4_000;
@@ -45,15 +46,7 @@ describe('live sessions: a joiner whose access is revoked is cut off (real OpenS
     return { key, aclId: acl?.id ?? 0 };
   };
   /** The admin's shell on web01, its session id once it shows a prompt. */
-  const owner = async (): Promise<{ term: Terminal; id: number }> => {
-    const m = portal.app.db.manager;
-    const last = async (): Promise<number> => (await m.findOne(Session, { where: {}, order: { id: 'DESC' } }))?.id ?? 0;
-    const before = await last();
-    const term = open('web01', portal.adminKey);
-    await term.waitFor(/\$ $/, 20_000);
-    await waitFor(async () => (await last()) > before, 5_000, 'the session row');
-    return { term, id: await last() };
-  };
+  const owner = (): Promise<{ term: Terminal; id: number }> => ownerShell(portal, (login, key) => open(login, key));
   const screen = (t: Terminal): Promise<string> => renderScreen(t.output, 100, 30).then((l) => l.join('\n'));
 
   before(async function () {

@@ -7,6 +7,7 @@ import { renderScreen } from '../../support/screen.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
 import { waitFor } from '../../support/wait.js';
+import { ownerShell } from './owner.js';
 
 describe('live sessions on one node: watch, join, stop, replay, export (real OpenSSH in real terminals)', function () {
   this.timeout(120_000);
@@ -34,15 +35,7 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     return key;
   };
   /** An owner's shell on web01, its session id once it shows a prompt. */
-  const owner = async (): Promise<{ term: Terminal; id: number }> => {
-    const m = portal.app.db.manager;
-    const last = async (): Promise<number> => (await m.findOne(Session, { where: {}, order: { id: 'DESC' } }))?.id ?? 0;
-    const before = await last();
-    const term = open('web01', portal.adminKey);
-    await term.waitFor(/\$ $/, 20_000);
-    await waitFor(async () => (await last()) > before, 5_000, 'the session row');
-    return { term, id: await last() };
-  };
+  const owner = (): Promise<{ term: Terminal; id: number }> => ownerShell(portal, (login, key) => open(login, key));
   const screen = (t: Terminal, cols = 100, rows = 30): Promise<string> => renderScreen(t.output, cols, rows).then((l) => l.join('\n'));
   const events = async (action: string): Promise<Event[]> => portal.app.db.manager.find(Event, { where: { domain: 'session', action } });
 
