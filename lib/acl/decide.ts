@@ -31,6 +31,24 @@ export interface AccessRequest {
   now: Date;
 }
 
+/** A named row with its groups, as the user and host rows carry them (relations may be unloaded). */
+interface Grouped { id: number; name: string; groups?: readonly { id: number; name: string }[] }
+
+/** The groups of `row` as plain data (none when not loaded). */
+export function groupsOf(row: Grouped): { id: number; name: string }[] {
+  return (row.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
+}
+
+/** The access request of `user` to `host` under `acls` (the ACLs of the user's groups) at `now`. Pure. */
+export function accessRequestOf(user: Grouped & { email: string }, host: Grouped & { addr: string; user: string }, acls: readonly AclRow[], now: Date): AccessRequest {
+  return {
+    user: { id: user.id, name: user.name, email: user.email, groups: groupsOf(user) },
+    host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: groupsOf(host) },
+    acls: acls.map(aclInputOf),
+    now,
+  };
+}
+
 /** The decision and how it was reached (for logs and events). */
 export interface AccessDecision {
   action: AclAction;

@@ -7,7 +7,7 @@
  * (lib/server/revocation.ts): once revoked, the viewer stops at once.
  */
 import type { ServerChannel } from 'ssh2';
-import { aclInputOf, decideAccess, type AccessDecision, type AccessRequest } from '../acl/decide.js';
+import { accessRequestOf, decideAccess, groupsOf, type AccessDecision, type AccessRequest } from '../acl/decide.js';
 import type { AttachMode } from '../cluster/index.js';
 import { aclsOfUserGroups } from '../db/queries/acls.js';
 import type { Database } from '../db/database.js';
@@ -79,13 +79,7 @@ async function authorize(deps: ViewerDeps, v: ViewerSession, mode: AttachMode, i
   if (mode === 'watch') return { row, join: null };
   const host = row.host;
   if (!host) throw new PermissionDeniedError(`session ${id} has no host left to check your access against`);
-  const groups = (v.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
-  const request: AccessRequest = {
-    user: { id: v.user.id, name: v.user.name, email: v.user.email, groups },
-    host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
-    acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
-    now: deps.now(),
-  };
+  const request = accessRequestOf(v.user, host, await aclsOfUserGroups(m, groupsOf(v.user).map((g) => g.id)), deps.now());
   const decision = await decideAccess(request, deps.aclCheckCmd);
   if (decision.action !== 'allow') throw new PermissionDeniedError(`joining session ${id} needs an ACL allowing you to host '${host.name}'`);
   return { row, join: { host: { id: host.id, name: host.name }, sessionId: id, request, decision } };

@@ -1,5 +1,5 @@
 import type { Connection } from 'ssh2';
-import { aclInputOf, decideAccess, type AccessRequest } from '../acl/decide.js';
+import { accessRequestOf, decideAccess, groupsOf } from '../acl/decide.js';
 import { decidePolicy, type DecisivePolicy, type PolicyRequest, type PolicyVerdict } from '../acl/policy.js';
 import type { LiveSessions } from '../cluster/index.js';
 import type { ServerConfig } from '../config/server-config.js';
@@ -220,13 +220,7 @@ async function prepare(deps: BastionDeps, who: UserIdentity, target: string, ctx
     await deny(userMessage(err), target);
     throw err;
   }
-  const groups = (who.user.groups ?? []).map((g) => ({ id: g.id, name: g.name }));
-  const request: AccessRequest = {
-    user: { id: who.user.id, name: who.user.name, email: who.user.email, groups },
-    host: { id: host.id, name: host.name, addr: host.addr, user: host.user, groups: (host.groups ?? []).map((g) => ({ id: g.id, name: g.name })) },
-    acls: (await aclsOfUserGroups(m, groups.map((g) => g.id))).map(aclInputOf),
-    now: deps.now(),
-  };
+  const request = accessRequestOf(who.user, host, await aclsOfUserGroups(m, groupsOf(who.user).map((g) => g.id)), deps.now());
   const decision = await decideAccess(request, deps.config.aclCheckCmd);
   if (decision.action !== 'allow') {
     ctx.log.info('access denied', { user: who.user.name, host: host.name, reason: decision.reason });
