@@ -2,7 +2,10 @@
  * Dials the hop chain with ssh2 clients: the first hop over TCP, every next
  * hop through a `direct-tcpip` channel of the previous one. Each hop's host
  * key is checked by the caller's `verifyHostKey`. Failures become
- * AppErrors whose message is safe to show the user.
+ * AppErrors whose message is safe to show the user. Every step of the dial
+ * gives up at once when the signal aborts. What waits to be sent to each hop
+ * is bounded as for a client (lib/server/backpressure.ts): a hop that stops
+ * reading is no longer read, and one that stays stuck drops the chain.
  */
 import type { BaseAgent, Client, ConnectConfig, PasswordAuthMethod, PublicKeyAuthMethod } from 'ssh2';
 import { Socket } from 'node:net';
@@ -10,13 +13,17 @@ import type { Duplex } from 'node:stream';
 import { AppError, UpstreamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { authorizedKeyOf } from '../crypto/ssh-keys.js';
+import { defaultOutputLimits, type OutputLimits } from '../server/backpressure.js';
 import { enforceChannelWindows } from '../ssh/channel-window.js';
 import { endClient } from '../ssh/end-client.js';
 import { trimHandshakes } from '../ssh/handshake-trim.js';
 import { releaseWrittenPackets } from '../ssh/packet-pool.js';
 import { sharedPrivateKey } from './shared-keys.js';
 import { SshClient } from './ssh2.js';
-import type { HopTarget, OpenedSocket } from './types.js';
+import { abortable, aborted, Chain, type DialedChain } from './dial-chain.js';
+import type { HopTarget } from './types.js';
+
+export type { DialedChain } from './dial-chain.js';
 
 /** How long one hop may take to connect and authenticate. */
 const HOP_READY_TIMEOUT_MS = 20_000;
@@ -38,18 +45,10 @@ export interface DialOptions {
   agent?: BaseAgent;
   /** Aborts dialing (the downstream connection went away). */
   signal?: AbortSignal;
+  /** Bound on what waits to be sent to each hop (default: the clients' own, {@link defaultOutputLimits}). */
+  output?: OutputLimits;
 }
 
-/** A connected chain; `client` talks to the final target. */
-export interface DialedChain {
-  client: Client;
-  /** Every client, first hop first. */
-  clients: Client[];
-  /** Ends every client, last hop first. */
-  close(): void;
-  /** Why the chain was lost, when an opened hop socket knows (a tunnel's connector went away). */
-  lostReason(): string | undefined;
-}
 
 type SshError = Error & { level?: string; code?: string };
 
@@ -66,12 +65,12 @@ function describe(hop: HopTarget, err: SshError): string {
   }
 }
 
-function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions, agent: BaseAgent | undefined): Promise<Client> {
+function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions, agent: BaseAgent | undefined, chain: Chain): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new SshClient();
     let refusal: Error | undefined;
     let settled = false;
-    const onAbort = (): void => fail(new UpstreamError('connection closed'));
+    const onAbort = (): void => fail(aborted());
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
@@ -79,7 +78,8 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       endClient(client);
       reject(err);
     };
-    if (opts.signal?.aborted) { reject(new UpstreamError('connection closed')); return; }
+    // The stream given for this hop is this client's to close: none will be made to do it.
+    if (opts.signal?.aborted) { sock?.destroy(); reject(aborted()); return; }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     client.on('error', (err: SshError) => {
       if (settled) { opts.log.debug('upstream error', { hop: hop.name, err }); return; }
@@ -143,7 +143,12 @@ function connectHop(hop: HopTarget, sock: Duplex | undefined, opts: DialOptions,
       client.setNoDelay(true);
       // The socket ssh2 made for this connection (a hop's channel is not one: its packets are copied into the outer one's).
       const own = (client as unknown as { _sock?: unknown })._sock;
-      if (own instanceof Socket) releaseWrittenPackets(own);
+      if (own instanceof Socket) {
+        releaseWrittenPackets(own);
+        chain.guard(hop.name, own);
+      }
+    } else {
+      chain.guard(hop.name, sock);
     }
   });
 }
@@ -157,27 +162,29 @@ function tunnel(via: Client, viaHop: HopTarget, hop: HopTarget): Promise<Duplex>
   });
 }
 
-/** Connects through `chain` (first hop first); rejects with an AppError. */
+/**
+ * Connects through `chain` (first hop first); rejects with an AppError. When
+ * `opts.signal` aborts, whatever step runs (a connector's stream opening, a
+ * hop's channel to the next one, a login) is given up at once and the hops
+ * already dialed are ended.
+ */
 export async function dialChain(chain: readonly HopTarget[], opts: DialOptions): Promise<DialedChain> {
   if (chain.length === 0) throw new UpstreamError('no target to connect to');
-  const clients: Client[] = [];
-  const opened: OpenedSocket[] = [];
-  const close = (): void => { for (const c of [...clients].reverse()) endClient(c); };
+  const dialed = new Chain(opts.log, opts.output ?? defaultOutputLimits);
   try {
     let prev: { client: Client; hop: HopTarget } | undefined;
     for (const [i, hop] of chain.entries()) {
       // A tunnel host is reached through its connector, wherever it sits in the chain.
-      const own = hop.open ? await hop.open() : undefined;
-      if (own) opened.push(own);
-      const sock = own ? own.stream : prev ? await tunnel(prev.client, prev.hop, hop) : undefined;
-      const client = await connectHop(hop, sock, opts, i === chain.length - 1 ? opts.agent : undefined);
-      clients.push(client);
+      const own = hop.open ? await abortable(hop.open(), opts.signal, (late) => late.stream.destroy()) : undefined;
+      if (own) dialed.opened.push(own);
+      const sock = own ? own.stream : prev ? await abortable(tunnel(prev.client, prev.hop, hop), opts.signal, (late) => late.destroy()) : undefined;
+      const client = await connectHop(hop, sock, opts, i === chain.length - 1 ? opts.agent : undefined, dialed);
+      dialed.clients.push(client);
       prev = { client, hop };
     }
   } catch (err) {
-    close();
+    dialed.close();
     throw err;
   }
-  const lostReason = (): string | undefined => opened.map((o) => o.lost()).find((r) => r !== undefined);
-  return { client: clients[clients.length - 1], clients, close, lostReason };
+  return dialed;
 }

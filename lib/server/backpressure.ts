@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** Bounds on what the portal keeps for a peer that does not read. */
 export interface OutputLimits {
@@ -29,8 +29,15 @@ export interface OutputGuardEvents {
  * the output drained. Checked once per burst of incoming data, after the SSH
  * layer handled it. A slow reader is never dropped; one that reads nothing at
  * all for `stuckMs` is reported stuck.
+ *
+ * Any transport an SSH layer reads and writes will do: the portal's own
+ * connections to targets are guarded the same way (lib/proxy/dial.ts), on
+ * their TCP socket or on the channel of the hop they run through. The guard
+ * resumes at the stream's 'drain', which a stream emits only after a write
+ * filled it past its own high-water mark: `highWaterBytes` must not be below
+ * that mark (a net.Socket's is 16 KiB, an ssh2 channel's 2 MiB).
  */
-export function guardOutput(socket: Socket, limits: OutputLimits, events: OutputGuardEvents): void {
+export function guardOutput(socket: Duplex, limits: OutputLimits, events: OutputGuardEvents): void {
   OutputGuard.attach(socket, limits, events);
 }
 
@@ -40,27 +47,27 @@ export function guardOutput(socket: Socket, limits: OutputLimits, events: Output
  * connection: a connection lives for hours (issue 13).
  */
 class OutputGuard {
-  static readonly #guards = new WeakMap<Socket, OutputGuard>();
-  readonly #socket: Socket;
+  static readonly #guards = new WeakMap<Duplex, OutputGuard>();
+  readonly #socket: Duplex;
   readonly #limits: OutputLimits;
   readonly #events: OutputGuardEvents;
   #paused = false;
   #scheduled = false;
   #stuckTimer: NodeJS.Timeout | undefined;
 
-  private constructor(socket: Socket, limits: OutputLimits, events: OutputGuardEvents) {
+  private constructor(socket: Duplex, limits: OutputLimits, events: OutputGuardEvents) {
     this.#socket = socket;
     this.#limits = limits;
     this.#events = events;
   }
 
-  static attach(socket: Socket, limits: OutputLimits, events: OutputGuardEvents): void {
+  static attach(socket: Duplex, limits: OutputLimits, events: OutputGuardEvents): void {
     OutputGuard.#guards.set(socket, new OutputGuard(socket, limits, events));
     socket.on('data', OutputGuard.#onData);
     socket.on('close', OutputGuard.#onClose);
   }
 
-  static #onData(this: Socket): void {
+  static #onData(this: Duplex): void {
     const g = OutputGuard.#guards.get(this);
     if (!g || g.#scheduled) return;
     g.#scheduled = true;
@@ -72,12 +79,12 @@ class OutputGuard {
     process.nextTick(OutputGuard.#check, g);
   }
 
-  static #onClose(this: Socket): void {
+  static #onClose(this: Duplex): void {
     const g = OutputGuard.#guards.get(this);
     if (g) clearTimeout(g.#stuckTimer);
   }
 
-  static #onDrain(this: Socket): void {
+  static #onDrain(this: Duplex): void {
     const g = OutputGuard.#guards.get(this);
     if (!g) return;
     g.#paused = false;
