@@ -12,7 +12,7 @@ import { renderScreen } from '../../support/screen.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
 import { waitFor } from '../../support/wait.js';
-import { ownerShell } from './owner.js';
+import { adminCommand, ownerShell } from './owner.js';
 
 /** How long a revoked join may go on: a sweep every 1.5–2.5 s, and the channel's last line. */
 const REVOKED_WITHIN_MS = 4_000;
@@ -28,11 +28,7 @@ describe('live sessions: a joiner whose access is revoked is cut off (real OpenS
     terms.push(t);
     return t;
   };
-  const admin = async (...args: string[]): Promise<string> => {
-    const r = await portal.ssh(args);
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const admin = (...args: string[]): Promise<string> => adminCommand(portal, args);
   /** An admin allowed to web01 through its own group's ACL; returns its key and the ACL's id. */
   const enrollJoiner = async (name: string): Promise<{ key: string; aclId: number }> => {
     await admin('usergroup', 'create', `--name=ug-${name}`);

@@ -7,7 +7,7 @@ import { renderScreen } from '../../support/screen.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
 import { waitFor } from '../../support/wait.js';
-import { ownerShell } from './owner.js';
+import { adminCommand, ownerShell } from './owner.js';
 
 describe('live sessions on one node: watch, join, stop, replay, export (real OpenSSH in real terminals)', function () {
   this.timeout(120_000);
@@ -22,11 +22,7 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     terms.push(t);
     return t;
   };
-  const admin = async (...args: string[]): Promise<string> => {
-    const r = await portal.ssh(args);
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const admin = (...args: string[]): Promise<string> => adminCommand(portal, args);
   const enroll = async (name: string, ...flags: string[]): Promise<string> => {
     const invite = await admin('user', 'invite', `--name=${name}`, ...flags, `${name}@example.org`);
     const token = /invite:([A-Za-z0-9]+)'/.exec(invite)?.[1] ?? '';

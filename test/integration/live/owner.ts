@@ -1,4 +1,5 @@
-/** The live-session tests' owner: an admin's shell on web01 and its session id. */
+/** What the live-session tests share: the owner's shell on web01, an admin command that must succeed. */
+import { expect } from 'chai';
 import { Session } from '../../../lib/db/entities/index.js';
 import type { Portal } from '../../support/portal.js';
 import type { Terminal } from '../../support/terminal.js';
@@ -13,4 +14,11 @@ export async function ownerShell(portal: Portal, open: (login: string, key: stri
   await term.waitFor(/\$ $/, 20_000);
   await waitFor(async () => (await last()) > before, 5_000, 'the session row');
   return { term, id: await last() };
+}
+
+/** Runs an admin command through the real `ssh`; it must succeed. Its stdout. */
+export async function adminCommand(portal: Portal, args: string[]): Promise<string> {
+  const r = await portal.ssh(args);
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+  return r.stdout;
 }
