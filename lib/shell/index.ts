@@ -6,7 +6,8 @@ import type { LineInput, PtySize, RawIo, SessionState, ShellContext, ShellDeps, 
 import { LineQueue, readLines, StreamInput, tooLong } from './input.js';
 import { buildProgram } from './program.js';
 import { runLine } from './run.js';
-import { banner, TerminalEditor, TerminalOutput } from './terminal.js';
+import { TerminalEditor } from './terminal.js';
+import { banner, TerminalOutput } from './terminal-output.js';
 
 export type { PtySize, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 

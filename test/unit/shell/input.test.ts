@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { PassThrough, Writable } from 'node:stream';
 import { LineQueue, maxLineBytes, readLines, StreamInput, tooLong, type LineItem } from '../../../lib/shell/input.js';
-import { TerminalEditor, TerminalOutput } from '../../../lib/shell/terminal.js';
+import { TerminalOutput } from '../../../lib/shell/terminal-output.js';
+import { TerminalEditor } from '../../../lib/shell/terminal.js';
 import { Screen } from './screen.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
