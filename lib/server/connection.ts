@@ -74,6 +74,7 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
   const id = randomBytes(4).toString('hex');
   const ctx: ConnectionContext = { id, remoteAddr, log: deps.log.child({ conn: id, remote: remoteAddr }), control };
   const { throttle } = deps;
+  const throttleKey = control.throttleKey ?? info.ip;
   trimHandshakes(conn);
   // A client that overruns a channel window would otherwise be buffered without bound.
   enforceChannelWindows(conn, (sent, window) => {
@@ -97,8 +98,8 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     ctx.log.info('authentication refused', { user: username, reason, fingerprint });
     deps.metrics.authFailure();
     if (!counted) notClientsFault = true;
-    else if (throttle.fail(info.ip, deps.now().getTime())) {
-      ctx.log.warn('address in authentication cool-down', { address: info.ip, cooldownMs: deps.config.authCooldownMs });
+    else if (throttle.fail(throttleKey, deps.now().getTime())) {
+      ctx.log.warn('address in authentication cool-down', { address: throttleKey, cooldownMs: deps.config.authCooldownMs });
     }
     void recordEvent(deps.db.manager, { authorId: null, domain: 'auth', action: 'failure', entity: username,
       args: { remote_addr: remoteAddr, fingerprint, reason } }).catch(() => undefined);
@@ -147,7 +148,10 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
         authCtx.reject();
       });
     };
-    const v = throttle.verdict(info.ip, deps.now().getTime());
+    const v = throttle.verdict(throttleKey, deps.now().getTime());
+    // In cool-down since this connection was accepted, or one naming no client (let in for the
+    // balancer's health checks, which need no key): no key is checked any more.
+    if (v.kind === 'refuse' && authCtx.method !== 'none' && current.login.kind !== 'healthcheck') return authCtx.reject(['publickey']);
     if (v.kind === 'throttle' && authCtx.method !== 'none') setTimeout(run, v.delayMs).unref();
     else run();
   });

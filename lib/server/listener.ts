@@ -7,7 +7,7 @@ import { releaseWrittenPackets } from '../ssh/packet-pool.js';
 import { parseSigningKey } from '../ssh/signing-keys.js';
 import { guardOutput, type OutputLimits } from './backpressure.js';
 import { PendingConnections, type AuthThrottle } from './guard.js';
-import { readProxyHeader, watchForProxyHeader } from './proxy-header.js';
+import { balancerOwnKey, readProxyHeader, watchForProxyHeader } from './proxy-header.js';
 import { Tracked, type SocketControl, type TrackedOps } from './tracked-socket.js';
 import { LogEvery, LogEveryPerKey } from './log-every.js';
 
@@ -177,6 +177,10 @@ export class SshListener {
         const { address, port, family } = header.source;
         t.client = { ip: address, port, family };
         if (this.#cooledDown(address, `${address}:${port}`)) return void socket.destroy();
+      } else {
+        // The balancer speaks for itself (health checks) or could not tell: failures here must not cool down
+        // its own address, every client's. In cool-down, such connections are refused keys, not the TCP link.
+        t.throttleKey = balancerOwnKey(ip);
       }
       this.#inject(t);
     });

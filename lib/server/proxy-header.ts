@@ -59,3 +59,12 @@ export function watchForProxyHeader(socket: Socket, onHeader: () => void): void 
   socket.on('data', onData);
   socket.once('close', stop);
 }
+
+/**
+ * What failed logins count against on a trusted balancer's connection that
+ * names no client (PROXY `LOCAL` or `UNKNOWN`): a key of its own, never the
+ * balancer's address, which every client behind it shares.
+ */
+export function balancerOwnKey(balancerIp: string): string {
+  return `${balancerIp} (the balancer's own connections)`;
+}

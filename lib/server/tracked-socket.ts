@@ -19,6 +19,13 @@ export interface SocketControl {
    * doing, so not a failed login of its address.
    */
   shed(): boolean;
+  /**
+   * What failed logins on this connection count against, when it is not the
+   * client's address: a trusted balancer's own connections (PROXY `LOCAL`,
+   * `UNKNOWN`) share one key of their own, so that their failures never put
+   * the balancer's address — every client behind it — in cool-down.
+   */
+  readonly throttleKey?: string;
 }
 
 /** The real client behind a trusted balancer, as its PROXY header names it. */
@@ -46,6 +53,7 @@ export class Tracked implements SocketControl, OutputGuardEvents {
   grace: NodeJS.Timeout | undefined;
   conn?: Connection;
   client?: ClientAddress;
+  throttleKey?: string;
   dropping = false;
   wasShed = false;
   readonly #ops: TrackedOps;

@@ -84,6 +84,31 @@ describe('security: PROXY protocol behind a real HAProxy', function () {
     });
   }
 
+  it("failed logins on the balancer's own connections (PROXY UNKNOWN) cool down only those: not its clients, not its health checks", async () => {
+    // The real OpenSSH client through a pipe that speaks for the balancer (127.0.0.1, trusted): a v1 UNKNOWN header first.
+    const unknownPipe = `sh -c "{ printf 'PROXY UNKNOWN\\r\\n'; exec cat; } | exec socat - TCP:127.0.0.1:${b.portal.port}"`;
+    const viaUnknown = (opts: { key?: string | null; login?: string } = {}): Promise<RunResult> =>
+      b.portal.ssh(['version'], { ...opts, extra: ['-o', `ProxyCommand=${unknownPipe}`] });
+    const ok = await viaUnknown();
+    expect([ok.code, ok.stdout], ok.stderr).to.deep.equal([0, 'test\n']);
+    const stranger = b.portal.newKey('stranger-unknown');
+    const from = b.portal.logs.length;
+    for (let i = 0; i < 3; i++) expect((await viaUnknown({ key: stranger })).code).to.equal(255);
+    // Those connections are in cool-down now: even the admin's key is refused on them …
+    await waitFor(async () => (await viaUnknown()).code === 255, 10_000, 'the cool-down');
+    expect(logsSince(from).some((l) => l.includes('address in authentication cool-down') && l.includes("127.0.0.1 (the balancer's own connections)"))).to.equal(true);
+    // … while the healthcheck login on them is still answered,
+    const hc = await viaUnknown({ login: 'healthcheck', key: null });
+    expect(hc.code, hc.stderr).to.equal(0);
+    // HAProxy's own checks (v2: LOCAL) still pass, and every client behind the balancer still gets in.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await b.haproxy.status()).to.deep.equal({ 'send-proxy-v2': 'UP', 'send-proxy': 'UP' });
+    for (const flavour of ['send-proxy-v2', 'send-proxy'] as const) {
+      const r = await b.ssh(flavour, '127.0.0.10', ['version']);
+      expect([r.code, r.stdout], r.stderr).to.deep.equal([0, 'test\n']);
+    }
+  });
+
   it("send-proxy-v2: an IPv6 client's address reaches its session row (TCP6 header)", async function () {
     const port = b.haproxy.ipv6Port;
     // Without an IPv6 loopback the unit tests still cover TCP6 headers; under CI=true it must be there.
