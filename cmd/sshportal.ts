@@ -90,6 +90,7 @@ function buildProgram(): Command {
     .option('--db-conn <conn>', 'SQLite path or MySQL DSN [$SSHPORTAL_DATABASE_URL] (default "./sshportal.db")')
     .option('--logs-location <dir>', 'where the recordings are (looked up by file name) [$SSHPORTAL_LOGS_LOCATION] (default: the paths stored in the database)')
     .option('--public-key <file>', 'trust only this audit public key (PEM, from `config audit-key`) (default: the keys stored in the database)')
+    .option('--head <seq:hash>', 'fail unless the chain still holds this head, printed after `head:` by an earlier verify and kept outside the portal')
     .action(async (flags: VerifyFlags) => {
       process.exitCode = await runVerify(flags, process.env, (s) => process.stdout.write(s));
     });

@@ -4,6 +4,7 @@
  * signatures and the recordings, prints `OK: …` (exit 0) or what is broken (exit 1).
  */
 import { readFile, stat } from 'node:fs/promises';
+import { parseHead, type KeptHead } from '../lib/audit/heads.js';
 import { formatReport, verifyAudit } from '../lib/audit/verify.js';
 import { resolveDbConfig } from '../lib/config/server-config.js';
 import { assertAuditSchema } from '../lib/db/chain/read.js';
@@ -17,6 +18,8 @@ export interface VerifyFlags {
   dbConn?: string;
   logsLocation?: string;
   publicKey?: string;
+  /** A head printed by an earlier run (`SEQ:HASH`), kept outside the portal. */
+  head?: string;
 }
 
 /** A public key file is a few hundred bytes; anything much larger is not one. */
@@ -35,14 +38,23 @@ async function trustedKeys(path: string | undefined): Promise<string[] | null> {
   return parsePublicKeys(text);
 }
 
+/** The `--head` flag's head, or a clear error. */
+export function headFlag(text: string | undefined): KeptHead[] {
+  if (text === undefined) return [];
+  const head = parseHead(text);
+  if (head === null) throw new ConfigError(`invalid --head '${text.slice(0, 80)}': expected SEQ:HASH, as printed after 'head:' by an earlier verify`);
+  return [head];
+}
+
 /** Runs the verifier; returns the process exit code (0 verified, 1 broken). */
 export async function runVerify(flags: VerifyFlags, env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
   const db = resolveDbConfig({ dbDriver: flags.dbDriver, dbConn: flags.dbConn }, env);
   const logsDir = flags.logsLocation || env.SSHPORTAL_LOGS_LOCATION || null;
+  const heads = headFlag(flags.head);
   const keys = await trustedKeys(flags.publicKey);
   const report = await withReadOnlyDatabase(db, async (m) => {
     await assertAuditSchema(m);
-    return verifyAudit(m, { logsDir, trustedKeys: keys });
+    return verifyAudit(m, { logsDir, trustedKeys: keys, heads });
   });
   out(formatReport(report));
   return report.problems.length === 0 ? 0 : 1;

@@ -85,7 +85,7 @@ export class ChainWalker {
   #broken = false;
   #count = 0;
   readonly #wanted: ReadonlySet<number>;
-  /** Hash and id of the events at the sequence numbers checkpoints sign. */
+  /** Hash and id of the events at the wanted sequence numbers (those checkpoints sign, kept heads). */
   readonly signed = new Map<number, { id: number; hash: string }>();
 
   constructor(wantedSeqs: ReadonlySet<number>) {
@@ -96,6 +96,8 @@ export class ChainWalker {
   get count(): number { return this.#count; }
   /** Sequence number of the last chained event walked (0: none). */
   get head(): number { return this.#prev?.seq ?? 0; }
+  /** Hash of the last chained event walked (null: none). */
+  get headHash(): string | null { return this.#prev?.hash ?? null; }
   /** The first problem, once found. */
   get problem(): Problem | null { return this.#problem; }
   /** Id of the first chained event (legacy events newer than it are inserted ones). */

@@ -11,9 +11,10 @@ export type ProblemKind =
   | 'truncated recording'
   | 'edited recording';
 
-/** One finding: the first broken event, checkpoint or session of its kind. */
+/** One finding: the first broken event, checkpoint or session of its kind, or a kept head the chain lost. */
 export interface Problem {
-  subject: 'event' | 'checkpoint' | 'session';
+  /** `head`: a head kept outside the portal (`--head`); its id is the sequence number. */
+  subject: 'event' | 'checkpoint' | 'session' | 'head';
   id: number;
   kind: ProblemKind;
   detail: string;

@@ -77,6 +77,8 @@ function sameSeals(a: readonly RecordingSeal[], b: readonly RecordingSeal[]): bo
 export interface RecordingsResult {
   verified: number;
   problem: Problem | null;
+  /** Closed sessions with sealed recordings but no chained close event: checked against their row's seals only. */
+  unchained?: number;
 }
 
 /**
@@ -99,16 +101,22 @@ export async function checkRecordings(
     }
     work.push([id, seals]);
   }
-  for (const s of sessions) if (s.status === 'closed' && !chained.has(s.id)) work.push([s.id, parseSessionSeals(s.seals) ?? []]);
+  let unchained = 0;
+  for (const s of sessions) {
+    if (s.status !== 'closed' || chained.has(s.id)) continue;
+    const seals = parseSessionSeals(s.seals) ?? [];
+    if (seals.length > 0) unchained++;
+    work.push([s.id, seals]);
+  }
   let verified = 0;
   for (const [id, seals] of work.sort((a, b) => a[0] - b[0])) {
     for (const seal of seals) {
       const problem = await checkRecording(id, seal, logsDir);
-      if (problem) return { verified, problem };
+      if (problem) return { verified, problem, unchained };
       verified++;
     }
   }
-  return { verified, problem: null };
+  return { verified, problem: null, unchained };
 }
 
 /** A sidecar is a hundred bytes; a larger file is not one. */

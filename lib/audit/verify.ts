@@ -11,6 +11,7 @@ import { defaultCheckpointEvery } from '../db/chain/signer.js';
 import { SessionCloses } from './closes.js';
 import { CheckpointCoverage } from './coverage.js';
 import { ChainWalker, checkCheckpoints, unsignedTail, type EventRowData } from './events.js';
+import { checkHeads, formatHead, type KeptHead } from './heads.js';
 import { formatProblem, type Problem } from './problem.js';
 import { checkLiveRecordings, checkRecordings } from './recordings.js';
 
@@ -20,6 +21,8 @@ export interface VerifyOptions {
   logsDir: string | null;
   /** Trusted signing keys (base64 SPKI DER); null trusts the keys stored in the database. */
   trustedKeys: readonly string[] | null;
+  /** Heads kept outside the portal (`--head`): the chain must still hold each. */
+  heads?: readonly KeptHead[];
 }
 
 /** What the verifier found. */
@@ -28,6 +31,8 @@ export interface VerifyReport {
   recordings: number;
   problems: Problem[];
   notes: string[];
+  /** The newest event verified (null: no chained event). */
+  head: KeptHead | null;
 }
 
 /** Events read per query: the walk holds one page at a time. */
@@ -62,7 +67,8 @@ export async function verifyAudit(m: Tx, o: VerifyOptions): Promise<VerifyReport
   const keys = await storedPublicKeys(m);
   const sessions = await sessionSeals(m);
   const signedSeqs = new Set(checkpoints.map((c) => c.seq));
-  const walker = new ChainWalker(signedSeqs);
+  const heads = o.heads ?? [];
+  const walker = new ChainWalker(new Set([...signedSeqs, ...heads.map((h) => h.seq)]));
   const closes = new SessionCloses();
   const coverage = new CheckpointCoverage(signedSeqs, upTo, defaultCheckpointEvery);
   await walkEvents(m, [walker, closes, coverage]);
@@ -74,6 +80,9 @@ export async function verifyAudit(m: Tx, o: VerifyOptions): Promise<VerifyReport
   const signed = checkCheckpoints(checkpoints, walker.signed, trusted);
   if (signed) problems.push(signed);
   if (coverage.problem) problems.push(coverage.problem);
+  // A broken chain is named already; past the break, a kept head cannot be looked for.
+  const kept = chain ? null : checkHeads(heads, walker.signed, walker.head);
+  if (kept) problems.push(kept);
   const rec = await checkRecordings(sessions, closes.seals, o.logsDir);
   if (rec.problem) problems.push(rec.problem);
   const live = rec.problem ? { verified: 0, problem: null } : await checkLiveRecordings(sessions, o.logsDir);
@@ -83,14 +92,23 @@ export async function verifyAudit(m: Tx, o: VerifyOptions): Promise<VerifyReport
   if (tail > 0) notes.push(`${tail} newest event${tail > 1 ? 's are' : ' is'} not yet covered by a signed checkpoint (hash chain only)`);
   const legacy = await countUnchained(m);
   if (legacy > 0) notes.push(`${legacy} event${legacy > 1 ? 's' : ''} older than the hash chain (written before it existed, or imported) cannot be verified`);
+  const unchained = rec.unchained ?? 0;
+  if (unchained > 0) {
+    notes.push(`${unchained} closed session${unchained > 1 ? 's' : ''} with sealed recordings ha${unchained > 1 ? 've' : 's'} no chained close event (a node stopped before writing it, or it was deleted): checked against the session row's seals only, which nothing signs`);
+  }
   if (live.verified > 0) notes.push(`${live.verified} recording${live.verified > 1 ? 's' : ''} of sessions not closed checked up to their last checkpoint`);
-  return { events: walker.count, recordings: rec.verified + live.verified, problems, notes };
+  return { events: walker.count, recordings: rec.verified + live.verified, problems, notes, head: walker.headHash === null ? null : { seq: walker.head, hash: walker.headHash } };
 }
 
-/** The verifier's output: notes, then `OK: …` or one `FAILED: …` line per problem. */
+/**
+ * The verifier's output: notes, then `OK: …` (after the verified head, `head:
+ * SEQ:HASH`, to keep elsewhere for `--head`) or one `FAILED: …` line per problem.
+ */
 export function formatReport(r: VerifyReport): string {
   const lines = r.notes.map((n) => `note: ${n}`);
-  if (r.problems.length === 0) lines.push(`OK: ${r.events} events, ${r.recordings} recordings verified`);
-  else for (const p of r.problems) lines.push(`FAILED: ${formatProblem(p)}`);
+  if (r.problems.length === 0) {
+    if (r.head) lines.push(`head: ${formatHead(r.head)}`);
+    lines.push(`OK: ${r.events} events, ${r.recordings} recordings verified`);
+  } else for (const p of r.problems) lines.push(`FAILED: ${formatProblem(p)}`);
   return lines.join('\n') + '\n';
 }

@@ -28,7 +28,7 @@ export interface AuditFixture {
   /** A session that never closed (its node crashed), its recording grown past its last checkpoint. */
   live: { id: number; files: string[] };
   /** Runs `sshportal verify` on it; `extra` adds flags. */
-  verify(extra?: { publicKey?: string; logsLocation?: string }): Promise<{ code: number; text: string }>;
+  verify(extra?: { publicKey?: string; logsLocation?: string; head?: string }): Promise<{ code: number; text: string }>;
   close(): Promise<void>;
 }
 

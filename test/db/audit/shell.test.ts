@@ -53,6 +53,20 @@ for (const driver of drivers) {
       expect(denied.stderr).to.match(/^error: /);
     });
 
+    it('config verify prints the head it verified; --head checks a kept one, and refuses a malformed one', async () => {
+      const r = await f.run('config verify');
+      const kept = /^head: (\S+)$/m.exec(r.stdout)?.[1] ?? '';
+      expect(kept, r.stdout).to.match(/^\d+:[0-9a-f]{64}$/);
+      const again = await f.run(`config verify --head ${kept}`);
+      expect([again.code, again.stderr]).to.deep.equal([0, '']);
+      const [seq] = kept.split(':');
+      const lost = await f.run(`config verify --head ${Number(seq) + 1000}:${'0'.repeat(64)}`);
+      expect(lost.code).to.equal(1);
+      expect(lost.stdout).to.match(new RegExp(`^FAILED: head ${Number(seq) + 1000} deleted: the chain ends at #\\d+`, 'm'));
+      const bad = await f.run('config verify --head yesterday');
+      expect([bad.code, bad.stdout, bad.stderr]).to.deep.equal([1, '', "error: --head expects SEQ:HASH, as printed after 'head:' by an earlier verify\n"]);
+    });
+
     it('config verify names an edited event and exits 1', async () => {
       const [row] = await f.db.ds.query<{ id: number }[]>("SELECT id FROM events WHERE entity = 'web2'");
       await f.db.ds.query(`UPDATE events SET entity = 'web9' WHERE id = ${row?.id}`);

@@ -6,6 +6,7 @@ import { checkpointMessage } from '../../../lib/db/chain/encoding.js';
 import { publicKeyId, publicKeyPem } from '../../../lib/db/chain/signer.js';
 import { signingPublicKey } from '../../../lib/db/chain/read.js';
 import type { Database } from '../../../lib/db/database.js';
+import { userMessage } from '../../../lib/errors.js';
 import { drivers } from '../../support/databases.js';
 import { auditFixture, type AuditFixture } from './fixture.js';
 
@@ -149,13 +150,72 @@ for (const driver of drivers) {
       const f = await auditFixture(this, driver);
       try {
         const r = await f.verify({ logsLocation: f.logs.path });
+        const newest = await one(f.db, 'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
         expect(r.text).to.equal('note: 1 newest event is not yet covered by a signed checkpoint (hash chain only)\n' +
-          'note: 1 recording of sessions not closed checked up to their last checkpoint\nOK: 12 events, 3 recordings verified\n');
+          `note: 1 recording of sessions not closed checked up to their last checkpoint\nhead: 12:${String(newest.hash)}\nOK: 12 events, 3 recordings verified\n`);
+        expect(Number(newest.seq)).to.equal(12);
         expect(r.code).to.equal(0);
         const pem = publicKeyPem((await signingPublicKey(f.db.manager)) as string);
         const keyFile = join(f.logs.path, 'audit.pub');
         writeFileSync(keyFile, pem);
         expect((await f.verify({ logsLocation: f.logs.path, publicKey: keyFile })).code).to.equal(0);
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('the whole newest tail deleted with its checkpoints: the chain alone cannot tell, a head kept outside the portal names it', async function () {
+      const f = await auditFixture(this, driver);
+      try {
+        const before = await f.verify({ logsLocation: f.logs.path });
+        const kept = /^head: (\S+)$/m.exec(before.text)?.[1] ?? '';
+        expect(kept).to.match(/^12:[0-9a-f]{64}$/);
+        expect((await f.verify({ logsLocation: f.logs.path, head: kept })).code).to.equal(0);
+        // From the last signed session close on: its close event, its checkpoint and what came after.
+        const c = await one(f.db, 'SELECT seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
+        await f.db.ds.query(`DELETE FROM audit_checkpoints WHERE seq >= ${Number(c.seq)}`);
+        await f.db.ds.query(`DELETE FROM events WHERE seq >= ${Number(c.seq)}`);
+        const alone = await f.verify({ logsLocation: f.logs.path });
+        expect(alone.code, alone.text).to.equal(0);
+        // What is left still links; the session whose close event went is named in a note.
+        expect(alone.text).to.match(/^note: 1 closed session with sealed recordings has no chained close event \(a node stopped before writing it, or it was deleted\)/m);
+        const against = await f.verify({ logsLocation: f.logs.path, head: kept });
+        expect(against.code, against.text).to.equal(1);
+        const last = Number(c.seq) - 1;
+        expect(against.text).to.match(new RegExp(`^FAILED: head 12 deleted: the chain ends at #${last}, before this head kept outside the portal: the events after #${last} were deleted$`, 'm'));
+        expect(against.text).to.not.match(/^head: /m);
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('a kept head whose event was rewritten, the chain re-linked after it: named', async function () {
+      const f = await auditFixture(this, driver);
+      try {
+        const kept = /^head: (\S+)$/m.exec((await f.verify({ logsLocation: f.logs.path })).text)?.[1] ?? '';
+        const id = await eventIdAt(f.db, 12);
+        // The newest event is under no checkpoint: rewritten with a hash that matches its new content, only the kept head knows.
+        const { eventHash } = await import('../../../lib/db/chain/encoding.js');
+        const r = await one(f.db, `SELECT * FROM events WHERE id = ${id}`);
+        const createdAt = r.created_at instanceof Date ? r.created_at : new Date(String(r.created_at).replace(' ', 'T') + 'Z');
+        const hash = eventHash({ seq: 12, prevHash: String(r.prev_hash), createdAt, chainAuthorId: r.chain_author_id === null ? null : Number(r.chain_author_id),
+          domain: String(r.domain), action: String(r.action), entity: 'somebody-else', args: r.args as string | null, deletedAt: null });
+        await f.db.ds.query('UPDATE events SET entity = ?, hash = ? WHERE id = ?', ['somebody-else', hash, id]);
+        expect((await f.verify({ logsLocation: f.logs.path })).code).to.equal(0);
+        const against = await f.verify({ logsLocation: f.logs.path, head: kept });
+        expect(against.code, against.text).to.equal(1);
+        expect(against.text).to.match(new RegExp(`^FAILED: event ${id} edited: the chain up to it was rewritten: the head kept outside the portal \\(#12\\) has a different hash$`, 'm'));
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('a --head that is not SEQ:HASH is a usage error, before the database is read', async function () {
+      const f = await auditFixture(this, driver);
+      try {
+        let err: unknown;
+        await f.verify({ head: '12:nothex' }).catch((e: unknown) => { err = e; });
+        expect(userMessage(err)).to.equal("invalid --head '12:nothex': expected SEQ:HASH, as printed after 'head:' by an earlier verify");
       } finally {
         await f.close();
       }

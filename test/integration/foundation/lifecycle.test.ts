@@ -107,6 +107,7 @@ describe('foundation: the CLI', function () {
     [['server', '--no-such-flag'], /^error: unknown option '--no-such-flag'\n$/],
     [['server', '--idle-timeout', 'soon'], /^error: invalid --idle-timeout 'soon'/],
     [['healthcheck', '--addr', 'nowhere'], /^error: invalid --addr 'nowhere'/],
+    [['verify', '--head', 'yesterday'], /^error: invalid --head 'yesterday': expected SEQ:HASH, as printed after 'head:' by an earlier verify\n$/],
   ];
   for (const [args, message] of badFlags) {
     it(`\`sshportal ${args.join(' ')}\` says one line and exits 2`, async () => {
