@@ -28,7 +28,7 @@ export function parseHead(text: string): KeptHead | null {
   if (!m) return null;
   const seq = Number(m[1]);
   if (!Number.isSafeInteger(seq) || seq < 1) return null;
-  return { seq, hash: (m[2] ?? '').toLowerCase() };
+  return { seq, hash: m[2].toLowerCase() };
 }
 
 /**
