@@ -13,20 +13,40 @@ const maxCastLineBytes = 8 * 1024 * 1024;
 /** Keys that stop a replay: q, Q, Ctrl-C. */
 const quitKeys = new Set([0x71, 0x51, 0x03]);
 
-/** Writes `data`, resolving once the channel takes more (or closed). */
-function write(out: Writable, data: Buffer | string): Promise<void> {
-  if (out.write(data)) return Promise.resolve();
+/**
+ * Whether the channel is gone: ssh2 ends a channel when it closes, and a write
+ * after that never completes (no 'drain', and its 'close' has already passed).
+ */
+function gone(out: Writable): boolean {
+  return out.writableEnded || out.destroyed;
+}
+
+/**
+ * Writes `data`, resolving once the channel takes more: true, or false when the
+ * channel is gone (before the write, or while waiting for it to drain).
+ */
+function write(out: Writable, data: Buffer | string): Promise<boolean> {
+  if (gone(out)) return Promise.resolve(false);
+  if (out.write(data)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const done = (): void => { out.off('drain', done); out.off('close', done); resolve(); };
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('finish', done);
+      out.off('error', done);
+      resolve(!gone(out));
+    };
     out.once('drain', done);
     out.once('close', done);
+    out.once('finish', done);
+    out.once('error', done);
   });
 }
 
-/** Copies the file to `out` as it is. */
+/** Copies the file to `out` as it is, until the channel is gone. */
 export async function exportCast(src: Readable, out: Writable): Promise<void> {
   try {
-    for await (const chunk of src) await write(out, chunk as Buffer);
+    for await (const chunk of src) if (!(await write(out, chunk as Buffer))) return;
   } finally {
     src.destroy();
   }
@@ -109,7 +129,7 @@ export async function replayCast(src: Readable, out: Writable, keys: Readable | 
       prev = e.time;
       // A quit key may have come during the pause.
       if (quit.quitted as boolean) return 'quit';
-      await write(out, e.data);
+      if (!(await write(out, e.data))) return 'quit';
     }
     return quit.quitted ? 'quit' : 'done';
   } finally {

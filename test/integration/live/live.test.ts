@@ -1,13 +1,19 @@
 import { expect } from 'chai';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { Event, Session, SshKey } from '../../../lib/db/entities/index.js';
 import { sshOptions } from '../../support/openssh.js';
 import { startPortal, type Portal } from '../../support/portal.js';
+import { runProcess } from '../../support/process.js';
 import { renderScreen } from '../../support/screen.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
 import { waitFor } from '../../support/wait.js';
 import { adminCommand, ownerShell } from './owner.js';
+
+/** How many of this process's file descriptors are open on `path`. */
+function holdingFile(path: string): number {
+  return readdirSync('/proc/self/fd').filter((f) => { try { return readlinkSync(`/proc/self/fd/${f}`) === path; } catch { return false; } }).length;
+}
 
 describe('live sessions on one node: watch, join, stop, replay, export (real OpenSSH in real terminals)', function () {
   this.timeout(120_000);
@@ -222,7 +228,7 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     expect(await term.exitCode).to.equal(0);
     await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
     const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] ?? '';
-    const holding = (): number => readdirSync('/proc/self/fd').filter((f) => { try { return readlinkSync(`/proc/self/fd/${f}`) === cast; } catch { return false; } }).length;
+    const holding = (): number => holdingFile(cast);
     // A thousand times slower: the pause before the first output event lasts minutes.
     const viewer = new Terminal(['-t', ...sshOptions(portal.port, portal.adminKey), 'admin@127.0.0.1', 'session', 'replay', '--speed=0.001', String(id)]);
     terms.push(viewer);
@@ -230,6 +236,32 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     await new Promise((r) => setTimeout(r, 500));
     viewer.kill();
     await waitFor(() => holding() === 0, 5_000, 'the recording closed');
+    const t = Date.now();
+    expect((await portal.ssh(['info'])).code).to.equal(0);
+    expect(Date.now() - t).to.be.below(2_000);
+  });
+
+  it('an export whose reader went away mid-file (`| head`, the connection kept by a ControlMaster) lets go of the recording at once', async () => {
+    const { term, id } = await owner();
+    term.write('echo big-$((6*6))\r');
+    await term.waitFor(/big-36/);
+    term.write('exit\r');
+    expect(await term.exitCode).to.equal(0);
+    await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
+    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] ?? '';
+    // Far more than the channel's window and every buffer on the way: the export must be mid-file when its reader leaves.
+    const line = `[1.0, "o", "${'x'.repeat(1000)}"]\n`;
+    appendFileSync(cast, line.repeat(16 * 1024));
+    // Through a master connection that stays: only the export's channel closes, as with OpenSSH's ControlMaster.
+    const control = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${portal.dir}/cm-%C`, '-o', 'ControlPersist=30'];
+    const ssh = `ssh ${[...control, ...sshOptions(portal.port, portal.adminKey)].join(' ')} admin@127.0.0.1`;
+    try {
+      const r = await runProcess('sh', ['-c', `${ssh} session export ${id} | head -c 1000 > /dev/null`]);
+      expect(r.code, r.stderr).to.equal(0);
+      await waitFor(() => holdingFile(cast) === 0, 5_000, 'the recording closed');
+    } finally {
+      await runProcess('sh', ['-c', `${ssh} -O exit 2>/dev/null`]);
+    }
     const t = Date.now();
     expect((await portal.ssh(['info'])).code).to.equal(0);
     expect(Date.now() - t).to.be.below(2_000);
