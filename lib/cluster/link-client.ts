@@ -49,83 +49,75 @@ class Link {
     return this.#closed ? new LinkBroken(err.message) : new PeerLinkError(`the peer refused the ${what}: ${err.message}`);
   }
 
-  exec(command: string, timeoutMs: number): Promise<string> {
+  /**
+   * One channel under one deadline: `open` asks the peer for it, `use` reads
+   * what it needs and settles. Past `timeoutMs` the request fails and its
+   * channel is closed; a channel that opens after that is closed at once (it
+   * would hold one of the peer's channels, and its connector's, for nothing).
+   * A refusal is {@link #refusal}; ssh2 throwing synchronously means the link
+   * is gone already.
+   */
+  #underDeadline<T>(
+    timeoutMs: number, what: 'request' | 'stream',
+    open: (opened: (err: Error | undefined, ch: ClientChannel) => void) => void,
+    use: (ch: ClientChannel, ok: (value: T) => void, fail: (err: Error) => void) => void,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new LinkBroken('link closed'));
       let channel: ClientChannel | undefined;
-      let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
-      const fail = (err: Error): void => { clearTimeout(timer); reject(err); };
+      let settled = false;
+      /** True for the first outcome only. */
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        return true;
+      };
+      const fail = (err: Error): void => { if (settle()) { channel?.close(); reject(err); } };
+      const ok = (value: T): void => { if (settle()) resolve(value); };
+      const timer = setTimeout(() => fail(new PeerLinkError('no answer in time')), timeoutMs);
       try {
-        this.client.exec(command, (err, stream) => {
-          if (err) { fail(this.#refusal(err, 'request')); return; }
-          // Opened after the requester gave up: it would hold one of the peer's channels for nothing.
-          if (timedOut) { stream.close(); return; }
-          channel = stream;
-          const chunks: Buffer[] = [];
-          let size = 0;
-          stream.stderr.resume();
-          stream.on('data', (d: Buffer) => {
-            size += d.length;
-            if (size > maxReplyBytes) { stream.close(); fail(new PeerLinkError('answer too large')); return; }
-            chunks.push(d);
-          });
-          stream.on('close', () => {
-            if (this.#closed && size === 0) { fail(new LinkBroken('link closed')); return; }
-            clearTimeout(timer);
-            resolve(Buffer.concat(chunks).toString('utf8'));
-          });
+        open((err, ch) => {
+          if (err) { fail(this.#refusal(err, what)); return; }
+          if (settled) { ch.close(); return; }
+          channel = ch;
+          use(ch, ok, fail);
         });
       } catch (err) {
-        // ssh2 throws synchronously when the connection is already gone.
         fail(new LinkBroken(err instanceof Error ? err.message : String(err)));
       }
+    });
+  }
+
+  exec(command: string, timeoutMs: number): Promise<string> {
+    return this.#underDeadline<string>(timeoutMs, 'request', (opened) => this.client.exec(command, opened), (stream, ok, fail) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.stderr.resume();
+      stream.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size > maxReplyBytes) fail(new PeerLinkError('answer too large'));
+        else chunks.push(d);
+      });
+      stream.on('close', () => {
+        if (this.#closed && size === 0) fail(new LinkBroken('link closed'));
+        else ok(Buffer.concat(chunks).toString('utf8'));
+      });
     });
   }
 
   stream(dest: string, timeoutMs: number): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      if (this.#closed) return reject(new LinkBroken('link closed'));
-      let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; reject(new PeerLinkError('no answer in time')); }, timeoutMs);
-      try {
-        this.client.forwardOut('peer', 0, dest, 0, (err, ch) => {
-          clearTimeout(timer);
-          // Opened after the requester gave up: left open, it would hold one of the peer's channels (and its connector's) for good.
-          if (timedOut) { if (!err) ch.close(); return; }
-          if (err) reject(this.#refusal(err, 'stream'));
-          else resolve(ch);
-        });
-      } catch (err) {
-        clearTimeout(timer);
-        reject(new LinkBroken(err instanceof Error ? err.message : String(err)));
-      }
-    });
+    return this.#underDeadline<Duplex>(timeoutMs, 'stream', (opened) => this.client.forwardOut('peer', 0, dest, 0, opened), (ch, ok) => ok(ch));
   }
 
   /** Opens a stream request: resolves with the channel once its header said yes (bytes after it are put back). */
   execStream(command: string, timeoutMs: number): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
-      if (this.#closed) return reject(new LinkBroken('link closed'));
-      let channel: ClientChannel | undefined;
-      let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; channel?.close(); reject(new PeerLinkError('no answer in time')); }, timeoutMs);
-      const fail = (err: Error): void => { clearTimeout(timer); channel?.close(); reject(err); };
-      try {
-        this.client.exec(command, (err, stream) => {
-          // A refused channel on a live link (too many in flight) is no broken link: the other streams on it go on.
-          if (err) return fail(this.#refusal(err, 'stream'));
-          // Opened after the requester gave up: nobody would read or close it.
-          if (timedOut) { stream.close(); return; }
-          channel = stream;
-          // Read at the consumer's pace (a viewer, an admin's terminal): 512 KiB read ahead, not ssh2's 2 MiB.
-          capRelayBuffers(stream);
-          stream.stderr.resume();
-          readHeader(stream).then((rest) => { clearTimeout(timer); if (rest.length > 0) stream.unshift(rest); resolve(stream); }, fail);
-        });
-      } catch (err) {
-        fail(new LinkBroken(err instanceof Error ? err.message : String(err)));
-      }
+    // A refused channel on a live link (too many in flight) is no broken link: the other streams on it go on.
+    return this.#underDeadline<ClientChannel>(timeoutMs, 'stream', (opened) => this.client.exec(command, opened), (stream, ok, fail) => {
+      // Read at the consumer's pace (a viewer, an admin's terminal): 512 KiB read ahead, not ssh2's 2 MiB.
+      capRelayBuffers(stream);
+      stream.stderr.resume();
+      readHeader(stream).then((rest) => { if (rest.length > 0) stream.unshift(rest); ok(stream); }, fail);
     });
   }
 
