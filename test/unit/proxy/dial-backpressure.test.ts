@@ -59,12 +59,19 @@ function hop(name: string, port: number): HopTarget {
   return { name, host: '127.0.0.1', port, username: 'u', password: 'p', verifyHostKey: () => Promise.resolve() };
 }
 
-/** Stops reading, then sends want-reply keepalives as fast as the portal takes them; true once they stall for 1 s. */
-async function floodUntilStalled(side: RawServerSide, budgetMs: number): Promise<boolean> {
+/**
+ * Stops reading, then sends want-reply keepalives as fast as the portal takes
+ * them; true once the portal stopped reading them: `portalPaused` says so, or
+ * they stall for 1 s. (The stall alone depends on the kernel's buffers: with a
+ * 32 MiB tcp_rmem the portal's socket takes tens of MiB more after the portal
+ * paused, longer than a slow machine floods before the stuck delay.)
+ */
+async function floodUntilStalled(side: RawServerSide, budgetMs: number, portalPaused: () => boolean): Promise<boolean> {
   const sock = side._sock;
   sock.pause();
   const until = Date.now() + budgetMs;
   while (Date.now() < until && !sock.destroyed) {
+    if (portalPaused()) return true;
     if (sock.writableLength > 256 * 1024) {
       const drained = await Promise.race([once(sock, 'drain').then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]);
       if (!drained) return !sock.destroyed;
@@ -136,7 +143,7 @@ describe('proxy: the output towards a hop is bounded', () => {
         const bound = hopOutputLimits(limits, transport.writableHighWaterMark).highWaterBytes;
         let peak = 0;
         const sampler = setInterval(() => { peak = Math.max(peak, transport.writableLength); }, 10);
-        const stalledAt = floodUntilStalled(side, 20_000).then((stalled) => ({ stalled, at: Date.now() }));
+        const stalledAt = floodUntilStalled(side, 20_000, () => transport.isPaused()).then((stalled) => ({ stalled, at: Date.now() }));
         const closes = chain.clients.map((cl) => closedWithin(cl, 20_000));
         const flood = await stalledAt;
         clearInterval(sampler);
@@ -206,8 +213,8 @@ describe('proxy: the output towards a hop is bounded', () => {
     try {
       await waitFor(() => ready !== undefined, 5_000, 'the target to see the login');
       const side = ready as RawServerSide;
-      expect(await floodUntilStalled(side, 10_000)).to.equal(true);
       const socket = transportOf(chain.client);
+      expect(await floodUntilStalled(side, 10_000, () => socket.isPaused())).to.equal(true);
       expect(socket.isPaused()).to.equal(true);
       side._sock.resume();
       await waitFor(() => !socket.isPaused(), 5_000, 'reading resumed');
