@@ -13,7 +13,7 @@ import { drainingRefusal } from './drain.js';
 import { serveHealthcheck } from './healthcheck.js';
 import type { SocketControl } from './tracked-socket.js';
 import { serveUser } from './login-dispatch.js';
-import { LogEvery } from './log-every.js';
+import { LogEvery, LogEveryPerKey } from './log-every.js';
 
 export type { ConnectionContext, ConnectionDeps } from './connection-types.js';
 
@@ -33,6 +33,8 @@ function principalOf(who: Exclude<Identity, { kind: 'healthcheck' }>): string | 
 
 /** One line per 10 s at most: a client retrying in a loop must not flood the log. */
 const principalLog = new LogEvery(10_000);
+/** Connections already open whose address went into cool-down, or a balancer's own ones in it: one line per key per 10 s. */
+const coolDownLog = new LogEveryPerKey(10_000);
 
 /** Counts the connection against its principal; false (logged, dropped) past `--max-user-connections`. */
 function holdPrincipal(conn: Connection, who: Exclude<Identity, { kind: 'healthcheck' }>, deps: ConnectionDeps, ctx: ConnectionContext, control: SocketControl): boolean {
@@ -150,8 +152,15 @@ export function handleConnection(conn: Connection, info: ClientInfo, control: So
     };
     const v = throttle.verdict(throttleKey, deps.now().getTime());
     // In cool-down since this connection was accepted, or one naming no client (let in for the
-    // balancer's health checks, which need no key): no key is checked any more.
-    if (v.kind === 'refuse' && authCtx.method !== 'none' && current.login.kind !== 'healthcheck') return authCtx.reject(['publickey']);
+    // balancer's health checks, which need no key): refused like at accept, without counting
+    // another failure or writing an event (a loop of them must not flood the audit trail).
+    if (v.kind === 'refuse' && authCtx.method !== 'none' && current.login.kind !== 'healthcheck') {
+      notClientsFault = true;
+      const l = coolDownLog.take(throttleKey, deps.now().getTime());
+      if (l.log) ctx.log.info('connection refused: address in authentication cool-down', { address: throttleKey, alsoRefusedSinceLastLine: l.held });
+      authCtx.reject();
+      return control.drop();
+    }
     if (v.kind === 'throttle' && authCtx.method !== 'none') setTimeout(run, v.delayMs).unref();
     else run();
   });

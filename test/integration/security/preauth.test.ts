@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import ssh2 from 'ssh2';
 import { drivers, startPortal, type Portal } from '../../support/portal.js';
 import { Event } from '../../../lib/db/entities/index.js';
 import { waitFor } from '../../support/wait.js';
@@ -78,6 +80,36 @@ for (const driver of drivers) {
       // … while another address still gets in.
       const other = await portal.ssh(['version'], { extra: ['-o', 'BindAddress=127.0.0.3'] });
       expect([other.code, other.stdout]).to.deep.equal([0, 'test\n']);
+    });
+
+    it('a connection already open when its address goes into cool-down: its next key is refused and it is dropped, uncounted', async () => {
+      // Connected from 127.0.0.4 with the admin's key, which it offers only once released.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => { release = r; });
+      const outcome = new Promise<'in' | 'refused'>((resolve) => {
+        const c = new ssh2.Client();
+        c.on('ready', () => { c.end(); resolve('in'); });
+        c.on('error', () => resolve('refused'));
+        c.on('close', () => resolve('refused'));
+        let tried = false;
+        const authHandler: ssh2.AuthHandlerMiddleware = (_left, _partial, next) => {
+          if (tried) return next(false as unknown as ssh2.AuthenticationType);
+          tried = true;
+          void released.then(() => next({ type: 'publickey', username: 'admin', key: readFileSync(portal.adminKey, 'utf8') }));
+        };
+        c.connect({ host: '127.0.0.1', port: portal.port, localAddress: '127.0.0.4', username: 'admin', authHandler, hostVerifier: () => true, readyTimeout: 20_000 });
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const stranger = portal.newKey('brute-open');
+      for (let i = 0; i < 3; i++) expect((await portal.ssh(['version'], { key: stranger, extra: ['-o', 'BindAddress=127.0.0.4'] })).code).to.equal(255);
+      await waitFor(() => portal.logs.some((l) => l.includes('address in authentication cool-down') && l.includes('127.0.0.4')), 5_000, 'the cool-down');
+      const events = async (): Promise<number> => (await portal.app.db.manager.find(Event, { where: { domain: 'auth', action: 'failure' } })).length;
+      await new Promise((r) => setTimeout(r, 300));
+      const before = await events();
+      release();
+      expect(await outcome).to.equal('refused');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await events()).to.equal(before);
     });
 
     it('records a failed login whose name is longer than the event column (it was lost on MySQL: no trace of the attempt)', async () => {

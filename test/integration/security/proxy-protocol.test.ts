@@ -97,6 +97,16 @@ describe('security: PROXY protocol behind a real HAProxy', function () {
     // Those connections are in cool-down now: even the admin's key is refused on them …
     await waitFor(async () => (await viaUnknown()).code === 255, 10_000, 'the cool-down');
     expect(logsSince(from).some((l) => l.includes('address in authentication cool-down') && l.includes("127.0.0.1 (the balancer's own connections)"))).to.equal(true);
+    // … at once, with no failure counted or written per refusal, and one log line per 10 s.
+    const failures = async (): Promise<number> => (await b.portal.app.db.manager.findBy(Event, { domain: 'auth', action: 'failure' })).length;
+    const [events0, lines0] = [await failures(), b.portal.logs.length];
+    for (let i = 0; i < 5; i++) {
+      const t = Date.now();
+      expect((await viaUnknown()).code).to.equal(255);
+      expect(Date.now() - t).to.be.below(2_000);
+    }
+    expect(await failures()).to.equal(events0);
+    expect(b.portal.logs.slice(lines0).filter((l) => l.includes('address in authentication cool-down')).length).to.be.at.most(1);
     // … while the healthcheck login on them is still answered,
     const hc = await viaUnknown({ login: 'healthcheck', key: null });
     expect(hc.code, hc.stderr).to.equal(0);
