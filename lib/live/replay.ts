@@ -14,40 +14,58 @@ const maxCastLineBytes = 8 * 1024 * 1024;
 const quitKeys = new Set([0x71, 0x51, 0x03]);
 
 /**
- * Whether the channel is gone: ssh2 ends a channel when it closes, and a write
- * after that never completes (no 'drain', and its 'close' has already passed).
+ * The viewer's channel as export and replay write to it. It is gone once
+ * ended or destroyed (ssh2 ends a channel the client closed, and a write after
+ * that never completes) or once it emitted 'close' (when the whole connection
+ * died, ssh2 emits its one 'close' without ending the channel): a write then
+ * would wait for a 'drain' that never comes.
  */
-function gone(out: Writable): boolean {
-  return out.writableEnded || out.destroyed;
-}
+class Outlet {
+  #closed = false;
+  readonly #out: Writable;
+  readonly #onClose = (): void => { this.#closed = true; };
 
-/**
- * Writes `data`, resolving once the channel takes more: true, or false when the
- * channel is gone (before the write, or while waiting for it to drain).
- */
-function write(out: Writable, data: Buffer | string): Promise<boolean> {
-  if (gone(out)) return Promise.resolve(false);
-  if (out.write(data)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.off('drain', done);
-      out.off('close', done);
-      out.off('finish', done);
-      out.off('error', done);
-      resolve(!gone(out));
-    };
-    out.once('drain', done);
-    out.once('close', done);
-    out.once('finish', done);
-    out.once('error', done);
-  });
+  constructor(out: Writable) {
+    this.#out = out;
+    out.once('close', this.#onClose);
+  }
+
+  get gone(): boolean {
+    return this.#closed || this.#out.writableEnded || this.#out.destroyed;
+  }
+
+  /** Writes `data`, resolving once the channel takes more: true, or false when it is gone (before, or while waiting). */
+  write(data: Buffer | string): Promise<boolean> {
+    const out = this.#out;
+    if (this.gone) return Promise.resolve(false);
+    if (out.write(data)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        out.off('drain', done);
+        out.off('close', done);
+        out.off('finish', done);
+        out.off('error', done);
+        resolve(!this.gone);
+      };
+      out.once('drain', done);
+      out.once('close', done);
+      out.once('finish', done);
+      out.once('error', done);
+    });
+  }
+
+  release(): void {
+    this.#out.off('close', this.#onClose);
+  }
 }
 
 /** Copies the file to `out` as it is, until the channel is gone. */
 export async function exportCast(src: Readable, out: Writable): Promise<void> {
+  const outlet = new Outlet(out);
   try {
-    for await (const chunk of src) if (!(await write(out, chunk as Buffer))) return;
+    for await (const chunk of src) if (!(await outlet.write(chunk as Buffer))) return;
   } finally {
+    outlet.release();
     src.destroy();
   }
 }
@@ -113,6 +131,7 @@ class Quit {
 /** Plays the recording's output with its timing; resolves `quit` when a quit key stopped it. */
 export async function replayCast(src: Readable, out: Writable, keys: Readable | null, p: Playback): Promise<'done' | 'quit'> {
   const quit = new Quit(keys, out);
+  const outlet = new Outlet(out);
   try {
     let first = true;
     let prev = 0;
@@ -129,11 +148,12 @@ export async function replayCast(src: Readable, out: Writable, keys: Readable | 
       prev = e.time;
       // A quit key may have come during the pause.
       if (quit.quitted as boolean) return 'quit';
-      if (!(await write(out, e.data))) return 'quit';
+      if (!(await outlet.write(e.data))) return 'quit';
     }
     return quit.quitted ? 'quit' : 'done';
   } finally {
     quit.close();
+    outlet.release();
     src.destroy();
   }
 }

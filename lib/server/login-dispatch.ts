@@ -6,6 +6,7 @@ import type { Connection, ServerChannel } from 'ssh2';
 import { redeemInvite } from '../db/identity.js';
 import type { ViewerGuard } from '../live/serve.js';
 import { limitsFrom } from '../proxy/limits.js';
+import { discard } from '../ssh/pump.js';
 import { userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
 import type { AuthState, Identity } from './auth.js';
@@ -55,7 +56,13 @@ function trackShell(conn: Connection, deps: ConnectionDeps, who: Extract<Identit
       void Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]).then(() => conn.end());
     },
   });
-  conn.once('close', () => ticket.release());
+  conn.once('close', () => {
+    ticket.release();
+    // ssh2 emits a channel's 'close' only once its readable side ended, which a channel nobody reads
+    // (a command that only writes: `session export`) never does: with the connection gone, what it
+    // still holds is dropped, so its 'close' comes and the command stops.
+    for (const ch of open.keys()) discard(ch);
+  });
   return { ticket, open, told, revoked };
 }
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { Event, Session, SshKey } from '../../../lib/db/entities/index.js';
 import { sshOptions } from '../../support/openssh.js';
@@ -262,6 +263,13 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
     } finally {
       await runProcess('sh', ['-c', `${ssh} -O exit 2>/dev/null`]);
     }
+    // A client whose connection dies mid-export (killed, never reading): ssh2 closes the channel without ending it.
+    const killed = spawn('ssh', [...sshOptions(portal.port, portal.adminKey), 'admin@127.0.0.1', 'session', 'export', String(id)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    killed.stdout.pause();
+    await waitFor(() => holdingFile(cast) === 1, 10_000, 'the export to open the recording');
+    await new Promise((r) => setTimeout(r, 500));
+    killed.kill('SIGKILL');
+    await waitFor(() => holdingFile(cast) === 0, 5_000, 'the recording closed after the client died');
     const t = Date.now();
     expect((await portal.ssh(['info'])).code).to.equal(0);
     expect(Date.now() - t).to.be.below(2_000);

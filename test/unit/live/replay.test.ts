@@ -50,6 +50,9 @@ describe('live: export and replay let go of the recording when the channel goes'
     { name: 'closed while a write waits for drain', goneAfterMs: 20, gone: (out) => { out.end(); out.emit('close'); } },
     { name: 'ended only (the close comes later, or never)', goneAfterMs: 0, gone: (out) => { out.end(); } },
     { name: 'destroyed', goneAfterMs: 0, gone: (out) => { out.destroy(); } },
+    // The whole connection died: ssh2 emits the channel's one 'close' without ending it.
+    { name: "closed with its connection (a 'close', not ended) between two chunks", goneAfterMs: 0, gone: (out) => { out.emit('close'); } },
+    { name: "closed with its connection (a 'close', not ended) while a write waits for drain", goneAfterMs: 20, gone: (out) => { out.emit('close'); } },
   ];
   for (const c of cases) {
     it(`export: a channel ${c.name}: done, the file closed, not read to its end`, async () => {
