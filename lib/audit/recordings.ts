@@ -77,8 +77,11 @@ function sameSeals(a: readonly RecordingSeal[], b: readonly RecordingSeal[]): bo
 export interface RecordingsResult {
   verified: number;
   problem: Problem | null;
-  /** Closed sessions with sealed recordings but no chained close event: checked against their row's seals only. */
-  unchained?: number;
+  /**
+   * Ids of closed sessions with recordings (named or sealed in their row) but
+   * no chained close event: checked against their row's seals only.
+   */
+  unchained?: number[];
 }
 
 /**
@@ -101,11 +104,13 @@ export async function checkRecordings(
     }
     work.push([id, seals]);
   }
-  let unchained = 0;
+  const unchained: number[] = [];
   for (const s of sessions) {
     if (s.status !== 'closed' || chained.has(s.id)) continue;
-    const seals = parseSessionSeals(s.seals) ?? [];
-    if (seals.length > 0) unchained++;
+    const parsed = parseSessionSeals(s.seals);
+    const seals = parsed ?? [];
+    // Blanked or garbled seals must not hide the session: its recordings are named in the row too.
+    if (seals.length > 0 || listOf(s.recordings).length > 0 || (s.seals !== null && parsed === null)) unchained.push(s.id);
     work.push([s.id, seals]);
   }
   let verified = 0;

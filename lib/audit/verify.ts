@@ -92,9 +92,11 @@ export async function verifyAudit(m: Tx, o: VerifyOptions): Promise<VerifyReport
   if (tail > 0) notes.push(`${tail} newest event${tail > 1 ? 's are' : ' is'} not yet covered by a signed checkpoint (hash chain only)`);
   const legacy = await countUnchained(m);
   if (legacy > 0) notes.push(`${legacy} event${legacy > 1 ? 's' : ''} older than the hash chain (written before it existed, or imported) cannot be verified`);
-  const unchained = rec.unchained ?? 0;
-  if (unchained > 0) {
-    notes.push(`${unchained} closed session${unchained > 1 ? 's' : ''} with sealed recordings ha${unchained > 1 ? 've' : 's'} no chained close event (a node stopped before writing it, or it was deleted): checked against the session row's seals only, which nothing signs`);
+  const unchained = rec.unchained ?? [];
+  if (unchained.length > 0) {
+    const n = unchained.length;
+    const ids = unchained.slice(0, 5).join(', ') + (n > 5 ? ` and ${n - 5} more` : '');
+    notes.push(`${n} closed session${n > 1 ? 's' : ''} with recordings ha${n > 1 ? 've' : 's'} no chained close event (${ids}; a node stopped before writing it, or it was deleted): checked against the session row's seals only, which nothing signs`);
   }
   if (live.verified > 0) notes.push(`${live.verified} recording${live.verified > 1 ? 's' : ''} of sessions not closed checked up to their last checkpoint`);
   return { events: walker.count, recordings: rec.verified + live.verified, problems, notes, head: walker.headHash === null ? null : { seq: walker.head, hash: walker.headHash } };
