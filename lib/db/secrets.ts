@@ -6,10 +6,19 @@ import { withClusterLock } from './data-source.js';
 import { AuditKey, Host, Setting, SshKey } from './entities/index.js';
 
 /** Settings row holding a value encrypted with the current AES key, to recognise a wrong key at start-up. */
-const verifierName = 'aes_key_verifier';
+export const verifierName = 'aes_key_verifier';
 const verifierClear = 'sshportal-aes-key-verifier-v1';
 /** Settings row holding the cluster key (the node link's private key), encrypted like every secret. */
 export const clusterKeySetting = 'cluster_key';
+
+/**
+ * Settings that belong to this portal and its database, not to its
+ * configuration: a restore keeps them as they are and never takes a backup's.
+ * A backup's verifier (or none) stopped the next start with "wrong --aes-key";
+ * a backup's cluster key, one its author knows, would let them log in as a
+ * node (`peer:`), which no ACL, event or recording covers.
+ */
+export const portalOwnSettings: ReadonlySet<string> = new Set([verifierName, clusterKeySetting]);
 
 /** What {@link prepareSecrets} did. */
 export interface SecretsReport {

@@ -1,6 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { hostKeyName } from '../bootstrap.js';
+import { portalOwnSettings } from '../secrets.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { writeAudit } from './audit.js';
 import { clearTunnels, writeTunnelKeys } from './tunnels.js';
@@ -55,6 +56,19 @@ async function clear(m: EntityManager, keepEvents: boolean): Promise<void> {
 }
 
 /**
+ * This portal's own settings (the AES key's verifier, the cluster key), kept
+ * through a restore with their ids, or ids after every other when the
+ * backup's settings took those.
+ */
+async function keptSettings(m: EntityManager, plan: BackupPlan): Promise<Setting[]> {
+  const own = (await m.find(Setting, { order: { id: 'ASC' } })).filter((s) => portalOwnSettings.has(s.name));
+  const taken = new Set(plan.settings.filter((s) => !portalOwnSettings.has(s.name)).map((s) => s.id));
+  let next = Math.max(0, ...taken, ...own.map((s) => s.id));
+  for (const s of own) if (taken.has(s.id)) s.id = ++next;
+  return own;
+}
+
+/**
  * The portal's own host key, kept when the backup has none (an sshportal backup):
  * without it, the next start would make a new one and every client would see a changed host key.
  */
@@ -80,6 +94,7 @@ async function ensureRoles(m: EntityManager, plan: BackupPlan): Promise<void> {
 export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{ hostKeyChanged: boolean }> {
   const before = await m.findOneBy(SshKey, { name: hostKeyName });
   const kept = await keptHostKey(m, plan);
+  const ownSettings = await keptSettings(m, plan);
   await clearTunnels(m);
   await clear(m, plan.events === null);
   await insert(m, SshKey, kept ? [...plan.keys, kept] : plan.keys);
@@ -96,7 +111,7 @@ export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{
   await insertPairs(m, 'user_user_groups', 'user_id', 'user_group_id', plan.links.userGroups);
   await insertPairs(m, 'user_group_acls', 'user_group_id', 'acl_id', plan.links.userGroupAcls);
   await insertPairs(m, 'host_group_acls', 'host_group_id', 'acl_id', plan.links.hostGroupAcls);
-  await insert(m, Setting, plan.settings);
+  await insert(m, Setting, [...plan.settings.filter((s) => !portalOwnSettings.has(s.name)), ...ownSettings]);
   await insert(m, Session, plan.sessions);
   if (plan.events) await insert(m, Event, plan.events);
   await writeAudit(m, plan);

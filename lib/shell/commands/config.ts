@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { exportBackup } from '../../db/backup/export.js';
-import { applyRestore, planRestore, restoreSummary } from '../../db/backup/restore.js';
+import { applyRestore, ownSettings, planRestore, restoreSummary, withoutOwnSettings } from '../../db/backup/restore.js';
 import { userExists } from '../../db/queries/users.js';
 import { recordEvent } from '../../db/events.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -29,7 +29,8 @@ function defineRestore(parent: Command, ctx: ShellContext): void {
     .option('--decrypt', 'stores secrets in clear even with an AES key');
   act(cmd, ctx, ['admin'], async ({ opts }) => {
     const text = await ctx.input.readBlock('Paste the backup and end with a blank line> ');
-    const plan = planRestore(text, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now: ctx.now(), inviteTtlMs: ctx.deps.config.inviteTtlMs, checks: backupChecks });
+    const current = await ownSettings(ctx.deps.db.manager);
+    const plan = withoutOwnSettings(planRestore(text, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now: ctx.now(), inviteTtlMs: ctx.deps.config.inviteTtlMs, checks: backupChecks }), current);
     ctx.out(restoreSummary(plan));
     for (const w of plan.warnings) ctx.err(`warning: ${w}\n`);
     if (!opts.flag('confirm')) {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
-import { Acl, Host, Session, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { Acl, Host, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { prepareSecrets } from '../../../lib/db/secrets.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
 import { drivers } from '../../support/databases.js';
 import { goBackup } from '../../unit/db/backup/go-backup.fixture.js';
@@ -149,6 +150,29 @@ for (const driver of drivers) {
       keyed = await openShell(this, driver);
     });
     after(async () => { await clear?.close(); await keyed?.close(); });
+
+    it("keeps the portal's own settings (AES key verifier, cluster key): a Go backup restores and the next start still opens the secrets; a planted cluster key is refused", async () => {
+      const own = async (): Promise<Record<string, string>> => Object.fromEntries((await keyed.db.manager.find(Setting)).map((s) => [s.name, s.value]));
+      const before = await own();
+      expect(Object.keys(before).sort()).to.deep.equal(['aes_key_verifier', 'cluster_key']);
+      const r = await keyed.run('config restore --confirm', { input: JSON.stringify(goBackup().doc) });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await own()).to.deep.equal(before);
+      // What the next start runs: it used to fail with "wrong --aes-key" (the verifier was gone).
+      await prepareSecrets(keyed.db, null);
+      const planted = goBackup().doc;
+      planted.settings = [{ ID: 1, CreatedAt: '2018-03-01T10:00:00+01:00', UpdatedAt: '2018-03-01T10:00:00+01:00', DeletedAt: null, Name: 'cluster_key', Value: 'a key its author knows' },
+        { ID: 2, CreatedAt: '2018-03-01T10:00:00+01:00', UpdatedAt: '2018-03-01T10:00:00+01:00', DeletedAt: null, Name: 'theme', Value: 'dark' }];
+      const p = await keyed.run('config restore --confirm', { input: JSON.stringify(planted) });
+      expect(p.code, p.stderr).to.equal(0);
+      expect(p.stderr).to.equal("warning: the backup's setting 'cluster_key' is not restored: it belongs to this portal, which keeps its own\n");
+      expect(await own()).to.deep.equal({ ...before, theme: 'dark' });
+      await prepareSecrets(keyed.db, null);
+      // Its own backup round-trips without a word about them.
+      const again = await keyed.run('config restore --confirm', { input: (await keyed.run('config backup')).stdout });
+      expect([again.code, again.stderr]).to.deep.equal([0, '']);
+      expect(await own()).to.deep.equal({ ...before, theme: 'dark' });
+    });
 
     it('encrypts clear secrets from the backup, or keeps them clear with restore --decrypt', async () => {
       await clear.run('host create -p pw1 a@b.example');

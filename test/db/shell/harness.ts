@@ -6,6 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { resolveServerConfig, type ServerConfig } from '../../../lib/config/server-config.js';
 import { bootstrap } from '../../../lib/db/bootstrap.js';
+import { prepareSecrets } from '../../../lib/db/secrets.js';
 import { openDatabase, type Database } from '../../../lib/db/database.js';
 import { User } from '../../../lib/db/entities/index.js';
 import { silentLogger } from '../../../lib/log.js';
@@ -45,6 +46,8 @@ export async function openShell(ctx: Mocha.Context, driver: (typeof drivers)[num
   const flags = { dbDriver: testDb.flags.driver, dbConn: testDb.flags.conn, nodeAddress: '127.0.0.1:2222' };
   const config: ServerConfig = resolveServerConfig(flags, {});
   const db = await openDatabase(testDb.config, aesKey);
+  // As the portal starts: secrets checked (the AES key's verifier written), then bootstrap.
+  await prepareSecrets(db, null);
   const boot = await bootstrap(db, { adminInviteToken: null });
   const deps: ShellDeps = { db, log: silentLogger, config, version: '1.2.3-test' };
   const identity = async (name: string): Promise<ShellIdentity> => {
