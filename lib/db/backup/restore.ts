@@ -3,22 +3,31 @@ import { InvalidArgumentError } from '../../errors.js';
 import { Setting } from '../entities/index.js';
 import { portalOwnSettings } from '../secrets.js';
 import { parseBackup } from './parse.js';
-import type { BackupPlan } from './plan.js';
+import type { BackupChecks, BackupPlan } from './plan.js';
 import { prepareBackup, type PrepareOptions } from './prepare.js';
 import { writeBackup } from './write.js';
 
 /**
- * Reads and validates a backup document completely, before anything is
- * written: JSON syntax, shapes, values, references, keys and secrets.
+ * The first pass over a backup document, the one whose cost grows with the
+ * input (JSON syntax, shapes, values, references): pure, so that it can run
+ * off the event loop (lib/shell/restore-parse.ts).
  */
-export function planRestore(text: string, o: PrepareOptions): BackupPlan {
+export function parseBackupText(text: string, now: Date, checks: BackupChecks): BackupPlan {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
     throw new InvalidArgumentError('invalid backup: not a JSON document');
   }
-  return prepareBackup(parseBackup(doc, o.now, o.checks), o);
+  return parseBackup(doc, now, checks);
+}
+
+/**
+ * Reads and validates a backup document completely, before anything is
+ * written: JSON syntax, shapes, values, references, keys and secrets.
+ */
+export function planRestore(text: string, o: PrepareOptions): BackupPlan {
+  return prepareBackup(parseBackupText(text, o.now, o.checks), o);
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { exportBackup } from '../../db/backup/export.js';
-import { applyRestore, ownSettings, planRestore, restoreSummary, withoutOwnSettings } from '../../db/backup/restore.js';
+import { prepareBackup } from '../../db/backup/prepare.js';
+import { applyRestore, ownSettings, restoreSummary, withoutOwnSettings } from '../../db/backup/restore.js';
 import { userExists } from '../../db/queries/users.js';
 import { recordEvent } from '../../db/events.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { backupChecks } from '../backup-checks.js';
+import { parseBackupOffLoop } from '../restore-parse.js';
 import { renderJson } from '../render/json.js';
 import { defineAuditCommands } from './audit.js';
 import { act, change } from './common.js';
@@ -30,7 +32,9 @@ function defineRestore(parent: Command, ctx: ShellContext): void {
   act(cmd, ctx, ['admin'], async ({ opts }) => {
     const text = await ctx.input.readBlock('Paste the backup and end with a blank line> ');
     const current = await ownSettings(ctx.deps.db.manager);
-    const plan = withoutOwnSettings(planRestore(text, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now: ctx.now(), inviteTtlMs: ctx.deps.config.inviteTtlMs, checks: backupChecks }), current);
+    const now = ctx.now();
+    const parsed = await parseBackupOffLoop(text, now);
+    const plan = withoutOwnSettings(prepareBackup(parsed, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now, inviteTtlMs: ctx.deps.config.inviteTtlMs, checks: backupChecks }), current);
     ctx.out(restoreSummary(plan));
     for (const w of plan.warnings) ctx.err(`warning: ${w}\n`);
     if (!opts.flag('confirm')) {
