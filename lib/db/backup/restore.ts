@@ -27,7 +27,12 @@ export function parseBackupText(text: string, now: Date, checks: BackupChecks): 
  * written: JSON syntax, shapes, values, references, keys and secrets.
  */
 export function planRestore(text: string, o: PrepareOptions): BackupPlan {
-  return prepareBackup(parseBackupText(text, o.now, o.checks), o);
+  return completePlan(parseBackupText(text, o.now, o.checks), o);
+}
+
+/** The second pass over a parsed backup, the one that needs the portal's secrets (keys, passwords, invites). */
+export function completePlan(parsed: BackupPlan, o: PrepareOptions): BackupPlan {
+  return prepareBackup(parsed, o);
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { exportBackup } from '../../db/backup/export.js';
-import { prepareBackup } from '../../db/backup/prepare.js';
-import { applyRestore, ownSettings, restoreSummary, withoutOwnSettings } from '../../db/backup/restore.js';
+import { applyRestore, completePlan, ownSettings, restoreSummary, withoutOwnSettings } from '../../db/backup/restore.js';
 import { userExists } from '../../db/queries/users.js';
 import { recordEvent } from '../../db/events.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -34,7 +33,7 @@ function defineRestore(parent: Command, ctx: ShellContext): void {
     const current = await ownSettings(ctx.deps.db.manager);
     const now = ctx.now();
     const parsed = await parseBackupOffLoop(text, now);
-    const plan = withoutOwnSettings(prepareBackup(parsed, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now, inviteTtlMs: ctx.deps.config.inviteTtlMs, checks: backupChecks }), current);
+    const plan = withoutOwnSettings(completePlan(parsed, { cipher: ctx.deps.db.cipher, storeClear: opts.flag('decrypt'), now, inviteTtlMs: ctx.deps.config.inviteTtlMs, checks: backupChecks }), current);
     ctx.out(restoreSummary(plan));
     for (const w of plan.warnings) ctx.err(`warning: ${w}\n`);
     if (!opts.flag('confirm')) {
