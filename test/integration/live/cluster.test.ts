@@ -6,6 +6,7 @@ import { renderScreen } from '../../support/screen.js';
 import type { SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
 import { startCluster, waitFor, type Cluster, type Node } from '../cluster/nodes.js';
+import { recordedAndClosed } from './owner.js';
 
 describe('live sessions across nodes on MariaDB: watch, join, stop, replay and export over the node link', function () {
   this.timeout(180_000);
@@ -94,13 +95,9 @@ describe('live sessions across nodes on MariaDB: watch, join, stop, replay and e
   });
 
   it("replay and export on node-b fetch the recording from node-a's disk over the node link", async () => {
-    const { term, id } = await owner();
-    term.write('echo recorded-$((9*9))\r');
-    await term.waitFor(/recorded-81/);
-    term.write('exit\r');
-    expect(await term.exitCode).to.equal(0);
-    await waitFor(async () => (await b.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 10_000, 'the row to close');
-    const cast = (JSON.parse((await b.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0];
+    const o = await owner();
+    const { id } = o;
+    const cast = await recordedAndClosed(b.app.db.manager, o, 'echo recorded-$((9*9))', /recorded-81/);
     expect(cast).to.include('/node-a/');
     const exported = await b.ssh(['session', 'export', String(id)]);
     expect(exported.code, exported.stderr).to.equal(0);

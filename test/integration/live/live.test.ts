@@ -9,7 +9,7 @@ import { renderScreen } from '../../support/screen.js';
 import { requireSshd, startSshd, type SshdTarget } from '../../support/sshd.js';
 import { Terminal } from '../../support/terminal.js';
 import { waitFor } from '../../support/wait.js';
-import { adminCommand, ownerShell } from './owner.js';
+import { adminCommand, ownerShell, recordedAndClosed } from './owner.js';
 
 /** How many of this process's file descriptors are open on `path`. */
 function holdingFile(path: string): number {
@@ -191,18 +191,14 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
   });
 
   it('session replay plays the recording with its timing (q quits); session export writes the asciicast file', async () => {
-    const { term, id } = await owner();
-    term.write('echo replay-$((8*8))\r');
-    await term.waitFor(/replay-64/);
-    term.write('exit\r');
-    expect(await term.exitCode).to.equal(0);
-    await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
+    const o = await owner();
+    const { id } = o;
+    const cast = await recordedAndClosed(portal.app.db.manager, o, 'echo replay-$((8*8))', /replay-64/);
     const exported = await portal.ssh(['session', 'export', String(id)]);
     expect(exported.code, exported.stderr).to.equal(0);
     const [header, ...rest] = exported.stdout.trim().split('\n');
     expect(JSON.parse(header)).to.include({ version: 2, width: 100, height: 30 });
     expect(rest.map((l) => JSON.parse(l) as unknown[]).filter((e) => e[1] === 'o').map((e) => e[2]).join('')).to.include('replay-64');
-    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0];
     expect(exported.stdout).to.equal(readFileSync(cast, 'utf8'));
     const played = await portal.ssh(['session', 'replay', '--speed=20', '--idle-limit=0.1', String(id)]);
     expect(played.code, played.stderr).to.equal(0);
@@ -222,13 +218,9 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
   });
 
   it('a replay whose viewer went away during a long pause lets go of the recording at once; admin answered within 2 s', async () => {
-    const { term, id } = await owner();
-    term.write('echo slow-$((7*7))\r');
-    await term.waitFor(/slow-49/);
-    term.write('exit\r');
-    expect(await term.exitCode).to.equal(0);
-    await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
-    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] ?? '';
+    const o = await owner();
+    const { id } = o;
+    const cast = await recordedAndClosed(portal.app.db.manager, o, 'echo slow-$((7*7))', /slow-49/);
     const holding = (): number => holdingFile(cast);
     // A thousand times slower: the pause before the first output event lasts minutes.
     const viewer = new Terminal(['-t', ...sshOptions(portal.port, portal.adminKey), 'admin@127.0.0.1', 'session', 'replay', '--speed=0.001', String(id)]);
@@ -243,13 +235,9 @@ describe('live sessions on one node: watch, join, stop, replay, export (real Ope
   });
 
   it('an export whose reader went away mid-file (`| head`, the connection kept by a ControlMaster) lets go of the recording at once', async () => {
-    const { term, id } = await owner();
-    term.write('echo big-$((6*6))\r');
-    await term.waitFor(/big-36/);
-    term.write('exit\r');
-    expect(await term.exitCode).to.equal(0);
-    await waitFor(async () => (await portal.app.db.manager.findOneByOrFail(Session, { id })).status === 'closed', 5_000, 'the row to close');
-    const cast = (JSON.parse((await portal.app.db.manager.findOneByOrFail(Session, { id })).recordings ?? '[]') as string[])[0] ?? '';
+    const o = await owner();
+    const { id } = o;
+    const cast = await recordedAndClosed(portal.app.db.manager, o, 'echo big-$((6*6))', /big-36/);
     // Far more than the channel's window and every buffer on the way: the export must be mid-file when its reader leaves.
     const line = `[1.0, "o", "${'x'.repeat(1000)}"]\n`;
     appendFileSync(cast, line.repeat(16 * 1024));

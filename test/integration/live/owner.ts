@@ -1,5 +1,6 @@
 /** What the live-session tests share: the owner's shell on web01, an admin command that must succeed. */
 import { expect } from 'chai';
+import type { EntityManager } from 'typeorm';
 import { Session } from '../../../lib/db/entities/index.js';
 import type { Portal } from '../../support/portal.js';
 import type { Terminal } from '../../support/terminal.js';
@@ -21,4 +22,18 @@ export async function adminCommand(portal: Portal, args: string[]): Promise<stri
   const r = await portal.ssh(args);
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
   return r.stdout;
+}
+
+/**
+ * Has the owner's shell echo something into its recording (`echo`, once the
+ * terminal `shows` it), exit, and waits for its session row to close (on the
+ * node whose database `m` is). The recording's path.
+ */
+export async function recordedAndClosed(m: EntityManager, s: { term: Terminal; id: number }, echo: string, shows: RegExp): Promise<string> {
+  s.term.write(`${echo}\r`);
+  await s.term.waitFor(shows);
+  s.term.write('exit\r');
+  expect(await s.term.exitCode).to.equal(0);
+  await waitFor(async () => (await m.findOneByOrFail(Session, { id: s.id })).status === 'closed', 10_000, 'the row to close');
+  return (JSON.parse((await m.findOneByOrFail(Session, { id: s.id })).recordings ?? '[]') as string[])[0] ?? '';
 }
