@@ -7,7 +7,7 @@
 import type { EntityManager } from 'typeorm';
 import { AuditCheckpoint, AuditKey } from '../entities/index.js';
 import { recordEvent } from '../events.js';
-import { count, date, invalid, objects, string, type Reader } from './narrow.js';
+import { count, date, invalid, objects, string, textColumn, type Reader } from './narrow.js';
 import type { BackupPlan, CheckpointRow, EventRow } from './plan.js';
 import type { GoCheckpoint } from '../json/types.js';
 
@@ -39,7 +39,7 @@ export function readSeals(r: Reader): string | null {
     if (sha256 === null) throw invalid(`${s.path}.sha256`, 'expected a hex SHA-256');
     return { path: string(s, 'path'), length, sha256 };
   });
-  return list.length > 0 ? JSON.stringify(list) : null;
+  return list.length > 0 ? textColumn(`${r.path}.Seals`, JSON.stringify(list)) : null;
 }
 
 function readCheckpoint(r: Reader): CheckpointRow {

@@ -78,3 +78,17 @@ export function base64(r: Reader, key: string): string | null {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || v.length % 4 !== 0) throw invalid(`${r.path}.${key}`, 'expected base64');
   return v;
 }
+
+/**
+ * Bytes a TEXT column holds on MySQL/MariaDB. The portal writes a session's
+ * recordings and seals there unbounded, so the column is their real bound: a
+ * longer list could not have been written, and it would fail the restore
+ * there as an internal error (SQLite would take it).
+ */
+export const MAX_TEXT_BYTES = 65_535;
+
+/** The JSON text of a list column, refused when it would not fit its TEXT column. */
+export function textColumn(path: string, json: string): string {
+  if (Buffer.byteLength(json) > MAX_TEXT_BYTES) throw invalid(path, `longer than its column holds (${MAX_TEXT_BYTES} bytes of JSON)`);
+  return json;
+}

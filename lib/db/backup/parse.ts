@@ -1,4 +1,4 @@
-import { array, base64, count, date, id, ids, invalid, object, objects, string, type Reader } from './narrow.js';
+import { array, base64, count, date, id, ids, invalid, object, objects, string, textColumn, type Reader } from './narrow.js';
 import type { AclPolicyColumns, AclRow, BackupChecks, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
 import { readTunnelKeys } from './tunnels.js';
@@ -105,7 +105,7 @@ function readSession(r: Reader, now: Date): SessionRow {
   return {
     ...stamped(r, now), stoppedAt: date(r, 'StoppedAt'), status, userId: count(r, 'UserID') || null, hostId: count(r, 'HostID') || null,
     errMsg: string(r, 'ErrMsg') || null, comment: string(r, 'Comment'), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
-    recordings: recordings.length > 0 ? JSON.stringify(recordings) : null,
+    recordings: recordings.length > 0 ? textColumn(`${r.path}.Recordings`, JSON.stringify(recordings)) : null,
     commands: commandsText(commands), seals: readSeals(r),
   };
 }

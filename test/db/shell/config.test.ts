@@ -3,10 +3,19 @@ import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
 import { Acl, Host, Session, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
+import { MAX_COMMANDS_JSON_CHARS } from '../../../lib/db/session-commands.js';
 import { drivers } from '../../support/databases.js';
 import { goBackup } from '../../unit/db/backup/go-backup.fixture.js';
 import { expectCleanError, snapshot } from './cases.js';
 import { openShell, type ShellFixture } from './harness.js';
+
+/** The Go backup with its session's fields replaced. */
+function withSession(fields: Record<string, unknown>): string {
+  const { doc } = goBackup();
+  const sessions = doc.sessions as Record<string, unknown>[];
+  sessions[0] = { ...sessions[0], ...fields };
+  return JSON.stringify(doc);
+}
 
 const withoutDates = (s: string): string => s.split('\n').filter((l) => !/"date":|tedAt":/.test(l)).join('\n');
 
@@ -54,6 +63,9 @@ for (const driver of drivers) {
       { name: 'an array', input: () => '[]', err: /invalid backup: backup: expected an object/ },
       { name: 'a host without address', input: () => JSON.stringify({ hosts: [{ ID: 1, Name: 'x' }] }), err: /hosts 'x': a host needs Addr or URL/ },
       { name: 'a hop loop', input: () => { const { doc } = goBackup(); (doc.hosts as Record<string, unknown>[])[0].HopID = 4; (doc.hosts as Record<string, unknown>[])[3].HopID = 1; return JSON.stringify(doc); }, err: /reaches itself/ },
+      // 2,500 paths or seals: past a MariaDB TEXT column (65,535 bytes), where the portal itself could not write them.
+      { name: 'recordings longer than their column', input: () => withSession({ Recordings: Array.from({ length: 2500 }, (_, i) => `2024/01/01/session-${i}.cast`) }), err: /invalid backup: backup\.sessions\[0\]\.Recordings: longer than its column holds \(65535 bytes of JSON\)$/ },
+      { name: 'seals longer than their column', input: () => withSession({ Seals: Array.from({ length: 2500 }, (_, i) => ({ path: `s-${i}.cast`, length: i, sha256: 'a'.repeat(64) })) }), err: /invalid backup: backup\.sessions\[0\]\.Seals: longer than its column holds \(65535 bytes of JSON\)$/ },
       { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1].PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
     ];
     for (const c of bad) {
@@ -106,6 +118,14 @@ for (const driver of drivers) {
       const r = await f.run('config restore --confirm', { input: b.stdout });
       expect(r.code, r.stderr).to.equal(0);
       expect((await f.db.manager.findOneByOrFail(Session, { id: 1 })).commands).to.equal(JSON.stringify(commands));
+    });
+
+    it('keeps as many commands of a session as its column holds, as the portal does', async () => {
+      const r = await f.run('config restore --confirm', { input: withSession({ Commands: Array.from({ length: 6000 }, (_, i) => `exec: ls ${i}`) }) });
+      expect(r.code, r.stderr).to.equal(0);
+      const kept = (await f.db.manager.findOneByOrFail(Session, { id: 1 })).commands ?? '';
+      expect(kept.length).to.be.at.most(MAX_COMMANDS_JSON_CHARS);
+      expect((JSON.parse(kept) as string[]).at(-1)).to.equal(`exec: ls ${(JSON.parse(kept) as string[]).length - 1}`);
     });
 
     it('keeps the session policy of ACLs; refuses an invalid one', async () => {
