@@ -34,7 +34,8 @@ export function readChainFields(r: Reader): Pick<EventRow, 'seq' | 'prevHash' | 
 /** The seals of a session (`Seals`), as the column stores them. */
 export function readSeals(r: Reader): string | null {
   const list = objects(r, 'Seals').map((s) => {
-    const length = count(s, 'length');
+    // A file's length, kept inside the column's JSON: not an INT column.
+    const length = count(s, 'length', Number.MAX_SAFE_INTEGER);
     const sha256 = hash(s, 'sha256');
     if (sha256 === null) throw invalid(`${s.path}.sha256`, 'expected a hex SHA-256');
     return { path: string(s, 'path'), length, sha256 };

@@ -40,11 +40,21 @@ export function string(r: Reader, key: string, fallback = ''): string {
   return v;
 }
 
-/** A whole number field (>= 0); absent or null is 0. */
-export function count(r: Reader, key: string): number {
+/**
+ * The largest value of the portal's integer columns (ids, references, Seq,
+ * Length, Weight): each is an INT on MySQL/MariaDB. Past it a restore failed
+ * there as an internal error, while SQLite took any safe integer and left the
+ * next row or audit append of that table failing for good (2^53 is not a
+ * number JavaScript can count past). Both drivers refuse it alike.
+ */
+export const MAX_INT = 2_147_483_647;
+
+/** A whole number field from 0 to `max` (an INT column's range by default); absent or null is 0. */
+export function count(r: Reader, key: string, max = MAX_INT): number {
   const v = r.value[key];
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalid(`${r.path}.${key}`, 'expected a whole number');
+  if (v > max) throw invalid(`${r.path}.${key}`, `out of range (at most ${max})`);
   return v;
 }
 

@@ -9,12 +9,17 @@ import { goBackup } from '../../unit/db/backup/go-backup.fixture.js';
 import { expectCleanError, snapshot } from './cases.js';
 import { openShell, type ShellFixture } from './harness.js';
 
+/** The Go backup with fields of one row replaced. */
+function withRow(key: string, index: number, fields: Record<string, unknown>): string {
+  const { doc } = goBackup();
+  const rows = doc[key] as Record<string, unknown>[];
+  rows[index] = { ...rows[index], ...fields };
+  return JSON.stringify(doc);
+}
+
 /** The Go backup with its session's fields replaced. */
 function withSession(fields: Record<string, unknown>): string {
-  const { doc } = goBackup();
-  const sessions = doc.sessions as Record<string, unknown>[];
-  sessions[0] = { ...sessions[0], ...fields };
-  return JSON.stringify(doc);
+  return withRow('sessions', 0, fields);
 }
 
 const withoutDates = (s: string): string => s.split('\n').filter((l) => !/"date":|tedAt":/.test(l)).join('\n');
@@ -66,6 +71,9 @@ for (const driver of drivers) {
       // 2,500 paths or seals: past a MariaDB TEXT column (65,535 bytes), where the portal itself could not write them.
       { name: 'recordings longer than their column', input: () => withSession({ Recordings: Array.from({ length: 2500 }, (_, i) => `2024/01/01/session-${i}.cast`) }), err: /invalid backup: backup\.sessions\[0\]\.Recordings: longer than its column holds \(65535 bytes of JSON\)$/ },
       { name: 'seals longer than their column', input: () => withSession({ Seals: Array.from({ length: 2500 }, (_, i) => ({ path: `s-${i}.cast`, length: i, sha256: 'a'.repeat(64) })) }), err: /invalid backup: backup\.sessions\[0\]\.Seals: longer than its column holds \(65535 bytes of JSON\)$/ },
+      { name: 'a user group id past INT', input: () => withRow('user_groups', 2, { ID: 2 ** 31 }), err: /invalid backup: backup\.user_groups\[2\]\.ID: out of range \(at most 2147483647\)$/ },
+      { name: 'a user group id of 2^53 - 1', input: () => withRow('user_groups', 2, { ID: Number.MAX_SAFE_INTEGER }), err: /backup\.user_groups\[2\]\.ID: out of range/ },
+      { name: 'an event Seq of 2^53 - 1', input: () => { const { doc } = goBackup(); doc.events = [{ ID: 1, Domain: 'host', Action: 'create', Seq: Number.MAX_SAFE_INTEGER, PrevHash: '0'.repeat(64), Hash: '1'.repeat(64) }]; return JSON.stringify(doc); }, err: /backup\.events\[0\]\.Seq: out of range/ },
       { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1].PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
     ];
     for (const c of bad) {
