@@ -4,6 +4,7 @@ import { resolveLinks, type RawLinks } from './links.js';
 import { readTunnelKeys } from './tunnels.js';
 import { readAudit, readChainFields, readSeals } from './audit.js';
 import { commandsText } from '../session-commands.js';
+import { readArgs } from './event-args.js';
 import { isRecordingMode } from '../../recording-mode.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
@@ -110,30 +111,11 @@ function readSession(r: Reader, now: Date): SessionRow {
   };
 }
 
-/**
- * Event arguments given as a string: sshportal writes them as an object (its ArgsMap),
- * but a base64 of the JSON (the Go []byte column) is read too.
- */
-function argsText(raw: string): string {
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(raw) && raw.length % 4 === 0) {
-    const decoded = Buffer.from(raw, 'base64').toString('utf8');
-    try {
-      JSON.parse(decoded);
-      return decoded;
-    } catch {
-      return raw;
-    }
-  }
-  return raw;
-}
-
 function readEvent(r: Reader, now: Date): EventRow {
   const domain = string(r, 'Domain');
   const action = string(r, 'Action');
   if (domain === '' || action === '') throw invalid(r.path, 'an event needs Domain and Action');
-  const raw = r.value.Args;
-  const args = raw === undefined || raw === null ? null : typeof raw === 'string' ? argsText(raw) : JSON.stringify(raw);
-  return { ...stamped(r, now), authorId: count(r, 'AuthorID') || null, domain, action, entity: string(r, 'Entity'), args, ...readChainFields(r) };
+  return { ...stamped(r, now), authorId: count(r, 'AuthorID') || null, domain, action, entity: string(r, 'Entity'), args: readArgs(r), ...readChainFields(r) };
 }
 
 /** Roles only exist nested in users in sshportal's backups; collect them once each. */

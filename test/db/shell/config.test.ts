@@ -17,6 +17,13 @@ function withRow(key: string, index: number, fields: Record<string, unknown>): s
   return JSON.stringify(doc);
 }
 
+/** The Go backup with one event whose Args are `argsJson` (JSON text, spliced in as is: too deep for JSON.stringify). */
+function withArgs(argsJson: string): string {
+  const { doc } = goBackup();
+  doc.events = [{ ID: 1, Domain: 'host', Action: 'create', Entity: 'x', Args: '@ARGS@' }];
+  return JSON.stringify(doc).replace('"@ARGS@"', argsJson);
+}
+
 /** The Go backup with its session's fields replaced. */
 function withSession(fields: Record<string, unknown>): string {
   return withRow('sessions', 0, fields);
@@ -74,6 +81,10 @@ for (const driver of drivers) {
       { name: 'a user group id past INT', input: () => withRow('user_groups', 2, { ID: 2 ** 31 }), err: /invalid backup: backup\.user_groups\[2\]\.ID: out of range \(at most 2147483647\)$/ },
       { name: 'a user group id of 2^53 - 1', input: () => withRow('user_groups', 2, { ID: Number.MAX_SAFE_INTEGER }), err: /backup\.user_groups\[2\]\.ID: out of range/ },
       { name: 'an event Seq of 2^53 - 1', input: () => { const { doc } = goBackup(); doc.events = [{ ID: 1, Domain: 'host', Action: 'create', Seq: Number.MAX_SAFE_INTEGER, PrevHash: '0'.repeat(64), Hash: '1'.repeat(64) }]; return JSON.stringify(doc); }, err: /backup\.events\[0\]\.Seq: out of range/ },
+      // A 20,000-deep array (base64) restored, then `config backup` and `event inspect` failed; a 5,000-deep object failed the restore, both as internal errors.
+      { name: 'event Args nested 20,000 deep (base64)', input: () => withArgs(JSON.stringify(Buffer.from(`${'['.repeat(20_000)}${']'.repeat(20_000)}`).toString('base64'))), err: /invalid backup: backup\.events\[0\]\.Args: nested deeper than 64 levels$/ },
+      { name: 'event Args nested 5,000 deep (an object)', input: () => withArgs(`${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`), err: /invalid backup: backup\.events\[0\]\.Args: nested deeper than 64 levels$/ },
+      { name: 'event Args longer than an event keeps', input: () => withArgs(JSON.stringify({ note: 'x'.repeat(70_000) })), err: /invalid backup: backup\.events\[0\]\.Args: longer than 60000 bytes of JSON$/ },
       { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1].PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
     ];
     for (const c of bad) {

@@ -151,6 +151,30 @@ describe('backup: parsing a Go sshportal backup', () => {
     expect(parseBackup(doc, now, backupChecks).events?.map((e) => e.args)).to.deep.equal(['{"a":1}', '{"b":2}', 'plain words', null]);
   });
 
+  const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const base64 = (text: string): string => Buffer.from(text).toString('base64');
+  const argsCases: { name: string; args: () => unknown; message: RegExp | null }[] = [
+    { name: 'arrays 64 deep', args: (): unknown => JSON.parse(nested(64)), message: null },
+    { name: 'arrays 65 deep', args: (): unknown => JSON.parse(nested(65)), message: /backup\.events\[0\]\.Args: nested deeper than 64 levels/ },
+    { name: 'base64 of JSON 64 deep', args: () => base64(nested(64)), message: null },
+    { name: 'base64 of JSON 65 deep', args: () => base64(nested(65)), message: /backup\.events\[0\]\.Args: nested deeper than 64 levels/ },
+    { name: 'base64 of JSON 20,000 deep', args: () => base64(nested(20_000)), message: /nested deeper than 64 levels/ },
+    { name: 'an object 5,000 deep', args: (): unknown => JSON.parse(`${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`), message: /nested deeper than 64 levels/ },
+    { name: 'a wide flat object', args: () => Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, i])), message: null },
+    { name: 'exactly 60,000 bytes of JSON', args: () => ({ a: 'x'.repeat(60_000 - 8) }), message: null },
+    { name: 'one byte more', args: () => ({ a: 'x'.repeat(60_000 - 7) }), message: /backup\.events\[0\]\.Args: longer than 60000 bytes of JSON/ },
+    { name: 'plain text over the bound', args: () => 'é'.repeat(30_001), message: /longer than 60000 bytes of JSON/ },
+    { name: 'base64 of JSON over the bound', args: () => base64(JSON.stringify({ a: 'x'.repeat(60_000) })), message: /longer than 60000 bytes of JSON/ },
+  ];
+  for (const c of argsCases) {
+    it(`${c.message ? 'refuses' : 'accepts'} event Args: ${c.name}`, () => {
+      const { doc } = goBackup();
+      doc.events = [{ ID: 1, Domain: 'host', Action: 'create', Entity: 'x', Args: c.args() }];
+      if (c.message) expect(() => parseBackup(doc, now, backupChecks)).to.throw(c.message);
+      else expect(parseBackup(doc, now, backupChecks).events?.[0]?.args).to.be.a('string');
+    });
+  }
+
   it('repairs dangling references with warnings instead of failing', () => {
     const { doc } = goBackup();
     (doc.hosts as Record<string, unknown>[])[0].SSHKeyID = 99;
