@@ -1,3 +1,4 @@
+import { inviteTokenRule, isStrongInviteToken } from '../../config/invite-token.js';
 import { isEncrypted, type FieldCipher } from '../../crypto/field-cipher.js';
 import { authorizedKeyOf, fingerprintOf, parsePrivateKey, parsePublicKey } from '../../crypto/ssh-keys.js';
 import { hashToken, isTokenHash } from '../../crypto/tokens.js';
@@ -66,11 +67,23 @@ function prepareHost(h: HostRow, o: PrepareOptions): void {
   if (h.password !== null) h.password = protect(h.password, reveal(h.password, o, where), o);
 }
 
+/**
+ * An invite is a login: a clear token (sshportal stored them so) must be as
+ * strong as the shell demands of a chosen one, and is kept only as its hash;
+ * no invite outlives the portal's --invite-ttl from now (a one-character token
+ * expiring in 9999 restored and logged in as its admin). A hashed token cannot
+ * be checked: it was the portal's own, held to the rule when it was made.
+ */
 function prepareUser(u: UserRow, o: PrepareOptions): void {
-  if (u.inviteToken === '' || isTokenHash(u.inviteToken)) return;
-  // sshportal stored invite tokens in clear: keep them usable, but only as their hash.
-  u.inviteToken = hashToken(u.inviteToken);
-  if (u.inviteExpiresAt === null && o.inviteTtlMs > 0) u.inviteExpiresAt = new Date(o.now.getTime() + o.inviteTtlMs);
+  if (u.inviteToken === '') return;
+  if (!isTokenHash(u.inviteToken)) {
+    // The token itself is never echoed: it is a secret.
+    if (!isStrongInviteToken(u.inviteToken)) throw invalid(`users '${u.name}'`, `invalid invite token: ${inviteTokenRule}`);
+    u.inviteToken = hashToken(u.inviteToken);
+  }
+  if (o.inviteTtlMs <= 0) return;
+  const latest = o.now.getTime() + o.inviteTtlMs;
+  if (u.inviteExpiresAt === null || u.inviteExpiresAt.getTime() > latest) u.inviteExpiresAt = new Date(latest);
 }
 
 function prepareUserKey(k: UserKeyRow): void {

@@ -85,6 +85,8 @@ for (const driver of drivers) {
       { name: 'event Args nested 20,000 deep (base64)', input: () => withArgs(JSON.stringify(Buffer.from(`${'['.repeat(20_000)}${']'.repeat(20_000)}`).toString('base64'))), err: /invalid backup: backup\.events\[0\]\.Args: nested deeper than 64 levels$/ },
       { name: 'event Args nested 5,000 deep (an object)', input: () => withArgs(`${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`), err: /invalid backup: backup\.events\[0\]\.Args: nested deeper than 64 levels$/ },
       { name: 'event Args longer than an event keeps', input: () => withArgs(JSON.stringify({ note: 'x'.repeat(70_000) })), err: /invalid backup: backup\.events\[0\]\.Args: longer than 60000 bytes of JSON$/ },
+      // The shell's rule for chosen invite tokens: a one-character token of an admin, expiring in 9999, restored and logged in.
+      { name: 'a weak invite token', input: () => withRow('users', 0, { InviteToken: 'a', InviteExpiresAt: '9999-01-01T00:00:00Z' }), err: /^error: invalid backup: users 'admin': invalid invite token: 10 to 128 letters, digits, - or _$/ },
       { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1].PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
     ];
     for (const c of bad) {
@@ -126,6 +128,13 @@ for (const driver of drivers) {
       });
       expect((await f.run('session ls')).stdout).to.match(/1 +admin +example +closed/);
       expect((await f.run('event ls -l')).stdout).to.match(/config +restore/);
+    });
+
+    it('keeps no invite past the portal\'s invite TTL', async () => {
+      const r = await f.run('config restore --confirm', { input: withRow('users', 1, { InviteExpiresAt: '9999-01-01T00:00:00Z' }) });
+      expect(r.code, r.stderr).to.equal(0);
+      const bob = await findInvitedUser(f.db.manager, goBackup().inviteToken, new Date());
+      expect(bob?.inviteExpiresAt?.getTime()).to.be.at.most(Date.now() + f.deps.config.inviteTtlMs);
     });
 
     it('keeps the commands of a session as an extra key (Go backups have none)', async () => {

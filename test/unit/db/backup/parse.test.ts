@@ -135,6 +135,35 @@ describe('backup: parsing a Go sshportal backup', () => {
     });
   }
 
+  // The shell's rule for chosen tokens, and no invite outliving the portal's TTL: `InviteToken: "a"` expiring in 9999 logged in as admin.
+  const hour = 3600_000;
+  const farFuture = '9999-01-01T00:00:00Z';
+  const invites: { name: string; token: string; expires: string | null; ttl?: number; message?: RegExp; expiresAt?: string | null }[] = [
+    { name: 'a one-character token', token: 'a', expires: farFuture, message: /^invalid backup: users 'bob': invalid invite token: 10 to 128 letters, digits, - or _$/ },
+    { name: 'a nine-character token', token: 'abcdefghi', expires: null, message: /users 'bob': invalid invite token/ },
+    { name: 'a token with other characters', token: 'secret token!', expires: null, message: /users 'bob': invalid invite token/ },
+    { name: 'a 129-character token', token: 'a'.repeat(129), expires: null, message: /users 'bob': invalid invite token/ },
+    { name: 'a ten-character token, no expiry', token: 'abcdefghij', expires: null, expiresAt: '2024-01-01T01:00:00.000Z' },
+    { name: 'a clear token expiring in 9999', token: 'integrationtoken42', expires: farFuture, expiresAt: '2024-01-01T01:00:00.000Z' },
+    { name: 'a clear token expiring before the TTL', token: 'integrationtoken42', expires: '2024-01-01T00:30:00Z', expiresAt: '2024-01-01T00:30:00.000Z' },
+    { name: 'a hashed token expiring in 9999', token: hashToken('x'), expires: farFuture, expiresAt: '2024-01-01T01:00:00.000Z' },
+    { name: 'a hashed token without expiry', token: hashToken('x'), expires: null, expiresAt: '2024-01-01T01:00:00.000Z' },
+    { name: 'a token expiring in 9999 on a portal whose invites never expire', token: 'integrationtoken42', expires: farFuture, ttl: 0, expiresAt: '9999-01-01T00:00:00.000Z' },
+    { name: 'no token', token: '', expires: null, expiresAt: null },
+  ];
+  for (const c of invites) {
+    it(`${c.message ? 'refuses' : 'restores'} an invite: ${c.name}`, () => {
+      const { doc } = goBackup();
+      (doc.users as Record<string, unknown>[])[1] = { ...(doc.users as Record<string, unknown>[])[1], InviteToken: c.token, InviteExpiresAt: c.expires };
+      const run = (): ReturnType<typeof prepareBackup> => prepareBackup(parseBackup(doc, now, backupChecks), { ...prep, inviteTtlMs: c.ttl ?? hour });
+      if (c.message) {
+        expect(run).to.throw(c.message);
+        return;
+      }
+      expect(run().users[1]?.inviteExpiresAt?.toISOString() ?? null).to.equal(c.expiresAt);
+    });
+  }
+
   it('refuses a private key it cannot read, and secrets encrypted with another key', () => {
     const { doc } = goBackup();
     (doc.keys as Record<string, unknown>[])[0].PrivKey = 'AAAA-go-encrypted';
