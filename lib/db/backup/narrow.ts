@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, quoted } from '../../errors.js';
 
 /** A JSON object being read, with where it sits in the document for error messages. */
 export interface Reader {
@@ -72,7 +72,7 @@ export function date(r: Reader, key: string): Date | null {
   if (typeof v !== 'string') throw invalid(`${r.path}.${key}`, 'expected a date');
   if (v.startsWith('0001-01-01T00:00:00')) return null;
   const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw invalid(`${r.path}.${key}`, `invalid date '${v}'`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw invalid(`${r.path}.${key}`, `invalid date ${quoted(v)}`);
   return d;
 }
 

@@ -6,6 +6,7 @@ import { readAudit, readChainFields, readSeals } from './audit.js';
 import { commandsText } from '../session-commands.js';
 import { readArgs } from './event-args.js';
 import { isRecordingMode } from '../../recording-mode.js';
+import { quoted } from '../../errors.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
 
@@ -18,7 +19,7 @@ function stamped(r: Reader, now: Date): Stamped {
 function rows<T>(doc: Reader, key: string, warnings: string[], read: (r: Reader) => T): T[] {
   const out: T[] = [];
   for (const r of objects(doc, key)) {
-    if (date(r, 'DeletedAt') !== null) warnings.push(`skipped deleted entry ${r.path} (ID ${String(r.value.ID)})`);
+    if (date(r, 'DeletedAt') !== null) warnings.push(`skipped deleted entry ${r.path} (ID ${typeof r.value.ID === 'number' ? r.value.ID : quoted(String(r.value.ID))})`);
     else out.push(read(r));
   }
   return out;
@@ -26,7 +27,7 @@ function rows<T>(doc: Reader, key: string, warnings: string[], read: (r: Reader)
 
 function named(r: Reader, what: string): string {
   const name = string(r, 'Name');
-  if (name === '' || name.length > 255 || /[\u0000-\u001f]/.test(name)) throw invalid(`${r.path}.Name`, `invalid ${what} name '${name}'`);
+  if (name === '' || name.length > 255 || /[\u0000-\u001f]/.test(name)) throw invalid(`${r.path}.Name`, `invalid ${what} name ${quoted(name)}`);
   return name;
 }
 
@@ -47,7 +48,7 @@ function hostKeyOf(r: Reader): string | null {
 function readHost(r: Reader, now: Date): HostRow {
   // Go's sshportal wrote an empty mode for hosts created before the field existed: that is its default.
   const logging = string(r, 'Logging') || 'everything';
-  if (!isRecordingMode(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode '${logging}'`);
+  if (!isRecordingMode(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode ${quoted(logging)}`);
   const sshKeyId = count(r, 'SSHKeyID');
   const hopId = count(r, 'HopID');
   return {
@@ -91,7 +92,7 @@ function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
 
 function readAcl(r: Reader, now: Date, checks: BackupChecks): AclRow {
   const action = string(r, 'Action');
-  if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action '${action}'`);
+  if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action ${quoted(action)}`);
   return {
     ...stamped(r, now), hostPattern: string(r, 'HostPattern'), action, weight: count(r, 'Weight'), comment: string(r, 'Comment'),
     inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r, checks),
@@ -100,7 +101,7 @@ function readAcl(r: Reader, now: Date, checks: BackupChecks): AclRow {
 
 function readSession(r: Reader, now: Date): SessionRow {
   const status = string(r, 'Status') || 'unknown';
-  if (!statuses.has(status)) throw invalid(`${r.path}.Status`, `invalid status '${status}'`);
+  if (!statuses.has(status)) throw invalid(`${r.path}.Status`, `invalid status ${quoted(status)}`);
   const recordings = array(r, 'Recordings').items.filter((x): x is string => typeof x === 'string');
   const commands = array(r, 'Commands').items.filter((x): x is string => typeof x === 'string');
   return {

@@ -87,6 +87,8 @@ for (const driver of drivers) {
       { name: 'event Args longer than an event keeps', input: () => withArgs(JSON.stringify({ note: 'x'.repeat(70_000) })), err: /invalid backup: backup\.events\[0\]\.Args: longer than 60000 bytes of JSON$/ },
       // The shell's rule for chosen invite tokens: a one-character token of an admin, expiring in 9999, restored and logged in.
       { name: 'a weak invite token', input: () => withRow('users', 0, { InviteToken: 'a', InviteExpiresAt: '9999-01-01T00:00:00Z' }), err: /^error: invalid backup: users 'admin': invalid invite token: 10 to 128 letters, digits, - or _$/ },
+      { name: 'a host URL whose address is not its Addr', input: () => withRow('hosts', 0, { Addr: 'h:22', URL: 'ssh://root:hunter2@other:22' }), err: /^error: invalid backup: hosts 'example': its URL's address 'other:22' is not its Addr 'h:22'$/ },
+      { name: 'a malformed host URL with a password', input: () => withRow('hosts', 0, { Addr: 'h:22', URL: 'ssh://root:hunter2@h 22' }), err: /^error: invalid backup: hosts 'example': invalid URL 'ssh:\/\/root:\*\*\*@h 22'/ },
       { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1].PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
     ];
     for (const c of bad) {
@@ -95,6 +97,7 @@ for (const driver of drivers) {
         const r = await f.run('config restore --confirm', { input: c.input() });
         expect(r.code).to.equal(1);
         expectCleanError(r.stderr, c.err);
+        expect(r.stderr).not.to.match(/hunter2/);
         expect(await snapshot(f)).to.equal(before);
       });
     }
@@ -128,6 +131,27 @@ for (const driver of drivers) {
       });
       expect((await f.run('session ls')).stdout).to.match(/1 +admin +example +closed/);
       expect((await f.run('event ls -l')).stdout).to.match(/config +restore/);
+    });
+
+    it('moves a password out of a host URL that has an Addr too: encrypted, never shown by host ls or host inspect', async () => {
+      const r = await f.run('config restore --confirm', { input: withRow('hosts', 0, { Addr: 'example.org:1234', User: 'bob', URL: 'ssh://bob:hunter2@example.org:1234' }) });
+      expect(r.code, r.stderr).to.equal(0);
+      const ls = await f.run('host ls');
+      const inspect = await f.run('host inspect example');
+      expect(ls.stdout).to.match(/ssh:\/\/bob@example\.org:1234/);
+      expect(inspect.stdout).to.match(/ssh:\/\/bob@example\.org:1234/);
+      expect(ls.stdout + inspect.stdout).not.to.match(/hunter2/);
+      const host = await f.db.manager.findOneByOrFail(Host, { name: 'example' });
+      expect(host.password).to.match(/^enc:v1:/);
+      expect(f.db.cipher.decrypt(host.password ?? '')).to.equal('hunter2');
+    });
+
+    it('restores a tunnel host as a tunnel host', async () => {
+      expect((await f.run('host create --tunnel pi@pi42')).code).to.equal(0);
+      const backup = (await f.run('config backup')).stdout;
+      const r = await f.run('config restore --confirm', { input: backup });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await f.db.manager.findOneByOrFail(Host, { name: 'pi42' })).to.include({ url: 'tunnel://pi@pi42', addr: 'pi42:22', user: 'pi' });
     });
 
     it('keeps no invite past the portal\'s invite TTL', async () => {

@@ -164,6 +164,54 @@ describe('backup: parsing a Go sshportal backup', () => {
     });
   }
 
+  // The URL is parsed even when Addr is set: `Addr: "h:22"` with `URL: "ssh://root:hunter2@h:22"` kept the password in clear in the URL.
+  const urls: { name: string; host: Record<string, unknown>; addr?: string; url?: string; password?: string | null; message?: RegExp }[] = [
+    { name: 'a password in the URL of a host with Addr', host: { Addr: 'h:22', URL: 'ssh://root:hunter2@h:22' }, addr: 'h:22', url: 'ssh://root@h:22', password: 'hunter2' },
+    { name: 'the same with User set', host: { Addr: 'h:2222', User: 'bob', URL: 'ssh://bob:hunter2@h:2222' }, addr: 'h:2222', url: 'ssh://bob@h:2222', password: 'hunter2' },
+    { name: 'a Password and a URL password (Password wins)', host: { Addr: 'h:22', Password: 'pw', URL: 'ssh://root:hunter2@h:22' }, url: 'ssh://root@h:22', password: 'pw' },
+    { name: 'Addr alone', host: { Addr: 'h:22', URL: '' }, addr: 'h:22', url: 'ssh://root@h:22', password: null },
+    { name: 'a URL without port, Addr with 22', host: { Addr: 'h:22', URL: 'ssh://root@h' }, addr: 'h:22', url: 'ssh://root@h:22' },
+    { name: 'a tunnel host', host: { Addr: 'pi42:22', User: 'pi', URL: 'tunnel://pi@pi42' }, addr: 'pi42:22', url: 'tunnel://pi@pi42', password: null },
+    { name: 'a URL whose address is not Addr', host: { Addr: 'h:22', URL: 'ssh://root:hunter2@other:22' }, message: /^invalid backup: hosts 'x': its URL's address 'other:22' is not its Addr 'h:22'$/ },
+    { name: 'a URL whose port is not Addr\'s', host: { Addr: 'h:22', URL: 'ssh://root@h:2222' }, message: /its URL's address 'h:2222' is not its Addr 'h:22'/ },
+    { name: 'a URL whose user is not User', host: { Addr: 'h:22', User: 'alice', URL: 'ssh://bob:hunter2@h:22' }, message: /^invalid backup: hosts 'x': its URL's user 'bob' is not its User 'alice'$/ },
+    { name: 'a malformed URL with a password', host: { Addr: 'h:22', URL: 'ssh://root:hunter2@h 22' }, message: /^invalid backup: hosts 'x': invalid URL 'ssh:\/\/root:\*\*\*@h 22'/ },
+    { name: 'a tunnel URL with a password', host: { Addr: 'pi42:22', URL: 'tunnel://pi:hunter2@pi42' }, message: /hosts 'x': invalid tunnel URL/ },
+  ];
+  for (const c of urls) {
+    it(`${c.message ? 'refuses' : 'prepares'} ${c.name}`, () => {
+      const { doc } = goBackup();
+      (doc.hosts as Record<string, unknown>[]).splice(0, 5, { ID: 1, Name: 'x', ...c.host });
+      const run = (): HostRow | undefined => prepareBackup(parseBackup(doc, now, backupChecks), prep).hosts[0];
+      if (c.message) {
+        expect(run).to.throw(c.message);
+        expect(run).not.to.throw(/hunter2/);
+        return;
+      }
+      const h = run() as HostRow;
+      if (c.addr) expect(h.addr).to.equal(c.addr);
+      if (c.url) expect(h.url).to.equal(c.url);
+      if (c.password !== undefined) expect(h.password === null ? null : cipher.decrypt(h.password)).to.equal(c.password);
+      expect(JSON.stringify({ ...h, password: null })).not.to.match(/hunter2/);
+    });
+  }
+
+  // Values a refusal echoes are cut (a name of a megabyte was echoed whole) and cannot drive the terminal.
+  const echoes: { name: string; edit: (d: Record<string, unknown>) => void; message: RegExp }[] = [
+    { name: 'a long invalid name', edit: (d) => { (d.users as Record<string, unknown>[])[0].Name = 'n'.repeat(100_000); }, message: new RegExp(`invalid user name '${'n'.repeat(64)}…'$`) },
+    { name: 'a name with an escape sequence', edit: (d) => { (d.users as Record<string, unknown>[])[0].Name = '\u001b[2Jx'; }, message: /invalid user name '\\u001b\[2Jx'$/ },
+    { name: 'a long logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Logging = 'l'.repeat(1000); }, message: new RegExp(`invalid logging mode '${'l'.repeat(64)}…'$`) },
+    { name: 'a long ACL policy value', edit: (d) => { (d.acls as Record<string, unknown>[])[0].Shell = 'y'.repeat(1000); }, message: new RegExp(`backup\\.acls\\[0\\]\\.Shell: invalid --shell '${'y'.repeat(64)}…': yes or no$`) },
+    { name: 'a long date', edit: (d) => { (d.keys as Record<string, unknown>[])[0].CreatedAt = `2024-${'9'.repeat(1000)}`; }, message: /invalid date '2024-9{59}…'$/ },
+  ];
+  for (const c of echoes) {
+    it(`cuts what it echoes: ${c.name}`, () => {
+      const { doc } = goBackup();
+      c.edit(doc);
+      expect(() => parseBackup(doc, now, backupChecks)).to.throw(c.message);
+    });
+  }
+
   it('refuses a private key it cannot read, and secrets encrypted with another key', () => {
     const { doc } = goBackup();
     (doc.keys as Record<string, unknown>[])[0].PrivKey = 'AAAA-go-encrypted';
