@@ -119,3 +119,21 @@ export class TunnelFullError extends ConflictError {}
 export function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
+
+/** Longest piece of input an error message quotes, in characters. */
+export const MAX_QUOTED_CHARS = 64;
+
+/**
+ * A piece of input as an error message quotes it: in single quotes, cut at
+ * {@link MAX_QUOTED_CHARS} with `…` (a refused value may be a megabyte of a
+ * pasted backup), control characters escaped (the line is printed on the
+ * admin's terminal, which an escape sequence would drive).
+ */
+export function quoted(value: string): string {
+  const cut = value.length > MAX_QUOTED_CHARS;
+  let text = cut ? value.slice(0, MAX_QUOTED_CHARS) : value;
+  const last = text.charCodeAt(text.length - 1);
+  if (cut && last >= 0xd800 && last <= 0xdbff) text = text.slice(0, -1);
+  text = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${text}${cut ? '…' : ''}'`;
+}

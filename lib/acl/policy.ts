@@ -4,7 +4,7 @@
  * X11 forwarding. The decisive ACL supplies the policy; this module decides
  * one request against it. Pure: plain data in, plain data out.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, quoted } from '../errors.js';
 import { classifyCommand } from './commands.js';
 import { globMatch } from './glob.js';
 
@@ -72,12 +72,12 @@ const MAX_ENTRIES = 64;
 export function parseYesNo(flag: string, value: string): 'yes' | 'no' {
   const v = value.trim().toLowerCase();
   if (v === 'yes' || v === 'no') return v;
-  throw new InvalidArgumentError(`invalid --${flag} '${value}': yes or no`);
+  throw new InvalidArgumentError(`invalid --${flag} ${quoted(value)}: yes or no`);
 }
 
 function parseEntry(flag: string, entry: string): ForwardPattern {
   const bad = (): InvalidArgumentError =>
-    new InvalidArgumentError(`invalid --${flag} entry '${entry}': HOST:PORT, where HOST may use * and ? and PORT is a number or *`);
+    new InvalidArgumentError(`invalid --${flag} entry ${quoted(entry)}: HOST:PORT, where HOST may use * and ? and PORT is a number or *`);
   const m = entry.startsWith('[') ? /^\[([^\]]+)\]:([^:]+)$/.exec(entry) : /^([^:]+):([^:]+)$/.exec(entry);
   const host = m?.[1] ?? '';
   const port = m?.[2] ?? '';
@@ -93,7 +93,7 @@ export function normalizeForward(flag: string, value: string): string {
   if (lower === 'any' || lower === 'none') return lower;
   if (v.length > MAX_LIST) throw new InvalidArgumentError(`invalid --${flag}: at most ${MAX_LIST} characters`);
   const entries = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (entries.length === 0) throw new InvalidArgumentError(`invalid --${flag} '${value}': any, none or a list of HOST:PORT`);
+  if (entries.length === 0) throw new InvalidArgumentError(`invalid --${flag} ${quoted(value)}: any, none or a list of HOST:PORT`);
   if (entries.length > MAX_ENTRIES) throw new InvalidArgumentError(`invalid --${flag}: at most ${MAX_ENTRIES} entries`);
   return entries.map((e) => parseEntry(flag, e)).map((e) => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`)).join(',');
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, quoted } from '../errors.js';
 
 /** A target address as `host create`/`host update --url` accept it. */
 export interface HostUrl {
@@ -28,9 +28,9 @@ function decode(part: string, what: string): string {
 
 /** Parses the port of a URL; pure. */
 export function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new InvalidArgumentError(`invalid port '${text}': expected a number from 1 to 65535`);
+  if (!/^\d{1,5}$/.test(text)) throw new InvalidArgumentError(`invalid port ${quoted(text)}: expected a number from 1 to 65535`);
   const port = Number(text);
-  if (port < 1 || port > 65535) throw new InvalidArgumentError(`invalid port '${text}': expected a number from 1 to 65535`);
+  if (port < 1 || port > 65535) throw new InvalidArgumentError(`invalid port ${quoted(text)}: expected a number from 1 to 65535`);
   return port;
 }
 
@@ -40,14 +40,14 @@ export function splitHostPort(hostport: string): { host: string; port: number; v
     const close = hostport.indexOf(']');
     const host = close > 0 ? hostport.slice(1, close) : '';
     const rest = close > 0 ? hostport.slice(close + 1) : '';
-    if (host === '' || !ipv6Pattern.test(host) || (rest !== '' && !rest.startsWith(':'))) throw new InvalidArgumentError(`invalid URL: bad IPv6 address '${hostport}'`);
+    if (host === '' || !ipv6Pattern.test(host) || (rest !== '' && !rest.startsWith(':'))) throw new InvalidArgumentError(`invalid URL: bad IPv6 address ${quoted(hostport)}`);
     return { host, port: rest === '' ? 22 : parsePort(rest.slice(1)), v6: true };
   }
   const colon = hostport.lastIndexOf(':');
   const host = colon === -1 ? hostport : hostport.slice(0, colon);
   const port = colon === -1 ? 22 : parsePort(hostport.slice(colon + 1));
   if (host === '') throw new InvalidArgumentError('invalid URL: missing host name');
-  if (!ipv4Pattern.test(host) && !hostnamePattern.test(host)) throw new InvalidArgumentError(`invalid URL: bad host name '${host}'`);
+  if (!ipv4Pattern.test(host) && !hostnamePattern.test(host)) throw new InvalidArgumentError(`invalid URL: bad host name ${quoted(host)}`);
   return { host, port, v6: false };
 }
 
@@ -56,9 +56,21 @@ function splitUserInfo(info: string | null): { user: string; password: string | 
   const colon = info.indexOf(':');
   const user = decode(colon === -1 ? info : info.slice(0, colon), 'user');
   const password = colon === -1 ? null : decode(info.slice(colon + 1), 'password');
-  if (user === '' || /[\s@:/]/.test(user)) throw new InvalidArgumentError(`invalid URL: bad user name '${user}'`);
+  if (user === '' || /[\s@:/]/.test(user)) throw new InvalidArgumentError(`invalid URL: bad user name ${quoted(user)}`);
   if (password === '') throw new InvalidArgumentError('invalid URL: empty password');
   return { user, password };
+}
+
+/**
+ * `url` with the password of its user part (between the first `:` after the
+ * scheme and the last `@`) replaced by `***`: an error that quotes a refused
+ * URL is printed, and may be logged, where a password must not be.
+ */
+function withoutPassword(url: string): string {
+  const at = url.lastIndexOf('@');
+  const start = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)?.[0].length ?? 0;
+  const colon = url.indexOf(':', start);
+  return at === -1 || colon === -1 || colon > at ? url : `${url.slice(0, colon + 1)}***${url.slice(at)}`;
 }
 
 /**
@@ -70,11 +82,11 @@ export function parseHostUrl(input: string): HostUrl {
   let rest = input.trim();
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);
   if (scheme) {
-    if (scheme[1].toLowerCase() !== 'ssh') throw new InvalidArgumentError(`unsupported URL scheme '${scheme[1]}': only ssh is supported`);
+    if (scheme[1].toLowerCase() !== 'ssh') throw new InvalidArgumentError(`unsupported URL scheme ${quoted(scheme[1])}: only ssh is supported`);
     rest = rest.slice(scheme[0].length);
   }
   if (rest === '') throw new InvalidArgumentError('invalid URL: empty address');
-  if (/[\s/?#]/.test(rest.replace(/\/$/, ''))) throw new InvalidArgumentError(`invalid URL '${input}': expected [ssh://]user[:password]@host[:port]`);
+  if (/[\s/?#]/.test(rest.replace(/\/$/, ''))) throw new InvalidArgumentError(`invalid URL ${quoted(withoutPassword(input.trim()))}: expected [ssh://]user[:password]@host[:port]`);
   rest = rest.replace(/\/$/, '');
   const at = rest.lastIndexOf('@');
   const { user, password } = splitUserInfo(at === -1 ? null : rest.slice(0, at));

@@ -1,4 +1,4 @@
-import { describeStart, appendCommand, truncateCommand, type CommandStart } from '../db/session-commands.js';
+import { CommandList, describeStart, truncateCommand, type CommandStart } from '../db/session-commands.js';
 import { MAX_REFUSAL_EVENTS } from '../proxy/policy-gate.js';
 import type { RelayEvent } from '../proxy/types.js';
 
@@ -45,7 +45,7 @@ function eventArgs(s: CommandStart, pty: boolean): Record<string, unknown> {
  * so the last write holds every entry).
  */
 export class CommandLog {
-  #list: string[] = [];
+  #list = new CommandList();
   #full = false;
   /** Starts the session policy refused so far: past MAX_REFUSAL_EVENTS they are no longer events (a refused start costs the client nothing). */
   #refused = 0;
@@ -63,8 +63,8 @@ export class CommandLog {
     else if (++this.#refused <= MAX_REFUSAL_EVENTS) this.#sinks.event(start.kind, { ...eventArgs(start, e.pty), refused: e.refused });
     if (this.#full) return;
     const entry = describeStart(start);
-    const json = appendCommand(this.#list, e.refused === undefined ? entry : `refused ${entry}`);
-    if (json === null) { this.#full = true; return; }
+    if (!this.#list.add(e.refused === undefined ? entry : `refused ${entry}`)) { this.#full = true; return; }
+    const json = this.#list.json();
     this.#writes = this.#writes.then(() => this.#sinks.saveRow(json)).catch((err: unknown) => this.#sinks.failed(err));
   }
 

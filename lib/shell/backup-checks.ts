@@ -5,12 +5,13 @@
  */
 import { normalizeForward, parseYesNo, POLICY_DEFAULTS, POLICY_FLAGS } from '../acl/policy.js';
 import type { BackupChecks } from '../db/backup/plan.js';
-import { parseHostUrl } from '../routing/host-url.js';
+import { isTunnelUrl, parseHostUrl, parseTunnelUrl } from '../routing/host-url.js';
 
 /** The checks of every restore. */
 export const backupChecks: BackupChecks = {
   policyFlags: POLICY_FLAGS,
   policyDefaults: POLICY_DEFAULTS,
   policyValue: (key, flag, value) => (key === 'localForward' || key === 'remoteForward' ? normalizeForward(flag, value) : parseYesNo(flag, value)),
-  hostUrl: (url) => parseHostUrl(url),
+  // A tunnel host's URL (`tunnel://USER@NAME`) is read as `host create --tunnel` wrote it: it keeps the host a tunnel host.
+  hostUrl: (url) => (isTunnelUrl(url) ? parseTunnelUrl(url) : parseHostUrl(url)),
 };

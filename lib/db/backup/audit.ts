@@ -7,7 +7,7 @@
 import type { EntityManager } from 'typeorm';
 import { AuditCheckpoint, AuditKey } from '../entities/index.js';
 import { recordEvent } from '../events.js';
-import { count, date, invalid, objects, string, type Reader } from './narrow.js';
+import { count, date, invalid, objects, string, textColumn, type Reader } from './narrow.js';
 import type { BackupPlan, CheckpointRow, EventRow } from './plan.js';
 import type { GoCheckpoint } from '../json/types.js';
 
@@ -34,12 +34,13 @@ export function readChainFields(r: Reader): Pick<EventRow, 'seq' | 'prevHash' | 
 /** The seals of a session (`Seals`), as the column stores them. */
 export function readSeals(r: Reader): string | null {
   const list = objects(r, 'Seals').map((s) => {
-    const length = count(s, 'length');
+    // A file's length, kept inside the column's JSON: not an INT column.
+    const length = count(s, 'length', Number.MAX_SAFE_INTEGER);
     const sha256 = hash(s, 'sha256');
     if (sha256 === null) throw invalid(`${s.path}.sha256`, 'expected a hex SHA-256');
     return { path: string(s, 'path'), length, sha256 };
   });
-  return list.length > 0 ? JSON.stringify(list) : null;
+  return list.length > 0 ? textColumn(`${r.path}.Seals`, JSON.stringify(list)) : null;
 }
 
 function readCheckpoint(r: Reader): CheckpointRow {

@@ -1,3 +1,4 @@
+import { quoted } from '../../errors.js';
 import { invalid } from './narrow.js';
 import type { BackupPlan, Links, Stamped } from './plan.js';
 
@@ -12,7 +13,7 @@ function assertUnique<T extends Stamped>(rows: readonly T[], what: string, key?:
     ids.add(r.id);
     const k = key?.(r);
     if (k !== undefined) {
-      if (keys.has(k)) throw invalid(what, `duplicate name '${k}'`);
+      if (keys.has(k)) throw invalid(what, `duplicate name ${quoted(k)}`);
       keys.add(k);
     }
   }
@@ -48,7 +49,7 @@ function checkHops(p: BackupPlan): void {
     for (let h = byId.get(start.id); h !== undefined && !state.has(h.id); h = h.hopId === null ? undefined : byId.get(h.hopId)) {
       state.set(h.id, 'walking');
       path.push(h.id);
-      if (h.hopId !== null && state.get(h.hopId) === 'walking') throw invalid('hosts', `host '${byId.get(h.hopId)?.name ?? h.name}' reaches itself through its hops`);
+      if (h.hopId !== null && state.get(h.hopId) === 'walking') throw invalid('hosts', `host ${quoted(byId.get(h.hopId)?.name ?? h.name)} reaches itself through its hops`);
     }
     for (const id of path) state.set(id, 'done');
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, quoted } from '../../errors.js';
 
 /** A JSON object being read, with where it sits in the document for error messages. */
 export interface Reader {
@@ -40,11 +40,21 @@ export function string(r: Reader, key: string, fallback = ''): string {
   return v;
 }
 
-/** A whole number field (>= 0); absent or null is 0. */
-export function count(r: Reader, key: string): number {
+/**
+ * The largest value of the portal's integer columns (ids, references, Seq,
+ * Length, Weight): each is an INT on MySQL/MariaDB. Past it a restore failed
+ * there as an internal error, while SQLite took any safe integer and left the
+ * next row or audit append of that table failing for good (2^53 is not a
+ * number JavaScript can count past). Both drivers refuse it alike.
+ */
+export const MAX_INT = 2_147_483_647;
+
+/** A whole number field from 0 to `max` (an INT column's range by default); absent or null is 0. */
+export function count(r: Reader, key: string, max = MAX_INT): number {
   const v = r.value[key];
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalid(`${r.path}.${key}`, 'expected a whole number');
+  if (v > max) throw invalid(`${r.path}.${key}`, `out of range (at most ${max})`);
   return v;
 }
 
@@ -62,7 +72,7 @@ export function date(r: Reader, key: string): Date | null {
   if (typeof v !== 'string') throw invalid(`${r.path}.${key}`, 'expected a date');
   if (v.startsWith('0001-01-01T00:00:00')) return null;
   const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw invalid(`${r.path}.${key}`, `invalid date '${v}'`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw invalid(`${r.path}.${key}`, `invalid date ${quoted(v)}`);
   return d;
 }
 
@@ -77,4 +87,18 @@ export function base64(r: Reader, key: string): string | null {
   if (v === '') return null;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || v.length % 4 !== 0) throw invalid(`${r.path}.${key}`, 'expected base64');
   return v;
+}
+
+/**
+ * Bytes a TEXT column holds on MySQL/MariaDB. The portal writes a session's
+ * recordings and seals there unbounded, so the column is their real bound: a
+ * longer list could not have been written, and it would fail the restore
+ * there as an internal error (SQLite would take it).
+ */
+export const MAX_TEXT_BYTES = 65_535;
+
+/** The JSON text of a list column, refused when it would not fit its TEXT column. */
+export function textColumn(path: string, json: string): string {
+  if (Buffer.byteLength(json) > MAX_TEXT_BYTES) throw invalid(path, `longer than its column holds (${MAX_TEXT_BYTES} bytes of JSON)`);
+  return json;
 }

@@ -1,10 +1,12 @@
-import { array, base64, count, date, id, ids, invalid, object, objects, string, type Reader } from './narrow.js';
+import { array, base64, count, date, id, ids, invalid, object, objects, string, textColumn, type Reader } from './narrow.js';
 import type { AclPolicyColumns, AclRow, BackupChecks, BackupPlan, EventRow, GroupRow, HostRow, KeyRow, RoleRow, SessionRow, SettingRow, Stamped, UserKeyRow, UserRow } from './plan.js';
 import { resolveLinks, type RawLinks } from './links.js';
 import { readTunnelKeys } from './tunnels.js';
 import { readAudit, readChainFields, readSeals } from './audit.js';
 import { commandsText } from '../session-commands.js';
+import { readArgs } from './event-args.js';
 import { isRecordingMode } from '../../recording-mode.js';
+import { quoted } from '../../errors.js';
 
 const statuses = new Set(['active', 'closed', 'unknown']);
 
@@ -17,7 +19,7 @@ function stamped(r: Reader, now: Date): Stamped {
 function rows<T>(doc: Reader, key: string, warnings: string[], read: (r: Reader) => T): T[] {
   const out: T[] = [];
   for (const r of objects(doc, key)) {
-    if (date(r, 'DeletedAt') !== null) warnings.push(`skipped deleted entry ${r.path} (ID ${String(r.value.ID)})`);
+    if (date(r, 'DeletedAt') !== null) warnings.push(`skipped deleted entry ${r.path} (ID ${typeof r.value.ID === 'number' ? r.value.ID : quoted(String(r.value.ID))})`);
     else out.push(read(r));
   }
   return out;
@@ -25,7 +27,7 @@ function rows<T>(doc: Reader, key: string, warnings: string[], read: (r: Reader)
 
 function named(r: Reader, what: string): string {
   const name = string(r, 'Name');
-  if (name === '' || name.length > 255 || /[\u0000-\u001f]/.test(name)) throw invalid(`${r.path}.Name`, `invalid ${what} name '${name}'`);
+  if (name === '' || name.length > 255 || /[\u0000-\u001f]/.test(name)) throw invalid(`${r.path}.Name`, `invalid ${what} name ${quoted(name)}`);
   return name;
 }
 
@@ -46,7 +48,7 @@ function hostKeyOf(r: Reader): string | null {
 function readHost(r: Reader, now: Date): HostRow {
   // Go's sshportal wrote an empty mode for hosts created before the field existed: that is its default.
   const logging = string(r, 'Logging') || 'everything';
-  if (!isRecordingMode(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode '${logging}'`);
+  if (!isRecordingMode(logging)) throw invalid(`${r.path}.Logging`, `invalid logging mode ${quoted(logging)}`);
   const sshKeyId = count(r, 'SSHKeyID');
   const hopId = count(r, 'HopID');
   return {
@@ -90,7 +92,7 @@ function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
 
 function readAcl(r: Reader, now: Date, checks: BackupChecks): AclRow {
   const action = string(r, 'Action');
-  if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action '${action}'`);
+  if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action ${quoted(action)}`);
   return {
     ...stamped(r, now), hostPattern: string(r, 'HostPattern'), action, weight: count(r, 'Weight'), comment: string(r, 'Comment'),
     inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r, checks),
@@ -99,41 +101,22 @@ function readAcl(r: Reader, now: Date, checks: BackupChecks): AclRow {
 
 function readSession(r: Reader, now: Date): SessionRow {
   const status = string(r, 'Status') || 'unknown';
-  if (!statuses.has(status)) throw invalid(`${r.path}.Status`, `invalid status '${status}'`);
+  if (!statuses.has(status)) throw invalid(`${r.path}.Status`, `invalid status ${quoted(status)}`);
   const recordings = array(r, 'Recordings').items.filter((x): x is string => typeof x === 'string');
   const commands = array(r, 'Commands').items.filter((x): x is string => typeof x === 'string');
   return {
     ...stamped(r, now), stoppedAt: date(r, 'StoppedAt'), status, userId: count(r, 'UserID') || null, hostId: count(r, 'HostID') || null,
     errMsg: string(r, 'ErrMsg') || null, comment: string(r, 'Comment'), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
-    recordings: recordings.length > 0 ? JSON.stringify(recordings) : null,
+    recordings: recordings.length > 0 ? textColumn(`${r.path}.Recordings`, JSON.stringify(recordings)) : null,
     commands: commandsText(commands), seals: readSeals(r),
   };
-}
-
-/**
- * Event arguments given as a string: sshportal writes them as an object (its ArgsMap),
- * but a base64 of the JSON (the Go []byte column) is read too.
- */
-function argsText(raw: string): string {
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(raw) && raw.length % 4 === 0) {
-    const decoded = Buffer.from(raw, 'base64').toString('utf8');
-    try {
-      JSON.parse(decoded);
-      return decoded;
-    } catch {
-      return raw;
-    }
-  }
-  return raw;
 }
 
 function readEvent(r: Reader, now: Date): EventRow {
   const domain = string(r, 'Domain');
   const action = string(r, 'Action');
   if (domain === '' || action === '') throw invalid(r.path, 'an event needs Domain and Action');
-  const raw = r.value.Args;
-  const args = raw === undefined || raw === null ? null : typeof raw === 'string' ? argsText(raw) : JSON.stringify(raw);
-  return { ...stamped(r, now), authorId: count(r, 'AuthorID') || null, domain, action, entity: string(r, 'Entity'), args, ...readChainFields(r) };
+  return { ...stamped(r, now), authorId: count(r, 'AuthorID') || null, domain, action, entity: string(r, 'Entity'), args: readArgs(r), ...readChainFields(r) };
 }
 
 /** Roles only exist nested in users in sshportal's backups; collect them once each. */

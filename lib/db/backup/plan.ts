@@ -39,7 +39,7 @@ export interface BackupChecks {
   policyDefaults: Readonly<AclPolicyColumns>;
   /** Checks and normalizes one policy value; throws a one-line error. */
   policyValue(key: keyof AclPolicyColumns, flag: string, value: string): string;
-  /** Parses an sshportal host URL (`[ssh://]user[:password]@host[:port]`); throws a one-line error. */
+  /** Parses an sshportal host URL (`[ssh://]user[:password]@host[:port]`, or a tunnel host's); throws a one-line error that never quotes the password. */
   hostUrl(url: string): { addr: string; user: string; url: string; password: string | null };
 }
 

@@ -1,7 +1,8 @@
+import { inviteTokenRule, isStrongInviteToken } from '../../config/invite-token.js';
 import { isEncrypted, type FieldCipher } from '../../crypto/field-cipher.js';
 import { authorizedKeyOf, fingerprintOf, parsePrivateKey, parsePublicKey } from '../../crypto/ssh-keys.js';
 import { hashToken, isTokenHash } from '../../crypto/tokens.js';
-import { AppError } from '../../errors.js';
+import { AppError, quoted } from '../../errors.js';
 import { invalid } from './narrow.js';
 import type { BackupChecks, BackupPlan, HostRow, KeyRow, UserKeyRow, UserRow } from './plan.js';
 
@@ -33,7 +34,7 @@ function protect(stored: string, clear: string, o: PrepareOptions): string {
 }
 
 function prepareKey(k: KeyRow, o: PrepareOptions): void {
-  const where = `keys '${k.name}'`;
+  const where = `keys ${quoted(k.name)}`;
   const clear = reveal(k.privKey, o, where);
   let pair;
   try {
@@ -48,16 +49,26 @@ function prepareKey(k: KeyRow, o: PrepareOptions): void {
   if (k.length === 0) k.length = pair.length;
 }
 
+/**
+ * A host's address, user and URL, which must agree: the URL is parsed even
+ * when Addr is set, since it is what `host ls` and `host inspect` show (a
+ * password in it was kept there in clear) and what marks a tunnel host. A
+ * password in it moves out, stored as `host create` stores one (encrypted),
+ * unless Password is set, which wins.
+ */
 function prepareHost(h: HostRow, o: PrepareOptions): void {
-  const where = `hosts '${h.name}'`;
-  if (h.addr === '') {
-    if (h.url === '') throw invalid(where, 'a host needs Addr or URL');
+  const where = `hosts ${quoted(h.name)}`;
+  if (h.addr === '' && h.url === '') throw invalid(where, 'a host needs Addr or URL');
+  if (h.url !== '') {
     let target;
     try {
       target = o.checks.hostUrl(h.url);
     } catch (err) {
+      // The checks' messages never quote a password (lib/routing/host-url.ts masks it).
       throw invalid(where, err instanceof AppError ? err.message : 'invalid URL');
     }
+    if (h.addr !== '' && h.addr !== target.addr) throw invalid(where, `its URL's address ${quoted(target.addr)} is not its Addr ${quoted(h.addr)}`);
+    if (h.user !== '' && h.user !== target.user) throw invalid(where, `its URL's user ${quoted(target.user)} is not its User ${quoted(h.user)}`);
     Object.assign(h, { addr: target.addr, user: target.user, url: target.url });
     if (h.password === null && target.password !== null) h.password = target.password;
   }
@@ -66,11 +77,23 @@ function prepareHost(h: HostRow, o: PrepareOptions): void {
   if (h.password !== null) h.password = protect(h.password, reveal(h.password, o, where), o);
 }
 
+/**
+ * An invite is a login: a clear token (sshportal stored them so) must be as
+ * strong as the shell demands of a chosen one, and is kept only as its hash;
+ * no invite outlives the portal's --invite-ttl from now (a one-character token
+ * expiring in 9999 restored and logged in as its admin). A hashed token cannot
+ * be checked: it was the portal's own, held to the rule when it was made.
+ */
 function prepareUser(u: UserRow, o: PrepareOptions): void {
-  if (u.inviteToken === '' || isTokenHash(u.inviteToken)) return;
-  // sshportal stored invite tokens in clear: keep them usable, but only as their hash.
-  u.inviteToken = hashToken(u.inviteToken);
-  if (u.inviteExpiresAt === null && o.inviteTtlMs > 0) u.inviteExpiresAt = new Date(o.now.getTime() + o.inviteTtlMs);
+  if (u.inviteToken === '') return;
+  if (!isTokenHash(u.inviteToken)) {
+    // The token itself is never echoed: it is a secret.
+    if (!isStrongInviteToken(u.inviteToken)) throw invalid(`users ${quoted(u.name)}`, `invalid invite token: ${inviteTokenRule}`);
+    u.inviteToken = hashToken(u.inviteToken);
+  }
+  if (o.inviteTtlMs <= 0) return;
+  const latest = o.now.getTime() + o.inviteTtlMs;
+  if (u.inviteExpiresAt === null || u.inviteExpiresAt.getTime() > latest) u.inviteExpiresAt = new Date(latest);
 }
 
 function prepareUserKey(k: UserKeyRow): void {

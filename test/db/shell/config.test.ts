@@ -4,10 +4,31 @@ import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
 import { Acl, Host, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { prepareSecrets } from '../../../lib/db/secrets.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
+import { MAX_COMMANDS_JSON_CHARS } from '../../../lib/db/session-commands.js';
 import { drivers } from '../../support/databases.js';
 import { goBackup } from '../../unit/db/backup/go-backup.fixture.js';
 import { expectCleanError, snapshot } from './cases.js';
 import { openShell, type ShellFixture } from './harness.js';
+
+/** The Go backup with fields of one row replaced. */
+function withRow(key: string, index: number, fields: Record<string, unknown>): string {
+  const { doc } = goBackup();
+  const rows = doc[key] as Record<string, unknown>[];
+  rows[index] = { ...rows[index], ...fields };
+  return JSON.stringify(doc);
+}
+
+/** The Go backup with one event whose Args are `argsJson` (JSON text, spliced in as is: too deep for JSON.stringify). */
+function withArgs(argsJson: string): string {
+  const { doc } = goBackup();
+  doc.events = [{ ID: 1, Domain: 'host', Action: 'create', Entity: 'x', Args: '@ARGS@' }];
+  return JSON.stringify(doc).replace('"@ARGS@"', argsJson);
+}
+
+/** The Go backup with its session's fields replaced. */
+function withSession(fields: Record<string, unknown>): string {
+  return withRow('sessions', 0, fields);
+}
 
 const withoutDates = (s: string): string => s.split('\n').filter((l) => !/"date":|tedAt":/.test(l)).join('\n');
 
@@ -55,6 +76,20 @@ for (const driver of drivers) {
       { name: 'an array', input: () => '[]', err: /invalid backup: backup: expected an object/ },
       { name: 'a host without address', input: () => JSON.stringify({ hosts: [{ ID: 1, Name: 'x' }] }), err: /hosts 'x': a host needs Addr or URL/ },
       { name: 'a hop loop', input: () => { const { doc } = goBackup(); (doc.hosts as Record<string, unknown>[])[0].HopID = 4; (doc.hosts as Record<string, unknown>[])[3].HopID = 1; return JSON.stringify(doc); }, err: /reaches itself/ },
+      // 2,500 paths or seals: past a MariaDB TEXT column (65,535 bytes), where the portal itself could not write them.
+      { name: 'recordings longer than their column', input: () => withSession({ Recordings: Array.from({ length: 2500 }, (_, i) => `2024/01/01/session-${i}.cast`) }), err: /invalid backup: backup\.sessions\[0\]\.Recordings: longer than its column holds \(65535 bytes of JSON\)$/ },
+      { name: 'seals longer than their column', input: () => withSession({ Seals: Array.from({ length: 2500 }, (_, i) => ({ path: `s-${i}.cast`, length: i, sha256: 'a'.repeat(64) })) }), err: /invalid backup: backup\.sessions\[0\]\.Seals: longer than its column holds \(65535 bytes of JSON\)$/ },
+      { name: 'a user group id past INT', input: () => withRow('user_groups', 2, { ID: 2 ** 31 }), err: /invalid backup: backup\.user_groups\[2\]\.ID: out of range \(at most 2147483647\)$/ },
+      { name: 'a user group id of 2^53 - 1', input: () => withRow('user_groups', 2, { ID: Number.MAX_SAFE_INTEGER }), err: /backup\.user_groups\[2\]\.ID: out of range/ },
+      { name: 'an event Seq of 2^53 - 1', input: () => { const { doc } = goBackup(); doc.events = [{ ID: 1, Domain: 'host', Action: 'create', Seq: Number.MAX_SAFE_INTEGER, PrevHash: '0'.repeat(64), Hash: '1'.repeat(64) }]; return JSON.stringify(doc); }, err: /backup\.events\[0\]\.Seq: out of range/ },
+      // A 20,000-deep array (base64) restored, then `config backup` and `event inspect` failed; a 5,000-deep object failed the restore, both as internal errors.
+      { name: 'event Args nested 20,000 deep (base64)', input: () => withArgs(JSON.stringify(Buffer.from(`${'['.repeat(20_000)}${']'.repeat(20_000)}`).toString('base64'))), err: /invalid backup: backup\.events\[0\]\.Args: nested deeper than 64 levels$/ },
+      { name: 'event Args nested 5,000 deep (an object)', input: () => withArgs(`${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`), err: /invalid backup: backup\.events\[0\]\.Args: nested deeper than 64 levels$/ },
+      { name: 'event Args longer than an event keeps', input: () => withArgs(JSON.stringify({ note: 'x'.repeat(70_000) })), err: /invalid backup: backup\.events\[0\]\.Args: longer than 60000 bytes of JSON$/ },
+      // The shell's rule for chosen invite tokens: a one-character token of an admin, expiring in 9999, restored and logged in.
+      { name: 'a weak invite token', input: () => withRow('users', 0, { InviteToken: 'a', InviteExpiresAt: '9999-01-01T00:00:00Z' }), err: /^error: invalid backup: users 'admin': invalid invite token: 10 to 128 letters, digits, - or _$/ },
+      { name: 'a host URL whose address is not its Addr', input: () => withRow('hosts', 0, { Addr: 'h:22', URL: 'ssh://root:hunter2@other:22' }), err: /^error: invalid backup: hosts 'example': its URL's address 'other:22' is not its Addr 'h:22'$/ },
+      { name: 'a malformed host URL with a password', input: () => withRow('hosts', 0, { Addr: 'h:22', URL: 'ssh://root:hunter2@h 22' }), err: /^error: invalid backup: hosts 'example': invalid URL 'ssh:\/\/root:\*\*\*@h 22'/ },
       { name: 'an unreadable private key', input: () => { const { doc } = goBackup(); (doc.keys as Record<string, unknown>[])[1].PrivKey = 'garbage'; return JSON.stringify(doc); }, err: /keys 'legacy': invalid private key/ },
     ];
     for (const c of bad) {
@@ -63,6 +98,7 @@ for (const driver of drivers) {
         const r = await f.run('config restore --confirm', { input: c.input() });
         expect(r.code).to.equal(1);
         expectCleanError(r.stderr, c.err);
+        expect(r.stderr).not.to.match(/hunter2/);
         expect(await snapshot(f)).to.equal(before);
       });
     }
@@ -98,6 +134,34 @@ for (const driver of drivers) {
       expect((await f.run('event ls -l')).stdout).to.match(/config +restore/);
     });
 
+    it('moves a password out of a host URL that has an Addr too: encrypted, never shown by host ls or host inspect', async () => {
+      const r = await f.run('config restore --confirm', { input: withRow('hosts', 0, { Addr: 'example.org:1234', User: 'bob', URL: 'ssh://bob:hunter2@example.org:1234' }) });
+      expect(r.code, r.stderr).to.equal(0);
+      const ls = await f.run('host ls');
+      const inspect = await f.run('host inspect example');
+      expect(ls.stdout).to.match(/ssh:\/\/bob@example\.org:1234/);
+      expect(inspect.stdout).to.match(/ssh:\/\/bob@example\.org:1234/);
+      expect(ls.stdout + inspect.stdout).not.to.match(/hunter2/);
+      const host = await f.db.manager.findOneByOrFail(Host, { name: 'example' });
+      expect(host.password).to.match(/^enc:v1:/);
+      expect(f.db.cipher.decrypt(host.password ?? '')).to.equal('hunter2');
+    });
+
+    it('restores a tunnel host as a tunnel host', async () => {
+      expect((await f.run('host create --tunnel pi@pi42')).code).to.equal(0);
+      const backup = (await f.run('config backup')).stdout;
+      const r = await f.run('config restore --confirm', { input: backup });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await f.db.manager.findOneByOrFail(Host, { name: 'pi42' })).to.include({ url: 'tunnel://pi@pi42', addr: 'pi42:22', user: 'pi' });
+    });
+
+    it('keeps no invite past the portal\'s invite TTL', async () => {
+      const r = await f.run('config restore --confirm', { input: withRow('users', 1, { InviteExpiresAt: '9999-01-01T00:00:00Z' }) });
+      expect(r.code, r.stderr).to.equal(0);
+      const bob = await findInvitedUser(f.db.manager, goBackup().inviteToken, new Date());
+      expect(bob?.inviteExpiresAt?.getTime()).to.be.at.most(Date.now() + f.deps.config.inviteTtlMs);
+    });
+
     it('keeps the commands of a session as an extra key (Go backups have none)', async () => {
       const commands = ['exec: rsync --server -e.LsfxC . dir/', 'subsystem: sftp'];
       await f.db.manager.update(Session, { id: 1 }, { commands: JSON.stringify(commands) });
@@ -107,6 +171,14 @@ for (const driver of drivers) {
       const r = await f.run('config restore --confirm', { input: b.stdout });
       expect(r.code, r.stderr).to.equal(0);
       expect((await f.db.manager.findOneByOrFail(Session, { id: 1 })).commands).to.equal(JSON.stringify(commands));
+    });
+
+    it('keeps as many commands of a session as its column holds, as the portal does', async () => {
+      const r = await f.run('config restore --confirm', { input: withSession({ Commands: Array.from({ length: 6000 }, (_, i) => `exec: ls ${i}`) }) });
+      expect(r.code, r.stderr).to.equal(0);
+      const kept = (await f.db.manager.findOneByOrFail(Session, { id: 1 })).commands ?? '';
+      expect(kept.length).to.be.at.most(MAX_COMMANDS_JSON_CHARS);
+      expect((JSON.parse(kept) as string[]).at(-1)).to.equal(`exec: ls ${(JSON.parse(kept) as string[]).length - 1}`);
     });
 
     it('keeps the session policy of ACLs; refuses an invalid one', async () => {

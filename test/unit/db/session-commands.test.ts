@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  MAX_COMMAND_CHARS, MAX_COMMANDS_JSON_CHARS, appendCommand, commandsText, describeStart, truncateCommand, type CommandStart,
+  CommandList, MAX_COMMAND_CHARS, MAX_COMMANDS_JSON_CHARS, commandsText, describeStart, truncateCommand, type CommandStart,
 } from '../../../lib/db/session-commands.js';
 
 describe('session commands (pure bounds)', () => {
@@ -24,12 +24,36 @@ describe('session commands (pure bounds)', () => {
   for (const c of cuts) it(`truncates: ${c.name}`, () => expect(truncateCommand(c.input)).to.equal(c.out));
 
   it('appends while the JSON fits, then refuses without changing the list', () => {
-    const list: string[] = [];
+    const list = new CommandList();
     let n = 0;
-    while (appendCommand(list, `exec: ${'z'.repeat(MAX_COMMAND_CHARS)}`) !== null) n++;
+    while (list.add(`exec: ${'z'.repeat(MAX_COMMAND_CHARS)}`)) n++;
     expect(n).to.equal(list.length).and.be.greaterThan(10);
-    expect(JSON.stringify(list).length).to.be.at.most(MAX_COMMANDS_JSON_CHARS);
+    expect(list.json().length).to.be.at.most(MAX_COMMANDS_JSON_CHARS);
+    expect(JSON.parse(list.json())).to.have.length(n);
   });
+
+  // The running length must agree with serializing the whole list: escapes, non-ASCII and lone surrogates included.
+  const fills: { name: string; entry: (i: number) => string }[] = [
+    { name: 'empty strings', entry: () => '' },
+    { name: 'plain commands', entry: (i) => `exec: ls ${i}` },
+    { name: 'quotes and backslashes', entry: (i) => `exec: echo "${i}" \\ x` },
+    { name: 'control characters', entry: (i) => `exec: \u0001\n\t${i}` },
+    { name: 'non-ASCII and emoji', entry: (i) => `exec: café 😀 ${i}` },
+    { name: 'a lone surrogate', entry: (i) => `exec: \ud800${i}` },
+  ];
+  for (const c of fills) {
+    it(`keeps exactly what fits, as serializing the whole list says: ${c.name}`, () => {
+      const list = new CommandList();
+      const reference: string[] = [];
+      for (let i = 0; i < 20_000; i++) {
+        const fits = JSON.stringify([...reference, c.entry(i)]).length <= MAX_COMMANDS_JSON_CHARS;
+        expect(list.add(c.entry(i)), `entry ${i}`).to.equal(fits);
+        if (!fits) break;
+        reference.push(c.entry(i));
+      }
+      expect(list.json()).to.equal(JSON.stringify(reference));
+    });
+  }
 
   it('restores as many entries as fit, truncating long ones; none is null', () => {
     expect(commandsText([])).to.equal(null);

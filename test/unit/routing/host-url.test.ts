@@ -44,6 +44,29 @@ describe('shell: parseHostUrl', () => {
     it(`refuses ${JSON.stringify(c.input)}`, () => expect(() => parseHostUrl(c.input)).to.throw(c.message));
   }
 
+  // A refused URL is quoted in the error (the shell's and a restore's): never with its password, never at length.
+  const secretInputs = [
+    'ssh://root:hunter2@h b', 'root:hunter2@h/path', 'ssh://root:hunter2@h?x', 'root:hunter2@h#x', 'root:hunter2@bad_host!',
+    'root:hunter2@h:99999', 'root:hunter2@[zz]:22', 'root:hun ter2@h', 'ssh://root:p@hunter2@h b', ` ssh://root:hunter2@${'h'.repeat(300)} x`,
+  ];
+  for (const input of secretInputs) {
+    it(`never quotes the password of ${JSON.stringify(input.slice(0, 40))}`, () => {
+      let message = '';
+      try {
+        parseHostUrl(input);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).to.match(/^invalid|^unsupported/);
+      expect(message).not.to.match(/hunter2|hun ter2/);
+      expect(message.length).to.be.below(160);
+    });
+  }
+
+  it('quotes a refused URL with its password masked', () => {
+    expect(() => parseHostUrl('ssh://root:hunter2@h b')).to.throw("invalid URL 'ssh://root:***@h b': expected [ssh://]user[:password]@host[:port]");
+  });
+
   const names: [string, string][] = [['example.org', 'example'], ['test42', 'test42'], ['10.1.2.3', '10.1.2.3'], ['a.b.c', 'a'], ['::1', '--1']];
   for (const [host, name] of names) it(`names ${host} ${name}`, () => expect(defaultHostName(host)).to.equal(name));
 
