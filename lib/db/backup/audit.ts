@@ -7,7 +7,7 @@
 import type { EntityManager } from 'typeorm';
 import { AuditCheckpoint, AuditKey } from '../entities/index.js';
 import { recordEvent } from '../events.js';
-import { count, date, invalid, objects, string, textColumn, type Reader } from './narrow.js';
+import { count, date, MAX_ID, invalid, objects, string, textColumn, type Reader } from './narrow.js';
 import type { BackupPlan, CheckpointRow, EventRow } from './plan.js';
 import type { GoCheckpoint } from '../json/types.js';
 
@@ -23,7 +23,7 @@ function hash(r: Reader, key: string): string | null {
 
 /** The chain fields of an event (all null for an sshportal event). */
 export function readChainFields(r: Reader): Pick<EventRow, 'seq' | 'prevHash' | 'hash' | 'chainAuthorId'> {
-  const seq = count(r, 'Seq') || null;
+  const seq = count(r, 'Seq', MAX_ID) || null;
   const fields = { seq, prevHash: hash(r, 'PrevHash'), hash: hash(r, 'Hash'), chainAuthorId: count(r, 'ChainAuthorID') || null };
   if ((seq === null) !== (fields.hash === null) || (seq === null) !== (fields.prevHash === null)) {
     throw invalid(r.path, 'Seq, PrevHash and Hash go together');

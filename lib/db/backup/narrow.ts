@@ -58,9 +58,16 @@ export function count(r: Reader, key: string, max = MAX_INT): number {
   return v;
 }
 
-/** The ID of a row: a positive whole number. */
+/**
+ * The largest id or sequence number a backup may carry: well under
+ * {@link MAX_INT}, so that the rows and events written after a restore still
+ * fit (an id of exactly MAX_INT left the next insert into its table failing).
+ */
+export const MAX_ID = 1_000_000_000;
+
+/** The ID of a row: a positive whole number up to {@link MAX_ID}. */
 export function id(r: Reader): number {
-  const v = count(r, 'ID');
+  const v = count(r, 'ID', MAX_ID);
   if (v === 0) throw invalid(`${r.path}.ID`, 'expected a positive id');
   return v;
 }
