@@ -50,13 +50,15 @@ function prepareKey(k: KeyRow, o: PrepareOptions): void {
 }
 
 /**
- * A host's address, user and URL, which must agree: the URL is parsed even
- * when Addr is set, since it is what `host ls` and `host inspect` show (a
- * password in it was kept there in clear) and what marks a tunnel host. A
- * password in it moves out, stored as `host create` stores one (encrypted),
- * unless Password is set, which wins.
+ * A host's address, user and URL: the URL is parsed even when Addr is set,
+ * since it is what `host ls` and `host inspect` show (a password in it was
+ * kept there in clear) and what marks a tunnel host. Where Addr or User
+ * disagree with it, the URL's win, with a warning: the Go sshportal dialed the
+ * URL whenever it had one (its Addr and User were left over from before
+ * `host update --url`). A password in it moves out, stored as `host create`
+ * stores one (encrypted), unless Password is set, which wins.
  */
-function prepareHost(h: HostRow, o: PrepareOptions): void {
+function prepareHost(h: HostRow, o: PrepareOptions, warnings: string[]): void {
   const where = `hosts ${quoted(h.name)}`;
   if (h.addr === '' && h.url === '') throw invalid(where, 'a host needs Addr or URL');
   if (h.url !== '') {
@@ -67,8 +69,8 @@ function prepareHost(h: HostRow, o: PrepareOptions): void {
       // The checks' messages never quote a password (lib/routing/host-url.ts masks it).
       throw invalid(where, err instanceof AppError ? err.message : 'invalid URL');
     }
-    if (h.addr !== '' && h.addr !== target.addr) throw invalid(where, `its URL's address ${quoted(target.addr)} is not its Addr ${quoted(h.addr)}`);
-    if (h.user !== '' && h.user !== target.user) throw invalid(where, `its URL's user ${quoted(target.user)} is not its User ${quoted(h.user)}`);
+    if (h.addr !== '' && h.addr !== target.addr) warnings.push(`${where}: its Addr ${quoted(h.addr)} is not its URL's address ${quoted(target.addr)}: the URL's is kept (the one the Go sshportal dialed)`);
+    if (h.user !== '' && h.user !== target.user) warnings.push(`${where}: its User ${quoted(h.user)} is not its URL's user ${quoted(target.user)}: the URL's is kept (the one the Go sshportal dialed)`);
     Object.assign(h, { addr: target.addr, user: target.user, url: target.url });
     if (h.password === null && target.password !== null) h.password = target.password;
   }
@@ -115,7 +117,7 @@ function prepareUserKey(k: UserKeyRow): void {
  */
 export function prepareBackup(p: BackupPlan, o: PrepareOptions): BackupPlan {
   for (const k of p.keys) prepareKey(k, o);
-  for (const h of p.hosts) prepareHost(h, o);
+  for (const h of p.hosts) prepareHost(h, o, p.warnings);
   for (const u of p.users) prepareUser(u, o);
   const seen = new Set<string>();
   p.userKeys = p.userKeys.filter((k) => {

@@ -169,16 +169,20 @@ describe('backup: parsing a Go sshportal backup', () => {
   }
 
   // The URL is parsed even when Addr is set: `Addr: "h:22"` with `URL: "ssh://root:hunter2@h:22"` kept the password in clear in the URL.
-  const urls: { name: string; host: Record<string, unknown>; addr?: string; url?: string; password?: string | null; message?: RegExp }[] = [
+  const urls: { name: string; host: Record<string, unknown>; addr?: string; url?: string; password?: string | null; message?: RegExp; warning?: string }[] = [
     { name: 'a password in the URL of a host with Addr', host: { Addr: 'h:22', URL: 'ssh://root:hunter2@h:22' }, addr: 'h:22', url: 'ssh://root@h:22', password: 'hunter2' },
     { name: 'the same with User set', host: { Addr: 'h:2222', User: 'bob', URL: 'ssh://bob:hunter2@h:2222' }, addr: 'h:2222', url: 'ssh://bob@h:2222', password: 'hunter2' },
     { name: 'a Password and a URL password (Password wins)', host: { Addr: 'h:22', Password: 'pw', URL: 'ssh://root:hunter2@h:22' }, url: 'ssh://root@h:22', password: 'pw' },
     { name: 'Addr alone', host: { Addr: 'h:22', URL: '' }, addr: 'h:22', url: 'ssh://root@h:22', password: null },
     { name: 'a URL without port, Addr with 22', host: { Addr: 'h:22', URL: 'ssh://root@h' }, addr: 'h:22', url: 'ssh://root@h:22' },
     { name: 'a tunnel host', host: { Addr: 'pi42:22', User: 'pi', URL: 'tunnel://pi@pi42' }, addr: 'pi42:22', url: 'tunnel://pi@pi42', password: null },
-    { name: 'a URL whose address is not Addr', host: { Addr: 'h:22', URL: 'ssh://root:hunter2@other:22' }, message: /^invalid backup: hosts 'x': its URL's address 'other:22' is not its Addr 'h:22'$/ },
-    { name: 'a URL whose port is not Addr\'s', host: { Addr: 'h:22', URL: 'ssh://root@h:2222' }, message: /its URL's address 'h:2222' is not its Addr 'h:22'/ },
-    { name: 'a URL whose user is not User', host: { Addr: 'h:22', User: 'alice', URL: 'ssh://bob:hunter2@h:22' }, message: /^invalid backup: hosts 'x': its URL's user 'bob' is not its User 'alice'$/ },
+    // The Go sshportal dialed the URL whenever it had one: its Addr and User were left over from before `host update --url`.
+    { name: 'a URL whose address is not Addr (the URL wins)', host: { Addr: 'h:22', URL: 'ssh://root:hunter2@other:22' }, addr: 'other:22', url: 'ssh://root@other:22', password: 'hunter2',
+      warning: "hosts 'x': its Addr 'h:22' is not its URL's address 'other:22': the URL's is kept (the one the Go sshportal dialed)" },
+    { name: 'a URL whose port is not Addr\'s (the URL wins)', host: { Addr: 'h:22', URL: 'ssh://root@h:2222' }, addr: 'h:2222', url: 'ssh://root@h:2222',
+      warning: "hosts 'x': its Addr 'h:22' is not its URL's address 'h:2222': the URL's is kept (the one the Go sshportal dialed)" },
+    { name: 'a URL whose user is not User (the URL wins)', host: { Addr: 'h:22', User: 'alice', URL: 'ssh://bob:hunter2@h:22' }, url: 'ssh://bob@h:22', password: 'hunter2',
+      warning: "hosts 'x': its User 'alice' is not its URL's user 'bob': the URL's is kept (the one the Go sshportal dialed)" },
     { name: 'a malformed URL with a password', host: { Addr: 'h:22', URL: 'ssh://root:hunter2@h 22' }, message: /^invalid backup: hosts 'x': invalid URL 'ssh:\/\/root:\*\*\*@h 22'/ },
     { name: 'a tunnel URL with a password', host: { Addr: 'pi42:22', URL: 'tunnel://pi:hunter2@pi42' }, message: /hosts 'x': invalid tunnel URL/ },
   ];
@@ -186,13 +190,17 @@ describe('backup: parsing a Go sshportal backup', () => {
     it(`${c.message ? 'refuses' : 'prepares'} ${c.name}`, () => {
       const { doc } = goBackup();
       (doc.hosts as Record<string, unknown>[]).splice(0, 5, { ID: 1, Name: 'x', ...c.host });
-      const run = (): HostRow | undefined => prepareBackup(parseBackup(doc, now, backupChecks), prep).hosts[0];
+      const plan = (): ReturnType<typeof prepareBackup> => prepareBackup(parseBackup(doc, now, backupChecks), prep);
+      const run = (): HostRow | undefined => plan().hosts[0];
       if (c.message) {
         expect(run).to.throw(c.message);
         expect(run).not.to.throw(/hunter2/);
         return;
       }
-      const h = run() as HostRow;
+      const p = plan();
+      const h = p.hosts[0];
+      expect(p.warnings.filter((w) => w.startsWith("hosts 'x'"))).to.deep.equal(c.warning ? [c.warning] : []);
+      expect(p.warnings.join('\n')).not.to.match(/hunter2/);
       if (c.addr) expect(h.addr).to.equal(c.addr);
       if (c.url) expect(h.url).to.equal(c.url);
       if (c.password !== undefined) expect(h.password === null ? null : cipher.decrypt(h.password)).to.equal(c.password);
