@@ -76,10 +76,15 @@ function readUserKey(r: Reader, now: Date): UserKeyRow {
 }
 
 /** The ACL's session policy; sshportal's backups have none: the defaults (today's behaviour). */
+/** The backup's field of a policy column (`localForward` → `LocalForward`). */
+function policyField(key: string): string {
+  return `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
+}
+
 function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
   const out: AclPolicyColumns = { ...checks.policyDefaults };
   for (const [key, flag] of checks.policyFlags) {
-    const field = `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
+    const field = policyField(key);
     const value = string(r, field, checks.policyDefaults[key]);
     try {
       out[key] = checks.policyValue(key, flag, value);
@@ -90,13 +95,27 @@ function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
   return out;
 }
 
-function readAcl(r: Reader, now: Date, checks: BackupChecks): AclRow {
+/**
+ * Whether an ACL row was written without this portal's policy columns: by the
+ * Go sshportal (whose access check ignored HostPattern) or by a version of
+ * this portal from before patterns granted (they narrowed the host groups).
+ */
+function writtenBeforePatternsGranted(r: Reader, checks: BackupChecks): boolean {
+  return checks.policyFlags.every(([key]) => r.value[policyField(key)] === undefined);
+}
+
+function readAcl(r: Reader, now: Date, checks: BackupChecks, warnings: string[]): AclRow {
   const action = string(r, 'Action');
   if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action ${quoted(action)}`);
-  return {
+  const row: AclRow = {
     ...stamped(r, now), hostPattern: string(r, 'HostPattern'), action, weight: count(r, 'Weight'), comment: string(r, 'Comment'),
     inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r, checks),
   };
+  if (row.hostPattern !== '' && writtenBeforePatternsGranted(r, checks)) {
+    warnings.push(`acl ${row.id}: its HostPattern ${quoted(row.hostPattern)} now ${row.action === 'allow' ? 'grants' : 'denies'} its user groups every host it matches; ` +
+      'where this backup was written, patterns were ignored or only narrowed the host groups (check it with `acl ls`; see "Upgrade notes" in the README)');
+  }
+  return row;
 }
 
 function readSession(r: Reader, now: Date): SessionRow {
@@ -164,7 +183,7 @@ export function parseBackup(input: unknown, now: Date, checks: BackupChecks): Ba
     roles: readRoles(usersRaw, now),
     users: rows(doc, 'users', warnings, (r) => readUser(r, now)),
     userKeys: rows(doc, 'user_keys', warnings, (r) => readUserKey(r, now)),
-    acls: rows(doc, 'acls', warnings, (r) => readAcl(r, now, checks)),
+    acls: rows(doc, 'acls', warnings, (r) => readAcl(r, now, checks, warnings)),
     settings: rows(doc, 'settings', warnings, (r): SettingRow => ({ ...stamped(r, now), name: named(r, 'setting'), value: string(r, 'Value') })),
     sessions: rows(doc, 'sessions', warnings, (r) => readSession(r, now)),
     events: doc.value.events === null || doc.value.events === undefined ? null : rows(doc, 'events', warnings, (r) => readEvent(r, now)),

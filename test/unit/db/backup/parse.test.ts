@@ -264,6 +264,24 @@ describe('backup: parsing a Go sshportal backup', () => {
     });
   }
 
+  // The Go sshportal's access check ignored HostPattern; this portal's grants with it.
+  const patterns: { name: string; acl: Record<string, unknown>; warned: boolean }[] = [
+    { name: 'a Go ACL with a pattern (no policy columns)', acl: { HostPattern: 'web-*' }, warned: true },
+    { name: 'a Go deny ACL with a pattern', acl: { HostPattern: '*', Action: 'deny' }, warned: true },
+    { name: 'a Go ACL without a pattern', acl: { HostPattern: '' }, warned: false },
+    { name: "this portal's ACL with a pattern (policy columns present)", acl: { HostPattern: 'web-*', Shell: 'yes' }, warned: false },
+  ];
+  for (const c of patterns) {
+    it(`${c.warned ? 'warns of' : 'says nothing of'} ${c.name}`, () => {
+      const { doc } = goBackup();
+      Object.assign((doc.acls as Record<string, unknown>[])[0], c.acl);
+      const warnings = parseBackup(doc, now, backupChecks).warnings.filter((w) => w.startsWith('acl 1:'));
+      const verb = c.acl.Action === 'deny' ? 'denies' : 'grants';
+      expect(warnings).to.deep.equal(c.warned ? [`acl 1: its HostPattern '${String(c.acl.HostPattern)}' now ${verb} its user groups every host it matches; ` +
+        'where this backup was written, patterns were ignored or only narrowed the host groups (check it with `acl ls`; see "Upgrade notes" in the README)'] : []);
+    });
+  }
+
   it('repairs dangling references with warnings instead of failing', () => {
     const { doc } = goBackup();
     (doc.hosts as Record<string, unknown>[])[0].SSHKeyID = 99;
