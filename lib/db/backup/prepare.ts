@@ -33,7 +33,18 @@ function protect(stored: string, clear: string, o: PrepareOptions): string {
   return isEncrypted(stored) ? stored : o.cipher.encrypt(clear);
 }
 
-function prepareKey(k: KeyRow, o: PrepareOptions): void {
+/** The key material of an authorized_keys line (its second field), or the line when it has none. */
+function keyBlob(line: string): string {
+  return line.trim().split(/\s+/)[1] ?? line.trim();
+}
+
+/**
+ * A key's private half is the truth: a public key or fingerprint the backup
+ * gives that is not the private key's is replaced, with a warning (`key
+ * inspect` would have shown, and admins installed on targets, a key the portal
+ * never signs with).
+ */
+function prepareKey(k: KeyRow, o: PrepareOptions, warnings: string[]): void {
   const where = `keys ${quoted(k.name)}`;
   const clear = reveal(k.privKey, o, where);
   let pair;
@@ -43,8 +54,12 @@ function prepareKey(k: KeyRow, o: PrepareOptions): void {
     throw invalid(where, 'invalid private key (a backup of a portal running with --aes-key must be made with --decrypt)');
   }
   k.privKey = protect(k.privKey, clear, o);
+  if (k.pubKey !== '' && keyBlob(k.pubKey) !== keyBlob(pair.publicKey)) {
+    warnings.push(`${where}: its PubKey is not its private key's: replaced with the private key's`);
+    k.pubKey = '';
+  }
   if (k.pubKey === '') k.pubKey = pair.publicKey;
-  if (k.fingerprint === '') k.fingerprint = pair.fingerprint;
+  k.fingerprint = pair.fingerprint;
   if (k.type === '') k.type = pair.type;
   if (k.length === 0) k.length = pair.length;
 }
@@ -116,7 +131,7 @@ function prepareUserKey(k: UserKeyRow): void {
  * hashed, user-key fingerprints computed (duplicates dropped with a warning).
  */
 export function prepareBackup(p: BackupPlan, o: PrepareOptions): BackupPlan {
-  for (const k of p.keys) prepareKey(k, o);
+  for (const k of p.keys) prepareKey(k, o, p.warnings);
   for (const h of p.hosts) prepareHost(h, o, p.warnings);
   for (const u of p.users) prepareUser(u, o);
   const seen = new Set<string>();

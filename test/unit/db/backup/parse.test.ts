@@ -282,6 +282,17 @@ describe('backup: parsing a Go sshportal backup', () => {
     });
   }
 
+  it("takes a key's public half and fingerprint from its private key: another key's are replaced, with a warning", () => {
+    const { doc } = goBackup();
+    const [own, other] = doc.keys as Record<string, unknown>[];
+    const truth = prepareBackup(parseBackup(goBackup().doc, now, backupChecks), prep).keys[0];
+    Object.assign(own, { PubKey: `ssh-ed25519 ${'A'.repeat(68)} someone-else`, Fingerprint: 'SHA256:forged' });
+    expect(other).to.not.equal(undefined);
+    const p = prepareBackup(parseBackup(doc, now, backupChecks), prep);
+    expect([p.keys[0]?.pubKey, p.keys[0]?.fingerprint]).to.deep.equal([truth?.pubKey, truth?.fingerprint]);
+    expect(p.warnings).to.include("keys 'default': its PubKey is not its private key's: replaced with the private key's");
+  });
+
   it('repairs dangling references with warnings instead of failing', () => {
     const { doc } = goBackup();
     (doc.hosts as Record<string, unknown>[])[0].SSHKeyID = 99;
