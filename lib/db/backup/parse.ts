@@ -27,14 +27,25 @@ function rows<T>(doc: Reader, key: string, warnings: string[], read: (r: Reader)
 
 function named(r: Reader, what: string): string {
   const name = string(r, 'Name');
-  if (name === '' || name.length > 255 || /[\u0000-\u001f]/.test(name)) throw invalid(`${r.path}.Name`, `invalid ${what} name ${quoted(name)}`);
+  // C1 controls too: `\u009b` starts an escape sequence on a terminal that `host ls` writes to.
+  if (name === '' || name.length > 255 || /[\u0000-\u001f\u007f-\u009f]/.test(name)) throw invalid(`${r.path}.Name`, `invalid ${what} name ${quoted(name)}`);
   return name;
+}
+
+/** The longest comment the portal keeps (its columns' width; the shell's rule). */
+const maxCommentChars = 1024;
+
+/** A row's Comment, at most {@link maxCommentChars} (past it MariaDB refused the row as an internal error). */
+function comment(r: Reader): string {
+  const c = string(r, 'Comment');
+  if (c.length > maxCommentChars) throw invalid(`${r.path}.Comment`, `longer than ${maxCommentChars} characters`);
+  return c;
 }
 
 function readKey(r: Reader, now: Date): KeyRow {
   return {
     ...stamped(r, now), name: named(r, 'key'), type: string(r, 'Type'), length: count(r, 'Length'), fingerprint: string(r, 'Fingerprint'),
-    privKey: string(r, 'PrivKey'), pubKey: string(r, 'PubKey'), comment: string(r, 'Comment'),
+    privKey: string(r, 'PrivKey'), pubKey: string(r, 'PubKey'), comment: comment(r),
   };
 }
 
@@ -53,17 +64,17 @@ function readHost(r: Reader, now: Date): HostRow {
   const hopId = count(r, 'HopID');
   return {
     ...stamped(r, now), name: named(r, 'host'), addr: string(r, 'Addr'), user: string(r, 'User'), password: string(r, 'Password') || null,
-    url: string(r, 'URL'), sshKeyId: sshKeyId || null, hostKey: hostKeyOf(r), comment: string(r, 'Comment'), logging, hopId: hopId || null,
+    url: string(r, 'URL'), sshKeyId: sshKeyId || null, hostKey: hostKeyOf(r), comment: comment(r), logging, hopId: hopId || null,
   };
 }
 
 function readGroup(r: Reader, now: Date, what: string): GroupRow {
-  return { ...stamped(r, now), name: named(r, what), comment: string(r, 'Comment') };
+  return { ...stamped(r, now), name: named(r, what), comment: comment(r) };
 }
 
 function readUser(r: Reader, now: Date): UserRow {
   return {
-    ...stamped(r, now), email: string(r, 'Email'), name: named(r, 'user'), comment: string(r, 'Comment'),
+    ...stamped(r, now), email: string(r, 'Email'), name: named(r, 'user'), comment: comment(r),
     inviteToken: string(r, 'InviteToken'), inviteExpiresAt: date(r, 'InviteExpiresAt'),
   };
 }
@@ -72,7 +83,7 @@ function readUserKey(r: Reader, now: Date): UserKeyRow {
   const authorizedKey = string(r, 'AuthorizedKey').trim();
   const key = base64(r, 'Key') ?? '';
   if (authorizedKey === '' && key === '') throw invalid(r.path, 'a user key needs Key or AuthorizedKey');
-  return { ...stamped(r, now), key, fingerprint: '', authorizedKey, userId: count(r, 'UserID'), comment: string(r, 'Comment') };
+  return { ...stamped(r, now), key, fingerprint: '', authorizedKey, userId: count(r, 'UserID'), comment: comment(r) };
 }
 
 /** The ACL's session policy; sshportal's backups have none: the defaults (today's behaviour). */
@@ -95,6 +106,16 @@ function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
   return out;
 }
 
+/** An ACL's HostPattern, held to the shell's rule (a megabyte pattern cost 464 ms at every access check). */
+function hostPattern(r: Reader, checks: BackupChecks): string {
+  const p = string(r, 'HostPattern');
+  try {
+    return checks.hostPattern(p);
+  } catch (err) {
+    throw invalid(`${r.path}.HostPattern`, err instanceof Error ? err.message : String(err));
+  }
+}
+
 /**
  * Whether an ACL row was written without this portal's policy columns: by the
  * Go sshportal (whose access check ignored HostPattern) or by a version of
@@ -108,7 +129,7 @@ function readAcl(r: Reader, now: Date, checks: BackupChecks, warnings: string[])
   const action = string(r, 'Action');
   if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action ${quoted(action)}`);
   const row: AclRow = {
-    ...stamped(r, now), hostPattern: string(r, 'HostPattern'), action, weight: count(r, 'Weight'), comment: string(r, 'Comment'),
+    ...stamped(r, now), hostPattern: hostPattern(r, checks), action, weight: count(r, 'Weight'), comment: comment(r),
     inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r, checks),
   };
   if (row.hostPattern !== '' && writtenBeforePatternsGranted(r, checks)) {
@@ -125,7 +146,7 @@ function readSession(r: Reader, now: Date): SessionRow {
   const commands = array(r, 'Commands').items.filter((x): x is string => typeof x === 'string');
   return {
     ...stamped(r, now), stoppedAt: date(r, 'StoppedAt'), status, userId: count(r, 'UserID') || null, hostId: count(r, 'HostID') || null,
-    errMsg: string(r, 'ErrMsg') || null, comment: string(r, 'Comment'), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
+    errMsg: string(r, 'ErrMsg') || null, comment: comment(r), node: string(r, 'Node'), remoteAddr: string(r, 'RemoteAddr'),
     recordings: recordings.length > 0 ? textColumn(`${r.path}.Recordings`, JSON.stringify(recordings)) : null,
     commands: commandsText(commands), seals: readSeals(r),
   };

@@ -41,6 +41,8 @@ export interface BackupChecks {
   policyValue(key: keyof AclPolicyColumns, flag: string, value: string): string;
   /** Parses an sshportal host URL (`[ssh://]user[:password]@host[:port]`, or a tunnel host's); throws a one-line error that never quotes the password. */
   hostUrl(url: string): { addr: string; user: string; url: string; password: string | null };
+  /** Checks an ACL's host pattern list as `acl create --pattern` does; throws a one-line error that quotes at most a part of it. */
+  hostPattern(pattern: string): string;
 }
 
 /** An ACL, with its session policy. */

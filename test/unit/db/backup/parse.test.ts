@@ -93,6 +93,12 @@ describe('backup: parsing a Go sshportal backup', () => {
     { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1].Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
     { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1].ID = 1; }, message: /host_groups: duplicate ID 1/ },
     { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0].Action = 'maybe'; }, message: /invalid action 'maybe'/ },
+    // Held to the shell's rules: a megabyte pattern cost 464 ms at every access check; a C1 control starts an escape sequence on the terminal of `host ls`.
+    { name: 'a megabyte host pattern', edit: (d) => { (d.acls as Record<string, unknown>[])[0].HostPattern = 'x,'.repeat(500_000) + 'x'; },
+      message: /^invalid backup: backup\.acls\[0\]\.HostPattern: invalid pattern 'x,x,x,[^']{0,60}…': comma-separated globs on host names, without blanks, at most 255 characters, not only negations$/ },
+    { name: 'a pattern of negations only', edit: (d) => { (d.acls as Record<string, unknown>[])[0].HostPattern = '!web-*'; }, message: /backup\.acls\[0\]\.HostPattern: invalid pattern '!web-\*'/ },
+    { name: 'a host name with a C1 control', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Name = 'a\u009b31mred'; }, message: /backup\.hosts\[0\]\.Name: invalid host name/ },
+    { name: 'a comment past 1024 characters', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Comment = 'c'.repeat(1025); }, message: /^invalid backup: backup\.hosts\[0\]\.Comment: longer than 1024 characters$/ },
     { name: 'a bad logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Logging = 'all'; }, message: /invalid logging mode 'all'/ },
     { name: 'a hop loop', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].HopID = 4; (d.hosts as Record<string, unknown>[])[3].HopID = 1; }, message: /reaches itself through its hops/ },
     { name: 'an empty name', edit: (d) => { (d.users as Record<string, unknown>[])[0].Name = ''; }, message: /invalid user name ''/ },
