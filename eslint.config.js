@@ -20,6 +20,11 @@ export default tseslint.config(
     },
   },
   {
+    // A plain-JavaScript starter (lib/shell/restore-worker-tsx.mjs) is outside the TypeScript project: linted without types.
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     // Suites assign their fixtures in before() hooks; the types cannot say a hook failed,
     // so after() hooks guard with `?.` and assertions index what they just checked.
     files: ['test/**/*.ts', 'test/**/*.cts'],

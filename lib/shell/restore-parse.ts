@@ -46,15 +46,13 @@ let busy = false;
 /**
  * How to start the worker: its compiled file next to this one, or, when this
  * module runs as TypeScript (tests, tsx), the .ts file through tsx's loader
- * (a worker does not inherit the parent's --import hooks).
+ * (restore-worker-tsx.mjs: a worker does not inherit the parent's --import hooks).
  */
 function spawnWorker(input: WorkerInput, limits: ParseLimits): Worker {
   const self = fileURLToPath(import.meta.url);
   const options = { workerData: input, resourceLimits: { maxOldGenerationSizeMb: limits.heapMb } };
   if (!self.endsWith('.ts')) return new Worker(new URL('./restore-worker.js', import.meta.url), options);
-  const target = new URL('./restore-worker.ts', import.meta.url).href;
-  const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(code, { ...options, eval: true });
+  return new Worker(new URL('./restore-worker-tsx.mjs', import.meta.url), options);
 }
 
 /**
@@ -74,25 +72,36 @@ export function parseBackupOffLoop(text: string, now: Date, limits: ParseLimits 
   if (busy) return Promise.reject(new ConflictError('another restore is being checked on this node: try again once it is done'));
   busy = true;
   return new Promise<BackupPlan>((resolve, reject) => {
-    const worker = spawnWorker({ text, nowMs: now.getTime() }, limits);
-    let settled = false;
-    const settle = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    let worker: Worker;
+    try {
+      worker = spawnWorker({ text, nowMs: now.getTime() }, limits);
+    } catch (err) {
       busy = false;
-      fn();
+      reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    // The first outcome wins; it is delivered once the worker is gone, not merely told to stop (terminating
+    // waits for a JSON.parse to end), so that the next restore never runs beside a dying one.
+    let outcome: (() => void) | null = null;
+    const decide = (fn: () => void): void => {
+      if (outcome) return;
+      outcome = fn;
+      clearTimeout(timer);
       void worker.terminate();
     };
-    const timer = setTimeout(() => settle(() => reject(new InvalidArgumentError(`invalid backup: not checked within ${String(limits.deadlineMs / 1000)} s`))), limits.deadlineMs);
-    worker.once('message', (a: WorkerAnswer) => settle(() => {
+    const timer = setTimeout(() => decide(() => reject(new InvalidArgumentError(`invalid backup: not checked within ${String(limits.deadlineMs / 1000)} s`))), limits.deadlineMs);
+    worker.once('message', (a: WorkerAnswer) => decide(() => {
       if (a.kind === 'plan') resolve(a.plan);
       else if (a.kind === 'invalid') reject(new InvalidArgumentError(a.message));
       else reject(new Error(a.message));
     }));
-    worker.once('error', (err: Error & { code?: string }) => settle(() => reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+    worker.once('error', (err: Error & { code?: string }) => decide(() => reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
       ? new InvalidArgumentError(`invalid backup: too large to check within ${String(limits.heapMb)} MiB of memory`)
       : err)));
-    worker.once('exit', () => settle(() => reject(new Error('the restore check stopped without an answer'))));
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      busy = false;
+      (outcome ?? (() => reject(new Error('the restore check stopped without an answer'))))();
+    });
   });
 }

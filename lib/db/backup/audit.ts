@@ -50,7 +50,7 @@ function readCheckpoint(r: Reader): CheckpointRow {
   if (c === null || !base64.test(publicKey) || publicKey.length > 255 || !base64.test(signature) || signature.length > 255) {
     throw invalid(r.path, 'a checkpoint needs Hash, PublicKey and Signature');
   }
-  return { id: count(r, 'ID'), createdAt: date(r, 'CreatedAt') ?? new Date(0), seq: count(r, 'Seq'), hash: c, node: string(r, 'Node'), publicKey, signature };
+  return { id: count(r, 'ID', MAX_ID), createdAt: date(r, 'CreatedAt') ?? new Date(0), seq: count(r, 'Seq', MAX_ID), hash: c, node: string(r, 'Node'), publicKey, signature };
 }
 
 /** Checkpoints (`audit_checkpoints`) and public signing keys (`audit_keys`) of a backup. */

@@ -5,6 +5,7 @@ import { groupPairs, joinPairs } from '../queries/common.js';
 import {
   aclJson, eventJson, hostGroupJson, hostJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
 } from '../json/go-json.js';
+import { portalOwnSettings } from '../secrets.js';
 import { exportTunnelKeys } from './tunnels.js';
 import { exportAudit } from './audit.js';
 import type { GoConfig } from '../json/types.js';
@@ -37,6 +38,8 @@ async function loadGraph(m: EntityManager, ignoreEvents: boolean) {
     await m.find(UserRole, byId), await m.find(User, byId), await m.find(UserKey, byId), await m.find(Acl, byId),
     await m.find(Setting, byId), await m.find(Session, byId),
   ];
+  // The portal's own settings (the cluster key, in clear without --aes-key) are never restored: they are not handed out either.
+  const configSettings = settings.filter((s) => !portalOwnSettings.has(s.name));
   const events = ignoreEvents ? null : await m.find(Event, byId);
   const hhg = await joinPairs(m, 'host_host_groups', 'host_id', 'host_group_id');
   const uur = await joinPairs(m, 'user_user_roles', 'user_id', 'user_role_id');
@@ -61,7 +64,7 @@ async function loadGraph(m: EntityManager, ignoreEvents: boolean) {
   for (const a of acls) Object.assign(a, { userGroups: ugOf(ugsOfAcl.get(a.id)), hostGroups: hgOf(hgsOfAcl.get(a.id)) });
   for (const s of sessions) Object.assign(s, { user: s.userId === null ? null : one(userOf([s.userId])), host: s.hostId === null ? null : one(hostOf([s.hostId])) });
   for (const e of events ?? []) e.author = e.authorId === null ? null : one(userOf([e.authorId]));
-  return { keys, hosts, hostGroups, userGroups, users, userKeys, acls, settings, sessions, events };
+  return { keys, hosts, hostGroups, userGroups, users, userKeys, acls, settings: configSettings, sessions, events };
 }
 
 /**

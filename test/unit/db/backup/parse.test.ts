@@ -123,6 +123,7 @@ describe('backup: parsing a Go sshportal backup', () => {
     { name: 'the largest Seq', edit: (d) => { d.events = [chained(topId)]; }, message: null },
     { name: 'a Seq of INT\'s largest (the next append would fail)', edit: (d) => { d.events = [chained(top)]; }, message: /backup\.events\[0\]\.Seq: out of range \(at most 1000000000\)/ },
     { name: 'a Seq past INT', edit: (d) => { d.events = [chained(Number.MAX_SAFE_INTEGER)]; }, message: /backup\.events\[0\]\.Seq: out of range/ },
+    { name: 'a checkpoint id of INT\'s largest (the next checkpoint would fail)', edit: (d) => { d.audit_checkpoints = [{ ID: top, Seq: 1, Hash: '1'.repeat(64), PublicKey: 'AAAA', Signature: 'AAAA' }]; }, message: /backup\.audit_checkpoints\[0\]\.ID: out of range \(at most 1000000000\)/ },
     { name: 'a checkpoint Seq past INT', edit: (d) => { d.audit_checkpoints = [{ Seq: top + 1, Hash: '1'.repeat(64), PublicKey: 'AAAA', Signature: 'AAAA' }]; }, message: /backup\.audit_checkpoints\[0\]\.Seq: out of range/ },
     { name: 'a tunnel key host past INT', edit: (d) => { d.tunnel_keys = [{ ID: 1, HostID: top + 1, Fingerprint: `SHA256:${'A'.repeat(43)}`, AuthorizedKey: 'ssh-ed25519 AAAA' }]; }, message: /backup\.tunnel_keys\[0\]\.HostID: out of range/ },
     { name: 'a negative id', edit: (d) => { rows(d, 'user_groups')[2].ID = -1; }, message: /backup\.user_groups\[2\]\.ID: expected a whole number/ },
