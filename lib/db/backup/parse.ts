@@ -106,16 +106,6 @@ function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
   return out;
 }
 
-/** An ACL's HostPattern, held to the shell's rule (a megabyte pattern cost 464 ms at every access check). */
-function hostPattern(r: Reader, checks: BackupChecks): string {
-  const p = string(r, 'HostPattern');
-  try {
-    return checks.hostPattern(p);
-  } catch (err) {
-    throw invalid(`${r.path}.HostPattern`, err instanceof Error ? err.message : String(err));
-  }
-}
-
 /**
  * Whether an ACL row was written without this portal's policy columns: by the
  * Go sshportal (whose access check ignored HostPattern) or by a version of
@@ -128,11 +118,23 @@ function writtenBeforePatternsGranted(r: Reader, checks: BackupChecks): boolean 
 function readAcl(r: Reader, now: Date, checks: BackupChecks, warnings: string[]): AclRow {
   const action = string(r, 'Action');
   if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action ${quoted(action)}`);
+  const old = writtenBeforePatternsGranted(r, checks);
+  // Held to the shell's rule: a megabyte pattern cost 464 ms at every access check.
+  let pattern: string;
+  try {
+    pattern = checks.hostPattern(string(r, 'HostPattern'));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    if (!old) throw invalid(`${r.path}.HostPattern`, why);
+    // The Go sshportal never used patterns: one this portal cannot read is dropped, not the whole backup.
+    warnings.push(`acl ${String(r.value.ID)}: its HostPattern is dropped: ${why}`);
+    pattern = '';
+  }
   const row: AclRow = {
-    ...stamped(r, now), hostPattern: hostPattern(r, checks), action, weight: count(r, 'Weight'), comment: comment(r),
+    ...stamped(r, now), hostPattern: pattern, action, weight: count(r, 'Weight'), comment: comment(r),
     inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r, checks),
   };
-  if (row.hostPattern !== '' && writtenBeforePatternsGranted(r, checks)) {
+  if (row.hostPattern !== '' && old) {
     warnings.push(`acl ${row.id}: its HostPattern ${quoted(row.hostPattern)} now ${row.action === 'allow' ? 'grants' : 'denies'} its user groups every host it matches; ` +
       'where this backup was written, patterns were ignored or only narrowed the host groups (check it with `acl ls`; see "Upgrade notes" in the README)');
   }

@@ -4,7 +4,7 @@ import { Setting } from '../entities/index.js';
 import { portalOwnSettings } from '../secrets.js';
 import { parseBackup } from './parse.js';
 import type { BackupChecks, BackupPlan } from './plan.js';
-import { prepareBackup, type PrepareOptions } from './prepare.js';
+import { prepareBackup, prepareBackupYielding, type PrepareOptions } from './prepare.js';
 import { writeBackup } from './write.js';
 
 /**
@@ -27,12 +27,15 @@ export function parseBackupText(text: string, now: Date, checks: BackupChecks): 
  * written: JSON syntax, shapes, values, references, keys and secrets.
  */
 export function planRestore(text: string, o: PrepareOptions): BackupPlan {
-  return completePlan(parseBackupText(text, o.now, o.checks), o);
+  return prepareBackup(parseBackupText(text, o.now, o.checks), o);
 }
 
-/** The second pass over a parsed backup, the one that needs the portal's secrets (keys, passwords, invites). */
-export function completePlan(parsed: BackupPlan, o: PrepareOptions): BackupPlan {
-  return prepareBackup(parsed, o);
+/**
+ * The second pass over a parsed backup, the one that needs the portal's
+ * secrets (keys, passwords, invites), letting the event loop turn between rows.
+ */
+export function completePlan(parsed: BackupPlan, o: PrepareOptions): Promise<BackupPlan> {
+  return prepareBackupYielding(parsed, o);
 }
 
 /**

@@ -194,6 +194,18 @@ for (const driver of drivers) {
       expect(bad.stderr).to.match(/^error: invalid backup: .*RemoteForward: invalid --remote-forward entry 'nowhere'/);
     });
 
+    it('a backup of 20,000 copies of one user key: 100 warnings are printed, then how many more', async () => {
+      const { doc } = goBackup();
+      const [key] = doc.user_keys as Record<string, unknown>[];
+      doc.user_keys = Array.from({ length: 20_000 }, (_, i) => ({ ...key, ID: i + 1 }));
+      const r = await f.run('config restore', { input: JSON.stringify(doc) });
+      expect(r.code).to.equal(1);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+      expect(lines).to.have.length(101);
+      expect(lines[99]).to.equal('warning: skipped user key 101: the same key is already bound');
+      expect(lines[100]).to.equal('warning: … and 19899 more warnings');
+    });
+
     it('round-trips its own backup exactly, events included', async () => {
       const b1 = await f.run('config backup --indent');
       const r = await f.run('config restore --confirm', { input: b1.stdout });

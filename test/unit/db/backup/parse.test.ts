@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createFieldCipher } from '../../../../lib/crypto/field-cipher.js';
 import { hashToken } from '../../../../lib/crypto/tokens.js';
 import { parseBackup } from '../../../../lib/db/backup/parse.js';
-import { prepareBackup } from '../../../../lib/db/backup/prepare.js';
-import type { HostRow } from '../../../../lib/db/backup/plan.js';
+import { prepareBackup, prepareBackupYielding } from '../../../../lib/db/backup/prepare.js';
+import type { BackupPlan, HostRow } from '../../../../lib/db/backup/plan.js';
 import { hopOrder } from '../../../../lib/db/backup/write.js';
 import { MAX_COMMANDS_JSON_CHARS } from '../../../../lib/db/session-commands.js';
 import { backupChecks } from '../../../../lib/shell/backup-checks.js';
@@ -94,9 +94,9 @@ describe('backup: parsing a Go sshportal backup', () => {
     { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1].ID = 1; }, message: /host_groups: duplicate ID 1/ },
     { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0].Action = 'maybe'; }, message: /invalid action 'maybe'/ },
     // Held to the shell's rules: a megabyte pattern cost 464 ms at every access check; a C1 control starts an escape sequence on the terminal of `host ls`.
-    { name: 'a megabyte host pattern', edit: (d) => { (d.acls as Record<string, unknown>[])[0].HostPattern = 'x,'.repeat(500_000) + 'x'; },
+    { name: 'a megabyte host pattern', edit: (d) => { Object.assign((d.acls as Record<string, unknown>[])[0], { HostPattern: 'x,'.repeat(500_000) + 'x', Shell: 'yes' }); },
       message: /^invalid backup: backup\.acls\[0\]\.HostPattern: invalid pattern 'x,x,x,[^']{0,60}…': comma-separated globs on host names, without blanks, at most 255 characters, not only negations$/ },
-    { name: 'a pattern of negations only', edit: (d) => { (d.acls as Record<string, unknown>[])[0].HostPattern = '!web-*'; }, message: /backup\.acls\[0\]\.HostPattern: invalid pattern '!web-\*'/ },
+    { name: 'a pattern of negations only', edit: (d) => { Object.assign((d.acls as Record<string, unknown>[])[0], { HostPattern: '!web-*', Shell: 'yes' }); }, message: /backup\.acls\[0\]\.HostPattern: invalid pattern '!web-\*'/ },
     { name: 'a host name with a C1 control', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Name = 'a\u009b31mred'; }, message: /backup\.hosts\[0\]\.Name: invalid host name/ },
     { name: 'a comment past 1024 characters', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Comment = 'c'.repeat(1025); }, message: /^invalid backup: backup\.hosts\[0\]\.Comment: longer than 1024 characters$/ },
     { name: 'a bad logging mode', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].Logging = 'all'; }, message: /invalid logging mode 'all'/ },
@@ -278,6 +278,15 @@ describe('backup: parsing a Go sshportal backup', () => {
     { name: 'a Go ACL without a pattern', acl: { HostPattern: '' }, warned: false },
     { name: "this portal's ACL with a pattern (policy columns present)", acl: { HostPattern: 'web-*', Shell: 'yes' }, warned: false },
   ];
+  it('drops, with a warning, a Go ACL pattern this portal cannot read (the Go sshportal never used it), instead of refusing the backup', () => {
+    const { doc } = goBackup();
+    Object.assign((doc.acls as Record<string, unknown>[])[0], { HostPattern: 'web-* db-*' });
+    const plan = parseBackup(doc, now, backupChecks);
+    expect(plan.acls[0]?.hostPattern).to.equal('');
+    expect(plan.warnings.filter((w) => w.startsWith('acl 1:'))).to.deep.equal([
+      "acl 1: its HostPattern is dropped: invalid pattern 'web-* db-*': comma-separated globs on host names, without blanks, at most 255 characters, not only negations",
+    ]);
+  });
   for (const c of patterns) {
     it(`${c.warned ? 'warns of' : 'says nothing of'} ${c.name}`, () => {
       const { doc } = goBackup();
@@ -288,6 +297,26 @@ describe('backup: parsing a Go sshportal backup', () => {
         'where this backup was written, patterns were ignored or only narrowed the host groups (check it with `acl ls`; see "Upgrade notes" in the README)'] : []);
     });
   }
+
+  it('prepares a large plan a few hundred rows at a time, letting the event loop turn, to the same result', async () => {
+    const big = (): BackupPlan => {
+      const { doc } = goBackup();
+      const [key] = doc.user_keys as Record<string, unknown>[];
+      doc.user_keys = Array.from({ length: 3_000 }, (_, i) => ({ ...key, ID: i + 1 }));
+      return parseBackup(doc, now, backupChecks);
+    };
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => { turns++; if (ticking) setImmediate(tick); };
+    setImmediate(tick);
+    const yielded = await prepareBackupYielding(big(), prep);
+    ticking = false;
+    // 3,000 user keys and the fixture's other rows: at least one turn per 256 rows.
+    expect(turns).to.be.at.least(11);
+    const once = prepareBackup(big(), prep);
+    // Secrets are encrypted with a fresh IV each time: the rest must be the same.
+    expect([yielded.userKeys, yielded.warnings, yielded.keys.map((k) => k.fingerprint)]).to.deep.equal([once.userKeys, once.warnings, once.keys.map((k) => k.fingerprint)]);
+  });
 
   it("takes a key's public half and fingerprint from its private key: another key's are replaced, with a warning", () => {
     const { doc } = goBackup();
