@@ -20,10 +20,27 @@ function parseIds(identifiers: readonly string[], what: string): number[] {
   });
 }
 
-/** `unknown host 'a'` / `unknown hosts 'a', 'b'`. Pure. */
+/** Names an error lists at most; past them it says how many more. */
+const maxNamedInMessage = 10;
+
+/** `unknown host 'a'` / `unknown hosts 'a', 'b'` (each once, ten at most, then how many more). Pure. */
 export function unknownMessage(what: string, missing: readonly string[]): string {
-  const list = missing.map((m) => `'${m}'`).join(', ');
-  return missing.length === 1 ? `unknown ${what} ${list}` : `unknown ${what}s ${list}`;
+  const distinct = [...new Set(missing)];
+  const shown = distinct.slice(0, maxNamedInMessage).map((m) => `'${m}'`).join(', ');
+  const more = distinct.length > maxNamedInMessage ? ` and ${distinct.length - maxNamedInMessage} more` : '';
+  return distinct.length === 1 ? `unknown ${what} ${shown}` : `unknown ${what}s ${shown}${more}`;
+}
+
+/**
+ * Identifiers one command takes at most (`inspect`, `rm`, `update`): 12,000
+ * on one line cost seconds of the event loop and hundreds of MB of output,
+ * and past 16,383 names SQLite refused the query.
+ */
+export const maxIdentifiers = 1_000;
+
+/** Throws when a command names more than {@link maxIdentifiers} rows. */
+export function checkIdentifierCount(identifiers: readonly string[], what: string): void {
+  if (identifiers.length > maxIdentifiers) throw new InvalidArgumentError(`too many ${what}s: at most ${maxIdentifiers} at a time`);
 }
 
 /** Whether a driver error is a unique-key violation (SQLite or MySQL/MariaDB). */
@@ -34,19 +51,25 @@ export function isUniqueViolation(err: unknown): boolean {
   return e.driverError !== undefined && e.driverError !== err && isUniqueViolation(e.driverError);
 }
 
-/** Rows matching `match` for each identifier, in the order given, without duplicates; unknown ones throw NotFoundError. */
+/**
+ * The row each identifier names (`answersTo` lists what a row answers to: its
+ * id, its name…; the first row in `rows` wins), in the order given, without
+ * duplicates; unknown ones throw NotFoundError. Linear: looked up in a map.
+ */
 export function orderByIdentifiers<T extends { id: number }>(
-  rows: readonly T[], identifiers: readonly string[], what: string, match: (row: T, ident: string) => boolean,
+  rows: readonly T[], identifiers: readonly string[], what: string, answersTo: (row: T) => readonly string[],
 ): T[] {
-  const out: T[] = [];
+  const byIdent = new Map<string, T>();
+  for (const r of rows) for (const ident of answersTo(r)) if (!byIdent.has(ident)) byIdent.set(ident, r);
+  const out = new Set<T>();
   const missing: string[] = [];
   for (const ident of identifiers) {
-    const row = rows.find((r) => match(r, ident));
+    const row = byIdent.get(ident);
     if (!row) missing.push(ident);
-    else if (!out.includes(row)) out.push(row);
+    else out.add(row);
   }
   if (missing.length > 0) throw new NotFoundError(unknownMessage(what, missing));
-  return out;
+  return [...out];
 }
 
 /** Anything with an id and a unique name. */
@@ -60,22 +83,24 @@ export async function findNamed<T extends Named>(
   m: EntityManager, entity: EntityTarget<T>, identifiers: readonly string[], what: string, relations?: FindOptionsRelations<T>,
 ): Promise<T[]> {
   if (identifiers.length === 0) return [];
+  checkIdentifierCount(identifiers, what);
   const { ids, names } = splitIdentifiers(identifiers);
   const where: FindOptionsWhere<T>[] = [];
   if (ids.length > 0) where.push({ id: In(ids) } as FindOptionsWhere<T>);
   if (names.length > 0) where.push({ name: In(names) } as FindOptionsWhere<T>);
   const rows = await m.find(entity, { where, relations });
-  return orderByIdentifiers(rows, identifiers, what, (r, ident) => String(r.id) === ident || r.name === ident);
+  return orderByIdentifiers(rows, identifiers, what, (r) => [String(r.id), r.name]);
 }
 
 /** Finds rows by numeric ids, in the order given; unknown ids throw NotFoundError. */
 export async function findByIds<T extends ObjectLiteral & { id: number }>(
   m: EntityManager, entity: EntityTarget<T>, identifiers: readonly string[], what: string, relations?: FindOptionsRelations<T>,
 ): Promise<T[]> {
+  checkIdentifierCount(identifiers, what);
   const ids = parseIds(identifiers, what);
   if (ids.length === 0) return [];
   const rows = await m.find(entity, { where: { id: In(ids) } as FindOptionsWhere<T>, relations });
-  return orderByIdentifiers(rows, identifiers, what, (r, ident) => String(r.id) === ident);
+  return orderByIdentifiers(rows, identifiers, what, (r) => [String(r.id)]);
 }
 
 /** Throws AlreadyExistsError-style conflicts early: whether another row already has `name`. */

@@ -1,7 +1,7 @@
 import { In, type EntityManager, type FindOptionsRelations } from 'typeorm';
 import { AlreadyExistsError, ConflictError } from '../../errors.js';
 import { User, UserGroup, UserKey, UserRole } from '../entities/index.js';
-import { findNamed, groupPairs, joinPairs, nameTaken, orderByIdentifiers, splitIdentifiers } from './common.js';
+import { checkIdentifierCount, findNamed, groupPairs, joinPairs, nameTaken, orderByIdentifiers, splitIdentifiers } from './common.js';
 
 /** A user as `user ls` shows it. */
 export type UserListRow = User & { roleNames: string[]; groupNames: string[]; keyCount: number };
@@ -23,13 +23,14 @@ export async function listUsers(m: EntityManager, latest: boolean): Promise<User
 /** Finds users by id, email or name (sshportal's rule), in the order given; unknown ones throw NotFoundError. */
 export async function findUsers(m: EntityManager, identifiers: readonly string[], relations?: FindOptionsRelations<User>): Promise<User[]> {
   if (identifiers.length === 0) return [];
+  checkIdentifierCount(identifiers, 'user');
   const { ids, names } = splitIdentifiers(identifiers);
   const where = [
     ...(ids.length > 0 ? [{ id: In(ids) }] : []),
     ...(names.length > 0 ? [{ name: In(names) }, { email: In(names) }] : []),
   ];
   const rows = await m.find(User, { where, relations });
-  return orderByIdentifiers(rows, identifiers, 'user', (u, ident) => String(u.id) === ident || u.name === ident || u.email === ident);
+  return orderByIdentifiers(rows, identifiers, 'user', (u) => [String(u.id), u.name, u.email]);
 }
 
 /** Finds roles by name or id. */
