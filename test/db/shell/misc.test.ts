@@ -50,7 +50,7 @@ const history: ShellCase[] = [
   { cmd: 'session ls --before 2', out: [/\n1 +admin +web1 +closed/, /Total: 1 sessions\./] },
   { cmd: 'session ls --before 1 -q', out: /^$/ },
   { cmd: 'session ls --active --limit 5 --before 2 -q', out: /^$/ },
-  { cmd: 'session ls --limit 10000 --offset 10000000 -q', out: /^$/ },
+  { cmd: 'session ls --limit 10000 --offset 100000 -q', out: /^$/ },
   { cmd: 'session ls --limit 0', code: 1, err: /invalid --limit '0': expected a number of rows from 1 to 10000/ },
   { cmd: 'session ls --limit 10001', code: 1, err: /invalid --limit '10001'/ },
   { cmd: 'session ls --limit=-5', code: 1, err: /invalid --limit '-5'/ },
