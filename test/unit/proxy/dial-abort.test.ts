@@ -1,36 +1,13 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import ssh2 from 'ssh2';
-import { generateKeyPair } from '../../../lib/crypto/ssh-keys.js';
 import { silentLogger } from '../../../lib/log.js';
 import { abortable } from '../../../lib/proxy/dial-chain.js';
 import { dialChain } from '../../../lib/proxy/dial.js';
 import type { HopTarget, OpenedSocket } from '../../../lib/proxy/types.js';
+import { silentHop } from '../../support/silent-hop.js';
 import { closedWithin, waitFor } from '../../support/wait.js';
-
-const hostKey = generateKeyPair('ed25519', 256, 'host');
-
-/** A first hop that lets anyone in and never answers a `direct-tcpip` open (a hung or hostile jump host). */
-async function silentHop(): Promise<{ port: number; asked: () => number; sockets: Socket[]; close(): void }> {
-  let asked = 0;
-  const sockets: Socket[] = [];
-  const server = new ssh2.Server({ hostKeys: [hostKey.privateKey] }, (conn) => {
-    sockets.push((conn as unknown as { _sock: Socket })._sock);
-    conn.on('error', () => undefined);
-    conn.on('authentication', (ctx) => ctx.accept());
-    conn.on('tcpip', () => { asked++; });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    asked: () => asked,
-    sockets,
-    close: () => { for (const s of sockets) s.destroy(); server.close(); },
-  };
-}
 
 function hop(name: string, port: number, open?: () => Promise<OpenedSocket>): HopTarget {
   return { name, host: '127.0.0.1', port, username: 'u', password: 'p', verifyHostKey: () => Promise.resolve(), ...(open ? { open } : {}) };
