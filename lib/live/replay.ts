@@ -5,6 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
+import { isGone, rememberClose } from '../ssh/channel-gone.js';
 import { isCastHeader, parseCastEvent, pauseMs, type Playback } from './playback.js';
 
 /** Longest line of a recording accepted (one output event). */
@@ -14,58 +15,35 @@ const maxCastLineBytes = 8 * 1024 * 1024;
 const quitKeys = new Set([0x71, 0x51, 0x03]);
 
 /**
- * The viewer's channel as export and replay write to it. It is gone once
- * ended or destroyed (ssh2 ends a channel the client closed, and a write after
- * that never completes) or once it emitted 'close' (when the whole connection
- * died, ssh2 emits its one 'close' without ending the channel): a write then
- * would wait for a 'drain' that never comes.
+ * Writes `data` to the viewer's channel, resolving once it takes more: true,
+ * or false when the channel is gone (before, or while waiting). A gone
+ * channel (lib/ssh/channel-gone.ts) never drains: a write to it waited for good.
  */
-class Outlet {
-  #closed = false;
-  readonly #out: Writable;
-  readonly #onClose = (): void => { this.#closed = true; };
-
-  constructor(out: Writable) {
-    this.#out = out;
-    out.once('close', this.#onClose);
-  }
-
-  get gone(): boolean {
-    return this.#closed || this.#out.writableEnded || this.#out.destroyed;
-  }
-
-  /** Writes `data`, resolving once the channel takes more: true, or false when it is gone (before, or while waiting). */
-  write(data: Buffer | string): Promise<boolean> {
-    const out = this.#out;
-    if (this.gone) return Promise.resolve(false);
-    if (out.write(data)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        out.off('drain', done);
-        out.off('close', done);
-        out.off('finish', done);
-        out.off('error', done);
-        resolve(!this.gone);
-      };
-      out.once('drain', done);
-      out.once('close', done);
-      out.once('finish', done);
-      out.once('error', done);
-    });
-  }
-
-  release(): void {
-    this.#out.off('close', this.#onClose);
-  }
+function write(out: Writable, data: Buffer | string): Promise<boolean> {
+  if (isGone(out)) return Promise.resolve(false);
+  if (out.write(data)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('finish', done);
+      out.off('error', done);
+      // rememberClose's listener, registered first, has already marked a channel that closed.
+      resolve(!isGone(out));
+    };
+    out.once('drain', done);
+    out.once('close', done);
+    out.once('finish', done);
+    out.once('error', done);
+  });
 }
 
 /** Copies the file to `out` as it is, until the channel is gone. */
 export async function exportCast(src: Readable, out: Writable): Promise<void> {
-  const outlet = new Outlet(out);
+  rememberClose(out);
   try {
-    for await (const chunk of src) if (!(await outlet.write(chunk as Buffer))) return;
+    for await (const chunk of src) if (!(await write(out, chunk as Buffer))) return;
   } finally {
-    outlet.release();
     src.destroy();
   }
 }
@@ -131,7 +109,7 @@ class Quit {
 /** Plays the recording's output with its timing; resolves `quit` when a quit key stopped it. */
 export async function replayCast(src: Readable, out: Writable, keys: Readable | null, p: Playback): Promise<'done' | 'quit'> {
   const quit = new Quit(keys, out);
-  const outlet = new Outlet(out);
+  rememberClose(out);
   try {
     let first = true;
     let prev = 0;
@@ -148,12 +126,11 @@ export async function replayCast(src: Readable, out: Writable, keys: Readable | 
       prev = e.time;
       // A quit key may have come during the pause.
       if (quit.quitted as boolean) return 'quit';
-      if (!(await outlet.write(e.data))) return 'quit';
+      if (!(await write(out, e.data))) return 'quit';
     }
     return quit.quitted ? 'quit' : 'done';
   } finally {
     quit.close();
-    outlet.release();
     src.destroy();
   }
 }

@@ -6,6 +6,7 @@ import type { Connection, ServerChannel } from 'ssh2';
 import { redeemInvite } from '../db/identity.js';
 import type { ViewerGuard } from '../live/serve.js';
 import { limitsFrom } from '../proxy/limits.js';
+import { rememberClose } from '../ssh/channel-gone.js';
 import { discard } from '../ssh/pump.js';
 import { userLogin } from '../routing/login.js';
 import { runShell } from '../shell/index.js';
@@ -81,6 +82,8 @@ function viewerGuard(live: ShellTracking): ViewerGuard {
 async function shellSession(deps: ConnectionDeps, who: Extract<Identity, { kind: 'user' }>, ctx: ConnectionContext, s: TerminalSession, live: ShellTracking): Promise<number> {
   live.open.set(s.channel, s.pty ? '\r\n' : '\n');
   s.channel.once('close', () => live.open.delete(s.channel));
+  // Commands that wait for the channel to drain must see a 'close' that came before they started waiting.
+  rememberClose(s.channel);
   // Every channel re-checks access: a multiplexed (ControlMaster) connection outlives revocations.
   try {
     await live.ticket.check();

@@ -1,11 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
+import { isGone } from '../ssh/channel-gone.js';
 
 /** How waiting for a session's output ended: it was sent on, or nobody will read it. */
 export type OutputWait = 'drained' | 'gone';
-
-function isGone(stream: Readable | Writable): boolean {
-  return stream.destroyed || stream.closed;
-}
 
 /** Waits for `out`'s 'drain', or for `out` or `client` to close or fail. */
 function drainOrGone(out: Writable, client: Readable): Promise<OutputWait> {
