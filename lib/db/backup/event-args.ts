@@ -8,7 +8,7 @@
  * the depth and size of what the portal writes.
  */
 import { MAX_ARGS_BYTES } from '../events.js';
-import { invalid, type Reader } from './narrow.js';
+import { invalid, isBase64, type Reader } from './narrow.js';
 
 /** Deepest nesting of arrays and objects kept: the portal's own arguments are a few levels deep. */
 export const MAX_ARGS_DEPTH = 64;
@@ -26,7 +26,7 @@ export function nestsDeeper(value: unknown, limit: number): boolean {
 
 /** The JSON a base64 string decodes to, or undefined when it is not base64 of JSON (then it is plain text). */
 function decodedJson(raw: string): { text: string; value: unknown } | undefined {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw) || raw.length % 4 !== 0) return undefined;
+  if (!isBase64(raw)) return undefined;
   const text = Buffer.from(raw, 'base64').toString('utf8');
   try {
     return { text, value: JSON.parse(text) as unknown };

@@ -88,11 +88,16 @@ export function ids(r: Reader, key: string): number[] {
   return objects(r, key).map(id);
 }
 
+/** Whether `v` is padded base64 (as Go writes a `[]byte`). Pure. */
+export function isBase64(v: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0;
+}
+
 /** A base64 field (Go `[]byte`); absent, null or empty is null. */
 export function base64(r: Reader, key: string): string | null {
   const v = string(r, key);
   if (v === '') return null;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v) || v.length % 4 !== 0) throw invalid(`${r.path}.${key}`, 'expected base64');
+  if (!isBase64(v)) throw invalid(`${r.path}.${key}`, 'expected base64');
   return v;
 }
 

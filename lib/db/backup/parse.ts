@@ -86,12 +86,12 @@ function readUserKey(r: Reader, now: Date): UserKeyRow {
   return { ...stamped(r, now), key, fingerprint: '', authorizedKey, userId: count(r, 'UserID'), comment: comment(r) };
 }
 
-/** The ACL's session policy; sshportal's backups have none: the defaults (today's behaviour). */
 /** The backup's field of a policy column (`localForward` → `LocalForward`). */
 function policyField(key: string): string {
   return `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
 }
 
+/** The ACL's session policy; sshportal's backups have none: the defaults (today's behaviour). */
 function readPolicy(r: Reader, checks: BackupChecks): AclPolicyColumns {
   const out: AclPolicyColumns = { ...checks.policyDefaults };
   for (const [key, flag] of checks.policyFlags) {
@@ -118,6 +118,7 @@ function writtenBeforePatternsGranted(r: Reader, checks: BackupChecks): boolean 
 function readAcl(r: Reader, now: Date, checks: BackupChecks, warnings: string[]): AclRow {
   const action = string(r, 'Action');
   if (action !== 'allow' && action !== 'deny') throw invalid(`${r.path}.Action`, `invalid action ${quoted(action)}`);
+  const base = stamped(r, now);
   const old = writtenBeforePatternsGranted(r, checks);
   // Held to the shell's rule: a megabyte pattern cost 464 ms at every access check.
   let pattern: string;
@@ -127,11 +128,11 @@ function readAcl(r: Reader, now: Date, checks: BackupChecks, warnings: string[])
     const why = err instanceof Error ? err.message : String(err);
     if (!old) throw invalid(`${r.path}.HostPattern`, why);
     // The Go sshportal never used patterns: one this portal cannot read is dropped, not the whole backup.
-    warnings.push(`acl ${String(r.value.ID)}: its HostPattern is dropped: ${why}`);
+    warnings.push(`acl ${base.id}: its HostPattern is dropped: ${why}`);
     pattern = '';
   }
   const row: AclRow = {
-    ...stamped(r, now), hostPattern: pattern, action, weight: count(r, 'Weight'), comment: comment(r),
+    ...base, hostPattern: pattern, action, weight: count(r, 'Weight'), comment: comment(r),
     inception: date(r, 'Inception'), expiration: date(r, 'Expiration'), ...readPolicy(r, checks),
   };
   if (row.hostPattern !== '' && old) {

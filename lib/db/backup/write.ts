@@ -5,7 +5,7 @@ import { portalOwnSettings } from '../secrets.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { writeAudit } from './audit.js';
 import { clearTunnels, writeTunnelKeys } from './tunnels.js';
-import type { BackupPlan, HostRow } from './plan.js';
+import type { BackupPlan, HostRow, SettingRow } from './plan.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit. */
 const chunkSize = 200;
@@ -60,9 +60,9 @@ async function clear(m: EntityManager, keepEvents: boolean): Promise<void> {
  * through a restore with their ids, or ids after every other when the
  * backup's settings took those.
  */
-async function keptSettings(m: EntityManager, plan: BackupPlan): Promise<Setting[]> {
+async function keptSettings(m: EntityManager, restored: readonly SettingRow[]): Promise<Setting[]> {
   const own = (await m.find(Setting, { order: { id: 'ASC' } })).filter((s) => portalOwnSettings.has(s.name));
-  const taken = new Set(plan.settings.filter((s) => !portalOwnSettings.has(s.name)).map((s) => s.id));
+  const taken = new Set(restored.map((s) => s.id));
   let next = Math.max(0, ...taken, ...own.map((s) => s.id));
   for (const s of own) if (taken.has(s.id)) s.id = ++next;
   return own;
@@ -94,7 +94,9 @@ async function ensureRoles(m: EntityManager, plan: BackupPlan): Promise<void> {
 export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{ hostKeyChanged: boolean }> {
   const before = await m.findOneBy(SshKey, { name: hostKeyName });
   const kept = await keptHostKey(m, plan);
-  const ownSettings = await keptSettings(m, plan);
+  // A backup's own settings are never written, whoever built the plan (config.ts also warns of them).
+  const restoredSettings = plan.settings.filter((s) => !portalOwnSettings.has(s.name));
+  const ownSettings = await keptSettings(m, restoredSettings);
   await clearTunnels(m);
   await clear(m, plan.events === null);
   await insert(m, SshKey, kept ? [...plan.keys, kept] : plan.keys);
@@ -111,7 +113,7 @@ export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{
   await insertPairs(m, 'user_user_groups', 'user_id', 'user_group_id', plan.links.userGroups);
   await insertPairs(m, 'user_group_acls', 'user_group_id', 'acl_id', plan.links.userGroupAcls);
   await insertPairs(m, 'host_group_acls', 'host_group_id', 'acl_id', plan.links.hostGroupAcls);
-  await insert(m, Setting, [...plan.settings.filter((s) => !portalOwnSettings.has(s.name)), ...ownSettings]);
+  await insert(m, Setting, [...restoredSettings, ...ownSettings]);
   await insert(m, Session, plan.sessions);
   if (plan.events) await insert(m, Event, plan.events);
   await writeAudit(m, plan);
