@@ -33,6 +33,17 @@ const threads = (): Map<string, number> => new Map(readdirSync(`/proc/${String(p
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return [`${t} ${name}`, (Number(f[11]) + Number(f[12])) * 10];
 }));
+// System calls (read/write families, from /proc/PID/io) and context switches of the portal: on machines
+// where a system call or a wake-up is dear, their number per byte moved is what the CPU figure follows.
+const counts = (): Map<string, number> => {
+  const pid = String(portal.child.pid);
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const pick = (text: string, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return new Map([['read calls', pick(io, 'syscr')], ['write calls', pick(io, 'syscw')], ['bytes read', pick(io, 'rchar')], ['bytes written', pick(io, 'wchar')],
+    ['voluntary switches', pick(status, 'voluntary_ctxt_switches')], ['involuntary switches', pick(status, 'nonvoluntary_ctxt_switches')]]);
+};
+const n0 = counts();
 const th0 = threads();
 const s0 = st();
 const c0 = await portal.cpu();
@@ -66,6 +77,7 @@ else if (mode === 'login') {
 }
 const c1 = await portal.cpu();
 const th1 = threads();
+console.log('portal counts:', [...counts()].map(([k, v]) => `${k} ${String(v - (n0.get(k) ?? 0))}`).join(', '));
 console.log('portal threads (CPU ms):', [...th1].map(([k, v]) => [k, v - (th0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).map(([k, v]) => `${k}: ${String(v)}`).join(', '));
 const s1 = st(); console.log('user ms', (s1[0] ?? 0) - (s0[0] ?? 0), 'sys ms', (s1[1] ?? 0) - (s0[1] ?? 0));
 console.log(mode, 'ms', (performance.now() - t0).toFixed(0), 'portal cpu s', (c1 - c0).toFixed(2), mode === 'login' ? `per login ms ${((c1-c0)*10).toFixed(1)}` : `per GiB ${((c1 - c0) * 1024 / MB).toFixed(2)}`);
