@@ -6,6 +6,7 @@ import type { User } from '../db/entities/user.js';
 import type { LiveControl } from '../live/index.js';
 import type { Logger } from '../log.js';
 import type { Tunnels } from '../tunnel/index.js';
+import type { OutputWait } from './drain.js';
 
 /** What `host tunnel-invite` tells a connector about this portal. */
 export interface PortalFacts {
@@ -101,4 +102,10 @@ export interface ShellContext {
   now(): Date;
   out(text: string): void;
   err(text: string): void;
+  /**
+   * Resolves once the client took what {@link out} wrote (at once when little
+   * is buffered), or 'gone' when it never will (its channel closed): a command
+   * writing more than fits in memory writes a piece, then waits for this.
+   */
+  outputTaken(): Promise<OutputWait>;
 }

@@ -11,7 +11,8 @@ import { banner, TerminalOutput } from './terminal-output.js';
 
 export type { PtySize, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 
-function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out: Writable, err: Writable, pty: PtySize | null, raw: RawIo): ShellContext {
+/** A session's context; `client` is its channel's input side (closed: nobody reads the output any more). */
+function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out: Writable, err: Writable, pty: PtySize | null, raw: RawIo, client: Readable): ShellContext {
   const session: SessionState = { lastStatus: 0, exitStatus: null, deniedEvents: 0 };
   const term = out instanceof TerminalOutput ? out : null;
   return {
@@ -20,6 +21,7 @@ function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out:
     now: () => (deps.now ? deps.now() : new Date()),
     out: (text) => { out.write(text); },
     err: (text) => { err.write(text); },
+    outputTaken: () => outputDrained([out], client),
   };
 }
 
@@ -70,7 +72,7 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
   };
   const editor = new TerminalEditor(io.input, term, lines, (before) => complete(tree ?? new Map(), before), onFault);
   // On a terminal, errors go through the same stream as the rest so they show in order with the prompt.
-  const ctx = makeContext(deps, who, lines, term, term, pty, { output: io.rawOutput ?? io.output, keys: null, pty });
+  const ctx = makeContext(deps, who, lines, term, term, pty, { output: io.rawOutput ?? io.output, keys: null, pty }, io.input);
   tree = completionTree(buildProgram(ctx));
   try {
     const status = await loop(ctx, lines, 'config> ', { outputs: outputsOf(term, io.rawOutput), client: io.input });
@@ -83,7 +85,7 @@ async function interactive(deps: ShellDeps, who: ShellIdentity, io: ShellIo, pty
 async function script(deps: ShellDeps, who: ShellIdentity, io: ShellIo): Promise<number> {
   const lines = new LineQueue();
   readLines(io.input, lines);
-  const ctx = makeContext(deps, who, lines, io.output, io.errorOutput, null, { output: io.rawOutput ?? io.output, keys: null, pty: null });
+  const ctx = makeContext(deps, who, lines, io.output, io.errorOutput, null, { output: io.rawOutput ?? io.output, keys: null, pty: null }, io.input);
   return loop(ctx, lines, '', { outputs: outputsOf(io.output, io.errorOutput, io.rawOutput), client: io.input });
 }
 
@@ -96,7 +98,7 @@ export async function runShell(deps: ShellDeps, who: ShellIdentity, io: ShellIo,
   try {
     if (command !== null && command.trim() !== '') {
       const raw = { output: io.rawOutput ?? io.output, keys: io.input, pty: io.pty };
-      const ctx = makeContext(deps, who, new StreamInput(io.input), io.output, io.errorOutput, io.pty, raw);
+      const ctx = makeContext(deps, who, new StreamInput(io.input), io.output, io.errorOutput, io.pty, raw, io.input);
       await runLine(ctx, command);
       return ctx.session.exitStatus ?? ctx.session.lastStatus;
     }

@@ -1,9 +1,10 @@
+import { setImmediate } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { FieldCipher } from '../../crypto/field-cipher.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { groupPairs, joinPairs } from '../queries/common.js';
 import {
-  aclJson, eventJson, hostGroupJson, hostJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
+  aclJson, eventJson, hostGroupJson, hostJson, nestedJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
 } from '../json/go-json.js';
 import { portalOwnSettings } from '../secrets.js';
 import { exportTunnelKeys } from './tunnels.js';
@@ -67,28 +68,59 @@ async function loadGraph(m: EntityManager, ignoreEvents: boolean) {
   return { keys, hosts, hostGroups, userGroups, users, userKeys, acls, settings: configSettings, sessions, events };
 }
 
+/** Rows converted between two pauses of {@link backupDocument}. */
+const ROWS_PER_TURN = 256;
+
+/** `rows` through `json`, letting the event loop run every {@link ROWS_PER_TURN} rows. */
+async function converted<T, U>(rows: readonly T[], json: (row: T) => U): Promise<U[]> {
+  const out: U[] = [];
+  for (const row of rows) {
+    if (out.length > 0 && out.length % ROWS_PER_TURN === 0) await setImmediate();
+    out.push(json(row));
+  }
+  return out;
+}
+
+/** Everything a backup holds, read from the database (see {@link readBackup}). */
+export interface BackupRows {
+  graph: Awaited<ReturnType<typeof loadGraph>>;
+  audit: Awaited<ReturnType<typeof exportAudit>>;
+  tunnelKeys: Awaited<ReturnType<typeof exportTunnelKeys>>;
+}
+
+/** Reads every table a backup holds, each once: run it in one transaction, for one consistent state. */
+export async function readBackup(m: EntityManager, o: Pick<ExportOptions, 'ignoreEvents'>): Promise<BackupRows> {
+  return { graph: await loadGraph(m, o.ignoreEvents), audit: await exportAudit(m, o.ignoreEvents), tunnelKeys: await exportTunnelKeys(m) };
+}
+
 /**
  * The whole configuration as sshportal's backup document (`config backup`):
- * top-level collections with Go's field names and one level of nested relations.
+ * top-level collections with Go's field names and one level of nested
+ * relations. Run outside the reading transaction: it pauses every few hundred
+ * rows, so that 10,000 hosts (2 s of conversion) do not hold the event loop.
+ * A secret that cannot be decrypted fails it here, before anything is written.
  */
-export async function exportBackup(m: EntityManager, o: ExportOptions): Promise<GoConfig> {
-  const g = await loadGraph(m, o.ignoreEvents);
-  const j: JsonOptions = { secrets: o.decrypt ? 'decrypt' : 'stored', cipher: o.cipher };
-  const audit = await exportAudit(m, o.ignoreEvents);
+export async function backupDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>): Promise<GoConfig> {
+  const g = r.graph;
+  const j: JsonOptions = { secrets: o.decrypt ? 'decrypt' : 'stored', cipher: o.cipher, nested: new Map() };
+  // The rows nested by the thousand (a key's or a group's hosts, a group's users) are converted first, paced;
+  // a group of 10,000 hosts is then 10,000 look-ups, not 10,000 conversions in one turn.
+  await converted(g.hosts, (h) => nestedJson(h, hostJson, j));
+  await converted(g.users, (u) => nestedJson(u, userJson, j));
   return {
-    keys: g.keys.map((k) => sshKeyJson(k, j)),
-    hosts: g.hosts.map((h) => hostJson(h, j)),
-    user_keys: g.userKeys.map((k) => userKeyJson(k, j)),
-    users: g.users.map((u) => userJson(u, j)),
-    user_groups: g.userGroups.map((x) => userGroupJson(x, j)),
-    host_groups: g.hostGroups.map((x) => hostGroupJson(x, j)),
-    acls: g.acls.map((a) => aclJson(a, j)),
-    settings: g.settings.map(settingJson),
-    events: g.events === null ? null : g.events.map((e) => eventJson(e, j)),
-    sessions: g.sessions.map((s) => sessionJson(s, j)),
+    keys: await converted(g.keys, (k) => sshKeyJson(k, j)),
+    hosts: await converted(g.hosts, (h) => hostJson(h, j)),
+    user_keys: await converted(g.userKeys, (k) => userKeyJson(k, j)),
+    users: await converted(g.users, (u) => userJson(u, j)),
+    user_groups: await converted(g.userGroups, (x) => userGroupJson(x, j)),
+    host_groups: await converted(g.hostGroups, (x) => hostGroupJson(x, j)),
+    acls: await converted(g.acls, (a) => aclJson(a, j)),
+    settings: await converted(g.settings, settingJson),
+    events: g.events === null ? null : await converted(g.events, (e) => eventJson(e, j)),
+    sessions: await converted(g.sessions, (s) => sessionJson(s, j)),
     date: o.now.toISOString(),
-    audit_checkpoints: audit.checkpoints,
-    audit_keys: audit.keys,
-    tunnel_keys: await exportTunnelKeys(m),
+    audit_checkpoints: r.audit.checkpoints,
+    audit_keys: r.audit.keys,
+    tunnel_keys: r.tunnelKeys,
   };
 }

@@ -11,6 +11,12 @@ export type SecretMode = 'redact' | 'stored' | 'decrypt';
 export interface JsonOptions {
   secrets: SecretMode;
   cipher: FieldCipher;
+  /**
+   * Nested forms already written, by row (a backup nests each host in its key
+   * and its groups: converted once, the same value written each time). Only
+   * for rows that do not change while it lives.
+   */
+  nested?: Map<object, unknown>;
 }
 
 /** What a redacted secret shows. */
@@ -30,13 +36,27 @@ function secret(stored: string | null, o: JsonOptions): string {
   return o.secrets === 'decrypt' ? o.cipher.decrypt(stored) : stored;
 }
 
-/** Relations are written one level deep, as gorm's preloads do; nested objects carry no relations. */
-function list<T, J>(items: T[] | undefined, nested: boolean, fn: (x: T, o: JsonOptions, nested: boolean) => J, o: JsonOptions): J[] | null {
-  return nested || items === undefined ? null : items.map((x) => fn(x, o, true));
+/** A serializer of one kind of row. */
+type Serializer<T, J> = (x: T, o: JsonOptions, nested: boolean) => J;
+
+/** `x`'s nested form (without relations), from {@link JsonOptions.nested} when it was written before. */
+export function nestedJson<T extends object, J>(x: T, fn: Serializer<T, J>, o: JsonOptions): J {
+  if (o.nested === undefined) return fn(x, o, true);
+  // A row is only ever written by its own kind's serializer: the value stored for it is a J.
+  const seen = o.nested.get(x) as J | undefined;
+  if (seen !== undefined) return seen;
+  const json = fn(x, o, true);
+  o.nested.set(x, json);
+  return json;
 }
 
-function one<T, J>(item: T | null | undefined, nested: boolean, fn: (x: T, o: JsonOptions, nested: boolean) => J, o: JsonOptions): J | null {
-  return nested || item === undefined || item === null ? null : fn(item, o, true);
+/** Relations are written one level deep, as gorm's preloads do; nested objects carry no relations. */
+function list<T extends object, J>(items: T[] | undefined, nested: boolean, fn: Serializer<T, J>, o: JsonOptions): J[] | null {
+  return nested || items === undefined ? null : items.map((x) => nestedJson(x, fn, o));
+}
+
+function one<T extends object, J>(item: T | null | undefined, nested: boolean, fn: Serializer<T, J>, o: JsonOptions): J | null {
+  return nested || item === undefined || item === null ? null : nestedJson(item, fn, o);
 }
 
 /** An ssh key in sshportal's JSON (relation: Hosts). */

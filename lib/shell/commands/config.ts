@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { exportBackup } from '../../db/backup/export.js';
+import { backupDocument, readBackup } from '../../db/backup/export.js';
 import { applyRestore, completePlan, ownSettings, restoreSummary, withoutOwnSettings } from '../../db/backup/restore.js';
 import { userExists } from '../../db/queries/users.js';
 import { recordEvent } from '../../db/events.js';
@@ -7,7 +7,8 @@ import { ConflictError, InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
 import { backupChecks } from '../backup-checks.js';
 import { parseBackupOffLoop } from '../restore-parse.js';
-import { renderJson } from '../render/json.js';
+import { jsonChunks } from '../render/json.js';
+import { writePaced } from '../paced-output.js';
 import { defineAuditCommands } from './audit.js';
 import { act, change } from './common.js';
 
@@ -17,10 +18,10 @@ function defineBackup(parent: Command, ctx: ShellContext): void {
     .option('--decrypt', 'writes secrets in clear')
     .option('--ignore-events', 'leaves the audit trail out');
   act(cmd, ctx, ['admin'], async ({ opts }) => {
-    const doc = await ctx.deps.db.transaction((m) => exportBackup(m, {
-      cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), ignoreEvents: opts.flag('ignoreEvents'), now: ctx.now(),
-    }));
-    ctx.out(renderJson(doc, !opts.flag('indent')));
+    // One consistent read, then the conversion and the writing outside the transaction, pausing as they go.
+    const rows = await ctx.deps.db.transaction((m) => readBackup(m, { ignoreEvents: opts.flag('ignoreEvents') }));
+    const doc = await backupDocument(rows, { cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now() });
+    await writePaced(ctx, jsonChunks({ ...doc }, !opts.flag('indent')));
   });
 }
 

@@ -1,9 +1,85 @@
+/** Dates as ISO 8601 strings (what every JSON output of the shell shows). */
+function isoDates(_key: string, v: unknown): unknown {
+  return v instanceof Date ? v.toISOString() : v;
+}
+
+/** `value` as JSON text, indented by two spaces unless `compact`; undefined (or a function) when it has no JSON form. */
+function stringify(value: unknown, compact: boolean): string | undefined {
+  // undefined (or a function) has no JSON form: JSON.stringify then returns undefined, whatever its typings say.
+  const text: string | undefined = JSON.stringify(value, isoDates, compact ? undefined : 2);
+  return text;
+}
+
 /**
  * The one JSON renderer of the admin shell (`inspect`, `config backup`):
  * dates as ISO 8601 strings, two-space indentation unless `compact`.
  */
 export function renderJson(value: unknown, compact = false): string {
-  // undefined (or a function) has no JSON form, whatever the typings say.
-  const text = JSON.stringify(value, (_key, v: unknown) => (v instanceof Date ? v.toISOString() : v), compact ? undefined : 2) as string | undefined;
-  return `${text ?? 'null'}\n`;
+  return `${stringify(value, compact) ?? 'null'}\n`;
+}
+
+/** Arrays longer than this are written element by element (and objects holding one, member by member). */
+const LONG = 32;
+
+/** A plain object (not a Date, whose toJSON decides, nor a boxed string): JSON.stringify writes its own members. */
+function isPlainObject(v: unknown): v is Readonly<Record<string, unknown>> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && !('toJSON' in v);
+}
+
+/**
+ * Whether `v`, nested `level` deep, is written in pieces: the document and
+ * its own members always (a backup's lists; each element of theirs holding a
+ * long array, such as a group of 10,000 hosts, then is too), and long arrays
+ * and objects holding one at any depth.
+ */
+function inPieces(v: unknown, level: number): v is unknown[] | Readonly<Record<string, unknown>> {
+  if (Array.isArray(v)) return level < 2 || v.length > LONG;
+  return isPlainObject(v) && (level < 2 || Object.values(v).some((x) => Array.isArray(x) && x.length > LONG));
+}
+
+/** JSON text nested `level` deep: in indented output each line break gets two more spaces per level. */
+function nestedText(text: string, level: number, compact: boolean): string {
+  // JSON strings hold no raw line feed: every line break is the layout's.
+  return compact || level === 0 ? text : text.replaceAll('\n', `\n${'  '.repeat(level)}`);
+}
+
+/**
+ * The text of `value` nested `level` deep, in pieces (see {@link inPieces}):
+ * arrays element by element, objects member by member, each element or
+ * member whole unless it is in pieces too.
+ */
+function* containerChunks(value: unknown[] | Readonly<Record<string, unknown>>, level: number, compact: boolean): Generator<string> {
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  const entries: [string | null, unknown][] = Array.isArray(value) ? value.map((v): [null, unknown] => [null, v]) : Object.entries(value);
+  const indent = (n: number): string => (compact ? '' : `\n${'  '.repeat(n)}`);
+  let first = true;
+  for (const [key, v] of entries) {
+    const opening = `${first ? open : ','}${indent(level + 1)}${key === null ? '' : `${JSON.stringify(key)}:${compact ? '' : ' '}`}`;
+    if (inPieces(v, level + 1)) {
+      yield opening;
+      yield* containerChunks(v, level + 1, compact);
+    } else {
+      // Without a JSON form (undefined, a function), a member is left out and an element is null, as JSON.stringify does.
+      const text = stringify(v, compact) ?? (key === null ? 'null' : undefined);
+      if (text === undefined) continue;
+      yield `${opening}${nestedText(text, level + 1, compact)}`;
+    }
+    first = false;
+  }
+  yield first ? `${open}${close}` : `${indent(level)}${close}`;
+}
+
+/**
+ * The text of {@link renderJson}(`value`, `compact`) in pieces, for a value
+ * too large to hold as one string or to write while the event loop waits
+ * (`config backup`): the document's lists element by element, and arrays of
+ * more than 32 elements (and objects holding one) at any depth, so that a
+ * caller can pause between pieces. The pieces joined are renderJson's output.
+ */
+export function* jsonChunks(value: unknown, compact = false): Generator<string> {
+  if (inPieces(value, 0)) yield* containerChunks(value, 0, compact);
+  else yield stringify(value, compact) ?? 'null';
+  yield '\n';
 }

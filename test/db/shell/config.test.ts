@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
-import { Acl, Host, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { Acl, Host, HostGroup, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { renderJson } from '../../../lib/shell/render/json.js';
 import { prepareSecrets } from '../../../lib/db/secrets.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
 import { MAX_COMMANDS_JSON_CHARS } from '../../../lib/db/session-commands.js';
@@ -204,6 +205,32 @@ for (const driver of drivers) {
       expect(lines).to.have.length(101);
       expect(lines[99]).to.equal('warning: skipped user key 101: the same key is already bound');
       expect(lines[100]).to.equal('warning: … and 19899 more warnings');
+    });
+
+    it('writes a backup of 600 hosts in one group in pieces, letting the event loop run between them', async () => {
+      await f.run('hostgroup create --name=big');
+      const group = await f.db.manager.findOneByOrFail(HostGroup, { name: 'big' });
+      const names = Array.from({ length: 600 }, (_, i) => `bulk${i}`);
+      await f.db.manager.createQueryBuilder().insert().into(Host)
+        .values(names.map((name) => ({ name, addr: `${name}.example.org:22`, user: 'root', url: `ssh://root@${name}.example.org:22`, comment: '', logging: 'everything' }))).execute();
+      const hosts = await f.db.manager.find(Host, { select: { id: true, name: true } });
+      await f.db.manager.createQueryBuilder().insert().into('host_host_groups')
+        .values(hosts.filter((h) => h.name.startsWith('bulk')).map((h) => ({ host_id: h.id, host_group_id: group.id }))).execute();
+      // Another connection's work, queued for the loop's next turn again and again: it runs only while the backup yields.
+      let turns = 0;
+      let running = true;
+      const other = (): void => { turns++; if (running) setImmediate(other); };
+      setImmediate(other);
+      const r = await f.run('config backup --indent');
+      running = false;
+      expect(r.code, r.stderr).to.equal(0);
+      const doc = JSON.parse(r.stdout) as { hosts: unknown[]; host_groups: { Name: string; Hosts: { Name: string }[] }[] };
+      expect(doc.host_groups.find((g) => g.Name === 'big')?.Hosts.map((h) => h.Name)).to.deep.equal(names);
+      // ~1 MB indented: about 15 writes of 64 KiB, each followed by a turn of the loop (conversion pauses too).
+      expect(turns).to.be.at.least(10);
+      expect(r.stdout).to.equal(renderJson(JSON.parse(r.stdout)));
+      await f.run(`host rm ${names.join(' ')}`);
+      await f.run('hostgroup rm big');
     });
 
     it('round-trips its own backup exactly, events included', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { renderJson } from '../../../lib/shell/render/json.js';
+import { jsonChunks, renderJson } from '../../../lib/shell/render/json.js';
 import { cleanCell, layoutsForTest, renderTable } from '../../../lib/shell/render/table.js';
 
 describe('shell: table renderer', () => {
@@ -72,5 +72,41 @@ describe('shell: JSON renderer', () => {
   });
   it('writes compact JSON on demand', () => {
     expect(renderJson({ a: [1, null] }, true)).to.equal('{"a":[1,null]}\n');
+  });
+});
+
+describe('shell: JSON in pieces (config backup)', () => {
+  const host = (i: number): Record<string, unknown> => ({ ID: i, Name: `host${i}`, URL: `ssh://root@h${i}:22`, Groups: [{ ID: 1, Name: 'all' }], At: new Date(i * 1000), Note: 'line\nbreak "quoted"' });
+  const hosts = Array.from({ length: 2_000 }, (_, i) => host(i));
+  const cases: { name: string; value: unknown }[] = [
+    { name: 'an empty object', value: {} },
+    { name: 'an empty array', value: [] },
+    { name: 'null, a string, a number', value: [null, 'x', 1.5] },
+    { name: 'undefined alone', value: undefined },
+    { name: 'a date alone', value: new Date(0) },
+    { name: 'a boxed string and a date in a document', value: { s: Object('ab') as unknown, d: new Date(5), m: new Map([[1, 2]]) } },
+    { name: 'members without a JSON form (left out) and elements without one (null)', value: { a: undefined, b: () => 1, c: [undefined, () => 1, 2], d: Array.from({ length: 40 }, (_, i) => (i % 2 ? undefined : i)) } },
+    { name: 'a document of empty and short lists', value: { keys: [], hosts: [host(1)], events: null, date: 'now', audit_keys: undefined } },
+    { name: 'a document whose first member has no JSON form', value: { skipped: undefined, hosts: hosts.slice(0, 40) } },
+    { name: 'a backup-like document: long lists, a group of 2,000 hosts, a key of 40', value: {
+      keys: [{ ID: 1, Hosts: hosts.slice(0, 40) }], hosts, host_groups: [{ ID: 1, Name: 'all', Hosts: hosts, ACLs: [] }, { ID: 2, Hosts: [] }], date: 'd',
+    } },
+    { name: 'a long array of long arrays', value: Array.from({ length: 40 }, (_, i) => Array.from({ length: 40 + i }, (_v, j) => ({ j }))) },
+    { name: 'an object held in a long array, holding one', value: [{ deep: { list: Array.from({ length: 50 }, (_, i) => i) } }, ...Array.from({ length: 40 }, () => ({ x: [1] }))] },
+  ];
+  for (const c of cases) {
+    for (const compact of [false, true]) {
+      it(`${c.name} (${compact ? 'compact' : 'indented'}): the pieces joined are renderJson's text`, () => {
+        expect([...jsonChunks(c.value, compact)].join('')).to.equal(renderJson(c.value, compact));
+      });
+    }
+  }
+
+  it('writes a group of 2,000 hosts in pieces of one host at most', () => {
+    const pieces = [...jsonChunks({ host_groups: [{ ID: 1, Hosts: hosts }] })];
+    const longest = Math.max(...pieces.map((p) => p.length));
+    expect(pieces.length).to.be.above(2_000);
+    // One host, indented four levels deep, and the separator before it: never the group, nor the list.
+    expect(longest).to.be.at.most(2 * renderJson(host(1999)).length);
   });
 });
