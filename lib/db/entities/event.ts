@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { BaseRow } from './base.js';
+import { fkIndex } from './fk-index.js';
 import type { User } from './user.js';
 
 /**
@@ -11,6 +12,7 @@ import type { User } from './user.js';
 @Index('idx_events_created', ['createdAt', 'id'])
 export class Event extends BaseRow {
   @Column({ type: 'integer', name: 'author_id', nullable: true })
+  @Index('idx_events_author_id', fkIndex)
   authorId: number | null;
 
   @ManyToOne('User', { nullable: true, onDelete: 'SET NULL' })

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, JoinColumn, JoinTable, ManyToMany, ManyToOne } from 'typeorm';
 import type { RecordingMode } from '../../recording-mode.js';
 import { BaseRow } from './base.js';
+import { fkIndex } from './fk-index.js';
 import type { HostGroup } from './host-group.js';
 import type { SshKey } from './ssh-key.js';
 
@@ -26,6 +27,7 @@ export class Host extends BaseRow {
   url: string;
 
   @Column({ type: 'integer', name: 'ssh_key_id', nullable: true })
+  @Index('idx_hosts_ssh_key_id', fkIndex)
   sshKeyId: number | null;
 
   @ManyToOne('SshKey', { nullable: true, onDelete: 'RESTRICT' })
@@ -44,6 +46,7 @@ export class Host extends BaseRow {
   logging: RecordingMode;
 
   @Column({ type: 'integer', name: 'hop_id', nullable: true })
+  @Index('idx_hosts_hop_id', fkIndex)
   hopId: number | null;
 
   @ManyToOne('Host', { nullable: true, onDelete: 'RESTRICT' })

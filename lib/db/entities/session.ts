@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { BaseRow } from './base.js';
+import { fkIndex } from './fk-index.js';
 import type { Host } from './host.js';
 import type { User } from './user.js';
 
@@ -20,6 +21,7 @@ export class Session extends BaseRow {
   status: string;
 
   @Column({ type: 'integer', name: 'user_id', nullable: true })
+  @Index('idx_sessions_user_id', fkIndex)
   userId: number | null;
 
   @ManyToOne('User', { nullable: true, onDelete: 'SET NULL' })
@@ -27,6 +29,7 @@ export class Session extends BaseRow {
   user?: User | null;
 
   @Column({ type: 'integer', name: 'host_id', nullable: true })
+  @Index('idx_sessions_host_id', fkIndex)
   hostId: number | null;
 
   @ManyToOne('Host', { nullable: true, onDelete: 'SET NULL' })

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { BaseRow } from './base.js';
+import { fkIndex } from './fk-index.js';
 import type { Host } from './host.js';
 
 /** A single-use enrollment token for a tunnel host's connector; only its hash is stored. */
@@ -7,6 +8,7 @@ import type { Host } from './host.js';
 @Index('uq_tunnel_invites_token_hash', ['tokenHash'], { unique: true })
 export class TunnelInvite extends BaseRow {
   @Column({ type: 'integer', name: 'host_id' })
+  @Index('idx_tunnel_invites_host_id', fkIndex)
   hostId: number;
 
   @ManyToOne('Host', { onDelete: 'CASCADE' })

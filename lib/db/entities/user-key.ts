@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { BaseRow } from './base.js';
+import { fkIndex } from './fk-index.js';
 import type { User } from './user.js';
 
 /** A public key that identifies a user. */
@@ -18,6 +19,7 @@ export class UserKey extends BaseRow {
   authorizedKey: string;
 
   @Column({ type: 'integer', name: 'user_id' })
+  @Index('idx_user_keys_user_id', fkIndex)
   userId: number;
 
   @ManyToOne('User', (u: User) => u.keys, { onDelete: 'CASCADE' })
