@@ -32,6 +32,7 @@ function checkUniqueness(p: BackupPlan): void {
   assertUnique(p.settings, 'settings', byName);
   assertUnique(p.sessions, 'sessions');
   if (p.events) assertUnique(p.events, 'events');
+  assertUnique(p.tunnelKeys, 'tunnel_keys');
 }
 
 /**

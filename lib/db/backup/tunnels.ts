@@ -4,6 +4,7 @@
  * connector keys). Host invites are never backed up: they are single-use secrets.
  */
 import type { EntityManager } from 'typeorm';
+import { parsePublicKey, type PublicKeyInfo } from '../../crypto/ssh-keys.js';
 import { TunnelInvite, TunnelKey } from '../entities/index.js';
 import type { GoTunnelKey } from '../json/types.js';
 import { count, date, id, invalid, objects, string, type Reader } from './narrow.js';
@@ -12,23 +13,55 @@ import type { BackupPlan, TunnelKeyRow } from './plan.js';
 const fingerprintPattern = /^SHA256:[A-Za-z0-9+/]{43}$/;
 const authorizedKeyPattern = /^[a-z0-9@.-]{1,64} [A-Za-z0-9+/]+={0,2}$/;
 
+/**
+ * The key as stored (`algo base64`) and its fingerprint, derived from the key:
+ * a connector is found by its key's fingerprint, so a backup naming one key
+ * and the fingerprint of another would show the first (`host inspect`) while
+ * the second connects. Such a row is refused, not repaired: no backup this
+ * portal writes holds one.
+ */
+function connectorKey(r: Reader, fingerprint: string, authorizedKey: string): { fingerprint: string; authorizedKey: string } {
+  let info: PublicKeyInfo;
+  try {
+    info = parsePublicKey(authorizedKey);
+  } catch {
+    throw invalid(`${r.path}.AuthorizedKey`, 'expected "algo base64"');
+  }
+  if (info.fingerprint !== fingerprint) throw invalid(`${r.path}.Fingerprint`, 'not the fingerprint of AuthorizedKey');
+  return { fingerprint, authorizedKey: `${info.algo} ${info.blob}` };
+}
+
 function readTunnelKey(r: Reader, now: Date): TunnelKeyRow {
-  const fingerprint = string(r, 'Fingerprint');
-  const authorizedKey = string(r, 'AuthorizedKey');
-  if (!fingerprintPattern.test(fingerprint)) throw invalid(`${r.path}.Fingerprint`, 'expected a SHA256: fingerprint');
-  if (authorizedKey.length > 16_384 || !authorizedKeyPattern.test(authorizedKey)) throw invalid(`${r.path}.AuthorizedKey`, 'expected "algo base64"');
+  const given = string(r, 'Fingerprint');
+  const line = string(r, 'AuthorizedKey');
+  if (!fingerprintPattern.test(given)) throw invalid(`${r.path}.Fingerprint`, 'expected a SHA256: fingerprint');
+  if (line.length > 16_384 || !authorizedKeyPattern.test(line)) throw invalid(`${r.path}.AuthorizedKey`, 'expected "algo base64"');
+  const { fingerprint, authorizedKey } = connectorKey(r, given, line);
   const comment = string(r, 'Comment');
   if (comment.length > 1024) throw invalid(`${r.path}.Comment`, 'longer than 1024 characters');
   const createdAt = date(r, 'CreatedAt') ?? now;
   return { id: id(r), createdAt, updatedAt: date(r, 'UpdatedAt') ?? createdAt, deletedAt: null, hostId: count(r, 'HostID'), fingerprint, authorizedKey, comment };
 }
 
-/** The connector keys of a backup; keys of hosts the backup does not have are dropped with a warning. */
+/**
+ * The connector keys of a backup; keys of hosts the backup does not have are
+ * dropped with a warning, and so is a host's key given twice (the database
+ * holds a key once per host).
+ */
 export function readTunnelKeys(doc: Reader, hostIds: ReadonlySet<number>, warnings: string[], now: Date): TunnelKeyRow[] {
   const rows = objects(doc, 'tunnel_keys').map((r) => readTunnelKey(r, now));
-  const kept = rows.filter((k) => hostIds.has(k.hostId));
-  if (kept.length < rows.length) warnings.push(`${rows.length - kept.length} tunnel connector key(s) of unknown hosts dropped`);
-  return kept;
+  const known = rows.filter((k) => hostIds.has(k.hostId));
+  if (known.length < rows.length) warnings.push(`${rows.length - known.length} tunnel connector key(s) of unknown hosts dropped`);
+  const seen = new Set<string>();
+  return known.filter((k) => {
+    const key = `${k.hostId} ${k.fingerprint}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      return true;
+    }
+    warnings.push(`skipped tunnel connector key ${k.id}: host ${k.hostId} already has this key`);
+    return false;
+  });
 }
 
 /** What `config backup` writes of connector keys. */

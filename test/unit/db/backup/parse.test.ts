@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createFieldCipher } from '../../../../lib/crypto/field-cipher.js';
 import { hashToken } from '../../../../lib/crypto/tokens.js';
+import { parsePublicKey } from '../../../../lib/crypto/ssh-keys.js';
 import { parseBackup } from '../../../../lib/db/backup/parse.js';
 import { prepareBackup, prepareBackupYielding } from '../../../../lib/db/backup/prepare.js';
 import type { BackupPlan, HostRow } from '../../../../lib/db/backup/plan.js';
@@ -10,6 +11,10 @@ import { backupChecks } from '../../../../lib/shell/backup-checks.js';
 import { goBackup } from './go-backup.fixture.js';
 
 const now = new Date('2024-01-01T00:00:00Z');
+/** A connector key (ed25519) and its fingerprint, as `config backup` writes them. */
+const sshString = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+const connector = { AuthorizedKey: `ssh-ed25519 ${Buffer.concat([sshString(Buffer.from('ssh-ed25519')), sshString(Buffer.alloc(32, 7))]).toString('base64')}`, Fingerprint: '' };
+connector.Fingerprint = parsePublicKey(connector.AuthorizedKey).fingerprint;
 const cipher = createFieldCipher('0123456789abcdef');
 const prep = { cipher, storeClear: false, now, inviteTtlMs: 3600_000, checks: backupChecks };
 
@@ -125,7 +130,7 @@ describe('backup: parsing a Go sshportal backup', () => {
     { name: 'a Seq past INT', edit: (d) => { d.events = [chained(Number.MAX_SAFE_INTEGER)]; }, message: /backup\.events\[0\]\.Seq: out of range/ },
     { name: 'a checkpoint id of INT\'s largest (the next checkpoint would fail)', edit: (d) => { d.audit_checkpoints = [{ ID: top, Seq: 1, Hash: '1'.repeat(64), PublicKey: 'AAAA', Signature: 'AAAA' }]; }, message: /backup\.audit_checkpoints\[0\]\.ID: out of range \(at most 1000000000\)/ },
     { name: 'a checkpoint Seq past INT', edit: (d) => { d.audit_checkpoints = [{ Seq: top + 1, Hash: '1'.repeat(64), PublicKey: 'AAAA', Signature: 'AAAA' }]; }, message: /backup\.audit_checkpoints\[0\]\.Seq: out of range/ },
-    { name: 'a tunnel key host past INT', edit: (d) => { d.tunnel_keys = [{ ID: 1, HostID: top + 1, Fingerprint: `SHA256:${'A'.repeat(43)}`, AuthorizedKey: 'ssh-ed25519 AAAA' }]; }, message: /backup\.tunnel_keys\[0\]\.HostID: out of range/ },
+    { name: 'a tunnel key host past INT', edit: (d) => { d.tunnel_keys = [{ ID: 1, HostID: top + 1, ...connector }]; }, message: /backup\.tunnel_keys\[0\]\.HostID: out of range/ },
     { name: 'a negative id', edit: (d) => { rows(d, 'user_groups')[2].ID = -1; }, message: /backup\.user_groups\[2\]\.ID: expected a whole number/ },
     { name: 'a seal longer than INT (a file length, not a column)', edit: (d) => { rows(d, 'sessions')[0].Seals = [{ path: 'a.cast', length: 2 ** 40, sha256: '2'.repeat(64) }]; }, message: null },
   ];
@@ -327,6 +332,39 @@ describe('backup: parsing a Go sshportal backup', () => {
     const p = prepareBackup(parseBackup(doc, now, backupChecks), prep);
     expect([p.keys[0]?.pubKey, p.keys[0]?.fingerprint]).to.deep.equal([truth?.pubKey, truth?.fingerprint]);
     expect(p.warnings).to.include("keys 'default': its PubKey is not its private key's: replaced with the private key's");
+  });
+
+  describe('tunnel connector keys', () => {
+    const host = (d: Record<string, unknown>): number => Number(rows(d, 'hosts')[0].ID);
+    const withKeys = (keys: (d: Record<string, unknown>) => Record<string, unknown>[]): Record<string, unknown> => {
+      const { doc } = goBackup();
+      doc.tunnel_keys = keys(doc);
+      return doc;
+    };
+    it('keeps a key whose fingerprint is its own', () => {
+      const p = parseBackup(withKeys((d) => [{ ID: 1, HostID: host(d), ...connector }]), now, backupChecks);
+      expect(p.tunnelKeys.map((k) => [k.fingerprint, k.authorizedKey])).to.deep.equal([[connector.Fingerprint, connector.AuthorizedKey]]);
+    });
+    const refused: { name: string; key: Record<string, unknown>; message: RegExp }[] = [
+      { name: "another key's fingerprint (shown as one key, another would connect)", key: { ...connector, Fingerprint: `SHA256:${'A'.repeat(43)}` }, message: /^invalid backup: backup\.tunnel_keys\[0\]\.Fingerprint: not the fingerprint of AuthorizedKey$/ },
+      { name: 'a key that does not parse', key: { ...connector, AuthorizedKey: 'ssh-ed25519 AAAA' }, message: /^invalid backup: backup\.tunnel_keys\[0\]\.AuthorizedKey: expected "algo base64"$/ },
+    ];
+    for (const c of refused) {
+      it(`refuses ${c.name}`, () => {
+        expect(() => parseBackup(withKeys((d) => [{ ID: 1, HostID: host(d), ...c.key }]), now, backupChecks)).to.throw(c.message);
+      });
+    }
+    it("drops a host's key given twice, with a warning (the database holds it once per host)", () => {
+      const p = parseBackup(withKeys((d) => [{ ID: 1, HostID: host(d), ...connector }, { ID: 2, HostID: host(d), ...connector }]), now, backupChecks);
+      expect(p.tunnelKeys.map((k) => k.id)).to.deep.equal([1]);
+      expect(p.warnings).to.include(`skipped tunnel connector key 2: host ${p.hosts[0]?.id ?? 0} already has this key`);
+    });
+    it('refuses two keys with one ID', () => {
+      const { doc } = goBackup();
+      const other = rows(doc, 'hosts')[1].ID;
+      doc.tunnel_keys = [{ ID: 1, HostID: host(doc), ...connector }, { ID: 1, HostID: other, ...connector }];
+      expect(() => parseBackup(doc, now, backupChecks)).to.throw(/tunnel_keys: duplicate ID 1/);
+    });
   });
 
   it('repairs dangling references with warnings instead of failing', () => {
