@@ -5,6 +5,7 @@ import { hashToken, isTokenHash } from '../../crypto/tokens.js';
 import { AppError, quoted } from '../../errors.js';
 import { invalid } from './narrow.js';
 import type { BackupChecks, BackupPlan, HostRow, KeyRow, UserKeyRow, UserRow } from './plan.js';
+import { checkingWidths } from './widths.js';
 
 /** How secrets of a restored backup are stored. */
 export interface PrepareOptions {
@@ -128,8 +129,8 @@ function prepareUserKey(k: UserKeyRow): void {
 /**
  * Second validation pass, the one that needs the portal's secrets: private keys
  * must parse (decrypting ours), passwords are (re)encrypted, clear invite tokens
- * hashed, user-key fingerprints computed (duplicates dropped with a warning).
- * Yields after every row, so that a caller may let the event loop turn.
+ * hashed, user-key fingerprints computed (duplicates dropped with a warning);
+ * then every string must fit its column (widths.ts). Yields after every row, so that a caller may let the event loop turn.
  */
 function* preparing(p: BackupPlan, o: PrepareOptions): Generator<undefined, BackupPlan> {
   for (const k of p.keys) { prepareKey(k, o, p.warnings); yield; }
@@ -144,6 +145,7 @@ function* preparing(p: BackupPlan, o: PrepareOptions): Generator<undefined, Back
     yield;
   }
   p.userKeys = kept;
+  yield* checkingWidths(p);
   return p;
 }
 
