@@ -19,9 +19,11 @@ function defineBackup(parent: Command, ctx: ShellContext): void {
     .option('--ignore-events', 'leaves the audit trail out');
   act(cmd, ctx, ['admin'], async ({ opts }) => {
     // One consistent read, then the conversion and the writing outside the transaction, pausing as they go.
-    const rows = await ctx.deps.db.transaction((m) => readBackup(m, { ignoreEvents: opts.flag('ignoreEvents') }));
-    const doc = await backupDocument(rows, { cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now() });
-    await writePaced(ctx, jsonChunks({ ...doc }, !opts.flag('indent')));
+    // The rows read are no one's once converted (no local holds them while the document is written).
+    const doc = await backupDocument(await ctx.deps.db.transaction((m) => readBackup(m, { ignoreEvents: opts.flag('ignoreEvents') })), {
+      cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now(),
+    });
+    await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')));
   });
 }
 

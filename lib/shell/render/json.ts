@@ -35,7 +35,8 @@ function isPlainObject(v: unknown): v is Readonly<Record<string, unknown>> {
  * and objects holding one at any depth.
  */
 function inPieces(v: unknown, level: number): v is unknown[] | Readonly<Record<string, unknown>> {
-  if (Array.isArray(v)) return level < 2 || v.length > LONG;
+  // An array with a toJSON of its own (or its class's) is whatever that makes of it: written whole.
+  if (Array.isArray(v)) return !('toJSON' in v) && (level < 2 || v.length > LONG);
   return isPlainObject(v) && (level < 2 || Object.values(v).some((x) => Array.isArray(x) && x.length > LONG));
 }
 
@@ -52,7 +53,8 @@ function nestedText(text: string, level: number, compact: boolean): string {
  */
 function* containerChunks(value: unknown[] | Readonly<Record<string, unknown>>, level: number, compact: boolean): Generator<string> {
   const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
-  const entries: [string | null, unknown][] = Array.isArray(value) ? value.map((v): [null, unknown] => [null, v]) : Object.entries(value);
+  // Array.from, not map: a hole is an element (null), as JSON.stringify writes it.
+  const entries: [string | null, unknown][] = Array.isArray(value) ? Array.from(value, (v): [null, unknown] => [null, v]) : Object.entries(value);
   const indent = (n: number): string => (compact ? '' : `\n${'  '.repeat(n)}`);
   let first = true;
   for (const [key, v] of entries) {
@@ -76,7 +78,8 @@ function* containerChunks(value: unknown[] | Readonly<Record<string, unknown>>, 
  * too large to hold as one string or to write while the event loop waits
  * (`config backup`): the document's lists element by element, and arrays of
  * more than 32 elements (and objects holding one) at any depth, so that a
- * caller can pause between pieces. The pieces joined are renderJson's output.
+ * caller can pause between pieces. The pieces joined are renderJson's output
+ * (for data: a toJSON that looks at its key would be handed no key here).
  */
 export function* jsonChunks(value: unknown, compact = false): Generator<string> {
   if (inPieces(value, 0)) yield* containerChunks(value, 0, compact);

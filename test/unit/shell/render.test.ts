@@ -92,6 +92,8 @@ describe('shell: JSON in pieces (config backup)', () => {
       keys: [{ ID: 1, Hosts: hosts.slice(0, 40) }], hosts, host_groups: [{ ID: 1, Name: 'all', Hosts: hosts, ACLs: [] }, { ID: 2, Hosts: [] }], date: 'd',
     } },
     { name: 'a long array of long arrays', value: Array.from({ length: 40 }, (_, i) => Array.from({ length: 40 + i }, (_v, j) => ({ j }))) },
+    { name: 'a sparse long array (holes are null)', value: { list: Object.assign(new Array<unknown>(40), { 3: 'x' }) } },
+    { name: 'a long array with a toJSON of its own', value: { list: Object.assign(Array.from({ length: 40 }, (_, i) => i), { toJSON: () => 'whole' }) } },
     { name: 'an object held in a long array, holding one', value: [{ deep: { list: Array.from({ length: 50 }, (_, i) => i) } }, ...Array.from({ length: 40 }, () => ({ x: [1] }))] },
   ];
   for (const c of cases) {

@@ -39,6 +39,26 @@ describe('ssh: a channel gone for good, whoever asks and whenever', () => {
     expect(await outputDrained([ch], new Readable({ read() { /* never */ } }))).to.equal('gone');
   });
 
+  it('a full channel its client closes during the wait, with no event the wait hears (ssh2 ends it), is found gone within a second', async () => {
+    const ch = channel(16);
+    rememberClose(ch);
+    ch.on('error', () => undefined);
+    ch.write(Buffer.alloc(64));
+    const wait = outputDrained([ch], new Readable({ read() { /* never */ } }));
+    setTimeout(() => { ch.end(); }, 50);
+    const start = performance.now();
+    expect(await wait).to.equal('gone');
+    expect(performance.now() - start).to.be.below(3_000);
+  });
+
+  it('an ended channel with room left is gone: writes to it would vanish without ever asking to drain', async () => {
+    const ch = channel(1 << 20);
+    ch.on('error', () => undefined);
+    ch.end();
+    expect(ch.writableNeedDrain).to.equal(false);
+    expect(await outputDrained([ch], new Readable({ read() { /* never */ } }))).to.equal('gone');
+  });
+
   it('an export that starts after its channel closed writes nothing and lets go of the file', async () => {
     const ch = channel(1 << 20);
     rememberClose(ch);
