@@ -23,8 +23,8 @@ export interface SessionFacts {
 export interface LiveControl {
   /** Ends live session `s` (on any node); throws an AppError when it is not live. */
   stop(s: SessionFacts, by: string, reason: string | null): Promise<void>;
-  /** Viewer counts by session id; null where the node could not be asked. */
-  watchers(rows: readonly SessionFacts[]): Promise<Map<number, number | null>>;
+  /** Viewer counts by session id; null where the node could not be asked. Only id and node: `session ls` reads no recordings. */
+  watchers(rows: readonly Pick<SessionFacts, 'id' | 'node'>[]): Promise<Map<number, number | null>>;
   /** The session's asciicast file as a stream (fetched over the node link when another node recorded it). */
   openRecording(s: SessionFacts): Promise<Readable>;
 }
@@ -86,7 +86,7 @@ export class LiveService implements LiveControl {
     if (!stopped) throw new ConflictError(`session ${s.id} is not live on node ${s.node}`);
   }
 
-  async watchers(rows: readonly SessionFacts[]): Promise<Map<number, number | null>> {
+  async watchers(rows: readonly Pick<SessionFacts, 'id' | 'node'>[]): Promise<Map<number, number | null>> {
     const out = new Map<number, number | null>();
     const byNode = new Map<string, number[]>();
     for (const r of rows) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r.id]);

@@ -11,8 +11,39 @@ export interface Page {
   before: number | null;
 }
 
-/** An event with its author's name resolved. */
-export type EventListRow = Event & { authorName: string };
+/**
+ * How much of a long text column a listing reads: the first 256 characters of
+ * an event's args (up to 60,000 bytes) or of a session's err_msg, not each
+ * row's whole text (a 10,000-event page of 50 KB args made 500 MB of strings
+ * and held SQLite's synchronous event loop 3 s; cut, 24 MB and 0.4 s: the
+ * database still reads each value whole to cut it). SUBSTR counts characters
+ * on SQLite and on MariaDB (utf8mb4); NULL stays NULL.
+ *
+ * The listings show ellipsize(text, 30), which counts UTF-16 code units, one
+ * or two a character: any prefix of 31 characters or more ellipsizes exactly
+ * as the whole text (the same first 27 units; over 30 units exactly when the
+ * whole is), so a listing prints what it printed from whole rows. 256 leaves
+ * room for a cell cut by display width instead: then the only text shown
+ * otherwise would be one whose first 256 characters are nearly all zero-width
+ * (combining marks, joiners), shown with fewer visible characters than the
+ * cell holds. Reading such texts whole would cost what the listings cost
+ * before; each further 256 characters costs up to 1 KB a row (10 MB a page).
+ */
+export const listedPrefixChars = 256;
+
+/** Alias of the prefix a listing query reads beside its entity columns. */
+const prefixAlias = 'listed_prefix';
+
+/** The select expression of the listed prefix of `column` (`r.args`). */
+function prefixOf(column: string): string {
+  return `SUBSTR(${column}, 1, ${listedPrefixChars})`;
+}
+
+/** The columns `event ls` shows (the author's name through authorId), and nothing else: no hash chain, no args. */
+const eventListColumns = ['id', 'createdAt', 'authorId', 'domain', 'action', 'entity'] as const;
+
+/** An event as `event ls` reads it: its listed columns, its author's name, the first {@link listedPrefixChars} characters of its args. */
+export type EventListRow = Pick<Event, (typeof eventListColumns)[number]> & { authorName: string; argsPrefix: string | null };
 
 /** Names of the rows `ids` of `entity` (only those: a listing never loads a whole table). */
 async function namesOf(m: EntityManager, entity: typeof User | typeof Host, ids: readonly (number | null)[]): Promise<Map<number, string>> {
@@ -40,24 +71,48 @@ function ordered<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, table: stri
   return qb;
 }
 
-/** The rows of `qb`; a `before` that names no row of `entity` is an error, not an empty page. */
-async function paged<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, what: string, qb: SelectQueryBuilder<T>, page: Page): Promise<T[]> {
+/** A listed row (only the selected columns are set) and the prefix read beside it. */
+interface Prefixed<T> {
+  row: T;
+  prefix: string | null;
+}
+
+/** The rows of `qb` with their prefixes; a `before` that names no row of `entity` is an error, not an empty page. */
+async function paged<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, what: string, qb: SelectQueryBuilder<T>, page: Page): Promise<Prefixed<T>[]> {
   if (page.before !== null && !(await m.existsBy(entity, { id: page.before } as unknown as FindOptionsWhere<T>))) {
     throw new NotFoundError(unknownMessage(what, [String(page.before)]));
   }
-  return qb.getMany();
+  return withPrefix(qb);
+}
+
+/**
+ * The rows of listing query `qb` with their prefix: typeorm fills an entity
+ * only from selected columns (`r.domain`), never from an expression, so the
+ * prefix is taken from the raw rows. No join: one entity per raw row, in order.
+ */
+async function withPrefix<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<Prefixed<T>[]> {
+  const { entities, raw } = await qb.getRawAndEntities<Record<string, unknown>>();
+  if (raw.length !== entities.length) throw new Error(`listing: ${raw.length} raw rows for ${entities.length} entities`);
+  return entities.map((row, i) => {
+    const prefix = raw[i]?.[prefixAlias];
+    return { row, prefix: typeof prefix === 'string' ? prefix : null };
+  });
 }
 
 /** The query of one page of events (what {@link listEvents} runs; the tests read its plan). */
 export function eventPageQuery(m: EntityManager, page: Page): SelectQueryBuilder<Event> {
-  return ordered(m.createQueryBuilder(Event, 'r'), 'events', page);
+  const qb = m.createQueryBuilder(Event, 'r').select(eventListColumns.map((c) => `r.${c}`)).addSelect(prefixOf('r.args'), prefixAlias);
+  return ordered(qb, 'events', page);
 }
 
 /** One page of events, newest first; two or three short queries. */
 export async function listEvents(m: EntityManager, page: Page): Promise<EventListRow[]> {
   const events = await paged(m, Event, 'event', eventPageQuery(m, page), page);
-  const names = await namesOf(m, User, events.map((e) => e.authorId));
-  return events.map((e) => Object.assign(e, { authorName: e.authorId === null ? '' : names.get(e.authorId) ?? '' }));
+  const names = await namesOf(m, User, events.map(({ row }) => row.authorId));
+  return events.map(({ row, prefix }) => Object.assign(row, {
+    authorName: row.authorId === null ? '' : names.get(row.authorId) ?? '',
+    argsPrefix: prefix,
+  }));
 }
 
 /** Events by id, with their authors. */
@@ -65,8 +120,15 @@ export function findEvents(m: EntityManager, identifiers: readonly string[]): Pr
   return findByIds(m, Event, identifiers, 'event', { author: true });
 }
 
-/** A session with its user and host names resolved. */
-export type SessionListRow = Session & { userName: string; hostName: string };
+/**
+ * The columns `session ls` shows (names through userId and hostId; node also
+ * tells `--active` whom to ask for watchers), and nothing else: not the
+ * recordings, commands and seals JSON (up to 64 KB each), nor err_msg whole.
+ */
+const sessionListColumns = ['id', 'createdAt', 'stoppedAt', 'status', 'userId', 'hostId', 'comment', 'node'] as const;
+
+/** A session as `session ls` reads it: its listed columns, user and host names, the first {@link listedPrefixChars} characters of its error. */
+export type SessionListRow = Pick<Session, (typeof sessionListColumns)[number]> & { userName: string; hostName: string; errMsgPrefix: string | null };
 
 /**
  * The query of one page of sessions (what {@link listSessions} runs). The live
@@ -74,7 +136,7 @@ export type SessionListRow = Session & { userName: string; hostName: string };
  * sorted: about as many as open connections.
  */
 export function sessionPageQuery(m: EntityManager, page: Page, active: boolean): SelectQueryBuilder<Session> {
-  const qb = m.createQueryBuilder(Session, 'r');
+  const qb = m.createQueryBuilder(Session, 'r').select(sessionListColumns.map((c) => `r.${c}`)).addSelect(prefixOf('r.errMsg'), prefixAlias);
   if (active) qb.where('r.status = :status', { status: 'active' });
   return ordered(qb, 'sessions', page);
 }
@@ -82,11 +144,12 @@ export function sessionPageQuery(m: EntityManager, page: Page, active: boolean):
 /** One page of sessions, newest first (only active ones with `active`); a few short queries. */
 export async function listSessions(m: EntityManager, page: Page, active: boolean): Promise<SessionListRow[]> {
   const sessions = await paged(m, Session, 'session', sessionPageQuery(m, page, active), page);
-  const users = await namesOf(m, User, sessions.map((s) => s.userId));
-  const hosts = await namesOf(m, Host, sessions.map((s) => s.hostId));
-  return sessions.map((s) => Object.assign(s, {
-    userName: s.userId === null ? 'n/a' : users.get(s.userId) ?? 'n/a',
-    hostName: s.hostId === null ? 'n/a' : hosts.get(s.hostId) ?? 'n/a',
+  const users = await namesOf(m, User, sessions.map(({ row }) => row.userId));
+  const hosts = await namesOf(m, Host, sessions.map(({ row }) => row.hostId));
+  return sessions.map(({ row, prefix }) => Object.assign(row, {
+    userName: row.userId === null ? 'n/a' : users.get(row.userId) ?? 'n/a',
+    hostName: row.hostId === null ? 'n/a' : hosts.get(row.hostId) ?? 'n/a',
+    errMsgPrefix: prefix,
   }));
 }
 

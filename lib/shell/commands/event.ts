@@ -6,7 +6,7 @@ import { ellipsize, humanizeTime } from '../render/humanize.js';
 import { act, defineInspect, lsFlags, pageFlags, printList, readPage } from './common.js';
 
 function eventRow(e: EventListRow, now: Date): string[] {
-  return [String(e.id), e.authorName, e.domain, e.action, ellipsize(e.entity, 30), ellipsize(e.args ?? '', 30), humanizeTime(e.createdAt, now)];
+  return [String(e.id), e.authorName, e.domain, e.action, ellipsize(e.entity, 30), ellipsize(e.argsPrefix ?? '', 30), humanizeTime(e.createdAt, now)];
 }
 
 /** Registers `event`: reads the audit trail. */

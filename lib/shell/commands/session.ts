@@ -39,7 +39,7 @@ function sessionRow(s: SessionListRow, now: Date): string[] {
   const span = humanizeDuration(end.getTime() - s.createdAt.getTime());
   return [
     String(s.id), s.userName, s.hostName, s.status, humanizeTime(s.createdAt, now),
-    span === 'now' ? '1 second' : span, ellipsize(s.errMsg ?? '', 30), s.comment,
+    span === 'now' ? '1 second' : span, ellipsize(s.errMsgPrefix ?? '', 30), s.comment,
     // Which cluster node holds (or held) the session.
     s.node,
   ];
