@@ -19,18 +19,16 @@
  * builds are measured on the same rows).
  */
 import { fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveServerConfig } from '../lib/config/server-config.js';
 import { bootstrap } from '../lib/db/bootstrap.js';
 import { openDatabase, type Database } from '../lib/db/database.js';
-import { User } from '../lib/db/entities/index.js';
 import { silentLogger } from '../lib/log.js';
-import { runShell, type ShellDeps } from '../lib/shell/index.js';
+import type { ShellDeps } from '../lib/shell/index.js';
 import { tempDir } from '../test/support/keys.js';
+import { insertRows, runCommand, type CommandRun } from './shell-run.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ARGS_BYTES = Number(process.env.BENCH_ARGS_BYTES ?? 50_000);
@@ -54,17 +52,6 @@ function jsonArray(bytes: number, make: (i: number) => unknown): string {
   return `[${items.join(',')}]`;
 }
 
-/** Inserts `count` rows of `table` by `CHUNK`-row statements, `values(i)` the values of row i in `columns` order. */
-async function insertRows(db: Database, table: string, columns: readonly string[], count: number, values: (i: number) => unknown[]): Promise<void> {
-  const one = `(${columns.map(() => '?').join(', ')})`;
-  await db.transaction(async (m) => {
-    for (let start = 0; start < count; start += CHUNK) {
-      const ids = Array.from({ length: Math.min(CHUNK, count - start) }, (_, k) => start + k);
-      await m.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${ids.map(() => one).join(', ')}`, ids.flatMap(values));
-    }
-  });
-}
-
 /** A date string both drivers take, `i` seconds after 2024-01-01. */
 function at(i: number): string {
   return new Date(Date.parse('2024-01-01T00:00:00Z') + i * 1000).toISOString().replace('T', ' ').replace('Z', '');
@@ -74,48 +61,17 @@ async function seed(db: Database): Promise<void> {
   // Large args: the head differs per row (what the listing shows), the rest is bulk.
   const bulk = 'x'.repeat(ARGS_BYTES);
   await insertRows(db, 'events', ['created_at', 'updated_at', 'author_id', 'domain', 'action', 'entity', 'args'], EVENTS,
-    (i) => [at(i), at(i), 1, 'host', 'update', `host${i}`, JSON.stringify({ name: `host${i}`, comment: bulk }).slice(0, ARGS_BYTES)]);
+    (i) => [at(i), at(i), 1, 'host', 'update', `host${i}`, JSON.stringify({ name: `host${i}`, comment: bulk }).slice(0, ARGS_BYTES)], CHUNK);
   const recordings = jsonArray(JSON_BYTES, (i) => `2024/01/01/session-${i}-${'r'.repeat(40)}.cast`);
   const commands = jsonArray(JSON_BYTES, (i) => `exec: tail -n ${i} /var/log/${'c'.repeat(40)}.log`);
   const seals = jsonArray(JSON_BYTES, (i) => ({ path: `2024/01/01/session-${i}.cast`, length: i * 1000, sha256: 'a'.repeat(64) }));
   const longError = `ssh: handshake failed: ${'e'.repeat(4000)}`;
   await insertRows(db, 'sessions', ['created_at', 'updated_at', 'stopped_at', 'status', 'user_id', 'host_id', 'err_msg', 'comment', 'node', 'remote_addr', 'recordings', 'commands', 'seals'], SESSIONS,
-    (i) => [at(i), at(i), at(i + 60), 'closed', 1, null, i % 10 === 0 ? longError : null, '', 'n1', '10.0.0.1:5000', recordings, commands, seals]);
+    (i) => [at(i), at(i), at(i + 60), 'closed', 1, null, i % 10 === 0 ? longError : null, '', 'n1', '10.0.0.1:5000', recordings, commands, seals], CHUNK);
 }
 
-/** Counts and hashes what the shell writes: two builds printing the same listing print the same digest. */
-class Sink extends Writable {
-  bytes = 0;
-  readonly #hash = createHash('sha256');
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void { this.bytes += chunk.length; this.#hash.update(chunk); cb(); }
-  digest(): string { return this.#hash.digest('hex').slice(0, 12); }
-}
-
-/** One run of `command`: wall time, output bytes, exit code, longest loop hold, and the largest heapUsed the ticker saw. */
-interface Run { ms: number; bytes: number; digest: string; code: number; heldMs: number; peakHeap: number }
-
-async function time(deps: ShellDeps, db: Database, command: string): Promise<Run> {
-  const user = await db.manager.findOneOrFail(User, { where: { name: 'admin' }, relations: { roles: true, groups: true } });
-  const out = new Sink();
-  const input = new PassThrough();
-  input.end();
-  let last = performance.now();
-  let heldMs = 0;
-  let peakHeap = 0;
-  const tick = setInterval(() => {
-    const now = performance.now();
-    heldMs = Math.max(heldMs, now - last);
-    last = now;
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  }, 5);
-  const start = performance.now();
-  const code = await runShell(deps, { user, remoteAddr: 'bench' }, { input, output: out, errorOutput: new Sink(), pty: null, onResize: () => undefined }, command);
-  const ms = performance.now() - start;
-  clearInterval(tick);
-  heldMs = Math.max(heldMs, performance.now() - last);
-  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  return { ms, bytes: out.bytes, digest: out.digest(), code, heldMs, peakHeap };
-}
+/** One run of a command (see shell-run.ts). */
+type Run = CommandRun;
 
 /** What a measuring child reports. */
 interface Report { command: string; runs: Run[]; rssGrowthMiB: number; heapGrowthMiB: number }
@@ -130,14 +86,14 @@ async function measure(path: string, command: string): Promise<Report> {
   try {
     const deps: ShellDeps = { db, log: silentLogger, config: resolveServerConfig({ dbConn: path }, {}), version: 'bench' };
     // Modules, statements and the shell's own first-use costs out of the figures.
-    await time(deps, db, `${command.split(' ')[0] ?? ''} ls --limit 1`);
+    await runCommand(deps, db, `${command.split(' ')[0] ?? ''} ls --limit 1`);
     gc();
     const heapBefore = process.memoryUsage().heapUsed;
     const rssBefore = process.resourceUsage().maxRSS;
-    const runs: Run[] = [await time(deps, db, command)];
+    const runs: Run[] = [await runCommand(deps, db, command)];
     const rssGrowthMiB = (process.resourceUsage().maxRSS - rssBefore) / 1024;
     const heapGrowthMiB = ((runs[0]?.peakHeap ?? 0) - heapBefore) / (1024 * 1024);
-    for (let i = 1; i < RUNS; i++) { gc(); runs.push(await time(deps, db, command)); }
+    for (let i = 1; i < RUNS; i++) { gc(); runs.push(await runCommand(deps, db, command)); }
     return { command, runs, rssGrowthMiB, heapGrowthMiB };
   } finally {
     await db.close();

@@ -7,16 +7,10 @@
  *
  * Env: BENCH_HOSTS (default 10000), BENCH_USERS (default 1000), BENCH_RUNS (default 3).
  */
-import { join } from 'node:path';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
-import { Writable, PassThrough } from 'node:stream';
-import { resolveServerConfig } from '../lib/config/server-config.js';
-import { bootstrap } from '../lib/db/bootstrap.js';
-import { openDatabase, type Database } from '../lib/db/database.js';
+import type { Database } from '../lib/db/database.js';
 import { Host, HostGroup, User, UserGroup } from '../lib/db/entities/index.js';
-import { silentLogger } from '../lib/log.js';
-import { runShell, type ShellDeps } from '../lib/shell/index.js';
-import { tempDir } from '../test/support/keys.js';
+import { runCommand, withSeededDatabase } from './shell-run.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 10_000);
 const USERS = Number(process.env.BENCH_USERS ?? 1_000);
@@ -47,51 +41,14 @@ async function seed(db: Database): Promise<void> {
   await insertAll(db, 'user_user_groups', userIds.map((id) => ({ user_id: id, user_group_id: 1 })));
 }
 
-class Sink extends Writable {
-  bytes = 0;
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void { this.bytes += chunk.length; cb(); }
-}
-
-/** Wall time of one command, its output, and the longest the event loop was held meanwhile (what every other connection of the portal waited). */
-async function time(deps: ShellDeps, db: Database, command: string): Promise<{ ms: number; bytes: number; code: number; heldMs: number }> {
-  const user = await db.manager.findOneOrFail(User, { where: { name: 'admin' }, relations: { roles: true, groups: true } });
-  const out = new Sink();
-  const input = new PassThrough();
-  input.end();
-  let last = performance.now();
-  let heldMs = 0;
-  const tick = setInterval(() => { const now = performance.now(); heldMs = Math.max(heldMs, now - last); last = now; }, 5);
-  const start = performance.now();
-  const code = await runShell(deps, { user, remoteAddr: 'bench' }, { input, output: out, errorOutput: new Sink(), pty: null, onResize: () => undefined }, command);
-  const ms = performance.now() - start;
-  clearInterval(tick);
-  heldMs = Math.max(heldMs, performance.now() - last);
-  return { ms, bytes: out.bytes, code, heldMs };
-}
-
-async function main(): Promise<void> {
-  const dir = tempDir('sshportal-bench-');
-  const path = join(dir.path, 'bench.db');
-  const db = await openDatabase({ driver: 'sqlite3', path }, '0123456789abcdef');
-  try {
-    await bootstrap(db, { adminInviteToken: null });
-    const t0 = performance.now();
-    await seed(db);
-    console.log(`seeded ${HOSTS} hosts and ${USERS} users in ${(performance.now() - t0).toFixed(0)} ms`);
-    const deps: ShellDeps = { db, log: silentLogger, config: resolveServerConfig({ dbConn: path }, {}), version: 'bench' };
-    for (const command of (process.env.BENCH_COMMANDS?.split(',') ?? ['host ls', 'host ls --quiet', 'host ls --latest', 'user ls', 'config backup'])) {
-      const runs = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await time(deps, db, command));
-      const best = Math.min(...runs.map((r) => r.ms));
-      const worst = Math.max(...runs.map((r) => r.ms));
-      const verdict = command === 'host ls' ? (worst < 1000 ? '  OK (< 1 s)' : '  TOO SLOW (goal: < 1 s)') : '';
-      const held = Math.max(...runs.map((r) => r.heldMs));
-      console.log(`${command.padEnd(18)} best ${best.toFixed(0).padStart(5)} ms  worst ${worst.toFixed(0).padStart(5)} ms  loop held ${held.toFixed(0).padStart(5)} ms  ${runs[0]?.bytes ?? 0} bytes  exit ${runs[0]?.code}${verdict}`);
-    }
-  } finally {
-    await db.close();
-    dir.remove();
+await withSeededDatabase(`${HOSTS} hosts and ${USERS} users`, seed, async (db, deps) => {
+  for (const command of (process.env.BENCH_COMMANDS?.split(',') ?? ['host ls', 'host ls --quiet', 'host ls --latest', 'user ls', 'config backup'])) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await runCommand(deps, db, command));
+    const best = Math.min(...runs.map((r) => r.ms));
+    const worst = Math.max(...runs.map((r) => r.ms));
+    const verdict = command === 'host ls' ? (worst < 1000 ? '  OK (< 1 s)' : '  TOO SLOW (goal: < 1 s)') : '';
+    const held = Math.max(...runs.map((r) => r.heldMs));
+    console.log(`${command.padEnd(18)} best ${best.toFixed(0).padStart(5)} ms  worst ${worst.toFixed(0).padStart(5)} ms  loop held ${held.toFixed(0).padStart(5)} ms  ${runs[0]?.bytes ?? 0} bytes  exit ${runs[0]?.code}${verdict}`);
   }
-}
-
-await main();
+});
