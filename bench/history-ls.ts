@@ -7,7 +7,7 @@
  * process (forked, `--expose-gc`) so that its memory growth is its own.
  *
  * Per command: wall time (best and worst of BENCH_RUNS), the longest the event
- * loop was held (a 5 ms ticker's longest gap: what every other connection of
+ * loop was held (a 2 ms ticker's longest gap: what every other connection of
  * the portal waited; better-sqlite3 is synchronous), and over the first run
  * the growth of the process's peak RSS (resourceUsage().maxRSS) and of the
  * heap (the largest heapUsed seen, minus the figure after a GC before).

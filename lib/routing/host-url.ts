@@ -16,7 +16,15 @@ export interface HostUrl {
 
 const hostnamePattern = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
 const ipv4Pattern = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const ipv6Pattern = /^[0-9A-Fa-f:.]+$/;
+const ipv6Pattern = /^[0-9A-Fa-f:.]{2,45}$/;
+/**
+ * The widths of the columns a host's URL, address and user are kept in
+ * (characters): a longer one was kept by SQLite, refused by MariaDB as an
+ * internal error, and made the portal's own backup fail to restore.
+ */
+const maxUrl = 1024;
+const maxAddr = 255;
+const maxUser = 255;
 
 function decode(part: string, what: string): string {
   try {
@@ -57,6 +65,7 @@ function splitUserInfo(info: string | null): { user: string; password: string | 
   const user = decode(colon === -1 ? info : info.slice(0, colon), 'user');
   const password = colon === -1 ? null : decode(info.slice(colon + 1), 'password');
   if (user === '' || /[\s@:/]/.test(user)) throw new InvalidArgumentError(`invalid URL: bad user name ${quoted(user)}`);
+  if ([...user].length > maxUser) throw new InvalidArgumentError(`invalid URL: user name longer than ${maxUser} characters`);
   if (password === '') throw new InvalidArgumentError('invalid URL: empty password');
   return { user, password };
 }
@@ -92,7 +101,10 @@ export function parseHostUrl(input: string): HostUrl {
   const { user, password } = splitUserInfo(at === -1 ? null : rest.slice(0, at));
   const { host, port, v6 } = splitHostPort(at === -1 ? rest : rest.slice(at + 1));
   const addr = `${v6 ? `[${host}]` : host}:${port}`;
-  return { user, password, host, port, addr, url: `ssh://${encodeURIComponent(user)}@${addr}` };
+  if (addr.length > maxAddr) throw new InvalidArgumentError(`invalid URL: host and port longer than ${maxAddr} characters`);
+  const url = `ssh://${encodeURIComponent(user)}@${addr}`;
+  if (url.length > maxUrl) throw new InvalidArgumentError(`invalid URL: longer than ${maxUrl} characters once its user name is encoded`);
+  return { user, password, host, port, addr, url };
 }
 
 /**
@@ -124,5 +136,7 @@ export function parseTunnelUrl(input: string): HostUrl {
   const parsed = parseHostUrl(text);
   if (parsed.password !== null) throw new InvalidArgumentError('invalid tunnel URL: give a password with --password, not in the URL');
   const shown = parsed.port === 22 ? parsed.host : parsed.addr;
-  return { ...parsed, url: `${tunnelScheme}${encodeURIComponent(parsed.user)}@${shown}` };
+  const url = `${tunnelScheme}${encodeURIComponent(parsed.user)}@${shown}`;
+  if (url.length > maxUrl) throw new InvalidArgumentError(`invalid tunnel URL: longer than ${maxUrl} characters once its user name is encoded`);
+  return { ...parsed, url };
 }

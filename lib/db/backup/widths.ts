@@ -6,6 +6,7 @@
  */
 import { getMetadataArgsStorage } from 'typeorm';
 import { Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, Session, Setting, SshKey, TunnelKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
+import { quoted } from '../../errors.js';
 import { invalid } from './narrow.js';
 import type { BackupPlan } from './plan.js';
 
@@ -40,8 +41,9 @@ function* checkRows(what: string, entity: abstract new () => object, rows: reado
       const v = values[w.property];
       // Most values are far shorter: code points are counted only past the width in UTF-16 units.
       if (typeof v !== 'string' || v.length <= w.width || characters(v) <= w.width) continue;
-      const id = typeof values.id === 'number' ? ` ${values.id}` : '';
-      throw invalid(`${what}${id}`, `${w.column}: longer than its column holds (${w.width} characters)`);
+      // Named as the backup's other errors name rows: by name where the row has one, else by id.
+      const row = typeof values.name === 'string' ? ` ${quoted(values.name)}` : typeof values.id === 'number' ? ` ${values.id}` : '';
+      throw invalid(`${what}${row}`, `${w.column}: longer than its column holds (${w.width} characters)`);
     }
   }
 }

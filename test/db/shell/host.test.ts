@@ -48,6 +48,9 @@ const cases: ShellCase[] = [
   { cmd: 'host create --name=bad/name x@y', code: 1, err: /invalid host name 'bad\/name'/ },
   { cmd: 'host create telnet://x@y', code: 1, err: /unsupported URL scheme 'telnet'/ },
   { cmd: 'host create x@y:99999', code: 1, err: /invalid port '99999'/ },
+  // Past their columns: SQLite kept them (and the backup then did not restore), MariaDB failed with an internal error.
+  { cmd: `host create --name=longuser ${'u'.repeat(256)}@example.org`, code: 1, err: /error: invalid URL: user name longer than 255 characters/ },
+  { cmd: `host create --name=longurl ${'%C3%A9'.repeat(200)}@example.org`, code: 1, err: /error: invalid URL: longer than 1024 characters once its user name is encoded/ },
   { cmd: 'host create --name=n1 x@y:abc', code: 1, err: /invalid port 'abc'/ },
   { cmd: 'host create --name=n1 --group=nope x@y', code: 1, err: /unknown host group 'nope'/ },
   { cmd: 'host create --name=n1 --key=nope x@y', code: 1, err: /unknown key 'nope'/ },

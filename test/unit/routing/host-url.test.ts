@@ -39,9 +39,18 @@ describe('shell: parseHostUrl', () => {
     { input: 'bob@[::1', message: /bad IPv6 address/ },
     { input: 'bob@[zz]:22', message: /bad IPv6 address/ },
     { input: 'bob:%zz@h', message: /bad percent-encoding in the password/ },
+    // Past the widths of the columns they are kept in (SQLite kept them, MariaDB refused them, and the backup did not restore).
+    { input: `${'u'.repeat(256)}@h`, message: /^invalid URL: user name longer than 255 characters$/ },
+    { input: `${'é'.repeat(200)}@h`, message: /^invalid URL: longer than 1024 characters once its user name is encoded$/ },
+    { input: `bob@[${'1:'.repeat(30)}1]:22`, message: /bad IPv6 address/ },
+    { input: `bob@${Array.from({ length: 4 }, () => 'h'.repeat(62)).join('.')}:65535`, message: /^invalid URL: host and port longer than 255 characters$/ },
   ];
+  it('takes a user name of 255 characters and the longest IPv6 literal', () => {
+    expect(parseHostUrl(`${'u'.repeat(255)}@h`).user).to.have.length(255);
+    expect(parseHostUrl('bob@[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]').host).to.have.length(45);
+  });
   for (const c of errors) {
-    it(`refuses ${JSON.stringify(c.input)}`, () => expect(() => parseHostUrl(c.input)).to.throw(c.message));
+    it(`refuses ${JSON.stringify(c.input.length > 60 ? `${c.input.slice(0, 60)}…` : c.input)}`, () => expect(() => parseHostUrl(c.input)).to.throw(c.message));
   }
 
   // A refused URL is quoted in the error (the shell's and a restore's): never with its password, never at length.

@@ -19,8 +19,9 @@ describe('backup: every string fits its column (MySQL refuses longer ones; SQLit
     { name: "an event's Domain of 65", edit: (d) => { d.events = [event({ Domain: 'd'.repeat(65) })]; }, message: /^invalid backup: events 7: domain: longer than its column holds \(64 characters\)$/ },
     { name: '255 characters outside the BMP (510 UTF-16 units)', edit: (d) => { d.events = [event({ Entity: astral.repeat(255) })]; }, message: null },
     { name: '256 characters outside the BMP', edit: (d) => { d.events = [event({ Entity: astral.repeat(256) })]; }, message: /events 7: entity: longer than its column holds \(255 characters\)/ },
-    { name: "a user's Email of 256", edit: (d) => { rows(d, 'users')[0].Email = `${'e'.repeat(250)}@x.org`; }, message: /^invalid backup: users \d+: email: longer than its column holds \(255 characters\)$/ },
+    { name: "a user's Email of 256", edit: (d) => { rows(d, 'users')[0].Email = `${'e'.repeat(250)}@x.org`; }, message: /^invalid backup: users 'admin': email: longer than its column holds \(255 characters\)$/ },
     { name: "a session's RemoteAddr of 256", edit: (d) => { rows(d, 'sessions')[0].RemoteAddr = '1'.repeat(256); }, message: /^invalid backup: sessions \d+: remote_addr: longer than its column holds \(255 characters\)$/ },
+    { name: "a host's User of 256 (named by the host's name)", edit: (d) => { rows(d, 'hosts')[0].User = 'u'.repeat(256); rows(d, 'hosts')[0].URL = ''; rows(d, 'hosts')[0].Addr = 'example.org:22'; }, message: /^invalid backup: hosts 'example': user: longer than its column holds \(255 characters\)$/ },
   ];
   for (const c of cases) {
     it(`${c.message ? 'refuses' : 'accepts'} ${c.name}`, () => {
