@@ -1,3 +1,4 @@
+import { characterCount } from '../characters.js';
 import { InvalidArgumentError, quoted } from '../errors.js';
 
 /** A target address as `host create`/`host update --url` accept it. */
@@ -65,7 +66,7 @@ function splitUserInfo(info: string | null): { user: string; password: string | 
   const user = decode(colon === -1 ? info : info.slice(0, colon), 'user');
   const password = colon === -1 ? null : decode(info.slice(colon + 1), 'password');
   if (user === '' || /[\s@:/]/.test(user)) throw new InvalidArgumentError(`invalid URL: bad user name ${quoted(user)}`);
-  if ([...user].length > maxUser) throw new InvalidArgumentError(`invalid URL: user name longer than ${maxUser} characters`);
+  if (characterCount(user) > maxUser) throw new InvalidArgumentError(`invalid URL: user name longer than ${maxUser} characters`);
   if (password === '') throw new InvalidArgumentError('invalid URL: empty password');
   return { user, password };
 }

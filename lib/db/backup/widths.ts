@@ -6,6 +6,7 @@
  */
 import { getMetadataArgsStorage } from 'typeorm';
 import { Acl, AuditCheckpoint, AuditKey, Event, Host, HostGroup, Session, Setting, SshKey, TunnelKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
+import { characterCount } from '../../characters.js';
 import { quoted } from '../../errors.js';
 import { invalid } from './narrow.js';
 import type { BackupPlan } from './plan.js';
@@ -24,13 +25,6 @@ function widthsOf(entity: abstract new () => object): Width[] {
   return out;
 }
 
-/** Characters as MySQL counts them (code points; a UTF-16 surrogate pair is one). */
-function characters(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i += (s.codePointAt(i) ?? 0) > 0xffff ? 2 : 1) n++;
-  return n;
-}
-
 /** Refuses the first string of `rows` longer than its column, naming the collection, the row and the column; yields after each row. */
 function* checkRows(what: string, entity: abstract new () => object, rows: readonly object[]): Generator<undefined> {
   const widths = widthsOf(entity);
@@ -40,7 +34,7 @@ function* checkRows(what: string, entity: abstract new () => object, rows: reado
     for (const w of widths) {
       const v = values[w.property];
       // Most values are far shorter: code points are counted only past the width in UTF-16 units.
-      if (typeof v !== 'string' || v.length <= w.width || characters(v) <= w.width) continue;
+      if (typeof v !== 'string' || v.length <= w.width || characterCount(v) <= w.width) continue;
       // Named as the backup's other errors name rows: by name where the row has one, else by id.
       const row = typeof values.name === 'string' ? ` ${quoted(values.name)}` : typeof values.id === 'number' ? ` ${values.id}` : '';
       throw invalid(`${what}${row}`, `${w.column}: longer than its column holds (${w.width} characters)`);
