@@ -128,8 +128,8 @@ for (const driver of drivers) {
       }
     });
 
-    it('SQLite finds the rows referencing a removed row through an index, never by a scan', async function () {
-      if (!sqlite) this.skip();
+    // SQLite's plans only (InnoDB's own foreign-key indexes are checked above): not defined on MySQL rather than skipped there.
+    if (sqlite) it('SQLite finds the rows referencing a removed row through an index, never by a scan', async () => {
       for (const { table, column } of await sqliteForeignKeys(ds)) {
         const steps = await plan(ds, `SELECT rowid FROM "${table}" WHERE "${column}" = ?`);
         expect(steps, `${table}.${column}`).to.have.length(1);
