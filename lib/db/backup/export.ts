@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { FieldCipher } from '../../crypto/field-cipher.js';
+import type { Database } from '../database.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { groupPairs, joinPairs } from '../queries/common.js';
 import {
@@ -32,21 +33,65 @@ function invert(pairs: readonly [number, number][]): [number, number][] {
   return pairs.map(([l, r]) => [r, l]);
 }
 
-/** Reads every table once (no per-row queries) and attaches the relations sshportal's backup nests. */
-async function loadGraph(m: EntityManager, ignoreEvents: boolean) {
-  const [keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings, sessions] = [
+/** Rows of a history table (events, sessions) read at a time, between two turns of the event loop. */
+const HISTORY_PAGE = 2_000;
+
+/** The largest id of `entity`'s rows (0 without rows). */
+async function lastId(m: EntityManager, entity: typeof Event | typeof Session): Promise<number> {
+  const row = await m.createQueryBuilder(entity, 'r').select('MAX(r.id)', 'last').getRawOne<{ last: number | string | null }>();
+  return Number(row?.last ?? 0);
+}
+
+/**
+ * The rows of a table that grows without bound, by id up to `upTo`, a page
+ * per turn of the event loop: 100,000 events read at once held it ~2 s
+ * (better-sqlite3 and typeorm's entities are synchronous).
+ */
+async function readPaged<T extends Event | Session>(m: EntityManager, entity: new () => T, upTo: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let after = 0; after < upTo;) {
+    const page = await m.createQueryBuilder(entity, 'r').where('r.id > :after AND r.id <= :upTo', { after, upTo }).orderBy('r.id', 'ASC').limit(HISTORY_PAGE).getMany();
+    for (const row of page) out.push(row);
+    const last = page.at(-1);
+    if (last === undefined || page.length < HISTORY_PAGE) break;
+    after = last.id;
+    await setImmediate();
+  }
+  return out;
+}
+
+/** Every table but the history ones, each read once (no per-row queries), and how far the history ones went. */
+async function readTables(m: EntityManager, ignoreEvents: boolean) {
+  const [keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings] = [
     await m.find(SshKey, byId), await m.find(Host, byId), await m.find(HostGroup, byId), await m.find(UserGroup, byId),
     await m.find(UserRole, byId), await m.find(User, byId), await m.find(UserKey, byId), await m.find(Acl, byId),
-    await m.find(Setting, byId), await m.find(Session, byId),
+    await m.find(Setting, byId),
   ];
+  const pairs = {
+    hhg: await joinPairs(m, 'host_host_groups', 'host_id', 'host_group_id'),
+    uur: await joinPairs(m, 'user_user_roles', 'user_id', 'user_role_id'),
+    uug: await joinPairs(m, 'user_user_groups', 'user_id', 'user_group_id'),
+    uga: await joinPairs(m, 'user_group_acls', 'user_group_id', 'acl_id'),
+    hga: await joinPairs(m, 'host_group_acls', 'host_group_id', 'acl_id'),
+  };
+  const upTo = { sessions: await lastId(m, Session), events: ignoreEvents ? null : await lastId(m, Event) };
+  return { keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings, pairs, upTo, audit: await exportAudit(m, ignoreEvents), tunnelKeys: await exportTunnelKeys(m) };
+}
+
+type Tables = Awaited<ReturnType<typeof readTables>>;
+
+/** The history tables' rows up to where the read of the others saw them. */
+async function readHistory(m: EntityManager, t: Tables): Promise<{ sessions: Session[]; events: Event[] | null }> {
+  return { sessions: await readPaged(m, Session, t.upTo.sessions), events: t.upTo.events === null ? null : await readPaged(m, Event, t.upTo.events) };
+}
+
+/** Attaches the relations sshportal's backup nests. */
+function linked(t: Tables, h: { sessions: Session[]; events: Event[] | null }) {
+  const { keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings } = t;
+  const { hhg, uur, uug, uga, hga } = t.pairs;
+  const { sessions, events } = h;
   // The portal's own settings (the cluster key, in clear without --aes-key) are never restored: they are not handed out either.
   const configSettings = settings.filter((s) => !portalOwnSettings.has(s.name));
-  const events = ignoreEvents ? null : await m.find(Event, byId);
-  const hhg = await joinPairs(m, 'host_host_groups', 'host_id', 'host_group_id');
-  const uur = await joinPairs(m, 'user_user_roles', 'user_id', 'user_role_id');
-  const uug = await joinPairs(m, 'user_user_groups', 'user_id', 'user_group_id');
-  const uga = await joinPairs(m, 'user_group_acls', 'user_group_id', 'acl_id');
-  const hga = await joinPairs(m, 'host_group_acls', 'host_group_id', 'acl_id');
   const [keyOf, hostOf, hgOf, ugOf, roleOf, userOf, aclOf] = [lookup(keys), lookup(hosts), lookup(hostGroups), lookup(userGroups), lookup(roles), lookup(users), lookup(acls)];
   const one = <T>(list: T[]): T | null => list[0] ?? null;
   // Grouped once, not filtered per row: 10k keys × 10k hosts was 10^8 comparisons with the event loop held.
@@ -90,14 +135,30 @@ async function converted<T, U>(rows: readonly T[], json: (row: T) => U): Promise
 
 /** Everything a backup holds, read from the database (see {@link readBackup}). */
 export interface BackupRows {
-  graph: Awaited<ReturnType<typeof loadGraph>>;
-  audit: Awaited<ReturnType<typeof exportAudit>>;
-  tunnelKeys: Awaited<ReturnType<typeof exportTunnelKeys>>;
+  graph: ReturnType<typeof linked>;
+  audit: Tables['audit'];
+  tunnelKeys: Tables['tunnelKeys'];
 }
 
-/** Reads every table a backup holds, each once: run it in one transaction, for one consistent state. */
-export async function readBackup(m: EntityManager, o: Pick<ExportOptions, 'ignoreEvents'>): Promise<BackupRows> {
-  return { graph: await loadGraph(m, o.ignoreEvents), audit: await exportAudit(m, o.ignoreEvents), tunnelKeys: await exportTunnelKeys(m) };
+/**
+ * Reads every table a backup holds, each once, in one transaction for one
+ * consistent state; the history tables (events, sessions) a page at a time.
+ * On SQLite (one connection) a transaction open across turns of the event
+ * loop would hold every other write of the portal (sqlite-turns.ts), so they
+ * are read after it, up to the last row it saw: events are only appended;
+ * what changes meanwhile in a row read later (a session closing, a removed
+ * author) shows as it is then.
+ */
+export async function readBackup(db: Database, o: Pick<ExportOptions, 'ignoreEvents'>): Promise<BackupRows> {
+  const rows = (t: Tables, h: { sessions: Session[]; events: Event[] | null }): BackupRows => ({ graph: linked(t, h), audit: t.audit, tunnelKeys: t.tunnelKeys });
+  if (db.driver === 'sqlite3') {
+    const tables = await db.transaction((m) => readTables(m, o.ignoreEvents));
+    return rows(tables, await readHistory(db.manager, tables));
+  }
+  return db.transaction(async (m) => {
+    const tables = await readTables(m, o.ignoreEvents);
+    return rows(tables, await readHistory(m, tables));
+  });
 }
 
 /**

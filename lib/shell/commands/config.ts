@@ -18,9 +18,9 @@ function defineBackup(parent: Command, ctx: ShellContext): void {
     .option('--decrypt', 'writes secrets in clear')
     .option('--ignore-events', 'leaves the audit trail out');
   act(cmd, ctx, ['admin'], async ({ opts }) => {
-    // One consistent read, then the conversion and the writing outside the transaction, pausing as they go.
+    // One consistent read (the growing tables a page at a time), then the conversion and the writing, pausing as they go.
     // The rows read are no one's once converted (no local holds them while the document is written).
-    const doc = await backupDocument(await ctx.deps.db.transaction((m) => readBackup(m, { ignoreEvents: opts.flag('ignoreEvents') })), {
+    const doc = await backupDocument(await readBackup(ctx.deps.db, { ignoreEvents: opts.flag('ignoreEvents') }), {
       cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now(),
     });
     await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')));

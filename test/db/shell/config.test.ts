@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
-import { Acl, Host, HostGroup, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
+import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { renderJson } from '../../../lib/shell/render/json.js';
 import { prepareSecrets } from '../../../lib/db/secrets.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
@@ -234,6 +234,28 @@ for (const driver of drivers) {
       expect(r.stdout).to.equal(renderJson(JSON.parse(r.stdout)));
       await f.run(`host rm ${names.join(' ')}`);
       await f.run('hostgroup rm big');
+    });
+
+    it('writes every event and session of a trail longer than a page of its read (2,000 rows), in order, none twice', async () => {
+      const at = new Date('2024-01-01T00:00:00Z');
+      const before = JSON.parse((await f.run('config backup')).stdout) as { events: { ID: number }[]; sessions: { ID: number }[] };
+      // 300 rows a statement: SQLite refuses an expression tree deeper than 1,000.
+      for (let i = 0; i < 4_500; i += 300) {
+        await f.db.manager.createQueryBuilder().insert().into(Event)
+          .values(Array.from({ length: 300 }, (_, k) => ({ createdAt: at, updatedAt: at, domain: 'bulk', action: 'page', entity: `e${i + k}`, args: null }))).execute();
+      }
+      for (let i = 0; i < 2_100; i += 300) {
+        await f.db.manager.createQueryBuilder().insert().into(Session).values(Array.from({ length: 300 }, () => ({ createdAt: at, updatedAt: at, status: 'closed', node: 'n1' }))).execute();
+      }
+      const doc = JSON.parse((await f.run('config backup')).stdout) as { events: { ID: number; Entity: string }[]; sessions: { ID: number }[] };
+      const ids = (rows: { ID: number }[]): number[] => rows.map((r) => r.ID);
+      const ascending = (xs: number[]): boolean => xs.every((x, i) => i === 0 || x > (xs[i - 1] ?? 0));
+      expect(doc.events).to.have.length(before.events.length + 4_500);
+      expect(doc.sessions).to.have.length(before.sessions.length + 2_100);
+      expect(ascending(ids(doc.events)) && ascending(ids(doc.sessions))).to.equal(true);
+      expect(doc.events.filter((e) => e.Entity.startsWith('e')).map((e) => e.Entity).slice(-3)).to.deep.equal(['e4497', 'e4498', 'e4499']);
+      await f.db.manager.createQueryBuilder().delete().from(Event).where('domain = :d', { d: 'bulk' }).execute();
+      await f.db.manager.createQueryBuilder().delete().from(Session).where('node = :n', { n: 'n1' }).execute();
     });
 
     it('round-trips its own backup exactly, events included', async () => {
