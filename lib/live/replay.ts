@@ -5,7 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
-import { isGone, rememberClose } from '../ssh/channel-gone.js';
+import { drainedOrGone, isGone, rememberClose } from '../ssh/channel-gone.js';
 import { isCastHeader, parseCastEvent, pauseMs, type Playback } from './playback.js';
 
 /** Longest line of a recording accepted (one output event). */
@@ -19,23 +19,10 @@ const quitKeys = new Set([0x71, 0x51, 0x03]);
  * or false when the channel is gone (before, or while waiting). A gone
  * channel (lib/ssh/channel-gone.ts) never drains: a write to it waited for good.
  */
-function write(out: Writable, data: Buffer | string): Promise<boolean> {
-  if (isGone(out)) return Promise.resolve(false);
-  if (out.write(data)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.off('drain', done);
-      out.off('close', done);
-      out.off('finish', done);
-      out.off('error', done);
-      // rememberClose's listener, registered first, has already marked a channel that closed.
-      resolve(!isGone(out));
-    };
-    out.once('drain', done);
-    out.once('close', done);
-    out.once('finish', done);
-    out.once('error', done);
-  });
+async function write(out: Writable, data: Buffer | string): Promise<boolean> {
+  if (isGone(out)) return false;
+  if (out.write(data)) return true;
+  return (await drainedOrGone(out)) === 'drained';
 }
 
 /** Copies the file to `out` as it is, until the channel is gone. */

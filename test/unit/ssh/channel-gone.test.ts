@@ -59,6 +59,18 @@ describe('ssh: a channel gone for good, whoever asks and whenever', () => {
     expect(await outputDrained([ch], new Readable({ read() { /* never */ } }))).to.equal('gone');
   });
 
+  it('an export whose full channel its client closes, with no event a writer hears (ssh2 ends it), stops within a second', async () => {
+    const ch = channel(16);
+    rememberClose(ch);
+    ch.on('error', () => undefined);
+    const src = new Readable({ read() { this.push(Buffer.alloc(64)); } });
+    setTimeout(() => { ch.end(); }, 50);
+    const start = performance.now();
+    await exportCast(src, ch);
+    expect(performance.now() - start).to.be.below(3_000);
+    expect(src.destroyed).to.equal(true);
+  });
+
   it('an export that starts after its channel closed writes nothing and lets go of the file', async () => {
     const ch = channel(1 << 20);
     rememberClose(ch);
