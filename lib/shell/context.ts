@@ -108,4 +108,6 @@ export interface ShellContext {
    * writing more than fits in memory writes a piece, then waits for this.
    */
   outputTaken(): Promise<OutputWait>;
+  /** Whether the client's channel is gone (nothing written will be read): a long command may stop early. */
+  clientGone(): boolean;
 }

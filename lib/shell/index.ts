@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { asError } from '../errors.js';
 import { complete, completionTree } from './complete.js';
+import { isGone } from '../ssh/channel-gone.js';
 import { outputDrained } from './drain.js';
 import type { LineInput, PtySize, RawIo, SessionState, ShellContext, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 import { LineQueue, readLines, StreamInput, tooLong } from './input.js';
@@ -10,6 +11,11 @@ import { TerminalEditor } from './terminal.js';
 import { banner, TerminalOutput } from './terminal-output.js';
 
 export type { PtySize, ShellDeps, ShellIdentity, ShellIo } from './context.js';
+
+/** The session's distinct output streams. */
+function outputsOf(...streams: (Writable | undefined)[]): Writable[] {
+  return [...new Set(streams.filter((s): s is Writable => s !== undefined))];
+}
 
 /** A session's context; `client` is its channel's input side (closed: nobody reads the output any more). */
 function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out: Writable, err: Writable, pty: PtySize | null, raw: RawIo, client: Readable): ShellContext {
@@ -21,7 +27,9 @@ function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out:
     now: () => (deps.now ? deps.now() : new Date()),
     out: (text) => { out.write(text); },
     err: (text) => { err.write(text); },
-    outputTaken: () => outputDrained([out], client),
+    // The channel itself (raw) as well as the stream in front of it (a terminal's CRLF writer takes writes whatever became of the channel).
+    outputTaken: () => outputDrained(outputsOf(out, raw.output), client),
+    clientGone: () => isGone(out) || isGone(raw.output),
   };
 }
 
@@ -29,11 +37,6 @@ function makeContext(deps: ShellDeps, who: ShellIdentity, input: LineInput, out:
 interface Flow {
   outputs: readonly Writable[];
   client: Readable;
-}
-
-/** The session's distinct output streams. */
-function outputsOf(...streams: (Writable | undefined)[]): Writable[] {
-  return [...new Set(streams.filter((s): s is Writable => s !== undefined))];
 }
 
 /**

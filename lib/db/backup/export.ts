@@ -20,6 +20,11 @@ export interface ExportOptions {
   /** `--ignore-events`: no audit trail (written as null, like sshportal). */
   ignoreEvents: boolean;
   now: Date;
+  /**
+   * Asked at each pause of the conversion: true (the client left) stops it,
+   * and {@link backupDocument} resolves null rather than convert for no one.
+   */
+  abandoned?: () => boolean;
 }
 
 const byId = { order: { id: 'ASC' } } as const;
@@ -120,14 +125,18 @@ function linked(t: Tables, h: { sessions: Session[]; events: Event[] | null }) {
  */
 const TURN_MS = 10;
 
-/** `rows` through `json`, letting the event loop run every {@link TURN_MS} ms. */
-async function converted<T, U>(rows: readonly T[], json: (row: T) => U): Promise<U[]> {
+/** Thrown at a pause of the conversion whose {@link ExportOptions.abandoned} said so. */
+class Abandoned extends Error {}
+
+/** `rows` through `json`, letting the event loop run every {@link TURN_MS} ms; throws {@link Abandoned} at a pause once `abandoned()`. */
+async function converted<T, U>(rows: readonly T[], json: (row: T) => U, abandoned: () => boolean): Promise<U[]> {
   const out: U[] = [];
   let turn = performance.now();
   for (const row of rows) {
     out.push(json(row));
     if (performance.now() - turn < TURN_MS) continue;
     await setImmediate();
+    if (abandoned()) throw new Abandoned();
     turn = performance.now();
   }
   return out;
@@ -167,25 +176,39 @@ export async function readBackup(db: Database, o: Pick<ExportOptions, 'ignoreEve
  * relations. Run outside the reading transaction: it pauses every 10 ms, so
  * that 10,000 hosts (2 s of conversion) do not hold the event loop.
  * A secret that cannot be decrypted fails it here, before anything is written.
+ * Null when {@link ExportOptions.abandoned} said so at a pause.
  */
-export async function backupDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>): Promise<GoConfig> {
+export async function backupDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>): Promise<GoConfig | null> {
+  const abandoned = o.abandoned ?? (() => false);
+  // The read took its time: a client gone meanwhile is not converted for at all.
+  if (abandoned()) return null;
+  try {
+    return await convertedDocument(r, o, abandoned);
+  } catch (err) {
+    if (err instanceof Abandoned) return null;
+    throw err;
+  }
+}
+
+async function convertedDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>, abandoned: () => boolean): Promise<GoConfig> {
   const g = r.graph;
   const j: JsonOptions = { secrets: o.decrypt ? 'decrypt' : 'stored', cipher: o.cipher, nested: new Map() };
+  const each = <T, U>(rows: readonly T[], json: (row: T) => U): Promise<U[]> => converted(rows, json, abandoned);
   // The rows nested by the thousand (a key's or a group's hosts, a group's users) are converted first, paced;
   // a group of 10,000 hosts is then 10,000 look-ups, not 10,000 conversions in one turn.
-  await converted(g.hosts, (h) => nestedJson(h, hostJson, j));
-  await converted(g.users, (u) => nestedJson(u, userJson, j));
+  await each(g.hosts, (h) => nestedJson(h, hostJson, j));
+  await each(g.users, (u) => nestedJson(u, userJson, j));
   return {
-    keys: await converted(g.keys, (k) => sshKeyJson(k, j)),
-    hosts: await converted(g.hosts, (h) => hostJson(h, j)),
-    user_keys: await converted(g.userKeys, (k) => userKeyJson(k, j)),
-    users: await converted(g.users, (u) => userJson(u, j)),
-    user_groups: await converted(g.userGroups, (x) => userGroupJson(x, j)),
-    host_groups: await converted(g.hostGroups, (x) => hostGroupJson(x, j)),
-    acls: await converted(g.acls, (a) => aclJson(a, j)),
-    settings: await converted(g.settings, settingJson),
-    events: g.events === null ? null : await converted(g.events, (e) => eventJson(e, j)),
-    sessions: await converted(g.sessions, (s) => sessionJson(s, j)),
+    keys: await each(g.keys, (k) => sshKeyJson(k, j)),
+    hosts: await each(g.hosts, (h) => hostJson(h, j)),
+    user_keys: await each(g.userKeys, (k) => userKeyJson(k, j)),
+    users: await each(g.users, (u) => userJson(u, j)),
+    user_groups: await each(g.userGroups, (x) => userGroupJson(x, j)),
+    host_groups: await each(g.hostGroups, (x) => hostGroupJson(x, j)),
+    acls: await each(g.acls, (a) => aclJson(a, j)),
+    settings: await each(g.settings, settingJson),
+    events: g.events === null ? null : await each(g.events, (e) => eventJson(e, j)),
+    sessions: await each(g.sessions, (s) => sessionJson(s, j)),
     date: o.now.toISOString(),
     audit_checkpoints: r.audit.checkpoints,
     audit_keys: r.audit.keys,

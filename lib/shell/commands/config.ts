@@ -20,10 +20,11 @@ function defineBackup(parent: Command, ctx: ShellContext): void {
   act(cmd, ctx, ['admin'], async ({ opts }) => {
     // One consistent read (the growing tables a page at a time), then the conversion and the writing, pausing as they go.
     // The rows read are no one's once converted (no local holds them while the document is written).
+    // A client that left stops the conversion at its next pause: nobody would read it.
     const doc = await backupDocument(await readBackup(ctx.deps.db, { ignoreEvents: opts.flag('ignoreEvents') }), {
-      cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now(),
+      cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now(), abandoned: () => ctx.clientGone(),
     });
-    await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')));
+    if (doc !== null) await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')));
   });
 }
 

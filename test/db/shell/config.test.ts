@@ -3,6 +3,7 @@ import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { renderJson } from '../../../lib/shell/render/json.js';
+import { backupDocument, readBackup, type BackupRows } from '../../../lib/db/backup/export.js';
 import { prepareSecrets } from '../../../lib/db/secrets.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
 import { MAX_COMMANDS_JSON_CHARS } from '../../../lib/db/session-commands.js';
@@ -256,6 +257,16 @@ for (const driver of drivers) {
       expect(doc.events.filter((e) => e.Entity.startsWith('e')).map((e) => e.Entity).slice(-3)).to.deep.equal(['e4497', 'e4498', 'e4499']);
       await f.db.manager.createQueryBuilder().delete().from(Event).where('domain = :d', { d: 'bulk' }).execute();
       await f.db.manager.createQueryBuilder().delete().from(Session).where('node = :n', { n: 'n1' }).execute();
+    });
+
+    it('converts nothing for a client that left during the read (its document is null), and the whole document otherwise', async () => {
+      const rows = async (): Promise<BackupRows> => readBackup(f.db, { ignoreEvents: false });
+      const o = { cipher: f.db.cipher, decrypt: false, now: new Date() };
+      let asked = 0;
+      expect(await backupDocument(await rows(), { ...o, abandoned: () => { asked++; return true; } })).to.equal(null);
+      expect(asked).to.equal(1);
+      const doc = await backupDocument(await rows(), { ...o, abandoned: () => false });
+      expect(doc?.hosts.length).to.equal((await f.db.manager.count(Host)));
     });
 
     it('round-trips its own backup exactly, events included', async () => {

@@ -50,6 +50,23 @@ for (const driver of drivers) {
       expect(r).to.deep.equal({ code: 0, stdout: '1.2.3-test\n', stderr: '' });
     });
 
+    it("one-shot on a terminal (`ssh -t`): a channel ssh2 ended (its client closed it) gets no backup through the terminal's writer in front of it", async () => {
+      const live = async (channel: PassThrough): Promise<{ code: number; text: string }> => {
+        const output = new PassThrough();
+        let text = '';
+        output.setEncoding('utf8');
+        output.on('data', (t: string) => { text += t; });
+        const io = { input: new PassThrough(), output, errorOutput: new PassThrough(), rawOutput: channel, pty: { cols: 100, rows: 30 }, onResize: () => undefined };
+        const code = await runShell(f.deps, await f.identity('admin'), io, 'config backup');
+        return { code, text };
+      };
+      const open = await live(new PassThrough());
+      expect(open.text).to.match(/^\{"keys":/);
+      const ended = new PassThrough();
+      ended.end();
+      expect(await live(ended)).to.deep.equal({ code: 0, text: '' });
+    });
+
     it('line by line: runs each line, skips blanks and comments, stops at EOF with the last status', async () => {
       const r = await f.run(null, { input: 'version\n\n# a comment\nhostgroup create --name=fromscript\nhostgroup ls -q -l\nhost nope\n' });
       expect(r.code).to.equal(1);
