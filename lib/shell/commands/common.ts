@@ -7,7 +7,8 @@ import type { ShellContext } from '../context.js';
 import type { Access } from '../guard.js';
 import { defaultLimit, maxLimit, parsePage } from '../parse/page.js';
 import type { Page } from '../../db/queries/history.js';
-import { renderJson } from '../render/json.js';
+import { jsonChunks } from '../render/json.js';
+import { writePaced } from '../paced-output.js';
 import { renderTable } from '../render/table.js';
 
 export { act, collect };
@@ -49,8 +50,9 @@ export function printList<T extends { id: number }>(ctx: ShellContext, inv: Invo
 }
 
 /** Prints `inspect` output: a JSON array. */
-export function printJson(ctx: ShellContext, value: unknown): void {
-  ctx.out(renderJson(value));
+export async function printJson(ctx: ShellContext, value: unknown): Promise<void> {
+  // In pieces, each once the client took the last: a key or group of 10,000 hosts inspects to megabytes.
+  await writePaced(ctx, jsonChunks(value));
 }
 
 /** What an audit event of a changing command says. */
@@ -104,7 +106,7 @@ export function defineInspect<T>(parent: Command, ctx: ShellContext, spec: Inspe
   return act(cmd, ctx, ['admin'], async ({ args, opts }) => {
     const rows = await spec.find(ctx.deps.db.manager, args);
     const o: JsonOptions = { secrets: spec.decrypt && opts.flag('decrypt') ? 'decrypt' : 'redact', cipher: ctx.deps.db.cipher };
-    printJson(ctx, rows.map((r) => spec.json(r, o)));
+    await printJson(ctx, rows.map((r) => spec.json(r, o)));
   });
 }
 

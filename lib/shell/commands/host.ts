@@ -113,7 +113,7 @@ function defineHostInspect(parent: Command, ctx: ShellContext): void {
     const tunnelIds = hosts.filter((h) => isTunnelUrl(h.url)).map((h) => h.id);
     const keys = await listTunnelKeys(m, tunnelIds);
     const live = tunnelIds.length === 0 || !ctx.deps.tunnels ? [] : (await ctx.deps.tunnels.listAll(tunnelIds)).connectors;
-    printJson(ctx, hosts.map((h) => (!tunnelIds.includes(h.id) ? hostJson(h, o) : {
+    await printJson(ctx, hosts.map((h) => (!tunnelIds.includes(h.id) ? hostJson(h, o) : {
       ...hostJson(h, o),
       TunnelKeys: keys.filter((k) => k.hostId === h.id).map((k) => ({ Fingerprint: k.fingerprint, AuthorizedKey: k.authorizedKey, Comment: k.comment, CreatedAt: k.createdAt.toISOString() })),
       Connectors: live.filter((c) => c.hostId === h.id).map((c) => ({ Node: c.node, Remote: c.remote, Since: c.since, Fingerprint: c.fingerprint })),

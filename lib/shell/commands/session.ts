@@ -55,7 +55,7 @@ export function registerSession(root: Command, ctx: ShellContext): void {
     const out: unknown[] = [];
     const failed = new Map<string, LiveView>();
     for (const s of rows) out.push(await inspectJson(ctx, s, failed));
-    printJson(ctx, out);
+    await printJson(ctx, out);
   });
   const ls = pageFlags(lsFlags(parent.command('ls').description('lists sessions, newest first'), 'session'), 'session')
     .option('-a, --active', 'only active sessions, with their viewers');
