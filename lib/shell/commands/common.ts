@@ -39,10 +39,15 @@ export interface ListSpec<T extends { id: number }> {
   row(item: T, now: Date): string[];
 }
 
+/** Prints `ls --quiet` output: the ids, one a line. */
+function printIds(ctx: ShellContext, items: readonly { id: number }[]): void {
+  ctx.out(items.map((i) => `${i.id}\n`).join(''));
+}
+
 /** Prints `ls` output: ids only with `--quiet`, else the table and its total line. */
 export function printList<T extends { id: number }>(ctx: ShellContext, inv: Invocation, items: readonly T[], spec: ListSpec<T>): void {
   if (inv.opts.flag('quiet')) {
-    ctx.out(items.map((i) => `${i.id}\n`).join(''));
+    printIds(ctx, items);
     return;
   }
   const now = ctx.now();
@@ -80,12 +85,14 @@ export function withIds(parent: Command, name: string, argName: string, descript
 
 /** Defines `ls` of a resource. */
 export function defineLs<T extends { id: number }>(
-  parent: Command, ctx: ShellContext, access: Access, spec: ListSpec<T> & { fetch(m: Tx, latest: boolean): Promise<T[]> },
+  parent: Command, ctx: ShellContext, access: Access,
+  spec: ListSpec<T> & { fetch(m: Tx, latest: boolean): Promise<T[]>; /** The ids alone, in fetch's order (`--quiet` of a long list). */ ids?(m: Tx, latest: boolean): Promise<{ id: number }[]> },
 ): Command {
   const cmd = lsFlags(parent.command('ls').description(`lists ${spec.noun}`), spec.noun.replace(/s$/, ''));
   return act(cmd, ctx, access, async (inv) => {
-    const items = await spec.fetch(ctx.deps.db.manager, inv.opts.flag('latest'));
-    printList(ctx, inv, items, spec);
+    const latest = inv.opts.flag('latest');
+    if (spec.ids && inv.opts.flag('quiet')) printIds(ctx, await spec.ids(ctx.deps.db.manager, latest));
+    else printList(ctx, inv, await spec.fetch(ctx.deps.db.manager, latest), spec);
   });
 }
 

@@ -6,7 +6,7 @@ import { defaultKeyName } from '../../db/bootstrap.js';
 import { Host } from '../../db/entities/index.js';
 import { insertRow } from '../../db/queries/common.js';
 import { findGroups, hostGroupKind } from '../../db/queries/groups.js';
-import { assertHostNameFree, findHosts, listHosts, removeHosts, type HostListRow } from '../../db/queries/hosts.js';
+import { assertHostNameFree, findHosts, listHostIds, listHosts, removeHosts, type HostListRow } from '../../db/queries/hosts.js';
 import { findClientKey } from '../../db/queries/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ShellContext } from '../context.js';
@@ -91,6 +91,7 @@ export function registerHost(root: Command, ctx: ShellContext): void {
     columns: ['ID', 'Name', 'URL', 'Key', 'Groups', 'Updated', 'Created', 'Comment', 'Hop', 'Logging'],
     noun: 'hosts',
     fetch: async (m, latest) => (await listHosts(m, latest)).map((r) => ({ ...r, id: r.host.id })),
+    ids: listHostIds,
     row: hostRow,
   });
   defineRm(parent, ctx, {

@@ -33,7 +33,12 @@ const cases: ShellCase[] = [
   { cmd: 'host inspect --decrypt testtest', out: /"Password": "test"/ },
   { cmd: 'host inspect web1', out: [/"Hop": \{[^}]*"Name": "example"/, /"HopID": \d+/, /"SSHKey": \{[^}]*"Name": "k2"/] },
   { cmd: 'host ls', out: [/^ID +NAME +URL +KEY +GROUPS +UPDATED +CREATED +COMMENT +HOP +LOGGING\n/, /web1 +ssh:\/\/deploy@10\.0\.0\.5:2200 +k2 +hg1, hg2 +(?:now|\d+ seconds? ago) +(?:now|\d+ seconds? ago) +example +input/, /Total: 6 hosts\.\n$/] },
-  { cmd: 'host ls -q', out: /^(\d+\n){6}$/ },
+  // Read apart from the table (ids only): the same ids in the same order, newest first.
+  { cmd: 'host ls -q', out: /^(\d+\n){6}$/, check: async (r, f) => {
+    const table = (await f.run('host ls')).stdout.split('\n').slice(1, -2).map((line) => line.split(' ')[0]);
+    expect(r.stdout.trim().split('\n')).to.deep.equal(table);
+    expect((await f.run('host ls -q -l')).stdout).to.equal(`${table[0] ?? ''}\n`);
+  } },
   { cmd: 'host ls -l', out: [/10\.1\.2\.3/, /Total: 1 hosts\./] },
   { cmd: 'host update --comment=updated --logging=disabled --assign-group=hg1 --unassign-group=default example test42' },
   { cmd: 'host inspect example', out: [/"Comment": "updated"/, /"Logging": "disabled"/, /"Name": "hg1"/], check: async (_r, f) => {
