@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { LineEditor, type Completer, type EditResult } from './editor.js';
-import { maxLineBytes, tooLong, type LineQueue, type LineSource } from './input.js';
+import { maxLineBytes, tooLong, type LineItem, type LineQueue, type LineSource } from './input.js';
 import { KeyDecoder, type Key } from './keys.js';
 import { displayWidth } from './render/width.js';
 import type { TerminalOutput } from './terminal-output.js';
@@ -68,6 +68,13 @@ export class TerminalEditor implements LineSource {
   #awaitingDrain = false;
   /** The input ended: the session finishes once what is held is decoded. */
   #ended = false;
+  /**
+   * A line was handed to the command loop and no prompt has been shown since:
+   * what is typed meanwhile is held, decoded and echoed at the next prompt (as
+   * sshportal's terminal reads only at its prompt), not echoed into the
+   * command's output (a JSON document written in pieces).
+   */
+  #busy = false;
   #done = false;
   #timer: NodeJS.Timeout | null = null;
   readonly #onData = (chunk: Buffer | string): void => this.#guard(() => this.#receive(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
@@ -103,6 +110,9 @@ export class TerminalEditor implements LineSource {
     this.#prompt = prompt;
     this.#cursorRow = 0;
     this.#draw();
+    this.#busy = false;
+    // Input typed while the command ran, held until now.
+    this.#guard(() => this.#pump());
   }
 
   setFlowing(flowing: boolean): void {
@@ -138,7 +148,7 @@ export class TerminalEditor implements LineSource {
     this.#pumping = true;
     try {
       // close() lets go of what is held: the loop stops when the session ends.
-      while (this.#held && this.#queueFlowing && !this.#out.writableNeedDrain) {
+      while (this.#held && !this.#busy && this.#queueFlowing && !this.#out.writableNeedDrain) {
         const held = this.#held;
         const end = segmentEnd(held);
         this.#held = end < held.length ? held.subarray(end) : null;
@@ -227,7 +237,13 @@ export class TerminalEditor implements LineSource {
     this.#write(`${down(Math.floor(this.#shownWidth / cols) - this.#cursorRow)}${mark}\r\n`);
     this.#cursorRow = 0;
     this.#shownWidth = 0;
-    if (line !== null) this.#queue.push(line);
+    if (line !== null) this.#handOver(line);
+  }
+
+  /** Queues a line (or the mark of a too-long one) for the command loop; input is held until the next prompt. */
+  #handOver(item: LineItem): void {
+    this.#busy = true;
+    this.#queue.push(item);
   }
 
   /**
@@ -240,7 +256,7 @@ export class TerminalEditor implements LineSource {
     this.#redraw = false;
     this.#endLine('', null);
     this.#dropping = true;
-    this.#queue.push(tooLong);
+    this.#handOver(tooLong);
   }
 
   #cols(): number {

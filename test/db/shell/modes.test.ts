@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import { runShell, type PtySize } from '../../../lib/shell/index.js';
+import { Host, SshKey } from '../../../lib/db/entities/index.js';
 import { drivers } from '../../support/databases.js';
 import { openShell, type ShellFixture } from './harness.js';
 
@@ -105,6 +106,31 @@ for (const driver of drivers) {
       await t.until(/version[\s\S]*1\.2\.3-test[\s\S]*config> $/);
       t.type('exit\r');
       expect(await done).to.equal(0);
+    });
+
+    it('interactive: what is typed while a command writes its output in pieces shows after it, at the next prompt', async () => {
+      const key = await f.db.manager.findOneByOrFail(SshKey, { name: 'default' });
+      const names = Array.from({ length: 400 }, (_, i) => `ahead${i}`);
+      await f.db.manager.createQueryBuilder().insert().into(Host)
+        .values(names.map((name) => ({ name, addr: `${name}.example.org:22`, user: 'root', url: `ssh://root@${name}.example.org:22`, comment: '', logging: 'everything', sshKeyId: key.id }))).execute();
+      const t = terminal(f);
+      const done = t.start();
+      await t.until(/config> $/);
+      t.clear();
+      // ~140 KB of JSON: written in pieces, each once the client took the last.
+      t.type('key inspect default\r');
+      await t.until(/"ID"/);
+      t.type('vers');
+      await new Promise((r) => setTimeout(r, 100));
+      t.type('ion\r');
+      await t.until(/\]\r?\n[\s\S]*1\.2\.3-test\r?\n[\s\S]*config> $/);
+      const screen = t.screen();
+      const json = screen.slice(screen.indexOf('['), screen.lastIndexOf(']') + 1).replaceAll('\r\n', '\n');
+      expect((JSON.parse(json) as { Hosts: unknown[] }[])[0]?.Hosts).to.have.length.at.least(400);
+      expect(screen.slice(screen.lastIndexOf(']'))).to.match(/^\]\r?\n[\s\S]*config> version\r?\n1\.2\.3-test/);
+      t.type('exit\r');
+      expect(await done).to.equal(0);
+      await f.run(`host rm ${names.join(' ')}`);
     });
 
     it('interactive: tab completes commands and subcommands', async () => {
