@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { asError } from '../errors.js';
 import { complete, completionTree } from './complete.js';
 import { isGone } from '../ssh/channel-gone.js';
+import { discard } from '../ssh/pump.js';
 import { outputDrained } from './drain.js';
 import type { LineInput, PtySize, RawIo, SessionState, ShellContext, ShellDeps, ShellIdentity, ShellIo } from './context.js';
 import { LineQueue, readLines, StreamInput, tooLong } from './input.js';
@@ -110,5 +111,9 @@ export async function runShell(deps: ShellDeps, who: ShellIdentity, io: ShellIo,
     deps.log.error('admin shell failed', { err: asError(err), user: who.user.name });
     io.errorOutput.write('error: internal error\n');
     return 1;
+  } finally {
+    // Input sent after the session's end (lines after `exit`, type-ahead held while a command ran) is dropped:
+    // ssh2 closes a channel only once its readable side ended, which a paused one never does.
+    discard(io.input);
   }
 }

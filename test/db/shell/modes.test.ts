@@ -133,6 +133,23 @@ for (const driver of drivers) {
       await f.run(`host rm ${names.join(' ')}`);
     });
 
+    for (const pty of [{ cols: 80, rows: 24 }, null]) {
+      it(`${pty ? 'interactive' : 'line by line'}: input sent after exit is dropped, so the channel's input side can end (ssh2 closes a channel only then)`, async () => {
+        // As a channel's input side: the client's EOF ends it without closing it.
+        const input = new PassThrough({ autoDestroy: false });
+        const io = { input, output: new PassThrough(), errorOutput: new PassThrough(), pty, onResize: () => undefined };
+        io.output.resume();
+        io.errorOutput.resume();
+        const ended = new Promise<void>((r) => input.once('end', () => r()));
+        input.write('exit\nversion\n');
+        // More packets, still in the stream (not taken by the session) when it ends.
+        for (let i = 0; i < 100; i++) input.write('version\n'.repeat(100));
+        input.end();
+        expect(await runShell(f.deps, await f.identity('admin'), io, null)).to.equal(0);
+        await Promise.race([ended, new Promise((_r, reject) => setTimeout(() => reject(new Error('the input never ended: paused with unread data')), 2_000))]);
+      });
+    }
+
     it('interactive: tab completes commands and subcommands', async () => {
       const t = terminal(f);
       const done = t.start();
