@@ -4,6 +4,7 @@ import { LineEditor, type Completer, type EditResult } from './editor.js';
 import { maxLineBytes, tooLong, type LineItem, type LineQueue, type LineSource } from './input.js';
 import { KeyDecoder, type Key } from './keys.js';
 import { displayWidth } from './render/width.js';
+import { segmentEnd } from './segments.js';
 import type { TerminalOutput } from './terminal-output.js';
 
 const esc = '\u001b[';
@@ -15,20 +16,6 @@ const endsLine: ReadonlySet<Key['kind']> = new Set(['enter', 'interrupt', 'eof',
 const up = (n: number): string => (n > 0 ? `${esc}${n}A` : '');
 const down = (n: number): string => (n > 0 ? `${esc}${n}B` : '');
 const right = (n: number): string => (n > 0 ? `${esc}${n}C` : '');
-
-/** Bytes after which a segment of input ends: see {@link segmentEnd}. */
-const segmentBytes: ReadonlySet<number> = new Set([0x0d, 0x0a, 0x03, 0x09, 0x0c]);
-
-/**
- * Where the first segment of `buf` ends: after its first CR, LF, Ctrl-C, Tab or
- * Ctrl-L, else at its end. Only these bytes decode to keys that end a line or
- * write more than their echo (a line, `^C`, a completion list, a cleared
- * screen), so a segment queues at most one line and writes a bounded amount.
- */
-export function segmentEnd(buf: Buffer): number {
-  for (let i = 0; i < buf.length; i++) if (segmentBytes.has(buf[i] ?? 0)) return i + 1;
-  return buf.length;
-}
 
 /**
  * The terminal's line editor: reads the session's input, edits the line with

@@ -83,11 +83,15 @@ export function withIds(parent: Command, name: string, argName: string, descript
   return parent.command(name).description(description).argument(`<${argName}...>`);
 }
 
+/** How one `ls` reads its rows. */
+export interface LsSpec<T extends { id: number }> extends ListSpec<T> {
+  fetch(m: Tx, latest: boolean): Promise<T[]>;
+  /** The ids alone, in fetch's order (`--quiet` of a long list); without it, `--quiet` fetches the rows. */
+  ids?(m: Tx, latest: boolean): Promise<{ id: number }[]>;
+}
+
 /** Defines `ls` of a resource. */
-export function defineLs<T extends { id: number }>(
-  parent: Command, ctx: ShellContext, access: Access,
-  spec: ListSpec<T> & { fetch(m: Tx, latest: boolean): Promise<T[]>; /** The ids alone, in fetch's order (`--quiet` of a long list). */ ids?(m: Tx, latest: boolean): Promise<{ id: number }[]> },
-): Command {
+export function defineLs<T extends { id: number }>(parent: Command, ctx: ShellContext, access: Access, spec: LsSpec<T>): Command {
   const cmd = lsFlags(parent.command('ls').description(`lists ${spec.noun}`), spec.noun.replace(/s$/, ''));
   return act(cmd, ctx, access, async (inv) => {
     const latest = inv.opts.flag('latest');

@@ -11,8 +11,9 @@ function stringify(value: unknown, compact: boolean): string | undefined {
 }
 
 /**
- * The one JSON renderer of the admin shell (`inspect`, `config backup`):
- * dates as ISO 8601 strings, two-space indentation unless `compact`.
+ * The admin shell's JSON as one text: dates as ISO 8601 strings, two-space
+ * indentation unless `compact`. The shell writes it in pieces
+ * ({@link jsonChunks}, whose pieces joined are this text).
  */
 export function renderJson(value: unknown, compact = false): string {
   return `${stringify(value, compact) ?? 'null'}\n`;

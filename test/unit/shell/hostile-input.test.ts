@@ -13,7 +13,8 @@ import type { Completer } from '../../../lib/shell/editor.js';
 import { LineQueue, maxLineBytes, readLines, tooLong, type LineItem } from '../../../lib/shell/input.js';
 import { runShell, type ShellDeps, type ShellIdentity } from '../../../lib/shell/index.js';
 import { TerminalOutput } from '../../../lib/shell/terminal-output.js';
-import { segmentEnd, TerminalEditor } from '../../../lib/shell/terminal.js';
+import { segmentEnd } from '../../../lib/shell/segments.js';
+import { TerminalEditor } from '../../../lib/shell/terminal.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const kib = 1024;
