@@ -2,6 +2,20 @@ import { setImmediate } from 'node:timers/promises';
 import type { ShellContext } from './context.js';
 import type { OutputWait } from './drain.js';
 
+/** How a paced output ended: written whole, or stopped for a client that left, or that took nothing for too long. */
+export type PacedEnd = OutputWait | 'stalled';
+
+/** `taken`, or 'stalled' once `ms` passed first. */
+async function takenWithin(taken: Promise<OutputWait>, ms: number): Promise<PacedEnd> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => { timer = setTimeout(() => resolve('stalled'), ms); });
+  try {
+    return await Promise.race([taken, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Characters of output gathered into one write. */
 const WRITE_CHARS = 64 * 1024;
 
@@ -11,19 +25,23 @@ const WRITE_CHARS = 64 * 1024;
  * them: a large output (a backup of 10,000 hosts is 27 MB) is neither built
  * whole in memory nor written while every other connection of the portal
  * waits. Stops at 'gone' (the client's channel closed); the pieces left are
- * never produced.
+ * never produced. Pieces that come asynchronously (a backup's history, read
+ * a page at a time) are asked for only as the client takes the text.
+ * With `stallMs`, stops at 'stalled' when the client took nothing for that
+ * long: what is left is never produced, and whatever it held is freed.
  */
-export async function writePaced(ctx: Pick<ShellContext, 'out' | 'outputTaken'>, pieces: Iterable<string>): Promise<OutputWait> {
+export async function writePaced(ctx: Pick<ShellContext, 'out' | 'outputTaken'>, pieces: Iterable<string> | AsyncIterable<string>, stallMs?: number): Promise<PacedEnd> {
   let gathered: string[] = [];
   let size = 0;
-  for (const piece of pieces) {
+  for await (const piece of pieces) {
     gathered.push(piece);
     size += piece.length;
     if (size < WRITE_CHARS) continue;
     ctx.out(gathered.join(''));
     gathered = [];
     size = 0;
-    if ((await ctx.outputTaken()) === 'gone') return 'gone';
+    const taken = await (stallMs === undefined ? ctx.outputTaken() : takenWithin(ctx.outputTaken(), stallMs));
+    if (taken !== 'drained') return taken;
     await setImmediate();
   }
   if (gathered.length > 0) ctx.out(gathered.join(''));

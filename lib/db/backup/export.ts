@@ -10,7 +10,7 @@ import {
 import { portalOwnSettings } from '../secrets.js';
 import { exportTunnelKeys } from './tunnels.js';
 import { exportAudit } from './audit.js';
-import type { GoConfig } from '../json/types.js';
+import type { GoConfig, GoEvent, GoSession } from '../json/types.js';
 
 /** Options of `config backup`. */
 export interface ExportOptions {
@@ -38,8 +38,14 @@ function invert(pairs: readonly [number, number][]): [number, number][] {
   return pairs.map(([l, r]) => [r, l]);
 }
 
-/** Rows of a history table (events, sessions) read at a time, between two turns of the event loop. */
-const HISTORY_PAGE = 2_000;
+/**
+ * Rows of a history table (events, sessions) read at a time, each page when
+ * the writing asked for it. A row may be large (an event's args up to 60 KB,
+ * a session's recordings and commands): 2,000 of them at once were 100 MB of
+ * strings read in one turn of the event loop (better-sqlite3 and typeorm's
+ * entities are synchronous).
+ */
+export const HISTORY_PAGE = 128;
 
 /** The largest id of `entity`'s rows (0 without rows). */
 async function lastId(m: EntityManager, entity: typeof Event | typeof Session): Promise<number> {
@@ -47,22 +53,15 @@ async function lastId(m: EntityManager, entity: typeof Event | typeof Session): 
   return Number(row?.last ?? 0);
 }
 
-/**
- * The rows of a table that grows without bound, by id up to `upTo`, a page
- * per turn of the event loop: 100,000 events read at once held it ~2 s
- * (better-sqlite3 and typeorm's entities are synchronous).
- */
-async function readPaged<T extends Event | Session>(m: EntityManager, entity: new () => T, upTo: number): Promise<T[]> {
-  const out: T[] = [];
+/** The rows of a table that grows without bound, by id up to `upTo`, a page at a time, each read once the one before was taken. */
+async function* readPaged<T extends Event | Session>(m: EntityManager, entity: new () => T, upTo: number): AsyncGenerator<T> {
   for (let after = 0; after < upTo;) {
     const page = await m.createQueryBuilder(entity, 'r').where('r.id > :after AND r.id <= :upTo', { after, upTo }).orderBy('r.id', 'ASC').limit(HISTORY_PAGE).getMany();
-    for (const row of page) out.push(row);
+    yield* page;
     const last = page.at(-1);
-    if (last === undefined || page.length < HISTORY_PAGE) break;
+    if (last === undefined || page.length < HISTORY_PAGE) return;
     after = last.id;
-    await setImmediate();
   }
-  return out;
 }
 
 /** Every table but the history ones, each read once (no per-row queries), and how far the history ones went. */
@@ -85,20 +84,13 @@ async function readTables(m: EntityManager, ignoreEvents: boolean) {
 
 type Tables = Awaited<ReturnType<typeof readTables>>;
 
-/** The history tables' rows up to where the read of the others saw them. */
-async function readHistory(m: EntityManager, t: Tables): Promise<{ sessions: Session[]; events: Event[] | null }> {
-  return { sessions: await readPaged(m, Session, t.upTo.sessions), events: t.upTo.events === null ? null : await readPaged(m, Event, t.upTo.events) };
-}
-
-/** Attaches the relations sshportal's backup nests. */
-function linked(t: Tables, h: { sessions: Session[]; events: Event[] | null }) {
+/** Attaches the relations sshportal's backup nests; the history tables' rows get theirs as they are read ({@link history}). */
+function linked(t: Tables) {
   const { keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings } = t;
   const { hhg, uur, uug, uga, hga } = t.pairs;
-  const { sessions, events } = h;
   // The portal's own settings (the cluster key, in clear without --aes-key) are never restored: they are not handed out either.
   const configSettings = settings.filter((s) => !portalOwnSettings.has(s.name));
   const [keyOf, hostOf, hgOf, ugOf, roleOf, userOf, aclOf] = [lookup(keys), lookup(hosts), lookup(hostGroups), lookup(userGroups), lookup(roles), lookup(users), lookup(acls)];
-  const one = <T>(list: T[]): T | null => list[0] ?? null;
   // Grouped once, not filtered per row: 10k keys × 10k hosts was 10^8 comparisons with the event loop held.
   const hostsOfKey = groupPairs(hosts.flatMap((h): [number, number][] => (h.sshKeyId === null ? [] : [[h.sshKeyId, h.id]])));
   for (const k of keys) Object.assign(k, { hosts: hostOf(hostsOfKey.get(k.id)) });
@@ -113,9 +105,13 @@ function linked(t: Tables, h: { sessions: Session[]; events: Event[] | null }) {
   for (const g of hostGroups) Object.assign(g, { hosts: hostOf(hostsOf.get(g.id)), acls: aclOf(aclsOfHg.get(g.id)) });
   const [ugsOfAcl, hgsOfAcl] = [groupPairs(invert(uga)), groupPairs(invert(hga))];
   for (const a of acls) Object.assign(a, { userGroups: ugOf(ugsOfAcl.get(a.id)), hostGroups: hgOf(hgsOfAcl.get(a.id)) });
-  for (const s of sessions) Object.assign(s, { user: s.userId === null ? null : one(userOf([s.userId])), host: s.hostId === null ? null : one(hostOf([s.hostId])) });
-  for (const e of events ?? []) e.author = e.authorId === null ? null : one(userOf([e.authorId]));
-  return { keys, hosts, hostGroups, userGroups, users, userKeys, acls, settings: configSettings, sessions, events };
+  const user = (id: number | null): User | null => (id === null ? null : one(userOf([id])));
+  const host = (id: number | null): Host | null => (id === null ? null : one(hostOf([id])));
+  return { keys, hosts, hostGroups, userGroups, users, userKeys, acls, settings: configSettings, user, host };
+}
+
+function one<T>(list: T[]): T | null {
+  return list[0] ?? null;
 }
 
 /**
@@ -142,43 +138,60 @@ async function converted<T, U>(rows: readonly T[], json: (row: T) => U, abandone
   return out;
 }
 
-/** Everything a backup holds, read from the database (see {@link readBackup}). */
+/** Where the history tables are read from, as the document is written, and how far (where the read of the others saw them). */
+interface HistorySource {
+  manager: EntityManager;
+  upTo: Tables['upTo'];
+}
+
+/** Everything a backup holds but its history, read from the database (see {@link readBackup}), and where to read that. */
 export interface BackupRows {
   graph: ReturnType<typeof linked>;
   audit: Tables['audit'];
   tunnelKeys: Tables['tunnelKeys'];
+  history: HistorySource;
 }
 
 /**
- * Reads every table a backup holds, each once, in one transaction for one
- * consistent state; the history tables (events, sessions) a page at a time.
- * On SQLite (one connection) a transaction open across turns of the event
- * loop would hold every other write of the portal (sqlite-turns.ts), so they
- * are read after it, up to the last row it saw: events are only appended;
- * what changes meanwhile in a row read later (a session closing, a removed
- * author) shows as it is then.
+ * Reads every table a backup holds but the history ones (events, sessions),
+ * each once, in one transaction for one consistent state, and how far the
+ * history ones went then. Those are read as the document is written (a page
+ * at a time, up to that row, outside any transaction: held open while a
+ * client downloads, a transaction would hold every other write of the portal
+ * on SQLite (sqlite-turns.ts), and InnoDB's undo history on MySQL): events
+ * are only appended; what changes meanwhile in a row read later (a session
+ * closing, a removed author) shows as it is then.
  */
 export async function readBackup(db: Database, o: Pick<ExportOptions, 'ignoreEvents'>): Promise<BackupRows> {
-  const rows = (t: Tables, h: { sessions: Session[]; events: Event[] | null }): BackupRows => ({ graph: linked(t, h), audit: t.audit, tunnelKeys: t.tunnelKeys });
-  if (db.driver === 'sqlite3') {
-    const tables = await db.transaction((m) => readTables(m, o.ignoreEvents));
-    return rows(tables, await readHistory(db.manager, tables));
-  }
-  return db.transaction(async (m) => {
-    const tables = await readTables(m, o.ignoreEvents);
-    return rows(tables, await readHistory(m, tables));
-  });
+  const t = await db.transaction((m) => readTables(m, o.ignoreEvents));
+  return { graph: linked(t), audit: t.audit, tunnelKeys: t.tunnelKeys, history: { manager: db.manager, upTo: t.upTo } };
+}
+
+/**
+ * sshportal's backup document, its history lists read and converted as they
+ * are written (the shell's JSON writer writes such a list as an array).
+ */
+export interface BackupDocument extends Omit<GoConfig, 'events' | 'sessions'> {
+  events: AsyncIterable<GoEvent> | null;
+  sessions: AsyncIterable<GoSession>;
+}
+
+/** The history tables' rows as sshportal's JSON, each with its relations from the graph, read a page at a time when asked for. */
+async function* history<T extends Event | Session, U>(source: HistorySource, entity: new () => T, upTo: number, json: (row: T) => U): AsyncGenerator<U> {
+  for await (const row of readPaged(source.manager, entity, upTo)) yield json(row);
 }
 
 /**
  * The whole configuration as sshportal's backup document (`config backup`):
  * top-level collections with Go's field names and one level of nested
  * relations. Run outside the reading transaction: it pauses every 10 ms, so
- * that 10,000 hosts (2 s of conversion) do not hold the event loop.
+ * that 10,000 hosts (2 s of conversion) do not hold the event loop. The
+ * history lists (events, sessions) are read and converted only as they are
+ * written, so that a backup holds one page of them, not the audit trail.
  * A secret that cannot be decrypted fails it here, before anything is written.
  * Null when {@link ExportOptions.abandoned} said so at a pause.
  */
-export async function backupDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>): Promise<GoConfig | null> {
+export async function backupDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>): Promise<BackupDocument | null> {
   const abandoned = o.abandoned ?? (() => false);
   // The read took its time: a client gone meanwhile is not converted for at all.
   if (abandoned()) return null;
@@ -190,7 +203,7 @@ export async function backupDocument(r: BackupRows, o: Omit<ExportOptions, 'igno
   }
 }
 
-async function convertedDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>, abandoned: () => boolean): Promise<GoConfig> {
+async function convertedDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEvents'>, abandoned: () => boolean): Promise<BackupDocument> {
   const g = r.graph;
   const j: JsonOptions = { secrets: o.decrypt ? 'decrypt' : 'stored', cipher: o.cipher, nested: new Map() };
   const each = <T, U>(rows: readonly T[], json: (row: T) => U): Promise<U[]> => converted(rows, json, abandoned);
@@ -198,6 +211,7 @@ async function convertedDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEv
   // a group of 10,000 hosts is then 10,000 look-ups, not 10,000 conversions in one turn.
   await each(g.hosts, (h) => nestedJson(h, hostJson, j));
   await each(g.users, (u) => nestedJson(u, userJson, j));
+  const { upTo } = r.history;
   return {
     keys: await each(g.keys, (k) => sshKeyJson(k, j)),
     hosts: await each(g.hosts, (h) => hostJson(h, j)),
@@ -207,8 +221,8 @@ async function convertedDocument(r: BackupRows, o: Omit<ExportOptions, 'ignoreEv
     host_groups: await each(g.hostGroups, (x) => hostGroupJson(x, j)),
     acls: await each(g.acls, (a) => aclJson(a, j)),
     settings: await each(g.settings, settingJson),
-    events: g.events === null ? null : await each(g.events, (e) => eventJson(e, j)),
-    sessions: await each(g.sessions, (s) => sessionJson(s, j)),
+    events: upTo.events === null ? null : history(r.history, Event, upTo.events, (e) => eventJson(Object.assign(e, { author: g.user(e.authorId) }), j)),
+    sessions: history(r.history, Session, upTo.sessions, (s) => sessionJson(Object.assign(s, { user: g.user(s.userId), host: g.host(s.hostId) }), j)),
     date: o.now.toISOString(),
     audit_checkpoints: r.audit.checkpoints,
     audit_keys: r.audit.keys,

@@ -9,8 +9,21 @@ import { backupChecks } from '../backup-checks.js';
 import { parseBackupOffLoop } from '../restore-parse.js';
 import { jsonChunks } from '../render/json.js';
 import { writePaced } from '../paced-output.js';
+import { Slots } from '../slots.js';
 import { defineAuditCommands } from './audit.js';
 import { act, change } from './common.js';
+
+/**
+ * How many backups run at once on this node (each holds the configuration's
+ * rows and converted document: ~170 MB of heap at its peak for 10,000 hosts;
+ * the audit trail is read as it is written, a page at a time), how many may wait for a turn
+ * beyond them, and how long one may wait for its client to take output
+ * before it is stopped (a reader that never reads would hold its turn for
+ * good). Tests lower them.
+ */
+export const backupLimits = { running: 2, waiting: 16, stallMs: 5 * 60_000 };
+
+const backups = new Slots(backupLimits);
 
 function defineBackup(parent: Command, ctx: ShellContext): void {
   const cmd = parent.command('backup').description('writes a backup (JSON) to standard output: ssh admin@portal config backup > sshportal.bkp')
@@ -18,13 +31,26 @@ function defineBackup(parent: Command, ctx: ShellContext): void {
     .option('--decrypt', 'writes secrets in clear')
     .option('--ignore-events', 'leaves the audit trail out');
   act(cmd, ctx, ['admin'], async ({ opts }) => {
-    // One consistent read (the growing tables a page at a time), then the conversion and the writing, pausing as they go.
-    // The rows read are no one's once converted (no local holds them while the document is written).
-    // A client that left stops the conversion at its next pause: nobody would read it.
-    const doc = await backupDocument(await readBackup(ctx.deps.db, { ignoreEvents: opts.flag('ignoreEvents') }), {
-      cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now(), abandoned: () => ctx.clientGone(),
+    const slot = await backups.take(() => ctx.clientGone(), (ahead) => {
+      ctx.err(`note: at most ${backupLimits.running} backups run at once on this node; this one waits for a turn (${ahead} ahead of it in line)\n`);
     });
-    if (doc !== null) await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')));
+    if (!slot.taken) {
+      if (slot.why === 'gone') return;
+      throw new ConflictError(`too many backups on this node (${backups.held} running, ${backups.waiting} waiting): try again later`);
+    }
+    try {
+      // One consistent read of the configuration, then the conversion and the writing, pausing as they go; the
+      // audit trail is read as it is written. The rows read are no one's once converted (no local holds them while
+      // the document is written). A client that left stops the conversion at its next pause: nobody would read it.
+      const doc = await backupDocument(await readBackup(ctx.deps.db, { ignoreEvents: opts.flag('ignoreEvents') }), {
+        cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now(), abandoned: () => ctx.clientGone(),
+      });
+      if (doc === null) return;
+      const end = await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')), backupLimits.stallMs);
+      if (end === 'stalled') throw new ConflictError(`backup stopped: its output was not read for ${Math.round(backupLimits.stallMs / 1000)} s`);
+    } finally {
+      slot.release();
+    }
   });
 }
 

@@ -30,15 +30,43 @@ function isPlainObject(v: unknown): v is Readonly<Record<string, unknown>> {
 }
 
 /**
+ * A list written as it is produced (a backup's events and sessions, read a
+ * page at a time while the client takes the text): written as an array, in
+ * pieces, each element once it arrives.
+ */
+export type Streamed<T> = AsyncIterable<T>;
+
+/** Whether `v` is a {@link Streamed} list (an async iterable that is no array). */
+function isStreamed(v: unknown): v is Streamed<unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Symbol.asyncIterator in v;
+}
+
+/** What is written in pieces: an array, a streamed list, or a plain object. */
+type Container = unknown[] | Streamed<unknown> | Readonly<Record<string, unknown>>;
+
+/**
  * Whether `v`, nested `level` deep, is written in pieces: the document and
  * its own members always (a backup's lists; each element of theirs holding a
- * long array, such as a group of 10,000 hosts, then is too), and long arrays
- * and objects holding one at any depth.
+ * long array, such as a group of 10,000 hosts, then is too), streamed lists,
+ * and long arrays and objects holding one at any depth.
  */
-function inPieces(v: unknown, level: number): v is unknown[] | Readonly<Record<string, unknown>> {
+function inPieces(v: unknown, level: number): v is Container {
   // An array with a toJSON of its own (or its class's) is whatever that makes of it: written whole.
   if (Array.isArray(v)) return !('toJSON' in v) && (level < 2 || v.length > LONG);
-  return isPlainObject(v) && (level < 2 || Object.values(v).some((x) => Array.isArray(x) && x.length > LONG));
+  if (isStreamed(v)) return true;
+  return isPlainObject(v) && (level < 2 || Object.values(v).some((x) => (Array.isArray(x) && x.length > LONG) || isStreamed(x)));
+}
+
+/** A container's members as [key, value] pairs (a key of null for an element), a streamed list's as they arrive. */
+async function* entriesOf(value: Container): AsyncGenerator<[string | null, unknown]> {
+  if (isStreamed(value)) {
+    for await (const v of value) yield [null, v];
+  } else if (Array.isArray(value)) {
+    // Indexes, not for…of: a hole is an element (null), as JSON.stringify writes it.
+    for (let i = 0; i < value.length; i++) yield [null, value[i]];
+  } else {
+    yield* Object.entries(value);
+  }
 }
 
 /** JSON text nested `level` deep: in indented output each line break gets two more spaces per level. */
@@ -52,13 +80,11 @@ function nestedText(text: string, level: number, compact: boolean): string {
  * arrays element by element, objects member by member, each element or
  * member whole unless it is in pieces too.
  */
-function* containerChunks(value: unknown[] | Readonly<Record<string, unknown>>, level: number, compact: boolean): Generator<string> {
-  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
-  // Array.from, not map: a hole is an element (null), as JSON.stringify writes it.
-  const entries: [string | null, unknown][] = Array.isArray(value) ? Array.from(value, (v): [null, unknown] => [null, v]) : Object.entries(value);
+async function* containerChunks(value: Container, level: number, compact: boolean): AsyncGenerator<string> {
+  const [open, close] = isPlainObject(value) ? ['{', '}'] : ['[', ']'];
   const indent = (n: number): string => (compact ? '' : `\n${'  '.repeat(n)}`);
   let first = true;
-  for (const [key, v] of entries) {
+  for await (const [key, v] of entriesOf(value)) {
     const opening = `${first ? open : ','}${indent(level + 1)}${key === null ? '' : `${JSON.stringify(key)}:${compact ? '' : ' '}`}`;
     if (inPieces(v, level + 1)) {
       yield opening;
@@ -77,12 +103,15 @@ function* containerChunks(value: unknown[] | Readonly<Record<string, unknown>>, 
 /**
  * The text of {@link renderJson}(`value`, `compact`) in pieces, for a value
  * too large to hold as one string or to write while the event loop waits
- * (`config backup`): the document's lists element by element, and arrays of
- * more than 32 elements (and objects holding one) at any depth, so that a
- * caller can pause between pieces. The pieces joined are renderJson's output
- * (for data: a toJSON that looks at its key would be handed no key here).
+ * (`config backup`, `inspect`): the document's lists element by element, and
+ * arrays of more than 32 elements (and objects holding one) at any depth, so
+ * that a caller can pause between pieces; {@link Streamed} lists element by
+ * element as they arrive (a backup's history, never held whole). The pieces
+ * joined are renderJson's output, a streamed list written as the array of its
+ * elements (for data: a toJSON that looks at its key would be handed no key
+ * here).
  */
-export function* jsonChunks(value: unknown, compact = false): Generator<string> {
+export async function* jsonChunks(value: unknown, compact = false): AsyncGenerator<string> {
   if (inPieces(value, 0)) yield* containerChunks(value, 0, compact);
   else yield stringify(value, compact) ?? 'null';
   yield '\n';

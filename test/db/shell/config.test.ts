@@ -3,7 +3,7 @@ import { isTokenHash } from '../../../lib/crypto/tokens.js';
 import { findInvitedUser, findUserByKey } from '../../../lib/db/identity.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, UserRole } from '../../../lib/db/entities/index.js';
 import { renderJson } from '../../../lib/shell/render/json.js';
-import { backupDocument, readBackup, type BackupRows } from '../../../lib/db/backup/export.js';
+import { backupDocument, HISTORY_PAGE, readBackup, type BackupRows } from '../../../lib/db/backup/export.js';
 import { prepareSecrets } from '../../../lib/db/secrets.js';
 import { parsePublicKey } from '../../../lib/crypto/ssh-keys.js';
 import { MAX_COMMANDS_JSON_CHARS } from '../../../lib/db/session-commands.js';
@@ -237,7 +237,7 @@ for (const driver of drivers) {
       await f.run('hostgroup rm big');
     });
 
-    it('writes every event and session of a trail longer than a page of its read (2,000 rows), in order, none twice', async () => {
+    it('writes every event and session of a trail longer than many pages of its read (HISTORY_PAGE rows), in order, none twice', async () => {
       const at = new Date('2024-01-01T00:00:00Z');
       const before = JSON.parse((await f.run('config backup')).stdout) as { events: { ID: number }[]; sessions: { ID: number }[] };
       // 300 rows a statement: SQLite refuses an expression tree deeper than 1,000.
@@ -267,6 +267,22 @@ for (const driver of drivers) {
       expect(asked).to.equal(1);
       const doc = await backupDocument(await rows(), { ...o, abandoned: () => false });
       expect(doc?.hosts.length).to.equal((await f.db.manager.count(Host)));
+    });
+
+    it('reads the audit trail a page at a time, as the document is written: rows gone before their page was asked for are not in it', async () => {
+      const at = new Date('2024-01-01T00:00:00Z');
+      await f.db.manager.createQueryBuilder().insert().into(Event)
+        .values(Array.from({ length: 3 * HISTORY_PAGE }, (_, k) => ({ createdAt: at, updatedAt: at, domain: 'lazy', action: 'page', entity: `l${k}`, args: null }))).execute();
+      const doc = await backupDocument(await readBackup(f.db, { ignoreEvents: false }), { cipher: f.db.cipher, decrypt: false, now: new Date() });
+      const seen: string[] = [];
+      for await (const e of doc?.events ?? []) {
+        seen.push(e.Entity);
+        // Once the first lazy row is taken, the rest of the trail goes: only what its page read is still written.
+        if (e.Entity === 'l0') await f.db.manager.createQueryBuilder().delete().from(Event).where('domain = :d', { d: 'lazy' }).execute();
+      }
+      const lazy = seen.filter((x) => x.startsWith('l'));
+      expect(lazy.length).to.be.above(0).and.at.most(HISTORY_PAGE);
+      expect(lazy).to.deep.equal(lazy.map((_x, i) => `l${i}`));
     });
 
     it('round-trips its own backup exactly, events included', async () => {

@@ -66,6 +66,24 @@ describe('shell: paced output (a large output in writes the client takes one by 
     expect(p.made.count).to.equal(66);
   });
 
+  it("stops at 'stalled' when the client took nothing for stallMs: the rest is never produced", async () => {
+    const o = output(() => new Promise(() => undefined));
+    const p = pieces(1_000, 1_000);
+    const start = performance.now();
+    expect(await writePaced(o.ctx, p.gen, 50)).to.equal('stalled');
+    expect(performance.now() - start).to.be.at.least(45);
+    expect(o.writes).to.have.length(1);
+    expect(p.made.count).to.equal(66);
+  });
+
+  it('waits as long as it takes without stallMs, and a client that takes in time is never stalled', async () => {
+    const slow = output(() => new Promise((resolve) => setTimeout(() => resolve('drained'), 30)));
+    expect(await writePaced(slow.ctx, pieces(200, 1_000).gen, 1_000)).to.equal('drained');
+    expect(slow.writes.join('')).to.have.length(200_000);
+    const unbounded = output(() => new Promise((resolve) => setTimeout(() => resolve('drained'), 30)));
+    expect(await writePaced(unbounded.ctx, pieces(200, 1_000).gen)).to.equal('drained');
+  });
+
   it('lets the event loop run between writes', async () => {
     // Another connection's work, queued as the loop's next turn again and again: it runs only if the writer yields.
     let turns = 0;

@@ -96,16 +96,59 @@ describe('shell: JSON in pieces (config backup)', () => {
     { name: 'a long array with a toJSON of its own', value: { list: Object.assign(Array.from({ length: 40 }, (_, i) => i), { toJSON: () => 'whole' }) } },
     { name: 'an object held in a long array, holding one', value: [{ deep: { list: Array.from({ length: 50 }, (_, i) => i) } }, ...Array.from({ length: 40 }, () => ({ x: [1] }))] },
   ];
+  const collect = async (value: unknown, compact = false): Promise<string[]> => {
+    const pieces: string[] = [];
+    for await (const piece of jsonChunks(value, compact)) pieces.push(piece);
+    return pieces;
+  };
   for (const c of cases) {
     for (const compact of [false, true]) {
-      it(`${c.name} (${compact ? 'compact' : 'indented'}): the pieces joined are renderJson's text`, () => {
-        expect([...jsonChunks(c.value, compact)].join('')).to.equal(renderJson(c.value, compact));
+      it(`${c.name} (${compact ? 'compact' : 'indented'}): the pieces joined are renderJson's text`, async () => {
+        expect((await collect(c.value, compact)).join('')).to.equal(renderJson(c.value, compact));
       });
     }
   }
 
-  it('writes a group of 2,000 hosts in pieces of one host at most', () => {
-    const pieces = [...jsonChunks({ host_groups: [{ ID: 1, Hosts: hosts }] })];
+  /** `items` as a streamed list, counting how many were asked for. */
+  const streamed = <T>(items: readonly T[]): { list: AsyncIterable<T>; asked: () => number } => {
+    let asked = 0;
+    async function* list(): AsyncGenerator<T> {
+      for (const item of items) {
+        asked++;
+        await Promise.resolve();
+        yield item;
+      }
+    }
+    return { list: list(), asked: () => asked };
+  };
+  const streamedCases: { name: string; value: (s: typeof streamed) => unknown; same: unknown }[] = [
+    { name: 'a streamed list as a document member', value: (s) => ({ hosts: [host(1)], events: s(hosts.slice(0, 50)).list, date: 'd' }), same: { hosts: [host(1)], events: hosts.slice(0, 50), date: 'd' } },
+    { name: 'an empty streamed list, and one of one element', value: (s) => ({ events: s([]).list, sessions: s([host(2)]).list }), same: { events: [], sessions: [host(2)] } },
+    { name: 'a streamed list alone, and elements without a JSON form (null)', value: (s) => s([1, undefined, 'x']).list, same: [1, null, 'x'] },
+    { name: 'a streamed list nested deep in a short list', value: (s) => ({ a: [{ b: s([{ c: 1 }, { c: 2 }]).list }] }), same: { a: [{ b: [{ c: 1 }, { c: 2 }] }] } },
+  ];
+  for (const c of streamedCases) {
+    for (const compact of [false, true]) {
+      it(`${c.name} (${compact ? 'compact' : 'indented'}): written as the array of its elements`, async () => {
+        expect((await collect(c.value(streamed), compact)).join('')).to.equal(renderJson(c.same, compact));
+      });
+    }
+  }
+
+  it('asks a streamed list for its elements only as its pieces are taken', async () => {
+    const s = streamed(hosts);
+    const pieces = jsonChunks({ keys: [], events: s.list, date: 'd' });
+    let taken = '';
+    for await (const piece of pieces) {
+      taken += piece;
+      if (taken.includes('"Name": "host9"')) break;
+    }
+    // The tenth host was the last one asked for; leaving early asked for no more.
+    expect(s.asked()).to.equal(10);
+  });
+
+  it('writes a group of 2,000 hosts in pieces of one host at most', async () => {
+    const pieces = await collect({ host_groups: [{ ID: 1, Hosts: hosts }] });
     const longest = Math.max(...pieces.map((p) => p.length));
     expect(pieces.length).to.be.above(2_000);
     // One host, indented four levels deep, and the separator before it: never the group, nor the list.
