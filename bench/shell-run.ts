@@ -66,13 +66,13 @@ class Sink extends Writable {
 /** One run of a command: wall time, output bytes and digest, exit code, error output, longest loop hold, largest heapUsed seen. */
 export interface CommandRun { ms: number; bytes: number; digest: string; code: number; err: string; heldMs: number; peakHeap: number }
 
-/** Runs `command` as `admin` through runShell, watching the event loop with a 2 ms ticker meanwhile. */
-export async function runCommand(deps: ShellDeps, db: Database, command: string): Promise<CommandRun> {
+/** Runs `command` as `admin` through runShell (`input` piped to it), watching the event loop with a 2 ms ticker meanwhile. */
+export async function runCommand(deps: ShellDeps, db: Database, command: string, input = ''): Promise<CommandRun> {
   const user = await db.manager.findOneOrFail(User, { where: { name: 'admin' }, relations: { roles: true, groups: true } });
   const out = new Sink(false);
   const err = new Sink(true);
-  const input = new PassThrough();
-  input.end();
+  const stdin = new PassThrough();
+  stdin.end(input);
   let last = performance.now();
   let heldMs = 0;
   let peakHeap = 0;
@@ -83,7 +83,7 @@ export async function runCommand(deps: ShellDeps, db: Database, command: string)
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 2);
   const start = performance.now();
-  const code = await runShell(deps, { user, remoteAddr: 'bench' }, { input, output: out, errorOutput: err, pty: null, onResize: () => undefined }, command);
+  const code = await runShell(deps, { user, remoteAddr: 'bench' }, { input: stdin, output: out, errorOutput: err, pty: null, onResize: () => undefined }, command);
   const ms = performance.now() - start;
   clearInterval(tick);
   // A hold that ended the command is counted too.
