@@ -1,6 +1,7 @@
 import { Not, IsNull, type EntityManager } from 'typeorm';
 import { createFieldCipher, isEncrypted, type FieldCipher } from '../crypto/field-cipher.js';
 import { ConfigError } from '../errors.js';
+import { restoreGenerationSetting } from './backup/generation.js';
 import type { Database } from './database.js';
 import { withClusterLock } from './data-source.js';
 import { AuditKey, Host, Setting, SshKey } from './entities/index.js';
@@ -16,9 +17,10 @@ export const clusterKeySetting = 'cluster_key';
  * configuration: a restore keeps them as they are and never takes a backup's.
  * A backup's verifier (or none) stopped the next start with "wrong --aes-key";
  * a backup's cluster key, one its author knows, would let them log in as a
- * node (`peer:`), which no ACL, event or recording covers.
+ * node (`peer:`), which no ACL, event or recording covers. The restore
+ * generation (backup/generation.ts) counts this database's own restores.
  */
-export const portalOwnSettings: ReadonlySet<string> = new Set([verifierName, clusterKeySetting]);
+export const portalOwnSettings: ReadonlySet<string> = new Set([verifierName, clusterKeySetting, restoreGenerationSetting]);
 
 /** What {@link prepareSecrets} did. */
 export interface SecretsReport {

@@ -10,6 +10,8 @@ import {
 import { portalOwnSettings } from '../secrets.js';
 import { exportTunnelKeys } from './tunnels.js';
 import { exportAudit } from './audit.js';
+import { restoreGeneration } from './generation.js';
+import { ConflictError } from '../../errors.js';
 import type { GoConfig, GoEvent, GoSession } from '../json/types.js';
 
 /** Options of `config backup`. */
@@ -53,10 +55,23 @@ async function lastId(m: EntityManager, entity: typeof Event | typeof Session): 
   return Number(row?.last ?? 0);
 }
 
-/** The rows of a table that grows without bound, by id up to `upTo`, a page at a time, each read once the one before was taken. */
-async function* readPaged<T extends Event | Session>(m: EntityManager, entity: new () => T, upTo: number): AsyncGenerator<T> {
+/** Why a backup stops writing its history (the document is then cut, and the command fails). */
+const restoredMeanwhile = 'the database was restored while this backup was written: the backup is incomplete; take it again';
+
+/**
+ * The rows of a table that grows without bound, by id up to `upTo`, a page at
+ * a time, each read once the one before was taken, in a transaction of its
+ * own: on SQLite (one connection) a read outside one sees the uncommitted
+ * writes of whatever transaction is open (a restore's), and a page is read
+ * only under the snapshot's restore generation (generation.ts).
+ */
+async function* readPaged<T extends Event | Session>(source: HistorySource, entity: new () => T, upTo: number): AsyncGenerator<T> {
   for (let after = 0; after < upTo;) {
-    const page = await m.createQueryBuilder(entity, 'r').where('r.id > :after AND r.id <= :upTo', { after, upTo }).orderBy('r.id', 'ASC').limit(HISTORY_PAGE).getMany();
+    const from = after;
+    const page = await source.db.transaction(async (m) => {
+      if ((await restoreGeneration(m)) !== source.generation) throw new ConflictError(restoredMeanwhile);
+      return m.createQueryBuilder(entity, 'r').where('r.id > :from AND r.id <= :upTo', { from, upTo }).orderBy('r.id', 'ASC').limit(HISTORY_PAGE).getMany();
+    });
     yield* page;
     const last = page.at(-1);
     if (last === undefined || page.length < HISTORY_PAGE) return;
@@ -79,7 +94,10 @@ async function readTables(m: EntityManager, ignoreEvents: boolean) {
     hga: await joinPairs(m, 'host_group_acls', 'host_group_id', 'acl_id'),
   };
   const upTo = { sessions: await lastId(m, Session), events: ignoreEvents ? null : await lastId(m, Event) };
-  return { keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings, pairs, upTo, audit: await exportAudit(m, ignoreEvents), tunnelKeys: await exportTunnelKeys(m) };
+  return {
+    keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings, pairs, upTo,
+    audit: await exportAudit(m, ignoreEvents), tunnelKeys: await exportTunnelKeys(m), generation: await restoreGeneration(m),
+  };
 }
 
 type Tables = Awaited<ReturnType<typeof readTables>>;
@@ -140,8 +158,10 @@ async function converted<T, U>(rows: readonly T[], json: (row: T) => U, abandone
 
 /** Where the history tables are read from, as the document is written, and how far (where the read of the others saw them). */
 interface HistorySource {
-  manager: EntityManager;
+  db: Database;
   upTo: Tables['upTo'];
+  /** The restore generation of the snapshot. */
+  generation: string;
 }
 
 /** Everything a backup holds but its history, read from the database (see {@link readBackup}), and where to read that. */
@@ -155,16 +175,18 @@ export interface BackupRows {
 /**
  * Reads every table a backup holds but the history ones (events, sessions),
  * each once, in one transaction for one consistent state, and how far the
- * history ones went then. Those are read as the document is written (a page
- * at a time, up to that row, outside any transaction: held open while a
- * client downloads, a transaction would hold every other write of the portal
- * on SQLite (sqlite-turns.ts), and InnoDB's undo history on MySQL): events
- * are only appended; what changes meanwhile in a row read later (a session
- * closing, a removed author) shows as it is then.
+ * history ones went then. Those are read as the document is written, a page
+ * at a time up to that row, each page in a short transaction of its own (one
+ * held open while a client downloads would hold every other write of the
+ * portal on SQLite, sqlite-turns.ts, and InnoDB's undo history on MySQL):
+ * events are only appended, and only a restore removes history rows, which
+ * the restore generation tells (generation.ts: the backup then fails, cut);
+ * what changes meanwhile in a row read later (a session closing, a removed
+ * author) shows as it is then.
  */
 export async function readBackup(db: Database, o: Pick<ExportOptions, 'ignoreEvents'>): Promise<BackupRows> {
   const t = await db.transaction((m) => readTables(m, o.ignoreEvents));
-  return { graph: linked(t), audit: t.audit, tunnelKeys: t.tunnelKeys, history: { manager: db.manager, upTo: t.upTo } };
+  return { graph: linked(t), audit: t.audit, tunnelKeys: t.tunnelKeys, history: { db, upTo: t.upTo, generation: t.generation } };
 }
 
 /**
@@ -178,7 +200,7 @@ export interface BackupDocument extends Omit<GoConfig, 'events' | 'sessions'> {
 
 /** The history tables' rows as sshportal's JSON, each with its relations from the graph, read a page at a time when asked for. */
 async function* history<T extends Event | Session, U>(source: HistorySource, entity: new () => T, upTo: number, json: (row: T) => U): AsyncGenerator<U> {
-  for await (const row of readPaged(source.manager, entity, upTo)) yield json(row);
+  for await (const row of readPaged(source, entity, upTo)) yield json(row);
 }
 
 /**

@@ -4,6 +4,7 @@ import { hostKeyName } from '../bootstrap.js';
 import { portalOwnSettings } from '../secrets.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { writeAudit } from './audit.js';
+import { nextGeneration, restoreGenerationSetting } from './generation.js';
 import { clearTunnels, writeTunnelKeys } from './tunnels.js';
 import { sqlOf, type SqlParam } from '../sql.js';
 import type { BackupPlan, EventRow, HostRow, SessionRow, SettingRow, Stamped } from './plan.js';
@@ -89,15 +90,19 @@ async function clear(m: EntityManager, keepEvents: boolean): Promise<void> {
 }
 
 /**
- * This portal's own settings (the AES key's verifier, the cluster key), kept
- * through a restore with their ids, or ids after every other when the
- * backup's settings took those.
+ * This portal's own settings (the AES key's verifier, the cluster key, the
+ * restore generation, changed), kept through a restore with their ids, or ids
+ * after every other when the backup's settings took those.
  */
 async function keptSettings(m: EntityManager, restored: readonly SettingRow[]): Promise<Setting[]> {
   const own = (await m.find(Setting, { order: { id: 'ASC' } })).filter((s) => portalOwnSettings.has(s.name));
   const taken = new Set(restored.map((s) => s.id));
   let next = Math.max(0, ...taken, ...own.map((s) => s.id));
   for (const s of own) if (taken.has(s.id)) s.id = ++next;
+  // Every restore changes the generation: a backup streaming its history meanwhile stops rather than mix two databases.
+  const generation = own.find((s) => s.name === restoreGenerationSetting);
+  if (generation) generation.value = nextGeneration(generation.value);
+  else own.push(Object.assign(new Setting(), { id: ++next, name: restoreGenerationSetting, value: nextGeneration('0') }));
   return own;
 }
 

@@ -47,7 +47,7 @@ function defineBackup(parent: Command, ctx: ShellContext): void {
       });
       if (doc === null) return;
       const end = await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')), backupLimits.stallMs);
-      if (end === 'stalled') throw new ConflictError(`backup stopped: its output was not read for ${Math.round(backupLimits.stallMs / 1000)} s`);
+      if (end === 'stalled') throw new ConflictError(`backup stopped: its output was not read for ${Number((backupLimits.stallMs / 1000).toFixed(1))} s`);
     } finally {
       slot.release();
     }

@@ -315,13 +315,13 @@ for (const driver of drivers) {
     });
     after(async () => { await clear?.close(); await keyed?.close(); });
 
-    it("keeps the portal's own settings (AES key verifier, cluster key): a Go backup restores and the next start still opens the secrets; a planted cluster key is refused", async () => {
+    it("keeps the portal's own settings (AES key verifier, cluster key, restore generation, counted): a Go backup restores and the next start still opens the secrets; a planted cluster key is refused", async () => {
       const own = async (): Promise<Record<string, string>> => Object.fromEntries((await keyed.db.manager.find(Setting)).map((s) => [s.name, s.value]));
       const before = await own();
       expect(Object.keys(before).sort()).to.deep.equal(['aes_key_verifier', 'cluster_key']);
       const r = await keyed.run('config restore --confirm', { input: JSON.stringify(goBackup().doc) });
       expect(r.code, r.stderr).to.equal(0);
-      expect(await own()).to.deep.equal(before);
+      expect(await own()).to.deep.equal({ ...before, restore_generation: '1' });
       // What the next start runs: it used to fail with "wrong --aes-key" (the verifier was gone).
       await prepareSecrets(keyed.db, null);
       const planted = goBackup().doc;
@@ -330,7 +330,7 @@ for (const driver of drivers) {
       const p = await keyed.run('config restore --confirm', { input: JSON.stringify(planted) });
       expect(p.code, p.stderr).to.equal(0);
       expect(p.stderr).to.equal("warning: the backup's setting 'cluster_key' is not restored: it belongs to this portal, which keeps its own\n");
-      expect(await own()).to.deep.equal({ ...before, theme: 'dark' });
+      expect(await own()).to.deep.equal({ ...before, restore_generation: '2', theme: 'dark' });
       await prepareSecrets(keyed.db, null);
       // A backup never carries them (the cluster key is in clear without --aes-key) …
       const exported = JSON.parse((await keyed.run('config backup --decrypt')).stdout) as { settings: { Name: string }[] };
@@ -338,7 +338,7 @@ for (const driver of drivers) {
       // … and its own backup round-trips without a word about them.
       const again = await keyed.run('config restore --confirm', { input: (await keyed.run('config backup')).stdout });
       expect([again.code, again.stderr]).to.deep.equal([0, '']);
-      expect(await own()).to.deep.equal({ ...before, theme: 'dark' });
+      expect(await own()).to.deep.equal({ ...before, restore_generation: '3', theme: 'dark' });
     });
 
     it('encrypts clear secrets from the backup, or keeps them clear with restore --decrypt', async () => {
