@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { sshKeyJson } from '../../db/json/go-json.js';
+import { hostJson, sshKeyJson } from '../../db/json/go-json.js';
 import { SshKey } from '../../db/entities/index.js';
 import { insertRow } from '../../db/queries/common.js';
 import { assertKeyNameFree, findSshKeys, listSshKeys, removeSshKeys, type SshKeyWithCount } from '../../db/queries/ssh-keys.js';
@@ -9,6 +9,7 @@ import type { ShellContext } from '../context.js';
 import { randomName } from '../names.js';
 import { checkComment, checkName } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
+import { convertedLazily } from '../render/json.js';
 import { act, audit, change, defineInspect, defineLs, defineRm } from './common.js';
 
 function parseLength(text: string | undefined): number | undefined {
@@ -82,7 +83,9 @@ export function registerKey(root: Command, ctx: ShellContext): void {
   defineCreate(parent, ctx);
   defineImport(parent, ctx);
   defineInspect(parent, ctx, {
-    argName: 'KEY', noun: 'keys', decrypt: 'shows the private keys', find: (m, ids) => findSshKeys(m, ids, true), json: sshKeyJson,
+    argName: 'KEY', noun: 'keys', decrypt: 'shows the private keys', find: (m, ids) => findSshKeys(m, ids, true),
+    // The key as a nested one (no Hosts), then its hosts (10,000 for a portal's `default` key) converted as they are written.
+    json: (k, o) => ({ ...sshKeyJson(k, o, true), Hosts: convertedLazily(k.hosts ?? [], (h) => hostJson(h, o, true)) }),
   });
   defineLs<SshKeyWithCount>(parent, ctx, ['admin'], {
     columns: ['ID', 'Name', 'Type', 'Length', 'Hosts', 'Updated', 'Created', 'Comment'],

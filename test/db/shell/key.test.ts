@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
 import { SshKey } from '../../../lib/db/entities/index.js';
+import { renderJson } from '../../../lib/shell/render/json.js';
 import { drivers } from '../../support/databases.js';
 import { runCases, type ShellCase } from './cases.js';
 import { openShell, type ShellFixture } from './harness.js';
@@ -62,6 +63,19 @@ for (const driver of drivers) {
       const r = await f.run('key import -n again', { input: pk });
       expect(r.code, r.stderr).to.equal(0);
       expect((await keyByName(f, 'again')).fingerprint).to.equal((await keyByName(f, 'imported')).fingerprint);
+    });
+    it('inspects a key with the hosts using it, in id order, each as a nested host (converted as written), in the shell\'s JSON layout', async () => {
+      await f.run('key create --name=many');
+      for (let i = 0; i < 40; i++) await f.run(`host create --name=m${i} --key=many -p pw${i} root@m${i}.example.org`);
+      await f.run('host create --name=other root@other.example.org');
+      const r = await f.run('key inspect --decrypt many default');
+      expect(r.code, r.stderr).to.equal(0);
+      const [many, def] = JSON.parse(r.stdout) as { Name: string; Hosts: { Name: string; Password: string; SSHKey: unknown; Groups: unknown }[] }[];
+      expect(r.stdout).to.equal(renderJson(JSON.parse(r.stdout)));
+      expect(many?.Hosts.map((h) => h.Name)).to.deep.equal(Array.from({ length: 40 }, (_, i) => `m${i}`));
+      expect(many?.Hosts[7]).to.include({ Password: 'pw7', SSHKey: null, Groups: null });
+      expect(def?.Hosts.map((h) => h.Name)).to.include('other').and.not.include('m0');
+      expect((JSON.parse((await f.run('key inspect many')).stdout) as { Hosts: { Password: string }[] }[])[0]?.Hosts[0]?.Password).to.equal('[redacted]');
     });
     it('never writes a private key into the audit trail', async () => {
       const ids = (await f.run('event ls -q')).stdout.trim().split('\n').join(' ');
