@@ -16,10 +16,10 @@ import { act, change } from './common.js';
 /**
  * How many backups run at once on this node (each holds the configuration's
  * rows and converted document: ~170 MB of heap at its peak for 10,000 hosts;
- * the audit trail is read as it is written, a page at a time), how many may wait for a turn
- * beyond them, and how long one may wait for its client to take output
- * before it is stopped (a reader that never reads would hold its turn for
- * good). Tests lower them.
+ * the audit trail is read as it is written, a page at a time), how many may
+ * wait for a turn beyond them, and how long one may wait for its client to
+ * take output before it is stopped (a reader that never reads would hold its
+ * turn for good). Tests lower them.
  */
 export const backupLimits = { running: 2, waiting: 16, stallMs: 5 * 60_000 };
 
