@@ -70,10 +70,13 @@ const restoredMeanwhile = 'the database was restored while this backup was writt
 async function* readPaged<T extends Event | Session>(source: HistorySource, entity: new () => T, upTo: number): AsyncGenerator<T> {
   for (let after = 0; after < upTo;) {
     const from = after;
+    // Null under another generation: thrown after the commit, so that this read-only transaction never rolls back (nothing it
+    // would undo is its own).
     const page = await source.db.transaction(async (m) => {
-      if ((await restoreGeneration(m)) !== source.generation) throw new ConflictError(restoredMeanwhile);
+      if ((await restoreGeneration(m)) !== source.generation) return null;
       return m.createQueryBuilder(entity, 'r').where('r.id > :from AND r.id <= :upTo', { from, upTo }).orderBy('r.id', 'ASC').limit(HISTORY_PAGE).getMany();
     });
+    if (page === null) throw new ConflictError(restoredMeanwhile);
     yield* page;
     const last = page.at(-1);
     if (last === undefined || page.length < HISTORY_PAGE) return;
