@@ -22,6 +22,15 @@ export const clusterKeySetting = 'cluster_key';
  */
 export const portalOwnSettings: ReadonlySet<string> = new Set([verifierName, clusterKeySetting, restoreGenerationSetting]);
 
+/**
+ * Whether a setting named `name` is one of {@link portalOwnSettings}, case
+ * aside: MySQL's collation takes `Cluster_Key` for `cluster_key`, so a
+ * backup's setting of that name would collide with the portal's own.
+ */
+export function isPortalOwnSetting(name: string): boolean {
+  return portalOwnSettings.has(name.toLowerCase());
+}
+
 /** What {@link prepareSecrets} did. */
 export interface SecretsReport {
   /** Secret fields encrypted now (clear → encrypted, or re-encrypted on rotation). */

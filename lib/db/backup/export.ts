@@ -9,7 +9,7 @@ import { sqlOf } from '../sql.js';
 import {
   aclJson, eventJson, hostGroupJson, hostJson, nestedJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
 } from '../json/go-json.js';
-import { portalOwnSettings } from '../secrets.js';
+import { isPortalOwnSetting } from '../secrets.js';
 import { exportTunnelKeys } from './tunnels.js';
 import { exportAudit } from './audit.js';
 import { restoreGeneration } from './generation.js';
@@ -117,7 +117,7 @@ function linked(t: Tables) {
   const { keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings } = t;
   const { hhg, uur, uug, uga, hga } = t.pairs;
   // The portal's own settings (the cluster key, in clear without --aes-key) are never restored: they are not handed out either.
-  const configSettings = settings.filter((s) => !portalOwnSettings.has(s.name));
+  const configSettings = settings.filter((s) => !isPortalOwnSetting(s.name));
   const [keyOf, hostOf, hgOf, ugOf, roleOf, userOf, aclOf] = [lookup(keys), lookup(hosts), lookup(hostGroups), lookup(userGroups), lookup(roles), lookup(users), lookup(acls)];
   // Grouped once, not filtered per row: 10k keys × 10k hosts was 10^8 comparisons with the event loop held.
   const hostsOfKey = groupPairs(hosts.flatMap((h): [number, number][] => (h.sshKeyId === null ? [] : [[h.sshKeyId, h.id]])));

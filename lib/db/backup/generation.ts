@@ -7,20 +7,25 @@
  * on any node replaced the history meanwhile), so the backup stops there
  * rather than end as a complete-looking document of a cut trail.
  */
+import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { sqlOf, textOf } from '../sql.js';
 
 /** The setting's name. */
 export const restoreGenerationSetting = 'restore_generation';
 
-/** The generation stored now ('0' before the first restore). */
+/** The generation stored now ('' before the first restore). */
 export async function restoreGeneration(m: EntityManager): Promise<string> {
   const row = (await sqlOf(m).rows('SELECT s.value FROM settings s WHERE s.name = ?', [restoreGenerationSetting])).at(0);
-  return row === undefined ? '0' : textOf(row.value);
+  return row === undefined ? '' : textOf(row.value);
 }
 
-/** The generation a restore writes after `current`: always different from it. Pure. */
-export function nextGeneration(current: string): string {
-  // 15 digits at most: one more is still a safe integer. Anything else (not written by a portal) starts again at 1.
-  return String((/^\d{1,15}$/.test(current) ? Number(current) : 0) + 1);
+/**
+ * The generation a restore writes: a fresh random token, not a count. Two
+ * restores open at once on two nodes each read the generation before the
+ * other committed, so a count would come out the same from both, and a
+ * backup whose snapshot fell between their commits would not see the second.
+ */
+export function nextGeneration(): string {
+  return randomBytes(16).toString('hex');
 }

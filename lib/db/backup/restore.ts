@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { InvalidArgumentError } from '../../errors.js';
 import { Setting } from '../entities/index.js';
-import { portalOwnSettings } from '../secrets.js';
+import { isPortalOwnSetting } from '../secrets.js';
 import { parseBackup } from './parse.js';
 import type { BackupChecks, BackupPlan } from './plan.js';
 import { prepareBackup, prepareBackupYielding, type PrepareOptions } from './prepare.js';
@@ -40,23 +40,23 @@ export function completePlan(parsed: BackupPlan, o: PrepareOptions): Promise<Bac
 
 /**
  * The plan without the backup's rows of this portal's own settings
- * ({@link portalOwnSettings}); a warning for each whose value differs from
+ * ({@link isPortalOwnSetting}); a warning for each whose value differs from
  * this portal's (`current`: name → stored value), which it keeps. Pure.
  */
 export function withoutOwnSettings(plan: BackupPlan, current: ReadonlyMap<string, string>): BackupPlan {
-  const skipped = plan.settings.filter((s) => portalOwnSettings.has(s.name));
+  const skipped = plan.settings.filter((s) => isPortalOwnSetting(s.name));
   if (skipped.length === 0) return plan;
   const differing = skipped.filter((s) => current.get(s.name) !== s.value);
   return {
     ...plan,
-    settings: plan.settings.filter((s) => !portalOwnSettings.has(s.name)),
+    settings: plan.settings.filter((s) => !isPortalOwnSetting(s.name)),
     warnings: [...plan.warnings, ...differing.map((s) => `the backup's setting '${s.name}' is not restored: it belongs to this portal, which keeps its own`)],
   };
 }
 
 /** This portal's own settings as stored (name → value). */
 export async function ownSettings(m: EntityManager): Promise<Map<string, string>> {
-  return new Map((await m.find(Setting)).filter((s) => portalOwnSettings.has(s.name)).map((s) => [s.name, s.value]));
+  return new Map((await m.find(Setting)).filter((s) => isPortalOwnSetting(s.name)).map((s) => [s.name, s.value]));
 }
 
 /** What a restore reports before writing (sshportal's summary lines). Pure. */

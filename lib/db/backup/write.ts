@@ -1,7 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { hostKeyName } from '../bootstrap.js';
-import { portalOwnSettings } from '../secrets.js';
+import { isPortalOwnSetting } from '../secrets.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { writeAudit } from './audit.js';
 import { nextGeneration, restoreGenerationSetting } from './generation.js';
@@ -95,14 +95,14 @@ async function clear(m: EntityManager, keepEvents: boolean): Promise<void> {
  * after every other when the backup's settings took those.
  */
 async function keptSettings(m: EntityManager, restored: readonly SettingRow[]): Promise<Setting[]> {
-  const own = (await m.find(Setting, { order: { id: 'ASC' } })).filter((s) => portalOwnSettings.has(s.name));
+  const own = (await m.find(Setting, { order: { id: 'ASC' } })).filter((s) => isPortalOwnSetting(s.name));
   const taken = new Set(restored.map((s) => s.id));
   let next = Math.max(0, ...taken, ...own.map((s) => s.id));
   for (const s of own) if (taken.has(s.id)) s.id = ++next;
   // Every restore changes the generation: a backup streaming its history meanwhile stops rather than mix two databases.
   const generation = own.find((s) => s.name === restoreGenerationSetting);
-  if (generation) generation.value = nextGeneration(generation.value);
-  else own.push(Object.assign(new Setting(), { id: ++next, name: restoreGenerationSetting, value: nextGeneration('0') }));
+  if (generation) generation.value = nextGeneration();
+  else own.push(Object.assign(new Setting(), { id: ++next, name: restoreGenerationSetting, value: nextGeneration() }));
   return own;
 }
 
@@ -133,7 +133,7 @@ export async function writeBackup(m: EntityManager, plan: BackupPlan): Promise<{
   const before = await m.findOneBy(SshKey, { name: hostKeyName });
   const kept = await keptHostKey(m, plan);
   // A backup's own settings are never written, whoever built the plan (config.ts also warns of them).
-  const restoredSettings = plan.settings.filter((s) => !portalOwnSettings.has(s.name));
+  const restoredSettings = plan.settings.filter((s) => !isPortalOwnSetting(s.name));
   const ownSettings = await keptSettings(m, restoredSettings);
   await clearTunnels(m);
   await clear(m, plan.events === null);

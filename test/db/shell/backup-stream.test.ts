@@ -6,7 +6,11 @@
  */
 import { expect } from 'chai';
 import { PassThrough, Readable } from 'node:stream';
+import { applyRestore, completePlan, parseBackupText } from '../../../lib/db/backup/restore.js';
+import type { BackupPlan } from '../../../lib/db/backup/plan.js';
+import { openDatabase, type Database } from '../../../lib/db/database.js';
 import { Event } from '../../../lib/db/entities/index.js';
+import { backupChecks } from '../../../lib/shell/backup-checks.js';
 import { runShell } from '../../../lib/shell/index.js';
 import { drivers } from '../../support/databases.js';
 import { openShell, type ShellFixture } from './harness.js';
@@ -90,4 +94,41 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe('shell config backup while two nodes restore at once (mysql)', function () {
+  let f: ShellFixture;
+  let other: Database;
+  before(async function () {
+    f = await openShell(this, 'mysql');
+    other = await openDatabase(f.testDb.config, '0123456789abcdef');
+  });
+  after(async () => { await other?.close(); await f?.close(); });
+
+  it('fails when the second restore commits after its snapshot of the first (a count read by both would have come out the same)', async () => {
+    const at = new Date('2024-01-01T00:00:00Z');
+    await f.run('host create --name a root@a.example.org');
+    await f.db.manager.createQueryBuilder().insert().into(Event)
+      .values(Array.from({ length: 600 }, (_, k) => ({ createdAt: at, updatedAt: at, domain: 'AAA', action: 'fill', entity: `a${k}`, args: JSON.stringify({ pad: 'p'.repeat(300) }) }))).execute();
+    const docA = (await f.run('config backup')).stdout;
+    const plan = async (db: Database, text: string): Promise<BackupPlan> => completePlan(parseBackupText(text, new Date(), backupChecks), { cipher: db.cipher, storeClear: false, now: new Date(), inviteTtlMs: 86_400_000, checks: backupChecks });
+    const [planA, planB] = [await plan(f.db, docA), await plan(other, docA.replaceAll('"AAA"', '"BBB"'))];
+    let commitA = (): void => undefined;
+    let written = (): void => undefined;
+    const aWritten = new Promise<void>((r) => { written = r; });
+    const restoreA = f.db.transaction(async (m) => { await applyRestore(m, planA); written(); await new Promise<void>((r) => { commitA = r; }); });
+    await aWritten;
+    // The other node's restore reads the generation while the first is still open, then waits for its locks.
+    const restoreB = other.transaction(async (m) => { await applyRestore(m, planB); });
+    await new Promise((r) => setTimeout(r, 300));
+    commitA();
+    await restoreA;
+    const b = pausedBackup(f);
+    await new Promise((r) => setTimeout(r, 300));
+    await restoreB;
+    b.read();
+    const done = await b.result;
+    expect([done.code, done.stderr]).to.deep.equal([1, 'error: the database was restored while this backup was written: the backup is incomplete; take it again\n']);
+    expect(parses(done.stdout)).to.equal(false);
+  });
+});
 

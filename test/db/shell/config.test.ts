@@ -319,18 +319,28 @@ for (const driver of drivers) {
       const own = async (): Promise<Record<string, string>> => Object.fromEntries((await keyed.db.manager.find(Setting)).map((s) => [s.name, s.value]));
       const before = await own();
       expect(Object.keys(before).sort()).to.deep.equal(['aes_key_verifier', 'cluster_key']);
+      // Each restore writes a new generation: a backup streaming meanwhile notices it.
+      const generations: string[] = [];
+      const ownAfterRestore = async (): Promise<Record<string, string>> => {
+        const { restore_generation: generation, ...rest } = await own();
+        expect(generation).to.match(/^[0-9a-f]{32}$/);
+        expect(generations).not.to.include(generation);
+        generations.push(generation ?? '');
+        return rest;
+      };
       const r = await keyed.run('config restore --confirm', { input: JSON.stringify(goBackup().doc) });
       expect(r.code, r.stderr).to.equal(0);
-      expect(await own()).to.deep.equal({ ...before, restore_generation: '1' });
+      expect(await ownAfterRestore()).to.deep.equal(before);
       // What the next start runs: it used to fail with "wrong --aes-key" (the verifier was gone).
       await prepareSecrets(keyed.db, null);
       const planted = goBackup().doc;
-      planted.settings = [{ ID: 1, CreatedAt: '2018-03-01T10:00:00+01:00', UpdatedAt: '2018-03-01T10:00:00+01:00', DeletedAt: null, Name: 'cluster_key', Value: 'a key its author knows' },
+      planted.settings = [{ ID: 1, CreatedAt: '2018-03-01T10:00:00+01:00', UpdatedAt: '2018-03-01T10:00:00+01:00', DeletedAt: null, Name: 'Cluster_Key', Value: 'a key its author knows' },
         { ID: 2, CreatedAt: '2018-03-01T10:00:00+01:00', UpdatedAt: '2018-03-01T10:00:00+01:00', DeletedAt: null, Name: 'theme', Value: 'dark' }];
       const p = await keyed.run('config restore --confirm', { input: JSON.stringify(planted) });
       expect(p.code, p.stderr).to.equal(0);
-      expect(p.stderr).to.equal("warning: the backup's setting 'cluster_key' is not restored: it belongs to this portal, which keeps its own\n");
-      expect(await own()).to.deep.equal({ ...before, restore_generation: '2', theme: 'dark' });
+      // Named in another case: still the portal's own (MySQL's collation would take it for it).
+      expect(p.stderr).to.equal("warning: the backup's setting 'Cluster_Key' is not restored: it belongs to this portal, which keeps its own\n");
+      expect(await ownAfterRestore()).to.deep.equal({ ...before, theme: 'dark' });
       await prepareSecrets(keyed.db, null);
       // A backup never carries them (the cluster key is in clear without --aes-key) …
       const exported = JSON.parse((await keyed.run('config backup --decrypt')).stdout) as { settings: { Name: string }[] };
@@ -338,7 +348,7 @@ for (const driver of drivers) {
       // … and its own backup round-trips without a word about them.
       const again = await keyed.run('config restore --confirm', { input: (await keyed.run('config backup')).stdout });
       expect([again.code, again.stderr]).to.deep.equal([0, '']);
-      expect(await own()).to.deep.equal({ ...before, restore_generation: '3', theme: 'dark' });
+      expect(await ownAfterRestore()).to.deep.equal({ ...before, theme: 'dark' });
     });
 
     it('encrypts clear secrets from the backup, or keeps them clear with restore --decrypt', async () => {
