@@ -1,6 +1,6 @@
-import { setImmediate } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { FieldCipher } from '../../crypto/field-cipher.js';
+import { mapPaced } from '../../paced-map.js';
 import type { Database } from '../database.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { groupPairs, joinPairs } from '../queries/common.js';
@@ -142,27 +142,13 @@ function one<T>(list: T[]): T | null {
   return list[0] ?? null;
 }
 
-/**
- * Time spent converting between two pauses of {@link backupDocument}: a time,
- * not a number of rows, since one row may cost 1 µs or, with 60 KB of Args,
- * a millisecond.
- */
-const TURN_MS = 10;
-
 /** Thrown at a pause of the conversion whose {@link ExportOptions.abandoned} said so. */
 class Abandoned extends Error {}
 
-/** `rows` through `json`, letting the event loop run every {@link TURN_MS} ms; throws {@link Abandoned} at a pause once `abandoned()`. */
+/** `rows` through `json`, paced (lib/paced-map.ts); throws {@link Abandoned} at a pause once `abandoned()`. */
 async function converted<T, U>(rows: readonly T[], json: (row: T) => U, abandoned: () => boolean): Promise<U[]> {
-  const out: U[] = [];
-  let turn = performance.now();
-  for (const row of rows) {
-    out.push(json(row));
-    if (performance.now() - turn < TURN_MS) continue;
-    await setImmediate();
-    if (abandoned()) throw new Abandoned();
-    turn = performance.now();
-  }
+  const out = await mapPaced(rows, json, abandoned);
+  if (out === null) throw new Abandoned();
   return out;
 }
 

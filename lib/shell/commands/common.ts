@@ -107,6 +107,7 @@ export interface InspectSpec<T> {
   /** Help of `--decrypt` when the resource has secrets; without it, secrets are always redacted. */
   decrypt?: string;
   find(m: Tx, identifiers: string[]): Promise<T[]>;
+  /** A row's JSON; asynchronous when it converts much (paced), all of it before anything is written. */
   json(row: T, o: JsonOptions): unknown;
 }
 
@@ -117,7 +118,9 @@ export function defineInspect<T>(parent: Command, ctx: ShellContext, spec: Inspe
   return act(cmd, ctx, ['admin'], async ({ args, opts }) => {
     const rows = await spec.find(ctx.deps.db.manager, args);
     const o: JsonOptions = { secrets: spec.decrypt && opts.flag('decrypt') ? 'decrypt' : 'redact', cipher: ctx.deps.db.cipher };
-    await printJson(ctx, rows.map((r) => spec.json(r, o)));
+    const json: unknown[] = [];
+    for (const r of rows) json.push(await spec.json(r, o));
+    await printJson(ctx, json);
   });
 }
 

@@ -5,11 +5,11 @@ import { insertRow } from '../../db/queries/common.js';
 import { assertKeyNameFree, findSshKeys, listSshKeys, removeSshKeys, type SshKeyWithCount } from '../../db/queries/ssh-keys.js';
 import { checkKeySpec, generateKeyPairAsync, parsePrivateKey, parsePublicKey, type KeyPair } from '../../crypto/ssh-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { mapPaced } from '../../paced-map.js';
 import type { ShellContext } from '../context.js';
 import { randomName } from '../names.js';
 import { checkComment, checkName } from '../parse/values.js';
 import { humanizeTime } from '../render/humanize.js';
-import { convertedLazily } from '../render/json.js';
 import { act, audit, change, defineInspect, defineLs, defineRm } from './common.js';
 
 function parseLength(text: string | undefined): number | undefined {
@@ -84,8 +84,9 @@ export function registerKey(root: Command, ctx: ShellContext): void {
   defineImport(parent, ctx);
   defineInspect(parent, ctx, {
     argName: 'KEY', noun: 'keys', decrypt: 'shows the private keys', find: (m, ids) => findSshKeys(m, ids, true),
-    // The key as a nested one (no Hosts), then its hosts (10,000 for a portal's `default` key) converted as they are written.
-    json: (k, o) => ({ ...sshKeyJson(k, o, true), Hosts: convertedLazily(k.hosts ?? [], (h) => hostJson(h, o, true)) }),
+    // The key as a nested one (no Hosts), then its hosts (10,000 for a portal's `default` key) converted paced, all of them
+    // before anything is written: a password that cannot be decrypted fails the command with nothing printed.
+    json: async (k, o) => ({ ...sshKeyJson(k, o, true), Hosts: await mapPaced(k.hosts ?? [], (h) => hostJson(h, o, true)) }),
   });
   defineLs<SshKeyWithCount>(parent, ctx, ['admin'], {
     columns: ['ID', 'Name', 'Type', 'Length', 'Hosts', 'Updated', 'Created', 'Comment'],

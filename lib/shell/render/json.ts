@@ -36,16 +36,6 @@ function isPlainObject(v: unknown): v is Readonly<Record<string, unknown>> {
  */
 export type Streamed<T> = AsyncIterable<T>;
 
-/**
- * `rows` through `json` as a {@link Streamed} list: each converted only when
- * the writer asks for it (a key's 10,000 hosts, converted as the client takes
- * the text rather than in one turn of the event loop).
- */
-// eslint-disable-next-line @typescript-eslint/require-await -- asynchronous by contract (a Streamed list), with nothing to wait for itself.
-export async function* convertedLazily<T, U>(rows: readonly T[], json: (row: T) => U): AsyncGenerator<U> {
-  for (const row of rows) yield json(row);
-}
-
 /** Whether `v` is a {@link Streamed} list (an async iterable that is no array). */
 function isStreamed(v: unknown): v is Streamed<unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Symbol.asyncIterator in v;

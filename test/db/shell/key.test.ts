@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
-import { SshKey } from '../../../lib/db/entities/index.js';
+import { Host, SshKey } from '../../../lib/db/entities/index.js';
 import { renderJson } from '../../../lib/shell/render/json.js';
 import { drivers } from '../../support/databases.js';
 import { runCases, type ShellCase } from './cases.js';
@@ -76,6 +76,19 @@ for (const driver of drivers) {
       expect(many?.Hosts[7]).to.include({ Password: 'pw7', SSHKey: null, Groups: null });
       expect(def?.Hosts.map((h) => h.Name)).to.include('other').and.not.include('m0');
       expect((JSON.parse((await f.run('key inspect many')).stdout) as { Hosts: { Password: string }[] }[])[0]?.Hosts[0]?.Password).to.equal('[redacted]');
+    });
+    it('prints nothing when a host password of the key cannot be decrypted (key inspect --decrypt), however many hosts come before it', async () => {
+      await f.run('key create --name=bad');
+      const key = await keyByName(f, 'bad');
+      await f.db.manager.createQueryBuilder().insert().into(Host).values(Array.from({ length: 400 }, (_, i) => ({
+        name: `b${i}`, addr: `b${i}.example.org:22`, user: 'root', url: '', sshKeyId: key.id, comment: 'c'.repeat(200), logging: 'everything',
+        password: i === 350 ? 'enc:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' : null,
+      }))).execute();
+      const r = await f.run('key inspect --decrypt bad');
+      expect([r.code, r.stdout]).to.deep.equal([1, '']);
+      expect(r.stderr).to.match(/^error: [^\n]*\n$/);
+      expect((await f.run('key inspect bad')).code).to.equal(0);
+      await f.db.manager.createQueryBuilder().delete().from(Host).where('ssh_key_id = :id', { id: key.id }).execute();
     });
     it('never writes a private key into the audit trail', async () => {
       const ids = (await f.run('event ls -q')).stdout.trim().split('\n').join(' ');
