@@ -7,6 +7,7 @@ import { writeAudit } from './audit.js';
 import { nextGeneration, restoreGenerationSetting } from './generation.js';
 import { clearTunnels, writeTunnelKeys } from './tunnels.js';
 import { sqlOf, type SqlParam } from '../sql.js';
+import { statementRows, valueBytes } from './statements.js';
 import type { BackupPlan, EventRow, HostRow, SessionRow, SettingRow, Stamped } from './plan.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit. */
@@ -31,9 +32,12 @@ async function insertPlain<R>(m: EntityManager, table: string, columns: readonly
   const sql = sqlOf(m);
   const names = columns.map(([name]) => name).join(', ');
   const one = `(${columns.map(() => '?').join(', ')})`;
-  for (let i = 0; i < rows.length; i += chunkSize) {
-    const chunk = rows.slice(i, i + chunkSize);
-    await sql.write(`INSERT INTO ${table} (${names}) VALUES ${chunk.map(() => one).join(', ')}`, chunk.flatMap((r) => columns.map(([, value]) => value(r))));
+  const values = rows.map((r) => columns.map(([, value]) => value(r)));
+  // Statements of a few shapes, each under MariaDB's packet bound (statements.ts).
+  let at = 0;
+  for (const count of statementRows(values.map((v) => v.reduce((sum: number, x) => sum + valueBytes(x), 0)))) {
+    await sql.write(`INSERT INTO ${table} (${names}) VALUES ${Array.from({ length: count }, () => one).join(', ')}`, values.slice(at, at + count).flat());
+    at += count;
   }
 }
 
