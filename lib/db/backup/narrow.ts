@@ -80,6 +80,8 @@ export function date(r: Reader, key: string): Date | null {
   if (v.startsWith('0001-01-01T00:00:00')) return null;
   const d = new Date(v);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw invalid(`${r.path}.${key}`, `invalid date ${quoted(v)}`);
+  // 9999-12-31T23:30:00-05:00 is in year 10000 in UTC: SQLite kept it as +010000-…, which the next restore refused.
+  if (d.getUTCFullYear() > 9999) throw invalid(`${r.path}.${key}`, `invalid date ${quoted(v)}: after the year 9999 in UTC`);
   return d;
 }
 

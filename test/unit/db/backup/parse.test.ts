@@ -95,6 +95,7 @@ describe('backup: parsing a Go sshportal backup', () => {
     { name: 'not an object', edit: (d) => { for (const k of Object.keys(d)) Reflect.deleteProperty(d, k); Object.assign(d, { hosts: 'x' }); }, message: /backup.hosts: expected an array/ },
     { name: 'an id that is not a number', edit: (d) => { (d.hosts as Record<string, unknown>[])[0].ID = 'x'; }, message: /backup.hosts\[0\].ID: expected a whole number/ },
     { name: 'a bad date', edit: (d) => { (d.keys as Record<string, unknown>[])[0].CreatedAt = 'yesterday'; }, message: /backup.keys\[0\].CreatedAt: invalid date/ },
+    { name: 'a date past the year 9999 in UTC', edit: (d) => { (d.keys as Record<string, unknown>[])[0].CreatedAt = '9999-12-31T23:30:00-05:00'; }, message: /backup.keys\[0\].CreatedAt: invalid date '9999-12-31T23:30:00-05:00': after the year 9999 in UTC$/ },
     { name: 'duplicate host names', edit: (d) => { (d.hosts as Record<string, unknown>[])[1].Name = 'example'; }, message: /hosts: duplicate name 'example'/ },
     { name: 'duplicate ids', edit: (d) => { (d.host_groups as Record<string, unknown>[])[1].ID = 1; }, message: /host_groups: duplicate ID 1/ },
     { name: 'a bad action', edit: (d) => { (d.acls as Record<string, unknown>[])[0].Action = 'maybe'; }, message: /invalid action 'maybe'/ },
