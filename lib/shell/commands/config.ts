@@ -17,11 +17,11 @@ import { act, change } from './common.js';
  * How many backups run at once on this node (each holds the configuration's
  * rows and converted document: ~170 MB of heap at its peak for 10,000 hosts;
  * the audit trail is read as it is written, a page at a time), how many may
- * wait for a turn beyond them, and how long one may wait for its client to
- * take output before it is stopped (a reader that never reads would hold its
- * turn for good). Tests lower them.
+ * wait for a turn beyond them, and the least output a client must take to
+ * keep its turn: 1 MiB every 5 minutes (a reader that never reads, or takes
+ * a write now and then, would hold it for good). Tests lower them.
  */
-export const backupLimits = { running: 2, waiting: 16, stallMs: 5 * 60_000 };
+export const backupLimits = { running: 2, waiting: 16, least: { ms: 5 * 60_000, chars: 1024 * 1024 } };
 
 const backups = new Slots(backupLimits);
 
@@ -46,8 +46,9 @@ function defineBackup(parent: Command, ctx: ShellContext): void {
         cipher: ctx.deps.db.cipher, decrypt: opts.flag('decrypt'), now: ctx.now(), abandoned: () => ctx.clientGone(),
       });
       if (doc === null) return;
-      const end = await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')), backupLimits.stallMs);
-      if (end === 'stalled') throw new ConflictError(`backup stopped: its output was not read for ${Number((backupLimits.stallMs / 1000).toFixed(1))} s`);
+      const { least } = backupLimits;
+      const end = await writePaced(ctx, jsonChunks(doc, !opts.flag('indent')), least);
+      if (end === 'stalled') throw new ConflictError(`backup stopped: its client took less than ${Math.ceil(least.chars / 1024)} KiB of it in ${Number((least.ms / 1000).toFixed(1))} s`);
     } finally {
       slot.release();
     }

@@ -2,7 +2,7 @@
  * `config backup` takes turns on a node: each holds the configuration while
  * it converts and writes it, so at most backupLimits.running run at once, a
  * bounded line waits for a turn, and a backup whose client stopped reading
- * gives its turn up after backupLimits.stallMs.
+ * (or takes a write now and then) gives its turn up (backupLimits.least).
  */
 import { expect } from 'chai';
 import { PassThrough, Readable } from 'node:stream';
@@ -46,8 +46,8 @@ describe('shell config backup takes turns on a node (sqlite3)', function () {
   after(async () => { Object.assign(backupLimits, saved); await f?.close(); });
   afterEach(() => { Object.assign(backupLimits, saved); });
 
-  it('runs one more once a turn is free, refuses past the line, and stops a backup whose client took nothing for stallMs', async () => {
-    Object.assign(backupLimits, { running: 1, waiting: 1, stallMs: 1_000 });
+  it('runs one more once a turn is free, refuses past the line, and stops a backup whose client took nothing within least.ms', async () => {
+    Object.assign(backupLimits, { running: 1, waiting: 1, least: { ms: 1_000, chars: 1024 * 1024 } });
     const stalled = stalledBackup(f);
     await until(() => stalled.output.writableNeedDrain);
     const waiting = f.run('config backup');
@@ -56,7 +56,7 @@ describe('shell config backup takes turns on a node (sqlite3)', function () {
     expect([refused.code, refused.stdout, refused.stderr]).to.deep.equal([1, '', 'error: too many backups on this node (1 running, 1 waiting): try again later\n']);
     // The stalled one gives its turn up; the waiting one then runs whole.
     expect(await stalled.code).to.equal(1);
-    expect(stalled.errors()).to.equal('error: backup stopped: its output was not read for 1 s\n');
+    expect(stalled.errors()).to.equal('error: backup stopped: its client took less than 1024 KiB of it in 1 s\n');
     const w = await waiting;
     expect(w.code, w.stderr).to.equal(0);
     expect(w.stderr).to.equal('note: at most 1 backups run at once on this node; this one waits for a turn (0 ahead of it in line)\n');
@@ -64,7 +64,7 @@ describe('shell config backup takes turns on a node (sqlite3)', function () {
   });
 
   it('lets a waiter whose client left go, and gives the turn of a client that left to the next one', async () => {
-    Object.assign(backupLimits, { running: 1, waiting: 1, stallMs: 60_000 });
+    Object.assign(backupLimits, { running: 1, waiting: 1, least: { ms: 60_000, chars: 1024 * 1024 } });
     const holder = stalledBackup(f);
     await until(() => holder.output.writableNeedDrain);
     const leaver = stalledBackup(f);

@@ -66,20 +66,30 @@ describe('shell: paced output (a large output in writes the client takes one by 
     expect(p.made.count).to.equal(66);
   });
 
-  it("stops at 'stalled' when the client took nothing for stallMs: the rest is never produced", async () => {
+  it("stops at 'stalled' when the client took nothing within least.ms: the rest is never produced", async () => {
     const o = output(() => new Promise(() => undefined));
     const p = pieces(1_000, 1_000);
     const start = performance.now();
-    expect(await writePaced(o.ctx, p.gen, 50)).to.equal('stalled');
+    expect(await writePaced(o.ctx, p.gen, { ms: 50, chars: 1 })).to.equal('stalled');
     expect(performance.now() - start).to.be.at.least(45);
     expect(o.writes).to.have.length(1);
     expect(p.made.count).to.equal(66);
   });
 
-  it('waits as long as it takes without stallMs, and a client that takes in time is never stalled', async () => {
-    const slow = output(() => new Promise((resolve) => setTimeout(() => resolve('drained'), 30)));
-    expect(await writePaced(slow.ctx, pieces(200, 1_000).gen, 1_000)).to.equal('drained');
-    expect(slow.writes.join('')).to.have.length(200_000);
+  it("stops at 'stalled' a client that takes a write now and then, less than least.chars within least.ms", async () => {
+    // One 64 KiB write taken every 30 ms: ~130 KB in 100 ms, where 1 MB is asked for.
+    const o = output(() => new Promise((resolve) => setTimeout(() => resolve('drained'), 30)));
+    const start = performance.now();
+    expect(await writePaced(o.ctx, pieces(2_000, 1_000).gen, { ms: 100, chars: 1_000_000 })).to.equal('stalled');
+    expect(performance.now() - start).to.be.within(95, 2_000);
+    expect(o.writes.length).to.be.within(1, 6);
+  });
+
+  it('never stalls a client that takes least.chars within each least.ms, however long the whole takes', async () => {
+    // Two 64 KiB writes (the least asked for) every ~60 ms, asked within 100: 2 MB takes ~1 s.
+    const o = output(() => new Promise((resolve) => setTimeout(() => resolve('drained'), 30)));
+    expect(await writePaced(o.ctx, pieces(2_000, 1_000).gen, { ms: 100, chars: 2 * 64 * 1024 })).to.equal('drained');
+    expect(o.writes.join('')).to.have.length(2_000_000);
     const unbounded = output(() => new Promise((resolve) => setTimeout(() => resolve('drained'), 30)));
     expect(await writePaced(unbounded.ctx, pieces(200, 1_000).gen)).to.equal('drained');
   });
