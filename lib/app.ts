@@ -31,6 +31,7 @@ import { AuthThrottle, defaultGuardLimits } from './server/guard.js';
 import { SshListener, type Keepalive } from './server/listener.js';
 import type { PortalFacts } from './shell/context.js';
 import { Tunnels } from './tunnel/index.js';
+import { orAfter } from './or-after.js';
 
 /** What {@link App.start} needs. */
 export interface AppOptions {
@@ -212,10 +213,7 @@ export class App {
       this.#log.info('draining', { timeoutMs, live: this.#live.size });
       this.#listener.startDraining();
       this.#live.startDraining(drainNotice(timeoutMs));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
-      const outcome = await Promise.race([this.#live.whenEmpty().then(() => 'empty' as const), timeout]);
-      clearTimeout(timer);
+      const outcome = await orAfter(this.#live.whenEmpty().then(() => 'empty' as const), timeoutMs, 'timeout' as const);
       this.#log.info(outcome === 'empty' ? 'drained: the last session ended' : 'drain timeout passed', { live: this.#live.size });
       await this.close();
     })();

@@ -24,6 +24,7 @@ import { PermissionDeniedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Ticket, type Entry, type LiveConnectionInit, type LiveTicket, type TicketOps } from './revocation-ticket.js';
 import { accessVerdict, HookRuns, verdictOf, type Verdict } from './revocation-verdict.js';
+import { orAfter } from '../or-after.js';
 
 export type { LiveConnectionInit, LiveTicket } from './revocation-ticket.js';
 
@@ -223,11 +224,9 @@ export class Revocation {
 
   async #checkOne(e: Entry): Promise<void> {
     if (!this.#live.has(e)) throw new PermissionDeniedError('access revoked');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), CHECK_TIMEOUT_MS); });
     const subject = e.subject;
     try {
-      const facts = await Promise.race([this.#load([e]), late]);
+      const facts = await orAfter(this.#load([e]), CHECK_TIMEOUT_MS, 'late' as const);
       if (facts === 'late') { this.#unavailable(new Error('no answer within the re-check timeout')); return; }
       // Granted its host while the facts were read: that grant was an access check of its own.
       if (e.subject !== subject) return;
@@ -244,8 +243,6 @@ export class Revocation {
     } catch (err) {
       if (err instanceof PermissionDeniedError) throw err;
       this.#unavailable(err);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

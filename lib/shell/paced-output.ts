@@ -1,20 +1,10 @@
 import { setImmediate } from 'node:timers/promises';
+import { orAfter } from '../or-after.js';
 import type { ShellContext } from './context.js';
 import type { OutputWait } from './drain.js';
 
 /** How a paced output ended: written whole, or stopped for a client that left, or that took too little for too long. */
 export type PacedEnd = OutputWait | 'stalled';
-
-/** `taken`, or 'stalled' once `ms` passed first (at once for none left). */
-async function takenWithin(taken: Promise<OutputWait>, ms: number): Promise<PacedEnd> {
-  let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<'stalled'>((resolve) => { timer = setTimeout(() => resolve('stalled'), Math.max(0, ms)); });
-  try {
-    return await Promise.race([taken, stalled]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Characters of output gathered into one write. */
 const WRITE_CHARS = 64 * 1024;
@@ -54,7 +44,7 @@ export async function writePaced(ctx: Pick<ShellContext, 'out' | 'outputTaken'>,
     gathered = [];
     const written = size;
     size = 0;
-    const end = await (least === undefined ? ctx.outputTaken() : takenWithin(ctx.outputTaken(), least.ms - (performance.now() - since)));
+    const end = await (least === undefined ? ctx.outputTaken() : orAfter(ctx.outputTaken(), least.ms - (performance.now() - since), 'stalled' as const));
     if (end !== 'drained') return end;
     taken += written;
     if (least !== undefined && taken >= least.chars) {

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { ConnectorConnections } from './connections.js';
 import { maxConnectorsPerHost, tooManyConnectors, TunnelRegistry, viewOf, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
 import { selectConnector } from './select.js';
+import { orAfter } from '../or-after.js';
 
 export { ConnectorConnections, revokes, type ConnectorConnection } from './connections.js';
 export { maxConnectorsPerHost, tooManyConnectors, TunnelRegistry, type ConnectorHandle, type ConnectorInput, type ConnectorView, type LocalConnector } from './registry.js';
@@ -181,16 +182,12 @@ export class Tunnels {
   async openLocal(c: LocalConnector): Promise<Duplex> {
     c.lastUsed = Math.max(this.#deps.now().getTime(), c.lastUsed + 1);
     const opening = c.handle.open('127.0.0.1', 0);
-    let timer: NodeJS.Timeout | undefined;
     // A connector that never answers the channel open would hold the user (and the dial) forever.
-    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), connectorOpenTimeoutMs); });
     try {
-      const first = await Promise.race([opening, timeout]);
+      const first = await orAfter(opening, connectorOpenTimeoutMs, 'timeout' as const);
       if (first !== 'timeout') return first;
     } catch (err) {
       throw new UpstreamError(`the connector of ${c.hostName} refused the connection: ${userMessage(err)}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
     // Its late answer finds nobody waiting.
     opening.then((ch) => ch.destroy(), () => undefined);
