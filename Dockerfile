@@ -22,6 +22,9 @@ COPY package.json ./
 ENV SSHPORTAL_DATABASE_URL=/var/lib/sshportal/sshportal.db \
     SSHPORTAL_LOGS_LOCATION=/var/lib/sshportal/log \
     SSHPORTAL_BIND=:2222
+# glibc's malloc keeps freed heap instead of trimming it at once (lib/server/malloc.ts).
+ENV MALLOC_TRIM_THRESHOLD_=67108864 \
+    MALLOC_TOP_PAD_=16777216
 VOLUME ["/var/lib/sshportal"]
 USER sshportal
 EXPOSE 2222

@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { MALLOC_TUNING } from '../lib/server/malloc.js';
 
 /**
  * A server's memory after a GC, bytes (process.memoryUsage()); `newSpace`: the
@@ -63,7 +64,10 @@ export function startBenchProcess(script: string, cfg: unknown): Promise<BenchPr
   // esbuild's worker thread with Atomics.wait and no timeout; without the worker it runs esbuild as a child and fails
   // instead. (Once suspected of the portal's main thread stuck in a futex during a login burst; that was Node's key
   // export deadlock, see lib/ssh/kex-keys.ts.)
-  const env = { ...process.env, ESBUILD_WORKER_THREADS: '0' };
+  // glibc's malloc tuning, as `npm start` and the Docker image run the server (lib/server/malloc.ts); BENCH_MALLOC=default
+  // leaves glibc's defaults, to compare. A variable of the caller's own environment wins.
+  const malloc = process.env.BENCH_MALLOC === 'default' ? {} : MALLOC_TUNING;
+  const env = { ...malloc, ...process.env, ESBUILD_WORKER_THREADS: '0' };
   const child = fork(path, [JSON.stringify(cfg)], { env, execPath: process.env.BENCH_EXEC_PATH ?? process.execPath, execArgv: [...(compiled ? [] : ['--import', 'tsx']), '--expose-gc', ...prof, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(key: string): Promise<T> => new Promise((resolve) => {
     const on = (m: unknown): void => {

@@ -3,6 +3,7 @@ import { App } from '../lib/app.js';
 import { resolveServerConfig, type ServerFlags } from '../lib/config/server-config.js';
 import { createLogger } from '../lib/log.js';
 import { tuneHeap } from '../lib/server/heap.js';
+import { mallocUntuned, onGlibc } from '../lib/server/malloc.js';
 
 /** How long shutdown may take before the process exits anyway. */
 const shutdownLimitMs = 5_000;
@@ -17,6 +18,8 @@ export async function runServer(flags: ServerFlags, version: string): Promise<vo
   const config = resolveServerConfig(flags, process.env, hostname());
   tuneHeap();
   const log = createLogger({ level: config.debug ? 'debug' : 'info', format: config.logFormat });
+  const untuned = mallocUntuned(process.env, onGlibc());
+  if (untuned.length > 0) log.warn('glibc malloc is not tuned: relayed transfers cost more CPU; start the server with this environment (npm start and the Docker image set it)', { env: untuned.join(' ') });
   const app = await App.start({ config, log, version });
   let signals = 0;
   const stop = (signal: string): void => {

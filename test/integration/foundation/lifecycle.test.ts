@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { App } from '../../../lib/app.js';
+import { MALLOC_TUNING } from '../../../lib/server/malloc.js';
 import { SshKey, User, Acl } from '../../../lib/db/entities/index.js';
 import { drivers, freshDb, type TestDb } from '../../support/databases.js';
 import { Calls } from '../../support/must-call.js';
@@ -124,20 +126,45 @@ describe('foundation: the CLI', function () {
       '--acl-check-cmd', '--config-user', '--healthcheck-user']) expect(r.stdout).to.include(f);
   });
 
+  /** `sshportal server` in a child process with `env`, once it listens: its port, and its stderr so far. */
+  async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/sshportal.ts', 'server', '-b', '127.0.0.1:0',
+      '--db-conn', join(dir, 'db.sqlite'), '--logs-location', join(dir, 'log')], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setInterval(() => {
+        const m = /listening address=[^ ]*:(\d+)/.exec(err);
+        if (m) { clearInterval(t); resolve(Number(m[1])); }
+      }, 50);
+      child.on('exit', () => { clearInterval(t); reject(new Error(`server exited: ${err}`)); });
+    });
+    return { child, port, stderr: () => err };
+  }
+
+  it('says at start when glibc\'s malloc runs untuned, and not when started as `npm start` starts it', async function () {
+    const dirs = [tempDir(), tempDir()];
+    const exited = (c: ChildProcess): Promise<unknown> => new Promise((resolve) => { if (c.exitCode !== null) resolve(c.exitCode); else c.on('exit', resolve); });
+    try {
+      const untuned = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in MALLOC_TUNING)));
+      const [bare, tuned] = await Promise.all([startServer(dirs[0]?.path ?? '', untuned), startServer(dirs[1]?.path ?? '', { ...process.env, ...MALLOC_TUNING })]);
+      bare.child.kill('SIGINT');
+      tuned.child.kill('SIGINT');
+      await Promise.all([exited(bare.child), exited(tuned.child)]);
+      expect(bare.stderr()).to.match(/glibc malloc is not tuned.*env="?MALLOC_TRIM_THRESHOLD_=67108864 MALLOC_TOP_PAD_=16777216/);
+      expect(tuned.stderr()).to.not.include('malloc');
+      // The README's `npm start` sets the same environment.
+      const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+      expect(start).to.equal('MALLOC_TRIM_THRESHOLD_=67108864 MALLOC_TOP_PAD_=16777216 node dist/cmd/sshportal.js server');
+    } finally {
+      for (const d of dirs) d.remove();
+    }
+  });
+
   it('stops on SIGTERM within 5 s with exit 0, ending live sessions', async function () {
     const dir = tempDir();
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/sshportal.ts', 'server', '-b', '127.0.0.1:0',
-        '--db-conn', join(dir.path, 'db.sqlite'), '--logs-location', join(dir.path, 'log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      const port = await new Promise<number>((resolve, reject) => {
-        const t = setInterval(() => {
-          const m = /listening address=[^ ]*:(\d+)/.exec(err);
-          if (m) { clearInterval(t); resolve(Number(m[1])); }
-        }, 50);
-        child.on('exit', () => { clearInterval(t); reject(new Error(`server exited: ${err}`)); });
-      });
+      const { child, port, stderr } = await startServer(dir.path, process.env);
       // A live connection the shutdown must end: a healthcheck session held open with -N.
       const held = spawn('ssh', ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-N',
         '-p', String(port), 'healthcheck@127.0.0.1'], { stdio: 'ignore' });
@@ -152,7 +179,7 @@ describe('foundation: the CLI', function () {
       expect(code).to.equal(0);
       expect(Date.now() - started).to.be.below(5_000);
       expect(heldCode).to.not.equal(null);
-      expect(err).to.include('sshportal stopped');
+      expect(stderr()).to.include('sshportal stopped');
     } finally {
       dir.remove();
     }
