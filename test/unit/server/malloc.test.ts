@@ -20,8 +20,12 @@ describe('server/malloc: glibc malloc tuning, which only the starting environmen
     expect(onGlibc()).to.equal(process.platform === 'linux' && typeof (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime === 'string');
   });
 
-  it('the Docker image sets the same environment', () => {
+  it('the Docker image and the example systemd unit set the same environment', () => {
     const docker = readFileSync('Dockerfile', 'utf8');
-    for (const [name, value] of Object.entries(MALLOC_TUNING)) expect(docker).to.match(new RegExp(`^(ENV |\\s+)${name}=${value}\\b`, 'm'));
+    const unit = readFileSync('examples/systemd/sshportal.service', 'utf8');
+    for (const [name, value] of Object.entries(MALLOC_TUNING)) {
+      expect(docker).to.match(new RegExp(`^(ENV |\\s+)${name}=${value}\\b`, 'm'));
+      expect(unit).to.match(new RegExp(`^Environment=${name}=${value}$`, 'm'));
+    }
   });
 });
