@@ -59,11 +59,15 @@ export function count(r: Reader, key: string, max = MAX_INT): number {
 }
 
 /**
- * The largest id or sequence number a backup may carry: well under
+ * The largest id or sequence number a backup may carry: a million under
  * {@link MAX_INT}, so that the rows and events written after a restore still
  * fit (an id of exactly MAX_INT left the next insert into its table failing).
+ * It was 10^9: a portal's own rows pass any such bound in time (a busy audit
+ * trail writes ~10^8 events a year), and from then on none of its backups
+ * could be restored. Past this one a database is within a million rows of
+ * its INT columns' end, where MySQL refuses inserts anyway.
  */
-export const MAX_ID = 1_000_000_000;
+export const MAX_ID = MAX_INT - 1_000_000;
 
 /** The ID of a row: a positive whole number up to {@link MAX_ID}. */
 export function id(r: Reader): number {

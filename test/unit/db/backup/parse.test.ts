@@ -113,13 +113,13 @@ describe('backup: parsing a Go sshportal backup', () => {
   // Every integer column is an INT on MariaDB: past it, a restore failed there as an internal error, and a
   // safe-integer id or Seq restored on SQLite left the next insert or audit append failing for good.
   const top = 2_147_483_647;
-  // Ids and Seq stop well below it: the rows and events written after a restore must still fit.
-  const topId = 1_000_000_000;
+  // Ids and Seq stop a million below it: the rows and events written after a restore must still fit.
+  const topId = top - 1_000_000;
   const rows = (d: Record<string, unknown>, key: string): Record<string, unknown>[] => d[key] as Record<string, unknown>[];
   const chained = (seq: number): Record<string, unknown> => ({ ID: 1, Domain: 'host', Action: 'create', Seq: seq, PrevHash: '0'.repeat(64), Hash: '1'.repeat(64) });
   const ranges: { name: string; edit: (d: Record<string, unknown>) => void; message: RegExp | null }[] = [
     { name: 'the largest id', edit: (d) => { rows(d, 'user_groups')[2].ID = topId; }, message: null },
-    { name: 'an id past the largest (room kept for the rows after it)', edit: (d) => { rows(d, 'user_groups')[2].ID = topId + 1; }, message: /^invalid backup: backup\.user_groups\[2\]\.ID: out of range \(at most 1000000000\)$/ },
+    { name: 'an id past the largest (room kept for the rows after it)', edit: (d) => { rows(d, 'user_groups')[2].ID = topId + 1; }, message: /^invalid backup: backup\.user_groups\[2\]\.ID: out of range \(at most 2146483647\)$/ },
     { name: 'an id of INT\'s largest (the next insert would fail)', edit: (d) => { rows(d, 'user_groups')[2].ID = top; }, message: /backup\.user_groups\[2\]\.ID: out of range/ },
     { name: 'the largest safe integer as an id', edit: (d) => { rows(d, 'user_groups')[2].ID = Number.MAX_SAFE_INTEGER; }, message: /backup\.user_groups\[2\]\.ID: out of range/ },
     { name: 'a nested id past INT', edit: (d) => { rows(d, 'hosts')[0].Groups = [{ ID: top + 1 }]; }, message: /backup\.hosts\[0\]\.Groups\[0\]\.ID: out of range/ },
@@ -127,9 +127,9 @@ describe('backup: parsing a Go sshportal backup', () => {
     { name: 'a weight past INT', edit: (d) => { rows(d, 'acls')[0].Weight = top + 1; }, message: /backup\.acls\[0\]\.Weight: out of range/ },
     { name: 'a key length past INT', edit: (d) => { rows(d, 'keys')[0].Length = top + 1; }, message: /backup\.keys\[0\]\.Length: out of range/ },
     { name: 'the largest Seq', edit: (d) => { d.events = [chained(topId)]; }, message: null },
-    { name: 'a Seq of INT\'s largest (the next append would fail)', edit: (d) => { d.events = [chained(top)]; }, message: /backup\.events\[0\]\.Seq: out of range \(at most 1000000000\)/ },
+    { name: 'a Seq of INT\'s largest (the next append would fail)', edit: (d) => { d.events = [chained(top)]; }, message: /backup\.events\[0\]\.Seq: out of range \(at most 2146483647\)/ },
     { name: 'a Seq past INT', edit: (d) => { d.events = [chained(Number.MAX_SAFE_INTEGER)]; }, message: /backup\.events\[0\]\.Seq: out of range/ },
-    { name: 'a checkpoint id of INT\'s largest (the next checkpoint would fail)', edit: (d) => { d.audit_checkpoints = [{ ID: top, Seq: 1, Hash: '1'.repeat(64), PublicKey: 'AAAA', Signature: 'AAAA' }]; }, message: /backup\.audit_checkpoints\[0\]\.ID: out of range \(at most 1000000000\)/ },
+    { name: 'a checkpoint id of INT\'s largest (the next checkpoint would fail)', edit: (d) => { d.audit_checkpoints = [{ ID: top, Seq: 1, Hash: '1'.repeat(64), PublicKey: 'AAAA', Signature: 'AAAA' }]; }, message: /backup\.audit_checkpoints\[0\]\.ID: out of range \(at most 2146483647\)/ },
     { name: 'a checkpoint Seq past INT', edit: (d) => { d.audit_checkpoints = [{ Seq: top + 1, Hash: '1'.repeat(64), PublicKey: 'AAAA', Signature: 'AAAA' }]; }, message: /backup\.audit_checkpoints\[0\]\.Seq: out of range/ },
     { name: 'a tunnel key host past INT', edit: (d) => { d.tunnel_keys = [{ ID: 1, HostID: top + 1, ...connector }]; }, message: /backup\.tunnel_keys\[0\]\.HostID: out of range/ },
     { name: 'a negative id', edit: (d) => { rows(d, 'user_groups')[2].ID = -1; }, message: /backup\.user_groups\[2\]\.ID: expected a whole number/ },
