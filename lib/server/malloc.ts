@@ -15,9 +15,10 @@
  * ~1 µs, and shrinking a heap that another thread uses flushes the other
  * vCPU's TLB. Keeping up to 64 MiB of free heap, and growing it 16 MiB at a
  * time: 1 GiB uploads through the portal in 3.4–3.9 s instead of 4.2–4.8 s
- * (7 interleaved pairs, `bench/profile.ts`), 2.0–2.3 portal CPU s per GiB
- * instead of 2.1–2.5; logins unchanged (3 pairs of 600). The free heap it
- * keeps is at most what a burst of transfers once used.
+ * (seven interleaved pairs, `bench/profile.ts`; four of them kept 256 MiB
+ * and grew by 64, which did no better), 2.0–2.3 portal CPU s per GiB instead
+ * of 2.1–2.5; logins unchanged (3 pairs of 600). What it keeps is free heap
+ * that a burst of transfers once used, 64 MiB at most.
  */
 
 /** The environment that tunes glibc's malloc: names and values, as `npm start` and the Dockerfile set them. */
@@ -45,6 +46,7 @@ export function mallocUntuned(env: Readonly<Record<string, string | undefined>>,
 
 /** Whether this process runs on glibc (Node's diagnostic report names its runtime version then). */
 export function onGlibc(): boolean {
+  // Once, at start: the report takes ~9 ms.
   const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: unknown } }).header;
   return typeof header?.glibcVersionRuntime === 'string';
 }
