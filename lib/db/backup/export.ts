@@ -4,7 +4,7 @@ import { mapPaced } from '../../paced-map.js';
 import type { Database } from '../database.js';
 import { Acl, Event, Host, HostGroup, Session, Setting, SshKey, User, UserGroup, UserKey, UserRole } from '../entities/index.js';
 import { groupPairs, joinPairs } from '../queries/common.js';
-import { columns, hostColumns, hostOf as hostFromRow } from '../rows.js';
+import { allHosts } from '../reads/hosts.js';
 import { sqlOf } from '../sql.js';
 import {
   aclJson, eventJson, hostGroupJson, hostJson, nestedJson, sessionJson, settingJson, sshKeyJson, userGroupJson, userJson, userKeyJson, type JsonOptions,
@@ -84,15 +84,10 @@ async function* readPaged<T extends Event | Session>(source: HistorySource, enti
   }
 }
 
-/** Every host, by id, in plain SQL: typeorm's entities for 10,000 hosts held the event loop ~0.1 s more. */
-async function allHosts(m: EntityManager): Promise<Host[]> {
-  return (await sqlOf(m).rows(`SELECT ${columns('h', hostColumns)} FROM hosts h ORDER BY h.id`)).map(hostFromRow);
-}
-
 /** Every table but the history ones, each read once (no per-row queries), and how far the history ones went. */
 async function readTables(m: EntityManager, ignoreEvents: boolean) {
   const [keys, hosts, hostGroups, userGroups, roles, users, userKeys, acls, settings] = [
-    await m.find(SshKey, byId), await allHosts(m), await m.find(HostGroup, byId), await m.find(UserGroup, byId),
+    await m.find(SshKey, byId), await allHosts(sqlOf(m)), await m.find(HostGroup, byId), await m.find(UserGroup, byId),
     await m.find(UserRole, byId), await m.find(User, byId), await m.find(UserKey, byId), await m.find(Acl, byId),
     await m.find(Setting, byId),
   ];

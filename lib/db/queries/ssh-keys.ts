@@ -2,8 +2,8 @@ import { In, type EntityManager } from 'typeorm';
 import { AlreadyExistsError, ConflictError, InvalidArgumentError } from '../../errors.js';
 import { hostKeyName } from '../bootstrap.js';
 import { Host, SshKey } from '../entities/index.js';
-import { columns, hostColumns, hostOf } from '../rows.js';
-import { inList, sqlOf } from '../sql.js';
+import { hostsOfKeys } from '../reads/hosts.js';
+import { sqlOf } from '../sql.js';
 import { findNamed, nameTaken } from './common.js';
 
 /** A key with the number of hosts using it (`key ls`). */
@@ -26,8 +26,7 @@ export function findSshKeys(m: EntityManager, identifiers: readonly string[], wi
   return findNamed(m, SshKey, identifiers, 'key').then(async (keys) => {
     if (!withHosts || keys.length === 0) return keys;
     // Plain SQL, grouped once: a key used by 10,000 hosts took ~0.15 s of typeorm entities with the event loop held.
-    const ids = inList(keys.map((k) => k.id));
-    const hosts = (await sqlOf(m).rows(`SELECT ${columns('h', hostColumns)} FROM hosts h WHERE h.ssh_key_id IN (${ids.marks}) ORDER BY h.id`, ids.params)).map(hostOf);
+    const hosts = await hostsOfKeys(sqlOf(m), keys.map((k) => k.id));
     const byKey = new Map<number, Host[]>(keys.map((k) => [k.id, []]));
     for (const h of hosts) if (h.sshKeyId !== null) byKey.get(h.sshKeyId)?.push(h);
     return keys.map((k) => Object.assign(k, { hosts: byKey.get(k.id) ?? [] }));
